@@ -1,0 +1,1 @@
+"""Pure analysis core: no pygls, no lsprotocol, no TensorFlow."""

@@ -1,0 +1,74 @@
+"""The diagnostic code registry. Codes are never reused or renumbered.
+
+SL0xx analysis notes, SL1xx shape mismatches, SL2xx invalid layer arguments,
+SL3xx data/input mismatches, SL9xx TensorFlow dry-run findings.
+Every code has a page at docs/rules/<code>.md; tests/test_codes_docs.py keeps them in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOCS_BASE_URL = "https://github.com/shapelens/shapelens/blob/main/docs/rules/"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: str  # "error" | "warning" | "information" | "hint"
+    summary: str
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_BASE_URL}{self.code}.md"
+
+
+_ALL = [
+    # --- analysis notes -----------------------------------------------------
+    Code("SL001", "syntax-error", "information",
+         "The file does not parse; shapes are shown up to the last statement that does."),
+    Code("SL002", "unknown-layer", "information",
+         "A layer shapelens has no rule for (custom, Lambda, third-party): its output shape is unknown."),
+    Code("SL003", "analysis-limit", "information",
+         "A loop, recursion or file size limit was reached; later values are unknown."),
+    # --- shape mismatches ---------------------------------------------------
+    Code("SL101", "output-size-not-positive", "error",
+         "A kernel or pool window (with its strides and dilation) does not fit the input: "
+         "the output size would be zero or negative."),
+    Code("SL102", "wrong-input-rank", "error",
+         "A layer receives a tensor with the wrong number of dimensions."),
+    Code("SL103", "incompatible-input-dimension", "error",
+         "An axis of the input does not match what the layer was built for "
+         "(a shared layer called on a different shape, channels that groups cannot split)."),
+    Code("SL104", "incompatible-merge-shapes", "error",
+         "The tensors given to a merge layer (Add, Concatenate, Dot, ...) do not have compatible shapes."),
+    Code("SL105", "reshape-size-mismatch", "error",
+         "Reshape asks for a shape with a different number of values than the input has."),
+    Code("SL106", "undefined-dimension", "error",
+         "A layer needs a fully defined dimension (to create its weights) but the input has None there."),
+    Code("SL120", "input-shape-ignored", "warning",
+         "`input_shape=` on a layer that is not the first layer of a Sequential model is ignored by Keras."),
+    Code("SL121", "input-shape-overridden", "warning",
+         "A layer declared with `input_shape=` is called on a tensor of a different shape; "
+         "Keras 3 silently builds it for the tensor it receives."),
+    # --- invalid layer arguments -----------------------------------------------
+    Code("SL201", "invalid-argument", "error",
+         "A layer argument has a value Keras rejects (wrong length, negative, unknown option)."),
+    Code("SL202", "groups-not-divisible", "error",
+         "Input channels or filters are not divisible by `groups`."),
+    Code("SL203", "output-padding-too-large", "error",
+         "`output_padding` of a transposed convolution must be smaller than its strides."),
+    Code("SL204", "strides-with-dilation", "error",
+         "Strides greater than 1 cannot be combined with a dilation rate greater than 1."),
+    Code("SL205", "invalid-permute", "error",
+         "Permute `dims` must be a permutation of 1..rank (the batch axis is not included)."),
+    Code("SL206", "invalid-padding-mode", "error",
+         "The padding mode is not accepted by this layer (e.g. 'causal' outside 1-D convolutions)."),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _ALL}
+
+
+def get(code: str) -> Code:
+    return CODES[code]

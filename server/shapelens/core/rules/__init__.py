@@ -1,0 +1,65 @@
+"""The layer table. Importing this package registers every family's rules."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from shapelens.core.rules.base import (
+    LAYERS,
+    Args,
+    LayerError,
+    Out,
+    Rule,
+    Unresolved,
+    expect_ndim,
+)
+from shapelens.core.shapes import Shape
+
+# Each family module registers its rules on import; add new families here.
+FAMILY_MODULES = (
+    "core", "conv", "conv_variants", "pooling", "reshaping", "recurrent",
+    "embedding", "merging", "attention", "normalization", "preprocessing",
+)
+for _module in FAMILY_MODULES:
+    importlib.import_module(f"shapelens.core.rules.{_module}")
+
+
+def lookup(kind: str) -> Rule | None:
+    return LAYERS.get(kind)
+
+
+def apply(rule: Rule, args: Args, inputs: Any, call: dict[str, Any] | None = None) -> Out:
+    """Run a rule on input shape(s). Raises LayerError (Keras raises) or Unresolved."""
+    call = call or {}
+    if rule.multi_input:
+        if not isinstance(inputs, list):
+            raise LayerError(
+                "SL104",
+                f"{rule.kind} must be called on a list of tensors, got a single tensor of shape {inputs}",
+            )
+    else:
+        if isinstance(inputs, list):
+            if len(inputs) != 1:
+                raise LayerError(
+                    "SL102",
+                    f"{rule.kind} takes one input tensor, got a list of {len(inputs)}",
+                )
+            inputs = inputs[0]
+        if rule.ndim is not None or rule.min_ndim is not None:
+            expect_ndim(rule.kind, inputs, rule.ndim, rule.min_ndim)
+    return rule.fn(args, inputs, call)
+
+
+def families() -> dict[str, list[Rule]]:
+    out: dict[str, list[Rule]] = {}
+    seen: set[str] = set()
+    for name, rule in LAYERS.items():
+        if rule.kind in seen:
+            continue
+        seen.add(rule.kind)
+        out.setdefault(rule.family, []).append(rule)
+    return out
+
+
+__all__ = ["LAYERS", "Args", "LayerError", "Out", "Rule", "Unresolved", "apply", "lookup", "families", "Shape"]

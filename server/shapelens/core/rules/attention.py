@@ -1,0 +1,1 @@
+"""attention layer rules (being written)."""

@@ -1,0 +1,272 @@
+"""The layer table: how a rule is declared, how its arguments are read, how it is applied.
+
+A rule maps a layer's evaluated arguments and input shape(s) onto the shared shape math
+in :mod:`shapelens.core.shapes`. It returns an :class:`Out` or raises :class:`LayerError`
+where Keras would raise. Arguments that are not known statically raise
+:class:`Unresolved`, which makes the output unknown (with that reason) instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from shapelens.core.shapes import (
+    Dim,
+    Shape,
+    ShapeError,
+    Unknown,
+    fmt_shape,
+    is_unknown,
+    known,
+)
+
+REQUIRED = object()
+
+
+class LayerError(ShapeError):
+    """Keras would raise here. ``code`` is an SL code from core.codes."""
+
+
+class Unresolved(Exception):
+    """An argument the rule needs is not known statically."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Out:
+    shape: Any  # Shape, or a list of Shapes for several outputs
+    params: int | None = 0
+    explain: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    # axis -> size the built layer insists on when called again (Keras InputSpec axes)
+    spec: dict[int, int] | None = None
+
+
+@dataclass
+class Rule:
+    kind: str
+    fn: Callable[..., Out]
+    signature: tuple[str, ...]
+    family: str
+    aliases: tuple[str, ...] = ()
+    multi_input: bool = False
+    # default ndim / min_ndim check done before the rule runs (Keras InputSpec)
+    ndim: int | None = None
+    min_ndim: int | None = None
+    doc: str = ""
+
+
+LAYERS: dict[str, Rule] = {}
+
+
+@dataclass
+class LayerConfig:
+    """A layer given as an argument to another (Bidirectional, TimeDistributed).
+
+    The evaluator's layer objects carry the same two attributes, so wrapper rules
+    accept either.
+    """
+
+    rule: Rule
+    args: "Args"
+
+
+def layer(
+    *names: str,
+    args: Sequence[str] = (),
+    family: str,
+    multi_input: bool = False,
+    ndim: int | None = None,
+    min_ndim: int | None = None,
+) -> Callable[[Callable[..., Out]], Callable[..., Out]]:
+    """Register ``fn`` as the rule for the layer classes ``names`` (first is canonical)."""
+
+    def deco(fn: Callable[..., Out]) -> Callable[..., Out]:
+        canonical = names[0]
+        for name in names:
+            LAYERS[name] = Rule(
+                kind=canonical,
+                fn=fn,
+                signature=tuple(args),
+                family=family,
+                aliases=tuple(n for n in names if n != canonical),
+                multi_input=multi_input,
+                ndim=ndim,
+                min_ndim=min_ndim,
+                doc=(fn.__doc__ or "").strip(),
+            )
+        return fn
+
+    return deco
+
+
+class Args:
+    """A layer's constructor arguments, bound to its signature."""
+
+    def __init__(self, kind: str, values: dict[str, Any]) -> None:
+        self.kind = kind
+        self.values = values
+
+    @classmethod
+    def bind(cls, rule: Rule, positional: Sequence[Any], keywords: dict[str, Any]) -> "Args":
+        values: dict[str, Any] = {}
+        for name, value in zip(rule.signature, positional):
+            values[name] = value
+        if len(positional) > len(rule.signature):
+            raise LayerError(
+                "SL201",
+                f"{rule.kind} takes at most {len(rule.signature)} positional arguments, got {len(positional)}",
+            )
+        for name, value in keywords.items():
+            values[name] = value
+        return cls(rule.kind, values)
+
+    # -- raw access -----------------------------------------------------------
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def _get(self, name: str, default: Any) -> Any:
+        if name in self.values:
+            value = self.values[name]
+        elif default is REQUIRED:
+            raise LayerError("SL201", f"{self.kind} is missing the required argument `{name}`")
+        else:
+            value = default
+        if is_unknown(value):
+            raise Unresolved(f"`{name}` of {self.kind} is not known statically")
+        return value
+
+    # -- typed access -----------------------------------------------------------
+    def int(self, name: str, default: Any = REQUIRED) -> int:
+        value = self._get(name, default)
+        if value is None:
+            return None  # type: ignore[return-value]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not known(value):
+            raise LayerError("SL201", f"`{name}` of {self.kind} must be an integer, got {value!r}")
+        return value
+
+    def positive_int(self, name: str, default: Any = REQUIRED) -> int:
+        value = self.int(name, default)
+        if value is not None and value <= 0:
+            raise LayerError(
+                "SL201", f"`{name}` of {self.kind} must be a positive integer, got {value}"
+            )
+        return value
+
+    def float(self, name: str, default: Any = REQUIRED) -> float:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise LayerError("SL201", f"`{name}` of {self.kind} must be a number, got {value!r}")
+        return float(value)
+
+    def str(self, name: str, default: Any = REQUIRED) -> str:
+        value = self._get(name, default)
+        if value is not None and not isinstance(value, str):
+            raise Unresolved(f"`{name}` of {self.kind} is not a string literal")
+        return value
+
+    def bool(self, name: str, default: Any = REQUIRED) -> bool:
+        value = self._get(name, default)
+        return bool(value)
+
+    def ints(self, name: str, n: int, default: Any = REQUIRED, allow_none: bool = False) -> tuple:
+        """An int or a tuple of ``n`` ints (Keras's standardize_tuple)."""
+        value = self._get(name, default)
+        if value is None and allow_none:
+            return None  # type: ignore[return-value]
+        if known(value):
+            return (value,) * n
+        if isinstance(value, (list, tuple)):
+            items = tuple(value)
+            if any(is_unknown(v) for v in items):
+                raise Unresolved(f"`{name}` of {self.kind} is not known statically")
+            if len(items) != n or not all(known(v) for v in items):
+                raise LayerError(
+                    "SL201",
+                    f"`{name}` of {self.kind} must be an integer or a tuple of {n} integers, got {value!r}",
+                )
+            return items
+        raise LayerError(
+            "SL201", f"`{name}` of {self.kind} must be an integer or a tuple of {n} integers, got {value!r}"
+        )
+
+    def padding(self, allowed: Sequence[str] = ("valid", "same")) -> str:
+        value = self.str("padding", "valid")
+        low = value.lower() if isinstance(value, str) else value
+        if low not in allowed:
+            options = ", ".join(repr(a) for a in allowed)
+            raise LayerError(
+                "SL206", f"{self.kind} does not accept padding={value!r}; use one of {options}"
+            )
+        return low
+
+    def data_format(self) -> str:
+        value = self.str("data_format", None)
+        if value is None:
+            return "channels_last"
+        low = value.lower()
+        if low not in ("channels_last", "channels_first"):
+            raise LayerError(
+                "SL201",
+                f"data_format of {self.kind} must be 'channels_last' or 'channels_first', got {value!r}",
+            )
+        return low
+
+
+# ---------------------------------------------------------------------------
+# Helpers shared by rules
+# ---------------------------------------------------------------------------
+
+
+def expect_ndim(kind: str, shape: Shape, ndim: int | None = None, min_ndim: int | None = None) -> None:
+    rank = len(shape)
+    if ndim is not None and rank != ndim:
+        raise LayerError(
+            "SL102",
+            f"{kind} expects a {ndim}-D input (batch included), got {rank}-D {fmt_shape(shape)}",
+        )
+    if min_ndim is not None and rank < min_ndim:
+        raise LayerError(
+            "SL102",
+            f"{kind} expects an input of at least {min_ndim} dimensions (batch included), "
+            f"got {rank}-D {fmt_shape(shape)}",
+        )
+
+
+def require_defined(kind: str, what: str, dim: Dim, shape: Shape) -> None:
+    """Keras creates weights from this dimension: None is an error, Unknown is not our business."""
+    if dim is None:
+        raise LayerError(
+            "SL106",
+            f"{kind} needs a defined {what} to create its weights, but the input "
+            f"{fmt_shape(shape)} has None there",
+        )
+    if isinstance(dim, Unknown):
+        raise Unresolved(f"the {what} of the input to {kind} is not known statically")
+
+
+def channel_axis(data_format: str, rank: int) -> int:
+    return rank - 1 if data_format == "channels_last" else 1
+
+
+def spatial_axes(data_format: str, rank: int) -> list[int]:
+    return list(range(1, rank - 1)) if data_format == "channels_last" else list(range(2, rank))
+
+
+def count(*dims: Dim) -> int | None:
+    """Product of dimensions for a parameter count; None unless all are known."""
+    out = 1
+    for d in dims:
+        if not known(d):
+            return None
+        out *= d
+    return out

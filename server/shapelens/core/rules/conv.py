@@ -1,0 +1,108 @@
+"""Conv1D/2D/3D (strides, dilation, groups, padding valid/same/causal)."""
+
+from __future__ import annotations
+
+from shapelens.core.rules.base import (
+    Args,
+    LayerError,
+    Out,
+    channel_axis,
+    count,
+    expect_ndim,
+    layer,
+    require_defined,
+    spatial_axes,
+)
+from shapelens.core.shapes import Shape, conv_explain, conv_output_length, fmt_shape, fmt_window, known
+
+CONV_ARGS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias")
+
+
+def read_window(a: Args, rank: int, causal: bool = False):
+    """kernel_size, strides, dilation_rate and padding, validated as BaseConv.__init__ does."""
+    kernel = a.ints("kernel_size", rank)
+    strides = a.ints("strides", rank, 1)
+    dilation = a.ints("dilation_rate", rank, 1)
+    padding = a.padding(("valid", "same", "causal") if causal else ("valid", "same"))
+    if not all(kernel):
+        raise LayerError("SL201", f"kernel_size of {a.kind} cannot contain 0, got {fmt_window(kernel)}")
+    if any(k < 0 for k in kernel):
+        raise LayerError("SL201", f"kernel_size of {a.kind} must be positive, got {fmt_window(kernel)}")
+    if not all(strides):
+        raise LayerError("SL201", f"strides of {a.kind} cannot contain 0, got {strides}")
+    if max(strides) > 1 and max(dilation) > 1:
+        raise LayerError(
+            "SL204",
+            f"{a.kind} cannot combine strides={strides if rank > 1 else strides[0]} with "
+            f"dilation_rate={dilation if rank > 1 else dilation[0]}; set one of them to 1",
+        )
+    return kernel, strides, dilation, padding
+
+
+def spatial_output(
+    kind: str, x: Shape, data_format: str, kernel, strides, dilation, padding: str, what: str = "kernel"
+) -> tuple[list, list[str]]:
+    """Output spatial sizes and the arithmetic behind each; raises SL101 on size <= 0."""
+    axes = spatial_axes(data_format, len(x))
+    sizes, explain = [], []
+    for i, ax in enumerate(axes):
+        out = conv_output_length(x[ax], kernel[i], strides[i], padding, dilation[i])
+        explain.append(conv_explain(x[ax], kernel[i], strides[i], padding, dilation[i]))
+        sizes.append(out)
+    bad = [i for i, s in enumerate(sizes) if known(s) and s <= 0]
+    if bad:
+        in_sp = fmt_window([x[ax] for ax in axes])
+        eff = [dilation[i] * (kernel[i] - 1) + 1 for i in range(len(kernel))]
+        window = fmt_window(kernel)
+        dil = f" dilated to {fmt_window(eff)}" if any(d > 1 for d in dilation) else ""
+        stride_txt = f", strides {fmt_window(strides)}" if any(s > 1 for s in strides) else ""
+        raise LayerError(
+            "SL101",
+            f"{kind} {what} {window}{dil}{stride_txt} does not fit the {in_sp} input with padding='valid': "
+            f"output size would be {fmt_window(sizes)}. Use padding='same', a smaller {what}, "
+            f"or a larger input",
+            fix="padding_same",
+        )
+    return sizes, explain
+
+
+def assemble(x: Shape, data_format: str, sizes: list, channels) -> Shape:
+    if data_format == "channels_last":
+        return (x[0], *sizes, channels)
+    return (x[0], channels, *sizes)
+
+
+def _conv(rank: int):
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        filters = a.positive_int("filters")
+        groups = a.int("groups", 1)
+        if groups <= 0:
+            raise LayerError("SL201", f"groups of {a.kind} must be a positive integer, got {groups}")
+        if filters % groups:
+            raise LayerError(
+                "SL202", f"{a.kind} filters={filters} is not divisible by groups={groups}"
+            )
+        kernel, strides, dilation, padding = read_window(a, rank, causal=rank == 1)
+        fmt = a.data_format()
+        expect_ndim(a.kind, x, ndim=rank + 2)
+        cax = channel_axis(fmt, len(x))
+        cin = x[cax]
+        require_defined(a.kind, "channel axis", cin, x)
+        if cin % groups:
+            raise LayerError(
+                "SL202",
+                f"{a.kind} input has {cin} channels, which groups={groups} cannot split evenly "
+                f"(input {fmt_shape(x)})",
+            )
+        sizes, explain = spatial_output(a.kind, x, fmt, kernel, strides, dilation, padding)
+        params = count(*kernel, cin // groups, filters)
+        if a.bool("use_bias", True):
+            params += filters
+        return Out(assemble(x, fmt, sizes, filters), params, explain=explain, spec={cax: cin})
+
+    rule.__doc__ = f"{rank}-D convolution: Keras 3 compute_conv_output_shape per spatial axis."
+    return rule
+
+
+for _rank in (1, 2, 3):
+    layer(f"Conv{_rank}D", f"Convolution{_rank}D", args=CONV_ARGS, family="convolution", min_ndim=_rank + 2)(_conv(_rank))

@@ -1,0 +1,1 @@
+"""conv_variants layer rules (being written)."""

@@ -1,0 +1,98 @@
+"""Dense, activations, dropout/noise and the other shape-preserving core layers."""
+
+from __future__ import annotations
+
+from shapelens.core.rules.base import Args, LayerError, Out, count, layer, require_defined
+from shapelens.core.shapes import Shape, known
+
+
+@layer("Dense", args=("units", "activation", "use_bias"), family="core", min_ndim=2)
+def dense(a: Args, x: Shape, call: dict) -> Out:
+    """Replaces the last axis with `units`; kernel (in, units) + bias."""
+    units = a.positive_int("units")
+    require_defined("Dense", "last axis", x[-1], x)
+    bias = units if a.bool("use_bias", True) else 0
+    return Out(x[:-1] + (units,), count(x[-1], units) + bias, spec={-1: x[-1]})
+
+
+def _same_shape(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape as the input, no weights."""
+    return Out(tuple(x), 0)
+
+
+_SHAPE_PRESERVING = (
+    ("Activation", "activation", ("activation",)),
+    ("ReLU", "activation", ("max_value", "negative_slope", "threshold")),
+    ("LeakyReLU", "activation", ("negative_slope",)),
+    ("ELU", "activation", ("alpha",)),
+    ("Softmax", "activation", ("axis",)),
+    ("Identity", "core", ()),
+    ("Masking", "core", ("mask_value",)),
+    ("ActivityRegularization", "regularization", ("l1", "l2")),
+)
+for _name, _family, _args in _SHAPE_PRESERVING:
+    layer(_name, args=_args, family=_family)(_same_shape)
+
+
+def _check_rate(a: Args) -> None:
+    rate = a.float("rate")
+    if not 0 <= rate <= 1:
+        raise LayerError(
+            "SL201",
+            f"`rate` of {a.kind} must be between 0 and 1, got {rate}",
+        )
+
+
+@layer("Dropout", args=("rate", "noise_shape", "seed"), family="regularization")
+def dropout(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape as the input."""
+    _check_rate(a)
+    return Out(tuple(x), 0)
+
+
+def _spatial_dropout(ndim: int):
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        _check_rate(a)
+        return Out(tuple(x), 0)
+
+    rule.__doc__ = f"Same shape as the input, which must be {ndim}-D."
+    return rule
+
+
+for _n in (1, 2, 3):
+    layer(f"SpatialDropout{_n}D", args=("rate", "data_format", "seed"), family="regularization", ndim=_n + 2)(
+        _spatial_dropout(_n + 2)
+    )
+
+
+@layer("GaussianDropout", "AlphaDropout", args=("rate", "noise_shape", "seed"), family="regularization")
+def gaussian_dropout(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape as the input."""
+    _check_rate(a)
+    return Out(tuple(x), 0)
+
+
+@layer("GaussianNoise", args=("stddev", "seed"), family="regularization")
+def gaussian_noise(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape as the input."""
+    return Out(tuple(x), 0)
+
+
+@layer("PReLU", args=("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"), family="activation")
+def prelu(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape; one alpha per input value except along `shared_axes`."""
+    shared = a.raw("shared_axes")
+    param_shape = list(x[1:])
+    if shared is not None:
+        axes = [shared] if known(shared) else list(shared)
+        for ax in axes:
+            if known(ax) and 1 <= ax <= len(param_shape):
+                param_shape[ax - 1] = 1
+    for i, d in enumerate(param_shape):
+        if d is None:
+            raise LayerError(
+                "SL106",
+                f"PReLU needs every non-batch axis defined to create alpha; axis {i + 1} of the input is None "
+                "(set shared_axes to share alpha along it)",
+            )
+    return Out(tuple(x), count(*param_shape))

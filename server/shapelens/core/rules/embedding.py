@@ -1,0 +1,1 @@
+"""embedding layer rules (being written)."""

@@ -1,0 +1,1 @@
+"""merging layer rules (being written)."""

@@ -1,0 +1,1 @@
+"""normalization layer rules (being written)."""

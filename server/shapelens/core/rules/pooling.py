@@ -1,0 +1,1 @@
+"""pooling layer rules (being written)."""

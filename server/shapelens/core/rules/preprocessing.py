@@ -1,0 +1,1 @@
+"""preprocessing layer rules (being written)."""

@@ -1,0 +1,1 @@
+"""recurrent layer rules (being written)."""

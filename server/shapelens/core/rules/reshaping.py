@@ -1,0 +1,1 @@
+"""reshaping layer rules (being written)."""
