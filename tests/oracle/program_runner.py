@@ -1,0 +1,439 @@
+"""TensorFlow side of the program oracle: run one Keras program under instrumentation.
+
+Usage (always in a subprocess; TF_CPP_MIN_LOG_LEVEL=3 is set if missing):
+
+    python tests/oracle/program_runner.py PATH_TO_PROGRAM.py [--timeout SECONDS]
+
+The program runs with ``runpy.run_path(path, run_name="__main__")``; every
+exception (including ``SystemExit``) is caught.  While it runs, the program's
+stdout (Python *and* file descriptor 1) is sent to stderr, so stdout holds
+exactly one line: the JSON report.
+
+Report::
+
+    {"tensorflow": "2.21.0", "keras": "3.15.1",
+     "layers": [
+        {"id": 0,                     # construction order (ops: order of first call)
+         "kind": "Conv2D",            # class __name__
+         "line": 12,                  # 1-based line of the constructor call in the program
+         "calls": [{"line": 14,       # program line that caused this call
+                    "input_shapes": [[null, 28, 28, 1]],
+                    "output_shapes": [[null, 26, 26, 32]]}],   # one per output tensor
+         "params": 320}],             # count_params() at the end; null if never built
+     "error": null | {"type": "ValueError", "message": "...", "line": 14},
+     "warnings": [{"category": "UserWarning", "message": "...", "line": 12}]}
+
+What is recorded
+----------------
+* Layers (any ``keras.layers.Layer`` subclass, models included: Sequential,
+  functional and subclassed models used as layers are layers too) whose
+  constructor is called *directly* from the program file: the frame that
+  called the class (after skipping the object's own ``__init__`` chain, e.g. a
+  subclass ``__init__`` -> ``super().__init__``) must be in the program.  So the
+  InputLayer that Sequential builds from ``input_shape=``, the sub-layers that
+  MultiHeadAttention creates in ``build``, Bidirectional's forward/backward
+  copies, and the Functional model that Sequential builds internally are NOT
+  recorded.  Consequence: ``Bidirectional(LSTM(8))`` records the user's LSTM
+  with no calls and ``params: null`` (Keras only calls the copies).
+* ``keras.Input(...)`` is recorded as kind ``"InputLayer"`` at the Input line,
+  with one synthetic call (``input_shapes: []``, ``output_shapes: [shape]``);
+  an ``InputLayer(...)`` constructed directly gets the same synthetic call.
+* Keras ops called on symbolic tensors directly from the program
+  (``keras.ops.concatenate([a, b])``, ``x + y`` on KerasTensors) are recorded
+  with ``"op": true`` and ``kind`` = the op class (``"Add"``, ``"Concatenate"``
+  - the *op* classes, not the layers), ``params: null``, ``line`` = the program
+  line of the (first) symbolic call.  Eager op calls are not recorded (Keras
+  does not create an Operation for them).  Filter on ``op`` to ignore them.
+* Every ``__call__`` of a recorded layer, wherever it comes from: the
+  program's own calls, Sequential rebuilds (each ``.add()`` calls all layers
+  again), a nested model running its layers, ``fit``/``predict`` tracing.  The
+  ``line`` of a call is the innermost program frame on the stack.  A call that
+  raised has ``"output_shapes": null`` and ``"error": {"type", "message"}``
+  (also when the program catches the exception).  Only the outermost call per
+  layer object is recorded (no re-entrant duplicates).  At most
+  ``MAX_CALLS`` calls are kept per layer (``"calls_truncated": true`` beyond).
+* ``input_shapes``: tensors found in the positional args, then keyword args,
+  flattened (lists/tuples/dicts).  Shapes are lists with ``None`` for unknown
+  dims; a tensor of unknown rank is ``null``.
+* ``error.line``: innermost frame of the traceback whose file is the program
+  (null if the exception never passed through the program, e.g. a SyntaxError).
+* ``warnings``: Python warnings raised while the program ran, with the
+  innermost program line at the time (e.g. Keras' "Do not pass an
+  `input_shape`/`input_dim` argument to a layer").
+
+Line numbers (CPython 3.11)
+---------------------------
+All lines come from ``frame.f_lineno`` (``tb_lineno`` for the error), i.e. the
+line of the CALL instruction being executed in the program frame.  On 3.11 the
+CALL instruction of a call expression spanning several lines carries the line
+where the call expression *starts*:
+
+    x = layers.Conv2D(      # <- f_lineno of the caller while Conv2D.__init__ runs
+        32,
+        3)(x)               # the __call__ also reports the first line
+
+and, inside a multi-line list literal, each element's call reports its own
+first line (``Sequential([\\n Dense(4),\\n Dense(
+2)])`` gives each Dense its own line; the Sequential constructor and the calls
+it makes while building report the ``keras.Sequential([`` line).  For a call
+written as ``(obj\\n .method(...))`` the line is that of ``.method``.  Checked by
+tests/oracle/test_program_runner.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MAX_CALLS = 500
+MAX_MESSAGE = 4000
+DEFAULT_TIMEOUT = 120
+
+
+# --------------------------------------------------------------------------- #
+# Test-side helper (no TensorFlow import).
+# --------------------------------------------------------------------------- #
+def run_program(path, timeout: float = DEFAULT_TIMEOUT, env: dict | None = None) -> dict:
+    """Run ``path`` under the runner in a fresh subprocess; return the parsed report."""
+    full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="-1",
+                    KERAS_BACKEND="tensorflow", MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), str(path), "--timeout", str(timeout)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=full_env,
+        timeout=timeout + 60,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"program runner failed (rc={proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------- #
+# Runner side.
+# --------------------------------------------------------------------------- #
+def _shape(t):
+    shape = getattr(t, "shape", None)
+    if shape is None:
+        return None
+    if getattr(shape, "rank", 0) is None:  # tf.TensorShape of unknown rank
+        return None
+    try:
+        return [None if d is None else int(d) for d in shape]
+    except TypeError:
+        return None
+
+
+def _is_tensor(x) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, type)
+
+
+def _flatten_tensors(obj, out, depth=0):
+    if depth > 20:
+        return out
+    if _is_tensor(obj):
+        out.append(obj)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _flatten_tensors(v, out, depth + 1)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _flatten_tensors(v, out, depth + 1)
+    return out
+
+
+def _shapes(obj):
+    return [_shape(t) for t in _flatten_tensors(obj, [])]
+
+
+class Recorder:
+    def __init__(self, program: str, keras, excluded_dirs: list[str]):
+        self.program = program
+        self.keras = keras
+        self.excluded = tuple(excluded_dirs)
+        self.records: list[dict] = []
+        self.by_obj: dict[int, dict] = {}   # id(obj) -> record
+        self.objs: list = []                # keep recorded objects alive (ids stay unique)
+        self.active: dict[int, int] = {}    # id(obj) -> call depth
+        self.active_total = 0
+        self._file_cache: dict[str, str] = {}
+
+    # -- frames ------------------------------------------------------------ #
+    def where(self, filename: str) -> str:
+        """'program' | 'keras' (keras/tensorflow/this runner) | 'other'."""
+        kind = self._file_cache.get(filename)
+        if kind is None:
+            absname = os.path.abspath(filename) if not filename.startswith("<") else filename
+            if absname == self.program or os.path.realpath(absname) == self.program:
+                kind = "program"
+            elif absname.startswith(self.excluded) or os.path.realpath(absname).startswith(self.excluded):
+                kind = "keras"
+            else:
+                kind = "other"
+            self._file_cache[filename] = kind
+        return kind
+
+    def innermost_program_line(self, frame):
+        while frame is not None:
+            if self.where(frame.f_code.co_filename) == "program":
+                return frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    @staticmethod
+    def _is_own_init(frame, obj) -> bool:
+        code = frame.f_code
+        if code.co_name != "__init__" or code.co_argcount == 0:
+            return False
+        return frame.f_locals.get(code.co_varnames[0]) is obj
+
+    def constructor_caller(self, frame, obj):
+        """First frame outside the object's own __init__ chain (and this runner)."""
+        while frame is not None and (self._is_own_init(frame, obj)
+                                     or frame.f_code.co_filename == __file__):
+            frame = frame.f_back
+        return frame
+
+    # -- records ----------------------------------------------------------- #
+    def new_record(self, obj, kind: str, line: int, op: bool = False) -> dict:
+        rec = {"id": len(self.records), "kind": kind, "line": line, "calls": [], "params": None}
+        if op:
+            rec["op"] = True
+        self.records.append(rec)
+        self.by_obj[id(obj)] = rec
+        self.objs.append(obj)
+        return rec
+
+    def on_layer_init(self, obj, frame):
+        if id(obj) in self.by_obj:
+            return
+        caller = self.constructor_caller(frame, obj)
+        if caller is None:
+            return
+        InputLayer = self.keras.layers.InputLayer
+        where = self.where(caller.f_code.co_filename)
+        if where == "program":
+            rec = self.new_record(obj, type(obj).__name__, caller.f_lineno)
+        elif (isinstance(obj, InputLayer) and caller.f_code.co_name == "Input"
+              and where == "keras" and caller.f_back is not None
+              and self.where(caller.f_back.f_code.co_filename) == "program"):
+            rec = self.new_record(obj, "InputLayer", caller.f_back.f_lineno)
+        else:
+            return
+        if isinstance(obj, InputLayer):
+            # The tensor only exists once InputLayer.__init__ has returned: the
+            # shapes are filled in by finish().
+            rec["calls"].append({"line": rec["line"], "input_shapes": [], "output_shapes": None})
+
+    def add_call(self, rec, frame, args, kwargs):
+        call = {"line": self.innermost_program_line(frame),
+                "input_shapes": _shapes(list(args) + list(kwargs.values())),
+                "output_shapes": None}
+        if len(rec["calls"]) < MAX_CALLS:
+            rec["calls"].append(call)
+        else:
+            rec["calls_truncated"] = True
+        return call
+
+    def finish(self):
+        InputLayer = self.keras.layers.InputLayer
+        for rec, obj in zip(self.records, self.objs):
+            if rec.get("op"):
+                continue
+            if isinstance(obj, InputLayer) and rec["calls"]:
+                try:
+                    rec["calls"][0]["output_shapes"] = _shapes(obj.output)
+                except Exception:  # noqa: BLE001
+                    pass
+            try:
+                if getattr(obj, "built", False):
+                    rec["params"] = int(obj.count_params())
+            except Exception:  # noqa: BLE001
+                rec["params"] = None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _message(e: BaseException) -> str:
+    """str(e) without the ANSI bold codes Keras puts around the inner message."""
+    try:
+        msg = str(e)
+    except Exception:  # noqa: BLE001
+        msg = repr(e)
+    return _ANSI.sub("", msg)[:MAX_MESSAGE]
+
+
+def install(rec: Recorder):
+    keras = rec.keras
+    from keras.src.layers.layer import Layer
+    from keras.src.ops.operation import Operation
+
+    orig_init = Layer.__init__
+    orig_call = Layer.__call__
+    orig_symbolic = Operation.symbolic_call
+
+    def layer_init(self, *args, **kwargs):
+        orig_init(self, *args, **kwargs)
+        try:
+            rec.on_layer_init(self, sys._getframe(1))
+        except Exception:  # noqa: BLE001  (never break the program)
+            pass
+
+    def traced_call(self, orig, args, kwargs, op_args=None):
+        r = rec.by_obj.get(id(self))
+        key = id(self)
+        if r is None or rec.active.get(key):
+            return orig(self, *args, **kwargs)
+        call = rec.add_call(r, sys._getframe(2), args, kwargs)
+        rec.active[key] = rec.active.get(key, 0) + 1
+        rec.active_total += 1
+        try:
+            out = orig(self, *args, **kwargs)
+        except BaseException as e:
+            call["error"] = {"type": type(e).__name__, "message": _message(e)}
+            raise
+        finally:
+            rec.active[key] -= 1
+            rec.active_total -= 1
+        try:
+            call["output_shapes"] = _shapes(out)
+        except Exception:  # noqa: BLE001
+            pass
+        return out
+
+    def layer_call(self, *args, **kwargs):
+        return traced_call(self, orig_call, args, kwargs)
+
+    def op_symbolic_call(self, *args, **kwargs):
+        if not isinstance(self, Layer) and id(self) not in rec.by_obj and rec.active_total == 0:
+            try:
+                f = sys._getframe(1)
+                while f is not None and rec.where(f.f_code.co_filename) == "keras":
+                    f = f.f_back
+                if f is not None and rec.where(f.f_code.co_filename) == "program":
+                    rec.new_record(self, type(self).__name__, f.f_lineno, op=True)
+            except Exception:  # noqa: BLE001
+                pass
+        if isinstance(self, Layer):
+            return orig_symbolic(self, *args, **kwargs)
+        return traced_call(self, orig_symbolic, args, kwargs)
+
+    Layer.__init__ = layer_init
+    Layer.__call__ = layer_call
+    Operation.symbolic_call = op_symbolic_call
+    del keras
+
+
+def _timeout_handler(signum, frame):  # noqa: ARG001
+    raise TimeoutError("program runner timeout")
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    timeout = DEFAULT_TIMEOUT
+    if "--timeout" in argv:
+        i = argv.index("--timeout")
+        timeout = float(argv[i + 1])
+        del argv[i:i + 2]
+    if len(argv) != 1:
+        print("usage: program_runner.py PROGRAM.py [--timeout SECONDS]", file=sys.stderr)
+        return 2
+    program = os.path.realpath(os.path.abspath(argv[0]))
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+    # Keep stdout for the report: everything the program (or TF, at fd level)
+    # prints goes to stderr.
+    sys.stdout.flush()
+    real_stdout_fd = os.dup(1)
+    os.dup2(2, 1)
+    real_stdout = sys.stdout
+    sys.stdout = sys.stderr
+
+    import warnings
+    import tensorflow as tf
+    import keras
+
+    try:
+        tf.config.set_visible_devices([], "GPU")
+    except Exception:  # noqa: BLE001
+        pass
+    keras.utils.set_random_seed(0)
+
+    excluded = [os.path.dirname(os.path.realpath(keras.__file__)),
+                os.path.dirname(os.path.realpath(tf.__file__)),
+                os.path.dirname(os.path.abspath(keras.__file__)),
+                os.path.dirname(os.path.abspath(tf.__file__)),
+                str(HERE / "program_runner.py")]
+    recorder = Recorder(program, keras, excluded)
+    install(recorder)
+
+    warned: list[dict] = []
+    orig_showwarning = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
+        try:
+            warned.append({"category": category.__name__, "message": str(message)[:MAX_MESSAGE],
+                           "line": recorder.innermost_program_line(sys._getframe(1))})
+        except Exception:  # noqa: BLE001
+            pass
+
+    import runpy
+    import signal
+
+    error = None
+    sys.argv = [program]
+    sys.path.insert(0, os.path.dirname(program))
+    sys.stdin = open(os.devnull)  # noqa: SIM115
+    if hasattr(signal, "SIGALRM") and timeout > 0:
+        signal.signal(signal.SIGALRM, _timeout_handler)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = showwarning
+            runpy.run_path(program, run_name="__main__")
+    except BaseException as e:  # noqa: BLE001  (SystemExit, KeyboardInterrupt, timeouts too)
+        if isinstance(e, SystemExit) and e.code in (None, 0):
+            error = None
+        else:
+            line = None
+            tb = e.__traceback__
+            while tb is not None:
+                if recorder.where(tb.tb_frame.f_code.co_filename) == "program":
+                    line = tb.tb_lineno
+                tb = tb.tb_next
+            if line is None and isinstance(e, SyntaxError) and e.filename \
+                    and os.path.realpath(e.filename) == program:
+                line = e.lineno
+            error = {"type": type(e).__name__, "message": _message(e), "line": line}
+    finally:
+        if hasattr(signal, "SIGALRM"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        warnings.showwarning = orig_showwarning
+
+    recorder.finish()
+    report = {"tensorflow": tf.__version__, "keras": keras.__version__,
+              "layers": recorder.records, "error": error, "warnings": warned}
+    text = json.dumps(report, default=lambda o: int(o) if hasattr(o, "__index__") else str(o))
+
+    sys.stderr.flush()
+    sys.stdout = real_stdout
+    os.dup2(real_stdout_fd, 1)
+    os.write(1, (text + "\n").encode())
+    # TensorFlow's interpreter shutdown can be slow or hang on leftover threads.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
