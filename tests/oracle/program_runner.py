@@ -18,7 +18,8 @@ Report::
          "line": 12,                  # 1-based line of the constructor call in the program
          "calls": [{"line": 14,       # program line that caused this call
                     "input_shapes": [[null, 28, 28, 1]],
-                    "output_shapes": [[null, 26, 26, 32]]}],   # one per output tensor
+                    "output_shapes": [[null, 26, 26, 32]],     # one per output tensor
+                    "mode": "symbolic"}],    # | "graph" (tf.function trace) | "eager"
          "params": 320}],             # count_params() at the end; null if never built
      "error": null | {"type": "ValueError", "message": "...", "line": 14},
      "warnings": [{"category": "UserWarning", "message": "...", "line": 12}]}
@@ -52,6 +53,12 @@ What is recorded
   (also when the program catches the exception).  Only the outermost call per
   layer object is recorded (no re-entrant duplicates).  At most
   ``MAX_CALLS`` calls are kept per layer (``"calls_truncated": true`` beyond).
+* ``mode`` of a call: ``"symbolic"`` (KerasTensors: Input/functional
+  construction, Sequential builds, ``model.build``), ``"graph"`` (traced by
+  ``fit``/``predict``/``evaluate``: the batch dimension is then usually the
+  concrete batch size, e.g. ``[8, 4]``), ``"eager"`` (called on arrays/eager
+  tensors: concrete batch too).  Compare ``symbolic`` calls to static shapes,
+  or ignore the batch dimension for the others.
 * ``input_shapes``: tensors found in the positional args, then keyword args,
   flattened (lists/tuples/dicts).  Shapes are lists with ``None`` for unknown
   dims; a tensor of unknown rank is ``null``.
@@ -163,6 +170,10 @@ class Recorder:
         self.active: dict[int, int] = {}    # id(obj) -> call depth
         self.active_total = 0
         self._file_cache: dict[str, str] = {}
+        import tensorflow as tf
+        from keras.src.backend.common.keras_tensor import any_symbolic_tensors
+        self.tf = tf
+        self.any_symbolic = any_symbolic_tensors
 
     # -- frames ------------------------------------------------------------ #
     def where(self, filename: str) -> str:
@@ -229,17 +240,27 @@ class Recorder:
         if isinstance(obj, InputLayer):
             # The tensor only exists once InputLayer.__init__ has returned: the
             # shapes are filled in by finish().
-            rec["calls"].append({"line": rec["line"], "input_shapes": [], "output_shapes": None})
+            rec["calls"].append({"line": rec["line"], "input_shapes": [], "output_shapes": None,
+                                 "mode": "symbolic"})
 
     def add_call(self, rec, frame, args, kwargs):
         call = {"line": self.innermost_program_line(frame),
                 "input_shapes": _shapes(list(args) + list(kwargs.values())),
-                "output_shapes": None}
+                "output_shapes": None,
+                "mode": self.mode(args, kwargs)}
         if len(rec["calls"]) < MAX_CALLS:
             rec["calls"].append(call)
         else:
             rec["calls_truncated"] = True
         return call
+
+    def mode(self, args, kwargs) -> str:
+        try:
+            if self.any_symbolic(args, kwargs):
+                return "symbolic"
+            return "eager" if self.tf.executing_eagerly() else "graph"
+        except Exception:  # noqa: BLE001
+            return "unknown"
 
     def finish(self):
         InputLayer = self.keras.layers.InputLayer
