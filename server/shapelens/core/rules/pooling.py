@@ -1,1 +1,127 @@
-"""pooling layer rules (being written)."""
+"""Max/Average pooling, their global forms and adaptive pooling (Keras 3).
+
+Keras 3 quirks the rules encode:
+
+* AveragePooling*D has no default pool_size (MaxPooling*D defaults to 2 per axis);
+  strides default to pool_size;
+* pooling compares ``padding`` case-sensitively: 'SAME' is refused (convolutions accept it);
+* strides=0 passes the constructor and fails when the layer is called;
+* adaptive pooling checks neither the input rank nor output_size when building a model.
+"""
+
+from __future__ import annotations
+
+from shapelens.core.rules.base import (
+    REQUIRED,
+    Args,
+    LayerError,
+    Out,
+    channel_axis,
+    layer,
+    spatial_axes,
+)
+from shapelens.core.rules.conv import assemble, spatial_output
+from shapelens.core.shapes import Shape, fmt_window
+
+POOL_ARGS = ("pool_size", "strides", "padding", "data_format", "name")
+GLOBAL_ARGS = ("data_format", "keepdims")
+ADAPTIVE_ARGS = ("output_size", "data_format")
+
+
+def _shown(values: tuple) -> object:
+    return values[0] if len(set(values)) == 1 else values
+
+
+def pool_padding(a: Args) -> str:
+    """Keras 3 pooling layers keep padding as given and compare it with 'valid'/'same'."""
+    value = a.str("padding", "valid")
+    if value in ("valid", "same"):
+        return value
+    hint = f"write it in lowercase, padding={value.lower()!r}" if value.lower() in ("valid", "same") \
+        else "use 'valid' or 'same'"
+    raise LayerError("SL206", f"{a.kind} does not accept padding={value!r}: {hint}")
+
+
+def read_pool(a: Args, rank: int, default_size):
+    """pool_size, strides (defaulting to pool_size) and padding, validated as BasePooling does."""
+    pool = a.ints("pool_size", rank, default_size)
+    if any(p <= 0 for p in pool):
+        raise LayerError("SL201", f"pool_size of {a.kind} must be positive, got {_shown(pool)}")
+    strides = a.ints("strides", rank, None, allow_none=True)
+    strides = pool if strides is None else strides
+    if any(s <= 0 for s in strides):
+        raise LayerError(
+            "SL201",
+            f"strides of {a.kind} must be positive, got {_shown(strides)}; leave strides unset to use pool_size",
+        )
+    return pool, strides, pool_padding(a)
+
+
+def _pool(rank: int, mode: str):
+    default_size = (2,) * rank if mode == "max" else REQUIRED
+
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        pool, strides, padding = read_pool(a, rank, default_size)
+        fmt = a.data_format()
+        sizes, explain = spatial_output(a.kind, x, fmt, pool, strides, (1,) * rank, padding, what="pool window")
+        return Out(assemble(x, fmt, sizes, x[channel_axis(fmt, len(x))]), 0, explain=explain)
+
+    rule.__doc__ = (
+        f"{rank}-D {mode} pooling: floor((n - pool) / strides) + 1 per axis ('same': ceil(n / strides)); "
+        "strides default to pool_size."
+    )
+    return rule
+
+
+def _global(rank: int, mode: str):
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        fmt = a.data_format()
+        keepdims = a.bool("keepdims", False)
+        channels = x[channel_axis(fmt, len(x))]
+        sizes = [1] * rank if keepdims else []
+        spatial = fmt_window([x[ax] for ax in spatial_axes(fmt, len(x))])
+        verb = "max over" if mode == "max" else "mean over"
+        explain = [f"{verb} {spatial} per channel" + (" (keepdims)" if keepdims else "")]
+        return Out(assemble(x, fmt, sizes, channels), 0, explain=explain)
+
+    rule.__doc__ = f"Global {mode} pooling over the {rank} spatial axes: (batch, channels), or 1s with keepdims."
+    return rule
+
+
+def _adaptive(rank: int, mode: str):
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        size = a.ints("output_size", rank)
+        fmt = a.str("data_format", None) or "channels_last"
+        if fmt not in ("channels_last", "channels_first"):
+            raise LayerError(
+                "SL201", f"data_format of {a.kind} must be 'channels_last' or 'channels_first', got {fmt!r}"
+            )
+        if any(s < 0 for s in size):
+            raise LayerError("SL201", f"output_size of {a.kind} cannot be negative, got {_shown(size)}")
+        if fmt == "channels_first" and len(x) < 2:
+            raise LayerError("SL102", f"{a.kind} with channels_first needs a channel axis, got {len(x)}-D input")
+        warnings = []
+        if len(x) != rank + 2:
+            warnings.append(("SL102", f"{a.kind} builds on a {len(x)}-D input but fails when run: "
+                                      f"it needs a {rank + 2}-D input (batch included)"))
+        if 0 in size:
+            warnings.append(("SL201", f"{a.kind} with output_size 0 builds but fails when run"))
+        channels = x[-1] if fmt == "channels_last" else x[1]
+        out = (x[0], *size, channels) if fmt == "channels_last" else (x[0], channels, *size)
+        return Out(out, 0, explain=[f"any size → {fmt_window(size)}"], warnings=warnings)
+
+    rule.__doc__ = f"Adaptive {rank}-D {mode} pooling: spatial axes become `output_size`, whatever their size."
+    return rule
+
+
+for _rank in (1, 2, 3):
+    layer(f"MaxPooling{_rank}D", f"MaxPool{_rank}D", args=POOL_ARGS, family="pooling", ndim=_rank + 2)(
+        _pool(_rank, "max"))
+    layer(f"AveragePooling{_rank}D", f"AvgPool{_rank}D", args=POOL_ARGS, family="pooling", ndim=_rank + 2)(
+        _pool(_rank, "average"))
+    layer(f"GlobalMaxPooling{_rank}D", f"GlobalMaxPool{_rank}D", args=GLOBAL_ARGS, family="pooling",
+          ndim=_rank + 2)(_global(_rank, "max"))
+    layer(f"GlobalAveragePooling{_rank}D", f"GlobalAvgPool{_rank}D", args=GLOBAL_ARGS, family="pooling",
+          ndim=_rank + 2)(_global(_rank, "average"))
+    layer(f"AdaptiveMaxPooling{_rank}D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(_rank, "max"))
+    layer(f"AdaptiveAveragePooling{_rank}D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(_rank, "average"))
