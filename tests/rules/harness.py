@@ -27,7 +27,11 @@ def _norm(shape):
     return shape
 
 
-def engine(kind: str, config: dict, inputs: list, call: dict | None = None, as_list: bool = False) -> dict:
+def engine(kind: str, config: dict, inputs: list, call: dict | None = None, as_list: bool = False,
+           positional: bool = False) -> dict:
+    """Run the rule. ``positional=True`` mirrors the oracle's ``layer(*inputs, **call)``:
+    the first shape is the input and the others reach the rule as ``call["args"]``
+    (e.g. ``mha(query, value)`` -> input query, ``call["args"] == [value]``)."""
     rule = lookup(kind)
     assert rule is not None, f"no rule registered for {kind}"
     shapes = [tuple(s) for s in inputs]
@@ -36,6 +40,9 @@ def engine(kind: str, config: dict, inputs: list, call: dict | None = None, as_l
         x = shapes
     call_shapes = {k: (tuple(v["__shape__"]) if isinstance(v, dict) and "__shape__" in v else v)
                    for k, v in (call or {}).items()}
+    if positional:
+        x = shapes[0]
+        call_shapes["args"] = shapes[1:]
     try:
         args = Args.bind(rule, [], _decode(config))
         out = apply(rule, args, x, call_shapes)
@@ -46,10 +53,13 @@ def engine(kind: str, config: dict, inputs: list, call: dict | None = None, as_l
     return {"ok": True, "output": _norm(out.shape), "params": out.params}
 
 
-def check(oracle, kind: str, config: dict, inputs: list, call: dict | None = None, as_list: bool = False) -> dict:
-    """Assert the engine agrees with Keras on this config; returns the Keras answer."""
-    tf = oracle.layer(kind, config, inputs, call=call, as_list=as_list)
-    en = engine(kind, config, inputs, call=call, as_list=as_list)
+def check(oracle, kind: str, config: dict, inputs: list, call: dict | None = None, as_list: bool = False,
+          positional: bool = False) -> dict:
+    """Assert the engine agrees with Keras on this config; returns the Keras answer.
+
+    ``positional=True`` calls the Keras layer as ``layer(*inputs, **call)`` (see engine)."""
+    tf = oracle.layer(kind, config, inputs, call=call, as_list=as_list, positional=positional)
+    en = engine(kind, config, inputs, call=call, as_list=as_list, positional=positional)
     ctx = f"{kind}({config}) on {inputs}: keras={tf} engine={en}"
     assert tf.get("stage") != "harness", ctx
     assert en["ok"] is not None, "engine left a literal config unresolved: " + ctx
