@@ -36,6 +36,27 @@ class Unresolved(Exception):
         self.reason = reason
 
 
+class NeedInput(Exception):
+    """Raised by PROBE: the rule got past argument validation to the input."""
+
+
+class _Probe:
+    """Stands in for the input when a rule is run at construction time (see KerasApi._probe).
+
+    Any use of it raises NeedInput, so only the errors a rule raises before looking at
+    its input -- the ones Keras raises in the constructor -- come out.
+    """
+
+    def _need(self, *args, **kwargs):
+        raise NeedInput()
+
+    __len__ = __getitem__ = __iter__ = __add__ = __radd__ = __eq__ = __contains__ = _need
+    __hash__ = object.__hash__
+
+
+PROBE = _Probe()
+
+
 @dataclass
 class Out:
     shape: Any  # Shape, or a list of Shapes for several outputs

@@ -52,13 +52,14 @@ def spatial_output(
     bad = [i for i, s in enumerate(sizes) if known(s) and s <= 0]
     if bad:
         in_sp = fmt_window([x[ax] for ax in axes])
+        in_txt = f"input of length {in_sp}" if len(axes) == 1 else f"{in_sp} input"
         eff = [dilation[i] * (kernel[i] - 1) + 1 for i in range(len(kernel))]
         window = fmt_window(kernel)
         dil = f" dilated to {fmt_window(eff)}" if any(d > 1 for d in dilation) else ""
         stride_txt = f", strides {fmt_window(strides)}" if any(s > 1 for s in strides) else ""
         raise LayerError(
             "SL101",
-            f"{kind} {what} {window}{dil}{stride_txt} does not fit the {in_sp} input with padding='valid': "
+            f"{kind} {what} {window}{dil}{stride_txt} does not fit the {in_txt} with padding='valid': "
             f"output size would be {fmt_window(sizes)}. Use padding='same', a smaller {what}, "
             f"or a larger input",
             fix="padding_same",

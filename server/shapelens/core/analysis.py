@@ -1,0 +1,79 @@
+"""The result of analysing one buffer: what every consumer (CLI, LSP, worker) reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapelens.core.source import Span
+
+
+@dataclass
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    severity: str  # "error" | "warning" | "information" | "hint"
+    message: str
+    span: Span
+    related: list[Related] = field(default_factory=list)
+    # Where the program would stop with this error (the call that triggers Keras);
+    # None for warnings and notes.
+    raise_span: Span | None = None
+    # Structured data for quick fixes (kind + what the fix needs); None when no fix applies.
+    fix: dict[str, Any] | None = None
+
+
+@dataclass
+class LayerInfo:
+    """One creation or one call of a layer (a shared layer yields one per call)."""
+
+    layer_id: int
+    kind: str
+    span: Span  # the constructor call
+    call_span: Span | None
+    input_shape: Any  # tuple | list[tuple] | None
+    output_shape: Any  # tuple | list[tuple] | None
+    params: int | None
+    explain: list[str] = field(default_factory=list)
+    note: str | None = None  # why the shape is unknown, if it is
+    var: str | None = None  # the variable the layer (or its output) was assigned to
+    order: int = 0
+
+
+@dataclass
+class ModelInfo:
+    model_id: int
+    kind: str  # "Sequential" | "Functional" | "Subclass"
+    name: str | None
+    span: Span
+    layers: list[LayerInfo]
+    input_shape: Any
+    output_shape: Any
+    params: int | None
+    note: str | None = None
+
+
+@dataclass
+class ValueInfo:
+    """A variable holding a tensor or array at an assignment, for hovers and inlay hints."""
+
+    name: str
+    span: Span
+    shape: Any
+    origin: str
+
+
+@dataclass
+class Analysis:
+    path: str
+    layers: list[LayerInfo] = field(default_factory=list)
+    models: list[ModelInfo] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    values: list[ValueInfo] = field(default_factory=list)
+    parsed: bool = True
+    complete: bool = True  # False when a limit stopped the analysis early

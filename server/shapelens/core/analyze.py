@@ -1,0 +1,142 @@
+"""analyze(text, path) -> Analysis: the single entry point of the core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, ModelInfo
+from shapelens.core.evaluate import Evaluator
+from shapelens.core.keras_api import model_params
+from shapelens.core.source import Source, Span
+from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
+
+MAX_TEXT = 4_000_000  # characters
+
+
+def analyze(text: str, path: str = "<buffer>") -> Analysis:
+    """Analyse one Python buffer without running it. Never raises."""
+    try:
+        return _analyze(text, path)
+    except Exception as exc:  # noqa: BLE001 -- last line of defence: degrade, never crash
+        result = Analysis(path, complete=False)
+        result.diagnostics.append(
+            Diagnostic("SL003", "information",
+                       f"shapelens could not analyse this file ({type(exc).__name__}); shapes are unknown",
+                       Span(0, 0, 0, 0))
+        )
+        return result
+
+
+def _analyze(text: str, path: str) -> Analysis:
+    result = Analysis(path)
+    if len(text) > MAX_TEXT:
+        result.complete = False
+        result.diagnostics.append(Diagnostic(
+            "SL003", "information",
+            f"the file has {len(text):,} characters, more than shapelens analyses ({MAX_TEXT:,})",
+            Span(0, 0, 0, 0)))
+        return result
+    source = Source(text)
+    module, problems = source.parse()
+    for p in problems[:1]:
+        result.parsed = False
+        result.diagnostics.append(Diagnostic(
+            "SL001", "information",
+            f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
+    ev = Evaluator(source, path)
+    ev.run(module)
+    result.complete = ev.complete and result.parsed
+    result.diagnostics.extend(ev.diags)
+    result.values = ev.values
+    infos = _layer_infos(ev.keras.layer_objs)
+    result.layers = sorted((i for infos_ in infos.values() for i in infos_), key=lambda i: i.order)
+    result.models = [_model_info(m, infos) for m in ev.keras.models]
+    result.models = [m for m in result.models if m is not None]
+    result.diagnostics = _dedupe(result.diagnostics)
+    return result
+
+
+def _shape(tensors: list[Tensor]) -> Any:
+    shapes = [t.shape if isinstance(t, Tensor) else None for t in tensors]
+    if not shapes:
+        return None
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
+    out: dict[int, list[LayerInfo]] = {}
+    for layer in layers:
+        infos = []
+        for call in layer.calls:
+            infos.append(LayerInfo(
+                layer_id=layer.layer_id, kind=layer.kind, span=layer.span,
+                call_span=call.span if call.span != layer.span else None,
+                input_shape=_shape(call.inputs), output_shape=_shape(call.outputs),
+                params=layer.params if not call.failed else None, explain=list(call.explain),
+                note=call.note, var=layer.var, order=call.order,
+            ))
+        if not infos:
+            note = layer.unknown_reason or (
+                "never called: the model has no input shape yet (add keras.Input(...) or call model.build)"
+                if layer.in_sequential else "never called on a tensor")
+            if layer.init_error:
+                note = f"{layer.kind} raises in its constructor"
+            infos.append(LayerInfo(layer.layer_id, layer.kind, layer.span, None, None, None, None,
+                                   note=note, var=layer.var, order=layer.order))
+        out[layer.layer_id] = infos
+    return out
+
+
+def _model_info(model: Any, infos: dict[int, list[LayerInfo]]) -> ModelInfo | None:
+    if isinstance(model, SequentialModel):
+        layers = []
+        for layer in model.layers:
+            mine = [i for i in infos.get(layer.layer_id, []) if i.call_span is None] or infos.get(layer.layer_id, [])[:1]
+            layers.extend(mine[-1:])
+        note = None
+        if model.uncertain:
+            note = "the layer stack changes in a way shapelens cannot follow (a loop over unknown values?)"
+        elif model.input_shape is None:
+            note = "no input shape: add keras.Input(shape=...) as the first layer, or call model.build(...)"
+        out = model.output.shape if model.output is not None and not model.uncertain else None
+        return ModelInfo(model.model_id, "Sequential", model.name, model.span, layers,
+                         model.input_shape, out, model_params(model), note)
+    if isinstance(model, FunctionalModel):
+        layers = []
+        for t in model.inputs:
+            if t.producer is not None:
+                layers.extend(infos.get(t.producer.layer.layer_id, [])[:1])
+        for call in model.calls:
+            if call.layer.kind == "InputLayer":
+                continue
+            for info in infos.get(call.layer.layer_id, []):
+                if info.order == call.order:
+                    layers.append(info)
+        ins = [t.shape for t in model.inputs]
+        outs = [t.shape for t in model.outputs]
+        return ModelInfo(model.model_id, "Functional", model.name, model.span, layers,
+                         ins[0] if len(ins) == 1 else ins, outs[0] if len(outs) == 1 else outs,
+                         model_params(model))
+    if isinstance(model, Instance):
+        layers = []
+        for call in model.calls:
+            for info in infos.get(call.layer.layer_id, []):
+                if info.order == call.order:
+                    layers.append(info)
+        note = None if model.built else "not built: call the model on a tensor or model.build((None, ...))"
+        return ModelInfo(model.model_id or 0, "Subclass", model.attrs.get("__varname__") or model.cls.name,
+                         model.span, layers, model.input_shape, model.output_shape,
+                         model_params(model) if model.built else None, note)
+    return None
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen = set()
+    out = []
+    for d in diags:
+        key = (d.code, d.span, d.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(d)
+    return out

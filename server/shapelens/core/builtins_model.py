@@ -1,0 +1,281 @@
+"""Python builtins and methods of plain values, modelled for the evaluator.
+
+Only pure, bounded operations on values the evaluator already holds: nothing here can
+run user code or touch the outside world.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from shapelens.core.shapes import Unknown
+from shapelens.core.values import Builtin, Tensor
+
+_MAX = 100_000
+
+
+def _plain(v: Any) -> bool:
+    from shapelens.core.evaluate import plain
+
+    return plain(v)
+
+
+def _known(*values: Any) -> bool:
+    return not any(isinstance(v, Unknown) for v in values)
+
+
+def _len(ev, args, kwargs, node):
+    (x,) = args
+    if isinstance(x, (list, tuple, str, dict, set, range)):
+        return len(x)
+    if isinstance(x, Tensor) and x.shape:
+        return x.shape[0] if isinstance(x.shape[0], int) else Unknown("the tensor's first axis is not known")
+    return Unknown("len() of a value that is not known")
+
+
+def _range(ev, args, kwargs, node):
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in args) or not 1 <= len(args) <= 3:
+        return Unknown("range() over values not known statically")
+    r = range(*args)
+    return r if len(r) <= _MAX else Unknown("a range too long to follow")
+
+
+def _materialize(ev, value):
+    items = ev.iterate(value)
+    return None if items is None else list(items)
+
+
+def _zip(ev, args, kwargs, node):
+    lists = [_materialize(ev, a) for a in args]
+    if any(lst is None for lst in lists):
+        return Unknown("zip() over values not known statically")
+    return list(zip(*lists))
+
+
+def _enumerate(ev, args, kwargs, node):
+    items = _materialize(ev, args[0])
+    start = args[1] if len(args) > 1 else kwargs.get("start", 0)
+    if items is None or not isinstance(start, int):
+        return Unknown("enumerate() over values not known statically")
+    return list(enumerate(items, start))
+
+
+def _seq(kind):
+    def fn(ev, args, kwargs, node):
+        if not args:
+            return kind()
+        items = _materialize(ev, args[0])
+        if items is None:
+            return Unknown(f"{kind.__name__}() of a value not known statically")
+        try:
+            return kind(items)
+        except TypeError:
+            return Unknown(f"{kind.__name__}() of unhashable values")
+
+    return fn
+
+
+def _dict(ev, args, kwargs, node):
+    out: dict = {}
+    if args:
+        base = args[0]
+        if isinstance(base, dict):
+            out.update(base)
+        else:
+            items = _materialize(ev, base)
+            if items is None:
+                return Unknown("dict() of a value not known statically")
+            try:
+                out.update(items)
+            except (TypeError, ValueError):
+                return Unknown("dict() of values that are not pairs")
+    out.update(kwargs)
+    return out
+
+
+def _numeric(fn_name):
+    real = {"int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str}[fn_name]
+
+    def fn(ev, args, kwargs, node):
+        if not args:
+            return real()
+        if not all(_plain(a) for a in args):
+            return Unknown(f"{fn_name}() of a value not known statically")
+        try:
+            return real(*args)
+        except Exception:  # noqa: BLE001
+            return Unknown(f"{fn_name}() fails on these values")
+
+    return fn
+
+
+def _reduce(fn_name):
+    real = {"min": min, "max": max, "sum": sum, "sorted": sorted, "any": any, "all": all}[fn_name]
+
+    def fn(ev, args, kwargs, node):
+        if len(args) == 1:
+            items = _materialize(ev, args[0])
+        else:
+            items = list(args)
+        if items is None or not all(_plain(i) for i in items) or kwargs.get("key") is not None:
+            return Unknown(f"{fn_name}() of values not known statically")
+        try:
+            extra = {k: v for k, v in kwargs.items() if k in ("reverse", "default")}
+            if fn_name == "sum" and len(args) > 1:
+                return sum(args[0], args[1]) if _plain(args[0]) else Unknown("sum() of unknown values")
+            return real(items, **extra)
+        except Exception:  # noqa: BLE001
+            return Unknown(f"{fn_name}() fails on these values")
+
+    return fn
+
+
+def _divmod(ev, args, kwargs, node):
+    if len(args) == 2 and all(isinstance(a, (int, float)) for a in args) and args[1]:
+        return divmod(*args)
+    return Unknown("divmod() of values not known statically")
+
+
+def _pow(ev, args, kwargs, node):
+    import ast
+
+    if len(args) == 2:
+        return ev.binop(ast.Pow, args[0], args[1], node)
+    return Unknown("pow() with a modulus is not followed")
+
+
+def _reversed(ev, args, kwargs, node):
+    items = _materialize(ev, args[0]) if args else None
+    return list(reversed(items)) if items is not None else Unknown("reversed() of a value not known statically")
+
+
+def _isinstance(ev, args, kwargs, node):
+    return Unknown("isinstance() is not followed")
+
+
+def _print(ev, args, kwargs, node):
+    return None
+
+
+def _super(ev, args, kwargs, node):
+    from shapelens.core.values import SuperProxy
+
+    # super() with no arguments: the instance is the first argument of the running method.
+    return SuperProxy(ev.keras.current_self()) if ev.keras.current_self() is not None else Unknown("super()")
+
+
+def _math(name):
+    def fn(ev, args, kwargs, node):
+        if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+            return Unknown(f"math.{name}() of values not known statically")
+        try:
+            return getattr(math, name)(*args)
+        except Exception:  # noqa: BLE001
+            return Unknown(f"math.{name}() fails on these values")
+
+    return fn
+
+
+_BUILTINS = {
+    "len": _len,
+    "range": _range,
+    "zip": _zip,
+    "enumerate": _enumerate,
+    "list": _seq(list),
+    "tuple": _seq(tuple),
+    "set": _seq(set),
+    "dict": _dict,
+    "int": _numeric("int"),
+    "float": _numeric("float"),
+    "abs": _numeric("abs"),
+    "round": _numeric("round"),
+    "bool": _numeric("bool"),
+    "str": _numeric("str"),
+    "min": _reduce("min"),
+    "max": _reduce("max"),
+    "sum": _reduce("sum"),
+    "sorted": _reduce("sorted"),
+    "any": _reduce("any"),
+    "all": _reduce("all"),
+    "divmod": _divmod,
+    "pow": _pow,
+    "reversed": _reversed,
+    "isinstance": _isinstance,
+    "print": _print,
+    "super": _super,
+}
+MATH_FUNCTIONS = {"ceil", "floor", "sqrt", "prod", "log2", "log", "gcd", "isqrt", "exp", "trunc"}
+
+
+def lookup(name: str) -> Builtin | None:
+    if name in _BUILTINS or name in ("None", "True", "False"):
+        return Builtin(name)
+    return None
+
+
+def call(ev, name: str, args: list, kwargs: dict, node) -> Any:
+    if name.startswith("math."):
+        return _math(name[5:])(ev, args, kwargs, node)
+    fn = _BUILTINS.get(name)
+    if fn is None:
+        return Unknown(f"{name}() is not followed")
+    try:
+        return fn(ev, args, kwargs, node)
+    except (TypeError, ValueError, IndexError):
+        return Unknown(f"{name}() with these arguments is not followed")
+
+
+# ---------------------------------------------------------------------- methods of plain values
+
+_LIST_METHODS = {"append", "extend", "insert", "pop", "remove", "reverse", "index", "count", "copy", "clear"}
+_DICT_METHODS = {"get", "items", "keys", "values", "update", "pop", "setdefault", "copy"}
+_STR_METHODS = {"upper", "lower", "strip", "format", "join", "split", "replace", "startswith", "endswith", "title"}
+_TUPLE_METHODS = {"index", "count"}
+
+
+class PlainMethod(Builtin):
+    pass
+
+
+def attribute(ev, obj: Any, attr: str) -> Any:
+    allowed = (
+        _LIST_METHODS if isinstance(obj, list)
+        else _DICT_METHODS if isinstance(obj, dict)
+        else _STR_METHODS if isinstance(obj, str)
+        else _TUPLE_METHODS if isinstance(obj, tuple)
+        else set()
+    )
+    if attr in allowed:
+        from shapelens.core.values import BoundMethod
+
+        return BoundMethod(obj, f"plain.{attr}")
+    return Unknown(f"`.{attr}` of a {type(obj).__name__} is not followed")
+
+
+def call_plain_method(ev, obj: Any, attr: str, args: list, kwargs: dict) -> Any:
+    if attr in ("items", "keys", "values") and isinstance(obj, dict):
+        return list(getattr(obj, attr)())
+    if isinstance(obj, str) and attr in ("format", "join"):
+        if not all(_plain(a) for a in args) or not all(_plain(v) for v in kwargs.values()):
+            if attr == "join":
+                items = _materialize(ev, args[0]) if args else None
+                if items is None or not all(isinstance(i, str) for i in items):
+                    return Unknown("str.join of values not known statically")
+                return obj.join(items)
+            return Unknown("str.format of values not known statically")
+    if isinstance(obj, list) and attr in ("extend",):
+        items = _materialize(ev, args[0]) if args else None
+        if items is None:
+            obj.append(Unknown("extended with values not known statically"))
+            return None
+        if len(obj) + len(items) > _MAX:
+            return None
+        obj.extend(items)
+        return None
+    if isinstance(obj, list) and attr in ("append", "insert") and len(obj) >= _MAX:
+        return None
+    try:
+        return getattr(obj, attr)(*args, **kwargs)
+    except Exception:  # noqa: BLE001
+        return Unknown(f"`.{attr}()` fails on these values")

@@ -1,0 +1,831 @@
+"""Keras semantics for the evaluator: layers, Input, Sequential, functional and subclassed models.
+
+Follows Keras 3 (what TensorFlow 2.16+ ships). Where Keras 2 / tf-keras differs, the
+difference lives in :mod:`shapelens.core.compat`.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from shapelens.core import compat, data
+from shapelens.core.analysis import Related
+from shapelens.core.resolve import ModuleRef, keras_name
+from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
+from shapelens.core.rules.base import NeedInput, PROBE
+from shapelens.core.shapes import ShapeError, Unknown, fmt_shape, known
+from shapelens.core.source import Span
+from shapelens.core.values import (
+    BoundMethod,
+    ClassValue,
+    FunctionalModel,
+    FunctionValue,
+    Instance,
+    LayerCall,
+    LayerObj,
+    SequentialModel,
+    Tensor,
+    is_model,
+)
+
+# Keyword arguments every Keras layer accepts (keras.layers.Layer.__init__).
+BASE_LAYER_KWARGS = {
+    "name", "dtype", "trainable", "autocast", "activity_regularizer", "input_shape", "input_dim",
+}
+MODEL_CLASSES = {"Sequential": "Sequential", "Model": "Model", "Functional": "Model"}
+MERGE_FUNCTIONS = {
+    "add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
+    "maximum": "Maximum", "minimum": "Minimum", "concatenate": "Concatenate", "dot": "Dot",
+}
+NO_SHAPE_EFFECT_METHODS = {
+    "compile", "summary", "save", "save_weights", "load_weights", "get_weights", "set_weights",
+    "plot_model", "reset_states", "reset_metrics",
+}
+
+
+def _as_list(value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, dict):
+        return list(value.values())
+    return [value]
+
+
+class KerasApi:
+    def __init__(self, ev) -> None:
+        self.ev = ev
+        self.layer_objs: list[LayerObj] = []
+        self.models: list[Any] = []
+        self.uncertain_effects = 0
+        self._self_stack: list[Instance] = []
+        self._call_log: list[list[LayerCall]] = []
+        self.settings = compat.KERAS3
+
+    # ------------------------------------------------------------------ bookkeeping
+    def current_self(self) -> Instance | None:
+        return self._self_stack[-1] if self._self_stack else None
+
+    def name_object(self, name: str, value: Any) -> None:
+        if isinstance(value, (SequentialModel, FunctionalModel)) and value.name is None:
+            value.name = name
+        elif isinstance(value, Instance) and value.cls.keras_base == "Model" and getattr(value, "name", None) is None:
+            value.attrs.setdefault("__varname__", name)
+
+    def class_kind(self, ref: ModuleRef) -> str | None:
+        name = keras_name(ref.path)
+        if name in ("Model", "Sequential", "Functional", "models.Model"):
+            return "Model"
+        if name in ("Layer", "layers.Layer"):
+            return "Layer"
+        return None
+
+    def _trigger(self, node: ast.AST) -> Span:
+        return self.ev.span(node)
+
+    # ------------------------------------------------------------------ dispatch
+    def call(self, func: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if isinstance(func, LayerObj):
+            return self.with_trigger(node, lambda: self.call_layer(func, args, kwargs, node))
+        if isinstance(func, (SequentialModel, FunctionalModel)):
+            return self.with_trigger(node, lambda: self.call_model(func, args, kwargs, node))
+        if isinstance(func, ModuleRef):
+            return self.with_trigger(node, lambda: self.call_ref(func, args, kwargs, node))
+        if isinstance(func, Unknown):
+            return self.unknown_call(func, func.reason, node)
+        return Unknown("a call to something that is not followed")
+
+    def with_trigger(self, node: ast.AST, fn) -> Any:
+        prev = self.ev.trigger
+        self.ev.trigger = self._trigger(node)
+        try:
+            return fn()
+        finally:
+            self.ev.trigger = prev
+
+    def unknown_call(self, func: Any, reason: str, node: ast.AST) -> Any:
+        if isinstance(func, ModuleRef):
+            name = keras_name(func.path)
+            if name in LAYERS or name in MODEL_CLASSES:
+                return Unknown(f"{name}(...) with {reason}")
+        return Unknown(reason)
+
+    def call_ref(self, ref: ModuleRef, args: list, kwargs: dict, node: ast.AST) -> Any:
+        name = keras_name(ref.path)
+        if name is None:
+            if ref.path.startswith("math."):
+                from shapelens.core import builtins_model
+
+                return builtins_model.call(self.ev, ref.path, args, kwargs, node)
+            return data.call(self.ev, ref.path, args, kwargs, node)
+        if name in ("Input", "layers.Input"):
+            return self.make_input(args, kwargs, node)
+        if name == "Sequential":
+            return self.make_sequential(args, kwargs, node)
+        if name in ("Model", "Functional"):
+            return self.make_functional(args, kwargs, node)
+        if name in MERGE_FUNCTIONS:
+            return self.merge_function(MERGE_FUNCTIONS[name], args, kwargs, node)
+        if name == "InputLayer" or name in LAYERS or name == "Lambda" or self._looks_like_layer(ref, name):
+            return self.make_layer(name, args, kwargs, node)
+        return data.call(self.ev, ref.path, args, kwargs, node)
+
+    @staticmethod
+    def _looks_like_layer(ref: ModuleRef, name: str) -> bool:
+        return "." not in name and name[:1].isupper() and ".layers." in ref.path + "."
+
+    # ------------------------------------------------------------------ layers
+    def make_layer(self, kind: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+        span = self.ev.span(node)
+        rule = LAYERS.get(kind)
+        kwargs = dict(kwargs)
+        declared = self._declared_input(kind, kwargs, span)
+        common = {k: kwargs.pop(k) for k in list(kwargs) if k in BASE_LAYER_KWARGS}
+        layer = LayerObj(
+            layer_id=len(self.layer_objs),
+            kind=rule.kind if rule else kind,
+            rule=rule,
+            args=None,
+            span=span,
+            order=self.ev.next_order(),
+            declared_input=declared,
+        )
+        self.layer_objs.append(layer)
+        if kind == "InputLayer":
+            return self._input_layer(layer, args, kwargs, common, node)
+        if rule is None:
+            layer.unknown_reason = (
+                "a Lambda layer runs arbitrary code" if kind == "Lambda" else f"shapelens has no rule for {kind}"
+            )
+            self.ev.report("SL002", f"{kind}: {layer.unknown_reason}; its output shape is unknown", span)
+            return layer
+        try:
+            layer.args = Args.bind(rule, args, kwargs)
+            self._probe(layer)
+        except LayerError as err:
+            layer.init_error = True
+            self._report_error(layer, err, span, [], init=True)
+        except Unresolved:
+            pass
+        return layer
+
+    def _declared_input(self, kind: str, kwargs: dict, span: Span) -> tuple | None:
+        if "batch_input_shape" in kwargs and kind != "InputLayer":
+            value = kwargs.pop("batch_input_shape")
+            if not self.settings.batch_input_shape_on_layers:
+                self.ev.report(
+                    "SL201",
+                    f"Keras 3 does not accept batch_input_shape= on {kind}; "
+                    f"start the model with keras.Input(batch_shape={_fmt_value(value)}) instead",
+                    span, raise_span=self.ev.trigger,
+                )
+                return None
+            return _shape_tuple(value)
+        if kwargs.get("input_dim") is not None:
+            dim = kwargs["input_dim"]
+            return (None, dim) if not isinstance(dim, Unknown) else None
+        if kwargs.get("input_shape") is not None:
+            shape = _shape_tuple(kwargs["input_shape"])
+            return (None, *shape) if shape is not None else None
+        return None
+
+    def _probe(self, layer: LayerObj) -> None:
+        """Run the rule without an input: errors raised before it looks at the input are
+        the ones Keras raises in the constructor."""
+        try:
+            layer.rule.fn(layer.args, PROBE, {})
+        except NeedInput:
+            pass
+        except (Unresolved, TypeError, AttributeError, IndexError, KeyError, ValueError):
+            pass
+
+    def _input_layer(self, layer: LayerObj, args: list, kwargs: dict, common: dict, node: ast.AST) -> LayerObj:
+        shape = self._input_batch_shape(args, kwargs, layer.span)
+        if shape is None and layer.declared_input is not None:
+            shape = layer.declared_input
+        tensor = Tensor(shape, f"InputLayer (line {layer.span.line + 1})", layer.span)
+        call = LayerCall(layer, layer.span, [], [tensor], order=self.ev.next_order())
+        tensor.producer = call
+        layer.calls.append(call)
+        layer.first_call = call
+        layer.params = 0
+        return layer
+
+    def _input_batch_shape(self, args: list, kwargs: dict, span: Span) -> tuple | None:
+        if "batch_shape" in kwargs or "batch_input_shape" in kwargs:
+            return _shape_tuple(kwargs.get("batch_shape", kwargs.get("batch_input_shape")))
+        shape = args[0] if args else kwargs.get("shape", kwargs.get("input_shape"))
+        if shape is None:
+            return None
+        if known(shape):
+            if not self.settings.int_input_shape:
+                self.ev.report(
+                    "SL201",
+                    f"Input shape must be a tuple: use shape=({shape},) instead of shape={shape}",
+                    span, raise_span=self.ev.trigger,
+                )
+                return None
+            shape = (shape,)
+        inner = _shape_tuple(shape)
+        if inner is None:
+            return None
+        batch = args[1] if len(args) > 1 else kwargs.get("batch_size")
+        return (batch if known(batch) else None, *inner)
+
+    def make_input(self, args: list, kwargs: dict, node: ast.AST) -> Any:
+        span = self.ev.span(node)
+        layer = LayerObj(len(self.layer_objs), "InputLayer", None, None, span, self.ev.next_order())
+        self.layer_objs.append(layer)
+        shape = self._input_batch_shape(args, kwargs, span)
+        tensor = Tensor(shape, f"keras.Input (line {span.line + 1})", span)
+        call = LayerCall(layer, span, [], [tensor], order=self.ev.next_order())
+        tensor.producer = call
+        layer.calls.append(call)
+        layer.first_call = call
+        layer.params = 0
+        if self._call_log:
+            self._call_log[-1].append(call)
+        return tensor
+
+    def call_layer(self, layer: LayerObj, args: list, kwargs: dict, node: ast.AST | None,
+                   site: Span | None = None) -> Any:
+        if not args and "inputs" in kwargs:
+            args = [kwargs.pop("inputs")]
+        if layer.kind == "InputLayer":
+            return layer.calls[0].outputs[0] if layer.calls else Unknown("an InputLayer without a shape")
+        if layer.model is not None:
+            return self.call_model(layer.model, args, kwargs, node, as_layer=layer)
+        if not args:
+            return Unknown(f"{layer.kind} called without an input")
+        x = args[0]
+        extra = args[1:]
+        inputs = [t for t in _as_list(x)] if isinstance(x, (list, tuple, dict)) else [x]
+        span = site or (self.ev.span(node) if node is not None else layer.span)
+        call = LayerCall(layer, span, [t for t in inputs if isinstance(t, Tensor)], order=self.ev.next_order(),
+                         call_kwargs=kwargs)
+        if self._call_log:
+            self._call_log[-1].append(call)
+        layer.calls.append(call)
+        result = self._run_rule(layer, call, x, inputs, extra, kwargs)
+        return result
+
+    def _run_rule(self, layer: LayerObj, call: LayerCall, x: Any, inputs: list, extra: list, kwargs: dict) -> Any:
+        def unknown(reason: str) -> Any:
+            call.note = reason
+            t = Tensor(None, f"{layer.kind} (line {layer.span.line + 1})", call.span, call)
+            call.outputs = [t]
+            return t
+
+        if layer.init_error:
+            return unknown(f"{layer.kind} raises in its constructor (see the error on it)")
+        if layer.rule is None or layer.args is None:
+            return unknown(layer.unknown_reason or f"the arguments of {layer.kind} are not known statically")
+        if not all(isinstance(t, Tensor) for t in inputs):
+            return unknown(f"the input of {layer.kind} is not a tensor shapelens can follow")
+        if any(t.shape is None for t in inputs):
+            return unknown(f"the input shape of {layer.kind} is not known")
+        shapes = [tuple(t.shape) for t in inputs]
+        in_arg = shapes if isinstance(x, (list, tuple, dict)) else shapes[0]
+        call_shapes: dict[str, Any] = {}
+        for k, v in kwargs.items():
+            call_shapes[k] = tuple(v.shape) if isinstance(v, Tensor) and v.shape is not None else v
+        if extra:
+            call_shapes["args"] = [tuple(t.shape) if isinstance(t, Tensor) and t.shape is not None else t for t in extra]
+        try:
+            self._check_built(layer, shapes)
+            out = apply(layer.rule, layer.args, in_arg, call_shapes)
+        except LayerError as err:
+            call.failed = True
+            self._report_error(layer, err, call.span, inputs)
+            return unknown(f"{layer.kind} raises here")
+        except Unresolved as u:
+            return unknown(u.reason)
+        except ShapeError as err:
+            call.failed = True
+            self._report_error(layer, LayerError(err.code, err.message, err.fix), call.span, inputs)
+            return unknown(f"{layer.kind} raises here")
+        except Exception as exc:  # noqa: BLE001 -- a rule bug must not take the analysis down
+            return unknown(f"internal error in the {layer.kind} rule: {type(exc).__name__}")
+        if layer.first_call is None:
+            layer.first_call = call
+            layer.params = out.params
+            layer.built_spec = out.spec
+            layer.built_ndim = len(shapes[0]) if len(shapes) == 1 else None
+            self._check_declared(layer, shapes, call)
+        for code, message in out.warnings:
+            self.ev.report(code, message, call.span)
+        call.explain = list(out.explain)
+        origin = f"{layer.kind} (line {layer.span.line + 1})"
+        if isinstance(out.shape, list):
+            call.outputs = [Tensor(tuple(s), origin, call.span, call, index=i) for i, s in enumerate(out.shape)]
+            return list(call.outputs)
+        t = Tensor(tuple(out.shape), origin, call.span, call)
+        call.outputs = [t]
+        return t
+
+    def _check_built(self, layer: LayerObj, shapes: list[tuple]) -> None:
+        """A built layer called again must get inputs matching what it was built for."""
+        if layer.first_call is None or not layer.built_spec or len(shapes) != 1:
+            return
+        shape = shapes[0]
+        first = layer.first_call
+        where = f"first called on line {first.span.line + 1}"
+        for axis, size in layer.built_spec.items():
+            if not known(size):
+                continue
+            if not -len(shape) <= axis < len(shape):
+                raise LayerError(
+                    "SL102",
+                    f"{layer.kind} was built for {layer.built_ndim}-D inputs ({where}) but gets "
+                    f"{len(shape)}-D {fmt_shape(shape)}",
+                )
+            got = shape[axis]
+            if known(got) and got != size:
+                raise LayerError(
+                    "SL103",
+                    f"{layer.kind} was built for inputs with axis {axis} = {size} ({where}), "
+                    f"but here gets {fmt_shape(shape)}; a shared layer needs the same size on that axis",
+                )
+
+    def _check_declared(self, layer: LayerObj, shapes: list[tuple], call: LayerCall) -> None:
+        """Keras 3 ignores input_shape= on a standalone layer and builds for what it receives."""
+        if layer.in_sequential or layer.declared_input is None or len(shapes) != 1:
+            return
+        declared, got = layer.declared_input, shapes[0]
+        differs = len(declared) != len(got) or any(
+            known(a) and known(b) and a != b for a, b in zip(declared[1:], got[1:])
+        )
+        if differs:
+            self.ev.report(
+                "SL121",
+                f"{layer.kind} declares input_shape={fmt_shape(declared[1:])} but is called on "
+                f"{fmt_shape(got)}; Keras 3 ignores input_shape here and builds for {fmt_shape(got)}. "
+                f"Fix the data or the declared shape",
+                call.span,
+                related=[Related(layer.span, "input_shape declared here")],
+            )
+
+    def _report_error(self, layer: LayerObj, err: LayerError, span: Span, inputs: list, init: bool = False) -> None:
+        related = []
+        message = err.message
+        for t in inputs:
+            if isinstance(t, Tensor) and t.producer is not None and t.producer.layer is not layer:
+                prod = t.producer.layer
+                related.append(Related(prod.span, f"{fmt_shape(t.shape)} comes from {t.origin}"))
+        if len(related) == 1 and inputs and isinstance(inputs[0], Tensor) and inputs[0].producer is not None \
+                and inputs[0].producer.layer.kind != "InputLayer":
+            message += f" (the input {fmt_shape(inputs[0].shape)} comes from {inputs[0].origin})"
+        fix = {"kind": err.fix, "layer": _span_dict(layer.span)} if err.fix else None
+        self.ev.report(err.code, message, span, related=related, raise_span=self.ev.trigger, fix=fix)
+
+    # ------------------------------------------------------------------ merge functions
+    def merge_function(self, kind: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+        inputs = args[0] if args else kwargs.pop("inputs", None)
+        layer_kwargs = {k: v for k, v in kwargs.items() if k != "inputs"}
+        layer = self.make_layer(kind, [], layer_kwargs, node)
+        if isinstance(layer, LayerObj):
+            return self.call_layer(layer, [inputs], {}, node)
+        return layer
+
+    # ------------------------------------------------------------------ Sequential
+    def make_sequential(self, args: list, kwargs: dict, node: ast.AST) -> SequentialModel:
+        span = self.ev.span(node)
+        model = SequentialModel(len(self.models), span, self.ev.next_order(), name=_str_or_none(kwargs.get("name")))
+        self.models.append(model)
+        layers = args[0] if args else kwargs.get("layers")
+        if layers is None:
+            return model
+        items = self.ev.iterate(layers)
+        if items is None:
+            model.uncertain = True
+            return model
+        for item in items:
+            self.seq_add(model, item, node, rebuild=False)
+        self.seq_propagate(model)
+        return model
+
+    def seq_add(self, model: SequentialModel, item: Any, node: ast.AST, rebuild: bool = True) -> None:
+        if self.uncertain_effects:
+            model.uncertain = True
+            return
+        if isinstance(item, Tensor) and item.producer is not None and item.producer.layer.kind == "InputLayer":
+            item = item.producer.layer
+        if is_model(item):
+            item = self.model_as_layer(item)
+        if isinstance(item, Instance):
+            item = self.instance_as_layer(item)
+        if not isinstance(item, LayerObj):
+            model.uncertain = True
+            return
+        if item.kind == "InputLayer":
+            if model.input_layer_obj is not None or model.layers:
+                model.uncertain = True
+                return
+            model.input_layer_obj = item
+            model.input_shape = item.calls[0].outputs[0].shape if item.calls else None
+            return
+        if not model.layers and model.input_shape is None and item.declared_input is not None:
+            model.input_shape = item.declared_input
+        elif item.declared_input is not None and (model.layers or model.input_layer_obj is not None):
+            self.ev.report(
+                "SL120",
+                f"input_shape= on {item.kind} is ignored: it is not the first layer of the Sequential "
+                f"model. Remove it (the shape comes from the previous layer)",
+                item.span,
+                related=[Related(model.span, "the Sequential model")],
+                fix={"kind": "remove_input_shape", "layer": _span_dict(item.span)},
+            )
+        item.in_sequential = True
+        model.layers.append(item)
+        if rebuild:
+            self.seq_propagate(model)
+
+    def seq_propagate(self, model: SequentialModel) -> None:
+        """Call every layer not yet called on the running output (Keras rebuilds on add)."""
+        if model.uncertain or model.broken or model.input_shape is None:
+            return
+        if model.output is None:
+            model.input_tensor = self._seq_input_tensor(model)
+            model.output = model.input_tensor
+        done = len(model.built_calls)
+        for layer in model.layers[done:]:
+            out = self.call_layer(layer, [model.output], {}, None, site=layer.span)
+            if layer.calls:
+                model.built_calls.append(layer.calls[-1])
+            if not isinstance(out, Tensor) or out.shape is None:
+                model.broken = bool(layer.calls and layer.calls[-1].failed)
+                model.output = out if isinstance(out, Tensor) else Tensor(None, "unknown")
+                if model.broken:
+                    return
+            model.output = out if isinstance(out, Tensor) else Tensor(None, f"{layer.kind}")
+
+    def _seq_input_tensor(self, model: SequentialModel) -> Tensor:
+        if model.input_layer_obj is not None and model.input_layer_obj.calls:
+            return model.input_layer_obj.calls[0].outputs[0]
+        return Tensor(model.input_shape, f"the model input (line {model.span.line + 1})", model.span)
+
+    def seq_build(self, model: SequentialModel, shape: Any, node: ast.AST) -> None:
+        if model.input_shape is not None or model.uncertain:
+            return
+        batch = _shape_tuple(shape)
+        if batch is None:
+            model.uncertain = True
+            return
+        model.input_shape = batch
+        self.seq_propagate(model)
+
+    # ------------------------------------------------------------------ functional
+    def make_functional(self, args: list, kwargs: dict, node: ast.AST) -> Any:
+        span = self.ev.span(node)
+        inputs = args[0] if args else kwargs.get("inputs")
+        outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+        if inputs is None or outputs is None:
+            return Unknown("a Model(...) without inputs and outputs (a subclass pattern shapelens follows via the class)")
+        ins = [t for t in _as_list(inputs)]
+        outs = [t for t in _as_list(outputs)]
+        if not all(isinstance(t, Tensor) for t in ins + outs):
+            return Unknown("a Model whose inputs or outputs are not tensors shapelens can follow")
+        model = FunctionalModel(len(self.models), span, self.ev.next_order(), ins, outs,
+                                output_is_list=isinstance(outputs, (list, tuple, dict)),
+                                name=_str_or_none(kwargs.get("name")))
+        model.calls = graph_calls(ins, outs)
+        self.models.append(model)
+        return model
+
+    def model_as_layer(self, model: Any) -> LayerObj:
+        kind = "Sequential" if isinstance(model, SequentialModel) else (
+            model.cls.name if isinstance(model, Instance) else "Functional")
+        span = model.span
+        for existing in self.layer_objs:
+            if existing.model is model:
+                return existing
+        layer = LayerObj(len(self.layer_objs), kind, None, None, span, self.ev.next_order())
+        layer.model = model
+        self.layer_objs.append(layer)
+        return layer
+
+    def instance_as_layer(self, inst: Instance) -> LayerObj:
+        if inst.layer_obj is None:
+            inst.layer_obj = self.model_as_layer(inst)
+        return inst.layer_obj
+
+    def call_model(self, model: Any, args: list, kwargs: dict, node: ast.AST | None,
+                   as_layer: LayerObj | None = None) -> Any:
+        if not args and "inputs" in kwargs:
+            args = [kwargs.pop("inputs")]
+        if not args:
+            return Unknown("a model called without inputs")
+        x = args[0]
+        if isinstance(model, Instance):
+            return self.call_instance(model, args, kwargs, node)
+        xs = _as_list(x)
+        if not all(isinstance(t, Tensor) for t in xs):
+            return Unknown("a model called on values shapelens cannot follow")
+        layer = as_layer or self.model_as_layer(model)
+        span = self.ev.span(node) if node is not None else layer.span
+        call = LayerCall(layer, span, xs, order=self.ev.next_order())
+        layer.calls.append(call)
+        if self._call_log:
+            self._call_log[-1].append(call)
+        if isinstance(model, SequentialModel):
+            if model.input_shape is None and not model.uncertain and xs[0].shape is not None:
+                model.input_shape = tuple(xs[0].shape)
+                self.seq_propagate(model)
+                outs = [model.output] if model.output is not None else [Tensor(None, "unknown")]
+            else:
+                outs = self.replay_sequential(model, xs[0], call)
+        else:
+            outs = self.replay_functional(model, xs, call)
+        origin = f"{layer.kind} (line {layer.span.line + 1})"
+        call.outputs = [Tensor(o.shape if isinstance(o, Tensor) else None, origin, span, call, index=i)
+                        for i, o in enumerate(outs)]
+        if layer.first_call is None:
+            layer.first_call = call
+        layer.params = model_params(model)
+        if isinstance(model, FunctionalModel) and model.output_is_list:
+            return list(call.outputs)
+        return call.outputs[0]
+
+    def replay_sequential(self, model: SequentialModel, x: Tensor, call: LayerCall) -> list[Tensor]:
+        if model.uncertain or model.input_shape is None:
+            return [Tensor(None, "a Sequential model shapelens could not follow")]
+        cur = self.adjust_rank(x, model.input_shape)
+        for layer in model.layers:
+            cur = self.call_layer(layer, [cur], {}, None, site=call.span)
+            if not isinstance(cur, Tensor) or cur.shape is None:
+                return [cur if isinstance(cur, Tensor) else Tensor(None, "unknown")]
+        return [cur]
+
+    def replay_functional(self, model: FunctionalModel, xs: list[Tensor], call: LayerCall) -> list[Tensor]:
+        if len(xs) != len(model.inputs):
+            return [Tensor(None, "a model called with a different number of inputs") for _ in model.outputs]
+        mapping: dict[int, Any] = {}
+        for orig, new in zip(model.inputs, xs):
+            mapping[id(orig)] = self.adjust_rank(new, orig.shape)
+        for c in model.calls:
+            ins = [mapping.get(id(t), t) for t in c.inputs]
+            if c.layer.kind == "InputLayer":
+                continue
+            arg: Any = ins if len(c.inputs) > 1 or c.layer.rule is not None and c.layer.rule.multi_input else ins[0]
+            res = self.call_layer(c.layer, [arg], dict(c.call_kwargs), None, site=call.span)
+            for orig, new in zip(c.outputs, _as_list(res)):
+                mapping[id(orig)] = new
+        return [mapping.get(id(o), Tensor(None, "unknown")) for o in model.outputs]
+
+    def adjust_rank(self, x: Tensor, expected: tuple | None) -> Tensor:
+        """Keras 3 Functional._adjust_input_rank: add or drop a trailing axis of size 1."""
+        if expected is None or x.shape is None or len(x.shape) == len(expected):
+            return x
+        if len(x.shape) == len(expected) + 1 and x.shape[-1] == 1:
+            return Tensor(x.shape[:-1], x.origin, x.span, x.producer, x.symbolic, x.index)
+        if len(x.shape) == len(expected) - 1 and expected[-1] == 1:
+            return Tensor(tuple(x.shape) + (1,), x.origin, x.span, x.producer, x.symbolic, x.index)
+        return x
+
+    # ------------------------------------------------------------------ subclassed models
+    def register_instance(self, inst: Instance, node: ast.AST) -> None:
+        if inst.cls.keras_base == "Model":
+            inst.model_id = len(self.models)
+            self.models.append(inst)
+
+    def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:
+        call_fn = inst.cls.lookup("call")
+        if not isinstance(call_fn, FunctionValue):
+            return Unknown(f"{inst.cls.name} has no call() shapelens can follow")
+        if not args:
+            return Unknown(f"{inst.cls.name} called without an input")
+        x = args[0]
+        if not inst.built:
+            build_fn = inst.cls.lookup("build")
+            inst.built = True
+            if isinstance(build_fn, FunctionValue) and isinstance(x, Tensor) and x.shape is not None:
+                self._run_method(inst, build_fn, [x.shape], {}, node)
+            if isinstance(x, Tensor):
+                inst.input_shape = x.shape
+        log: list[LayerCall] = []
+        self._call_log.append(log)
+        try:
+            result = self._run_method(inst, call_fn, args, kwargs, node)
+        finally:
+            self._call_log.pop()
+        inst.calls.extend(c for c in log if c not in inst.calls)
+        if isinstance(result, Tensor):
+            inst.output_shape = result.shape
+        elif isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result):
+            inst.output_shape = [r.shape for r in result]
+        if self._call_log:
+            # used as a layer inside an outer model: record one call of the instance as a layer
+            layer = self.instance_as_layer(inst)
+            span = self.ev.span(node) if node is not None else layer.span
+            c = LayerCall(layer, span, [t for t in _as_list(x) if isinstance(t, Tensor)],
+                          outputs=[r for r in _as_list(result) if isinstance(r, Tensor)], order=self.ev.next_order())
+            layer.calls.append(c)
+            self._call_log[-1].append(c)
+        return result
+
+    def _run_method(self, inst: Instance, fn: FunctionValue, args: list, kwargs: dict, node) -> Any:
+        self._self_stack.append(inst)
+        try:
+            return self.ev.call_function(fn, [inst, *args], kwargs, node or inst.cls.node)
+        finally:
+            self._self_stack.pop()
+
+    # ------------------------------------------------------------------ methods and attributes
+    def call_method(self, obj: Any, name: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if name.startswith("plain."):
+            from shapelens.core import builtins_model
+
+            return builtins_model.call_plain_method(self.ev, obj, name[6:], args, kwargs)
+        if name.startswith("super."):
+            return None
+        return self.with_trigger(node, lambda: self._method(obj, name, args, kwargs, node))
+
+    def _method(self, obj: Any, name: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if isinstance(obj, SequentialModel):
+            if name == "add":
+                if args:
+                    self.seq_add(obj, args[0], node)
+                return None
+            if name == "pop":
+                if obj.layers and not self.uncertain_effects:
+                    obj.layers.pop()
+                    obj.built_calls = obj.built_calls[: len(obj.layers)]
+                    obj.output = obj.built_calls[-1].outputs[0] if obj.built_calls and obj.built_calls[-1].outputs else obj.input_tensor
+                else:
+                    obj.uncertain = True
+                return None
+            if name == "build":
+                shape = args[0] if args else kwargs.get("input_shape")
+                self.seq_build(obj, shape, node)
+                return None
+        if isinstance(obj, Instance) and name == "build" and obj.cls.keras_base:
+            shape = _shape_tuple(args[0] if args else kwargs.get("input_shape"))
+            if shape is not None and not obj.built:
+                self.call_instance(obj, [Tensor(shape, f"{obj.cls.name}.build (line {self.ev.span(node).line + 1})",
+                                                self.ev.span(node))], {}, node)
+            return None
+        if is_model(obj):
+            if name in ("compile",):
+                obj.compile_kwargs = dict(kwargs)
+                return None
+            if name in ("fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch"):
+                return data.model_data_call(self.ev, obj, name, args, kwargs, node)
+            if name == "count_params":
+                return model_params(obj) if model_params(obj) is not None else Unknown("parameter count not known")
+            if name in NO_SHAPE_EFFECT_METHODS:
+                return None
+            if name == "__call__":
+                return self.call(obj, args, kwargs, node)
+        if isinstance(obj, LayerObj):
+            if name == "count_params":
+                return obj.params if obj.params is not None else Unknown("parameter count not known")
+            if name == "__call__":
+                return self.call_layer(obj, args, kwargs, node)
+            if name == "compute_output_shape" and args and obj.rule is not None and obj.args is not None:
+                shape = _shape_tuple(args[0])
+                if shape is None:
+                    return Unknown("compute_output_shape of an unknown shape")
+                try:
+                    return apply(obj.rule, obj.args, shape).shape
+                except (LayerError, Unresolved):
+                    return Unknown("compute_output_shape fails here")
+        if isinstance(obj, Instance):
+            return None if name in ("add_weight", "add_loss", "add_metric") else Unknown(f"{name}() is not followed")
+        if isinstance(obj, Tensor):
+            return data.tensor_method(self.ev, obj, name, args, kwargs, node)
+        return Unknown(f".{name}() is not followed")
+
+    def object_attr(self, obj: Any, attr: str, node: ast.AST | None) -> Any:
+        if isinstance(obj, Tensor):
+            return data.tensor_attr(self.ev, obj, attr)
+        if isinstance(obj, LayerObj):
+            if attr in ("output", "input"):
+                call = obj.first_call
+                if call is None:
+                    return Unknown(f"{obj.kind} has not been called yet")
+                ts = call.outputs if attr == "output" else call.inputs
+                return ts[0] if len(ts) == 1 else list(ts)
+            if attr == "output_shape" and obj.first_call is not None and obj.first_call.outputs:
+                return obj.first_call.outputs[0].shape
+            return BoundMethod(obj, attr)
+        if isinstance(obj, SequentialModel):
+            if attr == "layers":
+                return list(obj.layers)
+            if attr in ("output", "outputs"):
+                t = obj.output if obj.output is not None else Unknown("the model is not built")
+                return [t] if attr == "outputs" else t
+            if attr in ("input", "inputs"):
+                t = obj.input_tensor if obj.input_tensor is not None else Unknown("the model is not built")
+                return [t] if attr == "inputs" else t
+            if attr == "input_shape":
+                return obj.input_shape if obj.input_shape is not None else Unknown("the model is not built")
+            if attr == "output_shape":
+                return obj.output.shape if obj.output is not None and obj.output.shape is not None else Unknown("not built")
+            return BoundMethod(obj, attr)
+        if isinstance(obj, FunctionalModel):
+            if attr == "layers":
+                seen: list = []
+                for t in obj.inputs:
+                    if t.producer is not None and t.producer.layer not in seen:
+                        seen.append(t.producer.layer)
+                for c in obj.calls:
+                    if c.layer not in seen:
+                        seen.append(c.layer)
+                return seen
+            if attr in ("inputs", "input"):
+                return list(obj.inputs) if attr == "inputs" or len(obj.inputs) > 1 else obj.inputs[0]
+            if attr in ("outputs", "output"):
+                return list(obj.outputs) if attr == "outputs" or len(obj.outputs) > 1 else obj.outputs[0]
+            if attr == "input_shape":
+                shapes = [t.shape for t in obj.inputs]
+                return shapes[0] if len(shapes) == 1 else shapes
+            if attr == "output_shape":
+                shapes = [t.shape for t in obj.outputs]
+                return shapes[0] if len(shapes) == 1 else shapes
+            return BoundMethod(obj, attr)
+        if isinstance(obj, Instance):
+            return BoundMethod(obj, attr)
+        return None
+
+    def index_tensor(self, tensor: Tensor, key: Any, node) -> Any:
+        return data.index_tensor(self.ev, tensor, key, node)
+
+    def subscript(self, obj: Any, key: Any, node) -> Any:
+        return Unknown("indexing a value shapelens does not follow")
+
+    def tensor_binop(self, op: type, left: Any, right: Any, node: ast.AST) -> Any:
+        return data.tensor_binop(self.ev, op, left, right, node)
+
+    def iterate(self, value: Any):
+        return None
+
+
+# ---------------------------------------------------------------------- graph helpers
+
+
+def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
+    """The layer calls between a functional model's inputs and outputs, in call order."""
+    stop = {id(t) for t in inputs}
+    seen: dict[int, LayerCall] = {}
+    stack = [t for t in outputs]
+    while stack:
+        t = stack.pop()
+        if id(t) in stop or t.producer is None:
+            continue
+        c = t.producer
+        if id(c) in seen:
+            continue
+        seen[id(c)] = c
+        stack.extend(c.inputs)
+    return sorted(seen.values(), key=lambda c: c.order)
+
+
+def model_params(model: Any) -> int | None:
+    if isinstance(model, SequentialModel):
+        layers = list(model.layers)
+    elif isinstance(model, FunctionalModel):
+        layers = []
+        for c in model.calls:
+            if c.layer not in layers:
+                layers.append(c.layer)
+    elif isinstance(model, Instance):
+        layers = []
+        for c in model.calls:
+            if c.layer not in layers:
+                layers.append(c.layer)
+    else:
+        return None
+    total = 0
+    for layer in layers:
+        if layer.kind == "InputLayer":
+            continue
+        if layer.params is None:
+            return None
+        total += layer.params
+    return total
+
+
+def _shape_tuple(value: Any) -> tuple | None:
+    if isinstance(value, (list, tuple)):
+        dims = []
+        for d in value:
+            if d is None or known(d):
+                dims.append(d)
+            elif isinstance(d, Unknown):
+                dims.append(d)
+            else:
+                return None
+        return tuple(dims)
+    return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _fmt_value(value: Any) -> str:
+    return repr(value) if not isinstance(value, Unknown) else "..."
+
+
+def _span_dict(span: Span) -> dict:
+    return {"line": span.line, "col": span.col, "end_line": span.end_line, "end_col": span.end_col}

@@ -1,0 +1,149 @@
+"""Parse a buffer tolerantly and turn ast positions into code-point spans.
+
+``ast`` reports columns as UTF-8 byte offsets. The core speaks in code points (Python
+string indices); the LSP layer converts those to UTF-16 in exactly one place
+(shapelens.lsp.positions).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+MAX_REPAIRS = 12
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """0-based lines, code-point columns, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def contains(self, line: int, col: int) -> bool:
+        if (line, col) < (self.line, self.col):
+            return False
+        return (line, col) <= (self.end_line, self.end_col)
+
+
+@dataclass
+class SyntaxProblem:
+    message: str
+    span: Span
+
+
+class Source:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines()
+        self._byte_lines: dict[int, bytes] = {}
+
+    def _to_cp(self, line: int, byte_col: int) -> int:
+        """UTF-8 byte offset -> code point column on 0-based ``line``."""
+        if line >= len(self.lines):
+            return byte_col
+        s = self.lines[line]
+        if s.isascii():
+            return byte_col
+        b = self._byte_lines.get(line)
+        if b is None:
+            b = self._byte_lines[line] = s.encode("utf-8")
+        return len(b[:byte_col].decode("utf-8", errors="ignore"))
+
+    def span(self, node: ast.AST) -> Span:
+        line = node.lineno - 1
+        end_line = (getattr(node, "end_lineno", None) or node.lineno) - 1
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return Span(line, self._to_cp(line, node.col_offset), end_line, self._to_cp(end_line, end_col))
+
+    def line_span(self, line: int) -> Span:
+        text = self.lines[line] if 0 <= line < len(self.lines) else ""
+        start = len(text) - len(text.lstrip())
+        return Span(line, start, line, len(text))
+
+    def parse(self) -> tuple[ast.Module, list[SyntaxProblem]]:
+        """Parse, blanking out lines that do not parse (half-typed code) up to a bound.
+
+        Returns the best module that could be built and the syntax problems found. The
+        statements that parse keep their original positions.
+        """
+        problems: list[SyntaxProblem] = []
+        lines = self.text.split("\n")
+        for _ in range(MAX_REPAIRS):
+            try:
+                return ast.parse("\n".join(lines)), problems
+            except SyntaxError as e:
+                lineno = (e.lineno or 1) - 1
+                if lineno >= len(lines):
+                    lineno = len(lines) - 1
+                msg = e.msg or "invalid syntax"
+                problems.append(SyntaxProblem(msg, self.line_span(min(lineno, max(len(self.lines) - 1, 0)))))
+                if lineno < 0 or not _blank_statement(lines, lineno):
+                    break
+            except (ValueError, RecursionError, MemoryError) as e:  # NUL bytes, absurd nesting
+                problems.append(SyntaxProblem(str(e) or type(e).__name__, Span(0, 0, 0, 0)))
+                return ast.Module(body=[], type_ignores=[]), problems
+        # Could not repair: keep the longest prefix that parses.
+        first_bad = problems[0].span.line if problems else len(lines)
+        for cut in range(first_bad, -1, -1):
+            try:
+                return ast.parse("\n".join(lines[:cut])), problems
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+        return ast.Module(body=[], type_ignores=[]), problems
+
+
+def _blank_statement(lines: list[str], lineno: int) -> bool:
+    """Replace the broken line with an equivalently indented ``pass``.
+
+    Lines that open a bracket never closed make the parser point at the opener; the
+    following lines are continuation lines and get blanked too, up to a dedent.
+    """
+    line = lines[lineno]
+    indent = line[: len(line) - len(line.lstrip())]
+    replacement = indent + "pass" if line.strip() else line
+    if lines[lineno] == replacement:
+        # already blanked once: the real culprit is an earlier open bracket or block
+        return _blank_previous(lines, lineno)
+    lines[lineno] = replacement
+    if line.rstrip().endswith(":"):
+        return True
+    depth = _bracket_depth(line)
+    j = lineno + 1
+    while depth > 0 and j < len(lines):
+        depth += _bracket_depth(lines[j])
+        lines[j] = ""
+        j += 1
+    return True
+
+
+def _blank_previous(lines: list[str], lineno: int) -> bool:
+    for j in range(lineno - 1, -1, -1):
+        if lines[j].strip() and lines[j].strip() != "pass":
+            indent = lines[j][: len(lines[j]) - len(lines[j].lstrip())]
+            lines[j] = indent + "pass"
+            return True
+    return False
+
+
+def _bracket_depth(line: str) -> int:
+    depth = 0
+    quote = None
+    for ch in line:
+        if quote:
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return depth

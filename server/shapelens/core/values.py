@@ -1,0 +1,162 @@
+"""The abstract values the evaluator computes with.
+
+Plain Python values (ints, strings, tuples, lists, dicts) stand for themselves; an
+:class:`~shapelens.core.shapes.Unknown` stands for anything else. Keras objects and the
+user's own functions and classes are modelled by the classes below.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapelens.core.rules.base import Args, Rule
+from shapelens.core.shapes import Unknown
+from shapelens.core.source import Span
+
+
+@dataclass(eq=False)
+class Tensor:
+    """A symbolic Keras tensor or a concrete array whose shape is tracked."""
+
+    shape: tuple | None  # None: rank unknown
+    origin: str  # for people: "Conv2D (line 12)", "keras.Input (line 3)"
+    span: Span | None = None
+    producer: "LayerCall | None" = None
+    symbolic: bool = True  # KerasTensor (True) or data (numpy/tf eager) (False)
+    index: int = 0  # which output of the producer
+
+
+@dataclass(eq=False)
+class LayerObj:
+    layer_id: int
+    kind: str
+    rule: Rule | None
+    args: Args | None
+    span: Span
+    order: int
+    declared_input: tuple | None = None  # batch shape from input_shape=/input_dim=/batch_input_shape=
+    init_error: bool = False  # Keras would raise in the constructor
+    unknown_reason: str | None = None  # no rule / unresolvable
+    built_spec: dict | None = None
+    built_ndim: int | None = None
+    first_call: "LayerCall | None" = None
+    params: int | None = None
+    calls: list["LayerCall"] = field(default_factory=list)
+    var: str | None = None
+    in_sequential: bool = False
+    model: Any = None  # a nested model used as a layer
+
+
+@dataclass(eq=False)
+class LayerCall:
+    layer: LayerObj
+    span: Span  # where the call happens (for Sequential-internal calls: the constructor)
+    inputs: list[Tensor]
+    outputs: list[Tensor] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)
+    note: str | None = None
+    order: int = 0
+    failed: bool = False
+    call_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class SequentialModel:
+    model_id: int
+    span: Span
+    order: int
+    layers: list[LayerObj] = field(default_factory=list)
+    input_shape: tuple | None = None  # batch shape
+    input_tensor: Tensor | None = None
+    output: Tensor | None = None
+    broken: bool = False  # a layer raised: later layers are unknown
+    uncertain: bool = False  # structure changed in a way we could not follow
+    built_calls: list[LayerCall] = field(default_factory=list)
+    input_layer_obj: LayerObj | None = None
+    name: str | None = None
+    compile_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FunctionalModel:
+    model_id: int
+    span: Span
+    order: int
+    inputs: list[Tensor]
+    outputs: list[Tensor]
+    calls: list[LayerCall] = field(default_factory=list)
+    output_is_list: bool = False
+    name: str | None = None
+    compile_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FunctionValue:
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    closure: dict
+    defaults: list
+    kw_defaults: dict
+    name: str
+
+
+@dataclass(eq=False)
+class ClassValue:
+    node: ast.ClassDef
+    name: str
+    bases: list
+    namespace: dict
+    keras_base: str | None  # "Model" | "Layer" | None
+
+    def lookup(self, name: str) -> Any:
+        if name in self.namespace:
+            return self.namespace[name]
+        for base in self.bases:
+            if isinstance(base, ClassValue):
+                found = base.lookup(name)
+                if found is not None:
+                    return found
+        return None
+
+
+@dataclass(eq=False)
+class Instance:
+    cls: ClassValue
+    attrs: dict = field(default_factory=dict)
+    model_id: int | None = None
+    span: Span | None = None
+    order: int = 0
+    calls: list[LayerCall] = field(default_factory=list)  # layer calls made inside call()
+    input_shape: Any = None
+    output_shape: Any = None
+    built: bool = False
+    layer_obj: LayerObj | None = None  # when used as a layer
+    compile_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class BoundMethod:
+    obj: Any
+    name: str
+    func: Any = None  # FunctionValue for user methods
+
+
+@dataclass(eq=False)
+class Builtin:
+    name: str
+
+
+@dataclass(eq=False)
+class SuperProxy:
+    instance: Any
+
+
+def is_model(value: Any) -> bool:
+    return isinstance(value, (SequentialModel, FunctionalModel)) or (
+        isinstance(value, Instance) and value.cls.keras_base == "Model"
+    )
+
+
+def unknown(reason: str) -> Unknown:
+    return Unknown(reason)
