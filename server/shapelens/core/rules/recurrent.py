@@ -47,6 +47,10 @@ CONV_LSTM_ARGS = (
     "recurrent_dropout", "seed", "return_sequences", "return_state", "go_backwards", "stateful",
 )
 
+# Key in the `call` dict when a wrapper runs the rule: Keras then calls the inner layer's
+# build/compute_output_shape directly, so its InputSpec is not checked.
+WRAPPED = "__wrapped__"
+
 # Layers Bidirectional can wrap: the ones with go_backwards / return_sequences / return_state.
 RECURRENT_KINDS = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
@@ -115,7 +119,20 @@ def _expect_sequence(kind: str, x: Shape) -> None:
 
 
 def _features(kind: str, x: Shape) -> int:
-    f = x[-1]
+    """The size the cell's kernel is built on: the last axis of the per-step shape.
+
+    Keras builds the cell on (batch, *x[2:]). Called directly, the InputSpec has already
+    insisted on 3-D; inside a wrapper it has not, and a 2-D per-step input makes Keras use
+    the batch axis as the feature axis.
+    """
+    step = (x[0], *x[2:])
+    f = step[-1]
+    if len(x) == 2 and not known(f):
+        raise LayerError(
+            "SL102",
+            f"{kind} got a 2-D per-step input {fmt_shape(x)} but needs (batch, timesteps, features); "
+            "give the wrapper one more axis",
+        )
     if f is None:
         raise LayerError(
             "SL106",
@@ -151,7 +168,10 @@ def _rnn(a: Args, x: Shape, call: dict) -> Out:
         _check_cudnn(a)
     seqs, state = _flags(a)
     use_bias = a.bool("use_bias", True)
-    _expect_sequence(kind, x)
+    if not call.get(WRAPPED):  # the InputSpec(ndim=3) check of a direct call
+        _expect_sequence(kind, x)
+    elif len(x) < 2:
+        raise LayerError("SL102", f"{kind} needs (batch, timesteps, features), got {fmt_shape(x)}")
     f = _features(kind, x)
     _check_stateful(a, x)
 
@@ -170,6 +190,11 @@ def _rnn(a: Args, x: Shape, call: dict) -> Out:
         f"{'all ' + fmt_dim(x[1]) + ' steps' if seqs else 'last step only'} "
         f"(return_sequences={seqs})",
     ]
+    if len(x) == 2:
+        explain.append(
+            f"Keras builds {kind} on the 2-D per-step input {fmt_shape(x)} with the batch axis as "
+            "features; it fails when the model runs -- the wrapped input needs one more axis"
+        )
     if a.bool("unroll", False) and not known(x[1]):
         explain.append(
             "unroll=True with an undefined time axis: Keras builds it, but it fails when the model "
@@ -283,7 +308,7 @@ def run_rule(rule: Rule, args: Args, x: Shape) -> Out:
     """
     if rule.multi_input:
         raise LayerError("SL201", f"{rule.kind} takes several inputs and cannot be wrapped here")
-    return rule.fn(args, x, {})
+    return rule.fn(args, x, {WRAPPED: True})
 
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -334,6 +359,8 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
                     f"{flag}={fv} forward, {bv} backward",
                 )
 
+    if fwd_rule.kind in _GATES and not call.get(WRAPPED):
+        _expect_sequence(f"Bidirectional({fwd_rule.kind})", x)  # Bidirectional uses layer.input_spec
     fwd = run_rule(fwd_rule, fwd_args, x)
     bwd = run_rule(back[0], back[1], x) if back is not None else fwd
     params = None if fwd.params is None or bwd.params is None else fwd.params + bwd.params
