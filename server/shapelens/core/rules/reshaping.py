@@ -1,1 +1,288 @@
-"""reshaping layer rules (being written)."""
+"""Flatten, Reshape, Permute, RepeatVector, ZeroPadding*D, Cropping*D and UpSampling*D (Keras 3).
+
+Keras 3 quirks the rules encode:
+
+* Flatten over a None axis gives None (the error comes later, at the Dense that needs it);
+* Reshape checks the element count only when every input and target axis is defined;
+* ZeroPadding1D has a data_format; ZeroPadding2D/3D take a negative int without complaint
+  (the model builds, TensorFlow's pad then fails when run);
+* Cropping that leaves 0 or fewer rows raises when the layer is called;
+* UpSampling1D wants a plain int size; UpSampling2D checks `interpolation` only when run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapelens.core.rules.base import (
+    Args,
+    LayerError,
+    Out,
+    Unresolved,
+    expect_ndim,
+    layer,
+    spatial_axes,
+)
+from shapelens.core.shapes import Dim, Shape, ShapeError, fmt_dim, fmt_shape, fmt_window, is_unknown, known, prod, reshape_target
+
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
+
+
+def _literal(a: Args, name: str, default: Any = ...) -> Any:
+    """An argument's value, Unresolved if any part of it is unknown."""
+    if not a.has(name):
+        if default is ...:
+            raise LayerError("SL201", f"{a.kind} is missing the required argument `{name}`")
+        return default
+    value = a.raw(name)
+
+    def walk(v):
+        if is_unknown(v):
+            raise Unresolved(f"`{name}` of {a.kind} is not known statically")
+        if isinstance(v, (list, tuple)):
+            for item in v:
+                walk(item)
+
+    walk(value)
+    return value
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _pair(a: Args, name: str, value: Any, what: str) -> tuple[int, int]:
+    """standardize_tuple(value, 2, allow_zero=True): an int or two ints, none negative."""
+    pair = (value, value) if _is_int(value) else tuple(value) if isinstance(value, (list, tuple)) else None
+    if pair is None or len(pair) != 2 or not all(_is_int(v) for v in pair):
+        raise LayerError("SL201", f"{what} of {a.kind} must be an integer or a pair of integers, got {value!r}")
+    if min(pair) < 0:
+        raise LayerError("SL201", f"{what} of {a.kind} cannot be negative, got {value!r}")
+    return pair
+
+
+def _pairs(a: Args, name: str, n: int, default: Any) -> tuple[tuple[int, int], ...]:
+    """ZeroPadding2D/3D and Cropping2D/3D: an int, or n entries that are ints or (before, after)."""
+    value = _literal(a, name, default)
+    if _is_int(value):
+        return ((value, value),) * n
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        raise LayerError(
+            "SL201",
+            f"`{name}` of {a.kind} must be an int or {n} entries (one per spatial axis), got {value!r}",
+        )
+    return tuple(_pair(a, name, v, f"entry {i} of `{name}`") for i, v in enumerate(value))
+
+
+def _positive_sizes(a: Args, n: int, default: Any) -> tuple[int, ...]:
+    size = a.ints("size", n, default)
+    if any(s <= 0 for s in size):
+        raise LayerError("SL201", f"size of {a.kind} must be positive, got {size[0] if n == 1 else size}")
+    return size
+
+
+def _with_spatial(x: Shape, axes: list[int], sizes: list[Dim]) -> Shape:
+    out = list(x)
+    for ax, s in zip(axes, sizes):
+        out[ax] = s
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# Flatten, Reshape, Permute, RepeatVector
+# ---------------------------------------------------------------------------
+
+
+@layer("Flatten", args=("data_format",), family="reshaping", min_ndim=1)
+def flatten(a: Args, x: Shape, call: dict) -> Out:
+    """(batch, product of the other axes); None if any of them is None."""
+    a.data_format()
+    rest = x[1:]
+    if not rest:
+        return Out((x[0], 1), 0, explain=["no axes to flatten: 1"])
+    size = None if any(d is None for d in rest) else prod(rest)
+    return Out((x[0], size), 0, explain=[f"{fmt_window([fmt_dim(d) for d in rest])} = {fmt_dim(size)}"])
+
+
+@layer("Reshape", args=("target_shape",), family="reshaping", min_ndim=1)
+def reshape(a: Args, x: Shape, call: dict) -> Out:
+    """(batch, *target_shape) with one -1 inferred; the value count must match."""
+    target = _literal(a, "target_shape")
+    if not isinstance(target, (list, tuple)):
+        raise LayerError("SL201", f"target_shape of Reshape must be a tuple, got {target!r}; write ({target!r},)")
+    if any(_is_int(t) and t < -1 for t in target):
+        raise LayerError("SL201", f"target_shape {tuple(target)} of Reshape can only use -1 for the inferred axis")
+    if sum(1 for t in target if _is_int(t) and t == -1) > 1:
+        raise LayerError("SL201", f"target_shape {tuple(target)} of Reshape has several -1; only one axis can be inferred")
+    target = [t if _is_int(t) or is_unknown(t) else None for t in target]
+    try:
+        out = reshape_target(tuple(x[1:]), target)
+    except ShapeError as e:
+        hint = "" if -1 in target else " (or use -1 for one axis to infer it)"
+        raise LayerError(e.code, f"Reshape: {e.message}; the target must hold exactly "
+                                 f"{fmt_dim(prod(x[1:]))} values{hint}") from None
+    return Out((x[0], *out), 0, explain=[f"{fmt_dim(prod(x[1:]))} values → {fmt_shape(out)}"])
+
+
+@layer("Permute", args=("dims",), family="reshaping")
+def permute(a: Args, x: Shape, call: dict) -> Out:
+    """Reorders the non-batch axes; dims is a permutation of 1..rank-1."""
+    dims = _literal(a, "dims")
+    if not isinstance(dims, (list, tuple)) or not all(_is_int(d) for d in dims):
+        raise LayerError("SL205", f"dims of Permute must be a tuple of axis numbers, got {dims!r}")
+    if sorted(dims) != list(range(1, len(dims) + 1)):
+        want = tuple(range(1, len(dims) + 1))
+        raise LayerError(
+            "SL205",
+            f"Permute dims {tuple(dims)} must reorder {want} (axis 0, the batch, is not included)",
+        )
+    expect_ndim("Permute", x, ndim=len(dims) + 1)
+    return Out((x[0], *(x[d] for d in dims)), 0)
+
+
+@layer("RepeatVector", args=("n",), family="reshaping", ndim=2)
+def repeat_vector(a: Args, x: Shape, call: dict) -> Out:
+    """(batch, features) -> (batch, n, features)."""
+    n = _literal(a, "n")
+    if not _is_int(n) or n <= 0:
+        raise LayerError("SL201", f"n of RepeatVector must be a positive integer, got {n!r}")
+    return Out((x[0], n, x[1]), 0)
+
+
+# ---------------------------------------------------------------------------
+# ZeroPadding, Cropping
+# ---------------------------------------------------------------------------
+
+
+def _padded(kind: str, x: Shape, axes: list[int], pads) -> tuple[Shape, list[str]]:
+    sizes, explain = [], []
+    for ax, (before, after) in zip(axes, pads):
+        d = x[ax]
+        out = d + before + after if known(d) else d
+        if known(out) and out < 0:
+            raise LayerError(
+                "SL101",
+                f"{kind} padding ({before}, {after}) on an axis of size {d} leaves {out}; "
+                "padding cannot remove more than the axis holds",
+            )
+        sizes.append(out)
+        explain.append(f"{d} {_signed(before)} {_signed(after)} = {out}" if known(d) else f"{fmt_dim(d)} stays {fmt_dim(d)}")
+    return _with_spatial(x, axes, sizes), explain
+
+
+def _signed(v: int) -> str:
+    return f"+ {v}" if v >= 0 else f"- {-v}"
+
+
+def _cropped(kind: str, x: Shape, axes: list[int], crops) -> tuple[Shape, list[str]]:
+    sizes, explain = [], []
+    for ax, (before, after) in zip(axes, crops):
+        d = x[ax]
+        if known(d) and before + after >= d:
+            raise LayerError(
+                "SL101",
+                f"{kind} cropping ({before}, {after}) removes {before + after} from an axis of size {d}, "
+                f"leaving {d - before - after}; crop at most {d - 1} in total",
+            )
+        sizes.append(d - before - after if known(d) else d)
+        explain.append(f"{d} - {before} - {after} = {d - before - after}" if known(d) else f"{fmt_dim(d)} stays {fmt_dim(d)}")
+    return _with_spatial(x, axes, sizes), explain
+
+
+@layer("ZeroPadding1D", args=("padding", "data_format"), family="reshaping", ndim=3)
+def zero_padding1d(a: Args, x: Shape, call: dict) -> Out:
+    """Adds rows at both ends of the steps axis."""
+    pad = _pair(a, "padding", _literal(a, "padding", 1), "padding")
+    fmt = a.data_format()
+    out, explain = _padded(a.kind, x, spatial_axes(fmt, 3), [pad])
+    return Out(out, 0, explain=explain)
+
+
+def _zero_padding(rank: int):
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        pads = _pairs(a, "padding", rank, (1,) * rank)
+        fmt = a.data_format()
+        out, explain = _padded(a.kind, x, spatial_axes(fmt, rank + 2), pads)
+        warnings = []
+        if any(p < 0 for pair in pads for p in pair):
+            warnings.append(("SL201", f"{a.kind} accepts a negative padding when the model is built, "
+                                      "but TensorFlow's pad refuses it when run; use Cropping instead"))
+        return Out(out, 0, explain=explain, warnings=warnings)
+
+    rule.__doc__ = f"Adds (before, after) zeros along each of the {rank} spatial axes."
+    return rule
+
+
+@layer("Cropping1D", args=("cropping",), family="reshaping", ndim=3)
+def cropping1d(a: Args, x: Shape, call: dict) -> Out:
+    """Removes rows at both ends of axis 1; must leave at least one."""
+    crop = _pair(a, "cropping", _literal(a, "cropping", (1, 1)), "cropping")
+    out, explain = _cropped(a.kind, x, [1], [crop])
+    return Out(out, 0, explain=explain)
+
+
+def _cropping(rank: int, default: Any):
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        value = _literal(a, "cropping", default)
+        if _is_int(value) and value < 0:
+            raise LayerError("SL201", f"cropping of {a.kind} cannot be negative, got {value}")
+        crops = _pairs(a, "cropping", rank, default)
+        fmt = a.data_format()
+        out, explain = _cropped(a.kind, x, spatial_axes(fmt, rank + 2), crops)
+        return Out(out, 0, explain=explain)
+
+    rule.__doc__ = f"Removes (before, after) along each of the {rank} spatial axes; each must keep at least one."
+    return rule
+
+
+# ---------------------------------------------------------------------------
+# UpSampling
+# ---------------------------------------------------------------------------
+
+
+def _upsampled(x: Shape, axes: list[int], size) -> tuple[Shape, list[str]]:
+    sizes = [x[ax] * s if known(x[ax]) else x[ax] for ax, s in zip(axes, size)]
+    explain = [f"{x[ax]}·{s} = {out}" if known(x[ax]) else f"{fmt_dim(x[ax])} stays {fmt_dim(x[ax])}"
+               for ax, s, out in zip(axes, size, sizes)]
+    return _with_spatial(x, axes, sizes), explain
+
+
+@layer("UpSampling1D", args=("size",), family="reshaping", ndim=3)
+def up_sampling1d(a: Args, x: Shape, call: dict) -> Out:
+    """Repeats each step `size` times along axis 1."""
+    size = _literal(a, "size", 2)
+    if not _is_int(size) or size <= 0:
+        raise LayerError("SL201", f"size of UpSampling1D must be a positive integer, got {size!r}")
+    out, explain = _upsampled(x, [1], (size,))
+    return Out(out, 0, explain=explain)
+
+
+@layer("UpSampling2D", args=("size", "data_format", "interpolation"), family="reshaping", ndim=4)
+def up_sampling2d(a: Args, x: Shape, call: dict) -> Out:
+    """Multiplies height and width by `size`."""
+    size = _positive_sizes(a, 2, (2, 2))
+    fmt = a.data_format()
+    interpolation = a.str("interpolation", "nearest")
+    warnings = []
+    if interpolation is None or interpolation.lower() not in RESIZE_INTERPOLATIONS:
+        options = ", ".join(repr(i) for i in RESIZE_INTERPOLATIONS)
+        warnings.append(("SL201", f"UpSampling2D interpolation={interpolation!r} fails when the model runs; "
+                                  f"use one of {options}"))
+    out, explain = _upsampled(x, spatial_axes(fmt, 4), size)
+    return Out(out, 0, explain=explain, warnings=warnings)
+
+
+@layer("UpSampling3D", args=("size", "data_format"), family="reshaping", ndim=5)
+def up_sampling3d(a: Args, x: Shape, call: dict) -> Out:
+    """Multiplies the three spatial axes by `size`."""
+    size = _positive_sizes(a, 3, (2, 2, 2))
+    fmt = a.data_format()
+    out, explain = _upsampled(x, spatial_axes(fmt, 5), size)
+    return Out(out, 0, explain=explain)
+
+
+for _rank in (2, 3):
+    layer(f"ZeroPadding{_rank}D", args=("padding", "data_format"), family="reshaping", ndim=_rank + 2)(
+        _zero_padding(_rank))
+layer("Cropping2D", args=("cropping", "data_format"), family="reshaping", ndim=4)(_cropping(2, ((0, 0), (0, 0))))
+layer("Cropping3D", args=("cropping", "data_format"), family="reshaping", ndim=5)(_cropping(3, ((1, 1),) * 3))
