@@ -1,1 +1,433 @@
-"""attention layer rules (being written)."""
+"""Attention, AdditiveAttention, MultiHeadAttention and GroupQueryAttention (Keras 3).
+
+Keras 3 computes the symbolic output of all four with ``compute_output_spec`` /
+``compute_output_shape`` (keras/src/layers/attention/*.py) and never traces ``call``, so
+the rules follow that code. Two consequences a user may not expect:
+
+* Attention / AdditiveAttention do not compare query, key and value at build time; a
+  mismatch only fails when the model runs. The rules report it as a warning.
+* ``MultiHeadAttention(..., return_attention_scores=True)`` reports scores of shape
+  ``(B, heads, Tq, Tq)`` -- the query length twice -- even when the value length differs.
+
+Parameter counts come from the EinsumDense sub-layers, through the same port of Keras's
+einsum analysis that the EinsumDense rule uses.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, layer
+from shapelens.core.rules.embedding import analyze_einsum
+from shapelens.core.shapes import Dim, Shape, fmt_dim, fmt_shape, is_unknown, known
+
+ATTENTION_ARGS = ("use_scale", "score_mode", "dropout", "seed")
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _shape_arg(kind: str, value: Any, what: str) -> Shape:
+    if is_unknown(value) or value is None:
+        raise Unresolved(f"the shape of `{what}` given to {kind} is not known statically")
+    if isinstance(value, list) and value and isinstance(value[0], (tuple, list)):
+        raise LayerError("SL102", f"{kind} `{what}` must be one tensor, got a list of {len(value)}")
+    return tuple(value)
+
+
+def _flag(kind: str, call: dict, name: str) -> bool:
+    value = call.get(name, False)
+    if is_unknown(value):
+        raise Unresolved(f"`{name}` of the {kind} call is not known statically")
+    return bool(value)
+
+
+def _sure_differ(a: Dim, b: Dim) -> bool:
+    return known(a) and known(b) and a != b
+
+
+def _dims_differ(a: Shape, b: Shape) -> bool:
+    """Keras's strict tuple comparison (None == None only), unless an Unknown blurs it."""
+    if len(a) != len(b):
+        return True
+    for x, y in zip(a, b):
+        if is_unknown(x) or is_unknown(y):
+            continue
+        if x != y:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Attention / AdditiveAttention (keras/src/layers/attention/attention.py)
+# ---------------------------------------------------------------------------
+
+
+def _qvk(kind: str, xs: list) -> tuple[Shape, Shape, Shape, int]:
+    if len(xs) < 2 or len(xs) > 3:
+        raise LayerError(
+            "SL104",
+            f"{kind} takes a list [query, value] or [query, value, key], got {len(xs)} tensor"
+            f"{'s' if len(xs) != 1 else ''}",
+        )
+    shapes = [_shape_arg(kind, s, n) for s, n in zip(xs, ("query", "value", "key"))]
+    q, v = shapes[0], shapes[1]
+    k = shapes[2] if len(shapes) > 2 else v
+    return q, v, k, len(shapes)
+
+
+def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool) -> list[tuple[str, str]]:
+    """Mismatches Keras accepts at build time but that fail when the model runs."""
+    out = []
+    if q and k:
+        dq, dk = q[-1], k[-1]
+        if additive:
+            bad = _sure_differ(dq, dk) and dq != 1 and dk != 1
+        else:
+            bad = _sure_differ(dq, dk)
+        if bad:
+            out.append((
+                "SL104",
+                f"{kind}: query features ({fmt_dim(dq)}) and key features ({fmt_dim(dk)}) differ; "
+                "Keras builds this but it fails when the model runs. Project one of them "
+                f"(e.g. Dense({fmt_dim(dk)}) on the query)",
+            ))
+    if len(v) >= 2 and len(k) >= 2 and _sure_differ(v[-2], k[-2]):
+        out.append((
+            "SL104",
+            f"{kind}: value has {v[-2]} steps but key has {k[-2]}; they must match "
+            "(Keras builds this but it fails when the model runs)",
+        ))
+    return out
+
+
+def _score_mode(a: Args) -> str:
+    mode = a.str("score_mode", "dot")
+    if mode not in ("dot", "concat"):
+        raise LayerError("SL201", f"{a.kind} score_mode must be 'dot' or 'concat', got {mode!r}")
+    return mode
+
+
+@layer("Attention", args=ATTENTION_ARGS, family="attention", multi_input=True)
+def attention(a: Args, xs: list, call: dict) -> Out:
+    """Dot-product attention: output is query[:-1] + value[-1:]; scores query[:-1] + (Tv,)."""
+    mode = _score_mode(a)
+    q, v, k, _ = _qvk("Attention", xs)
+    params = (1 if a.bool("use_scale", False) else 0) + (1 if mode == "concat" else 0)
+    return _attention_out("Attention", q, v, k, call, params, additive=mode == "concat")
+
+
+@layer("AdditiveAttention", args=("use_scale", "dropout"), family="attention", multi_input=True)
+def additive_attention(a: Args, xs: list, call: dict) -> Out:
+    """Bahdanau attention: output is query[:-1] + value[-1:]; `use_scale` adds one weight per query feature."""
+    _score_mode(a)  # AdditiveAttention passes score_mode on to Attention, which checks it
+    q, v, k, _ = _qvk("AdditiveAttention", xs)
+    params = 0
+    if a.bool("use_scale", True):
+        dim = q[-1] if q else None
+        if dim is None:
+            raise LayerError(
+                "SL106",
+                f"AdditiveAttention needs the query's last axis defined to create `scale`, but the query "
+                f"is {fmt_shape(q)}; give it a size or set use_scale=False",
+            )
+        params = dim if known(dim) else None
+    return _attention_out("AdditiveAttention", q, v, k, call, params, additive=True)
+
+
+def _attention_out(kind: str, q: Shape, v: Shape, k: Shape, call: dict, params, additive: bool) -> Out:
+    if not v:
+        raise LayerError("SL102", f"{kind} value must have a batch axis, got {fmt_shape(v)}")
+    out = (*q[:-1], v[-1])
+    shape: Any = out
+    if _flag(kind, call, "return_attention_scores"):
+        if len(k) < 2:
+            raise LayerError("SL102", f"{kind} key needs a time axis to return scores, got {fmt_shape(k)}")
+        shape = [out, (*q[:-1], k[-2])]
+    return Out(shape, params, warnings=_attention_warnings(kind, q, v, k, additive))
+
+
+# ---------------------------------------------------------------------------
+# MultiHeadAttention (keras/src/layers/attention/multi_head_attention.py)
+# ---------------------------------------------------------------------------
+
+
+def _letter(i: int) -> str:
+    return string.ascii_lowercase[i]
+
+
+def build_proj_equation(free_dims: int, bound_dims: int, output_dims: int) -> tuple[str, str, int]:
+    """multi_head_attention._build_proj_equation."""
+    input_str = kernel_str = output_str = bias_axes = ""
+    offset = 0
+    for i in range(free_dims):
+        ch = _letter(i + offset)
+        input_str += ch
+        output_str += ch
+    offset += free_dims
+    for i in range(bound_dims):
+        ch = _letter(i + offset)
+        input_str += ch
+        kernel_str += ch
+    offset += bound_dims
+    for i in range(output_dims):
+        ch = _letter(i + offset)
+        kernel_str += ch
+        output_str += ch
+        bias_axes += ch
+    return f"{input_str},{kernel_str}->{output_str}", bias_axes, len(output_str)
+
+
+def _partial_output(output_rank: int, last: list) -> list:
+    return [None] * (output_rank - len(last)) + list(last)
+
+
+def _project(kind: str, name: str, tensor: str, equation: str, bias_axes, input_shape: Shape, output_shape) -> tuple:
+    """Build one EinsumDense sub-layer: (params or None, full output shape)."""
+    try:
+        kernel, bias, full, _, _ = analyze_einsum(equation, bias_axes, input_shape, output_shape)
+    except LayerError as e:
+        raise LayerError(e.code, f"{kind} cannot build its {name} projection for {tensor} {fmt_shape(input_shape)}: {e.message}") from None
+    weights = [kernel] + ([bias] if bias is not None else [])
+    total: int | None = 0
+    for w in weights:
+        for d in w:
+            if d is None:
+                raise LayerError(
+                    "SL106",
+                    f"{kind} needs the last axis of {tensor} defined to create its {name} weights "
+                    f"(shape {fmt_shape(tuple(w))}), but {tensor} is {fmt_shape(input_shape)}",
+                )
+        if total is not None and all(known(d) for d in w):
+            n = 1
+            for d in w:
+                n *= d
+            total += n
+        else:
+            total = None
+    return total, tuple(full)
+
+
+def _add(total, n):
+    return None if total is None or n is None else total + n
+
+
+def _positive(a: Args, name: str, optional: bool = False) -> int | None:
+    """Keras's `isinstance(v, int) and v > 0` check (value_dim may also be None)."""
+    value = a._get(name, None) if optional else a._get(name, REQUIRED)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        extra = " or None" if optional else ""
+        raise LayerError("SL201", f"`{name}` of {a.kind} must be a positive integer{extra}, got {value!r}")
+    return value
+
+
+def _tensors(kind: str, x: Shape, call: dict) -> tuple[Shape, Shape, Shape | None]:
+    """query from the input; value / key by keyword or as extra positional tensors."""
+    extra = list(call.get("args") or [])
+    query = _shape_arg(kind, x, "query")
+    value = call.get("value")
+    if value is None and extra:
+        value = extra.pop(0)
+    if value is None:
+        raise LayerError(
+            "SL201", f"{kind} needs a value tensor: call it as layer(query, value) (self-attention: layer(x, x))"
+        )
+    key = call.get("key")
+    if key is None and extra:
+        key = extra.pop(0)
+    value = _shape_arg(kind, value, "value")
+    key = None if key is None else _shape_arg(kind, key, "key")
+    return query, value, key
+
+
+def _check_value_key(kind: str, value: Shape, key: Shape | None) -> None:
+    if key is not None and _dims_differ(value[1:-1], key[1:-1]):
+        raise LayerError(
+            "SL104",
+            f"{kind} value {fmt_shape(value)} and key {fmt_shape(key)} must match on every axis "
+            "but the last (same batch-free steps)",
+        )
+
+
+def _sliding_window(a: Args) -> None:
+    sw = a._get("sliding_window", None)
+    if sw is not None and (isinstance(sw, bool) or not isinstance(sw, int) or sw <= 0):
+        raise LayerError("SL201", f"`sliding_window` of {a.kind} must be None or a positive integer, got {sw!r}")
+
+
+def _flash_dropout(a: Args) -> None:
+    flash = a._get("flash_attention", None)
+    dropout = a._get("dropout", 0.0)
+    if flash and isinstance(dropout, (int, float)) and dropout > 0:
+        raise LayerError("SL201", f"{a.kind} cannot use dropout={dropout} with flash_attention=True; set one of them off")
+
+
+MHA_ARGS = (
+    "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes",
+    "sliding_window", "flash_attention",
+)
+
+
+@layer("MultiHeadAttention", args=MHA_ARGS, family="attention")
+def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
+    """mha(query, value, key=None): output is query[:-1] + output_shape (default query[-1]).
+
+    Weights: query/key projections (features, heads, key_dim), value projection
+    (features, heads, value_dim), output projection (heads, value_dim, *output_shape),
+    each with a bias when use_bias.
+    """
+    kind = "MultiHeadAttention"
+    heads = _positive(a, "num_heads")
+    key_dim = _positive(a, "key_dim")
+    value_dim = _positive(a, "value_dim", optional=True) or key_dim
+    out_shape = a._get("output_shape", None)
+    if out_shape:
+        if known(out_shape):
+            out_shape = (out_shape,)
+        elif isinstance(out_shape, (list, tuple)):
+            if any(is_unknown(v) for v in out_shape):
+                raise Unresolved(f"`output_shape` of {kind} is not known statically")
+            out_shape = tuple(out_shape)
+        else:
+            raise LayerError("SL201", f"`output_shape` of {kind} must be an int or a tuple, got {out_shape!r}")
+    else:
+        out_shape = None
+    axes = a._get("attention_axes", None)
+    if known(axes):
+        axes = (axes,)
+    elif axes and not isinstance(axes, (list, tuple)):
+        raise LayerError("SL201", f"`attention_axes` of {kind} must be an int, list or tuple, got {axes!r}")
+    if isinstance(axes, (list, tuple)) and any(is_unknown(v) for v in axes):
+        raise Unresolved(f"`attention_axes` of {kind} is not known statically")
+    _sliding_window(a)
+    _flash_dropout(a)
+    use_bias = a.bool("use_bias", True)
+    use_gate = a.bool("use_gate", False)
+
+    query, value, key_in = _tensors(kind, x, call)
+    key = value if key_in is None else key_in
+    _check_value_key(kind, value, key)
+
+    def proj(name: str, tensor: str, shape: Shape, bound: int, last: list):
+        eq, bias_axes, rank = build_proj_equation(len(shape) - 1, bound, len(last))
+        return _project(kind, name, tensor, eq, bias_axes if use_bias else None, shape, _partial_output(rank - 1, last))
+
+    params = 0
+    n, q_full = proj("query", "the query", query, 1, [heads, key_dim])
+    params = _add(params, n)
+    n, _ = proj("key", "the key", key, 1, [heads, key_dim])
+    params = _add(params, n)
+    if use_gate:
+        n, _ = proj("gate", "the query", query, 1, [heads, value_dim])
+        params = _add(params, n)
+    n, v_full = proj("value", "the value", value, 1, [heads, value_dim])
+    params = _add(params, n)
+
+    # _build_attention(rank of the projected value): attention_axes must index it
+    rank = len(value) + 1
+    if axes is not None:
+        for ax in axes:
+            if not isinstance(ax, int) or isinstance(ax, bool):
+                raise LayerError("SL201", f"`attention_axes` of {kind} must be integers, got {list(axes)}")
+            norm = ax if ax >= 0 else (rank - 1) + ax
+            if not -rank <= norm < rank:
+                raise LayerError(
+                    "SL102",
+                    f"{kind} attention_axes={list(axes)} is out of range for a rank-{len(value)} value "
+                    f"{fmt_shape(value)}; use axes between 1 and {len(value) - 2}",
+                )
+
+    # output projection: (heads, value_dim) -> output_shape or the query's features
+    final = list(out_shape) if out_shape else [query[-1] if query else None]
+    eq, bias_axes, orank = build_proj_equation(len(query) - 1, 2, len(final))
+    dense_in = list(q_full)
+    dense_in[-1] = value_dim
+    try:
+        n, _ = _project(kind, "output", "the query", eq, bias_axes if use_bias else None, tuple(dense_in),
+                        _partial_output(orank - 1, final))
+    except LayerError as e:
+        if e.code == "SL106":
+            src = "output_shape" if out_shape else "the query's last axis"
+            raise LayerError(
+                "SL106",
+                f"{kind} needs {src} defined to create its output projection; "
+                f"query is {fmt_shape(query)}" + (f", output_shape={list(out_shape)}" if out_shape else ""),
+            ) from None
+        raise
+    params = _add(params, n)
+
+    output = tuple(query[:-1]) + tuple(out_shape) if out_shape else tuple(query)
+    shape: Any = output
+    if _flag(kind, call, "return_attention_scores"):
+        if len(query) < 2:
+            raise LayerError("SL102", f"{kind} query needs a time axis to return scores, got {fmt_shape(query)}")
+        length = query[1]
+        shape = [output, (query[0], heads, length, length)]
+    explain = [f"{heads} heads × key_dim {key_dim}" + (f", value_dim {value_dim}" if value_dim != key_dim else "")]
+    return Out(shape, params, explain=explain)
+
+
+# ---------------------------------------------------------------------------
+# GroupQueryAttention (keras/src/layers/attention/grouped_query_attention.py)
+# ---------------------------------------------------------------------------
+
+GQA_ARGS = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias", "sliding_window", "flash_attention")
+
+
+@layer("GroupQueryAttention", "GroupedQueryAttention", args=GQA_ARGS, family="attention")
+def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
+    """gqa(query, value, key=None): output has the query's shape; query and value features must match."""
+    kind = a.kind
+    head_dim = a.int("head_dim")
+    hq = a.int("num_query_heads")
+    hkv = a.int("num_key_value_heads")
+    if hkv == 0:
+        raise LayerError("SL201", f"`num_key_value_heads` of {kind} cannot be 0")
+    if hq % hkv:
+        raise LayerError(
+            "SL202", f"{kind} num_query_heads={hq} is not divisible by num_key_value_heads={hkv}"
+        )
+    _sliding_window(a)
+    _flash_dropout(a)
+    use_bias = a.bool("use_bias", True)
+    use_gate = a.bool("use_gate", False)
+    query, value, key_in = _tensors(kind, x, call)
+    key = value if key_in is None else key_in
+    if not query or not value:
+        raise LayerError("SL102", f"{kind} needs batched query and value tensors")
+
+    params = 0
+    subs = [
+        ("query", "the query", "bqm,muh->bquh", "uh", query, hq),
+        ("key", "the key", "bkm,mvh->bkvh", "vh", key, hkv),
+    ]
+    if use_gate:
+        subs.append(("gate", "the query", "bqm,muh->bquh", "uh", query, hq))
+    subs.append(("value", "the value", "bkm,mvh->bkvh", "vh", value, hkv))
+    for name, tensor, eq, bias_axes, shape, h in subs:
+        n, _ = _project(kind, name, tensor, eq, bias_axes if use_bias else None, shape, (None, h, head_dim))
+        params = _add(params, n)
+    n, _ = _project(kind, "output", "the query", "bquh,uhm->bqm", "m" if use_bias else None,
+                    (None, None, hq, head_dim), (None, query[-1]))
+    params = _add(params, n)
+
+    if not (is_unknown(query[-1]) or is_unknown(value[-1])) and query[-1] != value[-1]:
+        raise LayerError(
+            "SL104",
+            f"{kind} query and value must have the same last axis, got {fmt_dim(query[-1])} vs "
+            f"{fmt_dim(value[-1])}; project one of them (e.g. Dense({fmt_dim(query[-1])}) on the value)",
+        )
+    _check_value_key(kind, value, key_in)
+    shape: Any = tuple(query)
+    if _flag(kind, call, "return_attention_scores"):
+        kv = key_in if key_in is not None else value
+        if len(query) < 2 or len(kv) < 2:
+            raise LayerError("SL102", f"{kind} needs a time axis on query and key to return scores")
+        shape = [tuple(query), (query[0], hq, query[1], kv[1])]
+    return Out(shape, params)
+
