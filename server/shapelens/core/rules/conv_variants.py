@@ -105,11 +105,12 @@ def _transpose(rank: int):
             bad = [i for i in range(rank) if out_pad[i] >= strides[i]]
             if bad:
                 i = bad[0]
+                fix = "remove output_padding or use strides > 1" if strides[i] == 1 else \
+                    f"use output_padding <= {strides[i] - 1} or larger strides"
                 raise LayerError(
                     "SL203",
                     f"{a.kind} output_padding {_shown(out_pad)} must be smaller than strides {_shown(strides)} "
-                    f"(axis {i}: {out_pad[i]} >= {strides[i]}); use output_padding <= {strides[i] - 1} "
-                    "or larger strides",
+                    f"(axis {i}: {out_pad[i]} >= {strides[i]}); {fix}",
                 )
         fmt = a.data_format()
         expect_ndim(a.kind, x, ndim=rank + 2)

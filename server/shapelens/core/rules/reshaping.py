@@ -23,7 +23,18 @@ from shapelens.core.rules.base import (
     layer,
     spatial_axes,
 )
-from shapelens.core.shapes import Dim, Shape, ShapeError, fmt_dim, fmt_shape, fmt_window, is_unknown, known, prod, reshape_target
+from shapelens.core.shapes import (
+    Dim,
+    Shape,
+    ShapeError,
+    fmt_dim,
+    fmt_shape,
+    fmt_window,
+    is_unknown,
+    known,
+    prod,
+    reshape_target,
+)
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 
@@ -81,6 +92,10 @@ def _positive_sizes(a: Args, n: int, default: Any) -> tuple[int, ...]:
     return size
 
 
+def _stays(d: Dim) -> str:
+    return f"{fmt_dim(d)} stays {fmt_dim(d)}"
+
+
 def _with_spatial(x: Shape, axes: list[int], sizes: list[Dim]) -> Shape:
     out = list(x)
     for ax, s in zip(axes, sizes):
@@ -113,7 +128,9 @@ def reshape(a: Args, x: Shape, call: dict) -> Out:
     if any(_is_int(t) and t < -1 for t in target):
         raise LayerError("SL201", f"target_shape {tuple(target)} of Reshape can only use -1 for the inferred axis")
     if sum(1 for t in target if _is_int(t) and t == -1) > 1:
-        raise LayerError("SL201", f"target_shape {tuple(target)} of Reshape has several -1; only one axis can be inferred")
+        raise LayerError(
+            "SL201", f"target_shape {tuple(target)} of Reshape has several -1; only one axis can be inferred"
+        )
     target = [t if _is_int(t) or is_unknown(t) else None for t in target]
     try:
         out = reshape_target(tuple(x[1:]), target)
@@ -166,7 +183,7 @@ def _padded(kind: str, x: Shape, axes: list[int], pads) -> tuple[Shape, list[str
                 "padding cannot remove more than the axis holds",
             )
         sizes.append(out)
-        explain.append(f"{d} {_signed(before)} {_signed(after)} = {out}" if known(d) else f"{fmt_dim(d)} stays {fmt_dim(d)}")
+        explain.append(f"{d} {_signed(before)} {_signed(after)} = {out}" if known(d) else _stays(d))
     return _with_spatial(x, axes, sizes), explain
 
 
@@ -185,7 +202,7 @@ def _cropped(kind: str, x: Shape, axes: list[int], crops) -> tuple[Shape, list[s
                 f"leaving {d - before - after}; crop at most {d - 1} in total",
             )
         sizes.append(d - before - after if known(d) else d)
-        explain.append(f"{d} - {before} - {after} = {d - before - after}" if known(d) else f"{fmt_dim(d)} stays {fmt_dim(d)}")
+        explain.append(f"{d} - {before} - {after} = {d - before - after}" if known(d) else _stays(d))
     return _with_spatial(x, axes, sizes), explain
 
 
@@ -242,8 +259,7 @@ def _cropping(rank: int, default: Any):
 
 def _upsampled(x: Shape, axes: list[int], size) -> tuple[Shape, list[str]]:
     sizes = [x[ax] * s if known(x[ax]) else x[ax] for ax, s in zip(axes, size)]
-    explain = [f"{x[ax]}·{s} = {out}" if known(x[ax]) else f"{fmt_dim(x[ax])} stays {fmt_dim(x[ax])}"
-               for ax, s, out in zip(axes, size, sizes)]
+    explain = [f"{x[ax]}·{s} = {out}" if known(x[ax]) else _stays(x[ax]) for ax, s, out in zip(axes, size, sizes)]
     return _with_spatial(x, axes, sizes), explain
 
 
