@@ -1,0 +1,180 @@
+"""Per-document analysis: debounced, off the event loop, and never stale.
+
+Every open document has an entry holding the latest version the client sent and the
+latest *result*: an Analysis together with the exact text and version it was computed
+for. A result is stored (and announced) only if its version is still the document's
+version when the analysis finishes; anything older is dropped. Readers that need the
+analysis of the current text await :meth:`DocumentAnalyses.current`, which cuts a
+pending debounce short instead of waiting it out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import itertools
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from shapelens.core.analysis import Analysis
+
+log = logging.getLogger("shapelens.lsp")
+
+
+class Worker:
+    """One daemon thread running blocking calls in submission order.
+
+    A daemon thread (not a ThreadPoolExecutor) so that an analysis still running when the
+    client says ``exit`` cannot hold the process up.
+    """
+
+    def __init__(self, name: str = "shapelens-analysis") -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fut, fn, args = job
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as exc:  # noqa: BLE001 -- handed to the awaiting coroutine
+                fut.set_exception(exc)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+        self._jobs.put((fut, fn, args))
+        return fut
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+
+@dataclass(frozen=True)
+class Result:
+    uri: str
+    version: int | None
+    text: str
+    analysis: Analysis
+    serial: int  # increases with every stored result (pull diagnostics' result ids)
+
+
+class _Entry:
+    def __init__(self, uri: str, path: str) -> None:
+        self.uri = uri
+        self.path = path
+        self.version: int | None = None
+        self.text = ""
+        self.result: Result | None = None
+        self.task: asyncio.Task | None = None
+        self.go = asyncio.Event()  # set: skip the rest of the debounce
+        self.changed = asyncio.Condition()
+        self.closed = False
+
+    @property
+    def fresh(self) -> bool:
+        return self.result is not None and self.result.version == self.version and self.result.text == self.text
+
+
+class DocumentAnalyses:
+    def __init__(self, analyze_fn: Callable[[str, str], Analysis], worker: Worker,
+                 on_result: Callable[[Result], None] | None = None) -> None:
+        self._analyze = analyze_fn
+        self._worker = worker
+        self._on_result = on_result
+        self._entries: dict[str, _Entry] = {}
+        self._serial = itertools.count(1)
+
+    # -- writers (the document sync handlers) -----------------------------------
+    def update(self, uri: str, path: str, version: int | None, text: str, delay: float = 0.0) -> None:
+        """The client has this text at this version: analyse it after ``delay`` seconds."""
+        entry = self._entries.get(uri)
+        if entry is None or entry.closed:
+            entry = self._entries[uri] = _Entry(uri, path)
+        entry.version, entry.text = version, text
+        if entry.task is not None and not entry.task.done():
+            entry.task.cancel()  # a running analysis finishes in its thread; its result is dropped
+        entry.go = asyncio.Event()
+        entry.task = asyncio.create_task(self._job(entry, version, text, delay, entry.go))
+
+    def close(self, uri: str) -> None:
+        entry = self._entries.pop(uri, None)
+        if entry is None:
+            return
+        entry.closed = True
+        if entry.task is not None:
+            entry.task.cancel()
+        asyncio.create_task(self._notify(entry))
+
+    def reanalyze_all(self) -> None:
+        """Analyse every open document again (options that change the analysis itself)."""
+        for entry in list(self._entries.values()):
+            self.update(entry.uri, entry.path, entry.version, entry.text)
+
+    # -- readers -------------------------------------------------------------------
+    def uris(self) -> list[str]:
+        return list(self._entries)
+
+    def latest(self, uri: str) -> Result | None:
+        """The newest result, which may be for an older version than the client has."""
+        entry = self._entries.get(uri)
+        return entry.result if entry else None
+
+    def version(self, uri: str) -> int | None:
+        entry = self._entries.get(uri)
+        return entry.version if entry else None
+
+    async def current(self, uri: str) -> Result | None:
+        """The result for the document's current text (None once it is closed or unknown)."""
+        entry = self._entries.get(uri)
+        if entry is None:
+            return None
+        async with entry.changed:
+            while not (entry.closed or entry.fresh):
+                entry.go.set()
+                if entry.task is None or entry.task.done():  # e.g. the worker raised
+                    entry.go = asyncio.Event()
+                    entry.task = asyncio.create_task(self._job(entry, entry.version, entry.text, 0.0, entry.go))
+                await entry.changed.wait()
+        return None if entry.closed else entry.result
+
+    # -- the job ---------------------------------------------------------------------
+    async def _job(self, entry: _Entry, version: int | None, text: str, delay: float, go: asyncio.Event) -> None:
+        if delay > 0 and not go.is_set():
+            try:
+                await asyncio.wait_for(go.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+        try:
+            analysis = await self._worker.run(self._analyze, text, entry.path)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 -- analyze() never raises; belt and braces
+            log.exception("analysis of %s failed", entry.uri)
+            analysis = Analysis(entry.path, parsed=False, complete=False)
+        if entry.closed or version != entry.version or text != entry.text:
+            log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
+            return
+        entry.result = Result(entry.uri, version, text, analysis, next(self._serial))
+        if self._on_result is not None:
+            try:
+                self._on_result(entry.result)
+            except Exception:  # noqa: BLE001
+                log.exception("publishing the analysis of %s failed", entry.uri)
+        await self._notify(entry)
+
+    @staticmethod
+    async def _notify(entry: _Entry) -> None:
+        async with entry.changed:
+            entry.changed.notify_all()

@@ -1,0 +1,54 @@
+"""Core results -> lsprotocol types (diagnostics and text edits)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from shapelens.config import Options
+from shapelens.core.analysis import Analysis, Diagnostic
+from shapelens.core.codes import CODES
+from shapelens.core.fixes import TextEdit
+from shapelens.lsp.positions import LineIndex
+
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+SOURCE = "shapelens"
+DATA_SHAPE_PREFIX = "SL3"
+
+
+def reported(analysis: Analysis, options: Options) -> list[Diagnostic]:
+    """The engine's diagnostics that the options let through."""
+    return [
+        d for d in analysis.diagnostics
+        if options.severity_enabled(d.severity)
+        and (options.checks.data_shapes or not d.code.startswith(DATA_SHAPE_PREFIX))
+    ]
+
+
+def diagnostic(d: Diagnostic, uri: str, index: LineIndex) -> types.Diagnostic:
+    code = CODES.get(d.code)
+    return types.Diagnostic(
+        range=index.range(d.span),
+        message=d.message,
+        severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Information),
+        code=d.code,
+        code_description=types.CodeDescription(href=code.url) if code else None,
+        source=SOURCE,
+        related_information=[
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=uri, range=index.range(r.span)), message=r.message)
+            for r in d.related
+        ] or None,
+    )
+
+
+def diagnostics(analysis: Analysis, options: Options, uri: str, index: LineIndex) -> list[types.Diagnostic]:
+    return [diagnostic(d, uri, index) for d in reported(analysis, options)]
+
+
+def text_edit(edit: TextEdit, index: LineIndex) -> types.TextEdit:
+    return types.TextEdit(range=index.range(edit.span), new_text=edit.new_text)

@@ -1,0 +1,1 @@
+"""One module per LSP feature; each handler is a thin layer over the pure core."""

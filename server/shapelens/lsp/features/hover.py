@@ -1,0 +1,20 @@
+"""Hover: a layer's shapes and arithmetic, a model's summary, a tensor's shape and origin."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from shapelens.lsp import render
+
+
+async def hover(ls, params: types.HoverParams) -> types.Hover | None:
+    result = await ls.result(params.text_document.uri)
+    if result is None:
+        return None
+    index = ls.index(result)
+    target = ls.lookup(result).at(*index.to_cp(params.position))
+    text = render.hover_markdown(target) if target is not None else ""
+    if not text:
+        return None
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+                       range=index.range(target.span))

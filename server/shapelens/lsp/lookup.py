@@ -1,0 +1,165 @@
+"""What is at a position: a layer, a model, a tensor variable or a fit/predict call.
+
+Pure (no pygls/lsprotocol): reads the Analysis and the syntax tree of the same text.
+Variables are matched by name to their latest binding at or before the position, which
+is what a reader of straight-line model code expects; it ignores scopes.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from shapelens.core.analysis import Analysis, LayerInfo, ModelInfo, ValueInfo
+from shapelens.core.source import Source, Span
+
+DATA_METHODS = ("fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch")
+
+
+@dataclass
+class DataArg:
+    label: str  # "x", "y"
+    text: str  # the expression as written
+    value: ValueInfo | None
+
+
+@dataclass
+class DataCall:
+    method: str
+    receiver: str
+    model: ModelInfo | None
+    args: list[DataArg] = field(default_factory=list)
+    result: ValueInfo | None = None  # the variable the call's result is assigned to
+
+
+@dataclass
+class Target:
+    span: Span
+    layers: list[LayerInfo] = field(default_factory=list)
+    model: ModelInfo | None = None
+    value: ValueInfo | None = None
+    call: DataCall | None = None
+    name: str | None = None
+
+
+def _size(span: Span) -> tuple[int, int]:
+    return (span.end_line - span.line, span.end_col - span.col if span.end_line == span.line else 10**9)
+
+
+class Lookup:
+    def __init__(self, text: str, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.source = Source(text)
+        self.module, _ = self.source.parse()
+        self.names: list[tuple[Span, str]] = []
+        self.data_calls: list[tuple[Span, ast.Call]] = []
+        self.assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
+        self.results: dict[Span, str] = {}
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.Name):
+                self.names.append((self.source.span(node), node.id))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in DATA_METHODS:
+                self.data_calls.append((self.source.span(node), node))
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        self.assigned.setdefault(self.source.span(node.value), []).append(
+                            (t.id, self.source.span(t)))
+        self._model_bindings = self._bindings((m.span, m) for m in analysis.models)
+        self._layer_bindings = self._bindings((i.span, i) for i in analysis.layers)
+
+    def _bindings(self, items) -> dict[str, list[tuple[Span, object]]]:
+        out: dict[str, list[tuple[Span, object]]] = {}
+        for span, obj in items:
+            for name, target in self.assigned.get(span, []):
+                out.setdefault(name, []).append((target, obj))
+        for v in out.values():
+            v.sort(key=lambda b: (b[0].line, b[0].col))
+        return out
+
+    @staticmethod
+    def _latest(bindings: list[tuple[Span, object]] | None, line: int, col: int) -> object | None:
+        if not bindings:
+            return None
+        before = [obj for span, obj in bindings if (span.line, span.col) <= (line, col)]
+        return before[-1] if before else None
+
+    def _value(self, name: str, line: int, col: int) -> ValueInfo | None:
+        best = None
+        for v in self.analysis.values:
+            if v.name == name and (v.span.line, v.span.col) <= (line, col):
+                if best is None or (v.span.line, v.span.col) >= (best.span.line, best.span.col):
+                    best = v
+        return best
+
+    def model_named(self, name: str, line: int, col: int) -> ModelInfo | None:
+        return self._latest(self._model_bindings.get(name), line, col)  # type: ignore[return-value]
+
+    # -------------------------------------------------------------------- the query
+    def at(self, line: int, col: int) -> Target | None:
+        for span, name in self.names:
+            if span.contains(line, col):
+                target = self._name_target(span, name, line, col)
+                if target is not None:
+                    return target
+        found: list[tuple[tuple[int, int], int, Target]] = []
+        for info in self.analysis.layers:
+            for span in (info.call_span, info.span):
+                if span is not None and span.contains(line, col):
+                    same = [i for i in self.analysis.layers if i.layer_id == info.layer_id]
+                    mine = [info] if span == info.call_span else same
+                    found.append((_size(span), 0, Target(span, layers=mine)))
+                    break
+        for span, call in self.data_calls:
+            if span.contains(line, col):
+                found.append((_size(span), 1, Target(span, call=self._data_call(call))))
+        for model in self.analysis.models:
+            if model.span.contains(line, col):
+                found.append((_size(model.span), 2, Target(model.span, model=model)))
+        if not found:
+            return None
+        return min(found, key=lambda f: (f[0], f[1]))[2]
+
+    def _name_target(self, span: Span, name: str, line: int, col: int) -> Target | None:
+        model = self.model_named(name, line, col)
+        if model is not None:
+            return Target(span, model=model, name=name)
+        value = self._value(name, line, col)
+        if value is not None:
+            return Target(span, value=value, name=name)
+        layer = self._latest(self._layer_bindings.get(name), line, col)
+        if isinstance(layer, LayerInfo):
+            same = [i for i in self.analysis.layers if i.layer_id == layer.layer_id]
+            return Target(span, layers=same, name=name)
+        return None
+
+    def _data_call(self, call: ast.Call) -> DataCall:
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        fspan = self.source.span(func.value)
+        receiver = self._text(fspan)
+        model = self.model_named(func.value.id, fspan.line, fspan.col) if isinstance(func.value, ast.Name) else None
+        labels = ["x", "y"] if func.attr != "predict" and func.attr != "predict_on_batch" else ["x"]
+        exprs: dict[str, ast.expr] = dict(zip(labels, call.args))
+        for kw in call.keywords:
+            if kw.arg in labels:
+                exprs[kw.arg] = kw.value
+        out = DataCall(func.attr, receiver, model)
+        for label in labels:
+            if label in exprs:
+                e = exprs[label]
+                es = self.source.span(e)
+                value = self._value(e.id, es.line, es.col) if isinstance(e, ast.Name) else None
+                out.args.append(DataArg(label, self._text(es), value))
+        cspan = self.source.span(call)
+        for name, target in self.assigned.get(cspan, []):
+            out.result = self._value(name, target.line, target.col)
+        return out
+
+    def _text(self, span: Span) -> str:
+        lines = self.source.text.split("\n")
+        if span.line == span.end_line and span.line < len(lines):
+            return lines[span.line][span.col:span.end_col]
+        return "…"

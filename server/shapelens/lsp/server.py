@@ -1,0 +1,63 @@
+"""Registration only: which handler serves which LSP method. `shapelens serve` runs it."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from shapelens.lsp import logs
+from shapelens.lsp.features import (
+    code_actions,
+    code_lens,
+    commands,
+    configuration,
+    diagnostics,
+    document_symbols,
+    documents,
+    hover,
+    inlay_hints,
+    lifecycle,
+)
+from shapelens.lsp.session import ShapelensServer
+
+log = logging.getLogger("shapelens.lsp")
+
+
+def build() -> ShapelensServer:
+    ls = ShapelensServer()
+    feature = ls.feature
+    feature(types.INITIALIZE)(configuration.initialize)
+    feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(configuration.did_change_configuration)
+    feature(types.SHUTDOWN)(lifecycle.shutdown)
+    feature(types.TEXT_DOCUMENT_DID_OPEN)(documents.did_open)
+    feature(types.TEXT_DOCUMENT_DID_CHANGE)(documents.did_change)
+    feature(types.TEXT_DOCUMENT_DID_CLOSE)(documents.did_close)
+    feature(types.TEXT_DOCUMENT_DID_SAVE)(documents.did_save)
+    feature(types.TEXT_DOCUMENT_DIAGNOSTIC, diagnostics.OPTIONS)(diagnostics.pull)
+    ls.result_listeners.append(diagnostics.publish)
+    feature(types.TEXT_DOCUMENT_HOVER)(hover.hover)
+    feature(types.TEXT_DOCUMENT_INLAY_HINT, inlay_hints.OPTIONS)(inlay_hints.inlay_hints)
+    feature(types.TEXT_DOCUMENT_CODE_LENS, code_lens.OPTIONS)(code_lens.code_lens)
+    feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.OPTIONS)(code_actions.code_actions)
+    feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(document_symbols.document_symbols)
+    ls.command(commands.SHOW_SUMMARY)(commands.show_summary)
+    return ls
+
+
+def run(tcp: str | None = None, log_level: str = "warning") -> int:
+    """Serve over stdio (or TCP at HOST:PORT) until the client exits; the exit code per LSP."""
+    ls = build()
+    ls.cli_log_level = log_level
+    ls.log_handler = logs.setup(ls, log_level)
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        try:
+            port_no = int(port)
+        except ValueError:
+            log.error("--tcp expects HOST:PORT, got %r", tcp)
+            return 2
+        ls.start_tcp(host or "127.0.0.1", port_no)
+    else:
+        ls.start_io()
+    return 0 if ls.shutdown_requested else 1

@@ -1,0 +1,99 @@
+"""The server object: options, the per-document analyses and small shared helpers.
+
+Feature handlers receive this object; everything they share lives here so that each
+features/ module stays a couple of dozen lines over the pure core.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from shapelens import __version__
+from shapelens.config import Options
+from shapelens.core.analyze import analyze
+from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
+from shapelens.lsp.lookup import Lookup
+from shapelens.lsp.positions import LineIndex, encoding_name
+
+log = logging.getLogger("shapelens.lsp")
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+class ShapelensServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("shapelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.options = Options()
+        self.options_generation = 0  # bumped on every configuration change
+        self.client_settings: object = None  # initializationOptions / didChangeConfiguration
+        self.cli_log_level = "warning"
+        self.shutdown_requested = False
+        self.worker = Worker()
+        self.analyses = DocumentAnalyses(analyze, self.worker, on_result=self._announce)
+        self.result_listeners: list[Callable[[ShapelensServer, Result], None]] = []
+        self.python_uris: set[str] = set()
+        self.log_handler = None  # logs.ClientLogHandler once run() set logging up
+        self.fix_cache: dict[tuple, list] = {}  # (uri, result serial, diagnostic index) -> verified fixes
+        self._lookups: dict[str, tuple[int, Lookup]] = {}
+
+    # -- documents ---------------------------------------------------------------
+    def is_python(self, uri: str, language_id: str | None = None) -> bool:
+        if language_id is not None:
+            return language_id == "python"
+        return uri in self.python_uris or uri.lower().endswith(PYTHON_SUFFIXES)
+
+    def track(self, uri: str, delay: float = 0.0) -> None:
+        """Schedule an analysis of the document's current text."""
+        doc = self.workspace.get_text_document(uri)
+        self.analyses.update(uri, to_fs_path(uri) or uri, doc.version, doc.source, delay)
+
+    def untrack(self, uri: str) -> None:
+        self.python_uris.discard(uri)
+        self._lookups.pop(uri, None)
+        self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
+        self.analyses.close(uri)
+
+    async def result(self, uri: str) -> Result | None:
+        """The analysis of the document's current text, or None for a document not tracked."""
+        return await self.analyses.current(uri)
+
+    def lookup(self, result: Result) -> Lookup:
+        """The position index of a result, kept while the result is the document's latest."""
+        cached = self._lookups.get(result.uri)
+        if cached is None or cached[0] != result.serial:
+            cached = self._lookups[result.uri] = (result.serial, Lookup(result.text, result.analysis))
+        return cached[1]
+
+    def _announce(self, result: Result) -> None:
+        self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != result.uri}
+        for listener in self.result_listeners:
+            listener(self, result)
+
+    # -- positions and client capabilities ----------------------------------------------
+    @property
+    def encoding(self) -> str:
+        return encoding_name(self.workspace.position_encoding)
+
+    def index(self, result: Result) -> LineIndex:
+        return LineIndex(result.text, self.encoding)
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        """Clients that pull diagnostics get no pushed ones."""
+        td = self.client_capabilities.text_document
+        return td is not None and td.diagnostic is not None
+
+    def supports(self, check: Callable[[types.ClientCapabilities], object]) -> bool:
+        try:
+            return bool(check(self.client_capabilities))
+        except AttributeError:
+            return False
+
+    # -- messages ---------------------------------------------------------------------
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
