@@ -39,6 +39,9 @@ What is recorded
 * ``keras.Input(...)`` is recorded as kind ``"InputLayer"`` at the Input line,
   with one synthetic call (``input_shapes: []``, ``output_shapes: [shape]``);
   an ``InputLayer(...)`` constructed directly gets the same synthetic call.
+  Likewise the functional merge helpers ``layers.concatenate/add/subtract/
+  multiply/average/maximum/minimum/dot([...])`` record the layer they build
+  (``Concatenate``, ``Add``, ...) at the helper's line (FUNCTIONAL_HELPERS).
 * Keras ops called on symbolic tensors directly from the program
   (``keras.ops.concatenate([a, b])``, ``x + y`` on KerasTensors) are recorded
   with ``"op": true`` and ``kind`` = the op class (``"Add"``, ``"Concatenate"``
@@ -100,6 +103,10 @@ HERE = Path(__file__).resolve().parent
 MAX_CALLS = 500
 MAX_MESSAGE = 4000
 DEFAULT_TIMEOUT = 120
+# Keras functions that construct one layer for the program (and call it):
+# keras.Input -> InputLayer, keras.layers.concatenate -> Concatenate, ...
+FUNCTIONAL_HELPERS = frozenset({"Input", "add", "subtract", "multiply", "average", "maximum",
+                                "minimum", "concatenate", "dot"})
 
 
 # --------------------------------------------------------------------------- #
@@ -231,10 +238,11 @@ class Recorder:
         where = self.where(caller.f_code.co_filename)
         if where == "program":
             rec = self.new_record(obj, type(obj).__name__, caller.f_lineno)
-        elif (isinstance(obj, InputLayer) and caller.f_code.co_name == "Input"
-              and where == "keras" and caller.f_back is not None
+        elif (where == "keras" and caller.f_code.co_name in FUNCTIONAL_HELPERS
+              and caller.f_back is not None
               and self.where(caller.f_back.f_code.co_filename) == "program"):
-            rec = self.new_record(obj, "InputLayer", caller.f_back.f_lineno)
+            # keras.Input(...) / layers.concatenate([...]) etc. called by the program.
+            rec = self.new_record(obj, type(obj).__name__, caller.f_back.f_lineno)
         else:
             return
         if isinstance(obj, InputLayer):

@@ -40,6 +40,7 @@ def test_functional_lines_and_shapes(tmp_path):
         ])
         y = stack(x)
         out = keras.ops.concatenate([y, y], axis=-1)
+        merged = layers.add([y, y])
         print("this goes to stderr, not to the report line")
     """)
     report = run_program(path)
@@ -49,8 +50,10 @@ def test_functional_lines_and_shapes(tmp_path):
     # Python 3.11: a multi-line call reports the line where the call starts,
     # and each element of a multi-line list literal reports its own line.
     assert kinds == [("InputLayer", 4), ("Conv2D", 5), ("MaxPooling2D", 10),
-                     ("Conv2D", 11), ("Sequential", 9)]
-    inp, conv, pool, conv2, seq = program_layers(report)
+                     ("Conv2D", 11), ("Sequential", 9), ("Add", 16)]
+    inp, conv, pool, conv2, seq, add = program_layers(report)
+    # layers.add(...) builds the Add layer inside Keras: recorded at the helper's line.
+    assert add["calls"][0]["line"] == 16 and add["calls"][0]["output_shapes"] == [[None, 13, 13, 8]]
     assert inp["calls"] == [{"line": 4, "input_shapes": [], "output_shapes": [[None, 28, 28, 1]],
                              "mode": "symbolic"}]
     assert inp["params"] == 0
