@@ -1,1 +1,546 @@
-"""preprocessing layer rules (being written)."""
+"""Preprocessing layers: Rescaling, Resizing, CenterCrop, RandomCrop, the image augmentation
+layers keras.layers exports, CategoryEncoding and Normalization.
+
+Keras 3 computes their symbolic outputs with ``compute_output_shape``
+(keras/src/layers/preprocessing/**), which checks very little:
+
+* the augmentation layers return the input shape for any rank (RandomFlip on a 2-D
+  tensor builds fine); only RandomColorDegeneration checks rank 3/4 and 3 channels;
+* Resizing writes height/width into axes 1, 2 of a 4-D input and into axes 0, 1 of any
+  other rank (a 2-D ``(batch, features)`` input becomes ``(height, width)``);
+  CenterCrop insists on rank 3 or 4; RandomCrop writes axes -3, -2 of any rank;
+* argument validation happens in the constructors and is reproduced here (factor
+  ranges, value_range, fill_mode, interpolation, ...).
+
+Where Keras builds but the layer cannot run (Resizing on a rank that is not 3 or 4), the
+rule adds a warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, layer
+from shapelens.core.shapes import Shape, fmt_shape, is_unknown, known
+
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+# ---------------------------------------------------------------------------
+# Argument validation shared by the image layers
+# ---------------------------------------------------------------------------
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float))
+
+
+def _resolve(a: Args, name: str, default: Any) -> Any:
+    value = a._get(name, default)
+    if isinstance(value, (list, tuple)) and any(is_unknown(v) for v in value):
+        raise Unresolved(f"`{name}` of {a.kind} is not known statically")
+    return value
+
+
+def _range_txt(lo, hi) -> str:
+    return f"[{lo}, {hi}]"
+
+
+def base_factor(a: Args, name: str, lo, hi, default: Any = REQUIRED, falsy_ok: bool = False) -> None:
+    """BaseImagePreprocessingLayer._set_factor: a number in [lo, hi] or a pair that overlaps it.
+
+    ``falsy_ok``: the factor went through the base constructor's ``factor or 0.0``."""
+    f = _resolve(a, name, default)
+    if falsy_ok and not f:
+        return
+    bad = False
+    if isinstance(f, (list, tuple)):
+        if len(f) != 2 or not all(_number(v) for v in f):
+            bad = True
+        else:
+            bad = f[0] > hi or f[1] < lo
+    elif _number(f):
+        bad = f < lo or f > hi
+    else:
+        bad = True
+    if bad:
+        raise LayerError(
+            "SL201",
+            f"`{name}` of {a.kind} must be a number or a pair of numbers in {_range_txt(lo, hi)}, got {f!r}",
+        )
+
+
+def each_factor(a: Args, name: str, ok: Callable[[float], bool], range_txt: str, default: Any = REQUIRED) -> tuple:
+    """RandomTranslation/RandomZoom/RandomShear/Solarization: every number must be in range."""
+    f = _resolve(a, name, default)
+    if isinstance(f, (list, tuple)):
+        if len(f) != 2 or not all(_number(v) for v in f):
+            raise LayerError("SL201", f"`{name}` of {a.kind} must be a number or a pair of numbers, got {f!r}")
+        values = list(f)
+    elif _number(f):
+        values = [f]
+    else:
+        raise LayerError("SL201", f"`{name}` of {a.kind} must be a number or a pair of numbers, got {f!r}")
+    for v in values:
+        if not ok(v):
+            raise LayerError("SL201", f"`{name}` of {a.kind} must be in {range_txt}, got {v!r}")
+    return tuple(values)
+
+
+def value_range(a: Args, default: Any = (0, 255)) -> None:
+    vr = _resolve(a, "value_range", default)
+    if not isinstance(vr, (list, tuple)) or len(vr) != 2:
+        raise LayerError("SL201", f"`value_range` of {a.kind} must be a pair (low, high), e.g. (0, 255); got {vr!r}")
+
+
+def choice(a: Args, name: str, options, default: Any) -> str:
+    value = a._get(name, default)
+    if value not in options:
+        opts = ", ".join(repr(o) for o in options)
+        raise LayerError("SL201", f"`{name}` of {a.kind} must be one of {opts}; got {value!r}")
+    return value
+
+
+def no_factor(a: Args) -> None:
+    """Layers without a `factor` pass it on to the base class, which rejects it."""
+    if a.has("factor") and a._get("factor", None) is not None:
+        raise LayerError("SL201", f"{a.kind} does not take a `factor` argument")
+
+
+def number_in(a: Args, name: str, lo, hi, default: Any) -> None:
+    v = a._get(name, default)
+    if not _number(v) or v < lo or v > hi:
+        raise LayerError("SL201", f"`{name}` of {a.kind} must be a number in [{lo}, {hi}], got {v!r}")
+
+
+# ---------------------------------------------------------------------------
+# Shape-preserving image layers
+# ---------------------------------------------------------------------------
+
+
+def _same(validate: Callable[[Args], None], doc: str):
+    def rule(a: Args, x: Shape, call: dict) -> Out:
+        a.data_format()
+        validate(a)
+        return Out(tuple(x), 0)
+
+    rule.__doc__ = doc
+    return rule
+
+
+def _v_flip(a: Args) -> None:
+    no_factor(a)
+
+
+def _v_rotation(a: Args) -> None:
+    base_factor(a, "factor", -1, 1, falsy_ok=True)
+    choice(a, "fill_mode", FILL_MODES, "reflect")
+    choice(a, "interpolation", INTERPOLATIONS, "bilinear")
+
+
+def _v_zoom(a: Args) -> None:
+    no_factor(a)
+    each_factor(a, "height_factor", lambda v: -1.0 < v <= 1.0, "(-1, 1]")
+    if a._get("width_factor", None) is not None:
+        each_factor(a, "width_factor", lambda v: -1.0 < v <= 1.0, "(-1, 1]")
+    choice(a, "fill_mode", FILL_MODES, "reflect")
+    choice(a, "interpolation", INTERPOLATIONS, "bilinear")
+
+
+def _v_translation(a: Args) -> None:
+    no_factor(a)
+    each_factor(a, "height_factor", lambda v: -1.0 <= v <= 1.0, "[-1, 1]")
+    each_factor(a, "width_factor", lambda v: -1.0 <= v <= 1.0, "[-1, 1]")
+    choice(a, "fill_mode", FILL_MODES, "reflect")
+    choice(a, "interpolation", INTERPOLATIONS, "bilinear")
+
+
+def _v_shear(a: Args) -> None:
+    no_factor(a)
+    each_factor(a, "x_factor", lambda v: 0.0 <= v <= 1.0, "[0, 1]", 0.0)
+    each_factor(a, "y_factor", lambda v: 0.0 <= v <= 1.0, "[0, 1]", 0.0)
+    choice(a, "fill_mode", FILL_MODES, "reflect")
+    choice(a, "interpolation", INTERPOLATIONS, "bilinear")
+
+
+def _factor_and_range(lo, hi, default: Any = REQUIRED, checks_range: bool = True, falsy_ok: bool = False):
+    def v(a: Args) -> None:
+        base_factor(a, "factor", lo, hi, default, falsy_ok=falsy_ok)
+        if checks_range:
+            value_range(a)
+
+    return v
+
+
+def _v_contrast(a: Args) -> None:
+    base_factor(a, "factor", 0, 1)
+
+
+def _v_grayscale(a: Args) -> None:
+    number_in(a, "factor", 0, 1, 0.5)
+
+
+def _v_perspective(a: Args) -> None:
+    base_factor(a, "factor", 0, 1, 1.0)
+    number_in(a, "scale", 0.0, 1.0, 1.0)
+    choice(a, "interpolation", INTERPOLATIONS, "bilinear")
+
+
+def _v_elastic(a: Args) -> None:
+    base_factor(a, "factor", 0, 1, 1.0)
+    base_factor(a, "scale", 0, 1, 1.0)
+    choice(a, "interpolation", INTERPOLATIONS, "bilinear")
+    choice(a, "fill_mode", ("constant", "nearest", "wrap", "mirror", "reflect"), "reflect")
+
+
+def _v_erasing(a: Args) -> None:
+    base_factor(a, "factor", 0, 1, 1.0)
+    base_factor(a, "scale", 0, 1, (0.02, 0.33))
+
+
+def _v_blur(a: Args) -> None:
+    base_factor(a, "factor", 0, 1, 1.0)
+    k = _resolve(a, "kernel_size", 3)
+    if isinstance(k, (list, tuple)):
+        if len(k) != 2 or not all(_number(v) for v in k):
+            raise LayerError("SL201", f"`kernel_size` of {a.kind} must be a number or a pair, got {k!r}")
+        odd = all(v % 2 != 0 for v in k)
+    elif _number(k):
+        odd = k % 2 != 0
+    else:
+        raise LayerError("SL201", f"`kernel_size` of {a.kind} must be an odd number, got {k!r}")
+    if not odd:
+        raise LayerError("SL201", f"`kernel_size` of {a.kind} must be odd, got {k!r}; e.g. 3 or 5")
+    base_factor(a, "sigma", 0, 1, 1.0)
+
+
+def _v_solarization(a: Args) -> None:
+    no_factor(a)
+    each_factor(a, "addition_factor", lambda v: 0 <= v <= 1.0, "[0, 1]", 0.0)
+    each_factor(a, "threshold_factor", lambda v: 0 <= v <= 1.0, "[0, 1]", 0.0)
+    value_range(a)
+
+
+def _v_auto_contrast(a: Args) -> None:
+    no_factor(a)
+    value_range(a)
+
+
+def _v_equalization(a: Args) -> None:
+    _v_pass_factor(a)
+    value_range(a)
+
+
+def _v_pass_factor(a: Args) -> None:
+    """Layers that forward **kwargs (with any `factor`) to the base class."""
+    base_factor(a, "factor", -1, 1, None, falsy_ok=True)
+
+
+def _v_color_jitter(a: Args) -> None:
+    _v_pass_factor(a)
+    for name, lo, hi, checks_range in (
+        ("brightness_factor", -1, 1, True), ("contrast_factor", 0, 1, False),
+        ("saturation_factor", -1, 1, True), ("hue_factor", 0, 1, False),
+    ):
+        if a._get(name, None) is not None:
+            base_factor(a, name, lo, hi, None)
+            if checks_range:
+                value_range(a)
+
+
+def _augmenter(all_ops_default: bool, factor_default):
+    """AugMix / RandAugment: the factor pair feeds RandomShear and Solarization, which need >= 0."""
+
+    def v(a: Args) -> None:
+        base_factor(a, "factor", 0, 1, factor_default)
+        f = _resolve(a, "factor", factor_default)
+        pair = sorted(f) if isinstance(f, (list, tuple)) else [max(-abs(f), 0), abs(f)]
+        for p in pair:
+            if not 0 <= p <= 1:
+                raise LayerError("SL201", f"`factor` of {a.kind} must lie in [0, 1], got {f!r}")
+        choice(a, "interpolation", INTERPOLATIONS, "bilinear")
+        value_range(a)
+
+    return v
+
+
+def _v_color_degeneration(a: Args) -> None:
+    base_factor(a, "factor", -1, 1)
+    value_range(a)
+
+
+def _v_max_boxes(a: Args) -> None:
+    for name, default in (("max_number", REQUIRED), ("fill_value", -1)):
+        v = a._get(name, default)
+        try:
+            int(v)
+        except (TypeError, ValueError):
+            raise LayerError("SL201", f"`{name}` of {a.kind} must be an integer, got {v!r}") from None
+    _v_pass_factor(a)
+
+
+def _nothing(a: Args) -> None:
+    _v_pass_factor(a)
+
+
+_SAME_SHAPE = (
+    ("RandomFlip", ("mode", "seed", "data_format"), _v_flip),
+    ("RandomRotation", ("factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"), _v_rotation),
+    ("RandomZoom", ("height_factor", "width_factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"), _v_zoom),
+    ("RandomTranslation", ("height_factor", "width_factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"), _v_translation),
+    ("RandomShear", ("x_factor", "y_factor", "interpolation", "fill_mode", "fill_value", "data_format", "seed"), _v_shear),
+    ("RandomContrast", ("factor", "value_range", "seed"), _v_contrast),
+    ("RandomBrightness", ("factor", "value_range", "seed"), _factor_and_range(-1, 1, falsy_ok=True)),
+    ("RandomHue", ("factor", "value_range", "data_format", "seed"), _factor_and_range(0, 1, checks_range=False)),
+    ("RandomSaturation", ("factor", "value_range", "data_format", "seed"), _factor_and_range(-1, 1)),
+    ("RandomSharpness", ("factor", "value_range", "data_format", "seed"), _factor_and_range(0, 1)),
+    ("RandomInvert", ("factor", "value_range", "seed", "data_format"), _factor_and_range(0, 1, 1.0, checks_range=False)),
+    ("RandomPosterization", ("factor", "value_range", "data_format", "seed"), _factor_and_range(1, 8)),
+    ("RandomGrayscale", ("factor", "data_format", "seed"), _v_grayscale),
+    ("RandomPerspective", ("factor", "scale", "interpolation", "fill_value", "seed", "data_format"), _v_perspective),
+    ("RandomElasticTransform", ("factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range", "seed", "data_format"), _v_elastic),
+    ("RandomErasing", ("factor", "scale", "fill_value", "value_range", "seed", "data_format"), _v_erasing),
+    ("RandomGaussianBlur", ("factor", "kernel_size", "sigma", "value_range", "data_format", "seed"), _v_blur),
+    ("RandomColorJitter", ("value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor", "seed", "data_format"), _v_color_jitter),
+    ("Solarization", ("addition_factor", "threshold_factor", "value_range", "seed"), _v_solarization),
+    ("AutoContrast", ("value_range",), _v_auto_contrast),
+    ("Equalization", ("value_range", "bins", "data_format"), _v_equalization),
+    ("ContrastLimitedAdaptiveHistogramEqualization", ("value_range", "clip_limit", "tile_grid_size", "data_format"), _nothing),
+    ("CutMix", ("factor", "seed", "data_format"), _factor_and_range(0, 1, 1.0, checks_range=False)),
+    ("MixUp", ("alpha", "data_format", "seed"), _nothing),
+    ("AugMix", ("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed", "data_format"), _augmenter(True, 0.3)),
+    ("RandAugment", ("value_range", "num_ops", "factor", "interpolation", "seed", "data_format"), _augmenter(True, 0.5)),
+    ("MaxNumBoundingBoxes", ("max_number", "fill_value"), _v_max_boxes),
+)
+for _name, _args, _validate in _SAME_SHAPE:
+    layer(_name, args=_args, family="preprocessing")(
+        _same(_validate, "Same shape as the input (image augmentation; Keras does not check the rank).")
+    )
+
+
+@layer("RandomColorDegeneration", args=("factor", "value_range", "data_format", "seed"), family="preprocessing")
+def random_color_degeneration(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape; the input must be a 3-D image or a 4-D batch with 3 channels."""
+    fmt = a.data_format()
+    _v_color_degeneration(a)
+    if len(x) not in (3, 4):
+        raise LayerError(
+            "SL102",
+            f"RandomColorDegeneration expects images of rank 3 (one image) or 4 (a batch), got {len(x)}-D {fmt_shape(x)}",
+        )
+    c = x[-1] if fmt == "channels_last" else x[-3]
+    if known(c) and c != 3:
+        raise LayerError(
+            "SL103", f"RandomColorDegeneration needs RGB images (3 channels), got {c} channels in {fmt_shape(x)}"
+        )
+    return Out(tuple(x), 0)
+
+
+@layer("Rescaling", args=("scale", "offset"), family="preprocessing")
+def rescaling(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape: x * scale + offset."""
+    if not a.has("scale"):
+        raise LayerError("SL201", "Rescaling is missing the required argument `scale`, e.g. Rescaling(1 / 255)")
+    return Out(tuple(x), 0)
+
+
+# ---------------------------------------------------------------------------
+# Resizing and cropping
+# ---------------------------------------------------------------------------
+
+
+def _size(a: Args, name: str) -> Any:
+    """height / width: Keras stores them as given and they become output dimensions."""
+    v = a._get(name, REQUIRED)
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return int(v)
+    if not isinstance(v, int):
+        raise LayerError("SL201", f"`{name}` of {a.kind} must be an integer number of pixels, got {v!r}")
+    if v < 0:
+        raise LayerError("SL201", f"`{name}` of {a.kind} cannot be negative, got {v}")
+    return v
+
+
+def _set_hw(kind: str, x: Shape, hi: int, wi: int, h, w) -> Shape:
+    out = list(x)
+    for idx, val in ((hi, h), (wi, w)):
+        if not -len(out) <= idx < len(out):
+            raise LayerError(
+                "SL102",
+                f"{kind} needs an image input (height, width, channels), got {len(x)}-D {fmt_shape(x)}",
+            )
+        out[idx] = val
+    return tuple(out)
+
+
+RESIZE_ARGS = ("height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio",
+               "fill_mode", "fill_value", "antialias", "data_format")
+
+
+@layer("Resizing", args=RESIZE_ARGS, family="preprocessing")
+def resizing(a: Args, x: Shape, call: dict) -> Out:
+    """Sets height and width: axes 1, 2 of a 4-D batch (2, 3 channels_first), 0, 1 of a 3-D image."""
+    h, w = _size(a, "height"), _size(a, "width")
+    fmt = a.data_format()
+    no_factor(a)
+    if len(x) == 4:
+        hi, wi = (1, 2) if fmt == "channels_last" else (2, 3)
+    else:
+        hi, wi = (0, 1) if fmt == "channels_last" else (1, 2)
+    out = _set_hw("Resizing", x, hi, wi, h, w)
+    warnings = []
+    if len(x) not in (3, 4):
+        warnings.append((
+            "SL102",
+            f"Resizing expects a 4-D batch of images (or one 3-D image), got {len(x)}-D {fmt_shape(x)}; "
+            f"Keras builds it as {fmt_shape(out)} but the resize fails when the model runs",
+        ))
+    return Out(out, 0, warnings=warnings)
+
+
+@layer("CenterCrop", args=("height", "width", "data_format"), family="preprocessing")
+def center_crop(a: Args, x: Shape, call: dict) -> Out:
+    """Sets height and width of a 3-D image or a 4-D batch (smaller inputs are resized up)."""
+    h, w = _size(a, "height"), _size(a, "width")
+    fmt = a.data_format()
+    no_factor(a)
+    if len(x) not in (3, 4):
+        raise LayerError(
+            "SL102",
+            f"CenterCrop expects a 4-D batch of images or one 3-D image, got {len(x)}-D {fmt_shape(x)}",
+        )
+    if len(x) == 4:
+        hi, wi = (1, 2) if fmt == "channels_last" else (2, 3)
+    else:
+        hi, wi = (0, 1) if fmt == "channels_last" else (1, 2)
+    return Out(_set_hw("CenterCrop", x, hi, wi, h, w), 0)
+
+
+@layer("RandomCrop", args=("height", "width", "seed", "data_format"), family="preprocessing")
+def random_crop(a: Args, x: Shape, call: dict) -> Out:
+    """Sets axes -3, -2 (channels_first: -2, -1) to height, width."""
+    h, w = _size(a, "height"), _size(a, "width")
+    fmt = a.data_format()
+    hi, wi = (-3, -2) if fmt == "channels_last" else (-2, -1)
+    return Out(_set_hw("RandomCrop", x, hi, wi, h, w), 0)
+
+
+# ---------------------------------------------------------------------------
+# CategoryEncoding and Normalization
+# ---------------------------------------------------------------------------
+
+
+@layer("CategoryEncoding", args=("num_tokens", "output_mode", "sparse"), family="preprocessing")
+def category_encoding(a: Args, x: Shape, call: dict) -> Out:
+    """multi_hot / count: last axis becomes num_tokens. one_hot: a num_tokens axis is appended
+    (it replaces a trailing axis of size 1)."""
+    mode = a.str("output_mode", "multi_hot")
+    if mode == "binary":
+        mode = "multi_hot"
+    if mode not in ("count", "one_hot", "multi_hot"):
+        raise LayerError(
+            "SL201", f"output_mode of CategoryEncoding must be 'multi_hot', 'one_hot' or 'count', got {mode!r}"
+        )
+    n = a._get("num_tokens", None)
+    if n is None:
+        raise LayerError(
+            "SL201", "CategoryEncoding needs num_tokens (use IntegerLookup if the vocabulary size is not known)"
+        )
+    if isinstance(n, bool):
+        n = int(n)
+    if not isinstance(n, (int, float)):
+        raise LayerError("SL201", f"num_tokens of CategoryEncoding must be an integer, got {n!r}")
+    if n < 1:
+        raise LayerError("SL201", f"num_tokens of CategoryEncoding must be >= 1, got {n}")
+    if not isinstance(n, int):
+        raise LayerError("SL201", f"num_tokens of CategoryEncoding must be an integer, got {n!r}")
+    x = tuple(x)
+    if len(x) == 0:
+        return Out((n,), 0)
+    if mode == "one_hot":
+        last = x[-1]
+        if is_unknown(last):
+            raise Unresolved("the last axis of the CategoryEncoding input is not known statically")
+        if last != 1 or len(x) == 1:
+            return Out(x + (n,), 0)
+        return Out(x[:-1] + (n,), 0)
+    return Out(x[:-1] + (n,), 0)
+
+
+def _np_shape(value: Any) -> tuple:
+    """numpy's shape of a nested list literal (rectangular only)."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return (0,)
+        inner = [_np_shape(v) for v in value]
+        if any(s != inner[0] for s in inner):
+            raise Unresolved("a ragged nested list is not a valid array")
+        return (len(value),) + inner[0]
+    if is_unknown(value):
+        raise Unresolved("a value of Normalization is not known statically")
+    if not isinstance(value, (int, float)):
+        raise Unresolved(f"cannot tell the shape of {value!r}")
+    return ()
+
+
+@layer("Normalization", args=("axis", "mean", "variance", "invert"), family="preprocessing")
+def normalization(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape. Without mean/variance: mean and variance per kept axis + a count (not trainable)."""
+    axis = _resolve(a, "axis", -1)
+    if axis is None:
+        axes: tuple = ()
+    elif isinstance(axis, int) and not isinstance(axis, bool):
+        axes = (axis,)
+    elif isinstance(axis, (list, tuple)):
+        axes = tuple(axis)
+    else:
+        raise LayerError("SL201", f"`axis` of Normalization must be an int, a list of ints or None, got {axis!r}")
+    mean, variance = a._get("mean", None), a._get("variance", None)
+    if (mean is None) != (variance is None):
+        raise LayerError("SL201", "Normalization needs both `mean` and `variance`, or neither (then call adapt())")
+    mean_shape = None
+    if mean is not None:
+        mean_shape, var_shape = _np_shape(mean), _np_shape(variance)
+        if mean_shape != var_shape:
+            raise LayerError(
+                "SL201", f"Normalization mean {mean_shape} and variance {var_shape} must have the same shape"
+            )
+        if len(mean_shape) > len(axes):
+            raise LayerError(
+                "SL201",
+                f"Normalization mean has rank {len(mean_shape)}, more than the {len(axes)} kept axes {axes}",
+            )
+    ndim = len(x)
+    for ax in axes:
+        if not isinstance(ax, int) or not -ndim <= ax < ndim:
+            raise LayerError(
+                "SL102", f"Normalization axis {ax} is out of range for the {ndim}-D input {fmt_shape(x)}"
+            )
+    keep = sorted(ax if ax >= 0 else ax + ndim for ax in axes)
+    for d in keep:
+        if x[d] is None:
+            raise LayerError(
+                "SL106",
+                f"Normalization keeps axis {d}, which must be defined, but the input {fmt_shape(x)} has None there",
+            )
+    if mean_shape is None:
+        n = 1
+        for d in keep:
+            if not known(x[d]):
+                return Out(tuple(x), None)
+            n *= x[d]
+        return Out(tuple(x), 2 * n + 1)
+    # given mean / variance: aligned to the kept axes from the right, then broadcast
+    for i in range(1, len(mean_shape) + 1):
+        d = keep[-i]
+        m = mean_shape[-i]
+        if known(x[d]) and m != 1 and m != x[d]:
+            raise LayerError(
+                "SL104",
+                f"Normalization mean/variance of shape {mean_shape} do not fit axis {d} of size {x[d]} "
+                f"in the input {fmt_shape(x)}",
+            )
+    return Out(tuple(x), 0)
