@@ -36,7 +36,19 @@ def make_client() -> LanguageClient:
         c.diagnostics[params.uri] = params.diagnostics
         c.published.append(params)  # type: ignore[attr-defined]
 
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish})
+    client.refreshed = []  # type: ignore[attr-defined]
+
+    def refresh(method: str):
+        def handler(c: LanguageClient, params: None) -> None:
+            c.refreshed.append(method)  # type: ignore[attr-defined]
+        return handler
+
+    register_lsp_features(client, {
+        **DEFAULT_CLIENT_FEATURES,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+        types.WORKSPACE_CODE_LENS_REFRESH: refresh(types.WORKSPACE_CODE_LENS_REFRESH),
+        types.WORKSPACE_INLAY_HINT_REFRESH: refresh(types.WORKSPACE_INLAY_HINT_REFRESH),
+    })
     return client
 
 

@@ -32,13 +32,24 @@ def layer_markdown(infos: list[LayerInfo]) -> str:
         if info.input_shape is not None or info.output_shape is not None:
             out.append(f"{shape(info.input_shape)} → {shape(info.output_shape)}{where}")
         if info.explain:
-            names = _AXES.get(len(info.explain), ())
+            names = _axis_names(info)
             width = max((len(n) for n in names), default=0)
             rows = [f"{n + ':':<{width + 1}} {e}" for n, e in zip(names, info.explain)] if names else info.explain
             out += ["", "```text", *rows, "```"]
         if info.note:
             out += ["", f"_{info.note}_"]
     return "\n".join(out).strip()
+
+
+def _axis_names(info: LayerInfo) -> tuple[str, ...]:
+    """Names for the per-axis arithmetic of windowed layers (conv, pool), else none."""
+    from shapelens.core.rules import lookup
+
+    rule = lookup(info.kind)
+    if rule is None or rule.family not in ("convolution", "pooling") or not isinstance(info.input_shape, tuple):
+        return ()
+    rank = len(info.input_shape) - 2
+    return _AXES.get(rank, ()) if len(info.explain) == rank else ()
 
 
 def model_markdown(model: ModelInfo) -> str:
