@@ -27,14 +27,21 @@ def L(kind, **config):
     return {"__layer__": kind, "config": config}
 
 
+
+
+def sometimes(rare, usual, one_in):
+    """`rare` about once in `one_in` draws, `usual` otherwise."""
+    return st.integers(1, one_in).flatmap(lambda r: rare if r == 1 else usual)
+
+
 time_dim = st.one_of(st.none(), st.integers(1, 6))
-feature_dim = st.one_of(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5), st.none())
+feature_dim = sometimes(st.none(), st.integers(1, 5), 10)
 
 
 @st.composite
 def rnn_config(draw, kind=None, allow_invalid=True):
     kind = kind or draw(st.sampled_from(RNNS))
-    units = draw(st.integers(-1, 6) if allow_invalid else st.integers(1, 6))
+    units = draw(sometimes(st.integers(-1, 0), st.integers(1, 6), 10) if allow_invalid else st.integers(1, 6))
     cfg = {"units": units,
            "return_sequences": draw(st.booleans()),
            "return_state": draw(st.booleans())}
@@ -90,13 +97,13 @@ def conv_lstm_case(draw):
     spatial = [draw(st.integers(1, hi)) for _ in range(rank)]
     if draw(st.integers(0, 9)) == 0:
         spatial[draw(st.integers(0, rank - 1))] = None
-    channels = draw(st.one_of(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.none()))
+    channels = draw(sometimes(st.none(), st.integers(1, 3), 10))
     cfg = {
-        "filters": draw(st.integers(-1, 4)),
+        "filters": draw(sometimes(st.integers(-1, 0), st.integers(1, 4), 10)),
         "kernel_size": draw(st.one_of(st.integers(1, 4), st.tuples(*[st.integers(1, 4)] * rank))),
         "strides": draw(st.one_of(st.just(1), st.integers(1, 3), st.tuples(*[st.integers(1, 3)] * rank))),
         "dilation_rate": draw(st.one_of(st.just(1), st.just(1), st.integers(1, 2))),
-        "padding": draw(st.sampled_from(["valid", "valid", "same", "causal" if rank == 1 else "same"])),
+        "padding": draw(sometimes(st.just("causal"), st.sampled_from(["valid", "valid", "same"]), 15)),
         "data_format": fmt,
         "return_sequences": draw(st.booleans()),
         "return_state": draw(st.booleans()),
@@ -127,6 +134,8 @@ def bidirectional_case(draw):
     inner.pop("go_backwards", None)
     if draw(st.integers(0, 6)) == 0:
         inner["go_backwards"] = True
+    if draw(st.integers(0, 8)) == 0:
+        inner["stateful"] = True
     cfg = {"layer": L(kind, **inner)}
     mode = draw(st.sampled_from(["concat", "sum", "mul", "ave", None, "default", "max"]))
     if mode != "default":
@@ -137,9 +146,10 @@ def bidirectional_case(draw):
         back = {"units": draw(st.sampled_from([inner["units"], inner["units"], draw(st.integers(1, 6))])),
                 "go_backwards": draw(st.sampled_from([True, True, True, False])),
                 "return_sequences": inner["return_sequences"],
-                "return_state": inner["return_state"]}
+                "return_state": inner["return_state"],
+                "stateful": inner.get("stateful", False)}
         if draw(st.integers(0, 5)) == 0:
-            flag = draw(st.sampled_from(["return_sequences", "return_state"]))
+            flag = draw(st.sampled_from(["return_sequences", "return_state", "stateful"]))
             back[flag] = not back[flag]
         cfg["backward_layer"] = L(bkind, **back)
     r = draw(st.integers(0, 12))

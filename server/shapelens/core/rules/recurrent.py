@@ -363,6 +363,13 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
         _expect_sequence(f"Bidirectional({fwd_rule.kind})", x)  # Bidirectional uses layer.input_spec
     fwd = run_rule(fwd_rule, fwd_args, x)
     bwd = run_rule(back[0], back[1], x) if back is not None else fwd
+    if fwd_args.bool("stateful", False) and fwd_args.bool("return_state", False):
+        # Bidirectional.compute_mask multiplies a generator once stateful layers hold states
+        raise LayerError(
+            "SL201",
+            "Keras 3 cannot call Bidirectional on a stateful layer with return_state=True "
+            "(it fails computing the output mask); drop stateful=True or return_state=True",
+        )
     params = None if fwd.params is None or bwd.params is None else fwd.params + bwd.params
 
     # Bidirectional.compute_output_shape: only the forward layer's shape is used.
