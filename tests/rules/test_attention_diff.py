@@ -4,6 +4,7 @@ Keras: random valid and invalid configurations, shapes and call forms."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shapelens.core.shapes import UNK
 from tests.rules.harness import check, engine
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -147,3 +148,8 @@ def test_attention_table_none_dims():
     # value given by keyword works too
     r = engine("MultiHeadAttention", {"num_heads": 2, "key_dim": 4}, [[None, 5, 8]], call={"value": {"__shape__": [None, 7, 6]}})
     assert r["ok"] and r["params"] == 256
+    # an Unknown feature size keeps the shape but leaves the parameter count open
+    r = engine("MultiHeadAttention", {"num_heads": 2, "key_dim": 3}, [[None, 5, UNK], [None, 7, 4]], positional=True)
+    assert r["output"] == [None, 5, "?"] and r["params"] is None
+    r = engine("AdditiveAttention", {}, [[None, 5, UNK], [None, 7, 4]], as_list=True)
+    assert r["output"] == [None, 5, 4] and r["params"] is None

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shapelens.core.rules.merging import FUNCTIONAL_FORMS
+from shapelens.core.shapes import UNK
 from tests.rules.harness import check, engine
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -136,4 +137,7 @@ def test_merge_table_none_dims():
     assert engine("Concatenate", {"axis": 1}, [[None, 2, 3], [None, 4, 5]], as_list=True)["code"] == "SL104"
     assert engine("Dot", {"axes": -1}, [[None, 3, 5], [None, 7, 5]], as_list=True)["output"] == [None, 3, 7]
     assert engine("Dot", {"axes": 1}, [[None, 5], [None, 5]], as_list=True)["output"] == [None, 1]
-    assert engine("Dot", {"axes": 1}, [[None, None], [None, None]], as_list=True)["output"] == [None, 1]
+    # dimensions shapelens could not work out (Unknown) never produce an error
+    assert engine("Add", {}, [[None, UNK], [None, 8]], as_list=True)["output"] == [None, 8]
+    assert engine("Concatenate", {}, [[None, UNK], [None, 3]], as_list=True)["output"] == [None, "?"]
+    assert engine("Dot", {"axes": -1}, [[None, UNK], [None, 3]], as_list=True)["output"] == [None, 1]

@@ -3,6 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shapelens.core.shapes import UNK
 from tests.rules.harness import check, engine
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -85,3 +86,6 @@ def test_normalization_table_none_dims():
     assert engine("GroupNormalization", {"groups": 3}, [[None, None, 8]])["code"] == "SL202"
     assert engine("GroupNormalization", {"groups": 4}, [[None, None, None, 8]])["params"] == 16
     assert engine("UnitNormalization", {}, [[None, None]])["output"] == [None, None]
+    r = engine("BatchNormalization", {}, [[None, 4, UNK]])
+    assert r["output"] == [None, 4, "?"] and r["params"] is None
+    assert engine("GroupNormalization", {"groups": 4}, [[None, 4, UNK]])["ok"] is True

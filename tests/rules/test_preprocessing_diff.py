@@ -5,6 +5,7 @@ random (valid and invalid) arguments."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shapelens.core.shapes import UNK
 from tests.rules.harness import check, engine
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -172,3 +173,5 @@ def test_preprocessing_table_none_dims():
     assert engine("CategoryEncoding", {"num_tokens": 4, "output_mode": "one_hot"}, [[None, None]])["output"] == [None, None, 4]
     assert engine("CategoryEncoding", {"num_tokens": 4}, [[None, None]])["output"] == [None, 4]
     assert engine("Normalization", {"axis": 1}, [[None, None, 3]])["code"] == "SL106"
+    assert engine("Resizing", {"height": 3, "width": 4}, [[None, UNK, UNK, 3]])["output"] == [None, 3, 4, 3]
+    assert engine("Normalization", {}, [[None, 4, UNK]])["params"] is None
