@@ -102,14 +102,16 @@ def _expect_sequence(kind: str, x: Shape) -> None:
     if len(x) == 3:
         return
     if len(x) == 2:
-        f = fmt_dim(x[1])
+        f = x[1] if known(x[1]) else -1
         fix = f"add a time axis first, e.g. layers.Reshape(({f}, 1)) for one feature per step"
     elif len(x) > 3:
         rest = prod(x[2:])
-        fix = (
-            f"merge the extra axes first, e.g. layers.Reshape(({fmt_dim(x[1]) if known(x[1]) else -1}, "
-            f"{fmt_dim(rest) if known(rest) else '-1'})), or wrap {kind} in TimeDistributed"
-        )
+        if known(rest):
+            steps = x[1] if known(x[1]) else -1
+            fix = (f"merge the extra axes first, e.g. layers.Reshape(({steps}, {rest})), "
+                   f"or wrap {kind} in TimeDistributed")
+        else:
+            fix = f"wrap {kind} in TimeDistributed, or pool the extra axes away first"
     else:
         fix = "give it a (batch, timesteps, features) tensor"
     raise LayerError(
