@@ -135,14 +135,20 @@ class DocumentAnalyses:
         entry = self._entries.get(uri)
         return entry.version if entry else None
 
-    async def current(self, uri: str) -> Result | None:
-        """The result for the document's current text (None once it is closed or unknown)."""
+    async def current(self, uri: str, urgent: bool = False) -> Result | None:
+        """The result for the document's current text (None once it is closed or unknown).
+
+        ``urgent`` (a hover, a code action) cuts a pending debounce short; other readers
+        (inlay hints, pulled diagnostics, which clients request after every edit) wait it out
+        so that a burst of typing still costs one analysis.
+        """
         entry = self._entries.get(uri)
         if entry is None:
             return None
         async with entry.changed:
             while not (entry.closed or entry.fresh):
-                entry.go.set()
+                if urgent:
+                    entry.go.set()
                 if entry.task is None or entry.task.done():  # e.g. the worker raised
                     entry.go = asyncio.Event()
                     entry.task = asyncio.create_task(self._job(entry, entry.version, entry.text, 0.0, entry.go))

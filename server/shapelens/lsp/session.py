@@ -58,9 +58,12 @@ class ShapelensServer(LanguageServer):
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
         self.analyses.close(uri)
 
-    async def result(self, uri: str) -> Result | None:
-        """The analysis of the document's current text, or None for a document not tracked."""
-        return await self.analyses.current(uri)
+    async def result(self, uri: str, urgent: bool = False) -> Result | None:
+        """The analysis of the document's current text, or None for a document not tracked.
+
+        ``urgent`` skips the rest of a pending debounce (see DocumentAnalyses.current).
+        """
+        return await self.analyses.current(uri, urgent)
 
     def lookup(self, result: Result) -> Lookup:
         """The position index of a result, kept while the result is the document's latest."""

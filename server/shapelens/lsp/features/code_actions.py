@@ -19,7 +19,7 @@ async def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAct
     if only and not any(types.CodeActionKind.QuickFix.value.startswith(k) for k in only):
         return []
     uri = params.text_document.uri
-    result = await ls.result(uri)
+    result = await ls.result(uri, urgent=True)
     if result is None:
         return []
     index = ls.index(result)

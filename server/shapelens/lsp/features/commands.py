@@ -13,7 +13,7 @@ async def show_summary(ls, *args) -> str | None:
 
     if not args or not isinstance(args[0], str):
         return None
-    result = await ls.result(args[0])
+    result = await ls.result(args[0], urgent=True)
     if result is None or not result.analysis.models:
         return None
     models = result.analysis.models

@@ -8,7 +8,7 @@ from shapelens.lsp import render
 
 
 async def hover(ls, params: types.HoverParams) -> types.Hover | None:
-    result = await ls.result(params.text_document.uri)
+    result = await ls.result(params.text_document.uri, urgent=True)
     if result is None:
         return None
     index = ls.index(result)

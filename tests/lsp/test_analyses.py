@@ -1,0 +1,112 @@
+"""shapelens.lsp.analyses without a server: debounce, staleness, urgency, close."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from shapelens.core.analysis import Analysis
+from shapelens.lsp.analyses import DocumentAnalyses, Worker
+
+pytestmark = pytest.mark.asyncio
+
+
+class Recorder:
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = seconds
+        self.calls: list[str] = []
+        self.threads: set[str] = set()
+
+    def __call__(self, text: str, path: str) -> Analysis:
+        self.calls.append(text)
+        self.threads.add(threading.current_thread().name)
+        time.sleep(self.seconds)
+        return Analysis(path)
+
+
+def make(seconds: float = 0.0):
+    rec = Recorder(seconds)
+    published = []
+    worker = Worker()
+    return rec, published, DocumentAnalyses(rec, worker, on_result=published.append), worker
+
+
+async def test_runs_off_the_event_loop_and_publishes_the_version():
+    rec, published, docs, worker = make()
+    docs.update("u", "p", 1, "text 1")
+    result = await docs.current("u")
+    assert (result.version, result.text) == (1, "text 1")
+    assert rec.threads == {"shapelens-analysis"}
+    assert [(r.version, r.text) for r in published] == [(1, "text 1")]
+    worker.stop()
+
+
+async def test_debounce_coalesces_a_burst():
+    rec, published, docs, worker = make()
+    for v in range(1, 51):
+        docs.update("u", "p", v, f"text {v}", delay=0.05)
+    result = await docs.current("u")
+    assert result.version == 50
+    assert rec.calls == ["text 50"]
+    assert [r.version for r in published] == [50]
+    worker.stop()
+
+
+async def test_a_result_for_an_old_version_is_never_published():
+    rec, published, docs, worker = make(seconds=0.2)
+    docs.update("u", "p", 1, "old")
+    await asyncio.sleep(0.05)  # version 1 is being analysed in the thread
+    docs.update("u", "p", 2, "new")
+    result = await docs.current("u")
+    assert result.version == 2 and result.text == "new"
+    await asyncio.sleep(0.3)
+    assert [r.version for r in published] == [2]
+    assert rec.calls == ["old", "new"]  # the old one ran to completion and was dropped
+    worker.stop()
+
+
+async def test_urgent_readers_cut_the_debounce_short():
+    rec, published, docs, worker = make()
+    docs.update("u", "p", 1, "text", delay=30)
+    t0 = time.monotonic()
+    result = await asyncio.wait_for(docs.current("u", urgent=True), 5)
+    assert result.version == 1 and time.monotonic() - t0 < 5
+    worker.stop()
+
+
+async def test_patient_readers_wait_for_the_debounce():
+    rec, published, docs, worker = make()
+    docs.update("u", "p", 1, "text", delay=0.3)
+    t0 = time.monotonic()
+    result = await docs.current("u")
+    assert result.version == 1 and time.monotonic() - t0 >= 0.25
+    worker.stop()
+
+
+async def test_close_wakes_readers_and_drops_results():
+    rec, published, docs, worker = make(seconds=0.2)
+    docs.update("u", "p", 1, "text")
+    reader = asyncio.create_task(docs.current("u"))
+    await asyncio.sleep(0.05)
+    docs.close("u")
+    assert await asyncio.wait_for(reader, 2) is None
+    await asyncio.sleep(0.3)
+    assert published == [] and docs.uris() == []
+    assert await docs.current("u") is None
+    worker.stop()
+
+
+async def test_a_failing_analysis_degrades_to_an_empty_result():
+    worker = Worker()
+
+    def boom(text, path):
+        raise RuntimeError("bug")
+
+    docs = DocumentAnalyses(boom, worker)
+    docs.update("u", "p", 1, "text")
+    result = await asyncio.wait_for(docs.current("u"), 2)
+    assert result.analysis.diagnostics == [] and not result.analysis.parsed
+    worker.stop()
