@@ -246,12 +246,19 @@ def _tensors(kind: str, x: Shape, call: dict) -> tuple[Shape, Shape, Shape | Non
 
 
 def _check_value_key(kind: str, value: Shape, key: Shape | None) -> None:
-    if key is not None and _dims_differ(value[1:-1], key[1:-1]):
-        raise LayerError(
-            "SL104",
-            f"{kind} value {fmt_shape(value)} and key {fmt_shape(key)} must match on every axis "
-            "but the last (same batch-free steps)",
-        )
+    if key is None or not _dims_differ(value[1:-1], key[1:-1]):
+        return
+    if len(value) != len(key):
+        detail = f"ranks {len(value)} vs {len(key)}"
+    else:
+        i = next(i for i in range(1, len(value) - 1)
+                 if not (is_unknown(value[i]) or is_unknown(key[i])) and value[i] != key[i])
+        detail = f"axis {i} is {fmt_dim(value[i])} vs {fmt_dim(key[i])}"
+    raise LayerError(
+        "SL104",
+        f"{kind} value {fmt_shape(value)} and key {fmt_shape(key)} must match on every axis except "
+        f"the batch and the last: {detail}",
+    )
 
 
 def _sliding_window(a: Args) -> None:
@@ -336,10 +343,12 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
                 raise LayerError("SL201", f"`attention_axes` of {kind} must be integers, got {list(axes)}")
             norm = ax if ax >= 0 else (rank - 1) + ax
             if not -rank <= norm < rank:
+                hint = ("leave attention_axes as None" if len(value) <= 2 else "use attention_axes=1"
+                        if len(value) == 3 else f"use axes between 1 and {len(value) - 2}")
                 raise LayerError(
                     "SL102",
-                    f"{kind} attention_axes={list(axes)} is out of range for a rank-{len(value)} value "
-                    f"{fmt_shape(value)}; use axes between 1 and {len(value) - 2}",
+                    f"{kind} attention_axes={list(axes)} is out of range for the rank-{len(value)} value "
+                    f"{fmt_shape(value)}; {hint}",
                 )
 
     # output projection: (heads, value_dim) -> output_shape or the query's features
@@ -398,8 +407,12 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
     use_gate = a.bool("use_gate", False)
     query, value, key_in = _tensors(kind, x, call)
     key = value if key_in is None else key_in
-    if not query or not value:
-        raise LayerError("SL102", f"{kind} needs batched query and value tensors")
+    for name, t in (("query", query), ("value", value), ("key", key)):
+        if len(t) < 3:
+            raise LayerError(
+                "SL102",
+                f"{kind} expects a 3-D {name} (batch, steps, features), got {len(t)}-D {fmt_shape(t)}",
+            )
 
     params = 0
     subs = [

@@ -14,7 +14,7 @@ these rules follow that code exactly, quirks included:
 from __future__ import annotations
 
 from shapelens.core.rules.base import Args, LayerError, Out, Unresolved, layer
-from shapelens.core.shapes import UNK, Dim, Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known
+from shapelens.core.shapes import UNK, Dim, Shape, fmt_dim, fmt_shape, is_unknown, known
 
 # keras.layers' functional forms -> the layer class each one builds. The evaluator maps
 # `layers.add([a, b])` onto the class's rule; `dot` differs from `Dot` in that its
