@@ -57,7 +57,10 @@ def run(tcp: str | None = None, log_level: str = "warning") -> int:
         except ValueError:
             log.error("--tcp expects HOST:PORT, got %r", tcp)
             return 2
-        ls.start_tcp(host or "127.0.0.1", port_no)
+        try:
+            ls.start_tcp(host or "127.0.0.1", port_no)
+        except (SystemExit, KeyboardInterrupt):  # `exit` ends the process; start_io catches these itself
+            pass
     else:
         ls.start_io()
     return 0 if ls.shutdown_requested else 1
