@@ -192,3 +192,24 @@ async def test_non_python_documents_are_ignored(client):
     report = await client.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     assert list(report.items) == []
+
+
+FORM_FEED = '''\
+import keras
+from keras import layers
+# -- models --\x0c (a form feed: a line break for str.splitlines, not for LSP)
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(32, 3),
+])
+'''
+
+
+async def test_incremental_edit_after_a_form_feed(client):
+    doc = Doc(client, FORM_FEED, "formfeed")
+    assert await doc.diagnostics() == []
+    at = FORM_FEED.split("\n")[5].index("3)")  # ASCII line: same column in every encoding
+    doc.edit(rng(5, at, 5, at + 1), "40", FORM_FEED.replace("Conv2D(32, 3)", "Conv2D(32, 40)"))
+    diags = await doc.diagnostics()
+    assert [(d.code, d.range) for d in diags] == [("SL101", rng(5, 4, 5, 25))]
+    assert "kernel 40×40" in diags[0].message

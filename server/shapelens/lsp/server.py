@@ -27,7 +27,7 @@ log = logging.getLogger("shapelens.lsp")
 def build() -> ShapelensServer:
     ls = ShapelensServer()
     feature = ls.feature
-    feature(types.INITIALIZE)(configuration.initialize)
+    feature(types.INITIALIZE)(lifecycle.initialize)
     feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(configuration.did_change_configuration)
     feature(types.SHUTDOWN)(lifecycle.shutdown)
     feature(types.TEXT_DOCUMENT_DID_OPEN)(documents.did_open)

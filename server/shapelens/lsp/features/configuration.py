@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from lsprotocol import types
@@ -12,12 +11,6 @@ from shapelens.lsp import settings
 from shapelens.lsp.features import diagnostics
 
 log = logging.getLogger("shapelens.lsp")
-
-
-def initialize(ls, params: types.InitializeParams) -> None:
-    if ls.log_handler is not None:
-        ls.log_handler.loop = asyncio.get_running_loop()
-    settings.apply(ls, params.initialization_options)
 
 
 async def did_change_configuration(ls, params: types.DidChangeConfigurationParams) -> None:
