@@ -26,6 +26,8 @@ class Diagnostic:
     raise_span: Span | None = None
     # Structured data for quick fixes (kind + what the fix needs); None when no fix applies.
     fix: dict[str, Any] | None = None
+    # evaluation order when found (comparable with LayerInfo.order)
+    order: int = 0
 
 
 @dataclass
@@ -43,6 +45,8 @@ class LayerInfo:
     note: str | None = None  # why the shape is unknown, if it is
     var: str | None = None  # the variable the layer (or its output) was assigned to
     order: int = 0
+    raised: bool = False  # Keras raises in this call
+    implicit: bool = False  # created by a functional form such as layers.add([...])
 
 
 @dataclass

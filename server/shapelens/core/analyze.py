@@ -73,7 +73,8 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
                 call_span=call.span if call.span != layer.span else None,
                 input_shape=_shape(call.inputs), output_shape=_shape(call.outputs),
                 params=layer.params if not call.failed else None, explain=list(call.explain),
-                note=call.note, var=layer.var, order=call.order,
+                note=call.note, var=layer.var, order=call.order, raised=call.failed,
+                implicit=layer.implicit,
             ))
         if not infos:
             note = layer.unknown_reason or (
@@ -82,7 +83,7 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
             if layer.init_error:
                 note = f"{layer.kind} raises in its constructor"
             infos.append(LayerInfo(layer.layer_id, layer.kind, layer.span, None, None, None, None,
-                                   note=note, var=layer.var, order=layer.order))
+                                   note=note, var=layer.var, order=layer.order, implicit=layer.implicit))
         out[layer.layer_id] = infos
     return out
 

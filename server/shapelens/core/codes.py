@@ -52,6 +52,15 @@ _ALL = [
     Code("SL121", "input-shape-overridden", "warning",
          "A layer declared with `input_shape=` is called on a tensor of a different shape; "
          "Keras 3 silently builds it for the tensor it receives."),
+    Code("SL122", "subclass-build-does-not-run-call", "warning",
+         "`model.build(shape)` on a subclassed Model without its own build() does not run call() in "
+         "Keras 3, so its layers stay unbuilt."),
+    Code("SL123", "fails-at-run-time", "warning",
+         "The model builds, but TensorFlow will fail when it runs (e.g. a negative padding, "
+         "an interpolation the op does not support)."),
+    Code("SL107", "tensorflow-function-on-keras-tensor", "error",
+         "A TensorFlow function (tf.*) is applied to a symbolic Keras tensor; Keras 3 raises. "
+         "Use the keras.ops equivalent or wrap it in a layer."),
     # --- invalid layer arguments -----------------------------------------------
     Code("SL201", "invalid-argument", "error",
          "A layer argument has a value Keras rejects (wrong length, negative, unknown option)."),
@@ -62,7 +71,7 @@ _ALL = [
     Code("SL204", "strides-with-dilation", "error",
          "Strides greater than 1 cannot be combined with a dilation rate greater than 1."),
     Code("SL205", "invalid-permute", "error",
-         "Permute `dims` must be a permutation of 1..rank (the batch axis is not included)."),
+         "Permute `dims` must be a permutation of 1..n for an input with n non-batch axes."),
     Code("SL206", "invalid-padding-mode", "error",
          "The padding mode is not accepted by this layer (e.g. 'causal' outside 1-D convolutions)."),
 ]

@@ -20,9 +20,14 @@ class KerasSemantics:
     adjust_input_rank: bool
     # Keras 2 used Embedding(input_length=...) to fix the sequence length; Keras 3 ignores it.
     embedding_input_length: bool
+    # Keras 2 ran call() on a placeholder in a subclassed Model.build(shape); Keras 3 only
+    # marks the model built (and warns) unless the class defines build().
+    subclass_build_runs_call: bool
 
 
 KERAS3 = KerasSemantics("keras3", batch_input_shape_on_layers=False, int_input_shape=False,
-                        adjust_input_rank=True, embedding_input_length=False)
+                        adjust_input_rank=True, embedding_input_length=False,
+                        subclass_build_runs_call=False)
 KERAS2 = KerasSemantics("keras2", batch_input_shape_on_layers=True, int_input_shape=True,
-                        adjust_input_rank=False, embedding_input_length=True)
+                        adjust_input_rank=False, embedding_input_length=True,
+                        subclass_build_runs_call=True)

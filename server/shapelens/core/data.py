@@ -42,8 +42,35 @@ def _ctor_shape(name: str, args: list, kwargs: dict) -> tuple | None:
     return None
 
 
+def _symbolic_args(args: list, kwargs: dict) -> list[Tensor]:
+    found: list[Tensor] = []
+
+    def walk(v: Any, depth: int = 0) -> None:
+        if isinstance(v, Tensor) and v.symbolic:
+            found.append(v)
+        elif isinstance(v, (list, tuple)) and depth < 3:
+            for item in v:
+                walk(item, depth + 1)
+
+    for v in list(args) + list(kwargs.values()):
+        walk(v)
+    return found
+
+
 def call(ev, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     leaf = path.rsplit(".", 1)[-1]
+    if path.startswith(_TF):
+        symbolic = _symbolic_args(args, kwargs)
+        if symbolic:
+            short = path.replace("tensorflow.", "tf.")
+            ev.report(
+                "SL107",
+                f"{short}() cannot take the Keras tensor {symbolic[0].origin.split(' (')[0]} output "
+                f"{fmt_shape(symbolic[0].shape)}: Keras 3 raises for TensorFlow functions on symbolic "
+                f"tensors. Use keras.ops.{leaf}() or a layer instead",
+                ev.span(node), raise_span=ev.trigger or ev.span(node),
+            )
+            return Tensor(None, f"{short}(...) on a Keras tensor", ev.span(node))
     if path.startswith(_NUMPY) or path.startswith(_TF):
         if path.startswith("tensorflow.random.") and leaf in ("normal", "uniform", "truncated_normal"):
             shape = _shape_arg(args[0] if args else kwargs.get("shape"))

@@ -153,7 +153,8 @@ class Evaluator:
         if self.speculative and not force:
             return
         sev = severity or CODES[code].severity
-        self.diags.append(Diagnostic(code, sev, message, span, list(related or []), raise_span, fix))
+        self.diags.append(Diagnostic(code, sev, message, span, list(related or []), raise_span, fix,
+                                     order=self.next_order()))
 
     def limit(self, what: str, node: ast.AST | None) -> None:
         self.complete = False

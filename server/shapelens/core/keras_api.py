@@ -139,8 +139,9 @@ class KerasApi:
         span = self.ev.span(node)
         rule = LAYERS.get(kind)
         kwargs = dict(kwargs)
-        declared = self._declared_input(kind, kwargs, span)
-        common = {k: kwargs.pop(k) for k in list(kwargs) if k in BASE_LAYER_KWARGS}
+        own = set(rule.signature) if rule else set()
+        declared = self._declared_input(kind, kwargs, span, own)
+        common = {k: kwargs.pop(k) for k in list(kwargs) if k in BASE_LAYER_KWARGS and k not in own}
         layer = LayerObj(
             layer_id=len(self.layer_objs),
             kind=rule.kind if rule else kind,
@@ -169,7 +170,7 @@ class KerasApi:
             pass
         return layer
 
-    def _declared_input(self, kind: str, kwargs: dict, span: Span) -> tuple | None:
+    def _declared_input(self, kind: str, kwargs: dict, span: Span, own: set) -> tuple | None:
         if "batch_input_shape" in kwargs and kind != "InputLayer":
             value = kwargs.pop("batch_input_shape")
             if not self.settings.batch_input_shape_on_layers:
@@ -181,10 +182,10 @@ class KerasApi:
                 )
                 return None
             return _shape_tuple(value)
-        if kwargs.get("input_dim") is not None:
+        if kwargs.get("input_dim") is not None and "input_dim" not in own:
             dim = kwargs["input_dim"]
             return (None, dim) if not isinstance(dim, Unknown) else None
-        if kwargs.get("input_shape") is not None:
+        if kwargs.get("input_shape") is not None and "input_shape" not in own:
             shape = _shape_tuple(kwargs["input_shape"])
             return (None, *shape) if shape is not None else None
         return None
@@ -313,7 +314,7 @@ class KerasApi:
             layer.built_ndim = len(shapes[0]) if len(shapes) == 1 else None
             self._check_declared(layer, shapes, call)
         for code, message in out.warnings:
-            self.ev.report(code, message, call.span)
+            self.ev.report(code, message, call.span, severity="warning")
         call.explain = list(out.explain)
         origin = f"{layer.kind} (line {layer.span.line + 1})"
         if isinstance(out.shape, list):
@@ -384,6 +385,7 @@ class KerasApi:
         layer_kwargs = {k: v for k, v in kwargs.items() if k != "inputs"}
         layer = self.make_layer(kind, [], layer_kwargs, node)
         if isinstance(layer, LayerObj):
+            layer.implicit = True
             return self.call_layer(layer, [inputs], {}, node)
         return layer
 
@@ -660,6 +662,18 @@ class KerasApi:
                 return None
         if isinstance(obj, Instance) and name == "build" and obj.cls.keras_base:
             shape = _shape_tuple(args[0] if args else kwargs.get("input_shape"))
+            user_build = isinstance(obj.cls.lookup("build"), FunctionValue)
+            if not user_build and not self.settings.subclass_build_runs_call:
+                if not obj.built and obj.cls.keras_base == "Model":
+                    self.ev.report(
+                        "SL122",
+                        f"Keras 3's build() does not run {obj.cls.name}.call(): its layers stay unbuilt and "
+                        f"summary() shows no shapes. Call the model on a tensor instead, e.g. "
+                        f"model(keras.Input(shape={fmt_shape(shape[1:]) if shape else '(...)'}))",
+                        self.ev.span(node),
+                    )
+                obj.built = True
+                return None
             if shape is not None and not obj.built:
                 self.call_instance(obj, [Tensor(shape, f"{obj.cls.name}.build (line {self.ev.span(node).line + 1})",
                                                 self.ev.span(node))], {}, node)

@@ -47,6 +47,7 @@ class LayerObj:
     var: str | None = None
     in_sequential: bool = False
     model: Any = None  # a nested model used as a layer
+    implicit: bool = False  # created by a functional form (layers.add([...])), not by the user
 
 
 @dataclass(eq=False)

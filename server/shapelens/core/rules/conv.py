@@ -28,8 +28,10 @@ def read_window(a: Args, rank: int, causal: bool = False):
         raise LayerError("SL201", f"kernel_size of {a.kind} cannot contain 0, got {fmt_window(kernel)}")
     if any(k < 0 for k in kernel):
         raise LayerError("SL201", f"kernel_size of {a.kind} must be positive, got {fmt_window(kernel)}")
-    if not all(strides):
-        raise LayerError("SL201", f"strides of {a.kind} cannot contain 0, got {strides}")
+    if any(v <= 0 for v in strides):
+        raise LayerError("SL201", f"strides of {a.kind} must be positive, got {fmt_window(strides)}")
+    if any(v <= 0 for v in dilation):
+        raise LayerError("SL201", f"dilation_rate of {a.kind} must be positive, got {fmt_window(dilation)}")
     if max(strides) > 1 and max(dilation) > 1:
         raise LayerError(
             "SL204",

@@ -102,10 +102,10 @@ def _adaptive(rank: int, mode: str):
             raise LayerError("SL102", f"{a.kind} with channels_first needs a channel axis, got {len(x)}-D input")
         warnings = []
         if len(x) != rank + 2:
-            warnings.append(("SL102", f"{a.kind} builds on a {len(x)}-D input but fails when run: "
+            warnings.append(("SL123", f"{a.kind} builds on a {len(x)}-D input but fails when run: "
                                       f"it needs a {rank + 2}-D input (batch included)"))
         if 0 in size:
-            warnings.append(("SL201", f"{a.kind} with output_size 0 builds but fails when run"))
+            warnings.append(("SL123", f"{a.kind} with output_size 0 builds but fails when run"))
         channels = x[-1] if fmt == "channels_last" else x[1]
         out = (x[0], *size, channels) if fmt == "channels_last" else (x[0], channels, *size)
         return Out(out, 0, explain=[f"any size → {fmt_window(size)}"], warnings=warnings)

@@ -222,7 +222,7 @@ def _zero_padding(rank: int):
         out, explain = _padded(a.kind, x, spatial_axes(fmt, rank + 2), pads)
         warnings = []
         if any(p < 0 for pair in pads for p in pair):
-            warnings.append(("SL201", f"{a.kind} accepts a negative padding when the model is built, "
+            warnings.append(("SL123", f"{a.kind} accepts a negative padding when the model is built, "
                                       "but TensorFlow's pad refuses it when run; use Cropping instead"))
         return Out(out, 0, explain=explain, warnings=warnings)
 
@@ -282,7 +282,7 @@ def up_sampling2d(a: Args, x: Shape, call: dict) -> Out:
     warnings = []
     if interpolation is None or interpolation.lower() not in RESIZE_INTERPOLATIONS:
         options = ", ".join(repr(i) for i in RESIZE_INTERPOLATIONS)
-        warnings.append(("SL201", f"UpSampling2D interpolation={interpolation!r} fails when the model runs; "
+        warnings.append(("SL123", f"UpSampling2D interpolation={interpolation!r} fails when the model runs; "
                                   f"use one of {options}"))
     out, explain = _upsampled(x, spatial_axes(fmt, 4), size)
     return Out(out, 0, explain=explain, warnings=warnings)
