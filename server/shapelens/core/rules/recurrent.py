@@ -398,8 +398,8 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
     else:
         merged = [out]
     if state:
-        return Out(merged + states + states, params, explain=explain)
-    return Out(merged[0] if len(merged) == 1 else merged, params, explain=explain)
+        return Out(merged + states + states, params, explain=explain, warnings=list(fwd.warnings))
+    return Out(merged[0] if len(merged) == 1 else merged, params, explain=explain, warnings=list(fwd.warnings))
 
 
 @layer("TimeDistributed", args=("layer",), family="recurrent")
