@@ -148,3 +148,17 @@ async def test_shutdown_and_exit_are_clean(server):
     assert server._server.returncode == 0
     if not pulls(server):
         await wait_for_publish(server, doc.uri, 1)
+
+
+async def test_saving_pyproject_rereads_it(server, tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.shapelens]\n")
+    await start(server, root=tmp_path)
+    doc = Doc(server, BOTH, "save")
+    assert await codes(doc) == ["SL101", "SL120"]
+    pyproject.write_text("[tool.shapelens.diagnostics]\nerror = false\n")
+    server.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=pyproject.as_uri())))
+    await wait_until(lambda: server.refreshed)  # sent once the new options are in force
+    doc.replace_all(BOTH + "\n")
+    assert await codes(doc) == ["SL120"]

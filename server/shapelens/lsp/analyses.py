@@ -117,11 +117,6 @@ class DocumentAnalyses:
             entry.task.cancel()
         asyncio.create_task(self._notify(entry))
 
-    def reanalyze_all(self) -> None:
-        """Analyse every open document again (options that change the analysis itself)."""
-        for entry in list(self._entries.values()):
-            self.update(entry.uri, entry.path, entry.version, entry.text)
-
     # -- readers -------------------------------------------------------------------
     def uris(self) -> list[str]:
         return list(self._entries)

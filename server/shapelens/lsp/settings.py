@@ -38,7 +38,7 @@ def project_root(server) -> str | None:
 
 
 def apply(server, client_settings: Any = None, *, replace_client: bool = True) -> Options:
-    """Recompute server.options; returns the previous options."""
+    """Recompute server.options (reporting bad options); returns the previous options."""
     if replace_client:
         server.client_settings = unwrap(client_settings)
     project, problems = read_pyproject(project_root(server))

@@ -6,7 +6,7 @@ import logging
 
 from lsprotocol import types
 
-from shapelens.config import Options, looks_like_options
+from shapelens.config import looks_like_options
 from shapelens.lsp import settings
 from shapelens.lsp.features import diagnostics
 
@@ -23,11 +23,11 @@ async def did_change_configuration(ls, params: types.DidChangeConfigurationParam
         except Exception:  # noqa: BLE001 -- a client that cannot answer keeps the current settings
             log.warning("workspace/configuration failed; keeping the current settings")
             return
-    previous = settings.apply(ls, payload)
-    refresh(ls, previous)
+    settings.apply(ls, payload)
+    refresh(ls)
 
 
-def refresh(ls, previous: Options) -> None:
+def refresh(ls) -> None:
     """Let the client see what the new options change."""
     diagnostics.republish(ls)
     caps = ls.supports

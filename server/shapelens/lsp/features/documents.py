@@ -34,4 +34,5 @@ def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
         from shapelens.lsp import settings
         from shapelens.lsp.features.configuration import refresh
 
-        refresh(ls, settings.apply(ls, replace_client=False))
+        settings.apply(ls, replace_client=False)
+        refresh(ls)
