@@ -70,6 +70,17 @@ async def test_severities_and_warning(client):
     assert diags[0].related_information[0].location.range == rng(3, 8, 8, 2)
 
 
+async def test_where_keras_raises_is_related_information(client):
+    text = SEQ.replace("layers.Dense(10, input_shape=(5,))", "layers.Conv2D(8, 20)")
+    doc = Doc(client, text, "raises")
+    (d,) = await doc.diagnostics()
+    assert d.code == "SL101" and d.range == rng(7, 4, 7, 24)
+    assert [(r.location.range, r.message) for r in d.related_information] == [
+        (rng(6, 4, 6, 26), "(None, 13, 13, 32) comes from MaxPooling2D (line 7)"),
+        (rng(3, 8, 8, 2), "Keras raises here, when this line runs"),  # building the Sequential model
+    ]
+
+
 async def test_edit_updates_to_new_version_only(client):
     doc = Doc(client, UNICODE, "edit")
     assert [d.code for d in await doc.diagnostics()] == ["SL101"]

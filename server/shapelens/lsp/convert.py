@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from shapelens.config import Options
-from shapelens.core.analysis import Analysis, Diagnostic
+from shapelens.core.analysis import Analysis, Diagnostic, Related
 from shapelens.core.codes import CODES
 from shapelens.core.fixes import TextEdit
 from shapelens.lsp.positions import LineIndex
@@ -29,8 +29,14 @@ def reported(analysis: Analysis, options: Options) -> list[Diagnostic]:
     ]
 
 
+RAISES_HERE = "Keras raises here, when this line runs"
+
+
 def diagnostic(d: Diagnostic, uri: str, index: LineIndex) -> types.Diagnostic:
     code = CODES.get(d.code)
+    related = list(d.related)
+    if d.raise_span is not None and d.raise_span != d.span and all(r.span != d.raise_span for r in related):
+        related.append(Related(d.raise_span, RAISES_HERE))
     return types.Diagnostic(
         range=index.range(d.span),
         message=d.message,
@@ -41,7 +47,7 @@ def diagnostic(d: Diagnostic, uri: str, index: LineIndex) -> types.Diagnostic:
         related_information=[
             types.DiagnosticRelatedInformation(
                 location=types.Location(uri=uri, range=index.range(r.span)), message=r.message)
-            for r in d.related
+            for r in related
         ] or None,
     )
 
