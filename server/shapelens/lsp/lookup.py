@@ -42,6 +42,11 @@ class Target:
     name: str | None = None
 
 
+def _inside(span: Span, line: int, col: int) -> bool:
+    """Half-open: a position names the character after it, as a hover position does."""
+    return (span.line, span.col) <= (line, col) < (span.end_line, span.end_col)
+
+
 def _size(span: Span) -> tuple[int, int]:
     return (span.end_line - span.line, span.end_col - span.col if span.end_line == span.line else 10**9)
 
@@ -100,23 +105,23 @@ class Lookup:
     # -------------------------------------------------------------------- the query
     def at(self, line: int, col: int) -> Target | None:
         for span, name in self.names:
-            if span.contains(line, col):
+            if _inside(span, line, col):
                 target = self._name_target(span, name, line, col)
                 if target is not None:
                     return target
         found: list[tuple[tuple[int, int], int, Target]] = []
         for info in self.analysis.layers:
             for span in (info.call_span, info.span):
-                if span is not None and span.contains(line, col):
+                if span is not None and _inside(span, line, col):
                     same = [i for i in self.analysis.layers if i.layer_id == info.layer_id]
                     mine = [info] if span == info.call_span else same
                     found.append((_size(span), 0, Target(span, layers=mine)))
                     break
         for span, call in self.data_calls:
-            if span.contains(line, col):
+            if _inside(span, line, col):
                 found.append((_size(span), 1, Target(span, call=self._data_call(call))))
         for model in self.analysis.models:
-            if model.span.contains(line, col):
+            if _inside(model.span, line, col):
                 found.append((_size(model.span), 2, Target(model.span, model=model)))
         if not found:
             return None

@@ -19,26 +19,27 @@ def shape(s: object) -> str:
 
 
 def layer_markdown(infos: list[LayerInfo]) -> str:
+    """Head line, then per call: shapes, the window arithmetic, why a shape is unknown."""
     if not infos:
         return ""
     first = infos[0]
     head = f"**{layer_label(first)}**"
     if first.params is not None:
         head += f" · {fmt_params(first.params)} params"
-    out = [head, ""]
+    blocks = [head]
     calls = [i for i in infos if i.input_shape is not None or i.output_shape is not None]
     for info in calls or infos[:1]:
         where = f" (call on line {info.call_span.line + 1})" if info.call_span is not None and len(infos) > 1 else ""
         if info.input_shape is not None or info.output_shape is not None:
-            out.append(f"{shape(info.input_shape)} → {shape(info.output_shape)}{where}")
+            blocks.append(f"{shape(info.input_shape)} → {shape(info.output_shape)}{where}")
         if info.explain:
             names = _axis_names(info)
             width = max((len(n) for n in names), default=0)
             rows = [f"{n + ':':<{width + 1}} {e}" for n, e in zip(names, info.explain)] if names else info.explain
-            out += ["", "```text", *rows, "```"]
+            blocks.append("\n".join(["```text", *rows, "```"]))
         if info.note:
-            out += ["", f"_{info.note}_"]
-    return "\n".join(out).strip()
+            blocks.append(f"_{info.note}_")
+    return "\n\n".join(blocks)
 
 
 def _axis_names(info: LayerInfo) -> tuple[str, ...]:
