@@ -162,3 +162,18 @@ async def test_saving_pyproject_rereads_it(server, tmp_path):
     await wait_until(lambda: server.refreshed)  # sent once the new options are in force
     doc.replace_all(BOTH + "\n")
     assert await codes(doc) == ["SL120"]
+
+
+async def test_utf32_negotiation_counts_code_points(server):
+    from tests.lsp.test_diagnostics import UNICODE
+
+    params = init_params(server.client_name)
+    params.capabilities.general = types.GeneralClientCapabilities(position_encodings=["utf-32", "utf-16"])
+    server.init_result = await server.initialize_session(params)
+    server._initialized = True
+    assert server.init_result.capabilities.position_encoding == "utf-32"
+    doc = Doc(server, UNICODE, "utf32")
+    (d,) = await doc.diagnostics()
+    assert d.range == rng(6, 19, 6, 41)  # code points
+    hover = await doc.hover(6, 20)  # inside `layers.Conv1D`, counted in code points
+    assert hover is not None and hover.contents.value.startswith("**Conv1D**")
