@@ -239,12 +239,14 @@ def _v_pass_factor(a: Args) -> None:
 
 def _v_color_jitter(a: Args) -> None:
     _v_pass_factor(a)
-    for name, lo, hi, checks_range in (
-        ("brightness_factor", -1, 1, True), ("contrast_factor", 0, 1, False),
-        ("saturation_factor", -1, 1, True), ("hue_factor", 0, 1, False),
+    # RandomBrightness hands its factor to the base constructor (`factor or 0.0`); the
+    # others validate theirs directly
+    for name, lo, hi, checks_range, falsy_ok in (
+        ("brightness_factor", -1, 1, True, True), ("contrast_factor", 0, 1, False, False),
+        ("saturation_factor", -1, 1, True, False), ("hue_factor", 0, 1, False, False),
     ):
         if a._get(name, None) is not None:
-            base_factor(a, name, lo, hi, None)
+            base_factor(a, name, lo, hi, None, falsy_ok=falsy_ok)
             if checks_range:
                 value_range(a)
 
