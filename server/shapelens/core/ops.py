@@ -1,0 +1,565 @@
+"""Shape functions shared by numpy, TensorFlow and keras.ops.
+
+Pure functions on shapes (tuples of dims: an ``int``, ``None`` -- undefined, like the Keras
+batch axis -- or an :class:`~shapelens.core.shapes.Unknown`). They never see values. Where
+numpy would raise they raise :class:`OpError` with a ``kind`` the caller maps onto a
+diagnostic code and a message in terms of shapes; where a dim is not known they assume
+the call succeeds and return what is known.
+
+Checked against numpy itself by property-based tests (tests/data/test_ops_numpy.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
+
+Shape = tuple
+
+
+class OpError(Exception):
+    """numpy / TensorFlow raise here. ``kind``: broadcast | reshape | axis | squeeze |
+    concat | stack | matmul | index | split | argument."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ArrayIndex:
+    """An integer array (or a list of ints) or a boolean mask used as an index."""
+
+    shape: tuple
+    boolean: bool = False
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def unknown_dim(*dims: Any) -> Any:
+    """None when any dim is None (undefined stays undefined), else an Unknown."""
+    return None if any(d is None for d in dims) else UNK
+
+
+def size(shape: Shape) -> Any:
+    """Number of elements; None/Unknown when a dim is not known."""
+    out = 1
+    for d in shape:
+        if not known(d):
+            return unknown_dim(d)
+        out *= d
+    return out
+
+
+def _axis(axis: Any, ndim: int, what: str = "axis") -> int:
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise OpError("argument", f"{what} must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise OpError("axis", f"{what} {axis} is out of bounds for an array of dimension {ndim}")
+    return axis % ndim
+
+
+def _axes(axis: Any, ndim: int) -> list[int]:
+    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    out = [_axis(a, ndim) for a in items]
+    if len(set(out)) != len(out):
+        raise OpError("axis", f"repeated axis in {tuple(items)}")
+    return out
+
+
+def fmt_target(target: Sequence[Any]) -> str:
+    return fmt_shape(tuple(target))
+
+
+# ---------------------------------------------------------------------------- broadcasting
+
+
+def broadcast(*shapes: Shape) -> Shape:
+    """numpy broadcasting of any number of shapes."""
+    shapes = tuple(tuple(s) for s in shapes)
+    if not shapes:
+        return ()
+    n = max(len(s) for s in shapes)
+    padded = [(1,) * (n - len(s)) + s for s in shapes]
+    out: list[Any] = []
+    for i in range(n):
+        col = [p[i] for p in padded]
+        sizes = {d for d in col if known(d) and d != 1}
+        if len(sizes) > 1:
+            a, b = sorted(sizes)[:2]
+            raise OpError(
+                "broadcast",
+                "shapes " + " and ".join(fmt_shape(s) for s in shapes)
+                + f" cannot be broadcast together: axis {i - n} is {a} in one and {b} in another",
+            )
+        if sizes:
+            out.append(sizes.pop())
+        elif all(known(d) for d in col):
+            out.append(1)
+        else:
+            unknown = [d for d in col if not known(d)]
+            out.append(None if all(d is None for d in unknown) else UNK)
+    return tuple(out)
+
+
+def broadcast_to(shape: Shape, target: Shape) -> Shape:
+    target = tuple(target)
+    if len(shape) > len(target):
+        raise OpError("broadcast", f"cannot broadcast {fmt_shape(shape)} to the smaller rank {fmt_shape(target)}")
+    padded = (1,) * (len(target) - len(shape)) + tuple(shape)
+    for i, (d, t) in enumerate(zip(padded, target)):
+        if known(d) and known(t) and d != 1 and d != t:
+            raise OpError("broadcast", f"cannot broadcast {fmt_shape(shape)} to {fmt_shape(target)}: "
+                                       f"axis {i - len(target)} is {d}, not 1 or {t}")
+    return target
+
+
+# ---------------------------------------------------------------------------- reshaping
+
+
+def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
+    """numpy.reshape / tf.reshape: one -1 allowed."""
+    target = list(target)
+    for t in target:
+        if isinstance(t, bool) or not (known(t) or t is None or isinstance(t, Unknown)):
+            raise OpError("argument", f"a reshape target must be integers, got {fmt_target(target)}")
+    unknowns = [i for i, t in enumerate(target) if t == -1 or t is None]
+    if len(unknowns) > 1:
+        raise OpError("reshape", f"can only infer one dimension, but {fmt_target(target)} asks for several")
+    if any(known(t) and t < -1 for t in target):
+        raise OpError("reshape", f"a reshape target cannot have negative sizes: {fmt_target(target)}")
+    total = size(shape)
+    rest = 1
+    rest_known = True
+    for i, t in enumerate(target):
+        if i in unknowns:
+            continue
+        if known(t):
+            rest *= t
+        else:
+            rest_known = False
+    if unknowns:
+        idx = unknowns[0]
+        if known(total) and rest_known:
+            if rest == 0 or total % rest != 0:
+                raise OpError(
+                    "reshape",
+                    f"cannot reshape {fmt_shape(tuple(shape))} ({total:,} values) into "
+                    f"{fmt_target(target)}: {total:,} is not a multiple of {rest:,}",
+                )
+            target[idx] = total // rest
+        else:
+            target[idx] = unknown_dim(total) if not known(total) else UNK
+        return tuple(target)
+    if known(total) and rest_known and total != rest:
+        raise OpError(
+            "reshape",
+            f"cannot reshape {fmt_shape(tuple(shape))} ({total:,} values) into {fmt_target(target)} ({rest:,} values)",
+        )
+    return tuple(target)
+
+
+def flatten(shape: Shape) -> Shape:
+    return (size(shape),)
+
+
+def expand_dims(shape: Shape, axis: Any) -> Shape:
+    shape = tuple(shape)
+    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    ndim = len(shape) + len(items)
+    where = _axes(items, ndim)
+    out: list[Any] = []
+    rest = iter(shape)
+    for i in range(ndim):
+        out.append(1 if i in where else next(rest))
+    return tuple(out)
+
+
+def squeeze(shape: Shape, axis: Any = None) -> Shape | None:
+    """None when the result's rank depends on dims that are not known."""
+    shape = tuple(shape)
+    if axis is None:
+        if any(not known(d) for d in shape):
+            return None
+        return tuple(d for d in shape if d != 1)
+    where = _axes(axis, len(shape)) if shape or axis not in (0, -1) else []
+    for a in where:
+        if known(shape[a]) and shape[a] != 1:
+            raise OpError("squeeze", f"cannot squeeze axis {a} of {fmt_shape(shape)}: its size is {shape[a]}, not 1")
+    return tuple(d for i, d in enumerate(shape) if i not in where)
+
+
+def transpose(shape: Shape, axes: Any = None) -> Shape:
+    shape = tuple(shape)
+    if axes is None:
+        return tuple(reversed(shape))
+    axes = list(axes)
+    if len(axes) != len(shape):
+        raise OpError("axis", f"axes {tuple(axes)} do not match an array of dimension {len(shape)}")
+    perm = _axes(axes, len(shape))
+    return tuple(shape[a] for a in perm)
+
+
+def swapaxes(shape: Shape, a: int, b: int) -> Shape:
+    shape = list(shape)
+    i, j = _axis(a, len(shape)), _axis(b, len(shape))
+    shape[i], shape[j] = shape[j], shape[i]
+    return tuple(shape)
+
+
+def moveaxis(shape: Shape, source: Any, destination: Any) -> Shape:
+    shape = tuple(shape)
+    src = _axes(source, len(shape))
+    dst = _axes(destination, len(shape))
+    if len(src) != len(dst):
+        raise OpError("argument", "`source` and `destination` must have the same number of elements")
+    order = [n for n in range(len(shape)) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return tuple(shape[i] for i in order)
+
+
+def atleast(shape: Shape, n: int) -> Shape:
+    shape = tuple(shape)
+    if len(shape) >= n:
+        return shape
+    if n == 1:
+        return (1,)
+    if n == 2:
+        return (1, *shape) if len(shape) == 1 else (1, 1)
+    if len(shape) == 0:
+        return (1, 1, 1)
+    if len(shape) == 1:
+        return (1, shape[0], 1)
+    return (*shape, 1)
+
+
+# ---------------------------------------------------------------------------- joining
+
+
+def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
+    shapes = [tuple(s) for s in shapes]
+    if not shapes:
+        raise OpError("concat", "need at least one array to concatenate")
+    if axis is None:
+        total = 0
+        for s in shapes:
+            n = size(s)
+            if not known(n):
+                return (unknown_dim(n),)
+            total += n
+        return (total,)
+    ndim = len(shapes[0])
+    if ndim == 0:
+        raise OpError("concat", "zero-dimensional arrays cannot be concatenated")
+    for i, s in enumerate(shapes[1:], 1):
+        if len(s) != ndim:
+            raise OpError("concat", f"all arrays must have the same number of dimensions, but array 0 is "
+                                    f"{fmt_shape(shapes[0])} and array {i} is {fmt_shape(s)}")
+    ax = _axis(axis, ndim)
+    out = list(shapes[0])
+    for d in range(ndim):
+        if d == ax:
+            total = 0
+            for s in shapes:
+                if not known(s[d]):
+                    total = unknown_dim(*(t[d] for t in shapes))
+                    break
+                total += s[d]
+            out[d] = total
+            continue
+        values = {s[d] for s in shapes if known(s[d])}
+        if len(values) > 1:
+            first = next(i for i, s in enumerate(shapes) if known(s[d]))
+            other = next(i for i, s in enumerate(shapes) if known(s[d]) and s[d] != shapes[first][d])
+            raise OpError(
+                "concat",
+                f"arrays must match on every axis except the concatenation axis {ax}, but on axis {d} "
+                f"array {first} {fmt_shape(shapes[first])} has {shapes[first][d]} and array {other} "
+                f"{fmt_shape(shapes[other])} has {shapes[other][d]}",
+            )
+        out[d] = values.pop() if values else unknown_dim(*(s[d] for s in shapes))
+    return tuple(out)
+
+
+def stack(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
+    shapes = [tuple(s) for s in shapes]
+    if not shapes:
+        raise OpError("stack", "need at least one array to stack")
+    first = shapes[0]
+    merged = list(first)
+    for i, s in enumerate(shapes[1:], 1):
+        if len(s) != len(first) or any(known(a) and known(b) and a != b for a, b in zip(first, s)):
+            raise OpError("stack", f"all arrays must have the same shape to be stacked, but array 0 is "
+                                   f"{fmt_shape(first)} and array {i} is {fmt_shape(s)}")
+        merged = [a if known(a) else b for a, b in zip(merged, s)]
+    ax = _axis(axis, len(first) + 1)
+    merged.insert(ax, len(shapes))
+    return tuple(merged)
+
+
+def vstack(shapes: Sequence[Shape]) -> Shape:
+    return concatenate([atleast(s, 2) for s in shapes], 0)
+
+
+def hstack(shapes: Sequence[Shape]) -> Shape:
+    arrs = [atleast(s, 1) for s in shapes]
+    return concatenate(arrs, 0 if arrs and len(arrs[0]) == 1 else 1)
+
+
+def dstack(shapes: Sequence[Shape]) -> Shape:
+    return concatenate([atleast(s, 3) for s in shapes], 2)
+
+
+def column_stack(shapes: Sequence[Shape]) -> Shape:
+    return concatenate([(s[0], 1) if len(s) == 1 else (tuple(s) if len(s) >= 2 else (1, 1)) for s in shapes], 1)
+
+
+def split(shape: Shape, sections: Any, axis: int = 0, equal: bool = True) -> list[Shape]:
+    shape = tuple(shape)
+    if not shape:
+        raise OpError("axis", "cannot split a zero-dimensional array")
+    ax = _axis(axis, len(shape))
+    n = shape[ax]
+    if isinstance(sections, (list, tuple)):
+        bounds = list(sections)
+        if not all(known(b) for b in bounds):
+            raise OpError("argument", "split indices must be integers")
+        if not known(n):
+            return [shape[:ax] + (unknown_dim(n),) + shape[ax + 1:] for _ in range(len(bounds) + 1)]
+        edges = [0] + [min(max(b if b >= 0 else b + n, 0), n) for b in bounds] + [n]
+        return [shape[:ax] + (max(edges[i + 1] - edges[i], 0),) + shape[ax + 1:] for i in range(len(edges) - 1)]
+    if not known(sections) or sections <= 0:
+        raise OpError("argument", f"the number of sections must be a positive integer, got {sections!r}")
+    if not known(n):
+        return [shape[:ax] + (unknown_dim(n),) + shape[ax + 1:] for _ in range(sections)]
+    if equal and n % sections:
+        raise OpError("split", f"axis {ax} of {fmt_shape(shape)} has {n} entries, which do not split into "
+                               f"{sections} equal parts")
+    base, extra = divmod(n, sections)
+    return [shape[:ax] + (base + (1 if i < extra else 0),) + shape[ax + 1:] for i in range(sections)]
+
+
+def tile(shape: Shape, reps: Any) -> Shape:
+    reps = tuple(reps) if isinstance(reps, (list, tuple)) else (reps,)
+    if not all(known(r) and r >= 0 for r in reps):
+        raise OpError("argument", f"tile repetitions must be non-negative integers, got {reps!r}")
+    n = max(len(shape), len(reps))
+    s = (1,) * (n - len(shape)) + tuple(shape)
+    r = (1,) * (n - len(reps)) + reps
+    return tuple(d * k if known(d) else unknown_dim(d) for d, k in zip(s, r))
+
+
+def repeat(shape: Shape, repeats: Any, axis: Any = None) -> Shape:
+    if not known(repeats) or repeats < 0:
+        raise OpError("argument", f"repeats must be a non-negative integer, got {repeats!r}")
+    if axis is None:
+        n = size(shape)
+        return (n * repeats if known(n) else unknown_dim(n),)
+    shape = list(shape) or [1]
+    ax = _axis(axis, len(shape))
+    shape[ax] = shape[ax] * repeats if known(shape[ax]) else unknown_dim(shape[ax])
+    return tuple(shape)
+
+
+def pad(shape: Shape, pad_width: Any) -> Shape:
+    shape = tuple(shape)
+    n = len(shape)
+    if known(pad_width):
+        pairs = [(pad_width, pad_width)] * n
+    elif isinstance(pad_width, (list, tuple)) and len(pad_width) == 2 and all(known(p) for p in pad_width):
+        pairs = [tuple(pad_width)] * n
+    elif isinstance(pad_width, (list, tuple)) and len(pad_width) == 1 and isinstance(pad_width[0], (list, tuple)):
+        pairs = [tuple(pad_width[0])] * n
+    elif isinstance(pad_width, (list, tuple)) and all(isinstance(p, (list, tuple)) for p in pad_width):
+        pairs = [tuple(p) for p in pad_width]
+        if len(pairs) != n:
+            raise OpError("argument", f"pad_width has {len(pairs)} pairs for an array of dimension {n}")
+    else:
+        raise OpError("argument", "pad_width is not understood")
+    out = []
+    for d, p in zip(shape, pairs):
+        if len(p) == 1:
+            p = (p[0], p[0])
+        if not all(known(v) for v in p):
+            raise OpError("argument", "pad widths must be integers")
+        out.append(d + p[0] + p[1] if known(d) else unknown_dim(d))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------- reductions
+
+
+def reduce(shape: Shape, axis: Any = None, keepdims: bool = False) -> Shape:
+    shape = tuple(shape)
+    if axis is None:
+        return tuple(1 for _ in shape) if keepdims else ()
+    if isinstance(axis, (list, tuple)) and len(axis) == 0:
+        return shape
+    if not shape and not isinstance(axis, (list, tuple)):  # numpy accepts axis=0 / -1 on a 0-d array
+        _axis(axis, 1)
+        return ()
+    where = _axes(axis, len(shape))
+    if keepdims:
+        return tuple(1 if i in where else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in where)
+
+
+def argreduce(shape: Shape, axis: Any = None, keepdims: bool = False) -> Shape:
+    shape = tuple(shape)
+    if axis is None:
+        return tuple(1 for _ in shape) if keepdims else ()
+    if isinstance(axis, (list, tuple)):
+        raise OpError("argument", "argmax/argmin take a single axis")
+    ax = _axis(axis, max(len(shape), 1))
+    if not shape:
+        return ()
+    return tuple(1 if i == ax else d for i, d in enumerate(shape)) if keepdims else shape[:ax] + shape[ax + 1:]
+
+
+# ---------------------------------------------------------------------------- products
+
+
+def _inner(a: Any, b: Any, what: str, sa: Shape, sb: Shape) -> None:
+    if known(a) and known(b) and a != b:
+        raise OpError("matmul", f"{what}: the inner dimensions differ, {a} in {fmt_shape(sa)} against {b} in "
+                                f"{fmt_shape(sb)}")
+
+
+def matmul(a: Shape, b: Shape) -> Shape:
+    """numpy.matmul / the @ operator."""
+    a, b = tuple(a), tuple(b)
+    if not a or not b:
+        raise OpError("matmul", "matmul does not take scalars (0-dimensional arrays); use * instead")
+    a2 = (1, *a) if len(a) == 1 else a
+    b2 = (*b, 1) if len(b) == 1 else b
+    _inner(a2[-1], b2[-2], "matmul", a, b)
+    try:
+        batch = broadcast(a2[:-2], b2[:-2])
+    except OpError as err:
+        raise OpError("matmul", f"matmul: the batch axes of {fmt_shape(a)} and {fmt_shape(b)} do not broadcast "
+                                f"({err.message})") from None
+    out = list(batch)
+    if len(a) > 1:
+        out.append(a2[-2])
+    if len(b) > 1:
+        out.append(b2[-1])
+    return tuple(out)
+
+
+def tf_matmul(a: Shape, b: Shape, transpose_a: bool = False, transpose_b: bool = False) -> Shape:
+    a, b = tuple(a), tuple(b)
+    if len(a) < 2 or len(b) < 2:
+        small = a if len(a) < 2 else b
+        raise OpError("matmul", f"tf.matmul needs tensors of rank 2 or more, got {fmt_shape(small)}")
+    if transpose_a:
+        a = a[:-2] + (a[-1], a[-2])
+    if transpose_b:
+        b = b[:-2] + (b[-1], b[-2])
+    return matmul(a, b)
+
+
+def dot(a: Shape, b: Shape) -> Shape:
+    a, b = tuple(a), tuple(b)
+    if not a or not b:
+        return broadcast(a, b)
+    if len(b) == 1:
+        _inner(a[-1], b[0], "dot", a, b)
+        return a[:-1]
+    _inner(a[-1], b[-2], "dot", a, b)
+    return a[:-1] + b[:-2] + b[-1:]
+
+
+# ---------------------------------------------------------------------------- indexing
+
+
+def _slice_len(s: slice, n: Any) -> Any:
+    if s.step == 0:
+        raise OpError("index", "slice step cannot be zero")
+    if known(n):
+        return len(range(*s.indices(n)))
+    if s.start is None and s.stop is None and s.step in (None, 1):
+        return n
+    return unknown_dim(n)
+
+
+def index(shape: Shape, key: Any) -> Shape:
+    """numpy indexing: ints, slices, None (newaxis), Ellipsis, ArrayIndex (advanced)."""
+    shape = tuple(shape)
+    items = list(key) if isinstance(key, tuple) else [key]
+    for it in items:
+        if not (it is None or it is Ellipsis or isinstance(it, (slice, ArrayIndex))
+                or (isinstance(it, int) and not isinstance(it, bool))):
+            raise OpError("argument", f"an index of type {type(it).__name__} is not understood")
+    if sum(1 for it in items if it is Ellipsis) > 1:
+        raise OpError("index", "an index can only have a single ellipsis ('...')")
+    consumed = sum(len(it.shape) if isinstance(it, ArrayIndex) and it.boolean else
+                   0 if it is None or it is Ellipsis else 1 for it in items)
+    if consumed > len(shape):
+        raise OpError("index", f"too many indices: the array is {len(shape)}-dimensional {fmt_shape(shape)}, "
+                               f"but {consumed} were indexed")
+    if Ellipsis in [it for it in items if it is Ellipsis]:
+        pos = next(i for i, it in enumerate(items) if it is Ellipsis)
+        items[pos:pos + 1] = [slice(None)] * (len(shape) - consumed)
+    else:
+        items += [slice(None)] * (len(shape) - consumed)
+    has_array = any(isinstance(it, ArrayIndex) for it in items)
+    basic: list[Any] = []  # (position in key, dims contributed) for non-advanced entries
+    adv_shapes: list[tuple] = []
+    adv_positions: list[int] = []
+    axis = 0
+    for pos, it in enumerate(items):
+        if it is None:
+            basic.append((pos, (1,)))
+            continue
+        if isinstance(it, ArrayIndex):
+            if it.boolean:
+                dims = shape[axis:axis + len(it.shape)]
+                for k, (m, d) in enumerate(zip(it.shape, dims)):
+                    if known(m) and known(d) and m != d:
+                        raise OpError("index", f"a boolean index of shape {fmt_shape(it.shape)} does not match "
+                                               f"axis {axis + k} of {fmt_shape(shape)} (size {d})")
+                adv_shapes.append((UNK,))
+                adv_positions.append(pos)
+                axis += len(it.shape)
+            else:
+                adv_shapes.append(tuple(it.shape))
+                adv_positions.append(pos)
+                axis += 1
+            continue
+        n = shape[axis]
+        if isinstance(it, slice):
+            basic.append((pos, (_slice_len(it, n),)))
+        else:
+            if known(n) and not -n <= it < n:
+                raise OpError("index", f"index {it} is out of bounds for axis {axis} with size {n}")
+            if has_array:
+                adv_shapes.append(())
+                adv_positions.append(pos)
+        axis += 1
+    if not adv_shapes:
+        return tuple(d for _, dims in basic for d in dims)
+    try:
+        bshape = broadcast(*adv_shapes)
+    except OpError:
+        raise OpError("index", "the index arrays cannot be broadcast together: "
+                               + " ".join(fmt_shape(s) for s in adv_shapes)) from None
+    adjacent = adv_positions == list(range(adv_positions[0], adv_positions[0] + len(adv_positions)))
+    if not adjacent:
+        return bshape + tuple(d for _, dims in basic for d in dims)
+    before = [d for p, dims in basic if p < adv_positions[0] for d in dims]
+    after = [d for p, dims in basic if p > adv_positions[-1] for d in dims]
+    return tuple(before) + bshape + tuple(after)
+
+
+__all__ = [
+    "ArrayIndex", "OpError", "argreduce", "atleast", "broadcast", "broadcast_to", "column_stack",
+    "concatenate", "dot", "dstack", "expand_dims", "flatten", "hstack", "index", "matmul", "moveaxis",
+    "pad", "reduce", "repeat", "reshape", "size", "split", "squeeze", "stack", "swapaxes", "tf_matmul",
+    "tile", "transpose", "unknown_dim", "vstack",
+]
