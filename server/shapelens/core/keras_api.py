@@ -29,10 +29,7 @@ from shapelens.core.values import (
     is_model,
 )
 
-# Keyword arguments every Keras layer accepts (keras.layers.Layer.__init__).
-BASE_LAYER_KWARGS = {
-    "name", "dtype", "trainable", "autocast", "activity_regularizer", "input_shape", "input_dim",
-}
+from shapelens.core.rules.base import BASE_KWARGS as BASE_LAYER_KWARGS  # noqa: E402
 MODEL_CLASSES = {"Sequential": "Sequential", "Model": "Model", "Functional": "Model"}
 MERGE_FUNCTIONS = {
     "add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",

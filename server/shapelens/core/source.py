@@ -8,7 +8,12 @@ string indices); the LSP layer converts those to UTF-16 in exactly one place
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+
+# Python (and LSP) end lines only at \n, \r\n and \r; str.splitlines also splits at
+# \f, \v, U+2028 ... which would shift every later line.
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 MAX_REPAIRS = 12
 
@@ -37,7 +42,7 @@ class SyntaxProblem:
 class Source:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = text.splitlines()
+        self.lines = _NEWLINE.split(text)
         self._byte_lines: dict[int, bytes] = {}
 
     def _to_cp(self, line: int, byte_col: int) -> int:
@@ -72,7 +77,7 @@ class Source:
         statements that parse keep their original positions.
         """
         problems: list[SyntaxProblem] = []
-        lines = self.text.split("\n")
+        lines = _NEWLINE.split(self.text)
         for _ in range(MAX_REPAIRS):
             try:
                 return ast.parse("\n".join(lines)), problems

@@ -7,6 +7,7 @@ from typing import Any
 
 from shapelens.core.rules.base import (
     LAYERS,
+    signature,
     Args,
     LayerError,
     Out,
@@ -62,4 +63,4 @@ def families() -> dict[str, list[Rule]]:
     return out
 
 
-__all__ = ["LAYERS", "Args", "LayerError", "Out", "Rule", "Unresolved", "apply", "lookup", "families", "Shape"]
+__all__ = ["LAYERS", "Args", "LayerError", "Out", "Rule", "Unresolved", "apply", "lookup", "families", "signature", "Shape"]

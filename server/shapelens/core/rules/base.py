@@ -134,14 +134,23 @@ class Args:
 
     @classmethod
     def bind(cls, rule: Rule, positional: Sequence[Any], keywords: dict[str, Any]) -> "Args":
+        """Bind arguments in Keras's full positional order (signatures.json) when known,
+        else the rule's own; reject keywords Keras 3 rejects."""
+        sig = signature(rule.kind)
+        if sig is not None:
+            check_keywords(rule.kind, sig, keywords)
+        names = tuple(sig["positional"]) if sig else rule.signature
         values: dict[str, Any] = {}
-        for name, value in zip(rule.signature, positional):
+        for name, value in zip(names, positional):
             values[name] = value
-        if len(positional) > len(rule.signature):
+        if len(positional) > len(names):
             raise LayerError(
                 "SL201",
-                f"{rule.kind} takes at most {len(rule.signature)} positional arguments, got {len(positional)}",
+                f"{rule.kind} takes at most {len(names)} positional arguments, got {len(positional)}",
             )
+        for name in list(values)[: len(positional)]:
+            if name in keywords:
+                raise LayerError("SL201", f"{rule.kind} got two values for `{name}`")
         for name, value in keywords.items():
             values[name] = value
         return cls(rule.kind, values)
@@ -241,6 +250,42 @@ class Args:
                 f"data_format of {self.kind} must be 'channels_last' or 'channels_first', got {value!r}",
             )
         return low
+
+
+_SIGNATURES: dict | None = None
+
+
+def signature(kind: str) -> dict | None:
+    """Keras's constructor signature for a layer: {"positional": [...], "keywords": [...]}
+    (generated from Keras by scripts/gen_signatures.py, checked by a test)."""
+    global _SIGNATURES
+    if _SIGNATURES is None:
+        import json
+        from pathlib import Path
+
+        try:
+            _SIGNATURES = json.loads((Path(__file__).parent / "signatures.json").read_text())["layers"]
+        except (OSError, ValueError, KeyError):
+            _SIGNATURES = {}
+    return _SIGNATURES.get(kind)
+
+
+# Keyword arguments every Keras layer accepts (keras.layers.Layer.__init__); the
+# evaluator takes input_shape/input_dim off before binding.
+BASE_KWARGS = {"name", "dtype", "trainable", "autocast", "activity_regularizer", "input_shape", "input_dim"}
+
+
+def check_keywords(kind: str, sig: dict, kwargs: dict) -> None:
+    """Keras 3 raises on keywords a layer does not take (Keras 2 often ignored them)."""
+    import difflib
+
+    allowed = set(sig["keywords"])
+    for key in kwargs:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, sorted(allowed - BASE_KWARGS), n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise LayerError("SL201", f"{kind} does not take the keyword argument `{key}`{hint}")
 
 
 # ---------------------------------------------------------------------------

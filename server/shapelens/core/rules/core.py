@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shapelens.core.rules.base import Args, LayerError, Out, count, layer, require_defined
-from shapelens.core.shapes import Shape, known
+from shapelens.core.shapes import Shape, fmt_shape, known
 
 
 @layer("Dense", args=("units", "activation", "use_bias"), family="core", min_ndim=2)
@@ -60,12 +60,18 @@ def _spatial_dropout(ndim: int):
 
 
 for _n in (1, 2, 3):
-    layer(f"SpatialDropout{_n}D", args=("rate", "data_format", "seed"), family="regularization", ndim=_n + 2)(
-        _spatial_dropout(_n + 2)
-    )
+    layer(f"SpatialDropout{_n}D", args=("rate", "seed") if _n == 1 else ("rate", "data_format", "seed"),
+          family="regularization", ndim=_n + 2)(_spatial_dropout(_n + 2))
 
 
-@layer("GaussianDropout", "AlphaDropout", args=("rate", "noise_shape", "seed"), family="regularization")
+@layer("AlphaDropout", args=("rate", "noise_shape", "seed"), family="regularization")
+def alpha_dropout(a: Args, x: Shape, call: dict) -> Out:
+    """Same shape as the input."""
+    _check_rate(a)
+    return Out(tuple(x), 0)
+
+
+@layer("GaussianDropout", args=("rate", "seed"), family="regularization")
 def gaussian_dropout(a: Args, x: Shape, call: dict) -> Out:
     """Same shape as the input."""
     _check_rate(a)
@@ -86,8 +92,15 @@ def prelu(a: Args, x: Shape, call: dict) -> Out:
     if shared is not None:
         axes = [shared] if known(shared) else list(shared)
         for ax in axes:
-            if known(ax) and 1 <= ax <= len(param_shape):
-                param_shape[ax - 1] = 1
+            if not known(ax):
+                raise LayerError("SL201", f"shared_axes of PReLU must be integers, got {shared!r}")
+            if not -len(param_shape) <= ax - 1 < len(param_shape):
+                raise LayerError(
+                    "SL201",
+                    f"PReLU shared_axes={shared!r} names axis {ax}, but the input {fmt_shape(x)} "
+                    f"has only axes 1..{len(param_shape)} besides the batch",
+                )
+            param_shape[ax - 1] = 1
     for i, d in enumerate(param_shape):
         if d is None:
             raise LayerError(
