@@ -77,7 +77,7 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
                 implicit=layer.implicit,
             ))
         if not infos:
-            note = layer.unknown_reason or (
+            note = layer.unknown_reason or layer.not_reached or (
                 "never called: the model has no input shape yet (add keras.Input(...) or call model.build)"
                 if layer.in_sequential else "never called on a tensor")
             if layer.init_error:

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from shapelens.core import builtins_model
 from shapelens.core.analysis import Diagnostic, ValueInfo
 from shapelens.core.codes import CODES
-from shapelens.core.resolve import ModuleRef
+from shapelens.core.resolve import ModuleRef, find_user_module, read_user_module
 from shapelens.core.shapes import Unknown, fmt_shape, is_unknown
 from shapelens.core.source import Source, Span
 from shapelens.core.values import (
@@ -26,6 +26,7 @@ from shapelens.core.values import (
     FunctionValue,
     Instance,
     LayerObj,
+    ModuleValue,
     SuperProxy,
     Tensor,
 )
@@ -35,6 +36,8 @@ MAX_LOOP = 2_000
 MAX_DEPTH = 40
 MAX_SEQ = 100_000
 MAX_INT_BITS = 4_096
+MAX_USER_MODULES = 16
+MAX_MODULE_DEPTH = 3
 
 
 class BudgetExceeded(Exception):
@@ -136,6 +139,11 @@ class Evaluator:
         self.complete = True
         self._limit_reported = False
         self.keras = KerasApi(self)
+        self.anchor: ast.AST | None = None  # main-file node standing in for code from other modules
+        self.modules: dict[str, ModuleValue | None] = {}
+        self.module_depth = 0
+        self.module_paths: list[str] = []  # the user modules being read, innermost last
+        self.foreign = 0  # >0 while reading another module's definitions
         self.globals = Scope()
         self.globals.vars["__name__"] = "__main__"
         self.globals.vars["__file__"] = path
@@ -146,6 +154,8 @@ class Evaluator:
         return self.order
 
     def span(self, node: ast.AST) -> Span:
+        if self.anchor is not None:
+            return self.source.span(self.anchor)
         return self.source.span(node)
 
     def report(self, code: str, message: str, span: Span, *, related=None, raise_span=None,
@@ -220,6 +230,11 @@ class Evaluator:
 
     def stmt_Import(self, s: ast.Import, scope: Scope) -> None:
         for alias in s.names:
+            if alias.asname or "." not in alias.name:
+                user = self.user_module(alias.name, 0, s)
+                if user is not None:
+                    scope.vars[alias.asname or alias.name] = user
+                    continue
             if alias.asname:
                 scope.vars[alias.asname] = ModuleRef(alias.name)
             else:
@@ -228,14 +243,75 @@ class Evaluator:
 
     def stmt_ImportFrom(self, s: ast.ImportFrom, scope: Scope) -> None:
         module = s.module or ""
-        if s.level:
-            for alias in s.names:
-                scope.vars[alias.asname or alias.name] = Unknown(f"`{alias.name}` comes from a relative import")
-            return
+        user = self.user_module(module, s.level, s) if (module or s.level) else None
         for alias in s.names:
             if alias.name == "*":
+                if user is not None:
+                    scope.vars.update({k: v for k, v in user.namespace.items() if not k.startswith("_")})
                 continue
-            scope.vars[alias.asname or alias.name] = ModuleRef(f"{module}.{alias.name}")
+            bound = alias.asname or alias.name
+            if user is not None:
+                if alias.name in user.namespace:
+                    scope.vars[bound] = user.namespace[alias.name]
+                    continue
+                sub = self.user_module(f"{module}.{alias.name}" if module else alias.name, s.level, s)
+                scope.vars[bound] = sub if sub is not None else Unknown(
+                    f"`{alias.name}` is not defined at the top level of {user.name}")
+            elif s.level:
+                sub = self.user_module(alias.name, s.level, s)
+                scope.vars[bound] = sub if sub is not None else Unknown(
+                    f"`{alias.name}` comes from a relative import shapelens could not find")
+            else:
+                scope.vars[bound] = ModuleRef(f"{module}.{alias.name}")
+
+    def user_module(self, module: str, level: int, node: ast.AST) -> ModuleValue | None:
+        """Read the definitions (functions, classes, constants, imports) of one of the
+        user's own modules; top-level calls there are not run."""
+        try:
+            importer = self.module_paths[-1] if self.module_paths else self.path
+            path = find_user_module(module, level, importer)
+        except Exception:  # noqa: BLE001
+            return None
+        if path is None:
+            return None
+        if path in self.modules:
+            return self.modules[path]  # None while it is being read: an import cycle
+        if len(self.modules) >= MAX_USER_MODULES or self.module_depth >= MAX_MODULE_DEPTH:
+            return None
+        text = read_user_module(path)
+        if text is None:
+            return None
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        self.modules[path] = None
+        mod_scope = Scope()
+        mod_scope.vars["__name__"] = module or path
+        prev_anchor = self.anchor
+        self.anchor = self.anchor or node
+        self.module_depth += 1
+        self.foreign += 1
+        self.module_paths.append(path)
+        try:
+            for stmt in tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) \
+                        or isinstance(stmt, (ast.Assign, ast.AnnAssign)) and not _has_call(stmt):
+                    self.speculative += 1
+                    try:
+                        self.exec_stmt(stmt, mod_scope)
+                    finally:
+                        self.speculative -= 1
+        except (_Return, _Break, _Continue):
+            pass
+        finally:
+            self.anchor = prev_anchor
+            self.module_depth -= 1
+            self.foreign -= 1
+            self.module_paths.pop()
+        value = ModuleValue(module, path, mod_scope.vars)
+        self.modules[path] = value
+        return value
 
     def stmt_FunctionDef(self, s: ast.FunctionDef, scope: Scope) -> None:
         scope.vars[s.name] = self.make_function(s, scope)
@@ -249,7 +325,7 @@ class Evaluator:
             a.arg: self.eval(d, scope) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None
         }
         name = getattr(node, "name", "<lambda>")
-        return FunctionValue(node, {"scope": scope}, defaults, kw_defaults, name)
+        return FunctionValue(node, {"scope": scope}, defaults, kw_defaults, name, foreign=self.foreign > 0)
 
     def stmt_ClassDef(self, s: ast.ClassDef, scope: Scope) -> None:
         bases = [self.eval(b, scope) for b in s.bases]
@@ -547,6 +623,11 @@ class Evaluator:
     def getattr(self, obj: Any, attr: str, node: ast.AST | None = None) -> Any:
         if isinstance(obj, ModuleRef):
             return obj.attr(attr)
+        if isinstance(obj, ModuleValue):
+            if attr in obj.namespace:
+                return obj.namespace[attr]
+            sub = self.user_module(f"{obj.name}.{attr}", 0, node) if node is not None and obj.name else None
+            return sub if sub is not None else Unknown(f"`{obj.name}.{attr}` is not defined at its top level")
         if isinstance(obj, Instance):
             if attr in obj.attrs:
                 return obj.attrs[attr]
@@ -816,6 +897,9 @@ class Evaluator:
         scope = Scope(parent=closure if closure is not closure.globals else None, globals_=closure.globals)
         self.bind_params(func, args, kwargs, scope)
         self.depth += 1
+        prev_anchor = self.anchor
+        if func.foreign and self.anchor is None:
+            self.anchor = node  # layers made in another file are shown at this call
         try:
             if isinstance(func.node, ast.Lambda):
                 return self.eval(func.node.body, scope)
@@ -826,6 +910,7 @@ class Evaluator:
             return None
         finally:
             self.depth -= 1
+            self.anchor = prev_anchor
         return None
 
     def bind_params(self, func: FunctionValue, args: list, kwargs: dict, scope: Scope) -> None:
@@ -929,6 +1014,10 @@ def describe(value: Any) -> str:
     if isinstance(value, Tensor):
         return f"a tensor of shape {fmt_shape(value.shape)}"
     return f"a {type(value).__name__}"
+
+
+def _has_call(stmt: ast.stmt) -> bool:
+    return any(isinstance(n, ast.Call) for n in ast.walk(stmt))
 
 
 def assigned_names(body: list[ast.stmt]) -> set[str]:

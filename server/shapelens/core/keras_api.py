@@ -339,10 +339,11 @@ class KerasApi:
                 )
             got = shape[axis]
             if known(got) and got != size:
+                name = "last axis" if axis in (-1, len(shape) - 1) else f"axis {axis}"
                 raise LayerError(
                     "SL103",
-                    f"{layer.kind} was built for inputs with axis {axis} = {size} ({where}), "
-                    f"but here gets {fmt_shape(shape)}; a shared layer needs the same size on that axis",
+                    f"{layer.kind} was built for inputs whose {name} is {size} ({where}), but gets "
+                    f"{fmt_shape(shape)} here (size {got}); a shared layer needs the same size there",
                 )
 
     def _check_declared(self, layer: LayerObj, shapes: list[tuple], call: LayerCall) -> None:
@@ -447,14 +448,16 @@ class KerasApi:
             model.input_tensor = self._seq_input_tensor(model)
             model.output = model.input_tensor
         done = len(model.built_calls)
-        for layer in model.layers[done:]:
+        for i, layer in enumerate(model.layers[done:], start=done):
             out = self.call_layer(layer, [model.output], {}, None, site=layer.span)
             if layer.calls:
                 model.built_calls.append(layer.calls[-1])
             if not isinstance(out, Tensor) or out.shape is None:
-                model.broken = bool(layer.calls and layer.calls[-1].failed)
+                model.broken = bool(layer.calls and layer.calls[-1].failed) or layer.init_error
                 model.output = out if isinstance(out, Tensor) else Tensor(None, "unknown")
                 if model.broken:
+                    for later in model.layers[i + 1:]:
+                        later.not_reached = f"not reached: {layer.kind} on line {layer.span.line + 1} raises"
                     return
             model.output = out if isinstance(out, Tensor) else Tensor(None, f"{layer.kind}")
 
@@ -476,6 +479,15 @@ class KerasApi:
     # ------------------------------------------------------------------ functional
     def make_functional(self, args: list, kwargs: dict, node: ast.AST) -> Any:
         span = self.ev.span(node)
+        unexpected = [k for k in kwargs if k not in ("inputs", "outputs", "name", "trainable")]
+        if unexpected and (args or "inputs" in kwargs or "input" in kwargs):
+            import difflib
+
+            close = difflib.get_close_matches(unexpected[0], ["inputs", "outputs", "name", "trainable"], n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            self.ev.report("SL201", f"Model does not take the keyword argument `{unexpected[0]}`{hint}",
+                           span, raise_span=self.ev.trigger)
+            return Unknown("a Model(...) call Keras rejects")
         inputs = args[0] if args else kwargs.get("inputs")
         outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
         if inputs is None or outputs is None:

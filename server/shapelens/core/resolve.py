@@ -86,3 +86,83 @@ def is_keras_namespace(path: str) -> bool:
 
 def module_root(path: str) -> str:
     return path.split(".", 1)[0]
+
+
+# ---------------------------------------------------------------------- the user's own modules
+
+import sys as _sys  # noqa: E402
+from functools import lru_cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+LIBRARY_ROOTS = {
+    "keras", "tensorflow", "tf_keras", "numpy", "pandas", "sklearn", "scipy", "matplotlib", "torch", "jax",
+    "PIL", "cv2", "seaborn", "tqdm", "h5py", "tensorflow_datasets", "tensorflow_hub", "transformers",
+}
+MAX_MODULE_BYTES = 1_000_000
+
+
+def _project_root(start: Path) -> Path:
+    for parent in [start, *start.parents]:
+        if any((parent / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+            return parent
+    return start
+
+
+def _candidates(base: Path, parts: list[str]) -> list[Path]:
+    target = base.joinpath(*parts) if parts else base
+    return [target.with_suffix(".py"), target / "__init__.py"] if parts else [base / "__init__.py"]
+
+
+@lru_cache(maxsize=256)
+def find_user_module(module: str, level: int, importer: str) -> str | None:
+    """The file of a module the user wrote (next to the importing file, in its project or
+    its src/ folder); None for libraries, the standard library and anything not found.
+
+    Plain path search covers the usual layouts cheaply; jedi's import resolution (which
+    knows sys.path, namespace packages and installed editable projects) is the fallback.
+    """
+    if not importer or importer.startswith("<"):
+        return None
+    here = Path(importer).resolve().parent
+    parts = [p for p in module.split(".") if p] if module else []
+    if level:
+        base = here
+        for _ in range(level - 1):
+            base = base.parent
+        for cand in _candidates(base, parts):
+            if cand.is_file():
+                return str(cand)
+        return None
+    if not parts or parts[0] in LIBRARY_ROOTS or parts[0] in getattr(_sys, "stdlib_module_names", ()):
+        return None
+    root = _project_root(here)
+    for base in (here, root, root / "src"):
+        for cand in _candidates(base, parts):
+            if cand.is_file():
+                return str(cand)
+    return _jedi_find(module, importer, str(root))
+
+
+def _jedi_find(module: str, importer: str, root: str) -> str | None:
+    try:
+        import jedi
+
+        code = f"import {module}\n"
+        script = jedi.Script(code, path=importer, project=jedi.Project(root))
+        for name in script.goto(1, len(code) - 2, follow_imports=True):
+            path = name.module_path
+            if path is not None and str(path).endswith(".py") and root in str(path):
+                return str(path)
+    except Exception:  # noqa: BLE001 -- jedi failing must never fail the analysis
+        return None
+    return None
+
+
+def read_user_module(path: str) -> str | None:
+    try:
+        p = Path(path)
+        if p.stat().st_size > MAX_MODULE_BYTES:
+            return None
+        return p.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None

@@ -48,6 +48,7 @@ class LayerObj:
     in_sequential: bool = False
     model: Any = None  # a nested model used as a layer
     implicit: bool = False  # created by a functional form (layers.add([...])), not by the user
+    not_reached: str | None = None  # why a Sequential never called it (an earlier layer raises)
 
 
 @dataclass(eq=False)
@@ -100,6 +101,16 @@ class FunctionValue:
     defaults: list
     kw_defaults: dict
     name: str
+    foreign: bool = False  # defined in another of the user's modules
+
+
+@dataclass(eq=False)
+class ModuleValue:
+    """One of the user's own modules, with the definitions shapelens read from it."""
+
+    name: str
+    path: str
+    namespace: dict
 
 
 @dataclass(eq=False)
