@@ -90,14 +90,14 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
             bad = _sure_differ(dq, dk)
         if bad:
             out.append((
-                "SL104",
+                "SL123",
                 f"{kind}: query features ({fmt_dim(dq)}) and key features ({fmt_dim(dk)}) differ; "
                 "Keras builds this but it fails when the model runs. Project one of them "
                 f"(e.g. Dense({fmt_dim(dk)}) on the query)",
             ))
     if len(v) >= 2 and len(k) >= 2 and _sure_differ(v[-2], k[-2]):
         out.append((
-            "SL104",
+            "SL123",
             f"{kind}: value has {v[-2]} steps but key has {k[-2]}; they must match "
             "(Keras builds this but it fails when the model runs)",
         ))

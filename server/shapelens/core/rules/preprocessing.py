@@ -13,7 +13,7 @@ Keras 3 computes their symbolic outputs with ``compute_output_shape``
   ranges, value_range, fill_mode, interpolation, ...).
 
 Where Keras builds but the layer cannot run (Resizing on a rank that is not 3 or 4), the
-rule adds a warning.
+rule adds an SL123 warning.
 """
 
 from __future__ import annotations
@@ -396,7 +396,7 @@ def resizing(a: Args, x: Shape, call: dict) -> Out:
     warnings = []
     if len(x) not in (3, 4):
         warnings.append((
-            "SL102",
+            "SL123",
             f"Resizing expects a 4-D batch of images (or one 3-D image), got {len(x)}-D {fmt_shape(x)}; "
             f"Keras builds it as {fmt_shape(out)} but the resize fails when the model runs",
         ))
