@@ -81,3 +81,5 @@ class Analysis:
     values: list[ValueInfo] = field(default_factory=list)
     parsed: bool = True
     complete: bool = True  # False when a limit stopped the analysis early
+    # the model specification for the TensorFlow dry run (core/spec.py); built on request
+    spec: dict[str, Any] | None = None

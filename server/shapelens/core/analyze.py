@@ -13,10 +13,13 @@ from shapelens.core.values import FunctionalModel, Instance, LayerObj, Sequentia
 MAX_TEXT = 4_000_000  # characters
 
 
-def analyze(text: str, path: str = "<buffer>") -> Analysis:
-    """Analyse one Python buffer without running it. Never raises."""
+def analyze(text: str, path: str = "<buffer>", *, with_spec: bool = False) -> Analysis:
+    """Analyse one Python buffer without running it. Never raises.
+
+    ``with_spec`` also returns the model specification the TensorFlow worker rebuilds.
+    """
     try:
-        return _analyze(text, path)
+        return _analyze(text, path, with_spec)
     except Exception as exc:  # noqa: BLE001 -- last line of defence: degrade, never crash
         result = Analysis(path, complete=False)
         result.diagnostics.append(
@@ -27,7 +30,7 @@ def analyze(text: str, path: str = "<buffer>") -> Analysis:
         return result
 
 
-def _analyze(text: str, path: str) -> Analysis:
+def _analyze(text: str, path: str, with_spec: bool = False) -> Analysis:
     result = Analysis(path)
     if len(text) > MAX_TEXT:
         result.complete = False
@@ -53,6 +56,10 @@ def _analyze(text: str, path: str) -> Analysis:
     result.models = [_model_info(m, infos) for m in ev.keras.models]
     result.models = [m for m in result.models if m is not None]
     result.diagnostics = _dedupe(result.diagnostics)
+    if with_spec:
+        from shapelens.core.spec import build_spec
+
+        result.spec = build_spec(ev.keras.layer_objs, ev.keras.models)
     return result
 
 

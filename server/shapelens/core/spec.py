@@ -1,0 +1,102 @@
+"""The model specification: what the TensorFlow worker needs to rebuild the models.
+
+Layer classes with their evaluated constructor arguments and the graph of layer calls
+between tensors -- never the user's source. Plain JSON-able data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapelens.core.resolve import ModuleRef
+from shapelens.core.shapes import Unknown
+from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
+
+UNKNOWN_MARK = {"__unknown__": True}
+
+
+def encode_value(value: Any, depth: int = 0) -> Any:
+    """Evaluated argument -> JSON; anything that cannot be rebuilt becomes UNKNOWN_MARK."""
+    if depth > 8:
+        return UNKNOWN_MARK
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_value(v, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return [encode_value(v, depth + 1) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"__dict__": {k: encode_value(v, depth + 1) for k, v in value.items()}}
+    if isinstance(value, LayerObj) and value.args is not None:
+        return {"__layer__": value.kind, "config": encode_args(value)}
+    if isinstance(value, ModuleRef):
+        return {"__ref__": value.path}
+    return UNKNOWN_MARK
+
+
+def encode_args(layer: LayerObj) -> dict:
+    if layer.args is None:
+        return {}
+    return {k: encode_value(v) for k, v in layer.args.values.items()}
+
+
+def has_unknown(value: Any) -> bool:
+    if value == UNKNOWN_MARK:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
+def _shape(t: Tensor) -> Any:
+    if t.shape is None:
+        return None
+    return [d if isinstance(d, int) and not isinstance(d, bool) else (None if d is None else "?") for d in t.shape]
+
+
+def build_spec(layer_objs: list[LayerObj], models: list[Any]) -> dict:
+    tensor_ids: dict[int, int] = {}
+    tensors: list[dict] = []
+
+    def tid(t: Tensor) -> int:
+        key = id(t)
+        if key not in tensor_ids:
+            tensor_ids[key] = len(tensors)
+            tensors.append({"id": len(tensors), "shape": _shape(t), "symbolic": t.symbolic,
+                            "line": t.span.line + 1 if t.span else None})
+        return tensor_ids[key]
+
+    layers, calls = [], []
+    for layer in layer_objs:
+        config = encode_args(layer)
+        layers.append({
+            "id": layer.layer_id, "kind": layer.kind, "line": layer.span.line + 1, "col": layer.span.col + 1,
+            "config": config, "complete": layer.rule is not None and layer.args is not None and not has_unknown(config)
+            and layer.model is None,
+            "model": layer.model is not None, "init_error": layer.init_error,
+        })
+        for call in layer.calls:
+            calls.append({
+                "layer": layer.layer_id, "order": call.order, "line": call.span.line + 1,
+                "inputs": [tid(t) for t in call.inputs], "outputs": [tid(t) for t in call.outputs],
+                "list_input": len(call.inputs) > 1 or bool(layer.rule and layer.rule.multi_input),
+                "failed": call.failed,
+            })
+    calls.sort(key=lambda c: c["order"])
+    out_models = []
+    for m in models:
+        if isinstance(m, FunctionalModel):
+            out_models.append({"kind": "Functional", "line": m.span.line + 1,
+                               "inputs": [tid(t) for t in m.inputs], "outputs": [tid(t) for t in m.outputs]})
+        elif isinstance(m, SequentialModel):
+            out_models.append({"kind": "Sequential", "line": m.span.line + 1,
+                               "input_shape": list(m.input_shape) if m.input_shape is not None else None,
+                               "layers": [layer.layer_id for layer in m.layers], "uncertain": m.uncertain})
+        elif isinstance(m, Instance):
+            out_models.append({"kind": "Subclass", "line": (m.span.line + 1) if m.span else None})
+    return {"version": 1, "layers": layers, "calls": calls, "tensors": tensors, "models": out_models}
+
+
+__all__ = ["build_spec", "encode_value", "UNKNOWN_MARK", "Unknown"]
