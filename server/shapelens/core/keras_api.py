@@ -31,10 +31,7 @@ from shapelens.core.values import (
 
 from shapelens.core.rules.base import BASE_KWARGS as BASE_LAYER_KWARGS  # noqa: E402
 MODEL_CLASSES = {"Sequential": "Sequential", "Model": "Model", "Functional": "Model"}
-MERGE_FUNCTIONS = {
-    "add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
-    "maximum": "Maximum", "minimum": "Minimum", "concatenate": "Concatenate", "dot": "Dot",
-}
+from shapelens.core.rules.merging import FUNCTIONAL_DEFAULTS, FUNCTIONAL_FORMS as MERGE_FUNCTIONS  # noqa: E402
 NO_SHAPE_EFFECT_METHODS = {
     "compile", "summary", "save", "save_weights", "load_weights", "get_weights", "set_weights",
     "plot_model", "reset_states", "reset_metrics",
@@ -122,6 +119,7 @@ class KerasApi:
         if name in ("Model", "Functional"):
             return self.make_functional(args, kwargs, node)
         if name in MERGE_FUNCTIONS:
+            kwargs = {**FUNCTIONAL_DEFAULTS.get(name, {}), **kwargs}
             return self.merge_function(MERGE_FUNCTIONS[name], args, kwargs, node)
         if name == "InputLayer" or name in LAYERS or name == "Lambda" or self._looks_like_layer(ref, name):
             return self.make_layer(name, args, kwargs, node)
