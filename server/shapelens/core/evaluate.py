@@ -195,11 +195,13 @@ class Evaluator:
             self.exec_stmt(stmt, scope)
 
     def exec_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
-        self.tick(stmt)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise BudgetExceeded()
         try:
-            method = getattr(self, "stmt_" + type(stmt).__name__, None)
+            method = _STMT.get(type(stmt))
             if method is not None:
-                method(stmt, scope)
+                method(self, stmt, scope)
         except (_Return, _Break, _Continue, BudgetExceeded):
             raise
         except RecursionError:
@@ -465,8 +467,17 @@ class Evaluator:
     stmt_AsyncWith = stmt_With
 
     def stmt_Try(self, s: ast.Try, scope: Scope) -> None:
-        self.exec_block(s.body, scope)
-        self.exec_block(s.orelse, scope)
+        # A statement that raises (an error with a raise span was reported while it ran) ends
+        # the try body: the rest of it never runs, nor does the else block.
+        mark = len(self.diags)
+        raised = False
+        for stmt in s.body:
+            self.exec_stmt(stmt, scope)
+            if any(d.severity == "error" and d.raise_span is not None for d in self.diags[mark:]):
+                raised = True
+                break
+        if not raised:
+            self.exec_block(s.orelse, scope)
         self.exec_block(s.finalbody, scope)
 
     stmt_TryStar = stmt_Try
@@ -544,11 +555,13 @@ class Evaluator:
     def eval(self, node: ast.expr | None, scope: Scope) -> Any:
         if node is None:
             return None
-        self.tick(node)
-        method = getattr(self, "expr_" + type(node).__name__, None)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise BudgetExceeded()
+        method = _EXPR.get(type(node))
         if method is None:
             return Unknown(f"{type(node).__name__} expressions are not followed")
-        return method(node, scope)
+        return method(self, node, scope)
 
     def expr_Constant(self, n: ast.Constant, scope: Scope) -> Any:
         return n.value
@@ -970,6 +983,12 @@ class Evaluator:
         if isinstance(value, (ModuleRef, FunctionValue, ClassValue, LayerObj)):
             return True
         return None
+
+
+# ---------------------------------------------------------------------- dispatch tables
+# Built once from the method names: eval/exec_stmt are the hottest code in the analyzer.
+_STMT = {getattr(ast, n[5:]): f for n, f in vars(Evaluator).items() if n.startswith("stmt_") and hasattr(ast, n[5:])}
+_EXPR = {getattr(ast, n[5:]): f for n, f in vars(Evaluator).items() if n.startswith("expr_") and hasattr(ast, n[5:])}
 
 
 # ---------------------------------------------------------------------- utilities
