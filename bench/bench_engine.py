@@ -353,7 +353,9 @@ def profile_analyze(texts: dict[str, str], repeats: dict[str, int], top: int = 1
     out = {}
     for name, text in texts.items():
         analyze(text, name)
-        prof = cProfile.Profile()
+        # CPU time of this thread, not wall time: on a loaded machine a preemption would otherwise be
+        # charged to whichever function was running.
+        prof = cProfile.Profile(time.thread_time)
         # The collector is off while profiling: a collection's pause would otherwise be charged to
         # whichever function happened to allocate. Its share is measured apart (bench_analyze).
         gc.collect()
@@ -376,6 +378,45 @@ def profile_analyze(texts: dict[str, str], repeats: dict[str, int], top: int = 1
         by_self = sorted(rows, key=lambda r: -r["self_share"])[:top]
         by_cum = sorted((r for r in rows if "shapelens" in r["where"]), key=lambda r: -r["cum_share"])[:top + 10]
         out[name] = {"by_self": by_self, "by_cumulative": by_cum, "repeats": repeats[name]}
+    return out
+
+
+def phase_breakdown(texts: dict[str, str], repeats: dict[str, int]) -> dict:
+    """Unprofiled CPU time of analyze() split into parsing, the garbage collector and the rest.
+
+    parse: ``Source(text).parse()`` alone, collector off (what analyze() calls first); gc: analyze() with the
+    collector on (steady state) minus analyze() with it off; the rest is evaluation and the
+    extraction of the result. The profiler's per-call overhead inflates Python code
+    against the C parser, so these shares are the ones to trust for the big phases.
+    """
+    from shapelens.core.analyze import analyze
+    from shapelens.core.source import Source
+
+    out = {}
+    for name, text in texts.items():
+        parse, off, on = [], [], []
+        analyze(text, name)
+        for _ in range(repeats[name]):
+            gc.collect()
+            gc.disable()
+            try:
+                c0 = time.thread_time()
+                Source(text).parse()
+                parse.append(time.thread_time() - c0)
+                gc.collect()
+                c0 = time.thread_time()
+                analyze(text, name)
+                off.append(time.thread_time() - c0)
+            finally:
+                gc.enable()
+            gc.collect()
+            analyze(text, name)  # leaves its garbage, as in steady state
+            c0 = time.thread_time()
+            analyze(text, name)
+            on.append(time.thread_time() - c0)
+        p, f, n = (statistics.median(x) * 1000 for x in (parse, off, on))
+        out[name] = {"cpu_ms": n, "cpu_ms_gc_off": f, "parse_ms": p, "parse_share": p / n,
+                     "gc_share": max(0.0, n - f) / n, "evaluation_share": (f - p) / n}
     return out
 
 
@@ -516,11 +557,18 @@ def main() -> int:
         print(f"  {label:<48} {wall:9.1f} {unit:<2} {verdict(ok(wall)):<7} (CPU: {cpu:.1f} {unit}, "
               f"{verdict(ok(cpu))})")
 
-    prof = None
+    prof = phases = None
     missed_engine = not (verdicts[targets[0][0]]["met"] and verdicts[targets[1][0]]["met"])
     if args.profile or (missed_engine and not q):
+        phases = phase_breakdown(texts, {"300": 5 if q else 20, "5000": 2 if q else 6})
         prof = profile_analyze(texts, {"300": 5 if q else 30, "5000": 1 if q else 4})
-        print("\nprofile of analyze() (cProfile with the collector off; share of analyze()'s profiled time)")
+        print("\nwhere analyze()'s CPU time goes (unprofiled; medians)")
+        for name, ph in phases.items():
+            print(f"  {name}-line file: {ph['cpu_ms']:.1f} ms = parse (ast) {ph['parse_share']:.0%} "
+                  f"({ph['parse_ms']:.1f} ms) + garbage collector {ph['gc_share']:.0%} "
+                  f"+ evaluation and result {ph['evaluation_share']:.0%}; with the collector off "
+                  f"{ph['cpu_ms_gc_off']:.1f} ms")
+        print("\nprofile of analyze() (cProfile on thread CPU time, collector off; share of analyze()'s time)")
         for name, p in prof.items():
             gen = eng[name]["gc_by_generation"]
             print(f"  {name}-line file: the garbage collector takes {eng[name]['gc_share']:.0%} of the unprofiled "
@@ -538,7 +586,7 @@ def main() -> int:
         "versions": versions("shapelens", "tensorflow-cpu", "tensorflow", "keras"),
         "elapsed_s": time.perf_counter() - t_start, "files": shapes, "targets": TARGETS,
         "analyze": eng, "analyze_cold": cold, "cli": cli, "imports": imports, "tensorflow": tf,
-        "verdicts": verdicts, "profile": prof,
+        "verdicts": verdicts, "profile": prof, "phases": phases,
     }
     out = RESULTS / "engine.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
