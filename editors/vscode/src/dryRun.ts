@@ -1,0 +1,41 @@
+// "Confirm shapes with TensorFlow": asks the server for a TensorFlow dry run of the current file.
+//
+// The server command is found among the commands the server announces, so that a server
+// without it (older, or built without the worker) gets a clear message instead of an error.
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import { BaseLanguageClient, ExecuteCommandRequest } from 'vscode-languageclient';
+import { ProgressStatus } from './progress';
+
+const KNOWN = ['shapelens.confirmWithTensorFlow', 'shapelens.dryRun', 'shapelens.runDryRun'];
+
+/** The server's dry-run command among those it announces, if any. */
+export function findDryRunCommand(announced: readonly string[], own: ReadonlySet<string>): string | undefined {
+  return KNOWN.find((c) => announced.includes(c))
+    ?? announced.find((c) => !own.has(c) && /tensorflow|dry.?run/i.test(c));
+}
+
+type Client = Pick<BaseLanguageClient, 'sendRequest' | 'onProgress' | 'onRequest' | 'initializeResult'>;
+
+export async function confirm(client: Client, own: ReadonlySet<string>, progress: ProgressStatus,
+                              editor: vscode.TextEditor): Promise<unknown> {
+  const announced = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+  const command = findDryRunCommand(announced, own);
+  if (!command) {
+    void vscode.window.showWarningMessage(
+      'shapelens: this shapelens server has no TensorFlow dry run. Update shapelens in the server\'s interpreter.');
+    return undefined;
+  }
+  if (editor.document.isDirty) {
+    await editor.document.save();
+  }
+  const workDoneToken = randomUUID();
+  progress.track(client, workDoneToken);
+  const result = await client.sendRequest(ExecuteCommandRequest.type, {
+    command, arguments: [editor.document.uri.toString()], workDoneToken,
+  });
+  if (typeof result === 'string' && result.trim()) {
+    void vscode.window.showInformationMessage(result.split('\n')[0]);
+  }
+  return result;
+}

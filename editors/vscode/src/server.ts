@@ -1,0 +1,187 @@
+// Server start/restart: runs `python -m shapelens serve` under the discovered interpreter as a
+// language client; when shapelens is missing there, says so and offers a way out.
+import * as vscode from 'vscode';
+import {
+  DidChangeConfigurationNotification, ExecuteCommandRequest, LanguageClient,
+  LanguageClientOptions, ServerOptions, State,
+} from 'vscode-languageclient/node';
+import * as interpreter from './interpreter';
+import { errorText, Log } from './logging';
+import { ProgressStatus } from './progress';
+import { serverOptions, setInterpreter } from './settings';
+import { SERVER_SHOW_SUMMARY, Summaries } from './summary';
+
+export class Server implements vscode.Disposable {
+  client: LanguageClient | undefined;
+  private clientSubscriptions: vscode.Disposable[] = [];
+  private starting: Promise<void> | undefined;
+  private readonly packageJson: { contributes: { commands: { command: string }[] } };
+  /** The commands package.json contributes; the server's own commands must not take their names. */
+  readonly ownCommands: ReadonlySet<string>;
+
+  constructor(context: vscode.ExtensionContext, private readonly log: Log,
+              private readonly progress: ProgressStatus, private readonly summaries: Summaries) {
+    this.packageJson = context.extension.packageJSON;
+    this.ownCommands = new Set(this.packageJson.contributes.commands.map((c) => c.command));
+  }
+
+  /** Starts the server unless it is running or starting. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart().finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  async restart(): Promise<void> {
+    await this.starting;
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.clientSubscriptions.forEach((d) => d.dispose());
+    this.clientSubscriptions = [];
+    this.progress.clear();
+    if (client && client.state !== State.Stopped) {
+      try {
+        await client.stop(5_000);
+      } catch (error) {
+        this.log.warn(`stopping the server: ${errorText(error)}`);
+      }
+    }
+    await client?.dispose().catch(() => undefined);
+  }
+
+  /** Sends the current options (after a settings change). */
+  sendOptions(): void {
+    if (this.client?.state === State.Running) {
+      void this.client.sendNotification(DidChangeConfigurationNotification.type,
+                                        { settings: { shapelens: serverOptions(this.packageJson) } });
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.client) {
+      return;
+    }
+    const python = await interpreter.discover();
+    this.log.info(`interpreter: ${python.path} (from ${python.source})`);
+    const probe = await interpreter.probe(python.path);
+    if (!probe.ok) {
+      this.log.error(`shapelens cannot be imported by ${python.path}: ${probe.reason}`);
+      void this.offerFix(python, probe.reason);
+      return;
+    }
+    this.log.info(`shapelens ${probe.version}`);
+    const client = this.createClient(python.path);
+    this.client = client;
+    try {
+      await client.start();
+    } catch (error) {
+      this.log.error(`the shapelens server did not start: ${errorText(error)}`);
+      void vscode.window.showErrorMessage(`shapelens: the server did not start (${errorText(error)}).`,
+                                          'Open Log').then((choice) => choice && this.log.show());
+      return;
+    }
+    this.clientSubscriptions.push(this.progress.attach(client), this.summaries.attachMessageFilter(client));
+  }
+
+  private createClient(python: string): LanguageClient {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const server: ServerOptions = {
+      command: python,
+      args: ['-m', 'shapelens', 'serve'],
+      options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    };
+    const options: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],
+      outputChannel: this.log,
+      traceOutputChannel: this.log,
+      initializationOptions: serverOptions(this.packageJson),
+      middleware: {
+        // The server may ask for its section instead of waiting for a push: answer with the
+        // same option tree (not VS Code's raw section, which holds the extension's settings).
+        workspace: {
+          configuration: async (params, token, next) => {
+            const answer = await next(params, token);
+            if (!Array.isArray(answer)) {
+              return answer;
+            }
+            return params.items.map((item, i) => (item.section === 'shapelens' ? serverOptions(this.packageJson)
+                                                                                  : answer[i]));
+          },
+        },
+        // Code lenses run the server's summary command: show its table in a document.
+        executeCommand: (command, args, next) => (command === SERVER_SHOW_SUMMARY && this.client
+          ? this.summaries.show(this.client, args) : next(command, args)),
+      },
+    };
+    const client = new LanguageClient('shapelens', 'shapelens', server, options);
+    this.keepOwnCommandNames(client);
+    return client;
+  }
+
+  /**
+   * The client registers a VS Code command for each command the server announces; one named
+   * like a command of package.json would make registration throw and the start fail.
+   */
+  private keepOwnCommandNames(client: LanguageClient): void {
+    const feature = client.getFeature(ExecuteCommandRequest.method);
+    const register = feature.register.bind(feature);
+    feature.register = (data) => register({
+      ...data,
+      registerOptions: { ...data.registerOptions,
+                         commands: data.registerOptions.commands.filter((c) => !this.ownCommands.has(c)) },
+    });
+  }
+
+  private async offerFix(python: interpreter.Interpreter, reason: string): Promise<void> {
+    const install = 'Install shapelens';
+    const pick = 'Select Interpreter';
+    const choice = await vscode.window.showErrorMessage(
+      `shapelens is not installed for ${python.path} (from ${python.source}): ${reason}. ` +
+      'Install it there (pip install shapelens), or pick another interpreter.',
+      install, pick, 'Open Log');
+    if (choice === install) {
+      await this.install(python.path);
+    } else if (choice === pick) {
+      await this.pickInterpreter();
+    } else if (choice === 'Open Log') {
+      this.log.show();
+    }
+  }
+
+  private async install(python: string): Promise<void> {
+    try {
+      const output = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Installing shapelens into ${python}…` },
+        () => interpreter.installShapelens(python));
+      this.log.info(output);
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr ?? '';
+      this.log.error(`pip install shapelens failed: ${errorText(error)}\n${stderr}`);
+      void vscode.window.showErrorMessage('shapelens: pip install shapelens failed; see the log.', 'Open Log')
+        .then((choice) => choice && this.log.show());
+      return;
+    }
+    await this.start();
+  }
+
+  private async pickInterpreter(): Promise<void> {
+    if (interpreter.hasPythonExtension()) {
+      // The selection change restarts the server (see extension.ts).
+      await vscode.commands.executeCommand('python.setInterpreter');
+      return;
+    }
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this interpreter',
+                                                        title: 'Python interpreter for shapelens' });
+    if (picked?.[0]) {
+      await setInterpreter(picked[0].fsPath); // the settings change restarts the server
+    }
+  }
+}
