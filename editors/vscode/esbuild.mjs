@@ -9,7 +9,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 if (tests) {
   const entryPoints = readdirSync('test').filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
   await build({ ...common, entryPoints, outdir: 'out/test', sourcemap: 'inline',
-                alias: { vscode: './test/vscode-stub.ts' } });
+                alias: { vscode: './test/vscode-stub.cjs' } });
 } else {
   await build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js',
                 external: ['vscode'], minify: true, sourcemap: false });

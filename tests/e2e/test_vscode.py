@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -235,3 +236,12 @@ def test_screenshots_saved(vscode):
                 "screenshot_missing"):
         path = Path(vscode[key])
         assert path.is_file() and path.stat().st_size > 10_000, path
+
+
+def test_extension_unit_tests():
+    """editors/vscode's own unit tests (node's test runner): options, dry-run command, status item."""
+    require((EXTENSION / "node_modules" / "esbuild").is_dir(), "the extension's npm dependencies")
+    proc = subprocess.run(["npm", "test"], cwd=EXTENSION, capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert re.search(r"^# fail 0$", proc.stdout, re.M), proc.stdout[-2000:]
