@@ -213,6 +213,11 @@ def test_show_model_summary_command(vscode):
     assert MODEL_NAME in vscode["summary_text"] and HOVER_SHAPE in vscode["summary_text"]
 
 
+def test_code_lens_opens_the_summary_without_a_toast(vscode):
+    assert f"{MODEL_NAME} summary" in vscode["lens_summary_tabs"], vscode["lens_summary_tabs"]
+    assert not any("Layer (type)" in t for t in vscode["toasts"]), vscode["toasts"]
+
+
 def test_open_log_command_and_interpreter(vscode):
     # The output channel names the interpreter it started the server with (the setting).
     assert f"interpreter: {sys.executable} (from the shapelens.interpreter setting)" in vscode["logs"], vscode["logs"]

@@ -190,6 +190,15 @@ async function main() {
     }));
     step('screenshot_summary', await shot('summary'));
 
+    // 5b. the code lens above the model runs the server's command: the same table, no toast
+    await page.locator('.tab', { hasText: `${config.modelName} summary` }).locator('.codicon-close').click();
+    await page.locator('.tab', { hasText: `${config.modelName} summary` }).waitFor({ state: 'detached' });
+    await page.locator('.monaco-editor .codelens-decoration a', { hasText: config.modelName }).first().click();
+    await page.locator('.tab', { hasText: `${config.modelName} summary` }).first().waitFor().catch(() => undefined);
+    await page.waitForTimeout(500);
+    step('lens_summary_tabs', await page.locator('.tab').allInnerTexts());
+    step('toasts', await page.locator('.notifications-toasts .notification-toast').allInnerTexts());
+
     // 6. Open Log shows the extension's output channel
     await palette('shapelens: Open Log');
     await page.locator('.output-view, .panel .monaco-editor', { hasText: 'interpreter:' }).first().waitFor()
