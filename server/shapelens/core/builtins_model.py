@@ -94,6 +94,9 @@ def _dict(ev, args, kwargs, node):
     return out
 
 
+_SCALARS = (int, float, bool, str, type(None), complex)
+
+
 def _numeric(fn_name):
     real = {"int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str}[fn_name]
 
@@ -102,6 +105,10 @@ def _numeric(fn_name):
             return real()
         if not all(_plain(a) for a in args):
             return Unknown(f"{fn_name}() of a value not known statically")
+        if fn_name == "str" and not isinstance(args[0], _SCALARS):
+            return Unknown("str() of a container is not followed")
+        if fn_name == "int" and isinstance(args[0], str) and len(args[0]) > 4_000:
+            return Unknown("int() of a very long string")
         try:
             return real(*args)
         except Exception:  # noqa: BLE001
@@ -253,7 +260,24 @@ def attribute(ev, obj: Any, attr: str) -> Any:
     return Unknown(f"`.{attr}` of a {type(obj).__name__} is not followed")
 
 
+def _too_big(obj: Any, attr: str, args: list, kwargs: dict) -> bool:
+    """Would this str method allocate more than we are willing to follow?"""
+    from shapelens.core.evaluate import _safe_format
+
+    if not isinstance(obj, str):
+        return False
+    if attr == "format":
+        return not _safe_format(obj) or "{" in obj.replace("{}", "").replace("{{", "") and ":" in obj
+    if attr == "replace" and len(args) >= 2 and isinstance(args[1], str):
+        return len(obj) * max(1, len(args[1])) > _MAX
+    if attr == "join" and args and isinstance(args[0], (list, tuple)):
+        return sum(len(x) if isinstance(x, str) else 0 for x in args[0][:_MAX]) + len(obj) * len(args[0]) > _MAX
+    return len(obj) > _MAX
+
+
 def call_plain_method(ev, obj: Any, attr: str, args: list, kwargs: dict) -> Any:
+    if _too_big(obj, attr, args, kwargs):
+        return Unknown(f"`.{attr}()` would build a value too large to follow")
     if attr in ("items", "keys", "values") and isinstance(obj, dict):
         return list(getattr(obj, attr)())
     if isinstance(obj, str) and attr in ("format", "join"):

@@ -87,15 +87,34 @@ _CMPOPS = {
 _PLAIN = (int, float, str, bool, type(None), complex, bytes)
 
 
-def plain(value: Any, depth: int = 0) -> bool:
-    """A value made only of Python literals (safe to operate on with real operators)."""
+def plain(value: Any, budget: int = 10_000) -> bool:
+    """A value made only of Python literals (safe to operate on with real operators),
+    checked within a node budget so that huge or deeply shared values are refused."""
     if isinstance(value, _PLAIN):
         return True
-    if depth > 6:
+    if not isinstance(value, (tuple, list)):
         return False
-    if isinstance(value, (tuple, list)):
-        return all(plain(v, depth + 1) for v in value)
-    return False
+    stack = [value]
+    seen = 0
+    while stack:
+        v = stack.pop()
+        seen += 1
+        if seen > budget:
+            return False
+        if isinstance(v, _PLAIN):
+            continue
+        if isinstance(v, (tuple, list)):
+            if len(v) > budget:
+                return False
+            stack.extend(v)
+            continue
+        return False
+    return True
+
+
+def _cost(value: Any) -> int:
+    """Extra evaluation steps for operating on a big container."""
+    return len(value) // 256 if isinstance(value, (list, tuple, str, bytes, dict, set)) else 0
 
 
 class Scope:
@@ -143,6 +162,7 @@ class Evaluator:
         self.modules: dict[str, ModuleValue | None] = {}
         self.module_depth = 0
         self.module_paths: list[str] = []  # the user modules being read, innermost last
+        self.current_stmt: ast.stmt | None = None  # top-level statement being run (for SL003)
         self.foreign = 0  # >0 while reading another module's definitions
         self.globals = Scope()
         self.globals.vars["__name__"] = "__main__"
@@ -185,7 +205,8 @@ class Evaluator:
         try:
             self.exec_block(module.body, self.globals)
         except BudgetExceeded:
-            self.limit(f"the file needs more than {MAX_STEPS:,} evaluation steps", None)
+            self.anchor = None
+            self.limit(f"the file needs more than {MAX_STEPS:,} evaluation steps", self.current_stmt)
         except (_Return, _Break, _Continue):
             pass
 
@@ -198,6 +219,8 @@ class Evaluator:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise BudgetExceeded()
+        if self.depth == 0 and not self.module_paths:
+            self.current_stmt = stmt
         try:
             method = _STMT.get(type(stmt))
             if method is not None:
@@ -206,8 +229,10 @@ class Evaluator:
             raise
         except RecursionError:
             self._forget_targets(stmt, scope, "the expression nests too deeply")
+            self.limit("an expression or a chain of definitions nests too deeply", stmt)
         except Exception as exc:  # noqa: BLE001 -- the analyzer must never raise
             self._forget_targets(stmt, scope, f"internal: {type(exc).__name__}")
+            self.limit(f"a statement shapelens could not follow ({type(exc).__name__})", stmt)
 
     def _forget_targets(self, stmt: ast.stmt, scope: Scope, reason: str) -> None:
         for name in assigned_names([stmt]):
@@ -583,6 +608,8 @@ class Evaluator:
 
     def expr_Set(self, n: ast.Set, scope: Scope) -> Any:
         items = self._elements(n.elts, scope)
+        if not all(hashable_plain(i) for i in items):
+            return Unknown("a set of values that are not plain literals")
         try:
             return set(items)
         except TypeError:
@@ -611,6 +638,8 @@ class Evaluator:
                     return Unknown("a `**` entry that is not a known dict")
                 continue
             key = self.eval(k, scope)
+            if not hashable_plain(key):
+                return Unknown("a dict whose keys are not plain literals")
             try:
                 out[key] = self.eval(v, scope)
             except TypeError:
@@ -680,6 +709,8 @@ class Evaluator:
         if isinstance(key, Unknown):
             return Unknown("an index that is not known statically")
         if isinstance(obj, (tuple, list, str, dict, range)):
+            if isinstance(obj, dict) and not hashable_plain(key):
+                return Unknown("a dict looked up with a key that is not a plain literal")
             try:
                 return obj[key]
             except (IndexError, KeyError, TypeError, ValueError):
@@ -713,8 +744,19 @@ class Evaluator:
             return left
         if isinstance(right, Unknown):
             return right
+        if op is ast.Add and type(left) is type(right) and isinstance(left, (list, tuple)):
+            # lists of layers are concatenated as often as lists of numbers
+            if len(left) + len(right) > MAX_SEQ:
+                return Unknown("a value too large to follow")
+            self.steps += _cost(left) + _cost(right)
+            return left + right
+        if op is ast.Mult and isinstance(left, (list, tuple)) and isinstance(right, int) and not isinstance(right, bool):
+            if len(left) * max(right, 0) > MAX_SEQ:
+                return Unknown("a value too large to follow")
+            return left * right
         if not (plain(left) and plain(right)):
             return Unknown("arithmetic on values that are not plain numbers")
+        self.steps += _cost(left) + _cost(right)
         fn = _BINOPS.get(op)
         if fn is None:
             return Unknown("an operator that is not followed")
@@ -769,9 +811,11 @@ class Evaluator:
                 res = _CMPOPS[type(op)](left, right)
             else:
                 if not (plain(left) and plain(right)) and not (
-                    isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (dict, list, tuple, set)) and plain(left)
+                    isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (dict, list, tuple, set))
+                    and hashable_plain(left)
                 ):
                     return Unknown("a comparison with a value that is not known statically")
+                self.steps += _cost(left) + _cost(right)
                 try:
                     res = _CMPOPS[type(op)](left, right)
                 except Exception:  # noqa: BLE001
@@ -903,6 +947,8 @@ class Evaluator:
         return self.keras.call(func, args, kwargs, node)
 
     def call_function(self, func: FunctionValue, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if is_generator(func.node):
+            return Unknown(f"a generator from {func.name}() (its body runs only when iterated)")
         if self.depth >= MAX_DEPTH:
             self.limit(f"calls nested more than {MAX_DEPTH} deep (recursion?)", node)
             return Unknown("call depth limit reached")
@@ -1004,10 +1050,24 @@ def _safe_size(op: type, left: Any, right: Any) -> bool:
         if isinstance(left, int) and isinstance(right, int):
             return left.bit_length() + right.bit_length() <= MAX_INT_BITS
     if op is ast.LShift and isinstance(right, int):
-        return right <= MAX_INT_BITS
+        return right <= MAX_INT_BITS and (not isinstance(left, int) or left.bit_length() + right <= MAX_INT_BITS)
+    if op is ast.Mod and isinstance(left, str):
+        return _safe_format(left)
     if op is ast.Add and isinstance(left, (list, tuple, str)) and isinstance(right, (list, tuple, str)):
         return len(left) + len(right) <= MAX_SEQ
     return True
+
+
+def _safe_format(fmt: str) -> bool:
+    """Refuse %-/str.format specs that could allocate huge strings (widths, `*`)."""
+    import re
+
+    return len(fmt) <= MAX_SEQ and "*" not in fmt and not re.search(r"\d{5,}", fmt)
+
+
+def hashable_plain(value: Any) -> bool:
+    """Safe to use as a dict key or set item (hashing is bounded by plain()'s budget)."""
+    return plain(value, budget=1_000)
 
 
 def same_value(a: Any, b: Any) -> Any:
@@ -1033,6 +1093,29 @@ def describe(value: Any) -> str:
     if isinstance(value, Tensor):
         return f"a tensor of shape {fmt_shape(value.shape)}"
     return f"a {type(value).__name__}"
+
+
+_GENERATOR_CACHE: dict[int, bool] = {}
+
+
+def is_generator(node: ast.AST) -> bool:
+    """A def whose body yields (not counting nested functions and classes)."""
+    if isinstance(node, ast.Lambda):
+        return False
+    key = id(node)
+    if key not in _GENERATOR_CACHE:
+        found = False
+        stack = list(getattr(node, "body", []))
+        while stack and not found:
+            n = stack.pop()
+            if isinstance(n, (ast.Yield, ast.YieldFrom)):
+                found = True
+            elif not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(n))
+        if len(_GENERATOR_CACHE) > 10_000:
+            _GENERATOR_CACHE.clear()
+        _GENERATOR_CACHE[key] = found
+    return _GENERATOR_CACHE[key]
 
 
 def _has_call(stmt: ast.stmt) -> bool:
