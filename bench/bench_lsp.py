@@ -402,7 +402,8 @@ async def run_edits(client: Client, uri: str, text: str, edits: int, version: in
         samples.append(t - t0)
     ticks = cpu_ticks_and_state(client.pid)[0] - ticks0
     # the server's CPU time per edit (user+sys; clock ticks): apart from waiting for a CPU
-    return {**stats_ms(samples), "server_cpu_ms_per_request": ticks * 1000 / os.sysconf("SC_CLK_TCK") / edits}
+    return {**stats_ms(samples), "server_cpu_ms_per_request": ticks * 1000 / os.sysconf("SC_CLK_TCK") / edits,
+            "samples_ms": [round(x * 1000, 2) for x in samples]}
 
 
 async def phase_debounce(label: str, text: str, edits: int, debounce_ms: int | None) -> dict:
@@ -471,7 +472,13 @@ async def run(args: argparse.Namespace) -> dict:
         suggested = int(room // 5 * 5)
         debounced["300_suggested"] = await phase_debounce("realistic_300", texts["300"], max(4, edits // 2),
                                                           suggested)
-    return {"repeat": repeat, "edits": edits, "edits_large": edits_large, "jedi": jedi,
+    sweep = {}
+    for _ in range(2 if args.sweep else 0):  # two interleaved passes over the values
+        for ms in args.sweep:
+            res = await phase_debounce("realistic_300", texts["300"], max(4, edits // 2), ms)
+            prev = sweep.setdefault(str(ms), [])
+            prev.append(res)
+    return {"repeat": repeat, "edits": edits, "edits_large": edits_large, "jedi": jedi, "sweep": sweep,
             "default_debounce_ms": default, "analyze": base, "startup": startup, "features": features,
             "debounced": debounced, "suggested_debounce_ms": suggested, "room_ms": room}
 
@@ -481,6 +488,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run (figures are rough)")
     parser.add_argument("--repeat", type=int, default=0, help="hover requests per file (default 60; quick 10)")
     parser.add_argument("--no-jedi", action="store_true", help="skip jedi-language-server")
+    parser.add_argument("--sweep", type=lambda v: [int(x) for x in v.split(",")], default=[],
+                        metavar="MS,MS,...", help="also measure change → diagnostics on the 300-line file at "
+                                                  "these debounce values (two interleaved passes)")
     args = parser.parse_args()
     load_start = machine()["loadavg"]
     t_start = time.perf_counter()
@@ -576,6 +586,16 @@ def main() -> int:
         else:
             print(f"  no debounce meets it on this machine: the p95 at debounce 0 is already "
                   f"{ft['300']['change_to_diagnostics']['p95_ms']:.1f} ms")
+
+    if r["sweep"]:
+        print("\ndebounce sweep, 300-line file (two interleaved passes; ms)")
+        print(f"  {'debounceMs':>10}{'p50':>9}{'p95':>9}{'p95 − debounce':>16}{'server CPU':>12}")
+        for ms, runs in r["sweep"].items():
+            pooled = [v / 1000 for x in runs for v in x["samples_ms"]]
+            p50, p95 = stats_ms(pooled)["p50_ms"], stats_ms(pooled)["p95_ms"]
+            cpu = statistics.median(x["server_cpu_ms_per_request"] for x in runs)
+            print(f"  {ms:>10}{p50:9.1f}{p95:9.1f}{p95 - int(ms):16.1f}{cpu:12.1f}  "
+                  f"{verdict(p95 <= TARGETS['change_to_diagnostics_p95_ms'])}")
 
     results = {"commit": git_commit(), "quick": args.quick, "machine": machine(), "loadavg_start": load_start,
                "elapsed_s": time.perf_counter() - t_start,
