@@ -2,7 +2,7 @@
 
 SL0xx analysis notes, SL1xx shape mismatches, SL2xx invalid layer arguments,
 SL3xx data/input mismatches, SL9xx TensorFlow dry-run findings.
-Every code has a page at docs/rules/<code>.md; tests/test_codes_docs.py keeps them in step.
+Every code has a page at docs/rules/<code>.md; tests/test_docs.py keeps them in step.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ _ALL = [
          "A layer receives a tensor with the wrong number of dimensions."),
     Code("SL103", "incompatible-input-dimension", "error",
          "An axis of the input does not match what the layer was built for "
-         "(a shared layer called on a different shape, channels that groups cannot split)."),
+         "(a shared layer called on a different shape, a layer built for other channels)."),
     Code("SL104", "incompatible-merge-shapes", "error",
          "The tensors given to a merge layer (Add, Concatenate, Dot, ...) do not have compatible shapes."),
     Code("SL105", "reshape-size-mismatch", "error",

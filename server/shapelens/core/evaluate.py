@@ -947,7 +947,9 @@ class Evaluator:
         return self.keras.call(func, args, kwargs, node)
 
     def call_function(self, func: FunctionValue, args: list, kwargs: dict, node: ast.AST) -> Any:
-        if is_generator(func.node):
+        if func.generator is None:
+            func.generator = is_generator(func.node)
+        if func.generator:
             return Unknown(f"a generator from {func.name}() (its body runs only when iterated)")
         if self.depth >= MAX_DEPTH:
             self.limit(f"calls nested more than {MAX_DEPTH} deep (recursion?)", node)
@@ -1095,27 +1097,18 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-_GENERATOR_CACHE: dict[int, bool] = {}
-
-
 def is_generator(node: ast.AST) -> bool:
     """A def whose body yields (not counting nested functions and classes)."""
     if isinstance(node, ast.Lambda):
         return False
-    key = id(node)
-    if key not in _GENERATOR_CACHE:
-        found = False
-        stack = list(getattr(node, "body", []))
-        while stack and not found:
-            n = stack.pop()
-            if isinstance(n, (ast.Yield, ast.YieldFrom)):
-                found = True
-            elif not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.extend(ast.iter_child_nodes(n))
-        if len(_GENERATOR_CACHE) > 10_000:
-            _GENERATOR_CACHE.clear()
-        _GENERATOR_CACHE[key] = found
-    return _GENERATOR_CACHE[key]
+    stack = list(getattr(node, "body", []))
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+    return False
 
 
 def _has_call(stmt: ast.stmt) -> bool:

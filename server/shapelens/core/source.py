@@ -82,16 +82,29 @@ class Source:
             try:
                 return ast.parse("\n".join(lines)), problems
             except SyntaxError as e:
-                lineno = (e.lineno or 1) - 1
-                if lineno >= len(lines):
-                    lineno = len(lines) - 1
                 msg = e.msg or "invalid syntax"
+                if "null bytes" in msg:  # no position given: find the line and drop its text
+                    lineno = _culprit_line(lines, e)
+                    problems.append(SyntaxProblem("the line contains a NUL byte", self.line_span(lineno)))
+                    if lines[lineno] == "":
+                        break
+                    lines[lineno] = ""
+                    continue
+                lineno = min(max((e.lineno or 1) - 1, 0), len(lines) - 1)
                 problems.append(SyntaxProblem(msg, self.line_span(min(lineno, max(len(self.lines) - 1, 0)))))
-                if lineno < 0 or not _blank_statement(lines, lineno):
+                if isinstance(e, IndentationError) and not msg.startswith("expected an indented block"):
+                    # an indented `pass` would fail the same way: drop the line's text instead
+                    if lines[lineno].strip():
+                        lines[lineno] = ""
+                        continue
+                if not _blank_statement(lines, lineno):
                     break
-            except (ValueError, RecursionError, MemoryError) as e:  # NUL bytes, absurd nesting
-                problems.append(SyntaxProblem(str(e) or type(e).__name__, Span(0, 0, 0, 0)))
-                return ast.Module(body=[], type_ignores=[]), problems
+            except (ValueError, RecursionError, MemoryError) as e:  # NUL bytes, surrogates, absurd nesting
+                lineno = _culprit_line(lines, e)
+                problems.append(SyntaxProblem(_limit_message(e), self.line_span(min(lineno, len(self.lines) - 1))))
+                if lines[lineno] == "":
+                    break
+                lines[lineno] = ""
         # Could not repair: keep the longest prefix that parses.
         first_bad = problems[0].span.line if problems else len(lines)
         for cut in range(first_bad, -1, -1):
@@ -100,6 +113,48 @@ class Source:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
         return ast.Module(body=[], type_ignores=[]), problems
+
+
+def _limit_message(e: BaseException) -> str:
+    if isinstance(e, RecursionError):
+        return "the line nests too deeply for Python's parser"
+    if isinstance(e, MemoryError):
+        return "the line is too large for Python's parser"
+    text = str(e)
+    if "null" in text.lower():
+        return "the line contains a NUL byte"
+    if isinstance(e, UnicodeError):
+        return "the line contains text that is not valid Unicode"
+    return text or type(e).__name__
+
+
+def _culprit_line(lines: list[str], e: BaseException) -> int:
+    """Which line made ast.parse fail without a SyntaxError position."""
+    for i, line in enumerate(lines):
+        if "\x00" in line:
+            return i
+    if isinstance(e, UnicodeError):
+        for i, line in enumerate(lines):
+            try:
+                line.encode("utf-8")
+            except UnicodeError:
+                return i
+    # RecursionError / MemoryError: the shortest prefix of lines whose parse fails the same way
+    lo, hi = 0, len(lines)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        try:
+            ast.parse("\n".join(lines[: mid + 1]))
+            failed = False
+        except (RecursionError, MemoryError, ValueError):
+            failed = True
+        except SyntaxError:
+            failed = False
+        if failed:
+            hi = mid
+        else:
+            lo = mid + 1
+    return min(lo, len(lines) - 1)
 
 
 def _blank_statement(lines: list[str], lineno: int) -> bool:

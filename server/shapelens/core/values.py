@@ -102,6 +102,7 @@ class FunctionValue:
     kw_defaults: dict
     name: str
     foreign: bool = False  # defined in another of the user's modules
+    generator: bool | None = None  # its body yields (computed on first call)
 
 
 @dataclass(eq=False)
@@ -122,13 +123,17 @@ class ClassValue:
     keras_base: str | None  # "Model" | "Layer" | None
 
     def lookup(self, name: str) -> Any:
-        if name in self.namespace:
-            return self.namespace[name]
-        for base in self.bases:
-            if isinstance(base, ClassValue):
-                found = base.lookup(name)
-                if found is not None:
-                    return found
+        """Depth-first through the user-defined bases, iteratively (chains can be deep)."""
+        stack: list[ClassValue] = [self]
+        seen: set[int] = set()
+        while stack:
+            cls = stack.pop()
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            if name in cls.namespace:
+                return cls.namespace[name]
+            stack.extend(b for b in reversed(cls.bases) if isinstance(b, ClassValue))
         return None
 
 
