@@ -175,3 +175,63 @@ def test_preprocessing_table_none_dims():
     assert engine("Normalization", {"axis": 1}, [[None, None, 3]])["code"] == "SL106"
     assert engine("Resizing", {"height": 3, "width": 4}, [[None, UNK, UNK, 3]])["output"] == [None, 3, 4, 3]
     assert engine("Normalization", {}, [[None, 4, UNK]])["params"] is None
+
+
+@st.composite
+def encoding_case(draw):
+    """Discretization, Hashing, StringLookup / IntegerLookup and TextVectorization: the layers of the
+    structured-data and text tutorials (found missing by the realistic corpus)."""
+    kind = draw(st.sampled_from(["Discretization", "Hashing", "StringLookup", "IntegerLookup", "TextVectorization"]))
+    mode = st.sampled_from(["int", "one_hot", "multi_hot", "count", "binary", "tf_idf"])
+    cfg: dict = {}
+    if kind == "Discretization":
+        choice = draw(st.integers(0, 4))
+        if choice < 2:
+            cfg["bin_boundaries"] = draw(st.sampled_from([[0.0], [1.0, 2.0, 3.0], [25, 35, 50, 65]]))
+        elif choice < 4:
+            cfg["num_bins"] = draw(st.sampled_from([1, 4, 10, 0, -1]))
+        else:
+            cfg.update(num_bins=3, bin_boundaries=[1.0])
+    elif kind == "Hashing":
+        cfg["num_bins"] = draw(st.sampled_from([2, 8, 100, 0, -3]))
+    elif kind in ("StringLookup", "IntegerLookup"):
+        vocab = ["a", "b", "c"] if kind == "StringLookup" else [4, 5, 6]
+        maybe(draw, cfg, "vocabulary", st.sampled_from([vocab, vocab[:1]]), 1)
+        maybe(draw, cfg, "max_tokens", st.sampled_from([10, 20, 1, None]))
+        maybe(draw, cfg, "pad_to_max_tokens", st.booleans())
+        maybe(draw, cfg, "num_oov_indices", st.sampled_from([0, 1, 2, -1]))
+        maybe(draw, cfg, "invert", st.booleans(), 4)
+    else:
+        maybe(draw, cfg, "max_tokens", st.sampled_from([100, 20, 1, None]), 1)
+        maybe(draw, cfg, "output_sequence_length", st.sampled_from([10, 4, None]), 1)
+        maybe(draw, cfg, "pad_to_max_tokens", st.booleans())
+        maybe(draw, cfg, "split", st.sampled_from([None, "whitespace", "character"]))
+    maybe(draw, cfg, "output_mode", mode, 1)
+    if cfg.get("output_mode") == "tf_idf" and kind != "TextVectorization":
+        cfg.pop("output_mode")  # tf_idf needs idf_weights or adapt()
+    if kind == "TextVectorization" and cfg.get("output_mode") == "tf_idf" and not cfg.get("pad_to_max_tokens"):
+        cfg.pop("output_mode")
+    ranks = (1, 2) if kind == "TextVectorization" else (1, 2, 2, 3)
+    x = [draw(batch)] + [draw(st.sampled_from([1, 1, 3, None])) for _ in range(draw(st.sampled_from(ranks)) - 1)]
+    return kind, cfg, [x]
+
+
+@SETTINGS
+@given(encoding_case())
+def test_encoding_layers_match_keras(layer_oracle, case):
+    kind, cfg, inputs = case
+    check(layer_oracle, kind, cfg, inputs)
+
+
+def test_encoding_layers_examples(layer_oracle):
+    """The tutorial forms, and Discretization's multi_hot quirk (axis 1 dropped)."""
+    check(layer_oracle, "Discretization", {"bin_boundaries": [25, 35, 50, 65], "output_mode": "one_hot"}, [[None, 1]])
+    check(layer_oracle, "Discretization", {"num_bins": 4, "output_mode": "multi_hot"}, [[None, 2, 3]])
+    check(layer_oracle, "Hashing", {"num_bins": 8, "output_mode": "one_hot"}, [[None, 1]])
+    check(layer_oracle, "StringLookup", {"vocabulary": ["a", "b", "c"], "output_mode": "one_hot"}, [[None, 1]])
+    check(layer_oracle, "StringLookup", {"output_mode": "one_hot"}, [[None, 1]])  # (None, None) before adapt()
+    check(layer_oracle, "IntegerLookup", {"max_tokens": 10, "pad_to_max_tokens": True, "output_mode": "multi_hot"},
+          [[None, 3]])
+    check(layer_oracle, "TextVectorization", {"max_tokens": 100, "output_sequence_length": 10}, [[None, 1]])
+    check(layer_oracle, "TextVectorization", {"max_tokens": 100, "output_mode": "multi_hot",
+                                               "pad_to_max_tokens": True}, [[None]])

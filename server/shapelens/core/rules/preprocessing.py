@@ -546,3 +546,169 @@ def normalization(a: Args, x: Shape, call: dict) -> Out:
                 f"in the input {fmt_shape(x)}",
             )
     return Out(tuple(x), 0)
+
+
+# ---------------------------------------------------------------------------
+# Discretization, Hashing, StringLookup / IntegerLookup, TextVectorization
+# (keras/src/layers/preprocessing/{discretization,hashing,index_lookup,text_vectorization}.py)
+# ---------------------------------------------------------------------------
+
+
+def _encode_mode(a: Args, allowed: tuple, default: str = "int", aliases: bool = False) -> str:
+    """output_mode; the lookup layers and TextVectorization still take 'binary' and 'tf-idf'."""
+    mode = a.str("output_mode", default)
+    if aliases:
+        mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(mode, mode)
+    if mode not in allowed:
+        options = ", ".join(repr(m) for m in allowed)
+        raise LayerError("SL201", f"output_mode of {a.kind} must be one of {options}, got {mode!r}")
+    if mode == "int" and a._get("sparse", False):
+        raise LayerError("SL201", f"sparse=True needs output_mode 'one_hot', 'multi_hot' or 'count' on {a.kind}")
+    return mode
+
+
+def _one_hot_shape(x: tuple, depth: Any) -> tuple:
+    """one_hot encodes each element; a trailing axis of size 1 is replaced."""
+    if len(x) > 1 and is_unknown(x[-1]):
+        raise Unresolved(f"the last axis of the {x} input is not known statically")
+    if len(x) > 1 and x[-1] == 1:
+        return x[:-1] + (depth,)
+    return x + (depth,)
+
+
+@layer("Discretization", args=("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse"),
+       family="preprocessing")
+def discretization(a: Args, x: Shape, call: dict) -> Out:
+    """int: same shape. one_hot: a num_bins axis (replacing a trailing 1); multi_hot/count: Keras drops
+    axis 1 and appends num_bins (a 1-D input gives (num_bins,))."""
+    mode = _encode_mode(a, ("int", "one_hot", "multi_hot", "count"))
+    bounds = a._get("bin_boundaries", None)
+    num_bins = a._get("num_bins", None)
+    if num_bins is not None and isinstance(num_bins, (int, float)) and num_bins < 0:
+        raise LayerError("SL201", f"num_bins of Discretization must be >= 0, got {num_bins}")
+    if num_bins is not None and bounds is not None:
+        raise LayerError("SL201", "Discretization takes num_bins or bin_boundaries, not both")
+    if num_bins is None and bounds is None:
+        raise LayerError("SL201", "Discretization needs num_bins or bin_boundaries")
+    x = tuple(x)
+    if mode == "int":
+        return Out(x, 0)
+    if bounds is not None:
+        if not isinstance(bounds, (list, tuple)):
+            raise Unresolved("bin_boundaries of Discretization is not a list literal")
+        depth = len(bounds) + 1
+    else:
+        depth = num_bins
+    if not known(depth):
+        raise Unresolved("the number of bins of Discretization is not known statically")
+    if mode == "one_hot":
+        return Out(_one_hot_shape(x, depth), 0)
+    if len(x) >= 2:
+        return Out((x[0],) + x[2:] + (depth,), 0)
+    return Out((depth,), 0)
+
+
+@layer("Hashing", args=("num_bins", "mask_value", "salt", "output_mode", "sparse"), family="preprocessing")
+def hashing(a: Args, x: Shape, call: dict) -> Out:
+    """int: same shape. one_hot/multi_hot/count: the last axis becomes num_bins."""
+    num_bins = a._get("num_bins", REQUIRED)
+    if num_bins is None or isinstance(num_bins, (int, float)) and not isinstance(num_bins, bool) and num_bins <= 0:
+        raise LayerError("SL201", f"num_bins of Hashing must be a positive integer, got {num_bins!r}")
+    mode = _encode_mode(a, ("int", "one_hot", "multi_hot", "count"))
+    x = tuple(x)
+    if mode == "int":
+        return Out(x, 0)
+    return Out(x[:-1] + (num_bins,), 0)
+
+
+def _lookup_depth(a: Args, mode: str) -> Any:
+    """The encoded axis of StringLookup / IntegerLookup in a non-int mode (None: Keras does not know it
+    before adapt)."""
+    max_tokens = a._get("max_tokens", None)
+    if a._get("pad_to_max_tokens", False):
+        return max_tokens
+    vocab = a._get("vocabulary", None)
+    if vocab is None:
+        return None
+    if not isinstance(vocab, (list, tuple)) or not all(isinstance(v, (str, int)) for v in vocab):
+        raise Unresolved(f"the vocabulary of {a.kind} is not a list literal")
+    if a._get("mask_token", None) is not None or len(set(vocab)) != len(vocab):
+        raise Unresolved(f"the vocabulary size of {a.kind} is not followed here")
+    size = len(vocab) + a._get("num_oov_indices", 1)
+    if max_tokens is not None and size > max_tokens:
+        raise Unresolved(f"the vocabulary of {a.kind} is larger than max_tokens")
+    return size
+
+
+def _lookup_checks(a: Args, modes: tuple) -> str:
+    max_tokens = a._get("max_tokens", None)
+    if known(max_tokens) and max_tokens <= 1:
+        raise LayerError("SL201", f"max_tokens of {a.kind} must be greater than 1, got {max_tokens}")
+    if a._get("pad_to_max_tokens", False) and max_tokens is None:
+        raise LayerError("SL201", f"pad_to_max_tokens=True on {a.kind} needs max_tokens")
+    oov = a._get("num_oov_indices", 1)
+    if known(oov) and oov < 0:
+        raise LayerError("SL201", f"num_oov_indices of {a.kind} must be >= 0, got {oov}")
+    mode = _encode_mode(a, modes, aliases=True)
+    if a._get("invert", False) and mode != "int":
+        raise LayerError("SL201", f"invert=True on {a.kind} needs output_mode='int', got {mode!r}")
+    return mode
+
+
+def index_lookup(a: Args, x: Shape, call: dict) -> Out:
+    """int: same shape. one_hot appends the vocabulary axis (replacing a trailing 1); multi_hot, count and
+    tf_idf replace the last axis. The vocabulary axis is max_tokens with pad_to_max_tokens, the size of a
+    literal vocabulary plus the OOV indices, else None (Keras learns it in adapt())."""
+    mode = _lookup_checks(a, ("int", "one_hot", "multi_hot", "count", "tf_idf"))
+    x = tuple(x)
+    if mode == "int":
+        return Out(x, 0)
+    depth = _lookup_depth(a, mode)
+    if mode == "one_hot":
+        return Out(_one_hot_shape(x, depth), 0)
+    return Out(x[:-1] + (depth,), 0)
+
+
+layer("StringLookup", args=("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",
+                            "idf_weights", "invert", "output_mode", "pad_to_max_tokens", "sparse"),
+      family="preprocessing")(index_lookup)
+layer("IntegerLookup", args=("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",
+                             "vocabulary_dtype", "idf_weights", "invert", "output_mode", "sparse",
+                             "pad_to_max_tokens"),
+      family="preprocessing")(index_lookup)
+
+
+@layer("TextVectorization",
+       args=("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
+             "pad_to_max_tokens", "vocabulary", "idf_weights", "sparse", "ragged", "encoding"),
+       family="preprocessing")
+def text_vectorization(a: Args, x: Shape, call: dict) -> Out:
+    """int: (batch, output_sequence_length) (None when not set). Other modes: the string axis is
+    split into tokens (an extra axis) and encoded into max_tokens bins with pad_to_max_tokens."""
+    mode = _encode_mode(a, ("int", "one_hot", "multi_hot", "count", "tf_idf"), aliases=True)
+    osl = a._get("output_sequence_length", None)
+    if mode == "int" and not (osl is None or known(osl)):
+        raise LayerError("SL201", f"output_sequence_length of TextVectorization must be None or an integer, got {osl!r}")
+    if mode != "int" and osl is not None:
+        raise LayerError("SL201", "output_sequence_length of TextVectorization is only for output_mode='int'")
+    if mode != "int" and a._get("ragged", False):
+        raise LayerError("SL201", "ragged=True on TextVectorization needs output_mode='int'")
+    max_tokens = a._get("max_tokens", None)
+    if known(max_tokens) and max_tokens <= 1:
+        raise LayerError("SL201", f"max_tokens of TextVectorization must be greater than 1, got {max_tokens}")
+    if a._get("pad_to_max_tokens", False) and max_tokens is None:
+        raise LayerError("SL201", "pad_to_max_tokens=True on TextVectorization needs max_tokens")
+    x = tuple(x)
+    if mode == "int":
+        return Out((x[0] if x else None, osl), 0)
+    if a._get("vocabulary", None) is not None and not a._get("pad_to_max_tokens", False):
+        raise Unresolved("the vocabulary size of TextVectorization is not followed here")
+    depth = max_tokens if a._get("pad_to_max_tokens", False) else None
+    if a._get("split", "whitespace") is None:
+        if len(x) <= 1:
+            x = x + (1,)
+    else:
+        x = x + (None,)
+    if mode == "one_hot":
+        return Out(_one_hot_shape(x, depth), 0)
+    return Out(x[:-1] + (depth,), 0)
