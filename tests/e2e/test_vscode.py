@@ -10,6 +10,7 @@ a quick fix. Screenshots land in tests/output/e2e/vscode/.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -86,6 +87,7 @@ def vscode():
     (user / "User").mkdir(parents=True)
     (user / "User" / "settings.json").write_text(json.dumps({
         "shapelens.interpreter": sys.executable,
+        "shapelens.dryRun.mode": "onCommand",
         "editor.hover.delay": 200,
         "editor.minimap.enabled": False,
         "editor.inlayHints.enabled": "on",
@@ -144,7 +146,7 @@ def vscode():
             "hoverLine": hover_line + 1, "hoverColumn": hover_col + len("layers.") + 1, "hoverShape": HOVER_SHAPE,
             "errorLine": error_line + 1, "errorColumn": error_col + 1, "hintLabel": HINT_LABELS[0],
             "fixTitle": BUG_FIX_TITLE, "modelName": MODEL_NAME,
-            "badInterpreter": str(bad_python / "bin" / "python"),
+            "badInterpreter": str(bad_python / "bin" / "python"), "dryRunTimeoutMs": 180_000,
         }
         (out / "driver-config.json").write_text(json.dumps(config, indent=1))
         t = time.monotonic()
@@ -230,6 +232,18 @@ def test_quick_fix_removes_the_squiggle(vscode):
     assert vscode["squiggles_after_fix"] == [], vscode["squiggles_after_fix"]
 
 
+def test_confirm_with_tensorflow(vscode):
+    """With the server's dry run: the status bar item while TensorFlow loads, then its answer.
+    Without it (an older server): the command says so."""
+    toasts = "\n".join(vscode["dry_run_toasts"])
+    if importlib.util.find_spec("shapelens.lsp.features.dry_run") is None:
+        assert "has no TensorFlow dry run" in toasts, vscode["dry_run_toasts"]
+        return
+    assert any("Loading TensorFlow" in s for s in vscode["dry_run_status"]), vscode["dry_run_status"]
+    assert BUG_FILE in toasts or "TensorFlow" in toasts, vscode["dry_run_toasts"]
+    assert "has no TensorFlow dry run" not in toasts
+
+
 def test_missing_shapelens_is_not_silent(vscode):
     text = "\n".join(vscode["missing_notification"])
     assert "shapelens is not installed" in text and "pip install shapelens" in text, vscode["missing_notification"]
@@ -238,7 +252,7 @@ def test_missing_shapelens_is_not_silent(vscode):
 
 def test_screenshots_saved(vscode):
     for key in ("screenshot_hover", "screenshot_workbench", "screenshot_summary", "screenshot_fixed",
-                "screenshot_missing"):
+                "screenshot_missing", "screenshot_dry_run"):
         path = Path(vscode[key])
         assert path.is_file() and path.stat().st_size > 10_000, path
 

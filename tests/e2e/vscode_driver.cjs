@@ -231,7 +231,31 @@ async function main() {
                                            config.errorLine));
     step('screenshot_fixed', await shot('fixed'));
 
-    // 8. an interpreter without shapelens: the extension restarts and says so, with a way out
+    // 8. Confirm Shapes with TensorFlow: the status bar item while the server reports progress
+    //    (the worker loading TensorFlow), then the server's answer as a notification.
+    await page.evaluate(() => {
+      const seen = window.__e2e.statusTexts = [];
+      const record = () => {
+        for (const el of document.querySelectorAll('.statusbar-item')) {
+          const text = window.__e2e.plain(el.textContent).trim();
+          if (/shapelens/i.test(`${el.id} ${text}`) && text && !seen.includes(text)) seen.push(text);
+        }
+      };
+      new MutationObserver(record).observe(document.querySelector('.part.statusbar'),
+                                           { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await palette('shapelens: Confirm Shapes with TensorFlow');
+    const answer = page.locator('.notifications-toasts .notification-toast', { hasText: /TensorFlow|dry run|\.py:/ });
+    await answer.first().waitFor({ timeout: config.dryRunTimeoutMs }).catch(() => undefined);
+    await page.waitForTimeout(500);
+    step('dry_run_toasts', await page.locator('.notifications-toasts .notification-toast').allInnerTexts());
+    step('dry_run_status', await page.evaluate(() => window.__e2e.statusTexts));
+    step('screenshot_dry_run', await shot('dry-run'));
+    for (const close of await page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear').all()) {
+      await close.click({ timeout: 2000 }).catch(() => undefined); // (an info toast may have hidden itself)
+    }
+
+    // 9. an interpreter without shapelens: the extension restarts and says so, with a way out
     // (typed into the Settings editor, as a person would)
     await palette('Preferences: Open User Settings');
     await page.locator('.settings-editor').waitFor();

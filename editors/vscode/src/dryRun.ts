@@ -15,7 +15,8 @@ export function findDryRunCommand(announced: readonly string[], own: ReadonlySet
     ?? announced.find((c) => !own.has(c) && /tensorflow|dry.?run/i.test(c));
 }
 
-type Client = Pick<BaseLanguageClient, 'sendRequest' | 'onProgress' | 'onRequest' | 'initializeResult'>;
+type Client = Pick<BaseLanguageClient, 'sendRequest' | 'sendNotification' | 'onProgress' | 'onRequest' |
+                             'initializeResult'>;
 
 export async function confirm(client: Client, own: ReadonlySet<string>, progress: ProgressStatus,
                               editor: vscode.TextEditor): Promise<unknown> {
@@ -26,16 +27,15 @@ export async function confirm(client: Client, own: ReadonlySet<string>, progress
       'shapelens: this shapelens server has no TensorFlow dry run. Update shapelens in the server\'s interpreter.');
     return undefined;
   }
-  if (editor.document.isDirty) {
-    await editor.document.save();
-  }
+  // The server shows its findings (window/showMessage, SL9xx diagnostics) and reports the
+  // worker's start as progress of its own; this token covers servers that report on it.
   const workDoneToken = randomUUID();
   progress.track(client, workDoneToken);
-  const result = await client.sendRequest(ExecuteCommandRequest.type, {
-    command, arguments: [editor.document.uri.toString()], workDoneToken,
-  });
-  if (typeof result === 'string' && result.trim()) {
-    void vscode.window.showInformationMessage(result.split('\n')[0]);
+  try {
+    return await client.sendRequest(ExecuteCommandRequest.type, {
+      command, arguments: [editor.document.uri.toString()], workDoneToken,
+    });
+  } finally {
+    progress.release(workDoneToken);
   }
-  return result;
 }

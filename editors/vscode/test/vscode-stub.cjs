@@ -39,7 +39,18 @@ const window = {
 };
 
 // __esModule: TypeScript's import helpers then use this module as it is (through the proxy).
-const known = { __esModule: true, Disposable, EventEmitter, StatusBarAlignment: { Left: 1, Right: 2 }, window, statusBarItems };
+/** Commands registered through the stub, by id. */
+const registeredCommands = new Map();
+const commands = {
+  registerCommand(id, handler) {
+    registeredCommands.set(id, handler);
+    return new Disposable(() => registeredCommands.delete(id));
+  },
+  executeCommand(id, ...args) { return Promise.resolve(registeredCommands.get(id)(...args)); },
+};
+
+const known = { __esModule: true, Disposable, EventEmitter, StatusBarAlignment: { Left: 1, Right: 2 }, window, statusBarItems,
+                commands };
 
 module.exports = new Proxy(known, {
   get(target, name) {
