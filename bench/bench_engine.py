@@ -257,6 +257,10 @@ def check_imports(path: Path) -> dict:
     _, _, rc, out, err = run_process([sys.executable, "-c", IMPORTS_CODE, str(path)], env_cached())
     line = next(ln for ln in out.splitlines() if ln.startswith("@@MODULES@@"))
     tops = json.loads(line[len("@@MODULES@@"):])
+    # what a bare interpreter already has here (site, and whatever .pth files of this environment import)
+    _, _, rc, out, err = run_process([sys.executable, "-c", "import json, sys; print(json.dumps(sorted("
+                                      "{m.split('.')[0] for m in sys.modules})))"], env_cached())
+    bare = set(json.loads(out))
     _, _, rc, out, err = run_process([sys.executable, "-X", "importtime", "-m", "shapelens", "check", str(path)],
                                      env_cached())
     rows = []
@@ -266,8 +270,8 @@ def check_imports(path: Path) -> dict:
             rows.append((int(m.group(1)), int(m.group(2)), len(m.group(3)) // 2, m.group(4)))
     imported = {r[3].split(".")[0] for r in rows}
     stdlib = set(getattr(sys, "stdlib_module_names", ()))
-    third_party = sorted(t for t in tops if t not in stdlib and not t.startswith("_") and t not in
-                         ("shapelens", "sitecustomize", "usercustomize", "certifi", "distutils"))
+    added = [t for t in tops if t not in bare]
+    third_party = sorted(t for t in added if t not in stdlib and not t.startswith("_") and t != "shapelens")
     shapelens_rows = [r for r in rows if r[3].startswith("shapelens")]
     return {
         "forbidden_in_sys_modules": [m for m in FORBIDDEN if m in tops],
@@ -275,6 +279,8 @@ def check_imports(path: Path) -> dict:
         "watched_loaded": [m for m in WATCHED if m in tops],
         "third_party_top_level": third_party,
         "modules_loaded": len(tops),
+        "modules_added_over_bare_interpreter": len(added),
+        "bare_interpreter_non_stdlib": sorted(t for t in bare if t not in stdlib and not t.startswith("_")),
         "importtime_total_us": sum(r[0] for r in rows),
         "importtime_shapelens_cumulative_us": max((r[1] for r in shapelens_rows if r[2] == 0), default=0),
         "importtime_top_self": [{"module": r[3], "self_us": r[0], "cumulative_us": r[1]}
@@ -505,8 +511,10 @@ def main() -> int:
     print("\nimports on the check path")
     print(f"  forbidden (pygls, lsprotocol, tensorflow) in sys.modules: {imports['forbidden_in_sys_modules'] or 'none'}; "
           f"in -X importtime: {imports['forbidden_in_importtime'] or 'none'}")
-    print(f"  third-party top-level modules loaded: {imports['third_party_top_level'] or 'none'} "
-          f"({imports['modules_loaded']} top-level modules in all)")
+    print(f"  third-party top-level modules loaded beyond a bare interpreter: "
+          f"{imports['third_party_top_level'] or 'none'} ({imports['modules_loaded']} top-level modules in all, "
+          f"{imports['modules_added_over_bare_interpreter']} more than `python -c pass`, which already has "
+          f"{', '.join(imports['bare_interpreter_non_stdlib']) or 'no non-stdlib module'})")
     print(f"  import shapelens.* (cumulative, -X importtime, bytecode cached): "
           f"{imports['importtime_shapelens_cumulative_us'] / 1000:.1f} ms; largest self times: " + ", ".join(
               f"{r['module']} {r['self_us'] / 1000:.1f}" for r in imports["importtime_top_self"][:5]))
