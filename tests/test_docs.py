@@ -58,6 +58,10 @@ def _codes():
 
 
 CODE_PARAMS = list(_codes())
+# Codes of the TensorFlow dry run: the engine never reports them, so their Examples are checked
+# through the dry run instead (tests/worker/test_rule_pages.py).
+DRY_RUN_CODES = {code for code in CODES if code.startswith("SL9")}
+STATIC_CODE_PARAMS = [p for p in CODE_PARAMS if p.values[0] not in DRY_RUN_CODES]
 
 
 def _page(code: str):
@@ -124,7 +128,7 @@ def test_index_lists_every_code_with_its_page():
 # ---------------------------------------------------------------------- the engine agrees
 
 
-@pytest.mark.parametrize("code", CODE_PARAMS)
+@pytest.mark.parametrize("code", STATIC_CODE_PARAMS)
 def test_example_reports_exactly_this_code(code: str):
     page = _page(code)
     analysis, codes = _reported(page.example, f"docs/rules/{code}.md#example")
@@ -222,6 +226,8 @@ def test_page_under_tensorflow(code: str, tensorflow_runs):
     assert example["raised"], f"{code}.md Example must raise under Keras 3 ({code} is an error), but runs"
     assert example["type"] not in BROKEN_SNIPPET, (
         f"{code}.md Example is broken, not refused by Keras: {example['type']}: {example['message']}")
+    if code in DRY_RUN_CODES:
+        return  # the line is the dry run's to report: tests/worker/test_rule_pages.py
     diags = [d for d in analyze(page.example).diagnostics if d.code == code]
     engine_lines = sorted({(d.raise_span or d.span).line + 1 for d in diags})
     assert example["line"] in engine_lines, (

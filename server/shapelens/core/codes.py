@@ -74,6 +74,12 @@ _ALL = [
          "Permute `dims` must be a permutation of 1..n for an input with n non-batch axes."),
     Code("SL206", "invalid-padding-mode", "error",
          "The padding mode is not accepted by this layer (e.g. 'causal' outside 1-D convolutions)."),
+    # --- TensorFlow dry run (shapelens.worker; diagnostics with source "shapelens (tensorflow)") ---
+    Code("SL901", "tensorflow-raises", "error",
+         "Rebuilt with real Keras by the dry run, a layer (or model) raises; the message is Keras's own."),
+    Code("SL902", "tensorflow-disagrees", "warning",
+         "TensorFlow and shapelens give different answers for a layer (output shape, parameter count, "
+         "or whether it raises): a shapelens bug, reported with both answers."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

@@ -1,0 +1,3 @@
+from shapelens.worker.main import main
+
+raise SystemExit(main())
