@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted(
     list((ROOT / "tests/fixtures/programs").glob("*.py"))
     + list((ROOT / "tests/fixtures/seeds").glob("*.py"))
+    + list((ROOT / "tests/fixtures/corpus").glob("*.py"))
     + list((ROOT / "examples").glob("*.py"))
 )
 CACHE = ROOT / ".pytest_cache" / "shapelens-programs"
@@ -42,6 +43,63 @@ DATA_PROGRAMS = {
     "seed003_ex2.py": "np.array of ragged sequences",
     "seed004_ex1.py": "img_to_array / expand_dims of loaded images",
     "ops_in_functional.py": "keras.ops on symbolic tensors",
+    "err_attention_value_dim.py": "predict runs Attention on query/key sizes 32 and 64 (SL123 at the layer); "
+                                  "Keras raises on the predict line",
+}
+
+# Corpus programs (tests/fixtures/corpus) the engine does not get right yet, and why: gaps of the
+# evaluator, of the oracle ("runner:"), and sizes that cannot be known statically ("by design": the
+# engine must stay silent there, and does). strict: an entry fails once its gap is fixed.
+_RUNNER_ADD = ("runner: the InputLayer that Sequential.add() builds from input_shape= is recorded at the add() "
+               "line (Sequential.add's frame is named 'add' like keras.layers.add, one of FUNCTIONAL_HELPERS); "
+               "the runner's docstring says it is not recorded")
+ENGINE_GAPS = {
+    "err_input_shape_includes_batch.py": _RUNNER_ADD,
+    "err_lstm_2d_input_shape.py": _RUNNER_ADD,
+    "err_predict_dense_feature_count.py": _RUNNER_ADD,
+    "err_timedistributed_missing_channel.py": _RUNNER_ADD,
+    "ok_dcgan_generator_discriminator.py": _RUNNER_ADD,
+    "ok_gru_forecast_windows.py": _RUNNER_ADD,
+    "ok_keras1_style_convolution2d.py": _RUNNER_ADD,
+    "ok_mnist_build_fn.py": _RUNNER_ADD,
+    "ok_return_sequences_mse_broadcasts.py": _RUNNER_ADD,
+    "ok_stacked_lstm_timedistributed_dense.py": _RUNNER_ADD,
+    # Keras 3 API errors that are not about shapes
+    "err_keras2_layers_core_import.py": "module paths removed in Keras 3 (keras.layers.core, "
+                                        "keras.layers.convolutional, "
+                                        "keras.utils.np_utils, ...) resolve silently; Keras raises ModuleNotFoundError",
+    "err_adam_lr_keyword.py": "optimizer keywords are not checked: Adam(lr=...) raises 'Argument(s) not recognized'; "
+                              + _RUNNER_ADD,
+    "err_fit_generator_removed.py": "Model methods removed in Keras 3 (fit_generator, predict_generator, "
+                                    "evaluate_generator, predict_classes) are not reported (AttributeError)",
+    "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
+    # shapes
+    "ok_channels_first_backend_check.py": "keras.backend.image_data_format() is unknown (Keras: 'channels_last'), so "
+                                          "the input_shape set in the if and every layer after it are unknown; "
+                                          + _RUNNER_ADD,
+    "ok_star_import_cnn1d.py": "`from tensorflow.keras.layers import *` binds nothing: no layer of the program is seen",
+    "ok_seq2seq_states.py": "tensors passed by keyword (initial_state=[h, c]) are not graph edges: the encoder LSTM is "
+                            "left out of the Model's parameter count (29480 vs 53800)",
+    "ok_mha_cross_attention_kwargs.py": "a layer called with keyword tensors only (mha(query=q, value=v, key=k)) has "
+                                        "an unknown output",
+    "err_gan_generator_size.py": "a model with a fixed Input called on another shape replays its layers (spurious "
+                                 "16x16 shapes, SL103 on Dense) instead of failing at the model's input check",
+    "err_input_int_shape.py": "Input(shape=784) is reported, but its InputLayer call is not marked as raising",
+    "err_normalization_adapt_feature_count.py": "Normalization.adapt(data) is not modelled: Keras builds the layer "
+                                                "for the data (9 features, 19 params); predict on 7 features fails",
+    "unk_custom_layer_then_dense.py": "false alarm: SL107 on tf ops inside a custom Layer's call(), which Keras 3 "
+                                      "runs on TensorFlow tensors",
+    "unk_functools_partial_layers.py": "functools.partial(layers.Conv2D, ...) is not followed: its layers are missing",
+    # by design
+    "unk_argparse_hparams.py": "by design: sizes from argparse",
+    "unk_env_sizes.py": "by design: sizes from os.environ",
+    "unk_json_config.py": "by design: sizes from json.loads",
+    "unk_csv_loadtxt_features.py": "by design: the feature count comes from np.loadtxt; " + _RUNNER_ADD,
+    "unk_manual_split_indexing.py": "by design: fancy indexing of loaded data; " + _RUNNER_ADD,
+    "unk_siamese_lambda_distance.py": "by design: a Lambda output",
+    "unk_subclass_tf_ops.py": "by design: a custom layer's output",
+    "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
+    "unk_tf_data_pipeline.py": "by design: Input sized from a tf.data element_spec",
 }
 
 
@@ -168,6 +226,8 @@ def _params(programs):
         marks = []
         if p.name in DATA_PROGRAMS:
             marks.append(pytest.mark.xfail(strict=True, reason=f"data-shape checks: {DATA_PROGRAMS[p.name]}"))
+        elif p.parent.name == "corpus" and p.name in ENGINE_GAPS:
+            marks.append(pytest.mark.xfail(strict=True, reason=f"engine gap: {ENGINE_GAPS[p.name]}"))
         yield pytest.param(p, marks=marks, id=f"{p.parent.name}/{p.name}")
 
 
