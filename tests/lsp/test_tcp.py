@@ -50,7 +50,8 @@ async def test_tcp_session():
         result = await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
         assert result.server_info.name == "shapelens"
         assert result.capabilities.hover_provider and result.capabilities.inlay_hint_provider
-        assert list(result.capabilities.execute_command_provider.commands) == ["shapelens.showSummary"]
+        assert sorted(result.capabilities.execute_command_provider.commands) == [
+            "shapelens.confirmWithTensorFlow", "shapelens.showSummary"]
         client.initialized(types.InitializedParams())
         uri = "file:///tmp/shapelens-lsp-tests/tcp.py"
         client.text_document_did_open(types.DidOpenTextDocumentParams(

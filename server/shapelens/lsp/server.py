@@ -15,6 +15,7 @@ from shapelens.lsp.features import (
     diagnostics,
     document_symbols,
     documents,
+    dry_run,
     hover,
     inlay_hints,
     lifecycle,
@@ -29,14 +30,17 @@ def build() -> ShapelensServer:
     feature = ls.feature
     feature(types.INITIALIZE)(lifecycle.initialize)
     feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(configuration.did_change_configuration)
-    feature(types.SHUTDOWN)(lifecycle.shutdown)
     feature(types.TEXT_DOCUMENT_DID_OPEN)(documents.did_open)
     feature(types.TEXT_DOCUMENT_DID_CHANGE)(documents.did_change)
     feature(types.TEXT_DOCUMENT_DID_CLOSE)(documents.did_close)
-    feature(types.TEXT_DOCUMENT_DID_SAVE)(documents.did_save)
-    feature(types.TEXT_DOCUMENT_DIAGNOSTIC, diagnostics.OPTIONS)(diagnostics.pull)
     ls.result_listeners.append(diagnostics.publish)
-    feature(types.TEXT_DOCUMENT_HOVER)(hover.hover)
+    # The TensorFlow dry run wraps these static features (features/dry_run.py).
+    feature(types.SHUTDOWN)(dry_run.shutdown)
+    feature(types.TEXT_DOCUMENT_DID_SAVE)(dry_run.did_save)
+    feature(types.TEXT_DOCUMENT_DIAGNOSTIC, diagnostics.OPTIONS)(dry_run.pull)
+    feature(types.TEXT_DOCUMENT_HOVER)(dry_run.hover)
+    ls.result_listeners.append(dry_run.on_result)
+    ls.command(dry_run.CONFIRM)(dry_run.confirm)
     feature(types.TEXT_DOCUMENT_INLAY_HINT, inlay_hints.OPTIONS)(inlay_hints.inlay_hints)
     feature(types.TEXT_DOCUMENT_CODE_LENS, code_lens.OPTIONS)(code_lens.code_lens)
     feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.OPTIONS)(code_actions.code_actions)

@@ -17,6 +17,7 @@ from shapelens import __version__
 from shapelens.config import Options
 from shapelens.core.analyze import analyze
 from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
+from shapelens.lsp.dryrun import DryRuns
 from shapelens.lsp.lookup import Lookup
 from shapelens.lsp.positions import LineIndex, encoding_name
 
@@ -34,7 +35,8 @@ class ShapelensServer(LanguageServer):
         self.cli_log_level = "warning"
         self.shutdown_requested = False
         self.worker = Worker()
-        self.analyses = DocumentAnalyses(analyze, self.worker, on_result=self._announce)
+        self.analyses = DocumentAnalyses(self._analyze, self.worker, on_result=self._announce)
+        self.dry_runs = DryRuns(self)
         self.result_listeners: list[Callable[[ShapelensServer, Result], None]] = []
         self.python_uris: set[str] = set()
         self.log_handler = None  # logs.ClientLogHandler once run() set logging up
@@ -57,6 +59,7 @@ class ShapelensServer(LanguageServer):
         self._lookups.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
         self.analyses.close(uri)
+        self.dry_runs.forget(uri)
 
     async def result(self, uri: str, urgent: bool = False) -> Result | None:
         """The analysis of the document's current text, or None for a document not tracked.
@@ -64,6 +67,10 @@ class ShapelensServer(LanguageServer):
         ``urgent`` skips the rest of a pending debounce (see DocumentAnalyses.current).
         """
         return await self.analyses.current(uri, urgent)
+
+    def _analyze(self, text: str, path: str):
+        # the TensorFlow dry run (lsp/dryrun.py) reads the model specification of every result
+        return analyze(text, path, with_spec=self.options.dry_run.mode != "off")
 
     def lookup(self, result: Result) -> Lookup:
         """The position index of a result, kept while the result is the document's latest."""
@@ -96,6 +103,15 @@ class ShapelensServer(LanguageServer):
             return bool(check(self.client_capabilities))
         except AttributeError:
             return False
+
+    def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
+        """Every push of a document's diagnostics also carries the TensorFlow dry run's findings
+        for the same version (lsp/dryrun.py), so that no path of publishing drops them."""
+        extra = self.dry_runs.for_push(params.uri, params.version)
+        if extra:
+            params = types.PublishDiagnosticsParams(uri=params.uri, version=params.version,
+                                                    diagnostics=[*params.diagnostics, *extra])
+        super().text_document_publish_diagnostics(params)
 
     # -- messages ---------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
