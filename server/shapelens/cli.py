@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--shapes", action="store_true", help="also print each model's shape table")
     check.add_argument("--no-info", action="store_true", help="hide informational notes (unknown layers, limits)")
+    check.add_argument("--confirm", action="store_true",
+                       help="also build each model with TensorFlow (in a worker process) and print the verdicts")
+    check.add_argument("--interpreter", metavar="PYTHON",
+                       help="with --confirm: the Python that has TensorFlow (default: this one)")
 
     summary = sub.add_parser("summary", help="print a model.summary()-like table for each model in a file")
     summary.add_argument("file")
@@ -86,15 +90,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         if text is None:
             print(f"shapelens: cannot read {path}", file=sys.stderr)
             continue
-        results.append((str(path), analyze(text, str(path))))
+        results.append((str(path), analyze(text, str(path), with_spec=args.confirm)))
     errors = sum(1 for _, a in results for d in a.diagnostics if d.severity == "error")
+    batch = _confirm(results, args) if args.confirm else None
     if args.format == "json":
-        print(json.dumps({"version": 1, "files": [json_file_entry(p, a) for p, a in results]}))
-        return 1 if errors else 0
+        files = [json_file_entry(p, a) for p, a in results]
+        if batch is not None:
+            from shapelens.worker.confirm import json_entry
+
+            for entry in files:
+                entry["tensorflow"] = json_entry(batch, entry["path"])
+        print(json.dumps({"version": 1, "files": files}))
+        return _status(errors, batch)
     out = sys.stdout
     for path, analysis in results:
         for line in text_diagnostics(path, analysis, show_info=not args.no_info):
             print(line, file=out)
+        if batch is not None:
+            from shapelens.worker.confirm import text_lines
+
+            for line in text_lines(batch, path):
+                print(line, file=out)
         if args.shapes:
             for line in text_model_tables(path, analysis):
                 print(line, file=out)
@@ -106,9 +122,32 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}",
         file=out,
     )
+    if batch is not None and batch.verdicts:
+        from shapelens.worker.confirm import total_line
+
+        print(total_line(batch), file=out)
     if args.shapes:
         print("In your editor: `shapelens serve` is the language server (see docs/editors.md).", file=out)
-    return 1 if errors else 0
+    return _status(errors, batch)
+
+
+def _confirm(results: list, args: argparse.Namespace):
+    """`--confirm`: the TensorFlow dry run of every file (docs/dry-run.md)."""
+    from shapelens.worker.confirm import confirm
+
+    batch = confirm(results, args.interpreter)
+    if batch.unavailable:
+        print(f"shapelens: {batch.unavailable}", file=sys.stderr)
+    return batch
+
+
+def _status(errors: int, batch) -> int:
+    """1 when something raises (statically or under TensorFlow); else 2 when --confirm could not run."""
+    if batch is not None:
+        errors += sum(1 for v in batch.verdicts.values() for d in v.diagnostics if d.severity == "error")
+    if errors:
+        return 1
+    return 2 if batch is not None and batch.unavailable else 0
 
 
 def _plural(n: int, word: str) -> str:
