@@ -27,6 +27,7 @@ from shapelens.core.values import (
     Instance,
     LayerObj,
     ModuleValue,
+    Partial,
     SuperProxy,
     Tensor,
 )
@@ -163,6 +164,7 @@ class Evaluator:
         self.module_depth = 0
         self.module_paths: list[str] = []  # the user modules being read, innermost last
         self.current_stmt: ast.stmt | None = None  # top-level statement being run (for SL003)
+        self.star_modules: list[ModuleRef] = []  # `from keras.layers import *` and the like
         self.foreign = 0  # >0 while reading another module's definitions
         self.globals = Scope()
         self.globals.vars["__name__"] = "__main__"
@@ -275,6 +277,8 @@ class Evaluator:
             if alias.name == "*":
                 if user is not None:
                     scope.vars.update({k: v for k, v in user.namespace.items() if not k.startswith("_")})
+                else:
+                    self.star_modules.append(ModuleRef(module))
                 continue
             bound = alias.asname or alias.name
             if user is not None:
@@ -594,6 +598,10 @@ class Evaluator:
     def expr_Name(self, n: ast.Name, scope: Scope) -> Any:
         value = scope.lookup(n.id)
         if value is _MISSING:
+            for star in reversed(self.star_modules):
+                ref = star.attr(n.id)
+                if self.keras.is_known_name(ref):
+                    return ref
             builtin = builtins_model.lookup(n.id)
             if builtin is not None:
                 return builtin
@@ -932,6 +940,10 @@ class Evaluator:
         return self.keras.unknown_call(func, reason, node)
 
     def call(self, func: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
+        if isinstance(func, ModuleRef) and func.path == "functools.partial" and args:
+            return Partial(args[0], list(args[1:]), dict(kwargs))
         if isinstance(func, Builtin):
             return builtins_model.call(self, func.name, args, kwargs, node)
         if isinstance(func, FunctionValue):

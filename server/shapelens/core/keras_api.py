@@ -114,6 +114,8 @@ class KerasApi:
             return data.call(self.ev, ref.path, args, kwargs, node)
         if name in ("Input", "layers.Input"):
             return self.make_input(args, kwargs, node)
+        if name in ("backend.image_data_format", "config.image_data_format"):
+            return "channels_last"  # Keras's default; shapelens follows the default config
         if name == "Sequential":
             return self.make_sequential(args, kwargs, node)
         if name in ("Model", "Functional"):
@@ -124,6 +126,15 @@ class KerasApi:
         if name == "InputLayer" or name in LAYERS or name == "Lambda" or self._looks_like_layer(ref, name):
             return self.make_layer(name, args, kwargs, node)
         return data.call(self.ev, ref.path, args, kwargs, node)
+
+    @staticmethod
+    def is_known_name(ref: ModuleRef) -> bool:
+        """Does this Keras path name something shapelens models (for star imports)?"""
+        name = keras_name(ref.path)
+        return name is not None and (
+            name in LAYERS or name in MODEL_CLASSES or name in MERGE_FUNCTIONS
+            or name in ("Input", "InputLayer", "Lambda", "Layer")
+        )
 
     @staticmethod
     def _looks_like_layer(ref: ModuleRef, name: str) -> bool:
@@ -232,9 +243,11 @@ class KerasApi:
         span = self.ev.span(node)
         layer = LayerObj(len(self.layer_objs), "InputLayer", None, None, span, self.ev.next_order())
         self.layer_objs.append(layer)
+        errors_before = len(self.ev.diags)
         shape = self._input_batch_shape(args, kwargs, span)
         tensor = Tensor(shape, f"keras.Input (line {span.line + 1})", span)
         call = LayerCall(layer, span, [], [tensor], order=self.ev.next_order())
+        call.failed = any(d.severity == "error" for d in self.ev.diags[errors_before:])
         tensor.producer = call
         layer.calls.append(call)
         layer.first_call = call
@@ -245,8 +258,12 @@ class KerasApi:
 
     def call_layer(self, layer: LayerObj, args: list, kwargs: dict, node: ast.AST | None,
                    site: Span | None = None) -> Any:
-        if not args and "inputs" in kwargs:
-            args = [kwargs.pop("inputs")]
+        if not args:
+            for key in ("inputs", "query", "x", "input"):
+                if key in kwargs:
+                    kwargs = dict(kwargs)
+                    args = [kwargs.pop(key)]
+                    break
         if layer.kind == "InputLayer":
             return layer.calls[0].outputs[0] if layer.calls else Unknown("an InputLayer without a shape")
         if layer.model is not None:
@@ -259,6 +276,8 @@ class KerasApi:
         span = site or (self.ev.span(node) if node is not None else layer.span)
         call = LayerCall(layer, span, [t for t in inputs if isinstance(t, Tensor)], order=self.ev.next_order(),
                          call_kwargs=kwargs)
+        call.extra_inputs = [t for v in list(extra) + list(kwargs.values()) for t in _as_list(v)
+                             if isinstance(t, Tensor)]
         if self._call_log:
             self._call_log[-1].append(call)
         layer.calls.append(call)
@@ -613,10 +632,17 @@ class KerasApi:
                 inst.input_shape = x.shape
         log: list[LayerCall] = []
         self._call_log.append(log)
+        symbolic = inst.cls.keras_base is not None and any(
+            isinstance(t, Tensor) and t.symbolic for t in _as_list(x))
+        if symbolic:
+            # Keras 3 traces call() with backend (TensorFlow) tensors: tf.* ops work inside it
+            args = [_retag(a, False) for a in args]
         try:
             result = self._run_method(inst, call_fn, args, kwargs, node)
         finally:
             self._call_log.pop()
+        if symbolic:
+            result = _retag(result, True)
         inst.calls.extend(c for c in log if c not in inst.calls)
         if isinstance(result, Tensor):
             inst.output_shape = result.shape
@@ -798,6 +824,7 @@ def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
             continue
         seen[id(c)] = c
         stack.extend(c.inputs)
+        stack.extend(c.extra_inputs)
     return sorted(seen.values(), key=lambda c: c.order)
 
 
@@ -824,6 +851,15 @@ def model_params(model: Any) -> int | None:
             return None
         total += layer.params
     return total
+
+
+def _retag(value: Any, symbolic: bool) -> Any:
+    """Copies of the tensors in a value (a tensor or a list/tuple of them), marked symbolic or not."""
+    if isinstance(value, Tensor):
+        return Tensor(value.shape, value.origin, value.span, value.producer, symbolic, value.index)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_retag(v, symbolic) for v in value)
+    return value
 
 
 def _shape_tuple(value: Any) -> tuple | None:

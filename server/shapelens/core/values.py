@@ -62,6 +62,7 @@ class LayerCall:
     order: int = 0
     failed: bool = False
     call_kwargs: dict = field(default_factory=dict)
+    extra_inputs: list[Tensor] = field(default_factory=list)  # tensors passed besides the input
 
 
 @dataclass(eq=False)
@@ -157,6 +158,15 @@ class BoundMethod:
     obj: Any
     name: str
     func: Any = None  # FunctionValue for user methods
+
+
+@dataclass(eq=False)
+class Partial:
+    """functools.partial(func, *args, **kwargs)."""
+
+    func: Any
+    args: list
+    kwargs: dict
 
 
 @dataclass(eq=False)
