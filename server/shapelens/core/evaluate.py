@@ -155,7 +155,7 @@ class Evaluator:
         self.depth = 0
         self.order = 0
         self.speculative = 0  # >0 inside code that may not run (unknown if/loop)
-        self.trigger: Span | None = None
+        self._trigger: tuple | None = None  # (node, anchor) of the call that would raise
         self.complete = True
         self._limit_reported = False
         self.keras = KerasApi(self)
@@ -164,6 +164,7 @@ class Evaluator:
         self.module_depth = 0
         self.module_paths: list[str] = []  # the user modules being read, innermost last
         self.current_stmt: ast.stmt | None = None  # top-level statement being run (for SL003)
+        self._generators: dict[int, bool] = {}
         self.star_modules: list[ModuleRef] = []  # `from keras.layers import *` and the like
         self.foreign = 0  # >0 while reading another module's definitions
         self.globals = Scope()
@@ -174,6 +175,23 @@ class Evaluator:
     def next_order(self) -> int:
         self.order += 1
         return self.order
+
+    @property
+    def trigger(self) -> Span | None:
+        """Where the program would stop if Keras raised now: the innermost call into Keras.
+        Kept as a node and turned into a span only when a diagnostic needs it."""
+        if self._trigger is None:
+            return None
+        node, anchor = self._trigger
+        return self.source.span(anchor if anchor is not None else node)
+
+    def push_trigger(self, node: ast.AST) -> tuple | None:
+        prev = self._trigger
+        self._trigger = (node, self.anchor)
+        return prev
+
+    def pop_trigger(self, prev: tuple | None) -> None:
+        self._trigger = prev
 
     def span(self, node: ast.AST) -> Span:
         if self.anchor is not None:
@@ -960,7 +978,11 @@ class Evaluator:
 
     def call_function(self, func: FunctionValue, args: list, kwargs: dict, node: ast.AST) -> Any:
         if func.generator is None:
-            func.generator = is_generator(func.node)
+            # the AST outlives the analysis, so caching by node identity is safe here
+            key = id(func.node)
+            if key not in self._generators:
+                self._generators[key] = is_generator(func.node)
+            func.generator = self._generators[key]
         if func.generator:
             return Unknown(f"a generator from {func.name}() (its body runs only when iterated)")
         if self.depth >= MAX_DEPTH:

@@ -90,8 +90,7 @@ class KerasApi:
         return Unknown("a call to something that is not followed")
 
     def with_trigger(self, node: ast.AST, fn) -> Any:
-        prev = self.ev.trigger
-        self.ev.trigger = self._trigger(node)
+        prev = self.ev.push_trigger(node)
         try:
             return fn()
         finally:

@@ -11,6 +11,7 @@ one canonical Keras name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 KERAS_ROOTS = (
     "keras",
@@ -49,6 +50,7 @@ class ModuleRef:
         return self.path.rsplit(".", 1)[-1]
 
 
+@lru_cache(maxsize=4096)
 def _strip_keras_root(path: str) -> str | None:
     best = None
     for root in KERAS_ROOTS:
@@ -60,6 +62,7 @@ def _strip_keras_root(path: str) -> str | None:
     return path[len(best) + 1:] if len(path) > len(best) else ""
 
 
+@lru_cache(maxsize=4096)
 def keras_name(path: str) -> str | None:
     """'tensorflow.keras.layers.Conv2D' -> 'Conv2D'; 'keras.utils.to_categorical' ->
     'utils.to_categorical'; None for paths outside Keras."""
@@ -91,7 +94,6 @@ def module_root(path: str) -> str:
 # ---------------------------------------------------------------------- the user's own modules
 
 import sys as _sys  # noqa: E402
-from functools import lru_cache  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 LIBRARY_ROOTS = {
