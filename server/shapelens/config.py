@@ -36,7 +36,7 @@ class DiagnosticsOptions:
     warning: bool = _opt(True, "Report findings of severity warning (e.g. an ignored `input_shape=`).")
     information: bool = _opt(True, "Report informational notes (unknown layers, syntax errors, limits).")
     hint: bool = _opt(True, "Report hints.")
-    debounce_ms: int = _opt(150, "Milliseconds to wait after the last edit of a document before analysing it.",
+    debounce_ms: int = _opt(25, "Milliseconds to wait after the last edit of a document before analysing it.",
                             min=0, max=10_000)
 
 
