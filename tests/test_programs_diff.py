@@ -45,6 +45,12 @@ DATA_PROGRAMS = {
     "ops_in_functional.py": "keras.ops on symbolic tensors",
     "err_attention_value_dim.py": "predict runs Attention on query/key sizes 32 and 64 (SL123 at the layer); "
                                   "Keras raises on the predict line",
+    # corpus programs that need the fit/predict modelling of data.py (they pass with it)
+    "ok_lstm_sentiment.py": "a Sequential without an input shape is built by fit() from x_train (32, 80)",
+    "ok_subclass_model_fit.py": "a subclassed Model is built by fit() from its data (8, 28, 28, 1)",
+    "ok_convlstm_nowcasting.py": "fit() traces the None time axis with its data's length (5)",
+    "ok_variable_length_conv1d.py": "predict() traces the None time axis with its data's length (50)",
+    "ok_transformer_classifier.py": "Keras-tensor arithmetic (x + attn_output) joins the model graph: model params",
 }
 
 # Corpus programs (tests/fixtures/corpus) the engine does not get right yet, and why: gaps of the
@@ -72,6 +78,11 @@ ENGINE_GAPS = {
                               + _RUNNER_ADD,
     "err_fit_generator_removed.py": "Model methods removed in Keras 3 (fit_generator, predict_generator, "
                                     "evaluate_generator, predict_classes) are not reported (AttributeError)",
+    "err_imagedatagenerator_import.py": "`from keras.preprocessing.image import ImageDataGenerator` (removed in "
+                                        "Keras 3) resolves silently; Keras raises ImportError",
+    "err_experimental_preprocessing.py": "tf.keras.layers.experimental.preprocessing.Rescaling (removed in Keras 3) "
+                                         "resolves silently; Keras raises AttributeError",
+    "err_fit_nb_epoch.py": "fit(nb_epoch=...) (Keras 1) is not checked; Keras 3 raises TypeError; " + _RUNNER_ADD,
     "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
     # shapes
     "ok_channels_first_backend_check.py": "keras.backend.image_data_format() is unknown (Keras: 'channels_last'), so "
@@ -82,6 +93,8 @@ ENGINE_GAPS = {
                             "left out of the Model's parameter count (29480 vs 53800)",
     "ok_mha_cross_attention_kwargs.py": "a layer called with keyword tensors only (mha(query=q, value=v, key=k)) has "
                                         "an unknown output",
+    "ok_feature_extractor_get_layer.py": "model.get_layer(name).output is not followed: the feature-extractor "
+                                         "Model and the layers after it are unknown",
     "err_gan_generator_size.py": "a model with a fixed Input called on another shape replays its layers (spurious "
                                  "16x16 shapes, SL103 on Dense) instead of failing at the model's input check",
     "err_input_int_shape.py": "Input(shape=784) is reported, but its InputLayer call is not marked as raising",
@@ -99,6 +112,7 @@ ENGINE_GAPS = {
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
     "unk_subclass_tf_ops.py": "by design: a custom layer's output",
     "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
+    "ok_numpy_reshape_input_shape.py": "by design: to_categorical(y) without num_classes sizes Dense from the labels",
     "unk_tf_data_pipeline.py": "by design: Input sized from a tf.data element_spec",
 }
 
