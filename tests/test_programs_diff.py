@@ -45,12 +45,6 @@ DATA_PROGRAMS = {
     "ops_in_functional.py": "keras.ops on symbolic tensors",
     "err_attention_value_dim.py": "predict runs Attention on query/key sizes 32 and 64 (SL123 at the layer); "
                                   "Keras raises on the predict line",
-    # corpus programs that need the fit/predict modelling of data.py (they pass with it)
-    "ok_lstm_sentiment.py": "a Sequential without an input shape is built by fit() from x_train (32, 80)",
-    "ok_subclass_model_fit.py": "a subclassed Model is built by fit() from its data (8, 28, 28, 1)",
-    "ok_convlstm_nowcasting.py": "fit() traces the None time axis with its data's length (5)",
-    "ok_variable_length_conv1d.py": "predict() traces the None time axis with its data's length (50)",
-    "ok_transformer_classifier.py": "Keras-tensor arithmetic (x + attn_output) joins the model graph: model params",
 }
 
 # Corpus programs (tests/fixtures/corpus) the engine does not get right yet, and why: gaps of the
@@ -70,6 +64,8 @@ ENGINE_GAPS = {
     "ok_mnist_build_fn.py": _RUNNER_ADD,
     "ok_return_sequences_mse_broadcasts.py": _RUNNER_ADD,
     "ok_stacked_lstm_timedistributed_dense.py": _RUNNER_ADD,
+    "ok_channels_first_backend_check.py": _RUNNER_ADD,
+    "ok_star_import_cnn1d.py": _RUNNER_ADD,
     # Keras 3 API errors that are not about shapes
     "err_keras2_layers_core_import.py": "module paths removed in Keras 3 (keras.layers.core, "
                                         "keras.layers.convolutional, "
@@ -85,14 +81,8 @@ ENGINE_GAPS = {
     "err_fit_nb_epoch.py": "fit(nb_epoch=...) (Keras 1) is not checked; Keras 3 raises TypeError; " + _RUNNER_ADD,
     "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
     # shapes
-    "ok_channels_first_backend_check.py": "keras.backend.image_data_format() is unknown (Keras: 'channels_last'), so "
-                                          "the input_shape set in the if and every layer after it are unknown; "
-                                          + _RUNNER_ADD,
-    "ok_star_import_cnn1d.py": "`from tensorflow.keras.layers import *` binds nothing: no layer of the program is seen",
-    "ok_seq2seq_states.py": "tensors passed by keyword (initial_state=[h, c]) are not graph edges: the encoder LSTM is "
-                            "left out of the Model's parameter count (29480 vs 53800)",
-    "ok_mha_cross_attention_kwargs.py": "a layer called with keyword tensors only (mha(query=q, value=v, key=k)) has "
-                                        "an unknown output",
+    "ok_mha_cross_attention_kwargs.py": "predict replays MultiHeadAttention with the scores shape of Keras's "
+                                        "compute_output_spec, (Tq, Tq) = (5, 5); the traced call gives (Tq, Tv) = (5, 7)",
     "ok_feature_extractor_get_layer.py": "model.get_layer(name).output is not followed: the feature-extractor "
                                          "Model and the layers after it are unknown",
     "err_gan_generator_size.py": "a model with a fixed Input called on another shape replays its layers (spurious "
@@ -100,9 +90,6 @@ ENGINE_GAPS = {
     "err_input_int_shape.py": "Input(shape=784) is reported, but its InputLayer call is not marked as raising",
     "err_normalization_adapt_feature_count.py": "Normalization.adapt(data) is not modelled: Keras builds the layer "
                                                 "for the data (9 features, 19 params); predict on 7 features fails",
-    "unk_custom_layer_then_dense.py": "false alarm: SL107 on tf ops inside a custom Layer's call(), which Keras 3 "
-                                      "runs on TensorFlow tensors",
-    "unk_functools_partial_layers.py": "functools.partial(layers.Conv2D, ...) is not followed: its layers are missing",
     # by design
     "unk_argparse_hparams.py": "by design: sizes from argparse",
     "unk_env_sizes.py": "by design: sizes from os.environ",
@@ -110,9 +97,9 @@ ENGINE_GAPS = {
     "unk_csv_loadtxt_features.py": "by design: the feature count comes from np.loadtxt; " + _RUNNER_ADD,
     "unk_manual_split_indexing.py": "by design: fancy indexing of loaded data; " + _RUNNER_ADD,
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
+    "unk_custom_layer_then_dense.py": "by design: custom layers around tf.image.extract_patches",
     "unk_subclass_tf_ops.py": "by design: a custom layer's output",
     "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
-    "ok_numpy_reshape_input_shape.py": "by design: to_categorical(y) without num_classes sizes Dense from the labels",
     "unk_tf_data_pipeline.py": "by design: Input sized from a tf.data element_spec",
 }
 
