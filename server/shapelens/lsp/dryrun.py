@@ -181,19 +181,13 @@ class DryRuns:
             index = next((i for i, m in enumerate(models) if m is target.model), None)
             check = verdict.models.get(index) if index is not None else None
             return [model_text(check, verdict.version)] if check is not None else []
-        lines = []
-        several = len(target.layers) > 1
-        for info in target.layers:
-            check = verdict.calls.get(info.order)
-            if check is None or check.layer_id != info.layer_id:
-                continue
-            text = call_text(check, verdict.version)
-            if several and info.call_span is not None:
-                text += f" (call on line {info.call_span.line + 1})"
-            lines.append(text)
-        if len(lines) > 1 and len(set(l.split(" (call on line")[0] for l in lines)) == 1:
-            lines = [lines[0].split(" (call on line")[0]]
-        return lines
+        checks = [(info, verdict.calls.get(info.order)) for info in target.layers]
+        checks = [(info, c) for info, c in checks if c is not None and c.layer_id == info.layer_id]
+        texts = [call_text(c, verdict.version) for _, c in checks]
+        if len(set(texts)) <= 1:
+            return texts[:1]  # one call, or every call says the same
+        return [text + (f" (call on line {info.call_span.line + 1})" if info.call_span is not None else "")
+                for (info, _), text in zip(checks, texts)]
 
     # ------------------------------------------------------------------ running
     def request(self, uri: str, explicit: bool = False, test: dict | None = None) -> asyncio.Task:

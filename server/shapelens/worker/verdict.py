@@ -282,10 +282,10 @@ class _Compare:
             if entry["status"] == "skipped":
                 self.verdict.models[mine] = ModelCheck("unchecked", reason=entry.get("reason"))
             elif entry["status"] == "raised":
-                message = _error(entry.get("error"))
-                self.verdict.models[mine] = ModelCheck("raises", error=message)
-                self._add(TF_RAISES, "error", f"TensorFlow {v} raises {message} when building this model",
-                          model.span)
+                err = entry.get("error") or {}
+                self.verdict.models[mine] = ModelCheck("raises", error=_error(err))
+                self._add(TF_RAISES, "error", f"TensorFlow {v} raises {err.get('type', 'an error')} building "
+                                              f"this model: {err.get('message', '')}", model.span)
                 self._add(TF_DISAGREES, "warning",
                           f"TensorFlow {v} cannot build this model, but shapelens found nothing wrong. "
                           f"{REPORT_ADVICE}", model.span)
