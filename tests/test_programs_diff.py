@@ -79,8 +79,14 @@ ENGINE_GAPS = {
     "err_experimental_preprocessing.py": "tf.keras.layers.experimental.preprocessing.Rescaling (removed in Keras 3) "
                                          "resolves silently; Keras raises AttributeError",
     "err_fit_nb_epoch.py": "fit(nb_epoch=...) (Keras 1) is not checked; Keras 3 raises TypeError; " + _RUNNER_ADD,
+    "err_k_int_shape_resnet.py": "keras.backend.int_shape (gone from Keras 3's keras.backend) is not reported; "
+                                 "Keras raises AttributeError",
+    "err_get_shape_as_list.py": "KerasTensor.get_shape() (and .shape.as_list(): the shape is a tuple) is not reported; "
+                                "Keras raises AttributeError",
     "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
     # shapes
+    "ok_tf_keras_backend_int_shape.py": "tf.keras.backend.int_shape(x) is not followed: sizes read with it are "
+                                        "unknown",
     "ok_mha_cross_attention_kwargs.py": "predict replays MultiHeadAttention with the scores shape of Keras's "
                                         "compute_output_spec, (Tq, Tq) = (5, 5); the traced call gives (Tq, Tv) = (5, 7)",
     "ok_feature_extractor_get_layer.py": "model.get_layer(name).output is not followed: the feature-extractor "
