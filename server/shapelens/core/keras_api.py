@@ -94,7 +94,7 @@ class KerasApi:
         try:
             return fn()
         finally:
-            self.ev.trigger = prev
+            self.ev.pop_trigger(prev)
 
     def unknown_call(self, func: Any, reason: str, node: ast.AST) -> Any:
         if isinstance(func, ModuleRef):
