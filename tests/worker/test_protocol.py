@@ -85,3 +85,14 @@ def test_worker_side_imports_only_the_protocol():
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith("shapelens") or alias.name in allowed_own, name
+
+
+def test_payload_is_plain_json_even_where_the_spec_is_not():
+    """A Sequential whose input size comes from the environment: its shape holds unknown
+    dimensions, which reach the worker as unknown, never as an encoding error."""
+    spec = spec_of("import os\nimport keras\nfrom keras import layers\nN = int(os.environ['N'])\n"
+                   "model = keras.Sequential([keras.Input(shape=(N,)), layers.Dense(2)])\n")
+    payload = protocol.payload(spec)
+    json.dumps(payload)
+    assert payload["models"][0]["input_shape"][1] == {"__unknown__": True}
+    protocol.payload_key(payload)

@@ -16,6 +16,8 @@ from shapelens.core.analyze import analyze
 from shapelens.worker import protocol, verdict
 from tests.worker.conftest import PROGRAMS, ROOT
 
+CORPUS = sorted((ROOT / "tests/fixtures/corpus").glob("*.py"))
+
 _REPORTS: dict[Path, tuple] = {}
 
 
@@ -105,3 +107,21 @@ def test_most_calls_are_checked(worker):
         total += len(report["calls"])
         checked += sum(1 for c in report["calls"] if c["status"] != "skipped")
     assert total > 300 and checked >= 0.9 * total, (checked, total)
+
+
+@pytest.mark.tf
+def test_corpus_programs_rebuild_without_surprises(worker):
+    """The realistic corpus: every program gets a report, every skipped call a reason, and a
+    disagreement only where the engine is known to fall short (ENGINE_GAPS)."""
+    from tests.test_programs_diff import ENGINE_GAPS
+
+    surprises = []
+    for program in CORPUS:
+        analysis, report = rebuilt(program, worker)
+        assert all(c["reason"] for c in report["calls"] if c["status"] == "skipped"), program.name
+        found = verdict.compare(analysis, report, "2.x")
+        disagreements = [f"line {d.span.line + 1}: {d.message}" for d in found.diagnostics
+                         if d.code == verdict.TF_DISAGREES]
+        if disagreements and program.name not in ENGINE_GAPS:
+            surprises.append(f"{program.name}: {disagreements}")
+    assert len(CORPUS) >= 50 and not surprises, "\n".join(surprises)

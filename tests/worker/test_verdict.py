@@ -170,3 +170,42 @@ def test_hover_texts():
         "TensorFlow 2.21 raises too: ValueError: no"
     assert call_text(CallCheck(1, 2, "Dense", "unchecked", reason="why"), v) == "not checked by TensorFlow 2.21: why"
     assert model_text(ModelCheck("confirmed", params=1234), v) == "✓ confirmed by TensorFlow 2.21: 1,234 params"
+
+
+SEQ2SEQ = """\
+import keras
+from keras import layers
+
+enc_in = keras.Input(shape=(None, 30))
+_, h, c = layers.LSTM(64, return_state=True)(enc_in)
+dec_in = keras.Input(shape=(None, 40))
+seq, _, _ = layers.LSTM(64, return_sequences=True, return_state=True)(dec_in, initial_state=[h, c])
+model = keras.Model([enc_in, dec_in], layers.Dense(40)(seq))
+"""
+
+
+def test_keyword_tensors_do_not_fake_a_parameter_disagreement(worker):
+    """initial_state= is not in the specification: the model is not counted, rather than
+    counted without its encoder."""
+    _, verdict = dry_run(worker, SEQ2SEQ)
+    assert verdict.diagnostics == []
+    assert verdict.models[0].status == "unchecked" and "by keyword" in verdict.models[0].reason
+    assert {c.status for c in verdict.calls.values()} == {"confirmed"}
+
+
+NESTED_ERROR = """\
+import keras
+from keras import layers
+
+head = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(4), layers.Dense(1)])
+z = keras.Input(shape=(6,))
+model = keras.Model(z, head(z))
+"""
+
+
+def test_a_model_used_as_a_layer_reports_on_its_own_layers(worker):
+    analysis, verdict = dry_run(worker, NESTED_ERROR)
+    assert [(d.code, d.span.line + 1) for d in analysis.diagnostics] == [("SL103", 6)]
+    assert [(d.code, d.span.line + 1) for d in verdict.diagnostics] == [(TF_RAISES, 6)]
+    model_call = next(c for c in verdict.calls.values() if c.kind == "Sequential")
+    assert model_call.status in ("raises", "filled") and model_call.error

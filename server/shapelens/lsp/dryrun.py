@@ -104,9 +104,13 @@ class DryRuns:
         cached = self._verdicts.get(result.uri)
         if cached is not None and cached[0] == result.serial:
             return cached[2]
-        key = self._key(protocol.payload(result.analysis.spec))
-        entry = self.reports.get(key)
-        verdict = compare(result.analysis, entry[1], entry[0]) if entry is not None else None
+        try:
+            key = self._key(protocol.payload(result.analysis.spec))
+            entry = self.reports.get(key)
+            verdict = compare(result.analysis, entry[1], entry[0]) if entry is not None else None
+        except Exception:  # noqa: BLE001 -- the dry run must never cost the static features
+            log.exception("reading the TensorFlow report for %s failed", result.uri)
+            key, entry, verdict = None, None, None
         self._verdicts[result.uri] = (result.serial, key if entry is not None else None, verdict)
         return verdict
 

@@ -99,10 +99,18 @@ def clean_message(text: str, limit: int = 2000) -> str:
 # --------------------------------------------------------------------------- payloads
 
 
+_UNKNOWN = {"__unknown__": True}
+
+
 def _strip(value: Any) -> Any:
+    """Without source positions, and plain JSON: anything else is unknown to the worker."""
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in _POSITION_KEYS}
-    return value
+        return {str(k): _strip(v) for k, v in value.items() if k not in _POSITION_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_strip(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return dict(_UNKNOWN)
 
 
 def payload(spec: dict) -> dict:

@@ -14,6 +14,8 @@ What the specification does not say is not guessed:
   is a call with an input of unknown shape;
 * calls taking several tensors as separate arguments (``MultiHeadAttention(query,
   value)``) are skipped: the specification records the first argument of a call only;
+  a functional model with an input that does not reach its outputs (it went in by
+  keyword, as ``initial_state=``) is not built;
 * where TensorFlow could not produce a tensor (a skipped or failing call), the engine's
   shape for it stands in so that later layers are still checked; those calls are marked
   ``assumed``.
@@ -34,6 +36,8 @@ SEVERAL_ARGUMENTS = {"MultiHeadAttention": "value", "GroupedQueryAttention": "va
                      "GroupQueryAttention": "value"}
 # Layers whose answer depends on the input dtype, which the specification does not carry.
 DTYPE_SENSITIVE = frozenset({"StringLookup", "IntegerLookup", "TextVectorization", "Hashing"})
+MISSING_EDGES = ("an input of the model does not reach its outputs in the specification (a tensor passed "
+                 "by keyword, e.g. initial_state=, is not recorded)")
 
 
 class Skip(Exception):
@@ -289,6 +293,8 @@ class Rebuilder:
             raise Skip("the model used as a layer is not in the specification")
         model = self.spec["models"][index]
         if model["kind"] == "Functional":
+            if not self._connected(model):
+                raise Skip(MISSING_EDGES)
             if not self._clean(model["outputs"]) or not all(t in self.sources for t in model["inputs"]):
                 raise Skip("its graph was not rebuilt completely")
             return self._functional(model)
@@ -303,6 +309,21 @@ class Rebuilder:
         ins = [self.tensors[t] for t in model["inputs"]]
         outs = [self.tensors[t] for t in model["outputs"]]
         return self.keras.Model(ins[0] if len(ins) == 1 else ins, outs[0] if len(outs) == 1 else outs)
+
+    def _connected(self, model: dict) -> bool:
+        """Whether every input of a functional model leads to its outputs in the specification.
+        One that does not went in through a call argument the specification leaves out."""
+        seen: set[int] = set()
+        stack = list(model.get("outputs", []))
+        while stack:
+            tid = stack.pop()
+            if tid in seen:
+                continue
+            seen.add(tid)
+            call = self.producer.get(tid)
+            if call is not None:
+                stack.extend(call.get("inputs", []))
+        return all(t in seen for t in model.get("inputs", []))
 
     def _clean(self, tids: list) -> bool:
         """Whether TensorFlow produced these tensors from inputs alone, with nothing assumed."""
@@ -330,6 +351,9 @@ class Rebuilder:
                                  "reason": None}
         kind = model.get("kind")
         if kind == "Functional":
+            if not self._connected(model):
+                entry["reason"] = MISSING_EDGES
+                return entry
             if not all(t in self.sources for t in model.get("inputs", [])) or not self._clean(model.get("outputs", [])):
                 entry["reason"] = "part of its graph was not rebuilt"
                 return entry

@@ -9,7 +9,8 @@ when the code around the model moves.
 Each call gets one status:
 
 * ``confirmed``: TensorFlow built it and its output equals the engine's;
-* ``filled``: TensorFlow built it where the engine could not tell the shape;
+* ``filled``: TensorFlow answered where the engine could not tell (a shape, or an error:
+  SL901 without SL902); a model used as a layer, whose own layers carry its findings;
 * ``raises``: TensorFlow raises, as the engine said it would (SL901 carries Keras's message);
 * ``disagrees``: the two answers differ (SL902, with both answers: an engine bug);
 * ``diverged``: TensorFlow's input already differed, after an earlier disagreement;
@@ -191,10 +192,18 @@ class _Compare:
         engine_out = [self.tensors.get(t, {}).get("shape") for t in call.get("outputs", [])]
         engine_show = self._engine_output(call)
         v = self.version
+        nested = bool(layer.get("model"))
         if tf["status"] == "raised":
             check.error = _error(tf.get("error"))
-            check.status = "raises" if call.get("failed") else ("disagrees" if consistent else "diverged")
-            if span is not None:
+            if call.get("failed"):
+                check.status = "raises"
+            elif not consistent:
+                check.status = "diverged"
+            elif nested or all(s is None for s in engine_out):
+                check.status = "filled"  # shapelens could not tell (or says it on the model's layers)
+            else:
+                check.status = "disagrees"
+            if span is not None and not nested:  # a model's own layers carry its error
                 self._add(TF_RAISES, "error", f"TensorFlow {v} raises {check.error}", span, site,
                           f"{kind} created here")
                 if check.status == "disagrees":
@@ -317,7 +326,8 @@ def call_text(check: CallCheck, version: str) -> str:
         note = " (given shapelens's input shape)" if check.assumed else ""
         return f"✓ confirmed by TensorFlow {v}{note}"
     if check.status == "filled":
-        return f"TensorFlow {v}: `{fmt_shape(check.tensorflow)}` (shapelens could not tell)"
+        said = f"raises {check.error}" if check.error else f"`{fmt_shape(check.tensorflow)}`"
+        return f"TensorFlow {v}: {said} (shapelens could not tell)"
     if check.status == "raises":
         return f"TensorFlow {v} raises too: {check.error}"
     if check.status == "disagrees":
