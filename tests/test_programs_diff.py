@@ -67,13 +67,8 @@ ENGINE_GAPS = {
     "ok_channels_first_backend_check.py": _RUNNER_ADD,
     "ok_star_import_cnn1d.py": _RUNNER_ADD,
     # Keras 3 API errors that are not about shapes
-    "err_keras2_layers_core_import.py": "module paths removed in Keras 3 (keras.layers.core, "
-                                        "keras.layers.convolutional, "
-                                        "keras.utils.np_utils, ...) resolve silently; Keras raises ModuleNotFoundError",
     "err_adam_lr_keyword.py": "optimizer keywords are not checked: Adam(lr=...) raises 'Argument(s) not recognized'; "
                               + _RUNNER_ADD,
-    "err_fit_generator_removed.py": "Model methods removed in Keras 3 (fit_generator, predict_generator, "
-                                    "evaluate_generator, predict_classes) are not reported (AttributeError)",
     "err_imagedatagenerator_import.py": "`from keras.preprocessing.image import ImageDataGenerator` (removed in "
                                         "Keras 3) resolves silently; Keras raises ImportError",
     "err_experimental_preprocessing.py": "tf.keras.layers.experimental.preprocessing.Rescaling (removed in Keras 3) "

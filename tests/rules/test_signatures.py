@@ -69,3 +69,12 @@ def test_keras2_spellings_flagged():
     text = "from keras import layers\nx = layers.Conv2D(nb_filter=3, kernel_size=3)\n"
     codes = [d.code for d in analyze(text).diagnostics]
     assert codes == ["SL201"]
+
+
+@pytest.mark.tf
+def test_keras_public_api_table_is_current():
+    require_tensorflow()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts/gen_keras_api.py"), "--check"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]

@@ -80,6 +80,12 @@ _ALL = [
     Code("SL902", "tensorflow-disagrees", "warning",
          "TensorFlow and shapelens give different answers for a layer (output shape, parameter count, "
          "or whether it raises): a shapelens bug, reported with both answers."),
+    # --- Keras 2 code that Keras 3 rejects ----------------------------------------
+    Code("SL401", "removed-in-keras-3", "error",
+         "An import of a Keras 2 module or name that Keras 3 no longer has "
+         "(`keras.layers.core`, `keras.utils.np_utils`, ...): the program stops at the import."),
+    Code("SL402", "removed-model-method", "error",
+         "A Model method Keras 3 removed (`fit_generator`, `predict_classes`, ...)."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

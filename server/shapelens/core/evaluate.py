@@ -13,7 +13,7 @@ import ast
 import operator
 from typing import Any, Iterator
 
-from shapelens.core import builtins_model
+from shapelens.core import builtins_model, keras3_api
 from shapelens.core.analysis import Diagnostic, ValueInfo
 from shapelens.core.codes import CODES
 from shapelens.core.resolve import ModuleRef, find_user_module, read_user_module
@@ -30,6 +30,7 @@ from shapelens.core.values import (
     Partial,
     SuperProxy,
     Tensor,
+    is_model,
 )
 
 MAX_STEPS = 400_000
@@ -275,8 +276,15 @@ class Evaluator:
         value = self.binop(type(s.op), current, self.eval(s.value, scope), s)
         self.assign(s.target, value, scope, s.value)
 
+    def check_keras3_import(self, module: str, names: list[str] | None, node: ast.stmt) -> None:
+        problem = keras3_api.check_module(module, names)
+        if problem is not None and not self.module_paths:
+            span = self.span(node)
+            self.report("SL401", problem, span, raise_span=span)
+
     def stmt_Import(self, s: ast.Import, scope: Scope) -> None:
         for alias in s.names:
+            self.check_keras3_import(alias.name, None, s)
             if alias.asname or "." not in alias.name:
                 user = self.user_module(alias.name, 0, s)
                 if user is not None:
@@ -290,6 +298,8 @@ class Evaluator:
 
     def stmt_ImportFrom(self, s: ast.ImportFrom, scope: Scope) -> None:
         module = s.module or ""
+        if not s.level:
+            self.check_keras3_import(module, [a.name for a in s.names], s)
         user = self.user_module(module, s.level, s) if (module or s.level) else None
         for alias in s.names:
             if alias.name == "*":
@@ -969,6 +979,11 @@ class Evaluator:
         if isinstance(func, BoundMethod):
             if func.func is not None:
                 return self.call_function(func.func, [func.obj, *args], kwargs, node)
+            if func.name in keras3_api.REMOVED_MODEL_METHODS and is_model(func.obj):
+                span = self.span(node)
+                self.report("SL402", f"Keras 3 removed Model.{func.name}(): use "
+                            f"{keras3_api.REMOVED_MODEL_METHODS[func.name]}", span, raise_span=span)
+                return Unknown(f"Model.{func.name}() does not exist in Keras 3")
             return self.keras.call_method(func.obj, func.name, args, kwargs, node)
         if isinstance(func, ClassValue):
             return self.instantiate(func, args, kwargs, node)
