@@ -996,7 +996,7 @@ class Evaluator:
             # the AST outlives the analysis, so caching by node identity is safe here
             key = id(func.node)
             if key not in self._generators:
-                self._generators[key] = is_generator(func.node)
+                self._generators[key] = self._mentions_yield(func) and is_generator(func.node)
             func.generator = self._generators[key]
         if func.generator:
             return Unknown(f"a generator from {func.name}() (its body runs only when iterated)")
@@ -1022,6 +1022,14 @@ class Evaluator:
             self.depth -= 1
             self.anchor = prev_anchor
         return None
+
+    def _mentions_yield(self, func: FunctionValue) -> bool:
+        """Cheap pre-check on the text: no `yield` in the def's lines, no generator."""
+        node = func.node
+        if func.foreign or not hasattr(node, "end_lineno"):
+            return True
+        lines = self.source.lines[node.lineno - 1:node.end_lineno]
+        return any("yield" in line for line in lines)
 
     def bind_params(self, func: FunctionValue, args: list, kwargs: dict, scope: Scope) -> None:
         a = func.node.args
