@@ -308,13 +308,13 @@ def expect_ndim(kind: str, shape: Shape, ndim: int | None = None, min_ndim: int 
         )
 
 
-def require_defined(kind: str, what: str, dim: Dim, shape: Shape) -> None:
+def require_defined(kind: str, what: str, dim: Dim, shape: Shape, hint: str = "") -> None:
     """Keras creates weights from this dimension: None is an error, Unknown is not our business."""
     if dim is None:
         raise LayerError(
             "SL106",
             f"{kind} needs a defined {what} to create its weights, but the input "
-            f"{fmt_shape(shape)} has None there",
+            f"{fmt_shape(shape)} has None there" + (f"; {hint}" if hint else ""),
         )
     if isinstance(dim, Unknown):
         raise Unresolved(f"the {what} of the input to {kind} is not known statically")

@@ -20,6 +20,7 @@ from shapelens.core.rules.base import (
     Unresolved,
     count,
     layer,
+    require_defined,
 )
 from shapelens.core.rules.conv import assemble, read_window, spatial_output
 from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known, prod
@@ -135,14 +136,7 @@ def _features(kind: str, x: Shape) -> int:
             f"{kind} got a 2-D per-step input {fmt_shape(x)} but needs (batch, timesteps, features); "
             "give the wrapper one more axis",
         )
-    if f is None:
-        raise LayerError(
-            "SL106",
-            f"{kind} needs a defined feature axis to create its weights, but the input "
-            f"{fmt_shape(x)} has None there; give Input a fixed last dimension",
-        )
-    if isinstance(f, Unknown):
-        raise Unresolved(f"the feature axis of the input to {kind} is not known statically")
+    require_defined(kind, "feature axis", f, x, hint="give Input a fixed last dimension")
     return f
 
 
