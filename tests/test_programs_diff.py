@@ -30,6 +30,7 @@ PROGRAMS = sorted(
     + list((ROOT / "tests/fixtures/seeds").glob("*.py"))
     + list((ROOT / "tests/fixtures/corpus").glob("*.py"))
     + list((ROOT / "examples").glob("*.py"))
+    + list((ROOT / "tests/fixtures/data").glob("*.py"))
 )
 CACHE = ROOT / ".pytest_cache" / "shapelens-programs"
 RUNNER = ROOT / "tests/oracle/program_runner.py"
@@ -39,19 +40,7 @@ MODEL_KINDS = {"Sequential", "Functional"}
 # checks (issue 3) exist. strict: an unexpected pass fails, so the list cannot go stale.
 DATA_PROGRAMS = {
     # corpus programs whose remaining mismatch is data flowing through fit/predict (issue 3)
-    "ok_convlstm_nowcasting.py": "layers re-run by fit/predict on data with a concrete time axis",
-    "ok_lstm_sentiment.py": "sequence length taken from the data (pad_sequences) is not followed yet",
-    "ok_numpy_reshape_input_shape.py": "input_shape built from a reshaped numpy array",
-    "ok_seq2seq_states.py": "layers re-run by fit/predict on data with a concrete time axis",
-    "ok_subclass_model_fit.py": "a subclassed model built by fit() on data",
-    "ok_variable_length_conv1d.py": "layers re-run by predict on data of concrete lengths",
-    "ok_transformer_classifier.py": "arithmetic on Keras tensors (a residual x + y) is not a graph edge yet, so "
-                                    "the layers before it are left out of the model's parameter count",
-    "fit_missing_flatten_loss.py": "targets checked against the loss",
-    "seed003_ex1.py": "predict on data missing the channel axis",
-    "seed003_ex2.py": "np.array of ragged sequences",
     "seed004_ex1.py": "img_to_array / expand_dims of loaded images",
-    "ops_in_functional.py": "keras.ops on symbolic tensors",
     "err_attention_value_dim.py": "predict runs Attention on query/key sizes 32 and 64 (SL123 at the layer); "
                                   "Keras raises on the predict line",
 }
@@ -202,8 +191,10 @@ def _oracle_objects(report):
 
 
 def _oracle_raise_lines(report) -> list[int]:
-    """Lines where Keras raised: failing layer calls (caught or not) and the program's error."""
-    lines = set()
+    """Lines where Keras raised: failing layer calls (caught or not), the program's error, and
+    the ValueError/TypeError/IndexError/OpError that went through the program even when caught
+    (a fit or np.reshape inside try/except)."""
+    lines = {r["line"] for r in report.get("raised", []) if r.get("line") is not None}
     for rec in report["layers"]:
         for call in rec["calls"]:
             if call.get("output_shapes") is None and call.get("error") is not None:

@@ -22,6 +22,7 @@ Report::
                     "mode": "symbolic"}],    # | "graph" (tf.function trace) | "eager"
          "params": 320}],             # count_params() at the end; null if never built
      "error": null | {"type": "ValueError", "message": "...", "line": 14},
+     "raised": [{"type": "ValueError", "message": "...", "line": 17}],
      "warnings": [{"category": "UserWarning", "message": "...", "line": 12}]}
 
 What is recorded
@@ -70,6 +71,21 @@ What is recorded
 * ``warnings``: Python warnings raised while the program ran, with the
   innermost program line at the time (e.g. Keras' "Do not pass an
   `input_shape`/`input_dim` argument to a layer").
+* ``raised``: every ValueError, TypeError, IndexError or TensorFlow OpError
+  that passed through a frame of the program, *also when the program caught
+  it* (``try: model.fit(...) except ValueError: ...``), once per exception
+  object, with the line of the innermost program frame it went through (found
+  with a trace function on the program's own frames only).  The program's
+  uncaught error appears here too.
+
+Offline datasets
+----------------
+With ``SHAPELENS_STUB_DATASETS=1`` in the environment (``run_program`` sets it
+unless the caller's ``env`` says otherwise) ``keras.datasets.<name>.load_data``
+returns zero arrays of the documented shapes (labels cycle through every class;
+``shapelens.core.datasets``) and ``keras.utils.load_img`` returns a zero array
+of ``target_size`` (default 64x64) with 3 channels (1 for grayscale, 4 for
+rgba), so programs that load data run without a network or PIL.
 
 Line numbers (CPython 3.11)
 ---------------------------
@@ -115,7 +131,8 @@ FUNCTIONAL_HELPERS = frozenset({"Input", "add", "subtract", "multiply", "average
 def run_program(path, timeout: float = DEFAULT_TIMEOUT, env: dict | None = None) -> dict:
     """Run ``path`` under the runner in a fresh subprocess; return the parsed report."""
     full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="-1",
-                    KERAS_BACKEND="tensorflow", MPLBACKEND="Agg", PYTHONHASHSEED="0")
+                    KERAS_BACKEND="tensorflow", MPLBACKEND="Agg", PYTHONHASHSEED="0",
+                    SHAPELENS_STUB_DATASETS="1")
     if env:
         full_env.update(env)
     proc = subprocess.run(
@@ -360,6 +377,85 @@ def install(rec: Recorder):
     del keras
 
 
+def install_offline_data(keras) -> None:
+    """keras.datasets.*.load_data and keras.utils.load_img without network or PIL."""
+    import importlib
+
+    import numpy as np
+    from shapelens.core import datasets as facts
+
+    def replace_everywhere(orig, stub, attr):
+        for mod in list(sys.modules.values()):
+            try:
+                if getattr(mod, attr, None) is orig:
+                    setattr(mod, attr, stub)
+            except Exception:  # noqa: BLE001
+                pass
+
+    for name in facts.NAMES:
+        for alias in (f"keras.datasets.{name}", f"keras._tf_keras.keras.datasets.{name}",
+                      f"tensorflow.keras.datasets.{name}"):
+            try:
+                importlib.import_module(alias)
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            source = importlib.import_module(f"keras.src.datasets.{name}")
+        except Exception:  # noqa: BLE001
+            continue
+
+        def stub(*args, _name=name, **kwargs):
+            return facts.stub_arrays(_name, list(args), kwargs)
+
+        replace_everywhere(source.load_data, stub, "load_data")
+
+    try:
+        image_utils = importlib.import_module("keras.src.utils.image_utils")
+        for alias in ("keras.utils", "keras.preprocessing.image", "keras._tf_keras.keras.preprocessing.image",
+                      "keras._tf_keras.keras.utils", "tensorflow.keras.preprocessing.image"):
+            try:
+                importlib.import_module(alias)
+            except Exception:  # noqa: BLE001
+                pass
+
+        def load_img(path, color_mode="rgb", target_size=None, *args, **kwargs):  # noqa: ARG001
+            h, w = target_size if target_size else (64, 64)
+            return np.zeros((h, w, {"grayscale": 1, "rgba": 4}.get(color_mode, 3)), dtype="uint8")
+
+        replace_everywhere(image_utils.load_img, load_img, "load_img")
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class RaiseRecorder:
+    """Exceptions that pass through the program's frames, caught or not (a trace function
+    that only follows the program's own frames)."""
+
+    MAX = 200
+
+    def __init__(self, recorder: Recorder, tf):
+        self.recorder = recorder
+        self.types = (ValueError, TypeError, IndexError, tf.errors.OpError)
+        self.seen: set[int] = set()
+        self.keep: list = []
+        self.raised: list[dict] = []
+
+    def global_trace(self, frame, event, arg):  # noqa: ARG002
+        if event == "call" and self.recorder.where(frame.f_code.co_filename) == "program":
+            return self.local_trace
+        return None
+
+    def local_trace(self, frame, event, arg):
+        if event == "exception" and len(self.raised) < self.MAX:
+            exc = arg[1]
+            if id(exc) not in self.seen and isinstance(exc, self.types):
+                self.seen.add(id(exc))
+                self.keep.append(exc)
+                self.raised.append({"type": type(exc).__name__, "message": _message(exc)[:600],
+                                    "line": frame.f_lineno})
+        return self.local_trace
+
+
 def _timeout_handler(signum, frame):  # noqa: ARG001
     raise TimeoutError("program runner timeout")
 
@@ -406,6 +502,9 @@ def main(argv=None) -> int:
                 str(HERE / "program_runner.py")]
     recorder = Recorder(program, keras, excluded)
     install(recorder)
+    if os.environ.get("SHAPELENS_STUB_DATASETS") == "1":
+        install_offline_data(keras)
+    raises = RaiseRecorder(recorder, tf)
 
     warned: list[dict] = []
     orig_showwarning = warnings.showwarning
@@ -431,7 +530,11 @@ def main(argv=None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = showwarning
-            runpy.run_path(program, run_name="__main__")
+            sys.settrace(raises.global_trace)
+            try:
+                runpy.run_path(program, run_name="__main__")
+            finally:
+                sys.settrace(None)
     except BaseException as e:  # noqa: BLE001  (SystemExit, KeyboardInterrupt, timeouts too)
         if isinstance(e, SystemExit) and e.code in (None, 0):
             error = None
@@ -453,7 +556,7 @@ def main(argv=None) -> int:
 
     recorder.finish()
     report = {"tensorflow": tf.__version__, "keras": keras.__version__,
-              "layers": recorder.records, "error": error, "warnings": warned}
+              "layers": recorder.records, "error": error, "raised": raises.raised, "warnings": warned}
     text = json.dumps(report, default=lambda o: int(o) if hasattr(o, "__index__") else str(o))
 
     sys.stderr.flush()

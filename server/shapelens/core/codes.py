@@ -74,6 +74,57 @@ _ALL = [
          "Permute `dims` must be a permutation of 1..n for an input with n non-batch axes."),
     Code("SL206", "invalid-padding-mode", "error",
          "The padding mode is not accepted by this layer (e.g. 'causal' outside 1-D convolutions)."),
+    # --- data and inputs (fit / predict / model(x), numpy, tf.*) --------------------
+    Code("SL301", "data-does-not-fit-model-input", "error",
+         "Data given to a model (fit, predict, evaluate, model(x)) does not match the model's input "
+         "shape where Keras checks it, or makes a layer inside the model fail."),
+    Code("SL302", "missing-batch-axis", "error",
+         "A single sample is given to a model without its batch axis: Keras takes its first axis as "
+         "the batch and fails (often deep inside the first layer)."),
+    Code("SL303", "targets-do-not-match-output", "error",
+         "The targets given to fit/evaluate cannot be compared with the model's output under the "
+         "compiled loss (wrong rank, wrong width, a feature map where a vector is expected)."),
+    Code("SL304", "integer-labels-for-categorical-loss", "error",
+         "categorical_crossentropy needs one-hot targets, but the targets are integer class labels."),
+    Code("SL305", "one-hot-labels-for-sparse-loss", "error",
+         "sparse_categorical_crossentropy needs integer class labels, but the targets are one-hot."),
+    Code("SL306", "sample-count-mismatch", "error",
+         "Arrays that must have one row per sample (x and y, several inputs) have different lengths."),
+    Code("SL307", "targets-broadcast-against-output", "warning",
+         "An elementwise loss (mse, mae, ...) broadcasts targets and output of different shapes: it "
+         "trains, but on a loss that is probably not the one meant."),
+    Code("SL308", "retrace-with-another-rank", "error",
+         "fit/evaluate/predict is called again on the same model with inputs of another rank; "
+         "TensorFlow retraces with an unknown rank and Keras raises."),
+    Code("SL309", "label-out-of-range", "error",
+         "Integer class labels go beyond the number of output units (or num_classes)."),
+    Code("SL310", "ragged-array", "error",
+         "np.array / tf.constant of sequences whose lengths differ: numpy and TensorFlow raise."),
+    Code("SL311", "impossible-reshape", "error",
+         "An array or tensor is reshaped to a shape with a different number of values."),
+    Code("SL312", "arrays-do-not-broadcast", "error",
+         "Arithmetic between arrays whose shapes cannot be broadcast together."),
+    Code("SL313", "axis-out-of-range", "error",
+         "An axis argument (expand_dims, squeeze, sum, argmax, transpose, ...) does not exist for "
+         "the array, or squeeze names an axis whose size is not 1."),
+    Code("SL314", "arrays-cannot-be-joined", "error",
+         "concatenate/stack/split of arrays whose shapes do not allow it."),
+    Code("SL315", "matmul-inner-dimensions", "error",
+         "A matrix product (@, np.matmul, np.dot, tf.matmul) of shapes whose inner dimensions differ."),
+    Code("SL316", "index-out-of-range", "error",
+         "Indexing with more indices than axes, an index past the end of an axis, or a float array "
+         "used as indices."),
+    Code("SL317", "tf-nn-shape-error", "error",
+         "tf.nn convolution or pooling on shapes TensorFlow rejects (wrong rank, channels that the "
+         "filters do not divide, a max-pool window larger than its input)."),
+    Code("SL318", "tf-conv-silently-grouped", "warning",
+         "tf.nn.conv*d with filters whose input-channel axis divides but differs from the input's "
+         "channels: TensorFlow silently runs a grouped convolution."),
+    Code("SL319", "data-size-differs-from-declared-input", "warning",
+         "A Sequential model declared for one input size is given data of another size; Keras 3 "
+         "runs its layers on it without checking."),
+    Code("SL320", "wrong-number-of-inputs", "error",
+         "A model with several inputs is given a different number of arrays."),
     # --- TensorFlow dry run (shapelens.worker; diagnostics with source "shapelens (tensorflow)") ---
     Code("SL901", "tensorflow-raises", "error",
          "Rebuilt with real Keras by the dry run, a layer (or model) raises; the message is Keras's own."),

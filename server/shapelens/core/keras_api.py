@@ -7,6 +7,7 @@ difference lives in :mod:`shapelens.core.compat`.
 from __future__ import annotations
 
 import ast
+import contextlib
 from typing import Any
 
 from shapelens.core import compat, data
@@ -286,7 +287,8 @@ class KerasApi:
     def _run_rule(self, layer: LayerObj, call: LayerCall, x: Any, inputs: list, extra: list, kwargs: dict) -> Any:
         def unknown(reason: str) -> Any:
             call.note = reason
-            t = Tensor(None, f"{layer.kind} (line {layer.span.line + 1})", call.span, call)
+            t = Tensor(None, f"{layer.kind} (line {layer.span.line + 1})", call.span, call,
+                       symbolic=not inputs or any(getattr(i, "symbolic", True) for i in inputs))
             call.outputs = [t]
             return t
 
@@ -331,9 +333,12 @@ class KerasApi:
         call.explain = list(out.explain)
         origin = f"{layer.kind} (line {layer.span.line + 1})"
         if isinstance(out.shape, list):
-            call.outputs = [Tensor(tuple(s), origin, call.span, call, index=i) for i, s in enumerate(out.shape)]
+            # a layer called on data (numpy / eager tensors) gives data, not Keras tensors
+            symbolic = any(t.symbolic for t in inputs)
+            call.outputs = [Tensor(tuple(s), origin, call.span, call, symbolic=symbolic, index=i)
+                            for i, s in enumerate(out.shape)]
             return list(call.outputs)
-        t = Tensor(tuple(out.shape), origin, call.span, call)
+        t = Tensor(tuple(out.shape), origin, call.span, call, symbolic=any(t.symbolic for t in inputs))
         call.outputs = [t]
         return t
 
@@ -548,23 +553,31 @@ class KerasApi:
         xs = _as_list(x)
         if not all(isinstance(t, Tensor) for t in xs):
             return Unknown("a model called on values shapelens cannot follow")
+        # model(x) on data (numpy / eager tensors): Keras' input checks live in core/data.py
+        on_data = not any(t.symbolic for t in xs)
+        if on_data:
+            stopped = data.model_call_check(self.ev, model, xs, node)
+            if stopped is not None:
+                return stopped
         layer = as_layer or self.model_as_layer(model)
         span = self.ev.span(node) if node is not None else layer.span
         call = LayerCall(layer, span, xs, order=self.ev.next_order())
         layer.calls.append(call)
         if self._call_log:
             self._call_log[-1].append(call)
-        if isinstance(model, SequentialModel):
-            if model.input_shape is None and not model.uncertain and xs[0].shape is not None:
-                model.input_shape = tuple(xs[0].shape)
-                self.seq_propagate(model)
-                outs = [model.output] if model.output is not None else [Tensor(None, "unknown")]
+        with data.explain_model_call(self.ev, model, xs, node) if on_data else contextlib.nullcontext():
+            if isinstance(model, SequentialModel):
+                if model.input_shape is None and not model.uncertain and xs[0].shape is not None:
+                    model.input_shape = tuple(xs[0].shape)
+                    self.seq_propagate(model)
+                    outs = [model.output] if model.output is not None else [Tensor(None, "unknown")]
+                else:
+                    outs = self.replay_sequential(model, xs[0], call)
             else:
-                outs = self.replay_sequential(model, xs[0], call)
-        else:
-            outs = self.replay_functional(model, xs, call)
+                outs = self.replay_functional(model, xs, call)
         origin = f"{layer.kind} (line {layer.span.line + 1})"
-        call.outputs = [Tensor(o.shape if isinstance(o, Tensor) else None, origin, span, call, index=i)
+        call.outputs = [Tensor(o.shape if isinstance(o, Tensor) else None, origin, span, call, index=i,
+                               symbolic=not on_data)
                         for i, o in enumerate(outs)]
         if layer.first_call is None:
             layer.first_call = call
@@ -712,7 +725,8 @@ class KerasApi:
             return None
         if is_model(obj):
             if name in ("compile",):
-                obj.compile_kwargs = dict(kwargs)
+                # positional optimizer, loss, loss_weights, metrics as in Model.compile
+                obj.compile_kwargs = {**dict(zip(("optimizer", "loss", "loss_weights", "metrics"), args)), **kwargs}
                 return None
             if name in ("fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch"):
                 return data.model_data_call(self.ev, obj, name, args, kwargs, node)
