@@ -335,3 +335,23 @@ def test_huge_literals_and_shapes_stay_cheap():
     s = shapes(a)
     assert s["y"] == (10**12,) and s["z"] == (10**9, 10**9)
     assert not codes(a)
+
+
+def test_dict_inputs_follow_the_input_names():
+    a = run("""
+        import numpy as np
+        import keras
+        from keras import layers
+        image = keras.Input(shape=(8, 8, 1), name="image")
+        meta = keras.Input(shape=(3,), name="meta")
+        x = layers.Concatenate()([layers.Flatten()(image), meta])
+        model = keras.Model([image, meta], layers.Dense(1)(x))
+        ok = model.predict({"meta": np.zeros((4, 3)), "image": np.zeros((4, 8, 8, 1))})
+        other = keras.Model([image, meta], layers.Dense(2)(x))
+        other.predict({"meta": np.zeros((4, 3)), "image": np.zeros((4, 8, 8))})  # Keras adds the axis
+        third = keras.Model([image, meta], layers.Dense(3)(x))
+        third.predict({"meta": np.zeros((4, 3)), "image": np.zeros((4, 9, 8, 1))})
+    """)
+    assert shapes(a)["ok"] == (4, 1)
+    d = only(a, "SL301")
+    assert d.span.line == 11 and "(4, 9, 8, 1)" in d.message

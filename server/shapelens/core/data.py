@@ -2133,6 +2133,8 @@ def _model_data_call(ev, model: Any, name: str, args: list, kwargs: dict, node) 
         feeds_x, feeds_y = _dataset_feeds(ev, x, x_node, name)
         bs = getattr(x, "batch_size", None)
     else:
+        if isinstance(x, dict) and isinstance(model, FunctionalModel):
+            x, x_node = _by_input_names(ev, model, x, x_node)
         feeds_x = _feeds(ev, x, x_node, "the input array", batch_axis=not on_batch)
         feeds_y = _feeds(ev, y, y_node, "the target array", batch_axis=not on_batch) if y is not None else None
         bs = batch_size if _is_int(batch_size) else (None if on_batch else 32)
@@ -2205,6 +2207,33 @@ def _model_data_call(ev, model: Any, name: str, args: list, kwargs: dict, node) 
 
 
 _RAISED = object()
+
+
+def _input_name(ev, t: Tensor) -> str | None:
+    """The name= given to keras.Input(...) (read from the call itself)."""
+    if t.producer is None:
+        return None
+    call = _find_call(ev, t.producer.layer.span)
+    if call is None:
+        return None
+    for kw in call.keywords:
+        if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            return kw.value.value
+    return None
+
+
+def _by_input_names(ev, model: FunctionalModel, x: dict, node: ast.AST | None) -> tuple[Any, Any]:
+    """A dict of arrays keyed by the inputs' names, in the order of the model's inputs."""
+    names = [_input_name(ev, t) for t in model.inputs]
+    if any(n is None for n in names) or not all(n in x for n in names):
+        return None, None
+    nodes = {}
+    if isinstance(node, ast.Dict):
+        for k, v in zip(node.keys, node.values):
+            if isinstance(k, ast.Constant):
+                nodes[k.value] = v
+    value = [x[n] for n in names]
+    return value, (ast.List(elts=[nodes.get(n) for n in names]) if all(n in nodes for n in names) else None)
 
 
 def _model_name(model: Any) -> str:
