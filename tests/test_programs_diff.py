@@ -40,7 +40,6 @@ MODEL_KINDS = {"Sequential", "Functional"}
 # checks (issue 3) exist. strict: an unexpected pass fails, so the list cannot go stale.
 DATA_PROGRAMS = {
     # corpus programs whose remaining mismatch is data flowing through fit/predict (issue 3)
-    "seed004_ex1.py": "img_to_array / expand_dims of loaded images",
     "err_attention_value_dim.py": "predict runs Attention on query/key sizes 32 and 64 (SL123 at the layer); "
                                   "Keras raises on the predict line",
 }
