@@ -75,9 +75,6 @@ class KerasApi:
             return "Layer"
         return None
 
-    def _trigger(self, node: ast.AST) -> Span:
-        return self.ev.span(node)
-
     # ------------------------------------------------------------------ dispatch
     def call(self, func: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
         if isinstance(func, LayerObj):
