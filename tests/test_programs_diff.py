@@ -45,30 +45,14 @@ DATA_PROGRAMS = {
 }
 
 # Corpus programs (tests/fixtures/corpus) the engine does not get right yet, and why: gaps of the
-# evaluator, of the oracle ("runner:"), and sizes that cannot be known statically ("by design": the
+# evaluator and sizes that cannot be known statically ("by design": the
 # engine must stay silent there, and does). strict: an entry fails once its gap is fixed.
-_RUNNER_ADD = ("runner: the InputLayer that Sequential.add() builds from input_shape= is recorded at the add() "
-               "line (Sequential.add's frame is named 'add' like keras.layers.add, one of FUNCTIONAL_HELPERS); "
-               "the runner's docstring says it is not recorded")
 ENGINE_GAPS = {
-    "err_input_shape_includes_batch.py": _RUNNER_ADD,
-    "err_lstm_2d_input_shape.py": _RUNNER_ADD,
-    "err_predict_dense_feature_count.py": _RUNNER_ADD,
-    "err_timedistributed_missing_channel.py": _RUNNER_ADD,
-    "ok_dcgan_generator_discriminator.py": _RUNNER_ADD,
-    "ok_gru_forecast_windows.py": _RUNNER_ADD,
-    "ok_keras1_style_convolution2d.py": _RUNNER_ADD,
-    "ok_mnist_build_fn.py": _RUNNER_ADD,
-    "ok_return_sequences_mse_broadcasts.py": _RUNNER_ADD,
-    "ok_stacked_lstm_timedistributed_dense.py": _RUNNER_ADD,
-    "ok_channels_first_backend_check.py": _RUNNER_ADD,
-    "ok_star_import_cnn1d.py": _RUNNER_ADD,
     # Keras 3 API errors that are not about shapes
-    "err_adam_lr_keyword.py": "optimizer keywords are not checked: Adam(lr=...) raises 'Argument(s) not recognized'; "
-                              + _RUNNER_ADD,
+    "err_adam_lr_keyword.py": "optimizer keywords are not checked: Adam(lr=...) raises 'Argument(s) not recognized'",
     "err_experimental_preprocessing.py": "tf.keras.layers.experimental.preprocessing.Rescaling (removed in Keras 3) "
                                          "resolves silently; Keras raises AttributeError",
-    "err_fit_nb_epoch.py": "fit(nb_epoch=...) (Keras 1) is not checked; Keras 3 raises TypeError; " + _RUNNER_ADD,
+    "err_fit_nb_epoch.py": "fit(nb_epoch=...) (Keras 1) is not checked; Keras 3 raises TypeError",
     "err_k_int_shape_resnet.py": "keras.backend.int_shape (gone from Keras 3's keras.backend) is not reported; "
                                  "Keras raises AttributeError",
     "err_get_shape_as_list.py": "KerasTensor.get_shape() (and .shape.as_list(): the shape is a tuple) is not reported; "
@@ -93,8 +77,8 @@ ENGINE_GAPS = {
     "unk_argparse_hparams.py": "by design: sizes from argparse",
     "unk_env_sizes.py": "by design: sizes from os.environ",
     "unk_json_config.py": "by design: sizes from json.loads",
-    "unk_csv_loadtxt_features.py": "by design: the feature count comes from np.loadtxt; " + _RUNNER_ADD,
-    "unk_manual_split_indexing.py": "by design: fancy indexing of loaded data; " + _RUNNER_ADD,
+    "unk_csv_loadtxt_features.py": "by design: the feature count comes from np.loadtxt",
+    "unk_manual_split_indexing.py": "by design: fancy indexing of loaded data",
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
     "unk_custom_layer_then_dense.py": "by design: custom layers around tf.image.extract_patches",
     "unk_subclass_tf_ops.py": "by design: a custom layer's output",

@@ -256,6 +256,8 @@ class Recorder:
         if where == "program":
             rec = self.new_record(obj, type(obj).__name__, caller.f_lineno)
         elif (where == "keras" and caller.f_code.co_name in FUNCTIONAL_HELPERS
+              # a method named like a helper (Sequential.add building its InputLayer) is not one
+              and "self" not in caller.f_code.co_varnames[:caller.f_code.co_argcount]
               and caller.f_back is not None
               and self.where(caller.f_back.f_code.co_filename) == "program"):
             # keras.Input(...) / layers.concatenate([...]) etc. called by the program.
