@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from shapelens.config import Options
 from shapelens.core.analyze import analyze
 from shapelens.core.codes import CODES
 from shapelens.docs import (
@@ -73,7 +74,8 @@ def _page(code: str):
 
 
 def _reported(source: str, path: str):
-    analysis = analyze(source, path)
+    # unused suppressions (SL004) are reported only on request
+    analysis = analyze(source, path, Options(report_unused_suppressions=True))
     return analysis, [d.code for d in analysis.diagnostics]
 
 

@@ -24,7 +24,7 @@ JSON_TYPES = {bool: "boolean", int: "integer", str: "string"}
 def leaves(cls: type = config.Options, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field]]:
     for f in dataclasses.fields(cls):
         path = prefix + config.camel(f.name)
-        if f.default_factory is not dataclasses.MISSING:
+        if config.is_group(f):
             yield from leaves(f.default_factory, path + ".")
         else:
             yield path, f
@@ -53,6 +53,18 @@ def test_option_is_contributed_with_the_servers_default(path):
     key = f"shapelens.{path}"
     assert key in props, f"package.json lacks {key}"
     prop = props[key]
+    kind = f.metadata.get("kind")
+    if kind is not None:  # a list of codes, or a table of them
+        assert prop["type"] == ("array" if kind == "codes" else "object"), prop
+        assert prop["default"] == f.default_factory(), prop
+        items = prop["items"] if kind == "codes" else prop["additionalProperties"]
+        if kind == "glob-codes":
+            items = items["items"]
+        assert items["type"] == "string", prop
+        if kind == "code-severity":
+            assert items["enum"] == list(config.SEVERITIES), prop
+        assert prop["markdownDescription"] == f.metadata["doc"], prop
+        return
     assert prop["type"] == JSON_TYPES[type(f.default)], prop
     assert prop["default"] == f.default and type(prop["default"]) is type(f.default), prop
     assert prop.get("enum") == (list(f.metadata["choices"]) if "choices" in f.metadata else None), prop

@@ -62,8 +62,8 @@ def test_invalid_values_keep_the_earlier_value_and_are_reported():
     text = "\n".join(problems)
     assert len(problems) == 7, text
     assert "client: invalid value -1 for `diagnostics.debounceMs` (an integer from 0 to 10000); using 500" in text
-    assert "client: invalid value 'yes' for `diagnostics.error` (true or false)" in text
-    assert "'always' for `dryRun.mode` (one of 'off', 'onSave', 'onCommand')" in text
+    assert 'client: invalid value "yes" for `diagnostics.error` (true or false)' in text
+    assert '"always" for `dryRun.mode` (one of "off", "onSave", "onCommand")' in text
     assert "client: unknown option `bogus` ignored" in text
     assert "client: `codeLens` must be an object" in text
     _, bad = load(["not", "a", "dict"])
@@ -95,7 +95,7 @@ def test_read_pyproject(tmp_path):
     assert problems == [] and o.log_level == "info" and o.dry_run.mode == "onSave"
     (tmp_path / "pyproject.toml").write_text("[tool.shapelens\n")
     table, problems = read_pyproject(tmp_path)
-    assert table is None and len(problems) == 1 and "cannot read" in problems[0]
+    assert table is None and len(problems) == 1 and "not valid TOML" in problems[0]
 
 
 def test_every_option_is_documented():

@@ -78,7 +78,7 @@ async def test_invalid_options_fall_back_with_a_message(server):
     (message,) = server.messages
     assert message.type == types.MessageType.Warning
     for part in ("unknown option `bogus`", "`diagnostics.debounceMs`", "`diagnostics.error`",
-                 "'sometimes' for `dryRun.mode`"):
+                 '"sometimes" for `dryRun.mode`'):
         assert part in message.message
     doc = Doc(server, BOTH, "invalid")
     assert await codes(doc) == ["SL101", "SL120"]  # defaults still in force

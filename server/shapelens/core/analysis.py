@@ -83,3 +83,5 @@ class Analysis:
     complete: bool = True  # False when a limit stopped the analysis early
     # the model specification for the TensorFlow dry run (core/spec.py); built on request
     spec: dict[str, Any] | None = None
+    # inline suppression comments by 0-based line (core/suppressions.py); applied by core/selection.py
+    suppressions: dict[int, Any] = field(default_factory=dict)

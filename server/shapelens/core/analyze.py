@@ -1,24 +1,41 @@
-"""analyze(text, path) -> Analysis: the single entry point of the core."""
+"""analyze(text, path, options) -> Analysis: the single entry point of the core."""
 
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
+from shapelens.core.suppressions import scan
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
+
+if TYPE_CHECKING:
+    from shapelens.config import Options
 
 MAX_TEXT = 4_000_000  # characters
 
 
-def analyze(text: str, path: str = "<buffer>", *, with_spec: bool = False) -> Analysis:
+def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *,
+            with_spec: bool = False) -> Analysis:
     """Analyse one Python buffer without running it. Never raises.
 
+    ``options`` (shapelens.config) select the findings reported and their severities
+    (core/selection.py); without them every finding is returned, for callers that apply
+    options later to the same analysis (the language server, where they change live).
     ``with_spec`` also returns the model specification the TensorFlow worker rebuilds.
     """
+    result = _guarded(text, path, with_spec)
+    if options is not None:
+        from shapelens.core.selection import reported
+
+        result.diagnostics = reported(result, options, path)
+    return result
+
+
+def _guarded(text: str, path: str, with_spec: bool) -> Analysis:
     # The evaluation graph is full of reference cycles (tensors <-> the calls that made
     # them); collecting while it is being built costs a third of the time on big files,
     # and _teardown breaks the cycles afterwards so reference counting frees it.
@@ -48,6 +65,7 @@ def _analyze(text: str, path: str, with_spec: bool = False) -> Analysis:
             f"the file has {len(text):,} characters, more than shapelens analyses ({MAX_TEXT:,})",
             Span(0, 0, 0, 0)))
         return result
+    result.suppressions = scan(text)
     source = Source(text)
     module, problems = source.parse()
     for p in problems[:1]:

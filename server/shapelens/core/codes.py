@@ -32,6 +32,9 @@ _ALL = [
          "A layer shapelens has no rule for (custom, Lambda, third-party): its output shape is unknown."),
     Code("SL003", "analysis-limit", "information",
          "A loop, recursion or file size limit was reached; later values are unknown."),
+    Code("SL004", "unused-suppression", "warning",
+         "A `# shapelens: ignore[...]` or `# noqa: SL...` comment suppresses nothing (reported with "
+         "`reportUnusedSuppressions`), or names a code shapelens does not have (always reported)."),
     # --- shape mismatches ---------------------------------------------------
     Code("SL101", "output-size-not-positive", "error",
          "A kernel or pool window (with its strides and dilation) does not fit the input: "

@@ -8,6 +8,7 @@ from shapelens.config import Options
 from shapelens.core.analysis import Analysis, Diagnostic, Related
 from shapelens.core.codes import CODES
 from shapelens.core.fixes import TextEdit
+from shapelens.core.selection import reported
 from shapelens.lsp.positions import LineIndex
 
 SEVERITY = {
@@ -17,16 +18,7 @@ SEVERITY = {
     "hint": types.DiagnosticSeverity.Hint,
 }
 SOURCE = "shapelens"
-DATA_SHAPE_PREFIX = "SL3"
-
-
-def reported(analysis: Analysis, options: Options) -> list[Diagnostic]:
-    """The engine's diagnostics that the options let through."""
-    return [
-        d for d in analysis.diagnostics
-        if options.severity_enabled(d.severity)
-        and (options.checks.data_shapes or not d.code.startswith(DATA_SHAPE_PREFIX))
-    ]
+__all__ = ["reported", "diagnostic", "diagnostics", "text_edit"]  # reported: the core's, as the CLI uses it
 
 
 RAISES_HERE = "Keras raises here, when this line runs"

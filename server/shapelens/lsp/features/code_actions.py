@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from shapelens.core.fixes import fixes_for
-from shapelens.lsp import convert
+from shapelens.lsp import convert, settings
 
 OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=False)
 
@@ -25,7 +25,7 @@ async def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAct
     index = ls.index(result)
     wanted = index.span(params.range)
     actions = []
-    for n, diag in enumerate(convert.reported(result.analysis, ls.options)):
+    for n, diag in enumerate(convert.reported(result.analysis, settings.options_for(ls, uri))):
         if not _overlaps(diag.span, wanted):
             continue
         key = (uri, result.serial, n)

@@ -29,8 +29,8 @@ def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
 
 
 def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
-    """Saving the project's pyproject.toml re-reads [tool.shapelens]."""
-    if params.text_document.uri.endswith("/pyproject.toml"):
+    """Saving a configuration file (pyproject.toml, (.)shapelens.toml) re-reads the configuration."""
+    if params.text_document.uri.endswith(("/pyproject.toml", "/shapelens.toml", "/.shapelens.toml")):
         from shapelens.lsp import settings
         from shapelens.lsp.features.configuration import refresh
 
