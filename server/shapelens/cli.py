@@ -17,13 +17,39 @@ SKIP_DIRS = {".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__
              ".mypy_cache", ".pytest_cache", "site-packages"}
 
 
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github")
+STDIN = "-"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="shapelens", description="Keras model shapes, without running the model.")
+    from shapelens import __version__
+
+    _safe_streams()
+    parser = argparse.ArgumentParser(prog="shapelens", description="Keras model shapes, without running the model.",
+                                     epilog="Exit status: 0 nothing to report, 1 findings, 2 usage or I/O error.")
+    parser.add_argument("--version", action="version", version=f"shapelens {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    check = sub.add_parser("check", help="report shape errors in Python files (exit 1 if any error)")
-    check.add_argument("paths", nargs="+", help="files or directories")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check = sub.add_parser("check", help="report shape errors in Python files (exit 1 if any error)",
+                           description="Report shape errors in Python files without running them.",
+                           epilog="Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or I/O error.")
+    check.add_argument("paths", nargs="+", help="files or directories; - reads the standard input")
+    check.add_argument("--format", choices=FORMATS, default="text",
+                       help="text (default), json, sarif (SARIF 2.1.0) or github (workflow annotations)")
+    check.add_argument("--select", metavar="CODES", help="report only these codes or prefixes (SL1,SL301)")
+    check.add_argument("--extend-select", metavar="CODES", help="codes or prefixes added to the selection")
+    check.add_argument("--ignore", metavar="CODES", help="codes or prefixes not to report (added to the config's)")
+    check.add_argument("--config", metavar="PATH",
+                       help="use this configuration file (pyproject.toml or shapelens.toml) for every file "
+                            "instead of the closest one")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                       help="the lowest severity that makes the exit status 1 (default: error)")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="the name of the file read from - (for messages, configuration and per-file-ignores)")
+    check.add_argument("--report-unused-suppressions", action="store_true",
+                       help="report suppression comments that suppress nothing (SL004)")
     check.add_argument("--shapes", action="store_true", help="also print each model's shape table")
     check.add_argument("--no-info", action="store_true", help="hide informational notes (unknown layers, limits)")
     check.add_argument("--confirm", action="store_true",
@@ -41,16 +67,65 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("version", help="print the version")
 
     args = parser.parse_args(argv)
-    if args.command == "check":
-        return cmd_check(args)
-    if args.command == "summary":
-        return cmd_summary(args)
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "summary":
+            return cmd_summary(args)
+    except BrokenPipeError:  # `shapelens check ... | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_USAGE
     if args.command == "serve":
         return cmd_serve(args)
-    from shapelens import __version__
-
     print(__version__)
     return 0
+
+
+# --------------------------------------------------------------------------- output streams
+
+# What the text output draws with, and what it becomes on a stream that cannot encode it
+# (PYTHONIOENCODING=ascii, a cp1252 console).
+ASCII_FALLBACK = str.maketrans({"→": "->", "×": "x", "─": "-", "·": "|", "…": "...", "≤": "<=", "≥": ">=",
+                                "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def _safe_streams() -> None:
+    """Never fail on an unencodable character: the exit status must mean findings, not encoding."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _encodable(stream, sample: str = "→×─·") -> bool:
+    try:
+        sample.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def writer(stream=None):
+    """print() for the text and github formats: the symbols fall back to ASCII where the stream
+    cannot encode them (what is left is backslash-escaped by _safe_streams)."""
+    stream = sys.stdout if stream is None else stream
+    ascii_only = not _encodable(stream)
+
+    def emit(line: str = "") -> None:
+        if ascii_only:
+            line = line.translate(ASCII_FALLBACK)
+        print(line, file=stream)
+
+    return emit
+
+
+def warn(message: str) -> None:
+    print(f"shapelens: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- files
 
 
 def iter_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
@@ -58,7 +133,9 @@ def iter_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
     missing: list[str] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
+        if raw == STDIN:
+            files.append(p)
+        elif p.is_dir():
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 files.extend(Path(root) / n for n in sorted(names) if n.endswith(".py"))
@@ -69,66 +146,177 @@ def iter_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
     return files, missing
 
 
-def _read(path: Path) -> str | None:
+def read_source(path: Path) -> str | None:
+    """The text of one input (a .py file, or the standard input for ``-``); None when unreadable.
+    Every input of `check` and `summary` is read here."""
     try:
+        if str(path) == STDIN:
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            return data.decode("utf-8", errors="replace")
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
 
 
+_read = read_source  # the name older callers use
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+class Configs:
+    """The options of each file: its closest configuration file (or the one given with --config;
+    for a file outside every configured project, the one found from the current directory),
+    then the command-line flags. Problems are printed once per configuration file."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from shapelens.config import Discovery
+
+        self.args = args
+        self.discovery = Discovery()
+        self.explicit: Path | None = Path(args.config) if args.config else None
+        self.cache: dict = {}
+        self.flags: dict[str, list[str]] = {}
+        from shapelens.config import parse_selectors
+
+        for flag in ("select", "extend_select", "ignore"):
+            value = getattr(args, flag)
+            if value is not None:
+                problems: list[str] = []
+                self.flags[flag] = parse_selectors(value, "--" + flag.replace("_", "-"), "command line", problems)
+                for p in problems:
+                    warn(p)
+
+    def usable(self) -> str | None:
+        """Why --config cannot be used (None when it can)."""
+        if self.explicit is not None and not self.explicit.is_file():
+            return f"--config {self.args.config}: no such file"
+        return None
+
+    def for_file(self, path: str):
+        from shapelens.config import load, source_name
+
+        config = self.explicit
+        if config is None:
+            config = self.discovery.config_for(path) or self.discovery.config_for(Path.cwd())
+        if config not in self.cache:
+            table, problems = self.discovery.table(config) if config else (None, [])
+            options, more = load(table, sources=(source_name(config) if config else "",),
+                                 bases=(config.parent if config else None,))
+            for p in problems + more:
+                warn(p)
+            if "select" in self.flags:
+                options.select = self.flags["select"]
+            options.extend_select = options.extend_select + self.flags.get("extend_select", [])
+            options.ignore = options.ignore + self.flags.get("ignore", [])
+            if self.args.report_unused_suppressions:
+                options.report_unused_suppressions = True
+            self.cache[config] = options
+        return self.cache[config]
+
+
+# --------------------------------------------------------------------------- check
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from shapelens.core.analyze import analyze
-    from shapelens.report import json_file_entry, text_diagnostics, text_model_tables
+    from shapelens.core.selection import reported
 
+    if args.stdin_filename is not None and STDIN not in args.paths:
+        warn("--stdin-filename is used only with - (the standard input) among the paths")
     files, missing = iter_files(args.paths)
     if missing:
-        print(f"shapelens: no such file or directory: {', '.join(missing)}", file=sys.stderr)
-        return 2
+        warn(f"no such file or directory: {', '.join(missing)}")
+        return EXIT_USAGE
+    configs = Configs(args)
+    problem = configs.usable()
+    if problem:
+        warn(problem)
+        return EXIT_USAGE
     results = []
     for path in files:
-        text = _read(path)
+        text = read_source(path)
+        name = (args.stdin_filename or STDIN) if str(path) == STDIN else str(path)
         if text is None:
-            print(f"shapelens: cannot read {path}", file=sys.stderr)
+            warn(f"cannot read {path}")
             continue
-        results.append((str(path), analyze(text, str(path), with_spec=args.confirm)))
-    errors = sum(1 for _, a in results for d in a.diagnostics if d.severity == "error")
-    batch = _confirm(results, args) if args.confirm else None
+        options = configs.for_file(name)
+        analysis = analyze(text, name, with_spec=args.confirm)
+        # the dry run compares with the whole analysis; the options choose what is shown
+        shown = reported(analysis, options, name)
+        results.append(Checked(name, analysis, shown, text))
+    batch = _confirm([(r.path, r.analysis) for r in results], args) if args.confirm else None
     if args.format == "json":
-        files = [json_file_entry(p, a) for p, a in results]
-        if batch is not None:
-            from shapelens.worker.confirm import json_entry
+        _print_json(results, batch)
+    elif args.format == "sarif":
+        from shapelens.sarif import sarif_log
 
-            for entry in files:
-                entry["tensorflow"] = json_entry(batch, entry["path"])
-        print(json.dumps({"version": 1, "files": files}))
-        return _status(errors, batch)
-    out = sys.stdout
-    for path, analysis in results:
-        for line in text_diagnostics(path, analysis, show_info=not args.no_info):
-            print(line, file=out)
+        print(json.dumps(sarif_log(results), indent=2))
+    elif args.format == "github":
+        from shapelens.report import github_lines
+
+        emit = writer()
+        for r in results:
+            for line in github_lines(r.path, r.diagnostics, show_info=not args.no_info):
+                emit(line)
+    else:
+        _print_text(results, batch, args)
+    return _status(results, batch, args)
+
+
+class Checked:
+    """One checked file: its analysis (all findings) and the findings its options report."""
+
+    def __init__(self, path: str, analysis, diagnostics: list, text: str) -> None:
+        self.path = path
+        self.analysis = analysis
+        self.diagnostics = diagnostics
+        self.text = text
+
+
+def _print_json(results: list[Checked], batch) -> None:
+    from shapelens.report import json_file_entry
+
+    files = [json_file_entry(r.path, r.analysis, r.diagnostics) for r in results]
+    if batch is not None:
+        from shapelens.worker.confirm import json_entry
+
+        for entry in files:
+            entry["tensorflow"] = json_entry(batch, entry["path"])
+    print(json.dumps({"version": 1, "files": files}))
+
+
+def _print_text(results: list[Checked], batch, args: argparse.Namespace) -> None:
+    from shapelens.report import text_diagnostics, text_model_tables
+
+    emit = writer()
+    for r in results:
+        for line in text_diagnostics(r.path, r.analysis, show_info=not args.no_info, diagnostics=r.diagnostics):
+            emit(line)
         if batch is not None:
             from shapelens.worker.confirm import text_lines
 
-            for line in text_lines(batch, path):
-                print(line, file=out)
+            for line in text_lines(batch, r.path):
+                emit(line)
         if args.shapes:
-            for line in text_model_tables(path, analysis):
-                print(line, file=out)
-    warnings = sum(1 for _, a in results for d in a.diagnostics if d.severity == "warning")
-    layers = sum(len(a.layers) for _, a in results)
-    models = sum(len(a.models) for _, a in results)
-    print(
-        f"{_plural(len(results), 'file')}, {_plural(models, 'model')}, {_plural(layers, 'layer')}: "
-        f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}",
-        file=out,
-    )
+            for line in text_model_tables(r.path, r.analysis):
+                emit(line)
+    errors = _count(results, ("error",))
+    warnings = _count(results, ("warning",))
+    layers = sum(len(r.analysis.layers) for r in results)
+    models = sum(len(r.analysis.models) for r in results)
+    emit(f"{_plural(len(results), 'file')}, {_plural(models, 'model')}, {_plural(layers, 'layer')}: "
+         f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
     if batch is not None and batch.verdicts:
         from shapelens.worker.confirm import total_line
 
-        print(total_line(batch), file=out)
+        emit(total_line(batch))
     if args.shapes:
-        print("In your editor: `shapelens serve` is the language server (see docs/editors.md).", file=out)
-    return _status(errors, batch)
+        emit("In your editor: `shapelens serve` is the language server (see docs/editors.md).")
+
+
+def _count(results: list[Checked], severities: tuple[str, ...]) -> int:
+    return sum(1 for r in results for d in r.diagnostics if d.severity in severities)
 
 
 def _confirm(results: list, args: argparse.Namespace):
@@ -141,13 +329,16 @@ def _confirm(results: list, args: argparse.Namespace):
     return batch
 
 
-def _status(errors: int, batch) -> int:
-    """1 when something raises (statically or under TensorFlow); else 2 when --confirm could not run."""
+def _status(results: list[Checked], batch, args: argparse.Namespace) -> int:
+    """1 when a reported finding is at or above --fail-on (statically or under TensorFlow), 0 with
+    --exit-zero; else 2 when --confirm could not run."""
+    severities = ("error",) if args.fail_on == "error" else ("error", "warning")
+    failing = _count(results, severities)
     if batch is not None:
-        errors += sum(1 for v in batch.verdicts.values() for d in v.diagnostics if d.severity == "error")
-    if errors:
-        return 1
-    return 2 if batch is not None and batch.unavailable else 0
+        failing += sum(1 for v in batch.verdicts.values() for d in v.diagnostics if d.severity in severities)
+    if failing and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_USAGE if batch is not None and batch.unavailable else EXIT_CLEAN
 
 
 def _plural(n: int, word: str) -> str:
@@ -159,16 +350,17 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from shapelens.report import text_model_tables
 
     path = Path(args.file)
-    text = _read(path) if path.is_file() else None
+    text = read_source(path) if path.is_file() or args.file == STDIN else None
     if text is None:
         print(f"shapelens: cannot read {args.file}", file=sys.stderr)
         return 2
     analysis = analyze(text, str(path))
     lines = text_model_tables(str(path), analysis)
+    emit = writer()
     if not lines:
-        print(f"{path}: no Keras model found")
+        emit(f"{path}: no Keras model found")
     for line in lines:
-        print(line)
+        emit(line)
     return 0
 
 

@@ -234,7 +234,9 @@ def valid_selector(selector: str) -> bool:
     return selector == "ALL" or (selector.startswith("SL") and any(c.startswith(selector) for c in known_codes()))
 
 
-def _selectors(value: Any, path: str, where: str, problems: list[str]) -> list[str] | object:
+def parse_selectors(value: Any, path: str, where: str, problems: list[str]) -> list[str] | object:
+    """A list of code selectors (or one comma-separated string of them); unknown codes are reported
+    in ``problems`` and dropped."""
     if isinstance(value, str):  # a single code, or "SL101,SL102" as on the command line
         value = [v for v in (p.strip() for p in value.split(",")) if v]
     if not isinstance(value, (list, tuple)):
@@ -255,7 +257,7 @@ def _check_table(f: dataclasses.Field, value: Any, path: str, where: str, proble
                  base: str | Path | None) -> Any:
     kind = f.metadata["kind"]
     if kind == "codes":
-        return _selectors(value, path, where, problems)
+        return parse_selectors(value, path, where, problems)
     if not isinstance(value, Mapping):
         problems.append(f"{where}: `{path}` must be a table, got {_show(value)}; ignored")
         return _INVALID
@@ -263,7 +265,7 @@ def _check_table(f: dataclasses.Field, value: Any, path: str, where: str, proble
     for key, item in value.items():
         key = str(key)
         if kind == "glob-codes":
-            codes = _selectors(item, f"{path}.{key}", where, problems)
+            codes = parse_selectors(item, f"{path}.{key}", where, problems)
             if codes is not _INVALID:
                 out[_anchor(key, base)] = codes
             continue

@@ -1,10 +1,11 @@
-"""Plain-text and JSON renderings of an Analysis (CLI, LSP hovers and code lenses share them)."""
+"""Plain-text, JSON and GitHub-annotation renderings of an Analysis (CLI, LSP hovers and code
+lenses share them). SARIF is in shapelens/sarif.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from shapelens.core.analysis import Analysis, LayerInfo, ModelInfo
+from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.shapes import Unknown, fmt_shape
 
 
@@ -16,7 +17,29 @@ def json_shape(shape: Any) -> Any:
     return [d if isinstance(d, int) and not isinstance(d, bool) else None for d in shape]
 
 
-def json_file_entry(path: str, analysis: Analysis) -> dict:
+def json_shapes(shape: Any) -> list:
+    """A model's inputs or outputs as a list of shapes (one per tensor; [] when unknown)."""
+    if shape is None or isinstance(shape, Unknown):
+        return []
+    return [json_shape(s) for s in shape] if isinstance(shape, list) else [json_shape(shape)]
+
+
+def json_model_entry(model: ModelInfo) -> dict:
+    return {
+        "name": model.name,
+        "kind": model.kind,
+        "line": model.span.line + 1,
+        "column": model.span.col + 1,
+        "inputs": json_shapes(model.input_shape),
+        "outputs": json_shapes(model.output_shape),
+        "total_params": model.params,
+        "layers": len(model.layers),
+    }
+
+
+def json_file_entry(path: str, analysis: Analysis, diagnostics: Sequence[Diagnostic] | None = None) -> dict:
+    """``diagnostics``: the findings to list (the reported ones); default all of the analysis."""
+    diagnostics = analysis.diagnostics if diagnostics is None else diagnostics
     return {
         "path": path,
         "layers": [
@@ -40,14 +63,17 @@ def json_file_entry(path: str, analysis: Analysis) -> dict:
                 "code": d.code,
                 "message": d.message,
             }
-            for d in analysis.diagnostics
+            for d in diagnostics
         ],
+        "models": [json_model_entry(m) for m in analysis.models],
     }
 
 
-def text_diagnostics(path: str, analysis: Analysis, show_info: bool = True) -> list[str]:
+def text_diagnostics(path: str, analysis: Analysis, show_info: bool = True,
+                     diagnostics: Sequence[Diagnostic] | None = None) -> list[str]:
     lines = []
-    for d in sorted(analysis.diagnostics, key=lambda d: (d.span.line, d.span.col)):
+    diagnostics = analysis.diagnostics if diagnostics is None else diagnostics
+    for d in sorted(diagnostics, key=lambda d: (d.span.line, d.span.col)):
         if d.severity in ("information", "hint") and not show_info:
             continue
         lines.append(f"{path}:{d.span.line + 1}:{d.span.col + 1}: {d.code} [{d.severity}] {d.message}")
@@ -93,3 +119,31 @@ def text_model_tables(path: str, analysis: Analysis) -> list[str]:
     if lines:
         lines.append("")
     return lines
+
+
+# --------------------------------------------------------------------------- GitHub Actions
+
+GITHUB_COMMAND = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
+
+
+def _gh_data(text: str) -> str:
+    """Escaping of a workflow command's message (actions/toolkit, command.ts escapeData)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    """Escaping of a workflow command's property value (escapeProperty)."""
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_lines(path: str, diagnostics: Sequence[Diagnostic], show_info: bool = True) -> list[str]:
+    """``::error file=...,line=...::message`` workflow commands: annotations on the pull request."""
+    out = []
+    for d in sorted(diagnostics, key=lambda d: (d.span.line, d.span.col)):
+        if d.severity in ("information", "hint") and not show_info:
+            continue
+        s = d.span
+        props = (f"file={_gh_property(path)},line={s.line + 1},col={s.col + 1},"
+                 f"endLine={s.end_line + 1},endColumn={s.end_col + 1},title={_gh_property(d.code)}")
+        out.append(f"::{GITHUB_COMMAND.get(d.severity, 'notice')} {props}::{_gh_data(d.message)}")
+    return out
