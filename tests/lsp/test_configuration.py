@@ -177,3 +177,29 @@ async def test_utf32_negotiation_counts_code_points(server):
     assert d.range == rng(6, 19, 6, 41)  # code points
     hover = await doc.hover(6, 20)  # inside `layers.Conv1D`, counted in code points
     assert hover is not None and hover.contents.value.startswith("**Conv1D**")
+
+
+async def test_each_document_gets_its_closest_configuration(server, tmp_path):
+    """As on the command line: the closest configuration file, then the editor's settings; a
+    suppression comment, unknown codes in the configuration reported by name."""
+    (tmp_path / "pyproject.toml").write_text("[tool.shapelens]\nignore = ['SL120', 'SL998']\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "shapelens.toml").write_text("ignore = ['SL101']\n")
+    await start(server, root=tmp_path, options={"reportUnusedSuppressions": True})
+    top, below = Doc(server, BOTH, "top"), Doc(server, BOTH, "below")
+    # Doc opens files under /tmp/shapelens-lsp-tests; reopen them at paths inside the project
+    for doc, where in ((top, tmp_path / "model.py"), (below, sub / "model.py")):
+        doc.uri = where.as_uri()
+        server.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=doc.uri, language_id="python", version=1, text=doc.text)))
+    assert await codes(top) == ["SL101"]
+    assert await codes(below) == ["SL120"]
+    await wait_until(lambda: server.messages)
+    assert any('unknown code "SL998" in `ignore`' in m.message and "pyproject.toml" in m.message
+               for m in server.messages)
+    suppressed = BOTH.replace("layers.Conv2D(8, 40)", "layers.Conv2D(8, 40),  # shapelens: ignore[SL101, SL102]")
+    top.replace_all(suppressed)
+    found = await top.diagnostics()
+    assert [(d.code, d.message) for d in found] == [
+        ("SL004", "unused suppression: no SL102 finding on this line")]
