@@ -257,11 +257,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         emit = writer()
         for r in results:
-            for line in github_lines(r.path, r.diagnostics, show_info=not args.no_info):
+            for line in github_lines(_relative(r.path), r.diagnostics, show_info=not args.no_info):
                 emit(line)
     else:
         _print_text(results, batch, args)
     return _status(results, batch, args)
+
+
+def _relative(path: str) -> str:
+    """A path under the current directory as GitHub wants it (relative to the checkout)."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return path
 
 
 class Checked:

@@ -107,6 +107,9 @@ def test_github_annotations(project, capsys, monkeypatch):
     assert code == 1 and len(lines) == 2
     assert lines[0].startswith("::error file=model.py,line=6,col=5,endLine=6,endColumn=24,title=SL101::Conv2D kernel")
     assert lines[1].startswith("::warning file=model.py,line=7,col=5,endLine=7,endColumn=38,title=SL120::")
+    # absolute paths under the checkout become relative, as GitHub expects
+    _, out = output(capsys, "--format", "github", str(project / "model.py"))
+    assert out.startswith("::error file=model.py,line=6,")
 
 
 def test_github_escaping():
