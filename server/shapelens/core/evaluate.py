@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from shapelens.core import builtins_model, keras3_api
 from shapelens.core.analysis import Diagnostic, ValueInfo
 from shapelens.core.codes import CODES
+from shapelens.core.data.state import DataState
 from shapelens.core.plain import (  # noqa: F401 -- re-exported: the evaluator's limits
     MAX_DEPTH,
     MAX_INT_BITS,
@@ -134,6 +135,7 @@ class Evaluator:
         self.complete = True
         self._limit_reported = False
         self.keras = KerasApi(self)
+        self.data_state = DataState()  # what the data checks remember (core/data/)
         self.anchor: ast.AST | None = None  # main-file node standing in for code from other modules
         self.modules: dict[str, ModuleValue | None] = {}
         self.module_depth = 0

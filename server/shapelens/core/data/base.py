@@ -4,6 +4,7 @@ literal arrays, argument helpers, and how op errors become reports.
 
 from __future__ import annotations
 
+from shapelens.core.data.state import DataEvaluator
 import ast
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -49,24 +50,10 @@ class LossSpec:
     display: str
 
 
-@dataclass
-class _State:
-    traces: dict  # (model id, function) -> (ranks, line, shapes)
-    module: ast.Module | None = None
-
-
-def _state(ev) -> _State:
-    st = getattr(ev, "_shapelens_data", None)
-    if st is None:
-        st = _State({})
-        ev._shapelens_data = st
-    return st
-
-
 class _Ctx:
     """One call being evaluated: where, which library, how to name things."""
 
-    def __init__(self, ev, node: ast.AST, short: str, lib: str) -> None:
+    def __init__(self, ev: DataEvaluator, node: ast.AST, short: str, lib: str) -> None:
         self.ev = ev
         self.node = node
         self.short = short
@@ -92,7 +79,7 @@ def _span_dict(span) -> dict:
     return {"line": span.line, "col": span.col, "end_line": span.end_line, "end_col": span.end_col}
 
 
-def _src(ev, node: ast.AST | None, limit: int = 40) -> str | None:
+def _src(ev: DataEvaluator, node: ast.AST | None, limit: int = 40) -> str | None:
     if node is None:
         return None
     try:
@@ -391,7 +378,7 @@ def _run(ctx: _Ctx, fn: Callable[[], Any], operands: list | None = None, subject
         return _op_error(ctx, err, operands, subject)
 
 
-def _symbolic_op(ev, node: ast.AST, label: str, template: list, fn: Callable[[list], Any]) -> Any:
+def _symbolic_op(ev: DataEvaluator, node: ast.AST, label: str, template: list, fn: Callable[[list], Any]) -> Any:
     """keras.ops.* / operators on Keras tensors: a pseudo-layer (implicit, no weights) so the
     functional graph stays connected through the op and models replay it on new inputs.
 

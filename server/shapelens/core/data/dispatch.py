@@ -4,30 +4,29 @@ sklearn calls to the handler registered under the dotted name they model.
 
 from __future__ import annotations
 
+from shapelens.core.data.state import DataEvaluator
 import ast
 from typing import Any, Callable
-from shapelens.core import datasets
 from shapelens.core.ops import OpError
 from shapelens.core.resolve import keras_name
 from shapelens.core.shapes import Unknown, fmt_shape
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import Array, LossSpec, _Ctx, _NotFollowed, _OP_CODES, _any_symbolic, _arg, _symbolic_op, _tensors, keep_like
-from shapelens.core.data.datasets import _load_dataset
-from shapelens.core.data.keras_ops import _KERAS_OPS
+from shapelens.core.data.datasets import NAMES, _load_dataset
 from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_sequences, _to_categorical
 from shapelens.core.data.losses import _LOSS_NAMES
-from shapelens.core.data.numpy import _NUMPY_FUNCS
 from shapelens.core.data.sklearn import _train_test_split
-from shapelens.core.data.tensorflow import _TF_FUNCS
+from shapelens.core.data.registry import HANDLERS
+
+# the families, imported for their registrations (as core/rules/__init__.py imports every family)
+from shapelens.core.data import keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
 
 
 _NUMPY = ("numpy.",)
-
-
 _TF = ("tensorflow.",)
 
 
-def call(ev, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+def call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     """A call to numpy / TensorFlow / keras.ops / keras.utils / keras.datasets / sklearn."""
     try:
         return _call(ev, path, args, kwargs, node)
@@ -45,7 +44,7 @@ def _short(path: str) -> str:
     return path
 
 
-def _call(ev, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     kname = keras_name(path)
     leaf = path.rsplit(".", 1)[-1]
     if kname is None and path.startswith(_TF):
@@ -68,7 +67,7 @@ def _call(ev, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     if path.startswith(_NUMPY):
         name = path[len("numpy."):]
         ctx = _Ctx(ev, node, "np." + name, "numpy")
-        fn = _NUMPY_FUNCS.get(name)
+        fn = HANDLERS.get("numpy." + name)
         if fn is None:
             return Unknown(f"np.{name}(...) is not followed")
         return fn(ctx, args, kwargs)
@@ -78,9 +77,9 @@ def _call(ev, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
             if name.startswith(prefix):
                 name = name[len(prefix):]
         ctx = _Ctx(ev, node, "tf." + name, "tf")
-        fn = _TF_FUNCS.get(name)
+        fn = HANDLERS.get("tensorflow." + name)
         if fn is None and name.startswith("math."):
-            fn = _TF_FUNCS.get(name[5:])
+            fn = HANDLERS.get("tensorflow." + name[5:])
         if fn is None:
             return Unknown(f"tf.{name}(...) is not followed")
         return fn(ctx, args, kwargs)
@@ -94,13 +93,13 @@ def _call(ev, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     return Unknown(f"{_short(path)}(...) is not followed")
 
 
-def _keras_call(ev, kname: str, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     parts = kname.split(".")
     leaf = parts[-1]
     if parts[0] == "ops" and len(parts) >= 2:
         name = ".".join(parts[1:])
         ctx = _Ctx(ev, node, "keras.ops." + name, "keras")
-        fn = _KERAS_OPS.get(name) or _NUMPY_FUNCS.get(name)
+        fn = HANDLERS.get("keras.ops." + name) or HANDLERS.get("numpy." + name)
         if fn is None:
             return Unknown(f"keras.ops.{name}(...) is not followed")
         if _any_symbolic(list(args) + list(kwargs.values())):
@@ -109,7 +108,7 @@ def _keras_call(ev, kname: str, path: str, args: list, kwargs: dict, node: ast.A
     if parts[0] == "datasets" and leaf == "load_data":
         segs = path.split(".")
         name = segs[segs.index("datasets") + 1] if "datasets" in segs[:-2] else None
-        if name in datasets.NAMES:
+        if name in NAMES:
             return _load_dataset(_Ctx(ev, node, f"{name}.load_data", "numpy"), name, args, kwargs)
         return Unknown(f"{path}() is not followed")
     if parts[0] == "losses" or (len(parts) == 1 and leaf in _LOSS_NAMES):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from shapelens.core.data.state import DataEvaluator
 import ast
 import contextlib
 import types
@@ -11,7 +12,7 @@ from shapelens.core import ops
 from shapelens.core.analysis import Related
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import FunctionalModel, Instance, SequentialModel, Tensor
-from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _related, _span_dict, _src, _state
+from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _related, _span_dict, _src
 from shapelens.core.data.losses import _check_targets, _find_call
 
 
@@ -44,7 +45,7 @@ def _call_arg(args: list, kwargs: dict, call_node: ast.AST | None, name: str, po
     return None, node
 
 
-def _var_name(ev, node: ast.AST | None, fallback: str) -> str:
+def _var_name(ev: DataEvaluator, node: ast.AST | None, fallback: str) -> str:
     """How to call an argument in a message: its source when it is a name (x_train, data.x,
     x[:100]), else ``fallback``."""
     base = node
@@ -56,7 +57,7 @@ def _var_name(ev, node: ast.AST | None, fallback: str) -> str:
     return text if text else fallback
 
 
-def model_data_call(ev, model: Any, name: str, args: list, kwargs: dict, node) -> Any:
+def model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwargs: dict, node) -> Any:
     """fit / predict / evaluate / train_on_batch / test_on_batch / predict_on_batch."""
     try:
         return _model_data_call(ev, model, name, args, kwargs, node)
@@ -66,7 +67,7 @@ def model_data_call(ev, model: Any, name: str, args: list, kwargs: dict, node) -
         return Unknown(f"internal: {type(exc).__name__} in {name}()")
 
 
-def _model_data_call(ev, model: Any, name: str, args: list, kwargs: dict, node) -> Any:
+def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwargs: dict, node) -> Any:
     pos = _ARG_POS.get(name, {"x": 0})
     x, x_node = _call_arg(args, kwargs, node, "x", pos.get("x"))
     y, y_node = _call_arg(args, kwargs, node, "y", pos.get("y")) if "y" in pos else (None, None)
@@ -93,8 +94,8 @@ def _model_data_call(ev, model: Any, name: str, args: list, kwargs: dict, node) 
     if feeds_x is None:
         if _FUNCTION.get(name) and not ev.speculative:
             # the function is traced for data shapelens does not know: forget what it knew
-            _state(ev).traces.pop((id(model), _FUNCTION[name]), None)
-            _state(ev).traces[(id(model), _FUNCTION[name])] = None
+            ev.data_state.traces.pop((id(model), _FUNCTION[name]), None)
+            ev.data_state.traces[(id(model), _FUNCTION[name])] = None
         return Unknown(f"the result of {name}() is not followed")
 
     # -- Keras' data adapter: the same number of samples everywhere
@@ -157,7 +158,7 @@ def _model_data_call(ev, model: Any, name: str, args: list, kwargs: dict, node) 
 _RAISED = object()
 
 
-def _input_name(ev, t: Tensor) -> str | None:
+def _input_name(ev: DataEvaluator, t: Tensor) -> str | None:
     """The name= given to keras.Input(...) (read from the call itself)."""
     if t.producer is None:
         return None
@@ -170,7 +171,7 @@ def _input_name(ev, t: Tensor) -> str | None:
     return None
 
 
-def _by_input_names(ev, model: FunctionalModel, x: dict, node: ast.AST | None) -> tuple[Any, Any]:
+def _by_input_names(ev: DataEvaluator, model: FunctionalModel, x: dict, node: ast.AST | None) -> tuple[Any, Any]:
     """A dict of arrays keyed by the inputs' names, in the order of the model's inputs."""
     names = [_input_name(ev, t) for t in model.inputs]
     if any(n is None for n in names) or not all(n in x for n in names):
@@ -192,7 +193,7 @@ def _model_name(model: Any) -> str:
     return "model"
 
 
-def _feeds(ev, value: Any, node: ast.AST | None, role: str, batch_axis: bool) -> list[_Feed] | None:
+def _feeds(ev: DataEvaluator, value: Any, node: ast.AST | None, role: str, batch_axis: bool) -> list[_Feed] | None:
     """The arrays of x (or y): one per model input (output), or None when not followed."""
     if value is None:
         return None
@@ -215,7 +216,7 @@ def _feeds(ev, value: Any, node: ast.AST | None, role: str, batch_axis: bool) ->
     return None
 
 
-def _dataset_feeds(ev, ds: Dataset, node: ast.AST | None, name: str) -> tuple[list | None, list | None]:
+def _dataset_feeds(ev: DataEvaluator, ds: Dataset, node: ast.AST | None, name: str) -> tuple[list | None, list | None]:
     el = ds.element
     label = _var_name(ev, node, "the dataset")
     if isinstance(el, tuple) and el and isinstance(el[0], tuple) and (len(el) in (2, 3)):
@@ -271,7 +272,7 @@ def _same_signature(prev_kinds: tuple, xs: list[_Feed], ys: list[_Feed] | None) 
 
 
 def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None) -> bool:
-    st = _state(ctx.ev)
+    st = ctx.ev.data_state
     prev = st.traces.get((id(model), kind))
     if prev is None:  # never traced, or traced for data shapelens does not know
         return False
@@ -295,8 +296,8 @@ def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_
     return True
 
 
-def _remember_trace(ev, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None, line: int) -> None:
-    st = _state(ev)
+def _remember_trace(ev: DataEvaluator, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None, line: int) -> None:
+    st = ev.data_state
     key = (id(model), kind)
     prev = st.traces.get(key)
     if prev is None and key in st.traces:
@@ -309,10 +310,10 @@ def _remember_trace(ev, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] 
                       ([f.shape for f in xs], [f.shape for f in ys or []]), _kinds(xs) + _kinds(ys))
 
 
-def _relax(ev, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None) -> None:
+def _relax(ev: DataEvaluator, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None) -> None:
     """tf.function(reduce_retracing=True): a call whose shapes differ from the traced ones (same
     rank) runs a retraced function with the differing dims relaxed to None."""
-    prev = _state(ev).traces.get((id(model), kind))
+    prev = ev.data_state.traces.get((id(model), kind))
     if prev is None or not _same_signature(prev[4], xs, ys):
         return
     traced_x, traced_y = prev[3]
@@ -369,7 +370,7 @@ def _adjusted(shape: tuple, spec: tuple) -> tuple | None:
     return None
 
 
-def _reshape_fix(ev, feed: _Feed, spec: tuple) -> dict | None:
+def _reshape_fix(ev: DataEvaluator, feed: _Feed, spec: tuple) -> dict | None:
     """x.reshape(-1, *spec[1:]) when the values per sample agree (numpy arrays only)."""
     t = feed.tensor
     if not isinstance(t, Array) or t.lib != "numpy" or feed.node is None:
@@ -555,7 +556,7 @@ def _replay(ctx: _Ctx, model: Any, xs: list[Tensor]) -> list:
 
 
 @contextlib.contextmanager
-def _rollback_calls(ev) -> Iterator[None]:
+def _rollback_calls(ev: DataEvaluator) -> Iterator[None]:
     """Layer calls made inside are forgotten (a dry run of the model on other shapes)."""
     objs = ev.keras.layer_objs
     n = len(objs)
@@ -622,7 +623,7 @@ def _run_instance(ctx: _Ctx, model: Instance, feed: _Feed) -> Any:
 
 
 @contextlib.contextmanager
-def _capture(ev) -> Iterator[list]:
+def _capture(ev: DataEvaluator) -> Iterator[list]:
     """Diagnostics reported inside are taken out of ev.diags and handed to the caller."""
     mark = len(ev.diags)
     caught: list = []
@@ -633,7 +634,7 @@ def _capture(ev) -> Iterator[list]:
         del ev.diags[mark:]
 
 
-def model_call_check(ev, model: Any, xs: list[Tensor], node) -> Any:
+def model_call_check(ev: DataEvaluator, model: Any, xs: list[Tensor], node) -> Any:
     """model(x) on concrete data (numpy / eager tensors): the checks Keras makes before the
     layers run (Functional input specs, the trailing-axis rank adjustment). Returns None to
     let the model run, or an unknown Tensor after reporting where Keras raises."""
@@ -643,7 +644,7 @@ def model_call_check(ev, model: Any, xs: list[Tensor], node) -> Any:
         return None
 
 
-def _model_call_check(ev, model: Any, xs: list[Tensor], node) -> Any:
+def _model_call_check(ev: DataEvaluator, model: Any, xs: list[Tensor], node) -> Any:
     if not all(isinstance(t, Tensor) and not t.symbolic and t.shape is not None for t in xs):
         return None
     specs = _model_inputs(model)
@@ -681,7 +682,7 @@ def _model_call_check(ev, model: Any, xs: list[Tensor], node) -> Any:
 
 
 @contextlib.contextmanager
-def explain_model_call(ev, model: Any, xs: list, node) -> Iterator[None]:
+def explain_model_call(ev: DataEvaluator, model: Any, xs: list, node) -> Iterator[None]:
     """Around model(x)'s replay on data: a failure deep inside a layer that comes from a
     missing batch axis is reported as such (SL302) instead of the layer's own message."""
     specs = _model_inputs(model) if isinstance(model, (SequentialModel, FunctionalModel)) else None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from shapelens.core.data.registry import register
 from typing import Any, Callable
 from shapelens.core.data.arrays import _array, _cast, _ctor, _identity, _join, _keras_random, _matmul_fn, _one_hot, _reduction, _tf_image_resize
 from shapelens.core.data.base import _Ctx
@@ -14,12 +15,13 @@ def _keras_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 
 
 _KERAS_OPS: dict[str, Callable] = {
-    "convert_to_tensor": _array, "cast": _cast(1), "one_hot": _one_hot,
-    "reshape": _np_reshape, "concatenate": _join("concatenate"), "image.resize": _tf_image_resize,
-    "argmax": _keras_argmax, "argmin": _keras_argmax,
-    "matmul": _matmul_fn("matmul"),
-    "zeros": _ctor("zeros"), "ones": _ctor("ones"),
-    "relu": _identity, "sigmoid": _identity, "softmax": _identity, "tanh": _identity, "gelu": _identity,
-    "silu": _identity, "log_softmax": _identity, "normalize": _identity, "stop_gradient": _identity,
-    "random.normal": _keras_random, "random.uniform": _keras_random,
+    "keras.ops.convert_to_tensor": _array, "keras.ops.cast": _cast(1), "keras.ops.one_hot": _one_hot,
+    "keras.ops.reshape": _np_reshape, "keras.ops.concatenate": _join("concatenate"),
+    "keras.ops.image.resize": _tf_image_resize, "keras.ops.argmax": _keras_argmax, "keras.ops.argmin": _keras_argmax,
+    "keras.ops.matmul": _matmul_fn("matmul"), "keras.ops.zeros": _ctor("zeros"), "keras.ops.ones": _ctor("ones"),
+    "keras.ops.relu": _identity, "keras.ops.sigmoid": _identity, "keras.ops.softmax": _identity,
+    "keras.ops.tanh": _identity, "keras.ops.gelu": _identity, "keras.ops.silu": _identity,
+    "keras.ops.log_softmax": _identity, "keras.ops.normalize": _identity, "keras.ops.stop_gradient": _identity,
+    "keras.ops.random.normal": _keras_random, "keras.ops.random.uniform": _keras_random,
 }
+register(_KERAS_OPS)

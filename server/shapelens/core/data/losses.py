@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from shapelens.core.data.state import DataEvaluator
 import ast
 from typing import Any
 from shapelens.core.analysis import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.shapes import fmt_shape, known
 from shapelens.core.values import LayerObj, SequentialModel, Tensor
-from shapelens.core.data.base import Array, LossSpec, _Ctx, _Feed, _flat_values, _is_int, _related, _span_dict, _state, fmt_dim
+from shapelens.core.data.base import Array, LossSpec, _Ctx, _Feed, _flat_values, _is_int, _related, _span_dict, fmt_dim
 
 
 _LOSS_NAMES = {
@@ -234,8 +235,8 @@ def _last_layer(model: Any, out: Tensor) -> LayerObj | None:
     return None
 
 
-def _find_call(ev, span) -> ast.Call | None:
-    st = _state(ev)
+def _find_call(ev: DataEvaluator, span) -> ast.Call | None:
+    st = ev.data_state
     if st.module is None:
         try:
             st.module, _ = ev.source.parse()
@@ -263,7 +264,7 @@ def _units_fix(ctx: _Ctx, layer: LayerObj | None, units: Any) -> dict | None:
 
 def _loss_fix(ctx: _Ctx, model: Any, current: str, new: str) -> dict | None:
     """Replace the loss string in the model's compile() call."""
-    st = _state(ctx.ev)
+    st = ctx.ev.data_state
     if st.module is None:
         try:
             st.module, _ = ctx.ev.source.parse()

@@ -4,6 +4,7 @@ arithmetic operators.
 
 from __future__ import annotations
 
+from shapelens.core.data.state import DataEvaluator
 import ast
 from typing import Any
 from shapelens.core import ops
@@ -13,11 +14,12 @@ from shapelens.core.shapes import Unknown, fmt_shape, known
 from shapelens.core.values import BoundMethod, Tensor
 from shapelens.core.data.arrays import _identity, _matmul, _reduction, _reshape, _squeeze, _transpose
 from shapelens.core.data.base import Array, Dataset, MAX_WALK, _Ctx, _Ragged, _arg, _derived, _dtype_of, _is_int, _literal_dtype, _literal_shape, _related, _src, _symbolic_op
-from shapelens.core.data.numpy import _NUMPY_FUNCS
+from shapelens.core.data import numpy  # noqa: F401 -- registers the numpy.* handlers used here
+from shapelens.core.data.registry import HANDLERS
 from shapelens.core.data.tf_data import _dataset_method
 
 
-def tensor_attr(ev, t: Tensor, attr: str) -> Any:
+def tensor_attr(ev: DataEvaluator, t: Tensor, attr: str) -> Any:
     if isinstance(t, Dataset):
         return BoundMethod(t, attr)
     if attr == "shape":
@@ -38,7 +40,7 @@ def tensor_attr(ev, t: Tensor, attr: str) -> Any:
     return BoundMethod(t, attr)
 
 
-def tensor_method(ev, t: Tensor, name: str, args: list, kwargs: dict, node) -> Any:
+def tensor_method(ev: DataEvaluator, t: Tensor, name: str, args: list, kwargs: dict, node) -> Any:
     try:
         return _tensor_method(ev, t, name, args, kwargs, node)
     except (RecursionError, MemoryError):
@@ -50,7 +52,7 @@ def tensor_method(ev, t: Tensor, name: str, args: list, kwargs: dict, node) -> A
 _METHOD_REDUCTIONS = {"sum", "mean", "max", "min", "std", "var", "prod", "any", "all"}
 
 
-def _tensor_method(ev, t: Tensor, name: str, args: list, kwargs: dict, node) -> Any:
+def _tensor_method(ev: DataEvaluator, t: Tensor, name: str, args: list, kwargs: dict, node) -> Any:
     if isinstance(t, Dataset):
         return _dataset_method(ev, t, name, args, kwargs, node)
     if t.symbolic:
@@ -82,13 +84,13 @@ def _tensor_method(ev, t: Tensor, name: str, args: list, kwargs: dict, node) -> 
         axes = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else (tuple(args) if args else None)
         return _transpose(ctx, [t, axes], {})
     if name == "swapaxes":
-        return _NUMPY_FUNCS["swapaxes"](ctx, [t, *args], kwargs)
+        return HANDLERS["numpy.swapaxes"](ctx, [t, *args], kwargs)
     if name in _METHOD_REDUCTIONS:
         return _reduction()(ctx, [t, *args], kwargs)
     if name in ("argmax", "argmin"):
         return _reduction(arg=True)(ctx, [t, *args], kwargs)
     if name == "repeat":
-        return _NUMPY_FUNCS["repeat"](ctx, [t, *args], kwargs)
+        return HANDLERS["numpy.repeat"](ctx, [t, *args], kwargs)
     if name in ("clip", "round", "sort", "argsort", "cumsum", "fill"):
         return None if name == "fill" else _identity(ctx, [t], {})
     if name in ("tolist", "item", "tobytes"):
@@ -133,7 +135,7 @@ def _index_item(v: Any) -> Any:
 _NotIndex = object()
 
 
-def index_tensor(ev, t: Tensor, key: Any, node) -> Any:
+def index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
     try:
         return _index_tensor(ev, t, key, node)
     except (RecursionError, MemoryError):
@@ -142,7 +144,7 @@ def index_tensor(ev, t: Tensor, key: Any, node) -> Any:
         return Unknown(f"internal: {type(exc).__name__} in indexing")
 
 
-def _index_tensor(ev, t: Tensor, key: Any, node) -> Any:
+def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
     if isinstance(t, Dataset) or t.shape is None:
         return Unknown("indexing a tensor of unknown shape")
     items = key if isinstance(key, tuple) else (key,)
@@ -208,7 +210,7 @@ _OP_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Floo
                ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
 
 
-def tensor_binop(ev, op: type, left: Any, right: Any, node: ast.AST) -> Any:
+def tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.AST) -> Any:
     try:
         return _tensor_binop(ev, op, left, right, node)
     except (RecursionError, MemoryError):
@@ -227,7 +229,7 @@ def _operand_shape(v: Any) -> tuple | None:
     return None
 
 
-def _tensor_binop(ev, op: type, left: Any, right: Any, node: ast.AST) -> Any:
+def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.AST) -> Any:
     if isinstance(left, Dataset) or isinstance(right, Dataset):
         return Unknown("arithmetic on a dataset")
     symbolic = any(isinstance(v, Tensor) and v.symbolic for v in (left, right))

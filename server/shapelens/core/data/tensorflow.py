@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
+from shapelens.core.data.registry import register
 from typing import Any, Callable
 from shapelens.core import ops
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.arrays import _array, _binary, _cast, _ctor, _expand_dims, _identity, _join, _like, _matmul_fn, _one_hot, _reduction, _reshape, _shape_query, _split_fn, _squeeze, _tf_constant, _tf_fill, _tf_image_resize, _tf_random, _transpose
 from shapelens.core.data.base import _Ctx, _arg, _derived, _is_int, _related, _run, _shape_arg, _shape_of, _tensors, _x
-from shapelens.core.data.tf_data import _from_tensor_slices
 
 
 def _tf_gray(channels: int) -> Callable:
@@ -171,48 +171,60 @@ def _tf_reshape(ctx, args, kwargs):
 
 
 _TF_FUNCS: dict[str, Callable] = {
-    "zeros": _ctor("zeros"), "ones": _ctor("ones"), "fill": _tf_fill, "constant": _tf_constant,
-    "convert_to_tensor": _array, "identity": _identity, "zeros_like": _like, "ones_like": _like,
-    "cast": _cast(1), "dtypes.cast": _cast(1), "stop_gradient": _identity,
-    "random.normal": _tf_random, "random.uniform": _tf_random, "random.truncated_normal": _tf_random,
-    "random.shuffle": _identity, "random.stateless_normal": _tf_random, "random.stateless_uniform": _tf_random,
-    "reshape": _tf_reshape, "expand_dims": _expand_dims, "squeeze": _squeeze, "transpose": _transpose,
-    "concat": _tf_concat, "stack": _join("stack"), "split": _split_fn(True), "tile": _tf_tile,
-    "reduce_sum": _reduction(), "reduce_mean": _reduction(), "reduce_max": _reduction(), "reduce_min": _reduction(),
-    "reduce_prod": _reduction(), "reduce_std": _reduction(), "reduce_variance": _reduction(),
-    "reduce_any": _reduction(), "reduce_all": _reduction(), "reduce_logsumexp": _reduction(),
-    "argmax": _tf_argmax, "argmin": _tf_argmax,
-    "matmul": _matmul_fn("tf"), "linalg.matmul": _matmul_fn("tf"),
-    "one_hot": _one_hot,
-    "image.resize": _tf_image_resize, "image.rgb_to_grayscale": _tf_gray(1),
-    "image.grayscale_to_rgb": _tf_gray(3), "image.convert_image_dtype": _identity,
-    "image.per_image_standardization": _identity, "image.flip_left_right": _identity,
-    "image.random_flip_left_right": _identity,
-    "nn.conv1d": _tf_conv(1), "nn.conv2d": _tf_conv(2), "nn.conv3d": _tf_conv(3), "nn.convolution": _tf_conv(None),
-    "nn.max_pool1d": _tf_pool(1, "max"), "nn.max_pool2d": _tf_pool(2, "max"), "nn.max_pool3d": _tf_pool(3, "max"),
-    "nn.max_pool": _tf_pool(None, "max"), "nn.avg_pool1d": _tf_pool(1, "avg"), "nn.avg_pool2d": _tf_pool(2, "avg"),
-    "nn.avg_pool3d": _tf_pool(3, "avg"), "nn.avg_pool": _tf_pool(None, "avg"),
-    "data.Dataset.from_tensor_slices": _from_tensor_slices,
-    "shape": _shape_query("shape"), "rank": _shape_query("ndim"), "size": _shape_query("size"),
+    "tensorflow.zeros": _ctor("zeros"), "tensorflow.ones": _ctor("ones"), "tensorflow.fill": _tf_fill,
+    "tensorflow.constant": _tf_constant, "tensorflow.convert_to_tensor": _array, "tensorflow.identity": _identity,
+    "tensorflow.zeros_like": _like, "tensorflow.ones_like": _like, "tensorflow.cast": _cast(1),
+    "tensorflow.dtypes.cast": _cast(1), "tensorflow.stop_gradient": _identity,
+    "tensorflow.random.normal": _tf_random, "tensorflow.random.uniform": _tf_random,
+    "tensorflow.random.truncated_normal": _tf_random, "tensorflow.random.shuffle": _identity,
+    "tensorflow.random.stateless_normal": _tf_random, "tensorflow.random.stateless_uniform": _tf_random,
+    "tensorflow.reshape": _tf_reshape, "tensorflow.expand_dims": _expand_dims, "tensorflow.squeeze": _squeeze,
+    "tensorflow.transpose": _transpose, "tensorflow.concat": _tf_concat, "tensorflow.stack": _join("stack"),
+    "tensorflow.split": _split_fn(True), "tensorflow.tile": _tf_tile, "tensorflow.reduce_sum": _reduction(),
+    "tensorflow.reduce_mean": _reduction(), "tensorflow.reduce_max": _reduction(),
+    "tensorflow.reduce_min": _reduction(), "tensorflow.reduce_prod": _reduction(),
+    "tensorflow.reduce_std": _reduction(), "tensorflow.reduce_variance": _reduction(),
+    "tensorflow.reduce_any": _reduction(), "tensorflow.reduce_all": _reduction(),
+    "tensorflow.reduce_logsumexp": _reduction(), "tensorflow.argmax": _tf_argmax, "tensorflow.argmin": _tf_argmax,
+    "tensorflow.matmul": _matmul_fn("tf"), "tensorflow.linalg.matmul": _matmul_fn("tf"),
+    "tensorflow.one_hot": _one_hot, "tensorflow.image.resize": _tf_image_resize,
+    "tensorflow.image.rgb_to_grayscale": _tf_gray(1), "tensorflow.image.grayscale_to_rgb": _tf_gray(3),
+    "tensorflow.image.convert_image_dtype": _identity, "tensorflow.image.per_image_standardization": _identity,
+    "tensorflow.image.flip_left_right": _identity, "tensorflow.image.random_flip_left_right": _identity,
+    "tensorflow.nn.conv1d": _tf_conv(1), "tensorflow.nn.conv2d": _tf_conv(2), "tensorflow.nn.conv3d": _tf_conv(3),
+    "tensorflow.nn.convolution": _tf_conv(None), "tensorflow.nn.max_pool1d": _tf_pool(1, "max"),
+    "tensorflow.nn.max_pool2d": _tf_pool(2, "max"), "tensorflow.nn.max_pool3d": _tf_pool(3, "max"),
+    "tensorflow.nn.max_pool": _tf_pool(None, "max"), "tensorflow.nn.avg_pool1d": _tf_pool(1, "avg"),
+    "tensorflow.nn.avg_pool2d": _tf_pool(2, "avg"), "tensorflow.nn.avg_pool3d": _tf_pool(3, "avg"),
+    "tensorflow.nn.avg_pool": _tf_pool(None, "avg"),
+    "tensorflow.shape": _shape_query("shape"),
+    "tensorflow.rank": _shape_query("ndim"), "tensorflow.size": _shape_query("size"), "tensorflow.abs": _identity,
+    "tensorflow.exp": _identity, "tensorflow.log": _identity, "tensorflow.sqrt": _identity,
+    "tensorflow.square": _identity, "tensorflow.sin": _identity, "tensorflow.cos": _identity,
+    "tensorflow.tanh": _identity, "tensorflow.sigmoid": _identity, "tensorflow.floor": _identity,
+    "tensorflow.ceil": _identity, "tensorflow.round": _identity, "tensorflow.sign": _identity,
+    "tensorflow.negative": _identity, "tensorflow.nn.relu": _identity, "tensorflow.nn.relu6": _identity,
+    "tensorflow.nn.sigmoid": _identity, "tensorflow.nn.tanh": _identity, "tensorflow.nn.softmax": _identity,
+    "tensorflow.nn.log_softmax": _identity, "tensorflow.nn.elu": _identity, "tensorflow.nn.selu": _identity,
+    "tensorflow.nn.gelu": _identity, "tensorflow.nn.leaky_relu": _identity, "tensorflow.nn.silu": _identity,
+    "tensorflow.nn.swish": _identity, "tensorflow.nn.softplus": _identity, "tensorflow.clip_by_value": _identity,
+    "tensorflow.math.l2_normalize": _identity, "tensorflow.nn.l2_normalize": _identity,
+    "tensorflow.nn.dropout": _identity, "tensorflow.ensure_shape": _identity, "tensorflow.sort": _identity,
+    "tensorflow.argsort": _identity, "tensorflow.reverse": _identity, "tensorflow.roll": _identity,
+    "tensorflow.cumsum": _identity, "tensorflow.math.cumsum": _identity, "tensorflow.is_nan": _identity,
+    "tensorflow.math.is_nan": _identity, "tensorflow.nn.bias_add": _identity, "tensorflow.math.log1p": _identity,
+    "tensorflow.reciprocal": _identity, "tensorflow.rsqrt": _identity, "tensorflow.math.rsqrt": _identity,
+    "tensorflow.nn.batch_normalization": _identity, "tensorflow.add": _binary, "tensorflow.subtract": _binary,
+    "tensorflow.multiply": _binary, "tensorflow.divide": _binary, "tensorflow.truediv": _binary,
+    "tensorflow.floordiv": _binary, "tensorflow.pow": _binary, "tensorflow.maximum": _binary,
+    "tensorflow.minimum": _binary, "tensorflow.mod": _binary, "tensorflow.equal": _binary,
+    "tensorflow.not_equal": _binary, "tensorflow.less": _binary, "tensorflow.greater": _binary,
+    "tensorflow.less_equal": _binary, "tensorflow.greater_equal": _binary, "tensorflow.logical_and": _binary,
+    "tensorflow.logical_or": _binary, "tensorflow.squared_difference": _binary,
+    "tensorflow.math.squared_difference": _binary, "tensorflow.add_n_pair": _binary, "tensorflow.realdiv": _binary,
+    "tensorflow.math.divide_no_nan": _binary, "tensorflow.add_n": lambda c, a, k: _reduce_first(c, a, k),
 }
-
-
-for _n in ("abs", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "sigmoid", "floor", "ceil", "round",
-           "sign", "negative", "nn.relu", "nn.relu6", "nn.sigmoid", "nn.tanh", "nn.softmax", "nn.log_softmax",
-           "nn.elu", "nn.selu", "nn.gelu", "nn.leaky_relu", "nn.silu", "nn.swish", "nn.softplus",
-           "clip_by_value", "math.l2_normalize", "nn.l2_normalize", "nn.dropout", "ensure_shape", "sort",
-           "argsort", "reverse", "roll", "cumsum", "math.cumsum", "is_nan", "math.is_nan", "nn.bias_add",
-           "math.log1p", "reciprocal", "rsqrt", "math.rsqrt", "nn.batch_normalization"):
-    _TF_FUNCS.setdefault(_n, _identity)
-
-
-for _n in ("add", "subtract", "multiply", "divide", "truediv", "floordiv", "pow", "maximum", "minimum", "mod",
-           "equal", "not_equal", "less", "greater", "less_equal", "greater_equal", "logical_and", "logical_or",
-           "squared_difference", "math.squared_difference", "add_n_pair", "realdiv", "math.divide_no_nan"):
-    _TF_FUNCS[_n] = _binary
-
-
-_TF_FUNCS["add_n"] = lambda c, a, k: _reduce_first(c, a, k)
+register(_TF_FUNCS)
 
 
 def _reduce_first(ctx: _Ctx, args: list, kwargs: dict) -> Any:

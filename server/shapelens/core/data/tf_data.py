@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from shapelens.core.data.state import DataEvaluator
+from shapelens.core.data.registry import register
 from typing import Any, Callable
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
@@ -56,7 +58,7 @@ def _map_element(el: Any, fn: Callable[[tuple], tuple]) -> Any:
     return el
 
 
-def _dataset_method(ev, ds: Dataset, name: str, args: list, kwargs: dict, node) -> Any:
+def _dataset_method(ev: DataEvaluator, ds: Dataset, name: str, args: list, kwargs: dict, node) -> Any:
     ctx = _Ctx(ev, node, f"Dataset.{name}", "tf")
     if name == "batch":
         size = _arg(args, kwargs, 0, "batch_size")
@@ -80,3 +82,8 @@ def _dataset_method(ev, ds: Dataset, name: str, args: list, kwargs: dict, node) 
     if name == "unbatch" and ds.batched:
         return _dataset(ctx, _map_element(ds.element, lambda s: s[1:]), False, UNK, ds.origin)
     return Unknown(f"Dataset.{name}() is not followed")
+
+
+register({
+    "tensorflow.data.Dataset.from_tensor_slices": _from_tensor_slices,
+})
