@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 from typing import Any, Callable
-from shapelens.core import ops
-from shapelens.core.ops import OpError
+from shapelens.core import shape_math
+from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import Array, MAX_VALUE, _Ctx, _arg, _as_array, _axis_arg, _bool, _derived, _dtype_of, _flat_values, _is_int, _name, _raiser, _related, _run, _shape_arg, _shape_of, _tensors, _x, keep_like
@@ -144,8 +144,8 @@ def _tf_constant(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     base = _as_array(ctx, value, dtype=dtype)
     if shape is None or isinstance(base, Unknown):
         return base
-    n = ops.size(base.shape) if isinstance(base, Tensor) and base.shape is not None else None
-    m = ops.size(shape)
+    n = shape_math.size(base.shape) if isinstance(base, Tensor) and base.shape is not None else None
+    m = shape_math.size(shape)
     if known(n) and known(m) and n != m and n != 1:
         ctx.report("SL311", f"tf.constant(): {n:,} values cannot fill shape {fmt_shape(shape)} ({m:,} values); "
                             f"TensorFlow raises TypeError")
@@ -234,7 +234,7 @@ def _broadcast_op(ctx: _Ctx, a: Any, b: Any, subject: str) -> Any:
     if sa == () and sb == () and not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return Unknown(f"{subject} of numbers")
     try:
-        shape = ops.broadcast(sa, sb)
+        shape = shape_math.broadcast(sa, sb)
     except OpError as err:
         code = "SL312"
         ta, tb = (a if isinstance(a, Tensor) else None), (b if isinstance(b, Tensor) else None)
@@ -261,7 +261,7 @@ def _where(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     shapes = [_shape_of(a) for a in args[:3]]
     if any(s is None for s in shapes):
         return Unknown("where() of values not known")
-    return _run(ctx, lambda: ctx.arr(ops.broadcast(*shapes)), _tensors(args[:3]))
+    return _run(ctx, lambda: ctx.arr(shape_math.broadcast(*shapes)), _tensors(args[:3]))
 
 
 def _reshape_fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
@@ -279,7 +279,7 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
     if shape is None or tgt is None:
         return Unknown(f"{subject} with a shape not known statically")
     try:
-        out = ops.reshape(shape, tgt)
+        out = shape_math.reshape(shape, tgt)
     except OpError as err:
         if err.kind == "argument":
             return Unknown(err.message)
@@ -320,7 +320,7 @@ def _expand_dims(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     if ctx.lib == "tf" and isinstance(axis, tuple):
         return Unknown("tf.expand_dims takes one axis")
     try:
-        out = ops.expand_dims(shape, axis)
+        out = shape_math.expand_dims(shape, axis)
     except OpError as err:
         ctx.report("SL313", f"{ctx.short}(): axis {axis} is out of range for {fmt_shape(shape)} — the new axis "
                             f"must be in [{-len(shape) - 1}, {len(shape)}] ({_raiser(ctx.lib, 'axis')})",
@@ -338,7 +338,7 @@ def _squeeze(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     if isinstance(axis, tuple) and ctx.lib == "tf" and not axis:
         axis = None
     try:
-        out = ops.squeeze(shape, axis)
+        out = shape_math.squeeze(shape, axis)
     except OpError as err:
         ctx.report("SL313", f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
         return Unknown("squeeze raises here")
@@ -353,7 +353,7 @@ def _transpose(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     shape = _shape_of(x)
     if shape is None or isinstance(axes, Unknown) or (axes is not None and not isinstance(axes, (list, tuple))):
         return Unknown(f"{ctx.short}() not followed")
-    return _run(ctx, lambda: _derived(ctx, x, ops.transpose(shape, axes), None), _tensors([x]))
+    return _run(ctx, lambda: _derived(ctx, x, shape_math.transpose(shape, axes), None), _tensors([x]))
 
 
 def _join(kind: str) -> Callable:
@@ -370,9 +370,9 @@ def _join(kind: str) -> Callable:
         axis = _axis_arg(_arg(args, kwargs, 1, "axis", default_axis))
         if isinstance(axis, Unknown) or isinstance(axis, tuple):
             return Unknown(f"{ctx.short}() along an axis not known statically")
-        fn_ = {"concatenate": lambda: ops.concatenate(shapes, axis), "stack": lambda: ops.stack(shapes, axis),
-               "vstack": lambda: ops.vstack(shapes), "hstack": lambda: ops.hstack(shapes),
-               "dstack": lambda: ops.dstack(shapes), "column_stack": lambda: ops.column_stack(shapes)}[kind]
+        fn_ = {"concatenate": lambda: shape_math.concatenate(shapes, axis), "stack": lambda: shape_math.stack(shapes, axis),
+               "vstack": lambda: shape_math.vstack(shapes), "hstack": lambda: shape_math.hstack(shapes),
+               "dstack": lambda: shape_math.dstack(shapes), "column_stack": lambda: shape_math.column_stack(shapes)}[kind]
         try:
             out = fn_()
         except OpError as err:
@@ -415,7 +415,7 @@ def _split_fn(equal: bool) -> Callable:
                 return Unknown("tf.split raises here")
             sections = bounds
         try:
-            parts = ops.split(shape, sections, axis, equal)
+            parts = shape_math.split(shape, sections, axis, equal)
         except OpError as err:
             if err.kind == "argument":
                 return Unknown(err.message)
@@ -440,7 +440,7 @@ def _reduction(default_axis: Any = None, arg: bool = False, axis_pos: int = 1) -
             return Unknown(f"{ctx.short}() not followed")
         if shape == () and not isinstance(x, Tensor):
             return _scalar_math(ctx, x) if not arg else Unknown("argmax of a number")
-        f = (lambda: ops.argreduce(shape, axis, keepdims)) if arg else (lambda: ops.reduce(shape, axis, keepdims))
+        f = (lambda: shape_math.argreduce(shape, axis, keepdims)) if arg else (lambda: shape_math.reduce(shape, axis, keepdims))
         try:
             out = f()
         except OpError as err:
@@ -522,14 +522,14 @@ def _matmul(ctx: _Ctx, a: Any, b: Any, kind: str, kwargs: dict | None = None) ->
         return Unknown(f"{ctx.short}() of values not known")
     try:
         if kind == "tf":
-            out = ops.tf_matmul(sa, sb, bool(kwargs.get("transpose_a") or kwargs.get("adjoint_a")),
+            out = shape_math.tf_matmul(sa, sb, bool(kwargs.get("transpose_a") or kwargs.get("adjoint_a")),
                                 bool(kwargs.get("transpose_b") or kwargs.get("adjoint_b")))
         elif kind == "dot":
-            out = ops.dot(sa, sb)
+            out = shape_math.dot(sa, sb)
         elif kind == "outer":
-            out = (ops.size(sa), ops.size(sb))
+            out = (shape_math.size(sa), shape_math.size(sb))
         else:
-            out = ops.matmul(sa, sb)
+            out = shape_math.matmul(sa, sb)
     except OpError as err:
         if err.kind == "argument":
             return Unknown(err.message)
@@ -558,7 +558,7 @@ def _flatten_fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     shape = _shape_of(x)
     if shape is None:
         return Unknown("ravel() not followed")
-    return _derived(ctx, x, ops.flatten(shape), None)
+    return _derived(ctx, x, shape_math.flatten(shape), None)
 
 
 def _shape_query(kind: str) -> Callable:
@@ -571,7 +571,7 @@ def _shape_query(kind: str) -> Callable:
             return tuple(shape)
         if kind == "ndim":
             return len(shape)
-        n = ops.size(shape)
+        n = shape_math.size(shape)
         return n if known(n) else Unknown("the size is not known")
 
     return fn

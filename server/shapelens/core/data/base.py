@@ -9,7 +9,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Callable
 from shapelens.core.analysis import Related
-from shapelens.core.ops import OpError
+from shapelens.core.shape_math import OpError
 from shapelens.core.resolve import ModuleRef
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import LayerObj, Tensor

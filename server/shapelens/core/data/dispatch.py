@@ -7,7 +7,7 @@ from __future__ import annotations
 from shapelens.core.data.state import DataEvaluator
 import ast
 from typing import Any, Callable
-from shapelens.core.ops import OpError
+from shapelens.core.shape_math import OpError
 from shapelens.core.resolve import keras_name
 from shapelens.core.shapes import Unknown, fmt_shape
 from shapelens.core.values import Tensor

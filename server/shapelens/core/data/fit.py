@@ -8,7 +8,7 @@ import ast
 import contextlib
 import types
 from typing import Any, Iterator
-from shapelens.core import ops
+from shapelens.core import shape_math
 from shapelens.core.analysis import Related
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import FunctionalModel, Instance, SequentialModel, Tensor
@@ -375,8 +375,8 @@ def _reshape_fix(ev: DataEvaluator, feed: _Feed, spec: tuple) -> dict | None:
     t = feed.tensor
     if not isinstance(t, Array) or t.lib != "numpy" or feed.node is None:
         return None
-    per_sample = ops.size(tuple(t.shape[1:]))
-    want = ops.size(tuple(spec[1:]))
+    per_sample = shape_math.size(tuple(t.shape[1:]))
+    want = shape_math.size(tuple(spec[1:]))
     if not (known(per_sample) and known(want) and per_sample == want and all(known(d) for d in spec[1:])):
         return None
     text = _src(ev, feed.node, 60)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
-from shapelens.core import ops
+from shapelens.core import shape_math
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import Array, _Ctx, _arg, _as_array, _flat_values, _is_int, _related, _shape_of, _x
@@ -46,7 +46,7 @@ def _surely_reaches(y: Array) -> bool:
     among n of them is at most (1 - 1/upper)**n; below 1% the width max + 1 is taken as upper."""
     if not (_is_int(y.upper) and y.upper > 0 and y.shape and all(known(d) for d in y.shape)):
         return False
-    n = ops.size(tuple(y.shape))
+    n = shape_math.size(tuple(y.shape))
     return n > 0 and (1 - 1 / y.upper) ** n <= 0.01
 
 

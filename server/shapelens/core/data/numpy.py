@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shapelens.core.data.registry import register
 from typing import Callable
-from shapelens.core import ops
+from shapelens.core import shape_math
 from shapelens.core.shapes import Unknown
 from shapelens.core.data.arrays import _arange, _array, _binary, _choice, _ctor, _expand_dims, _eye, _flatten_fn, _identity, _join, _like, _linspace, _matmul_fn, _np_scalar_type, _permutation, _rand, _randint, _reduction, _reshape_fn, _shape_query, _size_ctor, _split_fn, _squeeze, _transpose, _unary_shape, _unique, _where
 from shapelens.core.data.base import _arg, _shape_arg
@@ -31,18 +31,18 @@ _NUMPY_FUNCS: dict[str, Callable] = {
     "numpy.random.beta": _size_ctor("float", 2), "numpy.random.randint": _randint, "numpy.random.choice": _choice,
     "numpy.random.permutation": _permutation, "numpy.reshape": _np_reshape, "numpy.expand_dims": _expand_dims,
     "numpy.squeeze": _squeeze, "numpy.transpose": _transpose,
-    "numpy.swapaxes": _unary_shape(ops.swapaxes, (1, "axis1", None), (2, "axis2", None)),
-    "numpy.moveaxis": _unary_shape(ops.moveaxis, (1, "source", None), (2, "destination", None)),
+    "numpy.swapaxes": _unary_shape(shape_math.swapaxes, (1, "axis1", None), (2, "axis2", None)),
+    "numpy.moveaxis": _unary_shape(shape_math.moveaxis, (1, "source", None), (2, "destination", None)),
     "numpy.concatenate": _join("concatenate"), "numpy.concat": _join("concatenate"), "numpy.stack": _join("stack"),
     "numpy.vstack": _join("vstack"), "numpy.row_stack": _join("vstack"), "numpy.hstack": _join("hstack"),
     "numpy.dstack": _join("dstack"), "numpy.column_stack": _join("column_stack"), "numpy.split": _split_fn(True),
-    "numpy.array_split": _split_fn(False), "numpy.tile": _unary_shape(ops.tile, (1, "reps", None)),
-    "numpy.repeat": _unary_shape(ops.repeat, (1, "repeats", None), (2, "axis", None)),
-    "numpy.pad": _unary_shape(ops.pad, (1, "pad_width", None)),
-    "numpy.broadcast_to": _unary_shape(lambda s, t: ops.broadcast_to(s, _shape_arg(t) or ()), (1, "shape", None)),
-    "numpy.atleast_1d": _unary_shape(lambda s: ops.atleast(s, 1)),
-    "numpy.atleast_2d": _unary_shape(lambda s: ops.atleast(s, 2)),
-    "numpy.atleast_3d": _unary_shape(lambda s: ops.atleast(s, 3)), "numpy.ravel": _flatten_fn,
+    "numpy.array_split": _split_fn(False), "numpy.tile": _unary_shape(shape_math.tile, (1, "reps", None)),
+    "numpy.repeat": _unary_shape(shape_math.repeat, (1, "repeats", None), (2, "axis", None)),
+    "numpy.pad": _unary_shape(shape_math.pad, (1, "pad_width", None)),
+    "numpy.broadcast_to": _unary_shape(lambda s, t: shape_math.broadcast_to(s, _shape_arg(t) or ()), (1, "shape", None)),
+    "numpy.atleast_1d": _unary_shape(lambda s: shape_math.atleast(s, 1)),
+    "numpy.atleast_2d": _unary_shape(lambda s: shape_math.atleast(s, 2)),
+    "numpy.atleast_3d": _unary_shape(lambda s: shape_math.atleast(s, 3)), "numpy.ravel": _flatten_fn,
     "numpy.flatten": _flatten_fn, "numpy.sum": _reduction(), "numpy.mean": _reduction(), "numpy.max": _reduction(),
     "numpy.min": _reduction(), "numpy.amax": _reduction(), "numpy.amin": _reduction(), "numpy.std": _reduction(),
     "numpy.var": _reduction(), "numpy.prod": _reduction(), "numpy.product": _reduction(),

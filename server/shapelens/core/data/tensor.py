@@ -7,8 +7,8 @@ from __future__ import annotations
 from shapelens.core.data.state import DataEvaluator
 import ast
 from typing import Any
-from shapelens.core import ops
-from shapelens.core.ops import ArrayIndex, OpError
+from shapelens.core import shape_math
+from shapelens.core.shape_math import ArrayIndex, OpError
 from shapelens.core.resolve import ModuleRef
 from shapelens.core.shapes import Unknown, fmt_shape, known
 from shapelens.core.values import BoundMethod, Tensor
@@ -27,7 +27,7 @@ def tensor_attr(ev: DataEvaluator, t: Tensor, attr: str) -> Any:
     if attr == "ndim":
         return len(t.shape) if t.shape is not None else Unknown("the tensor's rank is not known")
     if attr == "size" and not t.symbolic and isinstance(t, Array):
-        n = ops.size(t.shape) if t.shape is not None else None
+        n = shape_math.size(t.shape) if t.shape is not None else None
         return n if known(n) else Unknown("the size is not known")
     if attr in ("T", "mT") and t.shape is not None:
         shape = tuple(reversed(t.shape)) if attr == "T" else (*t.shape[:-2], t.shape[-1], t.shape[-2])
@@ -77,7 +77,7 @@ def _tensor_method(ev: DataEvaluator, t: Tensor, name: str, args: list, kwargs: 
         target = args[0] if len(args) == 1 else (tuple(args) if args else kwargs.get("shape"))
         return _reshape(ctx, t, target, f"{recv}.reshape({_fmt_args(args)})")
     if name in ("flatten", "ravel"):
-        return _derived(ctx, t, ops.flatten(t.shape), None)
+        return _derived(ctx, t, shape_math.flatten(t.shape), None)
     if name == "squeeze":
         return _squeeze(ctx, [t, *args], kwargs)
     if name == "transpose":
@@ -159,7 +159,7 @@ def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
     if t.symbolic:
         if any(isinstance(c, ArrayIndex) for c in conv):
             return Tensor(None, t.origin, t.span)
-        return _symbolic_op(ev, node, "ops.getitem", [t], lambda shapes: ops.index(shapes[0], ckey))
+        return _symbolic_op(ev, node, "ops.getitem", [t], lambda shapes: shape_math.index(shapes[0], ckey))
     if lib == "tf" and any(isinstance(c, ArrayIndex) for c in conv):
         return Unknown("tf.Tensor indexing with arrays is not followed")
     for v in items:
@@ -170,7 +170,7 @@ def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
                       related=_related(v), raise_span=ev.trigger or ev.span(node))
             return Unknown("indexing raises here")
     try:
-        shape = ops.index(tuple(t.shape), ckey)
+        shape = shape_math.index(tuple(t.shape), ckey)
     except OpError as err:
         if err.kind == "argument":
             return Unknown(err.message)
@@ -240,10 +240,10 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
             return Tensor(None, "an operation on a tensor of unknown shape", ev.span(node))
         template = [left, right]
         if op is ast.MatMult:
-            return _symbolic_op(ev, node, "ops.matmul", template, lambda shapes: ops.matmul(*_with_scalars(
+            return _symbolic_op(ev, node, "ops.matmul", template, lambda shapes: shape_math.matmul(*_with_scalars(
                 template, shapes)))
         return _symbolic_op(ev, node, f"ops.{name}", template,
-                            lambda shapes: ops.broadcast(*_with_scalars(template, shapes)))
+                            lambda shapes: shape_math.broadcast(*_with_scalars(template, shapes)))
     if sl is None or sr is None or name is None:
         if any(isinstance(v, Tensor) and v.shape is None for v in (left, right)):
             return Tensor(None, "an operation on a tensor of unknown shape", ev.span(node), symbolic=False)
@@ -255,7 +255,7 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
     if op is ast.MatMult:
         return _matmul(ctx, left, right, "tf" if lib == "tf" else "matmul")
     try:
-        shape = ops.broadcast(sl, sr)
+        shape = shape_math.broadcast(sl, sr)
     except OpError as err:
         parts = [f"{fmt_shape(s)} from {v.origin}" if isinstance(v, Tensor) and v.origin else fmt_shape(s)
                  for v, s in ((left, sl), (right, sr))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shapelens.core.data.registry import register
 from typing import Any, Callable
-from shapelens.core import ops
+from shapelens.core import shape_math
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.arrays import _array, _binary, _cast, _ctor, _expand_dims, _identity, _join, _like, _matmul_fn, _one_hot, _reduction, _reshape, _shape_query, _split_fn, _squeeze, _tf_constant, _tf_fill, _tf_image_resize, _tf_random, _transpose
@@ -26,9 +26,7 @@ def _tf_gray(channels: int) -> Callable:
 def _conv_window(n: Any, k: int, s: int, padding: str, d: int = 1) -> Any:
     if not known(n):
         return n if n is None else UNK
-    if padding == "valid":
-        return (n - (k - 1) * d - 1) // s + 1
-    return -(-n // s)
+    return shape_math.conv_output_length(n, k, s, padding, d)
 
 
 def _tf_strides(value: Any, nd: int) -> tuple | None:
@@ -162,7 +160,7 @@ def _tf_tile(ctx: _Ctx, args: list, kwargs: dict) -> Any:
         return Unknown("tile() not followed")
     if len(reps) != len(shape) and ctx.lib == "tf":
         return Unknown("tf.tile with a multiples length that differs from the rank")
-    return _run(ctx, lambda: _derived(ctx, x, ops.tile(shape, reps), None), _tensors([x]))
+    return _run(ctx, lambda: _derived(ctx, x, shape_math.tile(shape, reps), None), _tensors([x]))
 
 
 def _tf_reshape(ctx, args, kwargs):
@@ -234,4 +232,4 @@ def _reduce_first(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     shapes = [_shape_of(s) for s in seq]
     if any(s is None for s in shapes):
         return Unknown("add_n()")
-    return _run(ctx, lambda: ctx.arr(ops.broadcast(*shapes)), _tensors(seq))
+    return _run(ctx, lambda: ctx.arr(shape_math.broadcast(*shapes)), _tensors(seq))
