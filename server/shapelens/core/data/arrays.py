@@ -4,13 +4,35 @@ functions (reshape, expand_dims, concatenate, split, reductions, matmul, ...).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
+import math
+
 from shapelens.core import shape_math
 from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
-from shapelens.core.data.base import Array, MAX_VALUE, _Ctx, _arg, _as_array, _axis_arg, _bool, _derived, _dtype_of, _flat_values, _is_int, _name, _raiser, _related, _run, _shape_arg, _shape_of, _tensors, _x, keep_like
+from shapelens.core.data.base import (
+    Array,
+    MAX_VALUE,
+    _Ctx,
+    _arg,
+    _as_array,
+    _axis_arg,
+    _bool,
+    _derived,
+    _dtype_of,
+    _flat_values,
+    _is_int,
+    _name,
+    _raiser,
+    _related,
+    _run,
+    _shape_arg,
+    _shape_of,
+    _tensors,
+    _x,
+    keep_like,
+)
 
 
 def _ctor(kind: str) -> Callable:

@@ -4,15 +4,16 @@ literal arrays, argument helpers, and how op errors become reports.
 
 from __future__ import annotations
 
-from shapelens.core.data.state import DataEvaluator
-import ast
 from dataclasses import dataclass
 from typing import Any, Callable
+import ast
+
 from shapelens.core.analysis import Related
-from shapelens.core.shape_math import OpError
 from shapelens.core.resolve import ModuleRef
+from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import LayerObj, Tensor
+from shapelens.core.data.state import DataEvaluator
 
 
 MAX_VALUE = 4096  # elements of a literal array whose values are kept

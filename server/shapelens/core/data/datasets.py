@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shapelens.core.data.base import Array, _Ctx, _dtype_of
 from shapelens.core.shapes import UNK, Unknown
+from shapelens.core.data.base import Array, _Ctx, _dtype_of
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,32 @@ sklearn calls to the handler registered under the dotted name they model.
 
 from __future__ import annotations
 
-from shapelens.core.data.state import DataEvaluator
-import ast
 from typing import Any, Callable
-from shapelens.core.shape_math import OpError
+import ast
+
 from shapelens.core.resolve import keras_name
+from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import Unknown, fmt_shape
 from shapelens.core.values import Tensor
-from shapelens.core.data.base import Array, LossSpec, _Ctx, _NotFollowed, _OP_CODES, _any_symbolic, _arg, _symbolic_op, _tensors, keep_like
+from shapelens.core.data.base import (
+    Array,
+    LossSpec,
+    _Ctx,
+    _NotFollowed,
+    _OP_CODES,
+    _any_symbolic,
+    _arg,
+    _symbolic_op,
+    _tensors,
+    keep_like,
+)
 from shapelens.core.data.datasets import NAMES, _load_dataset
 from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_sequences, _to_categorical
 from shapelens.core.data.losses import _LOSS_NAMES
-from shapelens.core.data.sklearn import _train_test_split
 from shapelens.core.data.registry import HANDLERS
+from shapelens.core.data.sklearn import _train_test_split
+from shapelens.core.data.state import DataEvaluator
+
 
 # the families, imported for their registrations (as core/rules/__init__.py imports every family)
 from shapelens.core.data import keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from shapelens.core.data.state import DataEvaluator
+from typing import Any, Iterator
 import ast
 import contextlib
 import types
-from typing import Any, Iterator
+
 from shapelens.core import shape_math
 from shapelens.core.analysis import Related
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import FunctionalModel, Instance, SequentialModel, Tensor
 from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _related, _span_dict, _src
 from shapelens.core.data.losses import _check_targets, _find_call
+from shapelens.core.data.state import DataEvaluator
 
 
 _ARG_POS = {

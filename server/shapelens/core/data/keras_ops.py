@@ -3,11 +3,23 @@
 
 from __future__ import annotations
 
-from shapelens.core.data.registry import register
 from typing import Any, Callable
-from shapelens.core.data.arrays import _array, _cast, _ctor, _identity, _join, _keras_random, _matmul_fn, _one_hot, _reduction, _tf_image_resize
+
+from shapelens.core.data.arrays import (
+    _array,
+    _cast,
+    _ctor,
+    _identity,
+    _join,
+    _keras_random,
+    _matmul_fn,
+    _one_hot,
+    _reduction,
+    _tf_image_resize,
+)
 from shapelens.core.data.base import _Ctx
 from shapelens.core.data.numpy import _np_reshape
+from shapelens.core.data.registry import register
 
 
 def _keras_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:

@@ -4,10 +4,21 @@
 from __future__ import annotations
 
 from typing import Any
+
 from shapelens.core import shape_math
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
-from shapelens.core.data.base import Array, _Ctx, _arg, _as_array, _flat_values, _is_int, _related, _shape_of, _x
+from shapelens.core.data.base import (
+    Array,
+    _Ctx,
+    _arg,
+    _as_array,
+    _flat_values,
+    _is_int,
+    _related,
+    _shape_of,
+    _x,
+)
 
 
 def _to_categorical(ctx: _Ctx, args: list, kwargs: dict) -> Any:

@@ -3,14 +3,25 @@
 
 from __future__ import annotations
 
-from shapelens.core.data.state import DataEvaluator
-import ast
 from typing import Any
+import ast
+
 from shapelens.core.analysis import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.shapes import fmt_shape, known
 from shapelens.core.values import LayerObj, SequentialModel, Tensor
-from shapelens.core.data.base import Array, LossSpec, _Ctx, _Feed, _flat_values, _is_int, _related, _span_dict, fmt_dim
+from shapelens.core.data.base import (
+    Array,
+    LossSpec,
+    _Ctx,
+    _Feed,
+    _flat_values,
+    _is_int,
+    _related,
+    _span_dict,
+    fmt_dim,
+)
+from shapelens.core.data.state import DataEvaluator
 
 
 _LOSS_NAMES = {

@@ -3,12 +3,41 @@
 
 from __future__ import annotations
 
-from shapelens.core.data.registry import register
 from typing import Callable
+
 from shapelens.core import shape_math
 from shapelens.core.shapes import Unknown
-from shapelens.core.data.arrays import _arange, _array, _binary, _choice, _ctor, _expand_dims, _eye, _flatten_fn, _identity, _join, _like, _linspace, _matmul_fn, _np_scalar_type, _permutation, _rand, _randint, _reduction, _reshape_fn, _shape_query, _size_ctor, _split_fn, _squeeze, _transpose, _unary_shape, _unique, _where
+from shapelens.core.data.arrays import (
+    _arange,
+    _array,
+    _binary,
+    _choice,
+    _ctor,
+    _expand_dims,
+    _eye,
+    _flatten_fn,
+    _identity,
+    _join,
+    _like,
+    _linspace,
+    _matmul_fn,
+    _np_scalar_type,
+    _permutation,
+    _rand,
+    _randint,
+    _reduction,
+    _reshape_fn,
+    _shape_query,
+    _size_ctor,
+    _split_fn,
+    _squeeze,
+    _transpose,
+    _unary_shape,
+    _unique,
+    _where,
+)
 from shapelens.core.data.base import _arg, _shape_arg
+from shapelens.core.data.registry import register
 
 
 def _np_reshape(ctx, args, kwargs):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+
 HANDLERS: dict[str, Callable] = {}
 
 

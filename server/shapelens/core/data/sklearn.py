@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
+import math
+
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import Array, _Ctx, _is_int, _related, _shape_of

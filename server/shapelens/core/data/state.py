@@ -9,9 +9,9 @@ this package imports neither the evaluator nor the Keras semantics.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+import ast
 
 from shapelens.core.source import Source, Span
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor

@@ -4,18 +4,34 @@ arithmetic operators.
 
 from __future__ import annotations
 
-from shapelens.core.data.state import DataEvaluator
-import ast
 from typing import Any
+import ast
+
 from shapelens.core import shape_math
-from shapelens.core.shape_math import ArrayIndex, OpError
 from shapelens.core.resolve import ModuleRef
+from shapelens.core.shape_math import ArrayIndex, OpError
 from shapelens.core.shapes import Unknown, fmt_shape, known
 from shapelens.core.values import BoundMethod, Tensor
-from shapelens.core.data.arrays import _identity, _matmul, _reduction, _reshape, _squeeze, _transpose
-from shapelens.core.data.base import Array, Dataset, MAX_WALK, _Ctx, _Ragged, _arg, _derived, _dtype_of, _is_int, _literal_dtype, _literal_shape, _related, _src, _symbolic_op
 from shapelens.core.data import numpy  # noqa: F401 -- registers the numpy.* handlers used here
+from shapelens.core.data.arrays import _identity, _matmul, _reduction, _reshape, _squeeze, _transpose
+from shapelens.core.data.base import (
+    Array,
+    Dataset,
+    MAX_WALK,
+    _Ctx,
+    _Ragged,
+    _arg,
+    _derived,
+    _dtype_of,
+    _is_int,
+    _literal_dtype,
+    _literal_shape,
+    _related,
+    _src,
+    _symbolic_op,
+)
 from shapelens.core.data.registry import HANDLERS
+from shapelens.core.data.state import DataEvaluator
 from shapelens.core.data.tf_data import _dataset_method
 
 

@@ -3,13 +3,46 @@
 
 from __future__ import annotations
 
-from shapelens.core.data.registry import register
 from typing import Any, Callable
+
 from shapelens.core import shape_math
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
-from shapelens.core.data.arrays import _array, _binary, _cast, _ctor, _expand_dims, _identity, _join, _like, _matmul_fn, _one_hot, _reduction, _reshape, _shape_query, _split_fn, _squeeze, _tf_constant, _tf_fill, _tf_image_resize, _tf_random, _transpose
-from shapelens.core.data.base import _Ctx, _arg, _derived, _is_int, _related, _run, _shape_arg, _shape_of, _tensors, _x
+from shapelens.core.data.arrays import (
+    _array,
+    _binary,
+    _cast,
+    _ctor,
+    _expand_dims,
+    _identity,
+    _join,
+    _like,
+    _matmul_fn,
+    _one_hot,
+    _reduction,
+    _reshape,
+    _shape_query,
+    _split_fn,
+    _squeeze,
+    _tf_constant,
+    _tf_fill,
+    _tf_image_resize,
+    _tf_random,
+    _transpose,
+)
+from shapelens.core.data.base import (
+    _Ctx,
+    _arg,
+    _derived,
+    _is_int,
+    _related,
+    _run,
+    _shape_arg,
+    _shape_of,
+    _tensors,
+    _x,
+)
+from shapelens.core.data.registry import register
 
 
 def _tf_gray(channels: int) -> Callable:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from shapelens.core.data.state import DataEvaluator
-from shapelens.core.data.registry import register
 from typing import Any, Callable
+
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import Dataset, _Ctx, _NotFollowed, _arg, _bool, _is_int, _related
+from shapelens.core.data.registry import register
+from shapelens.core.data.state import DataEvaluator
 
 
 def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
