@@ -83,7 +83,7 @@ Offline datasets
 With ``SHAPELENS_STUB_DATASETS=1`` in the environment (``run_program`` sets it
 unless the caller's ``env`` says otherwise) ``keras.datasets.<name>.load_data``
 returns zero arrays of the documented shapes (labels cycle through every class;
-``shapelens.core.datasets``) and ``keras.utils.load_img`` returns a zero array
+``shapelens.core.data.datasets``) and ``keras.utils.load_img`` returns a zero array
 of ``target_size`` (default 64x64) with 3 channels (1 for grayscale, 4 for
 rgba), so programs that load data run without a network or PIL.
 
@@ -384,7 +384,7 @@ def install_offline_data(keras) -> None:
     import importlib
 
     import numpy as np
-    from shapelens.core import datasets as facts
+    from shapelens.core.data import datasets as facts
 
     def replace_everywhere(orig, stub, attr):
         for mod in list(sys.modules.values()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from shapelens.core.plain import plain, safe_format
 from shapelens.core.shapes import Unknown
 from shapelens.core.values import Builtin, Tensor
 
@@ -16,8 +17,6 @@ _MAX = 100_000
 
 
 def _plain(v: Any) -> bool:
-    from shapelens.core.evaluate import plain
-
     return plain(v)
 
 
@@ -262,12 +261,10 @@ def attribute(ev, obj: Any, attr: str) -> Any:
 
 def _too_big(obj: Any, attr: str, args: list, kwargs: dict) -> bool:
     """Would this str method allocate more than we are willing to follow?"""
-    from shapelens.core.evaluate import _safe_format
-
     if not isinstance(obj, str):
         return False
     if attr == "format":
-        return not _safe_format(obj) or "{" in obj.replace("{}", "").replace("{{", "") and ":" in obj
+        return not safe_format(obj) or "{" in obj.replace("{}", "").replace("{{", "") and ":" in obj
     if attr == "replace" and len(args) >= 2 and isinstance(args[1], str):
         return len(obj) * max(1, len(args[1])) > _MAX
     if attr == "join" and args and isinstance(args[0], (list, tuple)):

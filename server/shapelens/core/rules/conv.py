@@ -13,7 +13,8 @@ from shapelens.core.rules.base import (
     require_defined,
     spatial_axes,
 )
-from shapelens.core.shapes import Shape, conv_explain, conv_output_length, fmt_shape, fmt_window, known
+from shapelens.core.shapes import Shape, fmt_shape, fmt_window, known
+from shapelens.core.shape_math import conv_explain, conv_output_length
 
 CONV_ARGS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias")
 

@@ -23,7 +23,8 @@ from shapelens.core.rules.base import (
     spatial_axes,
 )
 from shapelens.core.rules.conv import assemble, read_window, spatial_output
-from shapelens.core.shapes import Dim, deconv_output_length, fmt_dim, known
+from shapelens.core.shapes import Dim, fmt_dim, known
+from shapelens.core.shape_math import deconv_output_length
 
 _TAIL = ("activation", "use_bias")
 TRANSPOSE_ARGS = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",

@@ -23,7 +23,8 @@ from shapelens.core.rules.base import (
     require_defined,
 )
 from shapelens.core.rules.conv import assemble, read_window, spatial_output
-from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known, prod
+from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known
+from shapelens.core.shape_math import prod
 
 _INIT = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
 _REG = ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer")

@@ -23,18 +23,8 @@ from shapelens.core.rules.base import (
     layer,
     spatial_axes,
 )
-from shapelens.core.shapes import (
-    Dim,
-    Shape,
-    ShapeError,
-    fmt_dim,
-    fmt_shape,
-    fmt_window,
-    is_unknown,
-    known,
-    prod,
-    reshape_target,
-)
+from shapelens.core.shapes import Dim, Shape, ShapeError, fmt_dim, fmt_shape, fmt_window, is_unknown, known
+from shapelens.core.shape_math import prod, reshape_target
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 

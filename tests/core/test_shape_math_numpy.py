@@ -1,4 +1,4 @@
-"""shapelens.core.ops against numpy itself: same shape, or both raise.
+"""shapelens.core.shape_math against numpy itself: same shape, or both raise.
 
 Property-based (hypothesis): random shapes (small dims, zeros included) and random
 arguments for every shape function numpy has an equivalent of.
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shapelens.core import ops
-from shapelens.core.ops import ArrayIndex, OpError
+from shapelens.core import shape_math
+from shapelens.core.shape_math import ArrayIndex, OpError
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -67,14 +67,14 @@ def broadcast_pairs(draw):
 @given(broadcast_pairs())
 def test_broadcast(pair):
     a, b = pair
-    agree(numpy_shape(lambda: np.zeros(a) + np.zeros(b)), ours(lambda: ops.broadcast(a, b)))
+    agree(numpy_shape(lambda: np.zeros(a) + np.zeros(b)), ours(lambda: shape_math.broadcast(a, b)))
 
 
 @SETTINGS
 @given(st.lists(shapes, min_size=1, max_size=3))
 def test_broadcast_many(many):
     agree(numpy_shape(lambda: np.zeros(np.broadcast_shapes(*many))),
-          ours(lambda: ops.broadcast(*many)))
+          ours(lambda: shape_math.broadcast(*many)))
 
 
 @st.composite
@@ -97,20 +97,20 @@ def reshape_cases(draw):
 @given(reshape_cases())
 def test_reshape(case):
     shape, target = case
-    agree(numpy_shape(lambda: np.zeros(shape).reshape(target)), ours(lambda: ops.reshape(shape, target)))
+    agree(numpy_shape(lambda: np.zeros(shape).reshape(target)), ours(lambda: shape_math.reshape(shape, target)))
 
 
 @SETTINGS
 @given(shapes, st.one_of(st.integers(-6, 6), st.lists(st.integers(-6, 6), min_size=1, max_size=3).map(tuple)))
 def test_expand_dims(shape, axis):
-    agree(numpy_shape(lambda: np.expand_dims(np.zeros(shape), axis)), ours(lambda: ops.expand_dims(shape, axis)))
+    agree(numpy_shape(lambda: np.expand_dims(np.zeros(shape), axis)), ours(lambda: shape_math.expand_dims(shape, axis)))
 
 
 @SETTINGS
 @given(st.lists(st.sampled_from([1, 1, 2, 3, 0]), max_size=4).map(tuple),
        st.one_of(st.none(), st.integers(-5, 5), st.lists(st.integers(-5, 5), min_size=1, max_size=3).map(tuple)))
 def test_squeeze(shape, axis):
-    agree(numpy_shape(lambda: np.squeeze(np.zeros(shape), axis)), ours(lambda: ops.squeeze(shape, axis)))
+    agree(numpy_shape(lambda: np.squeeze(np.zeros(shape), axis)), ours(lambda: shape_math.squeeze(shape, axis)))
 
 
 @st.composite
@@ -131,19 +131,19 @@ def transpose_cases(draw):
 @given(transpose_cases())
 def test_transpose(case):
     shape, axes = case
-    agree(numpy_shape(lambda: np.transpose(np.zeros(shape), axes)), ours(lambda: ops.transpose(shape, axes)))
+    agree(numpy_shape(lambda: np.transpose(np.zeros(shape), axes)), ours(lambda: shape_math.transpose(shape, axes)))
 
 
 @SETTINGS
 @given(nonempty_shapes, st.integers(-5, 5), st.integers(-5, 5))
 def test_swapaxes(shape, a, b):
-    agree(numpy_shape(lambda: np.swapaxes(np.zeros(shape), a, b)), ours(lambda: ops.swapaxes(shape, a, b)))
+    agree(numpy_shape(lambda: np.swapaxes(np.zeros(shape), a, b)), ours(lambda: shape_math.swapaxes(shape, a, b)))
 
 
 @SETTINGS
 @given(nonempty_shapes, st.integers(-4, 4), st.integers(-4, 4))
 def test_moveaxis(shape, a, b):
-    agree(numpy_shape(lambda: np.moveaxis(np.zeros(shape), a, b)), ours(lambda: ops.moveaxis(shape, a, b)))
+    agree(numpy_shape(lambda: np.moveaxis(np.zeros(shape), a, b)), ours(lambda: shape_math.moveaxis(shape, a, b)))
 
 
 @st.composite
@@ -168,7 +168,7 @@ def join_cases(draw):
 def test_concatenate(case):
     arrays, axis = case
     agree(numpy_shape(lambda: np.concatenate([np.zeros(s) for s in arrays], axis=axis)),
-          ours(lambda: ops.concatenate(arrays, axis)))
+          ours(lambda: shape_math.concatenate(arrays, axis)))
 
 
 @SETTINGS
@@ -176,7 +176,7 @@ def test_concatenate(case):
 def test_stack(case):
     arrays, axis = case
     axis = 0 if axis is None else axis
-    agree(numpy_shape(lambda: np.stack([np.zeros(s) for s in arrays], axis=axis)), ours(lambda: ops.stack(arrays, axis)))
+    agree(numpy_shape(lambda: np.stack([np.zeros(s) for s in arrays], axis=axis)), ours(lambda: shape_math.stack(arrays, axis)))
 
 
 @SETTINGS
@@ -184,7 +184,7 @@ def test_stack(case):
 def test_stack_variants(case, name):
     arrays, _ = case
     agree(numpy_shape(lambda: getattr(np, name)([np.zeros(s) for s in arrays])),
-          ours(lambda: getattr(ops, name)(arrays)))
+          ours(lambda: getattr(shape_math, name)(arrays)))
 
 
 @SETTINGS
@@ -192,14 +192,14 @@ def test_stack_variants(case, name):
        st.booleans())
 def test_reductions(shape, axis, keepdims):
     agree(numpy_shape(lambda: np.sum(np.zeros(shape), axis=axis, keepdims=keepdims)),
-          ours(lambda: ops.reduce(shape, axis, keepdims)))
+          ours(lambda: shape_math.reduce(shape, axis, keepdims)))
 
 
 @SETTINGS
 @given(nonempty_shapes.filter(lambda s: all(s)), st.one_of(st.none(), st.integers(-5, 5)), st.booleans())
 def test_argmax(shape, axis, keepdims):
     agree(numpy_shape(lambda: np.argmax(np.zeros(shape), axis=axis, keepdims=keepdims)),
-          ours(lambda: ops.argreduce(shape, axis, keepdims)))
+          ours(lambda: shape_math.argreduce(shape, axis, keepdims)))
 
 
 @st.composite
@@ -217,14 +217,14 @@ def matmul_cases(draw):
 @given(matmul_cases())
 def test_matmul(case):
     a, b = case
-    agree(numpy_shape(lambda: np.matmul(np.zeros(a), np.zeros(b))), ours(lambda: ops.matmul(a, b)))
+    agree(numpy_shape(lambda: np.matmul(np.zeros(a), np.zeros(b))), ours(lambda: shape_math.matmul(a, b)))
 
 
 @SETTINGS
 @given(matmul_cases())
 def test_dot(case):
     a, b = case
-    agree(numpy_shape(lambda: np.dot(np.zeros(a), np.zeros(b))), ours(lambda: ops.dot(a, b)))
+    agree(numpy_shape(lambda: np.dot(np.zeros(a), np.zeros(b))), ours(lambda: shape_math.dot(a, b)))
 
 
 @st.composite
@@ -262,7 +262,7 @@ def test_index(case, as_tuple):
         np_key, our_key = np_key[0], our_key[0]
     else:
         np_key, our_key = tuple(np_key), tuple(our_key)
-    agree(numpy_shape(lambda: np.zeros(shape)[np_key]), ours(lambda: ops.index(shape, our_key)))
+    agree(numpy_shape(lambda: np.zeros(shape)[np_key]), ours(lambda: shape_math.index(shape, our_key)))
 
 
 @SETTINGS
@@ -271,41 +271,41 @@ def test_index(case, as_tuple):
 def test_split(shape, sections, axis, equal):
     fn = np.split if equal else np.array_split
     agree(numpy_shape(lambda: fn(np.zeros(shape), sections, axis=axis)),
-          ours(lambda: ops.split(shape, sections, axis, equal)))
+          ours(lambda: shape_math.split(shape, sections, axis, equal)))
 
 
 @SETTINGS
 @given(shapes, st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), min_size=1, max_size=4).map(tuple)))
 def test_tile(shape, reps):
-    agree(numpy_shape(lambda: np.tile(np.zeros(shape), reps)), ours(lambda: ops.tile(shape, reps)))
+    agree(numpy_shape(lambda: np.tile(np.zeros(shape), reps)), ours(lambda: shape_math.tile(shape, reps)))
 
 
 @SETTINGS
 @given(shapes, st.integers(0, 3), st.one_of(st.none(), st.integers(-4, 4)))
 def test_repeat(shape, repeats, axis):
-    agree(numpy_shape(lambda: np.repeat(np.zeros(shape), repeats, axis=axis)), ours(lambda: ops.repeat(shape, repeats, axis)))
+    agree(numpy_shape(lambda: np.repeat(np.zeros(shape), repeats, axis=axis)), ours(lambda: shape_math.repeat(shape, repeats, axis)))
 
 
 @SETTINGS
 @given(nonempty_shapes, st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2))))
 def test_pad(shape, width):
-    agree(numpy_shape(lambda: np.pad(np.zeros(shape), width)), ours(lambda: ops.pad(shape, width)))
+    agree(numpy_shape(lambda: np.pad(np.zeros(shape), width)), ours(lambda: shape_math.pad(shape, width)))
 
 
 @SETTINGS
 @given(shapes, shapes)
 def test_broadcast_to(shape, target):
-    agree(numpy_shape(lambda: np.broadcast_to(np.zeros(shape), target)), ours(lambda: ops.broadcast_to(shape, target)))
+    agree(numpy_shape(lambda: np.broadcast_to(np.zeros(shape), target)), ours(lambda: shape_math.broadcast_to(shape, target)))
 
 
 def test_unknown_dims_never_raise_on_what_is_not_known():
     from shapelens.core.shapes import UNK
 
-    assert ops.broadcast((None, 3), (UNK, 3))[1] == 3
-    assert ops.broadcast((None, 3), (None, 1)) == (None, 3)
-    assert ops.reshape((None, 28, 28), (-1, 784)) == (None, 784)
-    assert ops.concatenate([(None, 3), (None, 4)], -1) == (None, 7)
-    assert ops.index((UNK, 3), slice(0, 100))[1] == 3
-    assert ops.squeeze((UNK, 1)) is None
+    assert shape_math.broadcast((None, 3), (UNK, 3))[1] == 3
+    assert shape_math.broadcast((None, 3), (None, 1)) == (None, 3)
+    assert shape_math.reshape((None, 28, 28), (-1, 784)) == (None, 784)
+    assert shape_math.concatenate([(None, 3), (None, 4)], -1) == (None, 7)
+    assert shape_math.index((UNK, 3), slice(0, 100))[1] == 3
+    assert shape_math.squeeze((UNK, 1)) is None
     with pytest.raises(OpError):
-        ops.reshape((6, 4), (5, -1))
+        shape_math.reshape((6, 4), (5, -1))

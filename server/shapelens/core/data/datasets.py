@@ -1,10 +1,11 @@
-"""The Keras dataset loaders whose shapes are facts.
+"""``keras.datasets.<name>.load_data()``: the Keras dataset loaders whose shapes are facts.
 
 ``keras.datasets.<name>.load_data()`` returns ``(x_train, y_train), (x_test, y_test)`` with
 shapes documented by Keras (and fixed by the files it downloads). :func:`load_data` gives
 them as :class:`Part` descriptions for the evaluator; :func:`stub_arrays` builds zero arrays
 of the same shapes (with every class present in the labels) so that programs can run
-offline under the test oracle (tests/oracle/program_runner.py).
+offline under the test oracle (tests/oracle/program_runner.py). :func:`_load_dataset` is the
+evaluator's handler, returning them as :class:`Array` values.
 
 Numbers from keras/src/datasets/*.py (Keras 3.15): the train/test split of the datasets
 that have a ``test_split`` argument is ``int(n * (1 - test_split))``.
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from shapelens.core.shapes import UNK, Unknown
+from shapelens.core.data.base import Array, _Ctx, _dtype_of
 
 
 @dataclass(frozen=True)
@@ -126,3 +130,19 @@ def stub_arrays(name: str, args: list | None = None, kwargs: dict | None = None)
         raise ValueError(f"shapelens has no stand-in for {name}.load_data({args}, {kwargs})")
     (xa, ya), (xb, yb) = split
     return (stub_part(xa, np), stub_part(ya, np)), (stub_part(xb, np), stub_part(yb, np))
+
+
+def _load_dataset(ctx: _Ctx, name: str, args: list, kwargs: dict) -> Any:
+    split = load_data(name, args, kwargs)
+    if split is None:
+        return Unknown(f"{name}.load_data() with arguments shapelens does not follow")
+    what = f"{name}.load_data()"
+
+    def part(p: Part, label: str) -> Array:
+        shape = tuple(UNK if d is None else d for d in p.shape)
+        dtype = "object" if p.sequences else _dtype_of(p.dtype)
+        return Array(shape, f"{what} (line {ctx.line})", ctx.span, symbolic=False, dtype=dtype,
+                     classes=p.classes, lib="numpy", sequences=p.sequences, upper=p.vocab)
+
+    (xa, ya), (xb, yb) = split
+    return (part(xa, "x_train"), part(ya, "y_train")), (part(xb, "x_test"), part(yb, "y_test"))

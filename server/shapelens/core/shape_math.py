@@ -1,4 +1,7 @@
-"""Shape functions shared by numpy, TensorFlow and keras.ops.
+"""The shape math (the role keras/src/ops/operation_utils.py plays for Keras): every dimension
+computation of the layer rules (core/rules/) and of the data ops (core/data/) lives here --
+conv / pool / transpose output lengths, broadcasting, reshape with -1, and the numpy
+shape functions shared by numpy, TensorFlow and keras.ops.
 
 Pure functions on shapes (tuples of dims: an ``int``, ``None`` -- undefined, like the Keras
 batch axis -- or an :class:`~shapelens.core.shapes.Unknown`). They never see values. Where
@@ -6,18 +9,127 @@ numpy would raise they raise :class:`OpError` with a ``kind`` the caller maps on
 diagnostic code and a message in terms of shapes; where a dim is not known they assume
 the call succeeds and return what is known.
 
-Checked against numpy itself by property-based tests (tests/data/test_ops_numpy.py).
+Checked against numpy itself by property-based tests (tests/core/test_shape_math_numpy.py).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
-from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
+from shapelens.core.shapes import UNK, Dim, ShapeError, Unknown, fmt_dim, fmt_shape, known
 
 Shape = tuple
+
+
+# ---------------------------------------------------------------------------- dimension arithmetic
+
+
+def prod(dims: Iterable[Dim]) -> Dim:
+    """Product of dimensions; None if any is None, Unknown if any is unknown."""
+    out = 1
+    saw_none = False
+    for d in dims:
+        if isinstance(d, Unknown):
+            return UNK
+        if d is None:
+            saw_none = True
+            continue
+        out *= d
+    return None if saw_none else out
+
+
+# ---------------------------------------------------------------------------- conv / pool / transpose lengths
+# (keras/src/ops/operation_utils.py, keras/src/backend/common/backend_utils.py)
+
+
+def conv_output_length(
+    length: Dim, kernel: int, stride: int, padding: str, dilation: int = 1
+) -> Dim:
+    """Output length of a convolution along one axis, as Keras 3 computes it.
+
+    Returns a non-positive int when 'valid' padding leaves nothing; callers decide
+    what to report (Keras raises "Computed output size would be zero or negative").
+    """
+    if not known(length):
+        return length
+    if padding == "valid":
+        effective = dilation * (kernel - 1) + 1
+        return math.floor((length - effective) / stride) + 1
+    # 'same' and 'causal'
+    return math.floor((length - 1) / stride) + 1
+
+
+def conv_explain(
+    length: Dim, kernel: int, stride: int, padding: str, dilation: int = 1
+) -> str:
+    """The arithmetic behind one output size, for hovers."""
+    if not known(length):
+        return f"{fmt_dim(length)} stays {fmt_dim(length)}"
+    out = conv_output_length(length, kernel, stride, padding, dilation)
+    if padding == "valid":
+        eff = f"{dilation}·({kernel} - 1) + 1" if dilation != 1 else str(kernel)
+        return f"floor(({length} - {eff}) / {stride}) + 1 = {out}"
+    return f"floor(({length} - 1) / {stride}) + 1 = {out}  ({padding})"
+
+
+def deconv_output_length(
+    length: Dim,
+    kernel: int,
+    stride: int,
+    padding: str,
+    output_padding: int | None,
+    dilation: int = 1,
+) -> Dim:
+    """Conv*Transpose output length (keras/src/backend/common/backend_utils.py)."""
+    if not known(length):
+        return length
+    kernel = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        if output_padding is None:
+            output_padding = max(kernel, stride) - kernel
+        return (length - 1) * stride + kernel + output_padding
+    if output_padding is None:
+        return length * stride
+    return (length - 1) * stride + kernel - 2 * (kernel // 2) + output_padding
+
+
+# ---------------------------------------------------------------------------- reshape for the Reshape layer
+
+
+def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
+    """Resolve a reshape target (one -1 allowed) against a source shape.
+
+    Both shapes exclude any batch axis. Raises ShapeError('SL105') when the element
+    counts cannot match.
+    """
+    target = list(target)
+    if sum(1 for t in target if t == -1) > 1:
+        raise ShapeError("SL105", f"can only infer one unknown dimension, target {tuple(target)} has several -1")
+    total = prod(source)
+    if -1 in target:
+        idx = target.index(-1)
+        rest = prod(t for j, t in enumerate(target) if j != idx)
+        if known(total) and known(rest):
+            if rest == 0 or total % rest != 0:
+                raise ShapeError(
+                    "SL105",
+                    f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
+                    f"{fmt_shape(tuple(target))}: {total} is not divisible by {rest}",
+                )
+            target[idx] = total // rest
+        else:
+            target[idx] = None if (total is None or rest is None) else UNK
+        return tuple(target)
+    want = prod(target)
+    if known(total) and known(want) and total != want:
+        raise ShapeError(
+            "SL105",
+            f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
+            f"{fmt_shape(tuple(target))} ({want} values)",
+        )
+    return tuple(target)
 
 
 class OpError(Exception):

@@ -1,0 +1,39 @@
+"""``keras.ops``: the ``keras.ops.*`` table (ops missing here fall back to the numpy handler).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shapelens.core.data.arrays import (
+    _array,
+    _cast,
+    _ctor,
+    _identity,
+    _join,
+    _keras_random,
+    _matmul_fn,
+    _one_hot,
+    _reduction,
+    _tf_image_resize,
+)
+from shapelens.core.data.base import _Ctx
+from shapelens.core.data.numpy import _np_reshape
+from shapelens.core.data.registry import register
+
+
+def _keras_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    return _reduction(default_axis=None, arg=True)(ctx, args, kwargs)
+
+
+_KERAS_OPS: dict[str, Callable] = {
+    "keras.ops.convert_to_tensor": _array, "keras.ops.cast": _cast(1), "keras.ops.one_hot": _one_hot,
+    "keras.ops.reshape": _np_reshape, "keras.ops.concatenate": _join("concatenate"),
+    "keras.ops.image.resize": _tf_image_resize, "keras.ops.argmax": _keras_argmax, "keras.ops.argmin": _keras_argmax,
+    "keras.ops.matmul": _matmul_fn("matmul"), "keras.ops.zeros": _ctor("zeros"), "keras.ops.ones": _ctor("ones"),
+    "keras.ops.relu": _identity, "keras.ops.sigmoid": _identity, "keras.ops.softmax": _identity,
+    "keras.ops.tanh": _identity, "keras.ops.gelu": _identity, "keras.ops.silu": _identity,
+    "keras.ops.log_softmax": _identity, "keras.ops.normalize": _identity, "keras.ops.stop_gradient": _identity,
+    "keras.ops.random.normal": _keras_random, "keras.ops.random.uniform": _keras_random,
+}
+register(_KERAS_OPS)

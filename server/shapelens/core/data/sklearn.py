@@ -1,0 +1,57 @@
+"""scikit-learn helpers followed for their shapes: ``train_test_split``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+import math
+
+from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
+from shapelens.core.values import Tensor
+from shapelens.core.data.base import Array, _Ctx, _is_int, _related, _shape_of
+
+
+def _train_test_split(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    arrays = list(args)
+    if not arrays:
+        return Unknown("train_test_split() of nothing")
+    shapes = [_shape_of(a) for a in arrays]
+    if any(s is None or not s for s in shapes):
+        return Unknown("train_test_split() of values not known")
+    counts = {s[0] for s in shapes if known(s[0])}
+    if len(counts) > 1:
+        ctx.report("SL306", "train_test_split(): the arrays have different numbers of samples: "
+                            + ", ".join(f"{fmt_shape(s)}" + (f" from {a.origin}" if isinstance(a, Tensor) else "")
+                                        for a, s in zip(arrays[:3], shapes[:3]))
+                            + " (scikit-learn raises ValueError: Found input variables with inconsistent numbers "
+                              "of samples)", related=[r for a in arrays[:3] for r in _related(a)])
+        return Unknown("train_test_split raises here")
+    n = next(iter(counts)) if counts else UNK
+    test, train = kwargs.get("test_size"), kwargs.get("train_size")
+    n_test: Any = UNK
+    n_train: Any = UNK
+    if known(n):
+        def count(v: Any, rounding) -> Any:
+            if isinstance(v, float) and 0 < v < 1:
+                return rounding(v * n)
+            if _is_int(v):
+                return v
+            return None
+
+        t = count(test, math.ceil) if test is not None else None
+        r = count(train, math.floor) if train is not None else None
+        if test is None and train is None:
+            t = math.ceil(0.25 * n)
+        if t is not None and r is None:
+            n_test, n_train = t, n - t
+        elif r is not None and t is None:
+            n_train, n_test = r, n - r
+        elif r is not None and t is not None:
+            n_train, n_test = r, t
+    out = []
+    for a, s in zip(arrays, shapes):
+        for rows, part in ((n_train, "train"), (n_test, "test")):
+            out.append(Array((rows, *s[1:]), f"the {part} split of train_test_split(...) (line {ctx.line})", ctx.span,
+                             symbolic=False, dtype=a.dtype if isinstance(a, Array) else None,
+                             classes=None, upper=a.upper if isinstance(a, Array) else None))
+    return out

@@ -1,0 +1,58 @@
+"""What the data ops keep between calls, and the two interfaces they use to reach the evaluator.
+
+``DataState`` is owned by the Evaluator (``ev.data_state``). ``KerasSemantics`` is the part of
+:class:`shapelens.core.keras_api.KerasApi` the data checks call back into (building a
+Sequential model on first fit, replaying a model on data, calling a layer on a stand-in
+tensor); ``DataEvaluator`` is the part of the Evaluator they use. Both are Protocols so that
+this package imports neither the evaluator nor the Keras semantics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+import ast
+
+from shapelens.core.source import Source, Span
+from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
+
+
+@dataclass
+class DataState:
+    """Per-analysis memory of the data checks."""
+
+    traces: dict = field(default_factory=dict)  # (model id, function) -> (ranks, line, shapes)
+    module: ast.Module | None = None
+
+
+class KerasSemantics(Protocol):
+    layer_objs: list[LayerObj]
+
+    def call_layer(self, layer: LayerObj, args: list, kwargs: dict, node: ast.AST | None,
+                   site: Span | None = None) -> Any: ...
+
+    def seq_build(self, model: SequentialModel, shape: Any, node: ast.AST) -> None: ...
+
+    def replay_sequential(self, model: SequentialModel, x: Tensor, call: Any) -> list[Tensor]: ...
+
+    def replay_functional(self, model: FunctionalModel, xs: list[Tensor], call: Any) -> list[Tensor]: ...
+
+    def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any: ...
+
+
+class DataEvaluator(Protocol):
+    keras: KerasSemantics
+    data_state: DataState
+    source: Source
+    diags: list
+    speculative: int
+
+    @property
+    def trigger(self) -> Span | None: ...
+
+    def span(self, node: ast.AST) -> Span: ...
+
+    def next_order(self) -> int: ...
+
+    def report(self, code: str, message: str, span: Span, *, related=None, raise_span=None, fix=None,
+               severity=None, force: bool = False) -> None: ...

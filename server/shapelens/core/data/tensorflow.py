@@ -1,0 +1,268 @@
+"""TensorFlow ops: the ``tensorflow.*`` table, incl. ``tf.nn`` convolution / pooling and ``tf.image``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shapelens.core import shape_math
+from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
+from shapelens.core.values import Tensor
+from shapelens.core.data.arrays import (
+    _array,
+    _binary,
+    _cast,
+    _ctor,
+    _expand_dims,
+    _identity,
+    _join,
+    _like,
+    _matmul_fn,
+    _one_hot,
+    _reduction,
+    _reshape,
+    _shape_query,
+    _split_fn,
+    _squeeze,
+    _tf_constant,
+    _tf_fill,
+    _tf_image_resize,
+    _tf_random,
+    _transpose,
+)
+from shapelens.core.data.base import (
+    _Ctx,
+    _arg,
+    _derived,
+    _is_int,
+    _related,
+    _run,
+    _shape_arg,
+    _shape_of,
+    _tensors,
+    _x,
+)
+from shapelens.core.data.registry import register
+
+
+def _tf_gray(channels: int) -> Callable:
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        x = _x(args, kwargs, "images", "image")
+        shape = _shape_of(x)
+        if not shape:
+            return Unknown("not followed")
+        return _derived(ctx, x, (*shape[:-1], channels), None)
+
+    return fn
+
+
+def _conv_window(n: Any, k: int, s: int, padding: str, d: int = 1) -> Any:
+    if not known(n):
+        return n if n is None else UNK
+    return shape_math.conv_output_length(n, k, s, padding, d)
+
+
+def _tf_strides(value: Any, nd: int) -> tuple | None:
+    if _is_int(value):
+        return (value,) * nd
+    if isinstance(value, (list, tuple)) and all(_is_int(v) for v in value):
+        if len(value) == 1:
+            return tuple(value) * nd
+        if len(value) == nd:
+            return tuple(value)
+        if len(value) == nd + 2:
+            return tuple(value[1:-1])
+    return None
+
+
+def _tf_conv(nd: int | None) -> Callable:
+    """tf.nn.conv1d/conv2d/conv3d/convolution(input, filters, stride(s), padding)."""
+
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        x = _x(args, kwargs, "input", "value")
+        w = _arg(args, kwargs, 1, "filters", kwargs.get("filter"))
+        xs, ws = _shape_of(x), _shape_of(w)
+        if xs is None or ws is None:
+            return Unknown("convolution of values not known")
+        n = nd if nd is not None else len(ws) - 2
+        fmt = kwargs.get("data_format")
+        if fmt is not None and (not isinstance(fmt, str) or fmt.upper().startswith("NC")):
+            return Unknown("channels-first convolution not followed")
+        strides_arg = _arg(args, kwargs, 2, "strides", kwargs.get("stride", 1))
+        pad_arg = _arg(args, kwargs, 3, "padding", "VALID" if nd is None else None)
+        dil = _tf_strides(kwargs.get("dilations", kwargs.get("dilation_rate", 1)), n)
+        strides = _tf_strides(strides_arg, n)
+        if strides is None or dil is None or not isinstance(pad_arg, str) or n not in (1, 2, 3):
+            return Unknown("convolution arguments not known statically")
+        padding = pad_arg.lower()
+        name = ctx.short
+        if len(xs) != n + 2:
+            ctx.report("SL317", f"{name}(): the input must be {n + 2}-D (batch, {'spatial, ' * n}channels), got "
+                                f"{fmt_shape(xs)}" + (f" from {x.origin}" if isinstance(x, Tensor) else "")
+                       + (". Add a batch axis (x[None, ...]); TensorFlow aborts the process on a "
+                          "missing batch axis" if len(xs) == n + 1 else "; TensorFlow raises"),
+                       related=_related(x))
+            return Unknown("conv raises here")
+        if len(ws) != n + 2:
+            ctx.report("SL317", f"{name}(): the filters must be {n + 2}-D ({'size, ' * n}in_channels, "
+                                f"out_channels), got {fmt_shape(ws)}; TensorFlow raises", related=_related(w))
+            return Unknown("conv raises here")
+        cin, fin, fout = xs[-1], ws[-2], ws[-1]
+        if known(cin) and known(fin) and fin > 0:
+            if cin % fin:
+                ctx.report("SL317", f"{name}(): the input has {cin} channels but the filters {fmt_shape(ws)} expect "
+                                    f"{fin} input channels (TensorFlow raises InvalidArgumentError: input depth must "
+                                    f"be evenly divisible by filter depth). Make filters[..., in, out] match the "
+                                    f"input: in = {cin}", related=_related(x) + _related(w))
+                return Unknown("conv raises here")
+            groups = cin // fin
+            if groups > 1 and known(fout):
+                if fout % groups:
+                    ctx.report("SL317", f"{name}(): the input has {cin} channels but the filters {fmt_shape(ws)} "
+                                        f"take {fin}, so TensorFlow runs a grouped convolution with {groups} groups, "
+                                        f"and {fout} output channels do not split into {groups} groups "
+                                        f"(InvalidArgumentError: output depth must be evenly divisible by number of "
+                                        f"groups). The real cause: the filters' input-channel axis should be {cin}",
+                               related=_related(x) + _related(w))
+                    return Unknown("conv raises here")
+                ctx.report("SL318", f"{name}(): the input has {cin} channels but the filters {fmt_shape(ws)} take "
+                                    f"{fin}; TensorFlow silently runs a grouped convolution ({groups} groups of "
+                                    f"{fin} channels). If that is not intended, make the filters "
+                                    f"{fmt_shape((*ws[:-2], cin, fout))}",
+                           related=_related(w), severity="warning")
+        spatial = []
+        for i in range(n):
+            out = _conv_window(xs[1 + i], ws[i], strides[i], padding, dil[i]) if known(ws[i]) else UNK
+            if known(out) and out <= 0 and padding == "valid":
+                # the CPU kernel returns a malformed result rather than raising: keep it unknown
+                return Unknown("a convolution window larger than its input")
+            spatial.append(out)
+        return ctx.arr((xs[0], *spatial, fout), dtype="float")
+
+    return fn
+
+
+def _tf_pool(nd: int | None, kind: str) -> Callable:
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        x = _x(args, kwargs, "input", "value")
+        xs = _shape_of(x)
+        if xs is None:
+            return Unknown("pooling of a value not known")
+        n = nd if nd is not None else len(xs) - 2
+        if n not in (1, 2, 3) or len(xs) != n + 2:
+            return Unknown("pooling of an input of another rank")
+        ksize = _tf_strides(_arg(args, kwargs, 1, "ksize", kwargs.get("window_shape")), n)
+        strides = _tf_strides(_arg(args, kwargs, 2, "strides"), n)
+        padding = _arg(args, kwargs, 3, "padding")
+        fmt = kwargs.get("data_format")
+        if ksize is None or strides is None or not isinstance(padding, str) or (
+                fmt is not None and (not isinstance(fmt, str) or fmt.upper().startswith("NC"))):
+            return Unknown("pooling arguments not known statically")
+        out = []
+        for i in range(n):
+            o = _conv_window(xs[1 + i], ksize[i], strides[i], padding.lower())
+            if known(o) and o <= 0:
+                if kind == "max":
+                    ctx.report("SL317", f"{ctx.short}(): a {'×'.join(map(str, ksize))} window does not fit "
+                                        f"{fmt_shape(xs)} with padding='VALID' (TensorFlow raises AbortedError)",
+                               related=_related(x))
+                    return Unknown("pooling raises here")
+                o = 0
+            out.append(o)
+        return ctx.arr((xs[0], *out, xs[-1]), dtype="float")
+
+    return fn
+
+
+def _tf_concat(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    if "axis" not in kwargs and len(args) < 2:
+        return Unknown("tf.concat needs an axis")
+    return _join("concatenate")(ctx, args, kwargs)
+
+
+def _tf_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    return _reduction(default_axis=0, arg=True)(ctx, args, kwargs)
+
+
+def _tf_tile(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    x = _x(args, kwargs, "input")
+    reps = _arg(args, kwargs, 1, "multiples")
+    shape = _shape_of(x)
+    reps = _shape_arg(reps)
+    if shape is None or reps is None:
+        return Unknown("tile() not followed")
+    if len(reps) != len(shape) and ctx.lib == "tf":
+        return Unknown("tf.tile with a multiples length that differs from the rank")
+    return _run(ctx, lambda: _derived(ctx, x, shape_math.tile(shape, reps), None), _tensors([x]))
+
+
+def _tf_reshape(ctx, args, kwargs):
+    x = _x(args, kwargs, "tensor")
+    return _reshape(ctx, x, _arg(args, kwargs, 1, "shape"), f"{ctx.short}()")
+
+
+_TF_FUNCS: dict[str, Callable] = {
+    "tensorflow.zeros": _ctor("zeros"), "tensorflow.ones": _ctor("ones"), "tensorflow.fill": _tf_fill,
+    "tensorflow.constant": _tf_constant, "tensorflow.convert_to_tensor": _array, "tensorflow.identity": _identity,
+    "tensorflow.zeros_like": _like, "tensorflow.ones_like": _like, "tensorflow.cast": _cast(1),
+    "tensorflow.dtypes.cast": _cast(1), "tensorflow.stop_gradient": _identity,
+    "tensorflow.random.normal": _tf_random, "tensorflow.random.uniform": _tf_random,
+    "tensorflow.random.truncated_normal": _tf_random, "tensorflow.random.shuffle": _identity,
+    "tensorflow.random.stateless_normal": _tf_random, "tensorflow.random.stateless_uniform": _tf_random,
+    "tensorflow.reshape": _tf_reshape, "tensorflow.expand_dims": _expand_dims, "tensorflow.squeeze": _squeeze,
+    "tensorflow.transpose": _transpose, "tensorflow.concat": _tf_concat, "tensorflow.stack": _join("stack"),
+    "tensorflow.split": _split_fn(True), "tensorflow.tile": _tf_tile, "tensorflow.reduce_sum": _reduction(),
+    "tensorflow.reduce_mean": _reduction(), "tensorflow.reduce_max": _reduction(),
+    "tensorflow.reduce_min": _reduction(), "tensorflow.reduce_prod": _reduction(),
+    "tensorflow.reduce_std": _reduction(), "tensorflow.reduce_variance": _reduction(),
+    "tensorflow.reduce_any": _reduction(), "tensorflow.reduce_all": _reduction(),
+    "tensorflow.reduce_logsumexp": _reduction(), "tensorflow.argmax": _tf_argmax, "tensorflow.argmin": _tf_argmax,
+    "tensorflow.matmul": _matmul_fn("tf"), "tensorflow.linalg.matmul": _matmul_fn("tf"),
+    "tensorflow.one_hot": _one_hot, "tensorflow.image.resize": _tf_image_resize,
+    "tensorflow.image.rgb_to_grayscale": _tf_gray(1), "tensorflow.image.grayscale_to_rgb": _tf_gray(3),
+    "tensorflow.image.convert_image_dtype": _identity, "tensorflow.image.per_image_standardization": _identity,
+    "tensorflow.image.flip_left_right": _identity, "tensorflow.image.random_flip_left_right": _identity,
+    "tensorflow.nn.conv1d": _tf_conv(1), "tensorflow.nn.conv2d": _tf_conv(2), "tensorflow.nn.conv3d": _tf_conv(3),
+    "tensorflow.nn.convolution": _tf_conv(None), "tensorflow.nn.max_pool1d": _tf_pool(1, "max"),
+    "tensorflow.nn.max_pool2d": _tf_pool(2, "max"), "tensorflow.nn.max_pool3d": _tf_pool(3, "max"),
+    "tensorflow.nn.max_pool": _tf_pool(None, "max"), "tensorflow.nn.avg_pool1d": _tf_pool(1, "avg"),
+    "tensorflow.nn.avg_pool2d": _tf_pool(2, "avg"), "tensorflow.nn.avg_pool3d": _tf_pool(3, "avg"),
+    "tensorflow.nn.avg_pool": _tf_pool(None, "avg"),
+    "tensorflow.shape": _shape_query("shape"),
+    "tensorflow.rank": _shape_query("ndim"), "tensorflow.size": _shape_query("size"), "tensorflow.abs": _identity,
+    "tensorflow.exp": _identity, "tensorflow.log": _identity, "tensorflow.sqrt": _identity,
+    "tensorflow.square": _identity, "tensorflow.sin": _identity, "tensorflow.cos": _identity,
+    "tensorflow.tanh": _identity, "tensorflow.sigmoid": _identity, "tensorflow.floor": _identity,
+    "tensorflow.ceil": _identity, "tensorflow.round": _identity, "tensorflow.sign": _identity,
+    "tensorflow.negative": _identity, "tensorflow.nn.relu": _identity, "tensorflow.nn.relu6": _identity,
+    "tensorflow.nn.sigmoid": _identity, "tensorflow.nn.tanh": _identity, "tensorflow.nn.softmax": _identity,
+    "tensorflow.nn.log_softmax": _identity, "tensorflow.nn.elu": _identity, "tensorflow.nn.selu": _identity,
+    "tensorflow.nn.gelu": _identity, "tensorflow.nn.leaky_relu": _identity, "tensorflow.nn.silu": _identity,
+    "tensorflow.nn.swish": _identity, "tensorflow.nn.softplus": _identity, "tensorflow.clip_by_value": _identity,
+    "tensorflow.math.l2_normalize": _identity, "tensorflow.nn.l2_normalize": _identity,
+    "tensorflow.nn.dropout": _identity, "tensorflow.ensure_shape": _identity, "tensorflow.sort": _identity,
+    "tensorflow.argsort": _identity, "tensorflow.reverse": _identity, "tensorflow.roll": _identity,
+    "tensorflow.cumsum": _identity, "tensorflow.math.cumsum": _identity, "tensorflow.is_nan": _identity,
+    "tensorflow.math.is_nan": _identity, "tensorflow.nn.bias_add": _identity, "tensorflow.math.log1p": _identity,
+    "tensorflow.reciprocal": _identity, "tensorflow.rsqrt": _identity, "tensorflow.math.rsqrt": _identity,
+    "tensorflow.nn.batch_normalization": _identity, "tensorflow.add": _binary, "tensorflow.subtract": _binary,
+    "tensorflow.multiply": _binary, "tensorflow.divide": _binary, "tensorflow.truediv": _binary,
+    "tensorflow.floordiv": _binary, "tensorflow.pow": _binary, "tensorflow.maximum": _binary,
+    "tensorflow.minimum": _binary, "tensorflow.mod": _binary, "tensorflow.equal": _binary,
+    "tensorflow.not_equal": _binary, "tensorflow.less": _binary, "tensorflow.greater": _binary,
+    "tensorflow.less_equal": _binary, "tensorflow.greater_equal": _binary, "tensorflow.logical_and": _binary,
+    "tensorflow.logical_or": _binary, "tensorflow.squared_difference": _binary,
+    "tensorflow.math.squared_difference": _binary, "tensorflow.add_n_pair": _binary, "tensorflow.realdiv": _binary,
+    "tensorflow.math.divide_no_nan": _binary, "tensorflow.add_n": lambda c, a, k: _reduce_first(c, a, k),
+}
+register(_TF_FUNCS)
+
+
+def _reduce_first(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    seq = _arg(args, kwargs, 0, "inputs")
+    if not isinstance(seq, (list, tuple)) or not seq:
+        return Unknown("add_n()")
+    shapes = [_shape_of(s) for s in seq]
+    if any(s is None for s in shapes):
+        return Unknown("add_n()")
+    return _run(ctx, lambda: ctx.arr(shape_math.broadcast(*shapes)), _tensors(seq))

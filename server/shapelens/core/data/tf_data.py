@@ -1,0 +1,90 @@
+"""``tf.data.Dataset``: from_tensor_slices and the dataset methods (batch, shuffle, unbatch, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
+from shapelens.core.values import Tensor
+from shapelens.core.data.base import Dataset, _Ctx, _NotFollowed, _arg, _bool, _is_int, _related
+from shapelens.core.data.registry import register
+from shapelens.core.data.state import DataEvaluator
+
+
+def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    data = _arg(args, kwargs, 0, "tensors")
+    leaves: list = []
+
+    def element(v: Any, depth: int = 0) -> Any:
+        if isinstance(v, Tensor) and not v.symbolic:
+            if v.shape is None or not v.shape:
+                raise _NotFollowed()
+            leaves.append(v)
+            return tuple(v.shape[1:])
+        if isinstance(v, tuple) and depth < 3:
+            return tuple(element(x, depth + 1) for x in v)
+        if isinstance(v, dict) and depth < 3:
+            return {k: element(x, depth + 1) for k, x in v.items()}
+        raise _NotFollowed()
+
+    try:
+        el = element(data)
+    except _NotFollowed:
+        return Unknown("a tf.data.Dataset over values shapelens does not follow")
+    counts = {t.shape[0] for t in leaves if known(t.shape[0])}
+    if len(counts) > 1:
+        a, b = sorted(counts)[:2]
+        ctx.report("SL306", "tf.data.Dataset.from_tensor_slices(): the arrays have different numbers of samples ("
+                            + ", ".join(f"{fmt_shape(t.shape)} from {t.origin}" for t in leaves[:3])
+                            + f"); TensorFlow raises ValueError (\"Dimensions {b} and {a} are not compatible\")",
+                   related=[r for t in leaves[:3] for r in _related(t)])
+        return Unknown("from_tensor_slices raises here")
+    n = counts.pop() if counts else UNK
+    return _dataset(ctx, el, False, n, f"tf.data.Dataset.from_tensor_slices(...) (line {ctx.line})")
+
+
+def _dataset(ctx: _Ctx, element: Any, batched: bool, n: Any, origin: str) -> Dataset:
+    return Dataset(None, origin, ctx.span, symbolic=False, element=element, batched=batched, cardinality=n)
+
+
+def _map_element(el: Any, fn: Callable[[tuple], tuple]) -> Any:
+    if isinstance(el, tuple) and (not el or not isinstance(el[0], (tuple, dict))) and all(
+            not isinstance(d, (tuple, dict)) for d in el):
+        return fn(el)
+    if isinstance(el, tuple):
+        return tuple(_map_element(e, fn) for e in el)
+    if isinstance(el, dict):
+        return {k: _map_element(v, fn) for k, v in el.items()}
+    return el
+
+
+def _dataset_method(ev: DataEvaluator, ds: Dataset, name: str, args: list, kwargs: dict, node) -> Any:
+    ctx = _Ctx(ev, node, f"Dataset.{name}", "tf")
+    if name == "batch":
+        size = _arg(args, kwargs, 0, "batch_size")
+        drop = _bool(_arg(args, kwargs, 1, "drop_remainder"), False)
+        if not _is_int(size) or drop is None:
+            return Unknown("batch() of a size not known statically")
+        if ds.batched:
+            el = _map_element(ds.element, lambda s: (size if drop else None, *s))
+        else:
+            el = _map_element(ds.element, lambda s: (size if drop else None, *s))
+        out = _dataset(ctx, el, True, ds.cardinality, f"{ds.origin.rsplit(' (line', 1)[0]}.batch({size}) "
+                                                      f"(line {ctx.line})")
+        out.batch_size = size  # type: ignore[attr-defined]
+        return out
+    if name in ("shuffle", "prefetch", "cache", "repeat", "take", "skip", "with_options", "apply_options"):
+        out = Dataset(None, ds.origin, ds.span, symbolic=False, element=ds.element, batched=ds.batched,
+                      cardinality=ds.cardinality if name in ("shuffle", "prefetch", "cache", "with_options") else UNK)
+        if hasattr(ds, "batch_size"):
+            out.batch_size = ds.batch_size  # type: ignore[attr-defined]
+        return out
+    if name == "unbatch" and ds.batched:
+        return _dataset(ctx, _map_element(ds.element, lambda s: s[1:]), False, UNK, ds.origin)
+    return Unknown(f"Dataset.{name}() is not followed")
+
+
+register({
+    "tensorflow.data.Dataset.from_tensor_slices": _from_tensor_slices,
+})

@@ -1,0 +1,133 @@
+"""Scopes, control-flow signals, operator tables and value helpers of the abstract interpreter
+(shared by core/evaluate.py and core/evaluate_expr.py)."""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Any
+from shapelens.core.plain import plain
+from shapelens.core.shapes import Unknown, fmt_shape
+from shapelens.core.values import Tensor
+
+class BudgetExceeded(Exception):
+    pass
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitOr: operator.or_,
+    ast.BitAnd: operator.and_,
+    ast.BitXor: operator.xor,
+    ast.MatMult: operator.matmul,
+}
+_CMPOPS = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+class Scope:
+    __slots__ = ("vars", "parent", "globals")
+
+    def __init__(self, parent: "Scope | None" = None, globals_: "Scope | None" = None) -> None:
+        self.vars: dict[str, Any] = {}
+        self.parent = parent
+        self.globals = globals_ or self
+
+    def lookup(self, name: str) -> Any:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        if name in self.globals.vars:
+            return self.globals.vars[name]
+        return _MISSING
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self.vars)
+
+
+_MISSING = object()
+
+
+def same_value(a: Any, b: Any) -> Any:
+    """Merge two branches' values: keep what both agree on."""
+    if a is b:
+        return a
+    if a is _MISSING or b is _MISSING:
+        present = b if a is _MISSING else a
+        return present if not isinstance(present, (Tensor,)) else Unknown("set on only one branch of an unknown `if`")
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape and a.shape is not None:
+        return a
+    try:
+        if plain(a) and plain(b) and a == b and type(a) is type(b):
+            return a
+    except Exception:  # noqa: BLE001
+        pass
+    return Unknown("differs between the branches of an `if` whose condition is not known statically")
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return f"a value that is not known ({value.reason})" if value.reason else "a value that is not known"
+    if isinstance(value, Tensor):
+        return f"a tensor of shape {fmt_shape(value.shape)}"
+    return f"a {type(value).__name__}"
+
+
+def is_generator(node: ast.AST) -> bool:
+    """A def whose body yields (not counting nested functions and classes)."""
+    if isinstance(node, ast.Lambda):
+        return False
+    stack = list(getattr(node, "body", []))
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+    return False
+
+
+def _has_call(stmt: ast.stmt) -> bool:
+    return any(isinstance(n, ast.Call) for n in ast.walk(stmt))
+
+
+def assigned_names(body: list[ast.stmt]) -> set[str]:
+    names: set[str] = set()
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return names

@@ -1,0 +1,101 @@
+"""Helpers of the Keras semantics that need no evaluator: model classes, the layer calls of a
+functional graph, parameter counts, small value conversions."""
+
+from __future__ import annotations
+
+from typing import Any
+from shapelens.core.shapes import Unknown, known
+from shapelens.core.source import Span
+from shapelens.core.values import FunctionalModel, Instance, LayerCall, SequentialModel, Tensor
+
+MODEL_CLASSES = {"Sequential": "Sequential", "Model": "Model", "Functional": "Model"}
+NO_SHAPE_EFFECT_METHODS = {
+    "compile", "summary", "save", "save_weights", "load_weights", "get_weights", "set_weights",
+    "plot_model", "reset_states", "reset_metrics",
+}
+
+
+def _as_list(value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, dict):
+        return list(value.values())
+    return [value]
+
+
+def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
+    """The layer calls between a functional model's inputs and outputs, in call order."""
+    stop = {id(t) for t in inputs}
+    seen: dict[int, LayerCall] = {}
+    stack = [t for t in outputs]
+    while stack:
+        t = stack.pop()
+        if id(t) in stop or t.producer is None:
+            continue
+        c = t.producer
+        if id(c) in seen:
+            continue
+        seen[id(c)] = c
+        stack.extend(c.inputs)
+        stack.extend(c.extra_inputs)
+    return sorted(seen.values(), key=lambda c: c.order)
+
+
+def model_params(model: Any) -> int | None:
+    if isinstance(model, SequentialModel):
+        layers = list(model.layers)
+    elif isinstance(model, FunctionalModel):
+        layers = []
+        for c in model.calls:
+            if c.layer not in layers:
+                layers.append(c.layer)
+    elif isinstance(model, Instance):
+        layers = []
+        for c in model.calls:
+            if c.layer not in layers:
+                layers.append(c.layer)
+    else:
+        return None
+    total = 0
+    for layer in layers:
+        if layer.kind == "InputLayer":
+            continue
+        if layer.params is None:
+            return None
+        total += layer.params
+    return total
+
+
+def _retag(value: Any, symbolic: bool) -> Any:
+    """Copies of the tensors in a value (a tensor or a list/tuple of them), marked symbolic or not."""
+    if isinstance(value, Tensor):
+        return Tensor(value.shape, value.origin, value.span, value.producer, symbolic, value.index)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_retag(v, symbolic) for v in value)
+    return value
+
+
+def _shape_tuple(value: Any) -> tuple | None:
+    if isinstance(value, (list, tuple)):
+        dims = []
+        for d in value:
+            if d is None or known(d):
+                dims.append(d)
+            elif isinstance(d, Unknown):
+                dims.append(d)
+            else:
+                return None
+        return tuple(dims)
+    return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _fmt_value(value: Any) -> str:
+    return repr(value) if not isinstance(value, Unknown) else "..."
+
+
+def _span_dict(span: Span) -> dict:
+    return {"line": span.line, "col": span.col, "end_line": span.end_line, "end_col": span.end_col}
