@@ -52,15 +52,8 @@ BROKEN_SNIPPET = {"NameError", "ImportError", "ModuleNotFoundError", "AttributeE
                   "SyntaxError", "IndentationError", "UnboundLocalError"}
 
 
-def _codes():
-    for code in sorted(CODES):
-        marks = []
-        if code.startswith("SL3") and not page_path(code).exists():
-            marks.append(pytest.mark.xfail(strict=False, reason="page pending"))
-        yield pytest.param(code, marks=marks, id=code)
-
-
-CODE_PARAMS = list(_codes())
+# Every code has its page (no "page pending" exception): a missing page fails.
+CODE_PARAMS = [pytest.param(code, id=code) for code in sorted(CODES)]
 # Codes of the TensorFlow dry run: the engine never reports them, so their Examples are checked
 # through the dry run instead (tests/worker/test_rule_pages.py).
 DRY_RUN_CODES = {code for code in CODES if code.startswith("SL9")}

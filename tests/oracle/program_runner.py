@@ -3,6 +3,12 @@
 Usage (always in a subprocess; TF_CPP_MIN_LOG_LEVEL=3 is set if missing):
 
     python tests/oracle/program_runner.py PATH_TO_PROGRAM.py [--timeout SECONDS]
+    python tests/oracle/program_runner.py --serve     # zygote: see serve()
+
+Tests call ``run_program(path)``: TensorFlow is imported once per warm zygote process and
+each program runs in a child forked from it (``run_program_fresh`` and
+``SHAPELENS_ORACLE_FRESH=1``: one fresh process per program, as before; bench/bench_suite.py
+compares the two).
 
 The program runs with ``runpy.run_path(path, run_name="__main__")``; every
 exception (including ``SystemExit``) is caught.  While it runs, the program's
@@ -108,11 +114,13 @@ tests/oracle/test_program_runner.py.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -128,22 +136,132 @@ FUNCTIONAL_HELPERS = frozenset({"Input", "add", "subtract", "multiply", "average
 # --------------------------------------------------------------------------- #
 # Test-side helper (no TensorFlow import).
 # --------------------------------------------------------------------------- #
-def run_program(path, timeout: float = DEFAULT_TIMEOUT, env: dict | None = None) -> dict:
-    """Run ``path`` under the runner in a fresh subprocess; return the parsed report."""
+def _runner_env(env: dict | None) -> dict:
     full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="-1",
                     KERAS_BACKEND="tensorflow", MPLBACKEND="Agg", PYTHONHASHSEED="0",
                     SHAPELENS_STUB_DATASETS="1")
     if env:
         full_env.update(env)
+    return full_env
+
+
+def run_program_fresh(path, timeout: float = DEFAULT_TIMEOUT, env: dict | None = None) -> dict:
+    """Run ``path`` under the runner in a fresh Python process (imports TensorFlow each time)."""
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), str(path), "--timeout", str(timeout)],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=full_env,
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=_runner_env(env),
         timeout=timeout + 60,
     )
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"program runner failed (rc={proc.returncode}):\n{proc.stderr[-4000:]}")
     return json.loads(lines[-1])
+
+
+# Variables read when TensorFlow/Keras/NumPy are imported: a request that changes one of them
+# cannot use a zygote (it imported them already) and runs in a fresh process.
+_IMPORT_TIME_ENV = ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES", "KERAS_BACKEND", "PYTHONHASHSEED",
+                    "TF_ENABLE_ONEDNN_OPTS", "TF_USE_LEGACY_KERAS", "KERAS_HOME", "PYTHONPATH",
+                    "OMP_NUM_THREADS", "MPLBACKEND")
+
+
+class Zygote:
+    """A warm ``program_runner.py --serve`` process: TensorFlow imported once, one fork per program."""
+
+    def __init__(self):
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="shapelens-zygote-")
+        self.count = 0
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, env=_runner_env(None))
+
+    def run(self, path, timeout: float, env: dict | None) -> dict:
+        import select
+        self.count += 1
+        out = os.path.join(self.dir, f"{self.count}.json")
+        log = os.path.join(self.dir, f"{self.count}.log")
+        self.proc.stdin.write(json.dumps({"program": str(path), "timeout": timeout, "env": env or {},
+                                          "out": out, "log": log}) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout + 60)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            self.close()
+            raise RuntimeError(f"program runner zygote died or hung on {path}")
+        rc = json.loads(line)["rc"]
+        try:
+            with open(log, errors="replace") as f:
+                stderr = f.read()
+            if rc != 0 or not os.path.exists(out):
+                raise RuntimeError(f"program runner failed (rc={rc}):\n{stderr[-4000:]}")
+            with open(out) as f:
+                return json.loads(f.read())
+        finally:
+            for name in (out, log):
+                try:
+                    os.unlink(name)
+                except OSError:
+                    pass
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self):
+        import shutil
+        try:
+            self.proc.stdin.close()
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_idle: list[Zygote] = []
+_all: list[Zygote] = []
+_lock = threading.Lock()
+
+
+def _close_all():
+    with _lock:
+        for z in _all:
+            z.close()
+        _all.clear()
+        _idle.clear()
+
+
+def run_program(path, timeout: float = DEFAULT_TIMEOUT, env: dict | None = None) -> dict:
+    """Run ``path`` under the runner; return the parsed report.
+
+    The program runs in a child forked from a warm zygote (TensorFlow imported once per
+    zygote; concurrent callers each get their own zygote).  The report is the same as
+    ``run_program_fresh`` gives: the child starts from the state of a process that has only
+    imported TensorFlow and Keras.  ``SHAPELENS_ORACLE_FRESH=1`` (or an ``env`` that changes an
+    import-time variable) runs a fresh process instead.
+    """
+    if os.environ.get("SHAPELENS_ORACLE_FRESH") == "1" or not hasattr(os, "fork") \
+            or any(k in _IMPORT_TIME_ENV for k in (env or {})):
+        return run_program_fresh(path, timeout, env)
+    with _lock:
+        zygote = _idle.pop() if _idle else None
+        if zygote is None:
+            if not _all:
+                atexit.register(_close_all)
+            zygote = Zygote()
+            _all.append(zygote)
+    try:
+        return zygote.run(path, timeout, env)
+    finally:
+        with _lock:
+            if zygote.alive():
+                _idle.append(zygote)
+            elif zygote in _all:
+                _all.remove(zygote)
 
 
 # --------------------------------------------------------------------------- #
@@ -462,32 +580,12 @@ def _timeout_handler(signum, frame):  # noqa: ARG001
     raise TimeoutError("program runner timeout")
 
 
-def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    timeout = DEFAULT_TIMEOUT
-    if "--timeout" in argv:
-        i = argv.index("--timeout")
-        timeout = float(argv[i + 1])
-        del argv[i:i + 2]
-    if len(argv) != 1:
-        print("usage: program_runner.py PROGRAM.py [--timeout SECONDS]", file=sys.stderr)
-        return 2
-    program = os.path.realpath(os.path.abspath(argv[0]))
-
+def prepare():
+    """Import TensorFlow and Keras once (no layer, op or thread pool is created here)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     os.environ.setdefault("MPLBACKEND", "Agg")
-
-    # Keep stdout for the report: everything the program (or TF, at fd level)
-    # prints goes to stderr.
-    sys.stdout.flush()
-    real_stdout_fd = os.dup(1)
-    os.dup2(2, 1)
-    real_stdout = sys.stdout
-    sys.stdout = sys.stderr
-
-    import warnings
     import tensorflow as tf
     import keras
 
@@ -495,6 +593,13 @@ def main(argv=None) -> int:
         tf.config.set_visible_devices([], "GPU")
     except Exception:  # noqa: BLE001
         pass
+    return tf, keras
+
+
+def run_one(program: str, timeout: float, tf, keras) -> dict:
+    """Run one program under instrumentation in THIS process; return the report."""
+    import warnings
+
     keras.utils.set_random_seed(0)
 
     excluded = [os.path.dirname(os.path.realpath(keras.__file__)),
@@ -557,9 +662,85 @@ def main(argv=None) -> int:
         warnings.showwarning = orig_showwarning
 
     recorder.finish()
-    report = {"tensorflow": tf.__version__, "keras": keras.__version__,
-              "layers": recorder.records, "error": error, "raised": raises.raised, "warnings": warned}
-    text = json.dumps(report, default=lambda o: int(o) if hasattr(o, "__index__") else str(o))
+    return {"tensorflow": tf.__version__, "keras": keras.__version__,
+            "layers": recorder.records, "error": error, "raised": raises.raised, "warnings": warned}
+
+
+def _dumps(report: dict) -> str:
+    return json.dumps(report, default=lambda o: int(o) if hasattr(o, "__index__") else str(o))
+
+
+def serve() -> int:
+    """Zygote: import TensorFlow once, then fork one child per program.
+
+    Requests on stdin, one JSON line each: {"program", "timeout", "env", "out", "log"}.
+    The child redirects fds 1 and 2 to ``log``, runs the program exactly as ``main`` does
+    and writes the JSON report to ``out``.  The zygote waits for it and answers one line
+    {"rc": exit status} on stdout.  The zygote itself never creates a layer, runs an op
+    or starts a TensorFlow thread pool, so every child starts from the same state as a
+    fresh ``python program_runner.py PROGRAM`` process.
+    """
+    reply = os.fdopen(os.dup(1), "w")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = sys.stderr
+    tf, keras = prepare()
+    base_env = dict(os.environ)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # child
+            try:
+                log = os.open(req["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                os.environ.clear()
+                os.environ.update(base_env)
+                os.environ.update(req.get("env") or {})
+                program = os.path.realpath(os.path.abspath(req["program"]))
+                text = _dumps(run_one(program, float(req["timeout"]), tf, keras))
+                sys.stderr.flush()
+                with open(req["out"], "w") as f:
+                    f.write(text + "\n")
+                os._exit(0)
+            except BaseException:  # noqa: BLE001
+                import traceback
+                traceback.print_exc()
+                sys.stderr.flush()
+                os._exit(3)
+        _, status = os.waitpid(pid, 0)
+        reply.write(json.dumps({"rc": os.waitstatus_to_exitcode(status)}) + "\n")
+        reply.flush()
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--serve"]:
+        return serve()
+    timeout = DEFAULT_TIMEOUT
+    if "--timeout" in argv:
+        i = argv.index("--timeout")
+        timeout = float(argv[i + 1])
+        del argv[i:i + 2]
+    if len(argv) != 1:
+        print("usage: program_runner.py PROGRAM.py [--timeout SECONDS] | --serve", file=sys.stderr)
+        return 2
+    program = os.path.realpath(os.path.abspath(argv[0]))
+
+    # Keep stdout for the report: everything the program (or TF, at fd level)
+    # prints goes to stderr.
+    sys.stdout.flush()
+    real_stdout_fd = os.dup(1)
+    os.dup2(2, 1)
+    real_stdout = sys.stdout
+    sys.stdout = sys.stderr
+
+    tf, keras = prepare()
+    text = _dumps(run_one(program, timeout, tf, keras))
 
     sys.stderr.flush()
     sys.stdout = real_stdout

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shapelens.core.rules import lookup
-from tests.rules.harness import check, engine
+from tests.core.rules.harness import check, engine
 
 # SHAPELENS_EXAMPLES=2000 for a longer soak
 N = int(os.environ.get("SHAPELENS_EXAMPLES", 120))

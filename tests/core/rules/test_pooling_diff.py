@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.rules.harness import check, engine
+from tests.core.rules.harness import check, engine
 
 N_POOL, N_GLOBAL, N_ADAPTIVE = 800, 250, 200
 

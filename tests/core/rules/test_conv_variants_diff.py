@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.rules.harness import check, engine
+from tests.core.rules.harness import check, engine
 
 N_TRANSPOSE, N_SEPARABLE, N_DEPTHWISE = 500, 350, 350
 

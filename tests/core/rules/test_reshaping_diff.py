@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.rules.harness import check, engine
+from tests.core.rules.harness import check, engine
 
 N_FLAT, N_RESHAPE, N_PERMUTE, N_REPEAT, N_PAD, N_CROP, N_UP = 100, 250, 120, 60, 200, 250, 150
 

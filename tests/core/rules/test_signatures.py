@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from shapelens.core.analyze import analyze
 from shapelens.core.rules import LAYERS, signature
 from tests.oracle.client import require_tensorflow
-from tests.rules.harness import check
+from tests.core.rules.harness import check
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 MINIMAL = {
     "Dense": {"units": 3}, "Conv2D": {"filters": 2, "kernel_size": 3}, "Conv1D": {"filters": 2, "kernel_size": 3},
