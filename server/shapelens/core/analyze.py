@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import Any, Callable
 
 from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
@@ -14,10 +14,13 @@ from shapelens.core.values import FunctionalModel, Instance, LayerObj, Sequentia
 MAX_TEXT = 4_000_000  # characters
 
 
-def analyze(text: str, path: str = "<buffer>", *, with_spec: bool = False) -> Analysis:
+def analyze(text: str, path: str = "<buffer>", *, with_spec: bool = False,
+            cancelled: Callable[[], bool] | None = None) -> Analysis:
     """Analyse one Python buffer without running it. Never raises.
 
     ``with_spec`` also returns the model specification the TensorFlow worker rebuilds.
+    ``cancelled`` is polled during the analysis; once it returns true the analysis stops
+    early and returns a partial result (complete=False) that the caller should discard.
     """
     # The evaluation graph is full of reference cycles (tensors <-> the calls that made
     # them); collecting while it is being built costs a third of the time on big files,
@@ -25,7 +28,7 @@ def analyze(text: str, path: str = "<buffer>", *, with_spec: bool = False) -> An
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(text, path, with_spec)
+        return _analyze(text, path, with_spec, cancelled)
     except Exception as exc:  # noqa: BLE001 -- last line of defence: degrade, never crash
         result = Analysis(path, complete=False)
         result.diagnostics.append(
@@ -39,7 +42,8 @@ def analyze(text: str, path: str = "<buffer>", *, with_spec: bool = False) -> An
             gc.enable()
 
 
-def _analyze(text: str, path: str, with_spec: bool = False) -> Analysis:
+def _analyze(text: str, path: str, with_spec: bool = False,
+             cancelled: Callable[[], bool] | None = None) -> Analysis:
     result = Analysis(path)
     if len(text) > MAX_TEXT:
         result.complete = False
@@ -55,7 +59,7 @@ def _analyze(text: str, path: str, with_spec: bool = False) -> Analysis:
         result.diagnostics.append(Diagnostic(
             "SL001", "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
-    ev = Evaluator(source, path)
+    ev = Evaluator(source, path, cancelled=cancelled)
     ev.run(module)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ast
 import operator
-from typing import Any, Iterator
+import time
+from typing import Any, Callable, Iterator
 
 from shapelens.core import builtins_model, keras3_api
 from shapelens.core.analysis import Diagnostic, ValueInfo
+from shapelens.core.builtins_model import TooLarge
 from shapelens.core.codes import CODES
 from shapelens.core.resolve import ModuleRef, find_user_module, read_user_module
 from shapelens.core.shapes import Unknown, fmt_shape, is_unknown
@@ -34,6 +36,10 @@ from shapelens.core.values import (
 )
 
 MAX_STEPS = 400_000
+MAX_SECONDS = 1.0  # CPU seconds of the analysing thread per analysis
+CHECK_EVERY = 1_000  # steps between looks at the clock and the cancel flag
+MAX_STATEMENT_NOTES = 5
+STATEMENT_RESERVE = 0.01  # of the budget, kept back for each top-level statement still to run
 MAX_LOOP = 2_000
 MAX_DEPTH = 40
 MAX_SEQ = 100_000
@@ -42,8 +48,22 @@ MAX_USER_MODULES = 16
 MAX_MODULE_DEPTH = 3
 
 
-class BudgetExceeded(Exception):
-    pass
+class BudgetExceeded(BaseException):
+    """The whole analysis ran out of steps or time, or was cancelled. A BaseException so
+    that no `except Exception` on the way (rules, data ops) can swallow it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _StatementBudget(BaseException):
+    """One top-level statement used its share of the budget: it is abandoned, the rest of
+    the file still runs."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _Return(Exception):
@@ -145,7 +165,8 @@ _MISSING = object()
 
 
 class Evaluator:
-    def __init__(self, source: Source, path: str) -> None:
+    def __init__(self, source: Source, path: str, *, cancelled: Callable[[], bool] | None = None,
+                 max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> None:
         from shapelens.core.keras_api import KerasApi
 
         self.source = source
@@ -153,6 +174,17 @@ class Evaluator:
         self.diags: list[Diagnostic] = []
         self.values: list[ValueInfo] = []
         self.steps = 0
+        # Cooperative budget: every step counter bump compares against _check_at only; the
+        # clock and the cancel flag are read every CHECK_EVERY steps (see _checkpoint).
+        self.max_steps = max_steps
+        self.max_seconds = max_seconds
+        self.cancelled = cancelled
+        self._clock = time.thread_time
+        self._started = self._clock()
+        self._check_at = min(CHECK_EVERY, max_steps)
+        self._stmt_steps = max_steps  # the current top-level statement's share
+        self._stmt_deadline = max_seconds
+        self._statement_notes = 0
         self.depth = 0
         self.order = 0
         self.speculative = 0  # >0 inside code that may not run (unknown if/loop)
@@ -218,16 +250,57 @@ class Evaluator:
 
     def tick(self, node: ast.AST | None = None) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise BudgetExceeded()
+        if self.steps > self._check_at:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise BudgetExceeded("the text changed")
+        elapsed = self._clock() - self._started
+        if self.steps > self.max_steps:
+            raise BudgetExceeded(f"the file needs more than {self.max_steps:,} evaluation steps")
+        if elapsed > self.max_seconds:
+            raise BudgetExceeded(f"the analysis took more than {self.max_seconds:g} s")
+        if self.steps > self._stmt_steps or elapsed > self._stmt_deadline:
+            raise _StatementBudget("this statement needs more than its share of the analysis budget")
+        self._check_at = min(self.steps + CHECK_EVERY, self.max_steps, self._stmt_steps)
+
+    def _run_top_level(self, stmt: ast.stmt, scope: "Scope", after: int) -> None:
+        """Run one top-level statement, keeping a reserve of the budget for the ``after``
+        statements that follow it (STATEMENT_RESERVE each, at most half of what is left),
+        so that one endless loop or recursion cannot hide the statements after it."""
+        left = self.max_steps - self.steps
+        self._stmt_steps = self.steps + max(left - min(left // 2, int(after * STATEMENT_RESERVE * self.max_steps)),
+                                            CHECK_EVERY)
+        elapsed = self._clock() - self._started
+        left_s = max(self.max_seconds - elapsed, 0.0)
+        self._stmt_deadline = elapsed + left_s - min(left_s / 2, after * STATEMENT_RESERVE * self.max_seconds)
+        self._check_at = min(self._check_at, self._stmt_steps)
+        saved = (self.depth, self.speculative, self.anchor, self._trigger, self.keras.uncertain_effects)
+        try:
+            self.exec_stmt(stmt, scope)
+        except _StatementBudget as exc:
+            self.depth, self.speculative, self.anchor, self._trigger, self.keras.uncertain_effects = saved
+            self._forget_targets(stmt, scope, "the statement was too long to follow")
+            self.complete = False
+            if self._statement_notes < MAX_STATEMENT_NOTES:
+                self._statement_notes += 1
+                self.report("SL003", f"Analysis stopped following this statement: {exc.reason}. "
+                            "Shapes it computes are unknown; the statements after it are still analysed.",
+                            self.span(stmt), force=True)
+        finally:
+            self._stmt_steps = self.max_steps
+            self._stmt_deadline = self.max_seconds
 
     # ------------------------------------------------------------------ entry
     def run(self, module: ast.Module) -> None:
         try:
-            self.exec_block(module.body, self.globals)
-        except BudgetExceeded:
+            body = module.body
+            for i, stmt in enumerate(body):
+                self._run_top_level(stmt, self.globals, len(body) - i - 1)
+        except BudgetExceeded as exc:
             self.anchor = None
-            self.limit(f"the file needs more than {MAX_STEPS:,} evaluation steps", self.current_stmt)
+            self.limit(exc.reason, self.current_stmt)
         except (_Return, _Break, _Continue):
             pass
 
@@ -238,15 +311,15 @@ class Evaluator:
 
     def exec_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise BudgetExceeded()
+        if self.steps > self._check_at:
+            self._checkpoint()
         if self.depth == 0 and not self.module_paths:
             self.current_stmt = stmt
         try:
             method = _STMT.get(type(stmt))
             if method is not None:
                 method(self, stmt, scope)
-        except (_Return, _Break, _Continue, BudgetExceeded):
+        except (_Return, _Break, _Continue):
             raise
         except RecursionError:
             self._forget_targets(stmt, scope, "the expression nests too deeply")
@@ -454,6 +527,9 @@ class Evaluator:
         iterable = self.eval(s.iter, scope)
         items = self.iterate(iterable)
         if items is None:
+            if isinstance(iterable, TooLarge) or isinstance(iterable, range):
+                # not silent: the loop's effects (layers added in it ...) are dropped
+                self.limit(f"a loop over {iterable.reason if isinstance(iterable, TooLarge) else 'a huge range'}", s)
             self.unknown_loop(s, scope, f"the loop runs over {describe(iterable)}")
             return
         count = 0
@@ -613,8 +689,8 @@ class Evaluator:
         if node is None:
             return None
         self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise BudgetExceeded()
+        if self.steps > self._check_at:
+            self._checkpoint()
         method = _EXPR.get(type(node))
         if method is None:
             return Unknown(f"{type(node).__name__} expressions are not followed")
@@ -691,7 +767,11 @@ class Evaluator:
                 val = self.eval(v.value, scope)
                 if not plain(val) or v.format_spec is not None:
                     return Unknown("an f-string with values not known statically")
+                if isinstance(val, (list, tuple)) and len(val) > MAX_SEQ // 16:
+                    return TooLarge("an f-string of a long list")
                 parts.append(str(val))
+                if sum(map(len, parts)) > MAX_SEQ:
+                    return TooLarge("an f-string")
         return "".join(parts)
 
     def expr_Attribute(self, n: ast.Attribute, scope: Scope) -> Any:
@@ -783,12 +863,13 @@ class Evaluator:
         if op is ast.Add and type(left) is type(right) and isinstance(left, (list, tuple)):
             # lists of layers are concatenated as often as lists of numbers
             if len(left) + len(right) > MAX_SEQ:
-                return Unknown("a value too large to follow")
+                return TooLarge("a concatenation")
             self.steps += _cost(left) + _cost(right)
             return left + right
         if op is ast.Mult and isinstance(left, (list, tuple)) and isinstance(right, int) and not isinstance(right, bool):
             if len(left) * max(right, 0) > MAX_SEQ:
-                return Unknown("a value too large to follow")
+                return TooLarge("a repetition")
+            self.steps += (len(left) * max(right, 0)) // 256
             return left * right
         if not (plain(left) and plain(right)):
             return Unknown("arithmetic on values that are not plain numbers")
@@ -797,14 +878,18 @@ class Evaluator:
         if fn is None:
             return Unknown("an operator that is not followed")
         if not _safe_size(op, left, right):
-            return Unknown("a value too large to follow")
+            return TooLarge("an arithmetic result")
         try:
-            return fn(left, right)
+            out = fn(left, right)
+            self.steps += _cost(out)
+            return out
         except Exception:  # noqa: BLE001 -- ZeroDivisionError, TypeError, OverflowError ...
             return Unknown("an arithmetic expression that fails")
 
     def expr_UnaryOp(self, n: ast.UnaryOp, scope: Scope) -> Any:
         value = self.eval(n.operand, scope)
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            return TooLarge("an arithmetic result")
         if isinstance(n.op, ast.Not):
             t = self.truth(value)
             return (not t) if isinstance(t, bool) else Unknown("negation of an unknown value")
