@@ -16,12 +16,16 @@ export class Server implements vscode.Disposable {
   private clientSubscriptions: vscode.Disposable[] = [];
   private starting: Promise<void> | undefined;
   private readonly packageJson: { contributes: { commands: { command: string }[] } };
+  /** The server's working directory: never the workspace, which `python -m` would put first on
+   * sys.path (a project's own typing.py or logging.py would then be imported and run). */
+  private readonly neutralCwd: string;
   /** The commands package.json contributes; the server's own commands must not take their names. */
   readonly ownCommands: ReadonlySet<string>;
 
   constructor(context: vscode.ExtensionContext, private readonly log: Log,
               private readonly progress: ProgressStatus, private readonly summaries: Summaries) {
     this.packageJson = context.extension.packageJSON;
+    this.neutralCwd = context.extensionPath;
     this.ownCommands = new Set(this.packageJson.contributes.commands.map((c) => c.command));
   }
 
@@ -92,11 +96,10 @@ export class Server implements vscode.Disposable {
   }
 
   private createClient(python: string): LanguageClient {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const server: ServerOptions = {
       command: python,
       args: ['-m', 'shapelens', 'serve'],
-      options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+      options: { cwd: this.neutralCwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
     const options: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
@@ -19,15 +19,17 @@ MAX_TEXT = 4_000_000  # characters
 
 
 def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *,
-            with_spec: bool = False) -> Analysis:
+            with_spec: bool = False, cancelled: Callable[[], bool] | None = None) -> Analysis:
     """Analyse one Python buffer without running it. Never raises.
 
     ``options`` (shapelens.config) select the findings reported and their severities
     (core/selection.py); without them every finding is returned, for callers that apply
     options later to the same analysis (the language server, where they change live).
     ``with_spec`` also returns the model specification the TensorFlow worker rebuilds.
+    ``cancelled`` is polled during the analysis; once it returns true the analysis stops
+    early and returns a partial result (complete=False) that the caller should discard.
     """
-    result = _guarded(text, path, with_spec)
+    result = _guarded(text, path, with_spec, cancelled)
     if options is not None:
         from shapelens.core.selection import reported
 
@@ -35,14 +37,15 @@ def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *
     return result
 
 
-def _guarded(text: str, path: str, with_spec: bool) -> Analysis:
+def _guarded(text: str, path: str, with_spec: bool,
+             cancelled: Callable[[], bool] | None = None) -> Analysis:
     # The evaluation graph is full of reference cycles (tensors <-> the calls that made
     # them); collecting while it is being built costs a third of the time on big files,
     # and _teardown breaks the cycles afterwards so reference counting frees it.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(text, path, with_spec)
+        return _analyze(text, path, with_spec, cancelled)
     except Exception as exc:  # noqa: BLE001 -- last line of defence: degrade, never crash
         result = Analysis(path, complete=False)
         result.diagnostics.append(
@@ -56,7 +59,8 @@ def _guarded(text: str, path: str, with_spec: bool) -> Analysis:
             gc.enable()
 
 
-def _analyze(text: str, path: str, with_spec: bool = False) -> Analysis:
+def _analyze(text: str, path: str, with_spec: bool = False,
+             cancelled: Callable[[], bool] | None = None) -> Analysis:
     result = Analysis(path)
     if len(text) > MAX_TEXT:
         result.complete = False
@@ -73,7 +77,7 @@ def _analyze(text: str, path: str, with_spec: bool = False) -> Analysis:
         result.diagnostics.append(Diagnostic(
             "SL001", "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
-    ev = Evaluator(source, path)
+    ev = Evaluator(source, path, cancelled=cancelled)
     ev.run(module)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)

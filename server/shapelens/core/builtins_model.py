@@ -14,6 +14,21 @@ from shapelens.core.shapes import Unknown
 from shapelens.core.values import Builtin, Tensor
 
 _MAX = 100_000
+_MAX_INT_BITS = 4_096  # as evaluate.MAX_INT_BITS: bigger ints are refused, not computed
+
+
+class TooLarge(Unknown):
+    """A value the analysis refused to compute because it would be too large (a huge
+    range, factorial, repetition ...). Loops over one say so in a note."""
+
+    __slots__ = ()
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} (too large)")
+
+
+def _big_int(*values: Any) -> bool:
+    return any(isinstance(v, int) and v.bit_length() > _MAX_INT_BITS for v in values)
 
 
 def _plain(v: Any) -> bool:
@@ -36,8 +51,14 @@ def _len(ev, args, kwargs, node):
 def _range(ev, args, kwargs, node):
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in args) or not 1 <= len(args) <= 3:
         return Unknown("range() over values not known statically")
+    if _big_int(*args):
+        return TooLarge(f"range() over numbers of more than {_MAX_INT_BITS} bits")
     r = range(*args)
-    return r if len(r) <= _MAX else Unknown("a range too long to follow")
+    try:
+        n = len(r)
+    except OverflowError:
+        n = _MAX + 1
+    return r if n <= _MAX else TooLarge(f"a range of more than {_MAX:,} numbers")
 
 
 def _materialize(ev, value):
@@ -107,7 +128,12 @@ def _numeric(fn_name):
         if fn_name == "str" and not isinstance(args[0], _SCALARS):
             return Unknown("str() of a container is not followed")
         if fn_name == "int" and isinstance(args[0], str) and len(args[0]) > 4_000:
-            return Unknown("int() of a very long string")
+            return TooLarge("int() of a very long string")
+        if fn_name == "str" and _big_int(args[0]):
+            return TooLarge("str() of a very big number")
+        if fn_name == "round" and len(args) > 1 and not (isinstance(args[1], int) and abs(args[1]) <= 400):
+            # round(5, -10**8) computes 10**(10**8) first
+            return TooLarge("round() to that many digits")
         try:
             return real(*args)
         except Exception:  # noqa: BLE001
@@ -138,7 +164,7 @@ def _reduce(fn_name):
 
 
 def _divmod(ev, args, kwargs, node):
-    if len(args) == 2 and all(isinstance(a, (int, float)) for a in args) and args[1]:
+    if len(args) == 2 and all(isinstance(a, (int, float)) for a in args) and args[1] and not _big_int(*args):
         return divmod(*args)
     return Unknown("divmod() of values not known statically")
 
@@ -171,12 +197,49 @@ def _super(ev, args, kwargs, node):
     return SuperProxy(ev.keras.current_self()) if ev.keras.current_self() is not None else Unknown("super()")
 
 
+def _math_too_big(name: str, args: list) -> bool:
+    """Would math.<name>(*args) build a number bigger than the evaluator keeps (or take
+    long to compute)? Every int operand is capped; the combinatorial functions by the size
+    of their result."""
+    if _big_int(*args):
+        return True
+    ints = [a for a in args if isinstance(a, int)]
+    if name == "factorial":
+        return bool(ints) and ints[0] > 500  # 500! has ~3,800 bits
+    if name in ("comb", "perm"):
+        n = ints[0] if ints else 0
+        k = ints[1] if len(ints) > 1 else n
+        k = min(k, n - k) if name == "comb" and 0 <= k <= n else k
+        return n > 100_000 or max(k, 0) * max(n, 2).bit_length() > _MAX_INT_BITS
+    if name == "prod":
+        return sum(a.bit_length() if isinstance(a, int) else 64 for a in args) > _MAX_INT_BITS
+    if name in ("lcm",):
+        return sum(a.bit_length() for a in ints) > _MAX_INT_BITS
+    return False
+
+
 def _math(name):
     def fn(ev, args, kwargs, node):
+        if name not in MATH_FUNCTIONS:
+            return Unknown(f"math.{name}() is not followed")
+        if kwargs:
+            return Unknown(f"math.{name}() with keyword arguments is not followed")
+        if name == "prod":
+            if len(args) != 1:
+                return Unknown("math.prod() with these arguments is not followed")
+            items = _materialize(ev, args[0])
+            if items is None or len(items) > _MAX:
+                return Unknown("math.prod() of values not known statically")
+            args = list(items)
+        for a in args:
+            if isinstance(a, Unknown):
+                return a
         if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
             return Unknown(f"math.{name}() of values not known statically")
+        if _math_too_big(name, args):
+            return TooLarge(f"math.{name}() of these numbers")
         try:
-            return getattr(math, name)(*args)
+            return math.prod(args) if name == "prod" else getattr(math, name)(*args)
         except Exception:  # noqa: BLE001
             return Unknown(f"math.{name}() fails on these values")
 
@@ -211,7 +274,11 @@ _BUILTINS = {
     "print": _print,
     "super": _super,
 }
-MATH_FUNCTIONS = {"ceil", "floor", "sqrt", "prod", "log2", "log", "gcd", "isqrt", "exp", "trunc"}
+# Only pure functions of numbers, each computed only below the size caps of _math_too_big.
+MATH_FUNCTIONS = {
+    "ceil", "floor", "sqrt", "prod", "log2", "log", "log10", "gcd", "lcm", "isqrt", "exp", "trunc",
+    "factorial", "comb", "perm", "fabs", "pow", "hypot", "sin", "cos", "tan", "atan2", "radians", "degrees",
+}
 
 
 def lookup(name: str) -> Builtin | None:

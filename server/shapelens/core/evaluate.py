@@ -10,13 +10,20 @@ exception escapes :meth:`Evaluator.run`.
 from __future__ import annotations
 
 import ast
-from typing import Any
+import time
+from typing import Any, Callable
+
 from shapelens.core import keras3_api
 from shapelens.core.analysis import Diagnostic, ValueInfo
+from shapelens.core.builtins_model import TooLarge
 from shapelens.core.codes import CODES
 from shapelens.core.data.state import DataState
 from shapelens.core.plain import (
+    CHECK_EVERY,
     MAX_LOOP,
+    MAX_SECONDS,
+    MAX_STATEMENT_NOTES,
+    STATEMENT_RESERVE,
     MAX_MODULE_DEPTH,
     MAX_STEPS,
     MAX_USER_MODULES,
@@ -35,6 +42,7 @@ from shapelens.core.values import (
 from shapelens.core.interp import (
     BudgetExceeded,
     Scope,
+    _StatementBudget,
     _Break,
     _Continue,
     _MISSING,
@@ -48,7 +56,8 @@ from shapelens.core.evaluate_expr import ExpressionEvaluator
 
 
 class Evaluator(ExpressionEvaluator):
-    def __init__(self, source: Source, path: str) -> None:
+    def __init__(self, source: Source, path: str, *, cancelled: Callable[[], bool] | None = None,
+                 max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> None:
         from shapelens.core.keras_api import KerasApi
 
         self.source = source
@@ -56,6 +65,17 @@ class Evaluator(ExpressionEvaluator):
         self.diags: list[Diagnostic] = []
         self.values: list[ValueInfo] = []
         self.steps = 0
+        # Cooperative budget: every step counter bump compares against _check_at only; the
+        # clock and the cancel flag are read every CHECK_EVERY steps (see _checkpoint).
+        self.max_steps = max_steps
+        self.max_seconds = max_seconds
+        self.cancelled = cancelled
+        self._clock = time.thread_time
+        self._started = self._clock()
+        self._check_at = min(CHECK_EVERY, max_steps)
+        self._stmt_steps = max_steps  # the current top-level statement's share
+        self._stmt_deadline = max_seconds
+        self._statement_notes = 0
         self.depth = 0
         self.order = 0
         self.speculative = 0  # >0 inside code that may not run (unknown if/loop)
@@ -122,16 +142,57 @@ class Evaluator(ExpressionEvaluator):
 
     def tick(self, node: ast.AST | None = None) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise BudgetExceeded()
+        if self.steps > self._check_at:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise BudgetExceeded("the text changed")
+        elapsed = self._clock() - self._started
+        if self.steps > self.max_steps:
+            raise BudgetExceeded(f"the file needs more than {self.max_steps:,} evaluation steps")
+        if elapsed > self.max_seconds:
+            raise BudgetExceeded(f"the analysis took more than {self.max_seconds:g} s")
+        if self.steps > self._stmt_steps or elapsed > self._stmt_deadline:
+            raise _StatementBudget("this statement needs more than its share of the analysis budget")
+        self._check_at = min(self.steps + CHECK_EVERY, self.max_steps, self._stmt_steps)
+
+    def _run_top_level(self, stmt: ast.stmt, scope: "Scope", after: int) -> None:
+        """Run one top-level statement, keeping a reserve of the budget for the ``after``
+        statements that follow it (STATEMENT_RESERVE each, at most half of what is left),
+        so that one endless loop or recursion cannot hide the statements after it."""
+        left = self.max_steps - self.steps
+        self._stmt_steps = self.steps + max(left - min(left // 2, int(after * STATEMENT_RESERVE * self.max_steps)),
+                                            CHECK_EVERY)
+        elapsed = self._clock() - self._started
+        left_s = max(self.max_seconds - elapsed, 0.0)
+        self._stmt_deadline = elapsed + left_s - min(left_s / 2, after * STATEMENT_RESERVE * self.max_seconds)
+        self._check_at = min(self._check_at, self._stmt_steps)
+        saved = (self.depth, self.speculative, self.anchor, self._trigger, self.keras.uncertain_effects)
+        try:
+            self.exec_stmt(stmt, scope)
+        except _StatementBudget as exc:
+            self.depth, self.speculative, self.anchor, self._trigger, self.keras.uncertain_effects = saved
+            self._forget_targets(stmt, scope, "the statement was too long to follow")
+            self.complete = False
+            if self._statement_notes < MAX_STATEMENT_NOTES:
+                self._statement_notes += 1
+                self.report("SL003", f"Analysis stopped following this statement: {exc.reason}. "
+                            "Shapes it computes are unknown; the statements after it are still analysed.",
+                            self.span(stmt), force=True)
+        finally:
+            self._stmt_steps = self.max_steps
+            self._stmt_deadline = self.max_seconds
 
     # ------------------------------------------------------------------ entry
     def run(self, module: ast.Module) -> None:
         try:
-            self.exec_block(module.body, self.globals)
-        except BudgetExceeded:
+            body = module.body
+            for i, stmt in enumerate(body):
+                self._run_top_level(stmt, self.globals, len(body) - i - 1)
+        except BudgetExceeded as exc:
             self.anchor = None
-            self.limit(f"the file needs more than {MAX_STEPS:,} evaluation steps", self.current_stmt)
+            self.limit(exc.reason, self.current_stmt)
         except (_Return, _Break, _Continue):
             pass
 
@@ -142,15 +203,15 @@ class Evaluator(ExpressionEvaluator):
 
     def exec_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise BudgetExceeded()
+        if self.steps > self._check_at:
+            self._checkpoint()
         if self.depth == 0 and not self.module_paths:
             self.current_stmt = stmt
         try:
             method = _STMT.get(type(stmt))
             if method is not None:
                 method(self, stmt, scope)
-        except (_Return, _Break, _Continue, BudgetExceeded):
+        except (_Return, _Break, _Continue):
             raise
         except RecursionError:
             self._forget_targets(stmt, scope, "the expression nests too deeply")
@@ -358,6 +419,9 @@ class Evaluator(ExpressionEvaluator):
         iterable = self.eval(s.iter, scope)
         items = self.iterate(iterable)
         if items is None:
+            if isinstance(iterable, TooLarge) or isinstance(iterable, range):
+                # not silent: the loop's effects (layers added in it ...) are dropped
+                self.limit(f"a loop over {iterable.reason if isinstance(iterable, TooLarge) else 'a huge range'}", s)
             self.unknown_loop(s, scope, f"the loop runs over {describe(iterable)}")
             return
         count = 0

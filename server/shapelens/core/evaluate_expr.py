@@ -6,11 +6,12 @@ from __future__ import annotations
 import ast
 from typing import Any, Iterator
 from shapelens.core import builtins_model, keras3_api
+from shapelens.core.builtins_model import TooLarge
 from shapelens.core.plain import (
     MAX_DEPTH,
     MAX_LOOP,
+    MAX_INT_BITS,
     MAX_SEQ,
-    MAX_STEPS,
     _cost,
     _safe_size,
     hashable_plain,
@@ -32,7 +33,6 @@ from shapelens.core.values import (
     is_model,
 )
 from shapelens.core.interp import (
-    BudgetExceeded,
     Scope,
     _BINOPS,
     _Break,
@@ -53,8 +53,8 @@ class ExpressionEvaluator:
         if node is None:
             return None
         self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise BudgetExceeded()
+        if self.steps > self._check_at:
+            self._checkpoint()
         method = _EXPR.get(type(node))
         if method is None:
             return Unknown(f"{type(node).__name__} expressions are not followed")
@@ -131,7 +131,11 @@ class ExpressionEvaluator:
                 val = self.eval(v.value, scope)
                 if not plain(val) or v.format_spec is not None:
                     return Unknown("an f-string with values not known statically")
+                if isinstance(val, (list, tuple)) and len(val) > MAX_SEQ // 16:
+                    return TooLarge("an f-string of a long list")
                 parts.append(str(val))
+                if sum(map(len, parts)) > MAX_SEQ:
+                    return TooLarge("an f-string")
         return "".join(parts)
 
     def expr_Attribute(self, n: ast.Attribute, scope: Scope) -> Any:
@@ -223,12 +227,13 @@ class ExpressionEvaluator:
         if op is ast.Add and type(left) is type(right) and isinstance(left, (list, tuple)):
             # lists of layers are concatenated as often as lists of numbers
             if len(left) + len(right) > MAX_SEQ:
-                return Unknown("a value too large to follow")
+                return TooLarge("a concatenation")
             self.steps += _cost(left) + _cost(right)
             return left + right
         if op is ast.Mult and isinstance(left, (list, tuple)) and isinstance(right, int) and not isinstance(right, bool):
             if len(left) * max(right, 0) > MAX_SEQ:
-                return Unknown("a value too large to follow")
+                return TooLarge("a repetition")
+            self.steps += (len(left) * max(right, 0)) // 256
             return left * right
         if not (plain(left) and plain(right)):
             return Unknown("arithmetic on values that are not plain numbers")
@@ -237,14 +242,18 @@ class ExpressionEvaluator:
         if fn is None:
             return Unknown("an operator that is not followed")
         if not _safe_size(op, left, right):
-            return Unknown("a value too large to follow")
+            return TooLarge("an arithmetic result")
         try:
-            return fn(left, right)
+            out = fn(left, right)
+            self.steps += _cost(out)
+            return out
         except Exception:  # noqa: BLE001 -- ZeroDivisionError, TypeError, OverflowError ...
             return Unknown("an arithmetic expression that fails")
 
     def expr_UnaryOp(self, n: ast.UnaryOp, scope: Scope) -> Any:
         value = self.eval(n.operand, scope)
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            return TooLarge("an arithmetic result")
         if isinstance(n.op, ast.Not):
             t = self.truth(value)
             return (not t) if isinstance(t, bool) else Unknown("negation of an unknown value")

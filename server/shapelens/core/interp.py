@@ -10,8 +10,22 @@ from shapelens.core.plain import plain
 from shapelens.core.shapes import Unknown, fmt_shape
 from shapelens.core.values import Tensor
 
-class BudgetExceeded(Exception):
-    pass
+class BudgetExceeded(BaseException):
+    """The whole analysis ran out of steps or time, or was cancelled. A BaseException so
+    that no `except Exception` on the way (rules, data ops) can swallow it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _StatementBudget(BaseException):
+    """One top-level statement used its share of the budget: it is abandoned, the rest of
+    the file still runs."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _Return(Exception):

@@ -596,7 +596,7 @@ class KerasApi(KerasMethods):
             mapping[id(orig)] = self.adjust_rank(new, orig.shape)
         for c in model.calls:
             ins = [mapping.get(id(t), t) for t in c.inputs]
-            if c.layer.kind == "InputLayer":
+            if c.layer.kind == "InputLayer" or not ins:  # a call with no tensor input (half-typed code)
                 continue
             arg: Any = ins if len(c.inputs) > 1 or c.layer.rule is not None and c.layer.rule.multi_input else ins[0]
             res = self.call_layer(c.layer, [arg], dict(c.call_kwargs), None, site=call.span)

@@ -44,16 +44,9 @@ def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
 def model_params(model: Any) -> int | None:
     if isinstance(model, SequentialModel):
         layers = list(model.layers)
-    elif isinstance(model, FunctionalModel):
-        layers = []
-        for c in model.calls:
-            if c.layer not in layers:
-                layers.append(c.layer)
-    elif isinstance(model, Instance):
-        layers = []
-        for c in model.calls:
-            if c.layer not in layers:
-                layers.append(c.layer)
+    elif isinstance(model, (FunctionalModel, Instance)):
+        # by identity: `in` on a list compares layers field by field, quadratic in a long chain
+        layers = list({id(c.layer): c.layer for c in model.calls}.values())
     else:
         return None
     total = 0

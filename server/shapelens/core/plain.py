@@ -10,6 +10,10 @@ import ast
 from typing import Any
 
 MAX_STEPS = 400_000
+MAX_SECONDS = 1.0  # CPU seconds of the analysing thread per analysis
+CHECK_EVERY = 1_000  # steps between looks at the clock and the cancel flag
+MAX_STATEMENT_NOTES = 5
+STATEMENT_RESERVE = 0.01  # of the budget, kept back for each top-level statement still to run
 MAX_LOOP = 2_000
 MAX_DEPTH = 40
 MAX_SEQ = 100_000

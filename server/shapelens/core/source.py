@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 
 # Python (and LSP) end lines only at \n, \r\n and \r; str.splitlines also splits at
@@ -44,12 +45,20 @@ class Source:
         self.text = text
         self.lines = _NEWLINE.split(text)
         self._byte_lines: dict[int, bytes] = {}
+        # A UTF-8 byte order mark read as text: Python ignores it in a file, ast.parse of a
+        # str does not. It is parsed away and line 0's columns shifted back by one.
+        self._bom = text.startswith("\ufeff")
 
     def _to_cp(self, line: int, byte_col: int) -> int:
         """UTF-8 byte offset -> code point column on 0-based ``line``."""
         if line >= len(self.lines):
             return byte_col
         s = self.lines[line]
+        if line == 0 and self._bom:
+            s = s[1:]
+            if s.isascii():
+                return byte_col + 1
+            return len(s.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")) + 1
         if s.isascii():
             return byte_col
         b = self._byte_lines.get(line)
@@ -78,14 +87,16 @@ class Source:
         """
         problems: list[SyntaxProblem] = []
         lines = _NEWLINE.split(self.text)
+        if self._bom:
+            lines[0] = lines[0][1:]
         for _ in range(MAX_REPAIRS):
             try:
-                return ast.parse("\n".join(lines)), problems
+                return _ast_parse("\n".join(lines)), problems
             except SyntaxError as e:
                 msg = e.msg or "invalid syntax"
                 if "null bytes" in msg:  # no position given: find the line and drop its text
                     lineno = _culprit_line(lines, e)
-                    problems.append(SyntaxProblem("the line contains a NUL byte", self.line_span(lineno)))
+                    problems.append(SyntaxProblem(_nul_message(self.text), self.line_span(lineno)))
                     if lines[lineno] == "":
                         break
                     lines[lineno] = ""
@@ -109,10 +120,24 @@ class Source:
         first_bad = problems[0].span.line if problems else len(lines)
         for cut in range(first_bad, -1, -1):
             try:
-                return ast.parse("\n".join(lines[:cut])), problems
+                return _ast_parse("\n".join(lines[:cut])), problems
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
         return ast.Module(body=[], type_ignores=[]), problems
+
+
+def _nul_message(text: str) -> str:
+    sample = text[:4000]
+    if sample.count("\x00") * 4 > len(sample):  # every other byte NUL: UTF-16 read as UTF-8
+        return "the file looks like UTF-16 text; shapelens reads Python files as UTF-8"
+    return "the line contains a NUL byte"
+
+
+def _ast_parse(text: str) -> ast.Module:
+    # SyntaxWarnings ("invalid escape sequence" ...) are the user's business, not stderr's
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
 
 
 def _limit_message(e: BaseException) -> str:
@@ -144,7 +169,7 @@ def _culprit_line(lines: list[str], e: BaseException) -> int:
     while lo < hi:
         mid = (lo + hi) // 2
         try:
-            ast.parse("\n".join(lines[: mid + 1]))
+            _ast_parse("\n".join(lines[: mid + 1]))
             failed = False
         except (RecursionError, MemoryError, ValueError):
             failed = True

@@ -6,6 +6,9 @@ between tensors -- never the user's source. Plain JSON-able data.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from shapelens.core.resolve import ModuleRef
@@ -13,6 +16,41 @@ from shapelens.core.shapes import Unknown
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
 
 UNKNOWN_MARK = {"__unknown__": True}
+
+# Keys of Keras's serialized-object dicts: a dict with one of them would be deserialised by
+# Keras in the worker (classes, functions, even lambdas), so it is never sent.
+_SERIALIZED_KEYS = {"class_name", "module", "registered_name", "config", "build_config", "compile_config"}
+_BY_NAME = ("activations", "initializers", "regularizers", "constraints")
+_NOT_OBJECTS = {"get", "serialize", "deserialize"}
+
+
+@lru_cache(maxsize=1)
+def _registered() -> dict[str, frozenset[str]]:
+    """Per family, the public names Keras resolves from a string (keras.activations.get('relu'))."""
+    modules = json.loads((Path(__file__).parent / "keras_public_api.json").read_text())["modules"]
+    out = {f: frozenset(n for n in modules.get(f"keras.{f}", []) if n not in _NOT_OBJECTS) for f in _BY_NAME}
+    out["layers"] = frozenset(n for n in modules.get("keras.layers", []) if n[:1].isupper())
+    return out
+
+
+def encode_ref(path: str) -> Any:
+    """An attribute reference sent to the worker: only allow-listed Keras names, never a
+    path the worker would import and call (tf.io.gfile.makedirs).
+
+    Activations, initializers, regularizers and constraints travel by their registered
+    string names (Keras accepts activation="relu"); layer classes by their Keras name."""
+    parts = path.split(".")
+    if len(parts) < 2 or parts[0] not in ("keras", "tensorflow", "tf_keras"):
+        return UNKNOWN_MARK
+    family, name = parts[-2], parts[-1]
+    registered = _registered()
+    if family in _BY_NAME and name in registered[family] and "keras" in path:
+        return name
+    if parts[0] == "tensorflow" and family == "nn" and name in registered["activations"]:
+        return name  # tf.nn.relu: the activation of the same name
+    if family == "layers" and name in registered["layers"] and "keras" in path:
+        return {"__ref__": f"keras.layers.{name}"}
+    return UNKNOWN_MARK
 
 
 def encode_value(value: Any, depth: int = 0) -> Any:
@@ -26,11 +64,13 @@ def encode_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [encode_value(v, depth + 1) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        if _SERIALIZED_KEYS & value.keys():
+            return UNKNOWN_MARK
         return {"__dict__": {k: encode_value(v, depth + 1) for k, v in value.items()}}
     if isinstance(value, LayerObj) and value.args is not None:
         return {"__layer__": value.kind, "config": encode_args(value)}
     if isinstance(value, ModuleRef):
-        return {"__ref__": value.path}
+        return encode_ref(value.path)
     return UNKNOWN_MARK
 
 

@@ -6,6 +6,10 @@ for. A result is stored (and announced) only if its version is still the documen
 version when the analysis finishes; anything older is dropped. Readers that need the
 analysis of the current text await :meth:`DocumentAnalyses.current`, which cuts a
 pending debounce short instead of waiting it out.
+
+Scheduling: each document is analysed on its own thread (a long analysis of one file never
+delays another's), and a newer version of a document sets the cancel flag of the analysis
+still running for the older text, which the evaluator polls with its budget.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from shapelens.core.analysis import Analysis
 log = logging.getLogger("shapelens.lsp")
 
 
-class Worker:
+class WorkerThread:
     """One daemon thread running blocking calls in submission order.
 
     A daemon thread (not a ThreadPoolExecutor) so that an analysis still running when the
@@ -61,6 +65,9 @@ class Worker:
         self._jobs.put(None)
 
 
+Worker = WorkerThread  # the name other modules import
+
+
 @dataclass(frozen=True)
 class Result:
     uri: str
@@ -78,6 +85,8 @@ class _Entry:
         self.text = ""
         self.result: Result | None = None
         self.task: asyncio.Task | None = None
+        self.cancel = threading.Event()  # set: the running analysis is for an outdated text
+        self.thread: WorkerThread | None = None
         self.go = asyncio.Event()  # set: skip the rest of the debounce
         self.changed = asyncio.Condition()
         self.closed = False
@@ -88,8 +97,10 @@ class _Entry:
 
 
 class DocumentAnalyses:
-    def __init__(self, analyze_fn: Callable[[str, str], Analysis], worker: Worker,
+    def __init__(self, analyze_fn: Callable[..., Analysis], worker: WorkerThread | None = None,
                  on_result: Callable[[Result], None] | None = None) -> None:
+        """``analyze_fn(text, path, cancelled=...)``. ``worker``: one thread for every
+        document (tests); None: a thread per open document."""
         self._analyze = analyze_fn
         self._worker = worker
         self._on_result = on_result
@@ -104,7 +115,9 @@ class DocumentAnalyses:
             entry = self._entries[uri] = _Entry(uri, path)
         entry.version, entry.text = version, text
         if entry.task is not None and not entry.task.done():
-            entry.task.cancel()  # a running analysis finishes in its thread; its result is dropped
+            entry.task.cancel()  # its result is dropped ...
+        entry.cancel.set()  # ... and the analysis still running stops at its next budget check
+        entry.cancel = threading.Event()
         entry.go = asyncio.Event()
         entry.task = asyncio.create_task(self._job(entry, version, text, delay, entry.go))
 
@@ -113,8 +126,11 @@ class DocumentAnalyses:
         if entry is None:
             return
         entry.closed = True
+        entry.cancel.set()
         if entry.task is not None:
             entry.task.cancel()
+        if entry.thread is not None:
+            entry.thread.stop()
         asyncio.create_task(self._notify(entry))
 
     # -- readers -------------------------------------------------------------------
@@ -157,8 +173,14 @@ class DocumentAnalyses:
                 await asyncio.wait_for(go.wait(), delay)
             except asyncio.TimeoutError:
                 pass
+        cancel = entry.cancel
+        thread = self._worker
+        if thread is None:
+            if entry.thread is None:
+                entry.thread = WorkerThread(f"shapelens-analysis-{len(self._entries)}")
+            thread = entry.thread
         try:
-            analysis = await self._worker.run(self._analyze, text, entry.path)
+            analysis = await thread.run(self._run, text, entry.path, cancel)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 -- analyze() never raises; belt and braces
@@ -174,6 +196,14 @@ class DocumentAnalyses:
             except Exception:  # noqa: BLE001
                 log.exception("publishing the analysis of %s failed", entry.uri)
         await self._notify(entry)
+
+    def _run(self, text: str, path: str, cancel: threading.Event) -> Analysis:
+        if cancel.is_set():
+            return Analysis(path, parsed=False, complete=False)  # outdated before it started
+        try:
+            return self._analyze(text, path, cancelled=cancel.is_set)
+        except TypeError:  # an analyze_fn without the cancel flag (tests)
+            return self._analyze(text, path)
 
     @staticmethod
     async def _notify(entry: _Entry) -> None:

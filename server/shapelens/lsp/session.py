@@ -35,7 +35,8 @@ class ShapelensServer(LanguageServer):
         self.cli_log_level = "warning"
         self.shutdown_requested = False
         self.worker = Worker()
-        self.analyses = DocumentAnalyses(self._analyze, self.worker, on_result=self._announce)
+        # self.worker runs the other blocking calls (fixes); analyses run on a thread per document
+        self.analyses = DocumentAnalyses(self._analyze, on_result=self._announce)
         self.dry_runs = DryRuns(self)
         self.result_listeners: list[Callable[[ShapelensServer, Result], None]] = []
         self.python_uris: set[str] = set()
@@ -68,9 +69,9 @@ class ShapelensServer(LanguageServer):
         """
         return await self.analyses.current(uri, urgent)
 
-    def _analyze(self, text: str, path: str):
+    def _analyze(self, text: str, path: str, cancelled=None):
         # the TensorFlow dry run (lsp/dryrun.py) reads the model specification of every result
-        return analyze(text, path, with_spec=self.options.dry_run.mode != "off")
+        return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled)
 
     def lookup(self, result: Result) -> Lookup:
         """The position index of a result, kept while the result is the document's latest."""
