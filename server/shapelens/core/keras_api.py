@@ -10,7 +10,7 @@ import ast
 import contextlib
 from typing import Any
 
-from shapelens.core import compat, data
+from shapelens.core import backbones, compat, custom_layers, data
 from shapelens.core.analysis import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
@@ -103,6 +103,11 @@ class KerasApi:
 
     def call_ref(self, ref: ModuleRef, args: list, kwargs: dict, node: ast.AST) -> Any:
         name = keras_name(ref.path)
+        if backbones.handles(name):
+            return backbones.call(self, name, args, kwargs, node)
+        if name is None and (hub := backbones.hub_reason(ref.path)) is not None:
+            self.ev.report("SL002", hub, self.ev.span(node))
+            return Unknown(hub)
         if name is None:
             if ref.path.startswith("math."):
                 from shapelens.core import builtins_model
@@ -157,6 +162,8 @@ class KerasApi:
         self.layer_objs.append(layer)
         if kind == "InputLayer":
             return self._input_layer(layer, args, kwargs, common, node)
+        if kind == "Lambda":
+            return custom_layers.make_lambda(layer, args, kwargs)
         if rule is None:
             layer.unknown_reason = (
                 "a Lambda layer runs arbitrary code" if kind == "Lambda" else f"shapelens has no rule for {kind}"
@@ -291,6 +298,8 @@ class KerasApi:
 
         if layer.init_error:
             return unknown(f"{layer.kind} raises in its constructor (see the error on it)")
+        if layer.kind == "Lambda" and layer.rule is None:
+            return custom_layers.run_lambda(self, layer, call, x, inputs, unknown)
         if layer.rule is None or layer.args is None:
             return unknown(layer.unknown_reason or f"the arguments of {layer.kind} are not known statically")
         if not all(isinstance(t, Tensor) for t in inputs):
