@@ -92,3 +92,147 @@ def _declared_output(api, spec: Any, x: Any, inputs: list, call: LayerCall):
 def _is_shape(value: Any) -> bool:
     return isinstance(value, (tuple, list)) and all(
         (isinstance(d, int) and not isinstance(d, bool)) or d is None for d in value)
+
+
+# --------------------------------------------------------------------------- RNN(cell)
+# RNN(LSTMCell(u, ...)) is LSTM(u, ...): the same weights and the same output shapes. A list
+# of cells (or StackedRNNCells) runs the cells one after the other on every step.
+CELLS = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
+RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+RNN_POSITIONAL = ("cell", *RNN_FLAGS)
+
+
+def make_cell(layer: LayerObj, args: list, kwargs: dict) -> LayerObj:
+    from shapelens.core.rules import LAYERS
+
+    rule = LAYERS[CELLS[layer.kind]]
+    try:
+        layer.args = Args.bind(rule, args, kwargs)
+    except Exception:  # noqa: BLE001 -- a keyword the layer rejects: the cell stays unknown
+        layer.unknown_reason = f"the arguments of {layer.kind} are not followed"
+    return layer
+
+
+def make_stacked(layer: LayerObj, args: list, kwargs: dict) -> LayerObj:
+    cells = args[0] if args else kwargs.get("cells")
+    layer.args = Args("StackedRNNCells", {"cells": list(cells) if isinstance(cells, (list, tuple)) else None})
+    return layer
+
+
+def make_rnn(layer: LayerObj, args: list, kwargs: dict) -> LayerObj:
+    values = dict(zip(RNN_POSITIONAL, args))
+    values.update(kwargs)
+    layer.args = Args("RNN", values)
+    return layer
+
+
+def _cells(cell: Any) -> list[LayerObj] | None:
+    if isinstance(cell, (list, tuple)):
+        out = [c for item in cell for c in (_cells(item) or [None])]
+        return out if all(out) else None
+    if isinstance(cell, LayerObj) and cell.kind == "StackedRNNCells" and cell.args is not None:
+        return _cells(cell.args.values.get("cells"))
+    if isinstance(cell, LayerObj) and cell.kind in CELLS and cell.args is not None:
+        return [cell]
+    return None
+
+
+def run_rnn(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unknown) -> Any:
+    from shapelens.core.rules import LAYERS, LayerError, Unresolved, apply
+
+    values = layer.args.values if layer.args is not None else {}
+    cells = _cells(values.get("cell"))
+    if cells is None:
+        return unknown("RNN: the cell is not a Keras LSTMCell, GRUCell or SimpleRNNCell shapelens can follow")
+    if len(inputs) != 1 or not isinstance(inputs[0], Tensor) or inputs[0].shape is None:
+        return unknown("the input shape of RNN is not known")
+    shape = tuple(inputs[0].shape)
+    flags = {k: values.get(k, False) for k in RNN_FLAGS}
+    total = 0
+    outs: list = []
+    states: list = []
+    cur = shape
+    try:
+        for i, cell in enumerate(cells):
+            last = i == len(cells) - 1
+            cell_flags = {**flags, "return_sequences": flags["return_sequences"] if last else True,
+                          "return_state": True}
+            rule = LAYERS[CELLS[cell.kind]]
+            out = apply(rule, Args(rule.kind, {**cell.args.values, **cell_flags}), cur)
+            total += out.params or 0
+            shapes = out.shape
+            cell.params = out.params
+            _record_cell(cell, call, cur, shapes)
+            states.extend(tuple(s) for s in shapes[1:])
+            cur = tuple(shapes[0])
+            outs = [cur]
+    except (LayerError, Unresolved) as err:
+        reason = getattr(err, "reason", None) or getattr(err, "message", "")
+        return unknown(f"RNN: {reason}")
+    if layer.first_call is None:
+        layer.first_call = call
+        layer.params = total
+    origin = f"RNN (line {layer.span.line + 1})"
+    shapes = outs + (states if flags["return_state"] else [])
+    symbolic = inputs[0].symbolic
+    call.outputs = [Tensor(s, origin, call.span, call, symbolic=symbolic, index=i) for i, s in enumerate(shapes)]
+    return list(call.outputs) if flags["return_state"] else call.outputs[0]
+
+
+def _record_cell(cell: LayerObj, call: LayerCall, seq: tuple, shapes: list) -> None:
+    """Keras calls the cell on every step: one record, (batch, features) -> (batch, units)."""
+    if cell.calls:
+        return
+    step = Tensor((seq[0], *seq[2:]), f"{cell.kind} step", cell.span)
+    out = Tensor((seq[0], shapes[0][-1]), f"{cell.kind} (line {cell.span.line + 1})", cell.span)
+    c = LayerCall(cell, cell.span, [step], [out], order=call.order)
+    cell.calls.append(c)
+    cell.first_call = c
+
+
+# --------------------------------------------------------------------------- TimeDistributed(model)
+
+def is_model_like(value: Any) -> bool:
+    from shapelens.core.values import FunctionalModel, Instance, SequentialModel
+
+    return isinstance(value, (SequentialModel, FunctionalModel)) or (
+        isinstance(value, Instance) and value.cls.keras_base is not None) or (
+        isinstance(value, LayerObj) and (value.model is not None or value.kind == "Lambda"))
+
+
+def make_time_distributed(layer: LayerObj, args: list, kwargs: dict) -> LayerObj:
+    layer.args = Args("TimeDistributed", {"layer": args[0] if args else kwargs.get("layer")})
+    return layer
+
+
+def run_time_distributed(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unknown) -> Any:
+    """Keras 3 TimeDistributed: the inner model/layer runs on (batch * time, ...), the time axis is put back."""
+    inner = layer.args.values.get("layer") if layer.args is not None else None
+    if len(inputs) != 1 or not isinstance(inputs[0], Tensor) or inputs[0].shape is None:
+        return unknown("the input shape of TimeDistributed is not known")
+    shape = tuple(inputs[0].shape)
+    if len(shape) < 3:
+        return unknown("TimeDistributed needs at least a 3-D input")
+    batch, steps = shape[0], shape[1]
+    flat = batch * steps if isinstance(batch, int) and isinstance(steps, int) else None
+    step_in = Tensor((flat, *shape[2:]), f"TimeDistributed step (line {layer.span.line + 1})", call.span,
+                     symbolic=inputs[0].symbolic)
+    api._call_log.append([])
+    try:
+        res = api.call(inner, [step_in], {}, None) if not isinstance(inner, LayerObj) else api.call_layer(
+            inner, [step_in], {}, None, site=call.span)
+    finally:
+        api._call_log.pop()
+    if not isinstance(res, Tensor) or res.shape is None:
+        return unknown("TimeDistributed: the output of the wrapped model is not known")
+    from shapelens.core.keras_api import model_params
+
+    target = inner.model if isinstance(inner, LayerObj) and inner.model is not None else inner
+    params = inner.params if isinstance(inner, LayerObj) and inner.model is None else model_params(target)
+    if layer.first_call is None:
+        layer.first_call = call
+    layer.params = params
+    out = Tensor((batch, steps, *res.shape[1:]), f"TimeDistributed (line {layer.span.line + 1})", call.span, call,
+                 symbolic=inputs[0].symbolic)
+    call.outputs = [out]
+    return out

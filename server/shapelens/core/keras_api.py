@@ -164,6 +164,13 @@ class KerasApi:
             return self._input_layer(layer, args, kwargs, common, node)
         if kind == "Lambda":
             return custom_layers.make_lambda(layer, args, kwargs)
+        if kind in custom_layers.CELLS:
+            return custom_layers.make_cell(layer, args, kwargs)
+        if kind in ("RNN", "StackedRNNCells"):
+            return (custom_layers.make_rnn if kind == "RNN" else custom_layers.make_stacked)(layer, args, kwargs)
+        if kind == "TimeDistributed" and custom_layers.is_model_like(args[0] if args else kwargs.get("layer")):
+            layer.rule = None
+            return custom_layers.make_time_distributed(layer, args, kwargs)
         if rule is None:
             layer.unknown_reason = (
                 "a Lambda layer runs arbitrary code" if kind == "Lambda" else f"shapelens has no rule for {kind}"
@@ -300,6 +307,10 @@ class KerasApi:
             return unknown(f"{layer.kind} raises in its constructor (see the error on it)")
         if layer.kind == "Lambda" and layer.rule is None:
             return custom_layers.run_lambda(self, layer, call, x, inputs, unknown)
+        if layer.kind == "RNN" and layer.rule is None and layer.args is not None:
+            return custom_layers.run_rnn(self, layer, call, x, inputs, unknown)
+        if layer.kind == "TimeDistributed" and layer.rule is None and layer.args is not None:
+            return custom_layers.run_time_distributed(self, layer, call, x, inputs, unknown)
         if layer.rule is None or layer.args is None:
             return unknown(layer.unknown_reason or f"the arguments of {layer.kind} are not known statically")
         if not all(isinstance(t, Tensor) for t in inputs):
@@ -848,28 +859,41 @@ def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
 
 
 def model_params(model: Any) -> int | None:
-    if isinstance(model, SequentialModel):
-        layers = list(model.layers)
-    elif isinstance(model, FunctionalModel):
-        layers = []
-        for c in model.calls:
-            if c.layer not in layers:
-                layers.append(c.layer)
-    elif isinstance(model, Instance):
-        layers = []
-        for c in model.calls:
-            if c.layer not in layers:
-                layers.append(c.layer)
-    else:
+    """Keras counts each weight once: a layer or nested model shared between branches (or
+    between two nested models) adds its parameters once."""
+    leaves: list = []
+    if not _leaf_layers(model, leaves, set()):
         return None
     total = 0
-    for layer in layers:
+    for layer in leaves:
         if layer.kind == "InputLayer":
             continue
         if layer.params is None:
             return None
         total += layer.params
     return total
+
+
+def _leaf_layers(model: Any, out: list, seen: set) -> bool:
+    if id(model) in seen:
+        return True
+    seen.add(id(model))
+    if isinstance(model, SequentialModel):
+        layers = list(model.layers)
+    elif isinstance(model, (FunctionalModel, Instance)):
+        layers = []
+        for c in model.calls:
+            if c.layer not in layers:
+                layers.append(c.layer)
+    else:
+        return False
+    for layer in layers:
+        if layer.model is not None and isinstance(layer.model, (SequentialModel, FunctionalModel)):
+            if not _leaf_layers(layer.model, out, seen):
+                return False
+        elif layer not in out:
+            out.append(layer)
+    return True
 
 
 def _retag(value: Any, symbolic: bool) -> Any:
