@@ -97,6 +97,9 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
     else:
         batch = (None, *shape_tuple) if shape_tuple is not None else table.default_input(entry, cfg["include_top"])
         x = api.make_input([], {"batch_shape": batch}, node)
+        # Keras builds this InputLayer inside the constructor: not a layer the user wrote
+        if api.layer_objs and x.producer is not None and api.layer_objs[-1] is x.producer.layer:
+            api.layer_objs.pop()
     layer = LayerObj(len(api.layer_objs), name, table.make_rule(name), table.make_args(name, cfg),
                      span, ev.next_order())
     api.layer_objs.append(layer)
