@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from typing import Any
-from shapelens.core import compat, data
+from shapelens.core import backbones, compat, custom_layers, data
 from shapelens.core.analysis import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
@@ -98,6 +98,11 @@ class KerasApi(KerasMethods):
 
     def call_ref(self, ref: ModuleRef, args: list, kwargs: dict, node: ast.AST) -> Any:
         name = keras_name(ref.path)
+        if backbones.handles(name):
+            return backbones.call(self, name, args, kwargs, node)
+        if name is None and (hub := backbones.hub_reason(ref.path)) is not None:
+            self.ev.report("SL002", hub, self.ev.span(node))
+            return Unknown(hub)
         if name is None:
             if ref.path.startswith("math."):
                 from shapelens.core import builtins_model
@@ -152,6 +157,15 @@ class KerasApi(KerasMethods):
         self.layer_objs.append(layer)
         if kind == "InputLayer":
             return self._input_layer(layer, args, kwargs, common, node)
+        if kind == "Lambda":
+            return custom_layers.make_lambda(layer, args, kwargs)
+        if kind in custom_layers.CELLS:
+            return custom_layers.make_cell(layer, args, kwargs)
+        if kind in ("RNN", "StackedRNNCells"):
+            return (custom_layers.make_rnn if kind == "RNN" else custom_layers.make_stacked)(layer, args, kwargs)
+        if kind == "TimeDistributed" and custom_layers.is_model_like(args[0] if args else kwargs.get("layer")):
+            layer.rule = None
+            return custom_layers.make_time_distributed(layer, args, kwargs)
         if rule is None:
             layer.unknown_reason = (
                 "a Lambda layer runs arbitrary code" if kind == "Lambda" else f"shapelens has no rule for {kind}"
@@ -286,6 +300,12 @@ class KerasApi(KerasMethods):
 
         if layer.init_error:
             return unknown(f"{layer.kind} raises in its constructor (see the error on it)")
+        if layer.kind == "Lambda" and layer.rule is None:
+            return custom_layers.run_lambda(self, layer, call, x, inputs, unknown)
+        if layer.kind == "RNN" and layer.rule is None and layer.args is not None:
+            return custom_layers.run_rnn(self, layer, call, x, inputs, unknown)
+        if layer.kind == "TimeDistributed" and layer.rule is None and layer.args is not None:
+            return custom_layers.run_time_distributed(self, layer, call, x, inputs, unknown)
         if layer.rule is None or layer.args is None:
             return unknown(layer.unknown_reason or f"the arguments of {layer.kind} are not known statically")
         if not all(isinstance(t, Tensor) for t in inputs):

@@ -42,21 +42,39 @@ def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
 
 
 def model_params(model: Any) -> int | None:
-    if isinstance(model, SequentialModel):
-        layers = list(model.layers)
-    elif isinstance(model, (FunctionalModel, Instance)):
-        # by identity: `in` on a list compares layers field by field, quadratic in a long chain
-        layers = list({id(c.layer): c.layer for c in model.calls}.values())
-    else:
+    """Keras counts each weight once: a layer or nested model shared between branches (or
+    between two nested models) adds its parameters once."""
+    leaves: dict[int, Any] = {}
+    if not _leaf_layers(model, leaves, set()):
         return None
     total = 0
-    for layer in layers:
+    for layer in leaves.values():
         if layer.kind == "InputLayer":
             continue
         if layer.params is None:
             return None
         total += layer.params
     return total
+
+
+def _leaf_layers(model: Any, out: dict[int, Any], seen: set) -> bool:
+    # by identity: `in` on a list compares layers field by field, quadratic in a long chain
+    if id(model) in seen:
+        return True
+    seen.add(id(model))
+    if isinstance(model, SequentialModel):
+        layers = list(model.layers)
+    elif isinstance(model, (FunctionalModel, Instance)):
+        layers = list({id(c.layer): c.layer for c in model.calls}.values())
+    else:
+        return False
+    for layer in layers:
+        if layer.model is not None and isinstance(layer.model, (SequentialModel, FunctionalModel)):
+            if not _leaf_layers(layer.model, out, seen):
+                return False
+        else:
+            out.setdefault(id(layer), layer)
+    return True
 
 
 def _retag(value: Any, symbolic: bool) -> Any:

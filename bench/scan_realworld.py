@@ -1,0 +1,497 @@
+"""Real-world scan: how much of real Keras code shapelens gives a shape for, and how exactly.
+
+usage: python bench/scan_realworld.py DIR [--json OUT.json] [--timeout S] [--errors]
+
+Runs the analysis (the same ``analyze()`` that ``shapelens check --format json`` runs) over
+every ``.py`` and ``.ipynb`` under DIR, one file at a time in a worker process with a
+per-file timeout, and reports:
+
+- layer call sites with a concrete output shape (%); a call site is a distinct
+  (file, line, column) of a layer record, and it counts as known when every record there
+  has an output shape (Keras's own ``None`` axes allowed);
+- records per call site (max, files over 5 records per site);
+- SL003 budget hits (the analysis stopped at a limit) and files that timed out;
+- every error (file:line:code:message);
+- time per file (median / p95 / max);
+- where the directory has keras.io's rendered pages (``<category>/md/<name>.md`` next to
+  ``<category>/<name>.py``): the printed ``model.summary()`` tables matched against
+  shapelens' models by layer type and order, with the % of rows whose output shape and
+  parameter count equal the printed ones, and the % unknown.
+
+Never imports TensorFlow; never runs the scanned code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "server") not in sys.path:
+    sys.path.insert(0, str(ROOT / "server"))
+
+MAX_RECORDS_PER_SITE = 5
+
+
+# --------------------------------------------------------------------------- input files
+
+def notebook_code(text: str) -> str:
+    """The code cells of a notebook as one Python file (magics and shell lines commented out)."""
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        return ""
+    out: list[str] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        for line in src.splitlines():
+            stripped = line.lstrip()
+            out.append("# " + line if stripped.startswith(("%", "!")) else line)
+        out.append("")
+    return "\n".join(out)
+
+
+def read_program(path: Path) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return notebook_code(text) if path.suffix == ".ipynb" else text
+
+
+def find_files(root: Path) -> list[Path]:
+    files = [p for p in root.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file()
+             and ".ipynb_checkpoints" not in p.parts]
+    # keras.io keeps an .ipynb copy of every .py example under <category>/ipynb/: scan one
+    stems = {(p.parent, p.stem) for p in files if p.suffix == ".py"}
+    files = [p for p in files if not (p.suffix == ".ipynb" and p.parent.name == "ipynb"
+                                      and (p.parent.parent, p.stem) in stems)]
+    return sorted(files)
+
+
+# --------------------------------------------------------------------------- worker side
+
+def _jsonable(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, list):
+        return [_jsonable(s) for s in shape]
+    if isinstance(shape, tuple):
+        return [d if isinstance(d, int) or d is None else str(d) for d in shape]
+    return str(shape)
+
+
+def analyse_one(path: str) -> dict:
+    from shapelens.core.analyze import analyze
+
+    text = read_program(Path(path))
+    t0 = time.perf_counter()
+    a = analyze(text, path)
+    elapsed = time.perf_counter() - t0
+
+    def row(info):
+        span = info.call_span or info.span
+        return {"line": span.line + 1, "col": span.col, "kind": info.kind,
+                "output_shape": _jsonable(info.output_shape), "params": info.params,
+                "note": info.note, "implicit": info.implicit}
+
+    return {
+        "path": path, "time": elapsed, "complete": a.complete,
+        "layers": [row(i) for i in a.layers],
+        "models": [{"kind": m.kind, "name": m.name, "line": m.span.line + 1,
+                    "layers": [row(i) for i in m.layers]} for m in a.models],
+        "diagnostics": [{"line": d.span.line + 1, "code": d.code, "severity": d.severity,
+                         "message": d.message} for d in a.diagnostics],
+    }
+
+
+def worker_loop() -> None:
+    for line in sys.stdin:
+        path = line.rstrip("\n")
+        try:
+            out = analyse_one(path)
+        except Exception as exc:  # noqa: BLE001 -- a scan reports, it does not stop
+            out = {"path": path, "crash": type(exc).__name__}
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
+class Worker:
+    """One analysis process, restarted after a timeout."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+
+    def _start(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(ROOT / "server") + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, env=env)
+
+    def run(self, path: Path, timeout: float) -> dict:
+        import selectors
+
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        assert self.proc and self.proc.stdin and self.proc.stdout
+        t0 = time.perf_counter()
+        self.proc.stdin.write(str(path) + "\n")
+        self.proc.stdin.flush()
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        ready = sel.select(timeout)
+        sel.close()
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+            return {"path": str(path), "timeout": True, "time": time.perf_counter() - t0}
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc = None
+            return {"path": str(path), "crash": "worker exited", "time": time.perf_counter() - t0}
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- printed summaries
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _parse_shape(text: str):
+    text = text.strip()
+    if not text or text in ("?", "multiple"):
+        return "?"
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return "?"
+
+    def norm(v):
+        if isinstance(v, tuple):
+            return [norm(x) for x in v]
+        if isinstance(v, list):
+            return [norm(x) for x in v]
+        return v
+
+    return norm(value)
+
+
+def _parse_params(text: str):
+    text = text.strip().replace(",", "")
+    m = re.match(r"^(\d+)", text)
+    if not m or "unbuilt" in text or "…" in text:  # rich truncates wide cells
+        return None
+    return int(m.group(1))
+
+
+def parse_summaries(md: str) -> list[dict]:
+    """Every ``model.summary()`` table in a keras.io page: rows of (name, type, shape, params)."""
+    lines = [_TAG.sub("", ln) for ln in md.splitlines()]
+    tables: list[dict] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if "Layer (type)" in ln and "Output Shape" in ln:
+            rich = "┃" in ln
+            title = ""
+            for back in range(i - 1, max(i - 4, -1), -1):
+                m = re.search(r'Model: "([^"]+)"', lines[back])
+                if m:
+                    title = m.group(1)
+                    break
+            rows, i = (_rich_rows if rich else _plain_rows)(lines, i + 1)
+            tables.append({"title": title, "rows": rows})
+            continue
+        i += 1
+    return tables
+
+
+def _rich_rows(lines: list[str], i: int):
+    rows: list[dict] = []
+    cur = None
+    while i < len(lines):
+        ln = lines[i]
+        if ln.startswith("└"):
+            i += 1
+            break
+        if ln.startswith("│"):
+            cells = [c.strip() for c in ln.strip().strip("│").split("│")]
+            if cells and cells[0] and not cells[0].startswith("(") or cur is None:
+                cur = {"name": cells[0], "shape": cells[1] if len(cells) > 1 else "",
+                       "params": cells[2] if len(cells) > 2 else ""}
+                rows.append(cur)
+            else:
+                cur["name"] += " " + cells[0]
+                if len(cells) > 1 and cells[1]:
+                    cur["shape"] += " " + cells[1]
+        i += 1
+    return [_finish(r) for r in rows], i
+
+
+def _plain_rows(lines: list[str], i: int):
+    rows: list[dict] = []
+    cur = None
+    while i < len(lines):
+        ln = lines[i]
+        if ln.startswith("Total params") or ln.startswith("```") or (ln.strip() == "" and rows):
+            break
+        if not ln.strip() or set(ln.strip()) <= set("=_"):
+            i += 1
+            continue
+        cells = [c for c in re.split(r"\s{2,}", ln.strip()) if c]
+        if not cells:
+            i += 1
+            continue
+        if re.match(r"^[\w./-]+ \(", cells[0]) or cur is None:
+            cur = {"name": cells[0], "shape": cells[1] if len(cells) > 1 else "",
+                   "params": cells[2] if len(cells) > 2 else ""}
+            rows.append(cur)
+        elif cur is not None and cells[0].startswith("(") and not cur["name"].endswith(")"):
+            cur["name"] += " " + cells[0]
+        i += 1
+    return [_finish(r) for r in rows], i
+
+
+def _finish(row: dict) -> dict:
+    m = re.match(r"^(.*?)\s*\((\w+)\)\s*$", row["name"])
+    name, kind = (m.group(1), m.group(2)) if m else (row["name"], "")
+    return {"name": name, "kind": kind, "shape": _parse_shape(row["shape"]),
+            "params": _parse_params(row["params"])}
+
+
+_ALIAS = {"Functional": "Model", "Sequential": "Sequential"}
+
+
+def _norm_shape(s):
+    if isinstance(s, list) and len(s) == 1 and isinstance(s[0], list):
+        return s[0]
+    return s
+
+
+def _same(row: dict, lr: dict) -> bool:
+    shape_ok = row["shape"] == "?" or _norm_shape(row["shape"]) == _norm_shape(lr["output_shape"])
+    params_ok = row["params"] is None or lr["params"] is None or row["params"] == lr["params"]
+    return shape_ok and params_ok
+
+
+def compare_tables(tables: list[dict], models: list[dict]) -> dict:
+    """Match each printed table to the shapelens model whose layer types align best."""
+    out = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "wrong": 0, "tables": 0,
+           "tables_matched": 0, "wrong_rows": []}
+    used: set[int] = set()
+    for table in tables:
+        rows = [r for r in table["rows"] if r["kind"]]
+        if not rows:
+            continue
+        out["tables"] += 1
+        out["rows"] += len(rows)
+        printed = [r["kind"] for r in rows]
+        best = None
+        for k, model in enumerate(models):
+            kinds = [_ALIAS.get(lr["kind"], lr["kind"]) for lr in model["layers"]]
+            sm = difflib.SequenceMatcher(a=[_ALIAS.get(p, p) for p in printed], b=kinds, autojunk=False)
+            blocks = sm.get_matching_blocks()
+            score = sum(b.size for b in blocks)
+            if best is None or score > best[0] or (score == best[0] and k not in used and best[1] in used):
+                best = (score, k, blocks)
+        if best is None or best[0] < max(1, len(rows) // 2):
+            continue
+        used.add(best[1])
+        out["tables_matched"] += 1
+        model = models[best[1]]
+        # Keras lists a model's layers in its own order (shared layers, branches); compare
+        # per layer type, order-insensitive: a printed row equals an unused shapelens row
+        # of the same type with the same output shape and parameter count.
+        pool: dict[str, list[dict]] = {}
+        for lr in model["layers"]:
+            pool.setdefault(_ALIAS.get(lr["kind"], lr["kind"]), []).append(lr)
+        leftover: list[dict] = []
+        for r in rows:
+            cands = pool.get(_ALIAS.get(r["kind"], r["kind"]), [])
+            hit = next((lr for lr in cands if lr["output_shape"] is not None and _same(r, lr)), None)
+            if hit is not None:
+                cands.remove(hit)
+                out["matched"] += 1
+                out["equal"] += 1
+            else:
+                leftover.append(r)
+        for r in leftover:
+            cands = pool.get(_ALIAS.get(r["kind"], r["kind"]), [])
+            if not cands:
+                continue
+            lr = next((c for c in cands if c["output_shape"] is None), cands[0])
+            cands.remove(lr)
+            out["matched"] += 1
+            if lr["output_shape"] is None:
+                out["unknown"] += 1
+            else:
+                out["wrong"] += 1
+                out["wrong_rows"].append({"name": r["name"], "kind": r["kind"],
+                                          "printed": [r["shape"], r["params"]],
+                                          "shapelens": [lr["output_shape"], lr["params"]],
+                                          "line": lr["line"]})
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+def _pct(a: int, b: int) -> str:
+    return f"{100.0 * a / b:.1f}%" if b else "n/a"
+
+
+def _known(shape) -> bool:
+    if shape is None:
+        return False
+    if isinstance(shape, list) and any(isinstance(s, list) for s in shape):
+        return all(s is not None for s in shape)  # several outputs
+    return True
+
+
+def summarise(results: list[dict], root: Path) -> dict:
+    sites: dict[tuple, list[dict]] = {}
+    per_file_max: dict[str, int] = {}
+    errors: list[str] = []
+    budget: list[str] = []
+    failures: list[str] = []
+    times = []
+    cmp_total = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "wrong": 0, "tables": 0,
+                 "tables_matched": 0, "wrong_rows": []}
+    custom_sites = [0, 0]
+    for res in results:
+        rel = os.path.relpath(res["path"], root)
+        if "time" in res:
+            times.append(res["time"])
+        if res.get("timeout") or res.get("crash"):
+            failures.append(f"{rel}: {'timeout' if res.get('timeout') else 'crash ' + res['crash']}")
+            continue
+        file_sites: dict[tuple, list[dict]] = {}
+        for lr in res["layers"]:
+            file_sites.setdefault((rel, lr["line"], lr["col"]), []).append(lr)
+        sites.update(file_sites)
+        per_file_max[rel] = max((len(v) for v in file_sites.values()), default=0)
+        for d in res["diagnostics"]:
+            if d["severity"] == "error":
+                errors.append(f"{rel}:{d['line']}:{d['code']}:{d['message']}")
+            if d["code"] == "SL003":
+                budget.append(f"{rel}:{d['line']}: {d['message']}")
+        md = Path(res["path"]).parent / "md" / (Path(res["path"]).stem + ".md")
+        if md.is_file():
+            c = compare_tables(parse_summaries(md.read_text(encoding="utf-8", errors="replace")),
+                               res["models"])
+            for k in cmp_total:
+                if k == "wrong_rows":
+                    cmp_total[k].extend(f"{rel}:{w['line']} {w['name']} ({w['kind']}): printed "
+                                        f"{w['printed']} shapelens {w['shapelens']}" for w in c[k])
+                else:
+                    cmp_total[k] += c[k]
+    known = [s for s, recs in sites.items() if all(_known(r["output_shape"]) for r in recs)]
+    non_input = {s: recs for s, recs in sites.items() if recs[0]["kind"] != "InputLayer"}
+    known_ni = [s for s in non_input if all(_known(r["output_shape"]) for r in non_input[s])]
+    reasons: dict[str, int] = {}
+    for s, recs in non_input.items():
+        if not all(_known(r["output_shape"]) for r in recs):
+            note = next((r["note"] for r in recs if r["note"]), "no reason given")
+            note = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", note)[:90]
+            reasons[note] = reasons.get(note, 0) + 1
+    times.sort()
+    return {
+        "files": len(results),
+        "call_sites": len(sites),
+        "call_sites_known": len(known),
+        "call_sites_known_pct": _pct(len(known), len(sites)),
+        "call_sites_no_input": len(non_input),
+        "call_sites_no_input_known_pct": _pct(len(known_ni), len(non_input)),
+        "records": sum(len(v) for v in sites.values()),
+        "max_records_per_site": max((len(v) for v in sites.values()), default=0),
+        "files_over_5_records_per_site": sorted(f for f, m in per_file_max.items() if m > MAX_RECORDS_PER_SITE),
+        "sl003_budget_hits": budget,
+        "failures": failures,
+        "errors": errors,
+        "time_median": statistics.median(times) if times else 0.0,
+        "time_p95": times[min(len(times) - 1, int(0.95 * len(times)))] if times else 0.0,
+        "time_max": times[-1] if times else 0.0,
+        "summary_tables": cmp_total["tables"],
+        "summary_tables_matched": cmp_total["tables_matched"],
+        "summary_rows": cmp_total["rows"],
+        "summary_rows_matched": cmp_total["matched"],
+        "summary_rows_equal_pct": _pct(cmp_total["equal"], cmp_total["matched"]),
+        "summary_rows_unknown_pct": _pct(cmp_total["unknown"], cmp_total["matched"]),
+        "summary_rows_wrong": cmp_total["wrong_rows"],
+        "top_unknown_reasons": sorted(reasons.items(), key=lambda kv: -kv[1])[:15],
+    }
+
+
+def print_report(s: dict, show_errors: bool) -> None:
+    print(f"files scanned: {s['files']}")
+    print(f"layer call sites: {s['call_sites']}, concrete output shape: {s['call_sites_known']} "
+          f"({s['call_sites_known_pct']}); without InputLayer: {s['call_sites_no_input']} sites, "
+          f"{s['call_sites_no_input_known_pct']} concrete")
+    print(f"layer records: {s['records']}, max records per call site: {s['max_records_per_site']}, "
+          f"files over {MAX_RECORDS_PER_SITE} records/site: {len(s['files_over_5_records_per_site'])}")
+    for f in s["files_over_5_records_per_site"]:
+        print(f"  {f}")
+    print(f"SL003 budget hits: {len(s['sl003_budget_hits'])}")
+    for b in s["sl003_budget_hits"]:
+        print(f"  {b}")
+    print(f"timeouts/crashes: {len(s['failures'])}")
+    for f in s["failures"]:
+        print(f"  {f}")
+    print(f"time per file: median {s['time_median']:.3f}s, p95 {s['time_p95']:.3f}s, max {s['time_max']:.3f}s")
+    print(f"printed summaries: {s['summary_tables_matched']}/{s['summary_tables']} tables matched, "
+          f"{s['summary_rows_matched']}/{s['summary_rows']} rows matched; of those "
+          f"{s['summary_rows_equal_pct']} equal, {s['summary_rows_unknown_pct']} unknown, "
+          f"{len(s['summary_rows_wrong'])} different")
+    for w in s["summary_rows_wrong"]:
+        print(f"  DIFFERENT {w}")
+    print("most common reasons for an unknown output:")
+    for note, n in s["top_unknown_reasons"]:
+        print(f"  {n:5d}  {note}")
+    print(f"errors: {len(s['errors'])} in {len({e.split(':')[0] for e in s['errors']})} files")
+    if show_errors:
+        for e in s["errors"]:
+            print(f"  {e}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--worker":
+        worker_loop()
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", type=Path)
+    ap.add_argument("--json", type=Path, help="write the figures (and every file's result) here")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per file")
+    ap.add_argument("--errors", action="store_true", help="list every error (file:line:code:message)")
+    args = ap.parse_args(argv)
+    files = find_files(args.dir)
+    worker = Worker()
+    results = []
+    try:
+        for f in files:
+            results.append(worker.run(f, args.timeout))
+    finally:
+        worker.close()
+    s = summarise(results, args.dir)
+    print_report(s, args.errors)
+    if args.json:
+        args.json.write_text(json.dumps({"summary": s, "files": results}, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
