@@ -61,7 +61,7 @@ def iter_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
         if p.is_dir():
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                files.extend(Path(root) / n for n in sorted(names) if n.endswith(".py"))
+                files.extend(Path(root) / n for n in sorted(names) if n.endswith((".py", ".ipynb")))
         elif p.is_file():
             files.append(p)
         else:
@@ -76,35 +76,63 @@ def _read(path: Path) -> str | None:
         return None
 
 
+READABLE = ("", ".py", ".pyi", ".pyw", ".ipynb")
+
+
+def _load(path: Path) -> tuple[str, object] | str:
+    """(program text, notebook mapping or None), or the message saying why it cannot be read."""
+    from shapelens.core import notebook
+
+    if path.suffix.lower() not in READABLE:
+        return f"cannot check {path}: shapelens reads Python files (.py) and Jupyter notebooks (.ipynb)"
+    if path.suffix.lower() != ".ipynb":
+        text = _read(path)
+        return (text, None) if text is not None else f"cannot read {path}"
+    try:
+        joined, _ = notebook.load(str(path))
+    except OSError:
+        return f"cannot read {path}"
+    except notebook.NotebookError as exc:
+        return f"{path}: {exc}"
+    return joined.text, joined
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from shapelens.core.analyze import analyze
-    from shapelens.report import json_file_entry, text_diagnostics, text_model_tables
+    from shapelens.core.notebook import analyze_joined
+    from shapelens.notebook_report import json_file_entry, text_diagnostics, text_model_tables
 
     files, missing = iter_files(args.paths)
     if missing:
         print(f"shapelens: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
     results = []
+    joins: dict[str, object] = {}  # notebooks: path -> core.notebook.Joined
+    unreadable = 0
     for path in files:
-        text = _read(path)
-        if text is None:
-            print(f"shapelens: cannot read {path}", file=sys.stderr)
+        loaded = _load(path)
+        if isinstance(loaded, str):
+            print(f"shapelens: {loaded}", file=sys.stderr)
+            unreadable += 1
             continue
-        results.append((str(path), analyze(text, str(path), with_spec=args.confirm)))
+        text, joins[str(path)] = loaded
+        joined = joins[str(path)]
+        results.append((str(path), analyze(text, str(path), with_spec=args.confirm) if joined is None
+                        else analyze_joined(joined, str(path), with_spec=args.confirm)))
     errors = sum(1 for _, a in results for d in a.diagnostics if d.severity == "error")
     batch = _confirm(results, args) if args.confirm else None
     if args.format == "json":
-        files = [json_file_entry(p, a) for p, a in results]
+        files = [json_file_entry(p, a, joins.get(p)) for p, a in results]
         if batch is not None:
             from shapelens.worker.confirm import json_entry
 
             for entry in files:
                 entry["tensorflow"] = json_entry(batch, entry["path"])
         print(json.dumps({"version": 1, "files": files}))
-        return _status(errors, batch)
+        return 2 if unreadable else _status(errors, batch)
     out = sys.stdout
     for path, analysis in results:
-        for line in text_diagnostics(path, analysis, show_info=not args.no_info):
+        for line in text_diagnostics(path, analysis, joins.get(path), show_info=not args.no_info):
             print(line, file=out)
         if batch is not None:
             from shapelens.worker.confirm import text_lines
@@ -112,7 +140,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for line in text_lines(batch, path):
                 print(line, file=out)
         if args.shapes:
-            for line in text_model_tables(path, analysis):
+            for line in text_model_tables(path, analysis, joins.get(path)):
                 print(line, file=out)
     warnings = sum(1 for _, a in results for d in a.diagnostics if d.severity == "warning")
     layers = sum(len(a.layers) for _, a in results)
@@ -128,7 +156,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(total_line(batch), file=out)
     if args.shapes:
         print("In your editor: `shapelens serve` is the language server (see docs/editors.md).", file=out)
-    return _status(errors, batch)
+    return 2 if unreadable else _status(errors, batch)
 
 
 def _confirm(results: list, args: argparse.Namespace):
@@ -156,15 +184,17 @@ def _plural(n: int, word: str) -> str:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from shapelens.core.analyze import analyze
-    from shapelens.report import text_model_tables
+    from shapelens.core.notebook import analyze_joined
+    from shapelens.notebook_report import text_model_tables
 
     path = Path(args.file)
-    text = _read(path) if path.is_file() else None
-    if text is None:
-        print(f"shapelens: cannot read {args.file}", file=sys.stderr)
+    loaded = _load(path) if path.is_file() else f"cannot read {args.file}"
+    if isinstance(loaded, str):
+        print(f"shapelens: {loaded}", file=sys.stderr)
         return 2
-    analysis = analyze(text, str(path))
-    lines = text_model_tables(str(path), analysis)
+    text, joined = loaded
+    analysis = analyze(text, str(path)) if joined is None else analyze_joined(joined, str(path))
+    lines = text_model_tables(str(path), analysis, joined)
     if not lines:
         print(f"{path}: no Keras model found")
     for line in lines:
