@@ -34,6 +34,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "tensorflow_version"}
 _ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w.\[\], ]*?)\s*=\s*[!%]")
 _HELP = re.compile(r"^\s*\??[A-Za-z_][\w.]*\?{1,2}\s*$")
+_MAGIC_HINT = re.compile(r"^\s*[%!?]|\?\s*$|=\s*[!%]", re.M)  # may hold IPython syntax
 PYTHON_LANGUAGES = {"python", "python3", "ipython", "ipython3", ""}
 
 
@@ -171,25 +172,25 @@ def join(cells: Iterable[CellSource], language: str = "python") -> Joined:
                           f"this notebook's kernel language is {language}, not Python: shapelens does not analyse it",
                           Span(0, 0, 0, 0))
         return Joined("", [], [note], language, skipped=True)
+    code = [(index, src) for index, src in enumerate(all_cells) if src.kind == "code"]
+    owns = [split_lines(src.text) for _, src in code]
+    # Fast path: IPython lines neutralised, the whole program parses -- one compile, not one per cell.
+    programs = [neutralise(own) if _MAGIC_HINT.search(src.text) and not _parses(src.text) else own
+                for own, (_, src) in zip(owns, code)]
+    whole = "\n".join(line for program in programs for line in program)
+    careful = not _parses(whole)
     out_lines: list[str] = []
     joined_cells: list[Cell] = []
     notes: list[Diagnostic] = []
-    for index, src in enumerate(all_cells):
-        if src.kind != "code":
-            continue
-        own = split_lines(src.text)
-        program = own
-        text = "\n".join(own)
-        if not _parses(text):
-            program = neutralise(own)
-            if not _parses("\n".join(program)):
-                problem = _syntax_problem("\n".join(program))
-                program = [""] * len(own)
-                at = problem[1] if problem[1] < len(own) else 0
-                notes.append(Diagnostic(
-                    "SL001", "information",
-                    f"syntax error in this cell ({problem[0]}): shapelens skips the cell and analyses the others",
-                    Span(len(out_lines) + at, 0, len(out_lines) + at, len(own[at]))))
+    for (index, src), own, program in zip(code, owns, programs):
+        if careful and not _parses("\n".join(program)):
+            problem = _syntax_problem("\n".join(program))
+            program = [""] * len(own)
+            at = problem[1] if problem[1] < len(own) else 0
+            notes.append(Diagnostic(
+                "SL001", "information",
+                f"syntax error in this cell ({problem[0]}): shapelens skips the cell and analyses the others",
+                Span(len(out_lines) + at, 0, len(out_lines) + at, len(own[at]))))
         joined_cells.append(Cell(index, len(out_lines), own, src.uri))
         out_lines.extend(program)
     return Joined("\n".join(out_lines), joined_cells, notes, language or "python")
