@@ -138,7 +138,7 @@ def iter_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
         elif p.is_dir():
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                files.extend(Path(root) / n for n in sorted(names) if n.endswith(".py"))
+                files.extend(Path(root) / n for n in sorted(names) if n.endswith((".py", ".ipynb")))
         elif p.is_file():
             files.append(p)
         else:
@@ -215,11 +215,35 @@ class Configs:
         return self.cache[config]
 
 
+READABLE = ("", ".py", ".pyi", ".pyw", ".ipynb")
+
+
+def _load(path: Path, name: str) -> tuple[str, object] | str:
+    """(program text, notebook mapping or None), or the message saying why it cannot be read.
+    ``name`` is the path shown (for the standard input, --stdin-filename)."""
+    from shapelens.core import notebook
+
+    if Path(name).suffix.lower() not in READABLE:
+        return f"cannot check {name}: shapelens reads Python files (.py) and Jupyter notebooks (.ipynb)"
+    text = read_source(path)
+    if text is None:
+        return f"cannot read {name}"
+    if Path(name).suffix.lower() != ".ipynb":
+        return text, None
+    try:
+        cells, language = notebook.read_ipynb(text)
+    except notebook.NotebookError as exc:
+        return f"{name}: {exc}"
+    joined = notebook.join(cells, language)
+    return joined.text, joined
+
+
 # --------------------------------------------------------------------------- check
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from shapelens.core.analyze import analyze
+    from shapelens.core.notebook import analyze_joined
     from shapelens.core.selection import reported
 
     if args.stdin_filename is not None and STDIN not in args.paths:
@@ -234,34 +258,44 @@ def cmd_check(args: argparse.Namespace) -> int:
         warn(problem)
         return EXIT_USAGE
     results = []
+    unreadable = 0
     for path in files:
-        text = read_source(path)
         name = (args.stdin_filename or STDIN) if str(path) == STDIN else str(path)
-        if text is None:
-            warn(f"cannot read {path}")
+        loaded = _load(path, name)
+        if isinstance(loaded, str):
+            warn(loaded)
+            unreadable += 1
             continue
+        text, joined = loaded
         options = configs.for_file(name)
-        analysis = analyze(text, name, with_spec=args.confirm)
+        analysis = (analyze(text, name, with_spec=args.confirm) if joined is None
+                    else analyze_joined(joined, name, with_spec=args.confirm))
         # the dry run compares with the whole analysis; the options choose what is shown
         shown = reported(analysis, options, name)
-        results.append(Checked(name, analysis, shown, text))
+        results.append(Checked(name, analysis, shown, text, joined))
     batch = _confirm([(r.path, r.analysis) for r in results], args) if args.confirm else None
     if args.format == "json":
         _print_json(results, batch)
     elif args.format == "sarif":
         from shapelens.sarif import sarif_log
 
+        from shapelens.notebook_report import in_cells
+
+        for r in results:
+            r.diagnostics = in_cells(r.diagnostics, r.joined)
         print(json.dumps(sarif_log(results), indent=2))
     elif args.format == "github":
         from shapelens.report import github_lines
 
         emit = writer()
+        from shapelens.notebook_report import in_cells
+
         for r in results:
-            for line in github_lines(_relative(r.path), r.diagnostics, show_info=not args.no_info):
+            for line in github_lines(_relative(r.path), in_cells(r.diagnostics, r.joined), show_info=not args.no_info):
                 emit(line)
     else:
         _print_text(results, batch, args)
-    return _status(results, batch, args)
+    return EXIT_USAGE if unreadable else _status(results, batch, args)
 
 
 def _relative(path: str) -> str:
@@ -275,17 +309,18 @@ def _relative(path: str) -> str:
 class Checked:
     """One checked file: its analysis (all findings) and the findings its options report."""
 
-    def __init__(self, path: str, analysis, diagnostics: list, text: str) -> None:
+    def __init__(self, path: str, analysis, diagnostics: list, text: str, joined=None) -> None:
         self.path = path
+        self.joined = joined  # core.notebook.Joined for a notebook, else None
         self.analysis = analysis
         self.diagnostics = diagnostics
         self.text = text
 
 
 def _print_json(results: list[Checked], batch) -> None:
-    from shapelens.report import json_file_entry
+    from shapelens.notebook_report import json_file_entry
 
-    files = [json_file_entry(r.path, r.analysis, r.diagnostics) for r in results]
+    files = [json_file_entry(r.path, r.analysis, r.joined, r.diagnostics) for r in results]
     if batch is not None:
         from shapelens.worker.confirm import json_entry
 
@@ -295,11 +330,11 @@ def _print_json(results: list[Checked], batch) -> None:
 
 
 def _print_text(results: list[Checked], batch, args: argparse.Namespace) -> None:
-    from shapelens.report import text_diagnostics, text_model_tables
+    from shapelens.notebook_report import text_diagnostics, text_model_tables
 
     emit = writer()
     for r in results:
-        for line in text_diagnostics(r.path, r.analysis, show_info=not args.no_info, diagnostics=r.diagnostics):
+        for line in text_diagnostics(r.path, r.analysis, r.joined, show_info=not args.no_info, diagnostics=r.diagnostics):
             emit(line)
         if batch is not None:
             from shapelens.worker.confirm import text_lines
@@ -307,7 +342,7 @@ def _print_text(results: list[Checked], batch, args: argparse.Namespace) -> None
             for line in text_lines(batch, r.path):
                 emit(line)
         if args.shapes:
-            for line in text_model_tables(r.path, r.analysis):
+            for line in text_model_tables(r.path, r.analysis, r.joined):
                 emit(line)
     errors = _count(results, ("error",))
     warnings = _count(results, ("warning",))
@@ -355,15 +390,18 @@ def _plural(n: int, word: str) -> str:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from shapelens.core.analyze import analyze
-    from shapelens.report import text_model_tables
+    from shapelens.core.notebook import analyze_joined
+    from shapelens.notebook_report import text_model_tables
 
     path = Path(args.file)
-    text = read_source(path) if path.is_file() or args.file == STDIN else None
-    if text is None:
-        print(f"shapelens: cannot read {args.file}", file=sys.stderr)
+    name = str(path) if args.file != STDIN else STDIN
+    loaded = _load(path, name) if path.is_file() or args.file == STDIN else f"cannot read {args.file}"
+    if isinstance(loaded, str):
+        print(f"shapelens: {loaded}", file=sys.stderr)
         return 2
-    analysis = analyze(text, str(path))
-    lines = text_model_tables(str(path), analysis)
+    text, joined = loaded
+    analysis = analyze(text, str(path)) if joined is None else analyze_joined(joined, str(path))
+    lines = text_model_tables(str(path), analysis, joined)
     emit = writer()
     if not lines:
         emit(f"{path}: no Keras model found")

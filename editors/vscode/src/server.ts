@@ -102,7 +102,11 @@ export class Server implements vscode.Disposable {
       options: { cwd: this.neutralCwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
     const options: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],
+      // Notebook cells too (VS Code's built-in notebook editor; no Jupyter extension needed): the
+      // server syncs whole notebooks (LSP 3.17) and answers requests on cell URIs.
+      documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' },
+                         { notebook: 'jupyter-notebook', language: 'python' },
+                         { scheme: 'vscode-notebook-cell', language: 'python' }],
       outputChannel: this.log,
       traceOutputChannel: this.log,
       initializationOptions: serverOptions(this.packageJson),

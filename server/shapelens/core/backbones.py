@@ -109,7 +109,7 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
     model_name = values.get("name")
     model = FunctionalModel(len(api.models), span, ev.next_order(), [x], [out],
                             name=model_name if isinstance(model_name, str) else name.lower())
-    from shapelens.core.keras_api import graph_calls
+    from shapelens.core.keras_graph import graph_calls
 
     model.calls = graph_calls([x], [out])
     api.models.append(model)

@@ -29,7 +29,7 @@ def make_lambda(layer: LayerObj, args: list, kwargs: dict) -> LayerObj:
 
 
 def run_lambda(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unknown) -> Any:
-    from shapelens.core.keras_api import _retag
+    from shapelens.core.keras_graph import _retag
 
     values = layer.args.values if layer.args is not None else {}
     if not all(isinstance(t, Tensor) for t in inputs):
@@ -225,7 +225,7 @@ def run_time_distributed(api, layer: LayerObj, call: LayerCall, x: Any, inputs: 
         api._call_log.pop()
     if not isinstance(res, Tensor) or res.shape is None:
         return unknown("TimeDistributed: the output of the wrapped model is not known")
-    from shapelens.core.keras_api import model_params
+    from shapelens.core.keras_graph import model_params
 
     target = inner.model if isinstance(inner, LayerObj) and inner.model is not None else inner
     params = inner.params if isinstance(inner, LayerObj) and inner.model is None else model_params(target)

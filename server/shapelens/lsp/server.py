@@ -19,6 +19,7 @@ from shapelens.lsp.features import (
     hover,
     inlay_hints,
     lifecycle,
+    notebooks,
 )
 from shapelens.lsp.session import ShapelensServer
 
@@ -46,6 +47,7 @@ def build() -> ShapelensServer:
     feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.OPTIONS)(code_actions.code_actions)
     feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(document_symbols.document_symbols)
     ls.command(commands.SHOW_SUMMARY)(commands.show_summary)
+    notebooks.register(ls)  # last: it routes cell URIs of the handlers above (features/notebooks.py)
     return ls
 
 
