@@ -252,6 +252,13 @@ def test_confirm_with_tensorflow(vscode):
     assert "has no TensorFlow dry run" not in toasts
 
 
+def test_summary_view_follows_the_edits(vscode):
+    """The open summary is fetched again after each analysis: undoing the fix makes its total unknown."""
+    before, after = vscode["live_summary_before"] or "", vscode["live_summary_after"] or ""
+    assert "Total params: ?" not in before and "Total params:" in before, before
+    assert "Total params: ?" in after, after
+
+
 def test_bare_venv_runs_the_bundled_server(vscode):
     """An interpreter with nothing but Python (a fresh venv, no pip): the server bundled in the .vsix
     starts on it (isolated, bundled/libs on sys.path) and the bug is underlined again."""
@@ -286,7 +293,7 @@ def test_missing_shapelens_is_not_silent(vscode):
 
 def test_screenshots_saved(vscode):
     for key in ("screenshot_hover", "screenshot_workbench", "screenshot_summary", "screenshot_fixed",
-                "screenshot_missing", "screenshot_dry_run", "screenshot_bare"):
+                "screenshot_missing", "screenshot_dry_run", "screenshot_bare", "screenshot_live_summary"):
         path = Path(vscode[key])
         assert path.is_file() and path.stat().st_size > 10_000, path
 

@@ -255,6 +255,28 @@ async function main() {
       await close.click({ timeout: 2000 }).catch(() => undefined); // (an info toast may have hidden itself)
     }
 
+    // 8b. the summary is a live view: undoing the quick fix (the Conv2D no longer fits) changes the
+    //     open table (Total params: a number -> ?) without reopening it
+    const summaryText = () => page.evaluate(() => {
+      const editors = [...document.querySelectorAll('.monaco-editor .view-lines')];
+      return editors.map((e) => window.__e2e.plain(e.innerText)).find((t) => t.includes('Layer (type)')) || null;
+    });
+    await page.locator(`.tab[data-resource-name="${config.file}"]`).click();
+    await palette('shapelens: Show Model Summary');
+    await page.locator('.tab', { hasText: `${config.modelName} summary` }).first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-lines')]
+      .some((e) => /Total params: [0-9]/.test(e.innerText))).catch(() => undefined);
+    step('live_summary_before', await summaryText());
+    await page.locator(`.tab[data-resource-name="${config.file}"]`).click();
+    await page.keyboard.press('Control+Z');
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-lines')]
+      .some((e) => e.innerText.includes('Layer (type)') && e.innerText.includes('Total params: ?')),
+    undefined, { timeout: 15_000 }).catch(() => undefined);
+    step('live_summary_after', await summaryText());
+    step('screenshot_live_summary', await shot('live-summary'));
+    await page.locator('.tab', { hasText: `${config.modelName} summary` }).locator('.codicon-close').click();
+    await page.keyboard.press('Control+Y'); // the fix again: step 9 undoes it once more
+
     // 9. an interpreter that has nothing but Python (a fresh venv without even pip), typed into
     //    the Settings editor as a person would: the server restarts on it with the shapelens
     //    bundled in the .vsix, and the bug (the quick fix undone) is underlined again.
@@ -286,7 +308,7 @@ async function main() {
     await palette('Preferences: Open User Settings');
     await page.locator('.settings-editor').waitFor();
     const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first();
-    await search.click();
+    await search.click({ force: true });
     await page.keyboard.press('Control+A');
     await page.keyboard.type('shapelens.importStrategy');
     const select = page.locator('.settings-editor .setting-item-contents', { hasText: 'Import Strategy' })
