@@ -51,6 +51,7 @@ def test_small_model_table_is_unchanged():
     """A model that fits is rendered exactly like the CLI's table."""
     from shapelens.report import model_table, model_title
 
-    src = "import keras\nfrom keras import layers\nm = keras.Sequential([keras.Input((8,)), layers.Dense(4)])\n"
+    src = ("import keras\nfrom keras import layers\n"
+           "m = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(32, 5), layers.Flatten(), layers.Dense(4)])\n")
     model = analyze(src, "small.py").models[0]
     assert render.summary_text(model) == "\n".join([model_title(model), *model_table(model)])

@@ -97,8 +97,9 @@ def _wrap_shape(text: str, width: int) -> list[str]:
     """A shape string cut after its commas into lines of at most ``width`` characters."""
     parts = text.split(", ")
     lines, line = [], parts[0]
-    for part in parts[1:]:
-        if len(line) + len(part) + 3 > width:  # ", " now, the "," that would end this line
+    for k, part in enumerate(parts[1:], 2):
+        comma = 1 if k < len(parts) else 0  # the "," that would end this line unless it is the last part
+        if len(line) + 2 + len(part) + comma > width:
             lines.append(line + ",")
             line = "  " + part  # continuation lines are indented
         else:
