@@ -115,7 +115,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for line in text_model_tables(path, analysis):
                 print(line, file=out)
     warnings = sum(1 for _, a in results for d in a.diagnostics if d.severity == "warning")
-    layers = sum(len(a.layers) for _, a in results)
+    layers = sum(len(m.layers) for _, a in results for m in a.models)  # as each model's title counts them
     models = sum(len(a.models) for _, a in results)
     print(
         f"{_plural(len(results), 'file')}, {_plural(models, 'model')}, {_plural(layers, 'layer')}: "
