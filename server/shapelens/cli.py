@@ -346,7 +346,7 @@ def _print_text(results: list[Checked], batch, args: argparse.Namespace) -> None
                 emit(line)
     errors = _count(results, ("error",))
     warnings = _count(results, ("warning",))
-    layers = sum(len(r.analysis.layers) for r in results)
+    layers = sum(len(m.layers) for r in results for m in r.analysis.models)  # as each model's title counts them
     models = sum(len(r.analysis.models) for r in results)
     emit(f"{_plural(len(results), 'file')}, {_plural(models, 'model')}, {_plural(layers, 'layer')}: "
          f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")

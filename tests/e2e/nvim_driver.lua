@@ -30,6 +30,13 @@ local function wait(what, timeout_ms, cond)
   end
 end
 
+local notifications = {}
+local notify = vim.notify
+vim.notify = function(msg, level, opts)
+  notifications[#notifications + 1] = { msg = msg, level = level }
+  return notify(msg, level, opts)
+end
+
 local function main()
   vim.g.loaded_python3_provider = 0
   local python_cmd = { env.SHAPELENS_E2E_PYTHON, '-m', 'shapelens', 'serve' }
@@ -66,6 +73,29 @@ local function main()
                           severity = d.severity, message = d.message, source = d.source }
   end
   step('diagnostics', diags)
+
+  -- 1b. the message is shown in the buffer (virtual text), as extmarks Neovim itself placed
+  local virt = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, -1, 0, -1, { details = true })) do
+    local details = m[4]
+    for _, chunk in ipairs(details.virt_text or {}) do
+      virt[#virt + 1] = { line = m[2], text = chunk[1] }
+    end
+    for _, l in ipairs(details.virt_lines or {}) do
+      for _, chunk in ipairs(l) do
+        virt[#virt + 1] = { line = m[2], text = chunk[1] }
+      end
+    end
+  end
+  step('virtual_text', virt)
+
+  -- 1c. code lenses, fetched on attach and kept by Neovim
+  wait('code lenses', 10000, function()
+    return #vim.lsp.codelens.get(bufnr) > 0
+  end)
+  step('code_lenses', vim.tbl_map(function(l)
+    return { line = l.range.start.line, title = l.command and l.command.title }
+  end, vim.lsp.codelens.get(bufnr)))
 
   -- 2. hover on a conv layer (line and column found by the test, 0-based, in bytes)
   local hover_pos = { line = tonumber(env.SHAPELENS_E2E_HOVER_LINE), character = tonumber(env.SHAPELENS_E2E_HOVER_COL) }
@@ -143,7 +173,22 @@ local function main()
     return #remaining == 0
   end)
   step('diagnostics_after_fix', vim.tbl_map(function(d) return d.code end, vim.diagnostic.get(bufnr)))
+  -- 6. :checkhealth shapelens (lua/shapelens/health.lua on 'runtimepath') while the client runs
+  if env.SHAPELENS_E2E_SETUP ~= 'legacy' then
+    vim.cmd('checkhealth shapelens')
+    step('checkhealth', vim.api.nvim_buf_get_lines(0, 0, -1, false))
+    vim.cmd('bwipeout!')
+    vim.api.nvim_set_current_buf(bufnr)
+  end
   client:stop()
+
+  -- 7. a command that is not an executable: a clear vim.notify, not silence
+  if env.SHAPELENS_E2E_SETUP ~= 'legacy' then
+    vim.lsp.config('shapelens', { cmd = { 'shapelens-not-installed-here', 'serve' } })
+  end
+  vim.cmd.edit(vim.fn.fnameescape(vim.fs.dirname(env.SHAPELENS_E2E_FILE) .. '/other.py'))
+  vim.wait(500)
+  step('notifications', notifications)
   step('done', true)
 end
 

@@ -75,7 +75,7 @@ def test_option_is_contributed_with_the_servers_default(path):
 
 def test_nothing_else_is_contributed():
     own = extension_only()
-    assert own == {"interpreter", "trace.server"}
+    assert own == {"interpreter", "importStrategy", "trace.server"}
     server_keys = {k.removeprefix("shapelens.") for k in contributed()} - own
     assert server_keys == set(OPTIONS), (f"not options of the server: {sorted(server_keys - set(OPTIONS))}; "
                                          f"missing: {sorted(set(OPTIONS) - server_keys)}")

@@ -255,16 +255,66 @@ async function main() {
       await close.click({ timeout: 2000 }).catch(() => undefined); // (an info toast may have hidden itself)
     }
 
-    // 9. an interpreter without shapelens: the extension restarts and says so, with a way out
-    // (typed into the Settings editor, as a person would)
+    // 8b. the summary is a live view: undoing the quick fix (the Conv2D no longer fits) changes the
+    //     open table (Total params: a number -> ?) without reopening it
+    const summaryText = () => page.evaluate(() => {
+      const editors = [...document.querySelectorAll('.monaco-editor .view-lines')];
+      return editors.map((e) => window.__e2e.plain(e.innerText)).find((t) => t.includes('Layer (type)')) || null;
+    });
+    await page.locator(`.tab[data-resource-name="${config.file}"]`).click();
+    await palette('shapelens: Show Model Summary');
+    await page.locator('.tab', { hasText: `${config.modelName} summary` }).first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-lines')]
+      .some((e) => /Total params: [0-9]/.test(e.innerText))).catch(() => undefined);
+    step('live_summary_before', await summaryText());
+    await page.locator(`.tab[data-resource-name="${config.file}"]`).click();
+    await page.keyboard.press('Control+Z');
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-lines')]
+      .some((e) => e.innerText.includes('Layer (type)') && e.innerText.includes('Total params: ?')),
+    undefined, { timeout: 15_000 }).catch(() => undefined);
+    step('live_summary_after', await summaryText());
+    step('screenshot_live_summary', await shot('live-summary'));
+    await page.locator('.tab', { hasText: `${config.modelName} summary` }).locator('.codicon-close').click();
+    await page.keyboard.press('Control+Y'); // the fix again: step 9 undoes it once more
+
+    // 9. an interpreter that has nothing but Python (a fresh venv without even pip), typed into
+    //    the Settings editor as a person would: the server restarts on it with the shapelens
+    //    bundled in the .vsix, and the bug (the quick fix undone) is underlined again.
     await palette('Preferences: Open User Settings');
     await page.locator('.settings-editor').waitFor();
     await page.keyboard.type('shapelens.interpreter');
     const field = page.locator('.settings-editor .setting-item-contents', { hasText: 'Interpreter' })
       .locator('input').first();
     await field.waitFor();
-    await field.fill(config.badInterpreter);
+    await field.fill(config.bareInterpreter);
     await page.keyboard.press('Tab');
+    await page.waitForTimeout(1500); // the restart: probe + server start under the bare venv
+    await page.locator(`.tab[data-resource-name="${config.file}"]`).click();
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Z');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: config.timeoutMs });
+    step('bare_squiggles', await page.evaluate(() => window.__e2e.squiggles('error')));
+    step('screenshot_bare', await shot('bare-venv'));
+    await palette('shapelens: Open Log');
+    await page.locator('.panel .monaco-editor', { hasText: 'bundled with the extension' }).first().waitFor()
+      .catch(() => undefined);
+    step('bare_log_text', await page.evaluate(() => {
+      const parts = [...document.querySelectorAll('.panel .monaco-editor .view-lines')];
+      return parts.map((e) => window.__e2e.plain(e.innerText)).join('\n');
+    }));
+
+    // 10. importStrategy fromEnvironment with that venv (no shapelens installed): the extension
+    //     says so, and its way out is the bundled server, never a package index.
+    await palette('Preferences: Open User Settings');
+    await page.locator('.settings-editor').waitFor();
+    const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first();
+    await search.click({ force: true });
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('shapelens.importStrategy');
+    const select = page.locator('.settings-editor .setting-item-contents', { hasText: 'Import Strategy' })
+      .locator('select').first();
+    await select.waitFor();
+    await select.selectOption('fromEnvironment');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'shapelens is not installed' });
     await toast.first().waitFor().catch(() => undefined);
     step('missing_notification', await toast.allInnerTexts());

@@ -7,8 +7,12 @@
 --     settings = { shapelens = { dryRun = { mode = 'onSave' } } },  -- docs/configuration.md
 --   })
 -- Server options left unset come from [tool.shapelens] in the project's pyproject.toml.
--- On attach: inlay hints are enabled for the buffer, and :ShapelensSummary [N] shows the
--- summary table of the model under the cursor (or of model N).
+-- On attach: diagnostic messages are shown at the end of the line (virtual text; 0.11 shows
+-- only a sign by default) unless you configured virtual_text or virtual_lines yourself, code
+-- lenses (each model's layers, parameters, input -> output) are enabled and refreshed, inlay
+-- hints are enabled, and :ShapelensSummary [N] shows the summary table of the model under the
+-- cursor (or of model N). If the command is not executable, vim.notify says so (once) instead
+-- of nothing happening. `:checkhealth shapelens` checks the set-up (lua/shapelens/health.lua).
 
 local SHOW_SUMMARY = 'shapelens.showSummary'
 
@@ -76,14 +80,66 @@ local function summary(client, bufnr, n)
   end, bufnr)
 end
 
+local ROOT_MARKERS = { 'pyproject.toml', 'setup.py', 'setup.cfg', 'requirements.txt', '.git' }
+
+--- Neovim 0.11 silently skips a config whose cmd[1] is not executable: say so instead (once per
+--- session), when a Python buffer is opened. This file is loaded when the config is first
+--- resolved (on the first Python buffer), so it checks then and on each later Python buffer.
+local function check_cmd()
+  if vim.g.shapelens_cmd_warned then
+    return
+  end
+  local cmd = (vim.lsp.config.shapelens or {}).cmd
+  if type(cmd) ~= 'table' or cmd[1] == nil or vim.fn.executable(cmd[1]) == 1 then
+    return
+  end
+  vim.g.shapelens_cmd_warned = true
+  vim.notify(('shapelens: cannot start the language server: `%s` is not an executable (not on PATH?). '
+    .. 'Install shapelens in a virtual environment and point the config at it: '
+    .. "vim.lsp.config('shapelens', { cmd = { '/path/to/venv/bin/shapelens', 'serve' } }). "
+    .. 'See :checkhealth shapelens'):format(cmd[1]), vim.log.levels.ERROR)
+end
+vim.api.nvim_create_autocmd('FileType', {
+  group = vim.api.nvim_create_augroup('shapelens_check_cmd', { clear = true }),
+  pattern = 'python',
+  callback = function() vim.schedule(check_cmd) end,
+})
+vim.schedule(check_cmd)
+
+--- Diagnostic messages as virtual text for this client's diagnostics, unless the user chose a
+--- display (virtual_text or virtual_lines) globally.
+local function show_messages(client)
+  local global = vim.diagnostic.config() or {}
+  if global.virtual_text or global.virtual_lines then
+    return
+  end
+  for _, pull in ipairs({ false, true }) do
+    vim.diagnostic.config({ virtual_text = { source = 'if_many' } },
+                          vim.lsp.diagnostic.get_namespace(client.id, pull))
+  end
+end
+
+--- Code lenses: fetched now and again when the buffer is entered, changed or left in normal mode.
+local function enable_code_lenses(bufnr)
+  local refresh = function()
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  end
+  local group = vim.api.nvim_create_augroup('shapelens_codelens_' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'TextChanged', 'BufWritePost' },
+                              { group = group, buffer = bufnr, callback = refresh })
+  refresh()
+end
+
 ---@type vim.lsp.Config
 return {
   cmd = { 'shapelens', 'serve' },
   filetypes = { 'python' },
-  root_markers = { 'pyproject.toml', 'setup.py', 'setup.cfg', 'requirements.txt', '.git' },
+  root_markers = ROOT_MARKERS,
   -- settings = { shapelens = { ... } } is sent as workspace/didChangeConfiguration.
   handlers = { ['window/showMessage'] = show_message },
   on_attach = function(client, bufnr)
+    show_messages(client)
+    enable_code_lenses(bufnr)
     if vim.lsp.inlay_hint then
       vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
     end

@@ -1,6 +1,6 @@
-// Interpreter discovery: which Python runs `python -m shapelens serve`, and whether shapelens
-// is importable there. Order: the shapelens.interpreter setting, the interpreter selected in
-// the Python extension (when installed), python3 on PATH.
+// Interpreter discovery: which Python runs the shapelens server, and whether it can. Order:
+// the shapelens.interpreter setting, the interpreter selected in the Python extension (when
+// installed), then the first Python >= 3.10 on PATH (python3, python, python3.13 ... python3.10).
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { interpreterSetting } from './settings';
@@ -59,7 +59,37 @@ export async function discover(): Promise<Interpreter> {
   if (selected) {
     return { path: selected, source: 'the Python extension' };
   }
-  return { path: process.platform === 'win32' ? 'python' : 'python3', source: 'PATH' };
+  return { path: await firstOnPath(), source: 'PATH' };
+}
+
+const PATH_CANDIDATES = ['python3', 'python', 'python3.13', 'python3.12', 'python3.11', 'python3.10', 'python3.14'];
+
+/** The first command on PATH that is a Python >= 3.10 (else the usual name, for the message). */
+async function firstOnPath(): Promise<string> {
+  for (const name of PATH_CANDIDATES) {
+    const found = await pythonVersion(name);
+    if (found && supported(found)) {
+      return name;
+    }
+  }
+  return process.platform === 'win32' ? 'python' : 'python3';
+}
+
+export const MIN_PYTHON: [number, number] = [3, 10];
+
+export function supported(version: [number, number]): boolean {
+  return version[0] > MIN_PYTHON[0] || (version[0] === MIN_PYTHON[0] && version[1] >= MIN_PYTHON[1]);
+}
+
+/** [major, minor] of an interpreter, or undefined when it does not run. */
+export async function pythonVersion(python: string): Promise<[number, number] | undefined> {
+  try {
+    const { stdout } = await run(python, ['-I', '-c', 'import sys; print("%d %d" % sys.version_info[:2])'], 15_000);
+    const [major, minor] = stdout.trim().split(' ').map(Number);
+    return Number.isInteger(major) && Number.isInteger(minor) ? [major, minor] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Fires when the Python extension's selected interpreter changes (never without it). */
@@ -84,10 +114,16 @@ function lastLine(text: string): string {
   return text.trim().split(/\r?\n/).pop() ?? '';
 }
 
-/** Whether shapelens can be imported by this interpreter (and which version). */
-export async function probe(python: string): Promise<Probe> {
+/**
+ * Whether this interpreter can run the server: with the bundled libraries (`launcher` given:
+ * `python -I launcher --probe`), or the shapelens installed in its environment
+ * (`python -I -c "import shapelens"`). Both isolated: the working directory is never on sys.path.
+ */
+export async function probe(python: string, launcher?: string): Promise<Probe> {
+  const args = launcher ? ['-I', launcher, '--probe']
+                        : ['-I', '-c', 'import shapelens; print(shapelens.__version__)'];
   try {
-    const { stdout } = await run(python, ['-c', 'import shapelens; print(shapelens.__version__)'], 30_000);
+    const { stdout } = await run(python, args, 30_000);
     return { ok: true, version: stdout.trim() };
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
@@ -96,10 +132,4 @@ export async function probe(python: string): Promise<Probe> {
     }
     return { ok: false, reason: lastLine(e.stderr ?? '') || e.message };
   }
-}
-
-/** `python -m pip install shapelens`; resolves with pip's output, rejects with its error. */
-export async function installShapelens(python: string): Promise<string> {
-  const { stdout, stderr } = await run(python, ['-m', 'pip', 'install', 'shapelens'], 600_000);
-  return stdout + stderr;
 }

@@ -2,7 +2,7 @@
 // import: unit-tested with node's test runner).
 
 /** Settings that configure the extension itself, not the server. */
-export const EXTENSION_ONLY: ReadonlySet<string> = new Set(['interpreter', 'trace.server']);
+export const EXTENSION_ONLY: ReadonlySet<string> = new Set(['interpreter', 'importStrategy', 'trace.server']);
 
 interface PackageJson {
   contributes?: { configuration?: { properties?: Record<string, unknown> } };

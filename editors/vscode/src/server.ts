@@ -1,5 +1,9 @@
-// Server start/restart: runs `python -m shapelens serve` under the discovered interpreter as a
-// language client; when shapelens is missing there, says so and offers a way out.
+// Server start/restart: runs the shapelens server under the discovered interpreter as a
+// language client. By default the server bundled with the extension (bundled/libs, started by
+// bundled/tool/launch.py), so nothing has to be installed in the user's environment; with
+// shapelens.importStrategy = fromEnvironment, the interpreter's own `python -m shapelens serve`.
+// Always isolated (`-I`) and from a neutral working directory: the workspace is never on sys.path.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification, ExecuteCommandRequest, LanguageClient,
@@ -8,7 +12,7 @@ import {
 import * as interpreter from './interpreter';
 import { errorText, Log } from './logging';
 import { ProgressStatus } from './progress';
-import { serverOptions, setInterpreter } from './settings';
+import { importStrategy, ImportStrategy, serverOptions, setImportStrategy, setInterpreter } from './settings';
 import { SERVER_SHOW_SUMMARY, Summaries } from './summary';
 
 export class Server implements vscode.Disposable {
@@ -18,14 +22,16 @@ export class Server implements vscode.Disposable {
   private readonly packageJson: { contributes: { commands: { command: string }[] } };
   /** The server's working directory: never the workspace, which `python -m` would put first on
    * sys.path (a project's own typing.py or logging.py would then be imported and run). */
-  private readonly neutralCwd: string;
   /** The commands package.json contributes; the server's own commands must not take their names. */
   readonly ownCommands: ReadonlySet<string>;
+
+  /** bundled/tool: the launcher's directory, also the server's (neutral) working directory. */
+  private readonly toolDir: string;
 
   constructor(context: vscode.ExtensionContext, private readonly log: Log,
               private readonly progress: ProgressStatus, private readonly summaries: Summaries) {
     this.packageJson = context.extension.packageJSON;
-    this.neutralCwd = context.extensionPath;
+    this.toolDir = path.join(context.extensionPath, 'bundled', 'tool');
     this.ownCommands = new Set(this.packageJson.contributes.commands.map((c) => c.command));
   }
 
@@ -74,15 +80,26 @@ export class Server implements vscode.Disposable {
       return;
     }
     const python = await interpreter.discover();
+    const strategy = importStrategy();
     this.log.info(`interpreter: ${python.path} (from ${python.source})`);
-    const probe = await interpreter.probe(python.path);
-    if (!probe.ok) {
-      this.log.error(`shapelens cannot be imported by ${python.path}: ${probe.reason}`);
-      void this.offerFix(python, probe.reason);
+    const version = await interpreter.pythonVersion(python.path);
+    if (!version || !interpreter.supported(version)) {
+      const found = version ? `Python ${version.join('.')}` : 'not a Python that runs';
+      this.log.error(`${python.path} (from ${python.source}) is ${found}; shapelens needs Python 3.10 or newer`);
+      void this.offerFix(python, `it is ${found}; shapelens needs Python 3.10 or newer`, strategy);
       return;
     }
-    this.log.info(`shapelens ${probe.version}`);
-    const client = this.createClient(python.path);
+    const launcher = strategy === 'useBundled' ? path.join(this.toolDir, 'launch.py') : undefined;
+    const probe = await interpreter.probe(python.path, launcher);
+    if (!probe.ok) {
+      this.log.error(`shapelens (${strategy === 'useBundled' ? 'bundled' : 'from the environment'}) cannot be ` +
+                     `imported by ${python.path}: ${probe.reason}`);
+      void this.offerFix(python, probe.reason, strategy);
+      return;
+    }
+    this.log.info(`shapelens ${probe.version} (${strategy === 'useBundled' ? 'bundled with the extension'
+                                                                           : 'from the environment'})`);
+    const client = this.createClient(python.path, launcher);
     this.client = client;
     try {
       await client.start();
@@ -95,11 +112,13 @@ export class Server implements vscode.Disposable {
     this.clientSubscriptions.push(this.progress.attach(client), this.summaries.attachMessageFilter(client));
   }
 
-  private createClient(python: string): LanguageClient {
+  private createClient(python: string, launcher: string | undefined): LanguageClient {
+    // -I: no PYTHONPATH, no user site, neither the script's nor the working directory on sys.path
+    // (the launcher puts bundled/libs first itself); the working directory is the extension's own.
     const server: ServerOptions = {
       command: python,
-      args: ['-m', 'shapelens', 'serve'],
-      options: { cwd: this.neutralCwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+      args: launcher ? ['-I', launcher, 'serve'] : ['-I', '-m', 'shapelens', 'serve'],
+      options: { cwd: this.toolDir, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
     const options: LanguageClientOptions = {
       // Notebook cells too (VS Code's built-in notebook editor; no Jupyter extension needed): the
@@ -147,36 +166,24 @@ export class Server implements vscode.Disposable {
     });
   }
 
-  private async offerFix(python: interpreter.Interpreter, reason: string): Promise<void> {
-    const install = 'Install shapelens';
+  private async offerFix(python: interpreter.Interpreter, reason: string, strategy: ImportStrategy): Promise<void> {
+    const bundled = 'Use Bundled shapelens';
     const pick = 'Select Interpreter';
-    const choice = await vscode.window.showErrorMessage(
-      `shapelens is not installed for ${python.path} (from ${python.source}): ${reason}. ` +
-      'Install it there (pip install shapelens), or pick another interpreter.',
-      install, pick, 'Open Log');
-    if (choice === install) {
-      await this.install(python.path);
+    const message = strategy === 'fromEnvironment'
+      ? `shapelens is not installed for ${python.path} (from ${python.source}): ${reason}. ` +
+        'shapelens.importStrategy is "fromEnvironment"; use the shapelens bundled with the extension, ' +
+        'or pick an interpreter that has it.'
+      : `shapelens cannot start with ${python.path} (from ${python.source}): ${reason}. ` +
+        'Pick a Python 3.10 or newer (nothing needs to be installed in it).';
+    const buttons = strategy === 'fromEnvironment' ? [bundled, pick, 'Open Log'] : [pick, 'Open Log'];
+    const choice = await vscode.window.showErrorMessage(message, ...buttons);
+    if (choice === bundled) {
+      await setImportStrategy('useBundled'); // the settings change restarts the server
     } else if (choice === pick) {
       await this.pickInterpreter();
     } else if (choice === 'Open Log') {
       this.log.show();
     }
-  }
-
-  private async install(python: string): Promise<void> {
-    try {
-      const output = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Installing shapelens into ${python}…` },
-        () => interpreter.installShapelens(python));
-      this.log.info(output);
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr ?? '';
-      this.log.error(`pip install shapelens failed: ${errorText(error)}\n${stderr}`);
-      void vscode.window.showErrorMessage('shapelens: pip install shapelens failed; see the log.', 'Open Log')
-        .then((choice) => choice && this.log.show());
-      return;
-    }
-    await this.start();
   }
 
   private async pickInterpreter(): Promise<void> {

@@ -30,16 +30,30 @@ export function interpreterSetting(): string | undefined {
   return raw.replace(/\$\{workspaceFolder\}/g, folder).replace(/^~(?=$|[\\/])/, home);
 }
 
+export type ImportStrategy = 'useBundled' | 'fromEnvironment';
+
+/** `useBundled` (default): the server bundled in the extension; `fromEnvironment`: the interpreter's own shapelens. */
+export function importStrategy(): ImportStrategy {
+  const value = vscode.workspace.getConfiguration(SECTION, scope()).get<string>('importStrategy', 'useBundled');
+  return value === 'fromEnvironment' ? 'fromEnvironment' : 'useBundled';
+}
+
+export async function setImportStrategy(value: ImportStrategy): Promise<void> {
+  const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace
+                                                   : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration(SECTION, scope()).update('importStrategy', value, target);
+}
+
 export async function setInterpreter(path: string): Promise<void> {
   const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace
                                                    : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration(SECTION, scope()).update('interpreter', path, target);
 }
 
-/** Calls `onInterpreter` when the interpreter setting changes, `onOptions` for any server option. */
+/** Calls `onInterpreter` when the interpreter or import strategy changes, `onOptions` for any server option. */
 export function watch(onInterpreter: () => void, onOptions: () => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((event) => {
-    if (event.affectsConfiguration(`${SECTION}.interpreter`)) {
+    if (event.affectsConfiguration(`${SECTION}.interpreter`) || event.affectsConfiguration(`${SECTION}.importStrategy`)) {
       onInterpreter();
     } else if (event.affectsConfiguration(SECTION)) {
       onOptions();

@@ -1,5 +1,7 @@
 // Model summaries: the table the server's shapelens.showSummary command returns, shown in a
-// read-only document beside the code.
+// read-only document beside the code -- a live view: while it is open, it is fetched again after
+// each analysis of its file (the server publishes diagnostics after every analysis) and after
+// edits, so it never goes stale. The server keeps the table within 100 columns.
 import * as vscode from 'vscode';
 import {
   BaseLanguageClient, DocumentSymbol, DocumentSymbolRequest, ExecuteCommandRequest, MessageType,
@@ -19,6 +21,14 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
   private readonly registration = vscode.workspace.registerTextDocumentContentProvider(SCHEME, this);
   private pending = 0;
   private held: ShowMessageParams[] = [];
+  /** Open summary documents: what to ask the server to refresh them. */
+  private readonly live = new Map<string, { client: Client; source: string; index: number }>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly listeners = [
+    vscode.languages.onDidChangeDiagnostics((e) => e.uris.forEach((u) => this.refreshSoon(u.toString(), 50))),
+    vscode.workspace.onDidChangeTextDocument((e) => this.refreshSoon(e.document.uri.toString(), 500)),
+    vscode.workspace.onDidCloseTextDocument((d) => this.live.delete(d.uri.toString())),
+  ];
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
@@ -36,6 +46,9 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
     const model = text.split('\n')[0].split(' · ')[0].replace(/[\\/:*?"<>|]+/g, ' ').trim().slice(0, 60) || 'model';
     const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${model} summary`, query: source?.toString() ?? '' });
     this.texts.set(uri.toString(), text + '\n');
+    if (source) {
+      this.live.set(uri.toString(), { client, source: source.toString(), index: typeof args[1] === 'number' ? args[1] : 0 });
+    }
     this.changed.fire(uri);
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true,
@@ -79,7 +92,35 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
     });
   }
 
+  /** Fetches the open summaries of this source file again, after `delayMs` without further changes. */
+  private refreshSoon(source: string, delayMs: number): void {
+    if (![...this.live.values()].some((v) => v.source === source)) {
+      return;
+    }
+    clearTimeout(this.timers.get(source));
+    this.timers.set(source, setTimeout(() => {
+      this.timers.delete(source);
+      void this.refresh(source);
+    }, delayMs));
+  }
+
+  private async refresh(source: string): Promise<void> {
+    for (const [key, view] of this.live) {
+      if (view.source !== source) {
+        continue;
+      }
+      const text = await this.fetch(view.client, [view.source, view.index]).catch(() => undefined);
+      const next = (text ?? 'No model summary: the model is gone from the file, or its analysis failed.') + '\n';
+      if (this.texts.get(key) !== next) {
+        this.texts.set(key, next);
+        this.changed.fire(vscode.Uri.parse(key));
+      }
+    }
+  }
+
   dispose(): void {
+    this.listeners.forEach((d) => d.dispose());
+    this.timers.forEach((t) => clearTimeout(t));
     this.registration.dispose();
     this.changed.dispose();
   }

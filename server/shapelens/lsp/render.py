@@ -89,8 +89,59 @@ def hover_markdown(target: Target) -> str:
     return ""
 
 
-def summary_text(model: ModelInfo) -> str:
-    return "\n".join([model_title(model), *model_table(model)])
+SUMMARY_WIDTH = 100  # a normal-width editor; the Param # column must always be visible
+LABEL_MAX = 32
+
+
+def _wrap_shape(text: str, width: int) -> list[str]:
+    """A shape string cut after its commas into lines of at most ``width`` characters."""
+    parts = text.split(", ")
+    lines, line = [], parts[0]
+    for k, part in enumerate(parts[1:], 2):
+        comma = 1 if k < len(parts) else 0  # the "," that would end this line unless it is the last part
+        if len(line) + 2 + len(part) + comma > width:
+            lines.append(line + ",")
+            line = "  " + part  # continuation lines are indented
+        else:
+            line += ", " + part
+    lines.append(line)
+    return [ln if len(ln) <= width else ln[:width - 1] + "…" for ln in lines]
+
+
+def summary_table(model: ModelInfo, width: int = SUMMARY_WIDTH) -> list[str]:
+    """model_table at most ``width`` columns wide: long layer names are abbreviated and long shapes
+    wrap onto continuation lines; the Param # column is never cut."""
+    rows = [(layer_label(i), f"line {i.span.line + 1}", fmt_shape(i.output_shape), fmt_params(i.params))
+            for i in model.layers]
+    header = ("Layer (type)", "Line", "Output Shape", "Param #")
+    w = [max(len(r[k]) for r in rows + [header]) for k in range(4)]
+    # The label column gives way first (down to its header), then the shape column wraps.
+    cap = max(len(header[0]), min(LABEL_MAX, width - (w[1] + len(header[2]) + w[3] + 6)))
+    rows = [(r[0] if len(r[0]) <= cap else r[0][:cap - 1] + "…", *r[1:]) for r in rows]
+    w[0] = max(len(r[0]) for r in rows + [header])
+    w[2] = max(len(header[2]), min(w[2], width - (w[0] + w[1] + w[3] + 6)))
+    sep = "─" * (sum(w) + 6)
+
+    def fmt(r):
+        return f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]:>{w[3]}}"
+
+    out = [fmt(header), sep]
+    for r in rows:
+        shape = _wrap_shape(r[2], w[2])
+        out.append(fmt((r[0], r[1], shape[0], r[3])))
+        out.extend(fmt(("", "", more, "")).rstrip() for more in shape[1:])
+    out += [sep, f"Total params: {fmt_params(model.params)}"]
+    if model.note:
+        out.append(f"Note: {model.note}")
+    return out
+
+
+def summary_text(model: ModelInfo, width: int = SUMMARY_WIDTH) -> str:
+    """The summary view: the title (split at its dots when it is wider than ``width``), then the table."""
+    title = model_title(model)
+    head = [title] if len(title) <= width else [
+        wrapped for part in title.split(" · ") for wrapped in _wrap_shape(part.strip(), width)]
+    return "\n".join([*head, *summary_table(model, width)])
 
 
 def code_lens_title(model: ModelInfo) -> str:
