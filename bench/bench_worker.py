@@ -75,8 +75,8 @@ def model(variant: int) -> str:
 def bench_worker_in_process(rounds: int, repeat: int) -> dict:
     from shapelens.core.analyze import analyze
     from shapelens.worker import protocol
-    from shapelens.worker.client import WorkerClient
-    from shapelens.worker.verdict import compare
+    from shapelens.dryrun.client import WorkerClient
+    from shapelens.dryrun.verdict import compare
 
     analyses = [analyze(model(i), "bench.py", with_spec=True) for i in range(repeat + 1)]
     assert len(analyses[0].layers) == 21

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "server/shapelens/core/rules/applications.json"
 
 # sizes sampled to fit and check the spatial formula (relative to min_size), as (h, w) pairs
-_OFFSETS = [(0, 1), (2, 7), (5, 13), (17, 31), (32, 33), (63, 64), (100, 129), (192, 193)]
+_OFFSETS = [(0, 1), (5, 13), (17, 31), (32, 33), (100, 129)]
 
 
 def _min_size(ctor) -> int:
@@ -80,12 +80,21 @@ def describe(name: str) -> dict:
     raises: list[int] = []
     for dh, dw in _OFFSETS:
         h, w = min_size + dh, min_size + dw
+        # a model built for the size, not compute_output_shape on the (None, None) one: padding
+        # that depends on the size (EfficientNet's correct_pad, NASNet's cropping) only shows there
         try:
-            out = base3.compute_output_shape((1, h, w, 3))
+            sized = ctor(weights=None, include_top=False, input_shape=(h, w, 3))
         except Exception:  # noqa: BLE001 -- record the sizes Keras rejects
             raises.extend([h, w])
             continue
+        out = sized.output.shape
+        if int(sized.count_params()) != p3:
+            raise ValueError(f"{name}: the parameter count depends on the input size ({h}x{w})")
+        del sized
+        gc.collect()
         samples += [(h, int(out[1])), (w, int(out[2]))]
+    if len(samples) < 6:
+        raise ValueError(f"{name}: too few input sizes build ({raises})")
     stride, offset = _fit(samples)
     del base3
     gc.collect()
@@ -94,7 +103,8 @@ def describe(name: str) -> dict:
     del base1
     gc.collect()
     top = ctor(weights=None, include_top=True)
-    default_size = int(top.input.shape[1])
+    # MobileNetV3 builds include_top=True on any size: no default (None)
+    default_size = int(top.input.shape[1]) if top.input.shape[1] is not None else None
     total = int(top.count_params())
     last = [layer for layer in top.layers if layer.weights][-1]
     per_class = int(last.weights[0].shape[-2]) + 1 if len(last.weights[0].shape) >= 2 else None
@@ -102,8 +112,8 @@ def describe(name: str) -> dict:
     names = [type(layer).__name__ for layer in top.layers]
     if "Flatten" in names:
         after = top.layers[names.index("Flatten") + 1:]
-        flatten_units = next(int(layer.units) for layer in after if hasattr(layer, "units"))
-    h_feat = (default_size + offset) // stride
+        flatten_units = next((int(layer.units) for layer in after if hasattr(layer, "units")), 0)
+    h_feat = (default_size + offset) // stride if default_size is not None else 0
     head = total - p3
     head_base = head - per_class * 1000 - flatten_units * h_feat * h_feat * features
     del top

@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from shapelens.core import evaluate
-from shapelens.core.analysis import Analysis
+from shapelens.core.results import Analysis
 from shapelens.core.analyze import analyze
 from shapelens.core.codes import CODES
 

@@ -322,7 +322,7 @@ def _print_json(results: list[Checked], batch) -> None:
 
     files = [json_file_entry(r.path, r.analysis, r.joined, r.diagnostics) for r in results]
     if batch is not None:
-        from shapelens.worker.confirm import json_entry
+        from shapelens.dryrun.confirm import json_entry
 
         for entry in files:
             entry["tensorflow"] = json_entry(batch, entry["path"])
@@ -337,7 +337,7 @@ def _print_text(results: list[Checked], batch, args: argparse.Namespace) -> None
         for line in text_diagnostics(r.path, r.analysis, r.joined, show_info=not args.no_info, diagnostics=r.diagnostics):
             emit(line)
         if batch is not None:
-            from shapelens.worker.confirm import text_lines
+            from shapelens.dryrun.confirm import text_lines
 
             for line in text_lines(batch, r.path):
                 emit(line)
@@ -351,7 +351,7 @@ def _print_text(results: list[Checked], batch, args: argparse.Namespace) -> None
     emit(f"{_plural(len(results), 'file')}, {_plural(models, 'model')}, {_plural(layers, 'layer')}: "
          f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
     if batch is not None and batch.verdicts:
-        from shapelens.worker.confirm import total_line
+        from shapelens.dryrun.confirm import total_line
 
         emit(total_line(batch))
     if args.shapes:
@@ -364,7 +364,7 @@ def _count(results: list[Checked], severities: tuple[str, ...]) -> int:
 
 def _confirm(results: list, args: argparse.Namespace):
     """`--confirm`: the TensorFlow dry run of every file (docs/dry-run.md)."""
-    from shapelens.worker.confirm import confirm
+    from shapelens.dryrun.confirm import confirm
 
     batch = confirm(results, args.interpreter)
     if batch.unavailable:

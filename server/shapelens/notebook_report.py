@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from shapelens import report
-from shapelens.core.analysis import Analysis
+from shapelens.core.results import Analysis
 from shapelens.core.notebook import Joined, relabel
 from shapelens.core.shapes import fmt_shape
 

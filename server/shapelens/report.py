@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, ModelInfo
+from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.shapes import Unknown, fmt_shape
 
 

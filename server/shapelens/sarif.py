@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from urllib.parse import quote
 
 from shapelens import __version__
-from shapelens.core.analysis import Diagnostic
+from shapelens.core.results import Diagnostic
 from shapelens.core.codes import CODES, Code
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

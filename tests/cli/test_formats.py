@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from shapelens.cli import main
-from shapelens.core.analysis import Diagnostic
+from shapelens.core.results import Diagnostic
 from shapelens.core.codes import CODES
 from shapelens.core.source import Span
 from shapelens.report import github_lines

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from shapelens.core.analysis import Analysis
+from shapelens.core.results import Analysis
 from shapelens.lsp.analyses import DocumentAnalyses, Worker
 
 pytestmark = pytest.mark.asyncio

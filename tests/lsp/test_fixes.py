@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from shapelens.core import fixes
-from shapelens.core.analysis import Analysis, Diagnostic
+from shapelens.core.results import Analysis, Diagnostic
 from shapelens.core.analyze import analyze
 from shapelens.core.source import Span
 from shapelens.core.fixes import TextEdit, apply_edits, candidates, fixes_for, map_position

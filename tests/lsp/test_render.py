@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shapelens.core.analyze import analyze
-from shapelens.lsp.lookup import Lookup
+from shapelens.core.lookup import Lookup
 from shapelens.lsp.render import hint_lines, hover_markdown
 
 SHARED = '''\

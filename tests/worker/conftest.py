@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from shapelens.worker.client import WorkerClient
+from shapelens.dryrun.client import WorkerClient
 from tests.oracle.client import require_tensorflow
 
 ROOT = Path(__file__).resolve().parents[2]

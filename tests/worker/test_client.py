@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from shapelens.worker import protocol
-from shapelens.worker.client import (
+from shapelens.dryrun.client import (
     WorkerClient,
     WorkerCrashed,
     WorkerStopped,

@@ -15,7 +15,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from shapelens.lsp.dryrun import LOADING, SOURCE
+from shapelens.lsp.dryrun_scheduler import LOADING, SOURCE
 from shapelens.lsp.features.dry_run import CONFIRM
 from tests.lsp.conftest import CLIENTS, CONFIG, Doc, init_params
 from tests.oracle.client import require_tensorflow

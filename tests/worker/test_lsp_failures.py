@@ -18,7 +18,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from shapelens.lsp.dryrun import LOADING, SOURCE
+from shapelens.lsp.dryrun_scheduler import LOADING, SOURCE
 from shapelens.worker import protocol
 from tests.lsp.conftest import SERVER, Doc, init_params, make_client
 from tests.oracle.client import require_tensorflow

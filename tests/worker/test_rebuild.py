@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from shapelens.core.analyze import analyze
-from shapelens.worker import protocol, verdict
+from shapelens.dryrun import verdict
+from shapelens.worker import protocol
 from tests.worker.conftest import PROGRAMS, ROOT
 
 CORPUS = sorted((ROOT / "tests/fixtures/corpus").glob("*.py"))

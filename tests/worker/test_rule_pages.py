@@ -10,7 +10,7 @@ from shapelens.core.codes import CODES
 from shapelens.core.rules import LAYERS
 from shapelens.docs import page_path, parse_page
 from shapelens.worker import protocol
-from shapelens.worker.verdict import TF_DISAGREES, TF_RAISES, compare
+from shapelens.dryrun.verdict import TF_DISAGREES, TF_RAISES, compare
 
 pytestmark = pytest.mark.tf
 

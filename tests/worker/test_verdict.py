@@ -12,7 +12,7 @@ from shapelens.core.analyze import analyze
 from shapelens.core.rules import LAYERS
 from shapelens.core.rules.base import LayerError
 from shapelens.worker import protocol
-from shapelens.worker.verdict import (
+from shapelens.dryrun.verdict import (
     TF_DISAGREES,
     TF_RAISES,
     CallCheck,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from typing import TYPE_CHECKING, Any, Callable
 
-from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, ModelInfo
+from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span

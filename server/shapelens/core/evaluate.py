@@ -13,8 +13,8 @@ import ast
 import time
 from typing import Any, Callable
 
-from shapelens.core import keras3_api
-from shapelens.core.analysis import Diagnostic, ValueInfo
+from shapelens.core import keras2_removed
+from shapelens.core.results import Diagnostic, ValueInfo
 from shapelens.core.builtins_model import TooLarge
 from shapelens.core.codes import CODES
 from shapelens.core.data.state import DataState
@@ -242,7 +242,7 @@ class Evaluator(ExpressionEvaluator):
         self.assign(s.target, value, scope, s.value)
 
     def check_keras3_import(self, module: str, names: list[str] | None, node: ast.stmt) -> None:
-        problem = keras3_api.check_module(module, names)
+        problem = keras2_removed.check_module(module, names)
         if problem is not None and not self.module_paths:
             span = self.span(node)
             self.report("SL401", problem, span, raise_span=span)

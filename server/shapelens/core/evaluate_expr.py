@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from typing import Any, Iterator
-from shapelens.core import builtins_model, keras3_api
+from shapelens.core import builtins_model, keras2_removed
 from shapelens.core.builtins_model import TooLarge
 from shapelens.core.plain import (
     MAX_DEPTH,
@@ -428,10 +428,10 @@ class ExpressionEvaluator:
         if isinstance(func, BoundMethod):
             if func.func is not None:
                 return self.call_function(func.func, [func.obj, *args], kwargs, node)
-            if func.name in keras3_api.REMOVED_MODEL_METHODS and is_model(func.obj):
+            if func.name in keras2_removed.REMOVED_MODEL_METHODS and is_model(func.obj):
                 span = self.span(node)
                 self.report("SL402", f"Keras 3 removed Model.{func.name}(): use "
-                            f"{keras3_api.REMOVED_MODEL_METHODS[func.name]}", span, raise_span=span)
+                            f"{keras2_removed.REMOVED_MODEL_METHODS[func.name]}", span, raise_span=span)
                 return Unknown(f"Model.{func.name}() does not exist in Keras 3")
             return self.keras.call_method(func.obj, func.name, args, kwargs, node)
         if isinstance(func, ClassValue):

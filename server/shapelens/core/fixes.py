@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
-from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo
+from shapelens.core.results import Analysis, Diagnostic, LayerInfo
 from shapelens.core.shapes import known
 from shapelens.core.source import Source, Span
 

@@ -1,7 +1,7 @@
 """Keras semantics for the evaluator: layers, Input, Sequential, functional and subclassed models.
 
 Follows Keras 3 (what TensorFlow 2.16+ ships). Where Keras 2 / tf-keras differs, the
-difference lives in :mod:`shapelens.core.compat`.
+difference lives in :mod:`shapelens.core.keras_versions`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 import contextlib
 from typing import Any
-from shapelens.core import backbones, compat, custom_layers, data
-from shapelens.core.analysis import Related
+from shapelens.core import backbones, custom_layers, data, keras_versions
+from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
 from shapelens.core.rules.base import NeedInput, PROBE
@@ -50,7 +50,7 @@ class KerasApi(KerasMethods):
         self.uncertain_effects = 0
         self._self_stack: list[Instance] = []
         self._call_log: list[list[LayerCall]] = []
-        self.settings = compat.KERAS3
+        self.settings = keras_versions.KERAS3
 
     # ------------------------------------------------------------------ bookkeeping
     def current_self(self) -> Instance | None:

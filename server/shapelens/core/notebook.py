@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
-from shapelens.core.analysis import Analysis, Diagnostic, Related
+from shapelens.core.results import Analysis, Diagnostic, Related
 from shapelens.core.source import Span
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -14,7 +14,7 @@ import fnmatch
 from pathlib import Path, PurePosixPath
 
 from shapelens.config import Options
-from shapelens.core.analysis import Analysis, Diagnostic
+from shapelens.core.results import Analysis, Diagnostic
 from shapelens.core.suppressions import Suppression
 
 DATA_SHAPE_PREFIX = "SL3"

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from shapelens.core.analysis import Analysis
+from shapelens.core.results import Analysis
 
 log = logging.getLogger("shapelens.lsp")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from shapelens.config import Options
-from shapelens.core.analysis import Analysis, Diagnostic, Related
+from shapelens.core.results import Analysis, Diagnostic, Related
 from shapelens.core.codes import CODES
 from shapelens.core.fixes import TextEdit
 from shapelens.core.selection import reported

@@ -6,9 +6,9 @@ CLI shares.
 
 from __future__ import annotations
 
-from shapelens.core.analysis import Analysis, LayerInfo, ModelInfo, ValueInfo
+from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.shapes import fmt_shape
-from shapelens.lsp.lookup import DataCall, Target
+from shapelens.core.lookup import DataCall, Target
 from shapelens.report import fmt_params, layer_label, model_table, model_title
 
 _AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}

@@ -17,8 +17,8 @@ from shapelens import __version__
 from shapelens.config import Options
 from shapelens.core.analyze import analyze
 from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
-from shapelens.lsp.dryrun import DryRuns
-from shapelens.lsp.lookup import Lookup
+from shapelens.lsp.dryrun_scheduler import DryRuns
+from shapelens.core.lookup import Lookup
 from shapelens.lsp.positions import LineIndex, encoding_name
 
 log = logging.getLogger("shapelens.lsp")
@@ -70,7 +70,7 @@ class ShapelensServer(LanguageServer):
         return await self.analyses.current(uri, urgent)
 
     def _analyze(self, text: str, path: str, cancelled=None):
-        # the TensorFlow dry run (lsp/dryrun.py) reads the model specification of every result
+        # the TensorFlow dry run (lsp/dryrun_scheduler.py) reads the model specification of every result
         return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled)
 
     def lookup(self, result: Result) -> Lookup:
@@ -107,7 +107,7 @@ class ShapelensServer(LanguageServer):
 
     def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
         """Every push of a document's diagnostics also carries the TensorFlow dry run's findings
-        for the same version (lsp/dryrun.py), so that no path of publishing drops them."""
+        for the same version (lsp/dryrun_scheduler.py), so that no path of publishing drops them."""
         extra = self.dry_runs.for_push(params.uri, params.version)
         if extra:
             params = types.PublishDiagnosticsParams(uri=params.uri, version=params.version,

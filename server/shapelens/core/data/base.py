@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 import ast
 
-from shapelens.core.analysis import Related
+from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef
 from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known

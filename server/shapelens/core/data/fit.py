@@ -9,7 +9,7 @@ import contextlib
 import types
 
 from shapelens.core import shape_math
-from shapelens.core.analysis import Related
+from shapelens.core.results import Related
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import FunctionalModel, Instance, SequentialModel, Tensor
 from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _related, _span_dict, _src

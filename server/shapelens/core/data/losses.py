@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 import ast
 
-from shapelens.core.analysis import Related
+from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.shapes import fmt_shape, known
 from shapelens.core.values import LayerObj, SequentialModel, Tensor

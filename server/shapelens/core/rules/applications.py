@@ -50,7 +50,7 @@ def spatial(entry: dict, n: Any) -> Any:
 
 def default_input(entry: dict, include_top: bool) -> tuple:
     """The input Keras builds when input_shape is not given."""
-    if include_top:
+    if include_top and entry["default_size"] is not None:
         return (None, entry["default_size"], entry["default_size"], 3)
     return (None, None, None, 3)
 
@@ -75,7 +75,7 @@ def check_arguments(name: str, entry: dict, cfg: dict, input_shape: tuple | None
     h, w, c = input_shape
     if weights == "imagenet" and isinstance(c, int) and c != 3:
         raise LayerError("SL201", f"{name}: with weights='imagenet' the input must have 3 channels, got {c}")
-    if weights == "imagenet" and cfg["include_top"] and all(isinstance(d, int) for d in (h, w)) and (
+    if weights == "imagenet" and cfg["include_top"] and entry["default_size"] is not None and all(isinstance(d, int) for d in (h, w)) and (
             (h, w) != (entry["default_size"], entry["default_size"])):
         size = entry["default_size"]
         raise LayerError(

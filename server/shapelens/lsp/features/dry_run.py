@@ -2,7 +2,7 @@
 diagnostics and hovers.
 
 Each wraps the static feature of the same LSP method (documents.did_save, hover.hover,
-diagnostics.pull, lifecycle.shutdown) and adds the dry run's part; lsp/dryrun.py does the
+diagnostics.pull, lifecycle.shutdown) and adds the dry run's part; lsp/dryrun_scheduler.py does the
 work.
 """
 

@@ -26,7 +26,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from shapelens.core import notebook as nb
-from shapelens.core.analysis import Analysis, Diagnostic
+from shapelens.core.results import Analysis, Diagnostic
 from shapelens.core.fixes import fixes_for
 from shapelens.lsp import convert
 from shapelens.lsp.analyses import Result

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from shapelens.core.analysis import Analysis, LayerInfo, ModelInfo, ValueInfo
+from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.source import Source, Span
 
 DATA_METHODS = ("fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch")

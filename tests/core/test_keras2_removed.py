@@ -6,7 +6,7 @@ The TensorFlow side of these facts is checked by the rule pages' examples
 import pytest
 
 from shapelens.core.analyze import analyze
-from shapelens.core.keras3_api import check_module
+from shapelens.core.keras2_removed import check_module
 
 
 @pytest.mark.parametrize("module,names,expected", [

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shapelens.core.analysis import Analysis, Diagnostic, LayerInfo, Related
+from shapelens.core.results import Analysis, Diagnostic, LayerInfo, Related
 from shapelens.core.shapes import fmt_shape
 from shapelens.core.source import Span
 from shapelens.report import fmt_params

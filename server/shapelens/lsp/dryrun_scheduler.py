@@ -30,9 +30,9 @@ from lsprotocol import types
 
 from shapelens.lsp import convert
 from shapelens.lsp.analyses import Result, Worker
-from shapelens.lsp.lookup import Target
+from shapelens.core.lookup import Target
 from shapelens.worker import protocol
-from shapelens.worker.client import (
+from shapelens.dryrun.client import (
     WorkerClient,
     WorkerCrashed,
     WorkerError,
@@ -40,7 +40,7 @@ from shapelens.worker.client import (
     WorkerTimeout,
     WorkerUnavailable,
 )
-from shapelens.worker.verdict import Verdict, call_text, compare, model_text
+from shapelens.dryrun.verdict import Verdict, call_text, compare, model_text
 
 log = logging.getLogger("shapelens.lsp")
 

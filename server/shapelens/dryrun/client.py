@@ -26,7 +26,7 @@ from typing import Any
 
 from shapelens.worker import protocol
 
-WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
+WORKER_DIR = os.path.dirname(os.path.abspath(protocol.__file__))  # the worker package, loaded alone
 BOOTSTRAP = "\n".join([
     "import importlib.util, os, sys, types",
     "root = sys.argv[1]",

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shapelens.config import DryRunOptions
-from shapelens.core.analysis import Analysis
+from shapelens.core.results import Analysis
 from shapelens.worker import protocol
-from shapelens.worker.client import WorkerClient, WorkerError, WorkerUnavailable
-from shapelens.worker.verdict import Verdict, compare
+from shapelens.dryrun.client import WorkerClient, WorkerError, WorkerUnavailable
+from shapelens.dryrun.verdict import Verdict, compare
 
 
 @dataclass
