@@ -74,6 +74,24 @@ class Lookup:
                             (t.id, self.source.span(t)))
         self._model_bindings = self._bindings((m.span, m) for m in analysis.models)
         self._layer_bindings = self._bindings((i.span, i) for i in analysis.layers)
+        # Indexes built once per analysis, so that a query costs O(records at the position):
+        # a training loop leaves tens of thousands of records for a few dozen layers.
+        self._same_layer: dict[int, list[LayerInfo]] = {}  # layer id -> its records, in analysis order
+        # span -> the records using it (record index, record, is its call span), in analysis order;
+        # a loop gives thousands of records the same few spans.
+        by_span: dict[Span, list[tuple[int, LayerInfo, bool]]] = {}
+        for index, info in enumerate(analysis.layers):
+            self._same_layer.setdefault(info.layer_id, []).append(info)
+            if info.call_span is not None:
+                by_span.setdefault(info.call_span, []).append((index, info, True))
+            by_span.setdefault(info.span, []).append((index, info, False))
+        self._layer_spans: dict[int, list[tuple[Span, list[tuple[int, LayerInfo, bool]]]]] = {}  # line -> spans
+        for span, records in by_span.items():
+            for line in range(span.line, span.end_line + 1):
+                self._layer_spans.setdefault(line, []).append((span, records))
+        self._values: dict[str, list[ValueInfo]] = {}
+        for v in analysis.values:
+            self._values.setdefault(v.name, []).append(v)
 
     def _bindings(self, items) -> dict[str, list[tuple[Span, object]]]:
         out: dict[str, list[tuple[Span, object]]] = {}
@@ -93,8 +111,8 @@ class Lookup:
 
     def _value(self, name: str, line: int, col: int) -> ValueInfo | None:
         best = None
-        for v in self.analysis.values:
-            if v.name == name and (v.span.line, v.span.col) <= (line, col):
+        for v in self._values.get(name, ()):
+            if (v.span.line, v.span.col) <= (line, col):
                 if best is None or (v.span.line, v.span.col) >= (best.span.line, best.span.col):
                     best = v
         return best
@@ -110,13 +128,21 @@ class Lookup:
                 if target is not None:
                     return target
         found: list[tuple[tuple[int, int], int, Target]] = []
-        for info in self.analysis.layers:
-            for span in (info.call_span, info.span):
-                if span is not None and _inside(span, line, col):
-                    same = [i for i in self.analysis.layers if i.layer_id == info.layer_id]
-                    mine = [info] if span == info.call_span else same
-                    found.append((_size(span), 0, Target(span, layers=mine)))
+        # The smallest layer span at the position; among equals, the first record in analysis
+        # order. A record whose call span holds the position counts there, not at its construction.
+        best: tuple[tuple[int, int], int, Span, LayerInfo] | None = None
+        for span, records in self._layer_spans.get(line, ()):
+            if not _inside(span, line, col):
+                continue
+            for index, info, is_call in records:
+                if is_call or info.call_span is None or not _inside(info.call_span, line, col):
+                    if best is None or (_size(span), index) < best[:2]:
+                        best = (_size(span), index, span, info)
                     break
+        if best is not None:
+            size, _, span, info = best
+            mine = [info] if span == info.call_span else list(self._same_layer[info.layer_id])
+            found.append((size, 0, Target(span, layers=mine)))
         for span, call in self.data_calls:
             if _inside(span, line, col):
                 found.append((_size(span), 1, Target(span, call=self._data_call(call))))
@@ -136,8 +162,7 @@ class Lookup:
             return Target(span, value=value, name=name)
         layer = self._latest(self._layer_bindings.get(name), line, col)
         if isinstance(layer, LayerInfo):
-            same = [i for i in self.analysis.layers if i.layer_id == layer.layer_id]
-            return Target(span, layers=same, name=name)
+            return Target(span, layers=list(self._same_layer[layer.layer_id]), name=name)
         return None
 
     def _data_call(self, call: ast.Call) -> DataCall:
