@@ -141,6 +141,11 @@ def _rule_doc(rule) -> str:
     return inspect.cleandoc(rule.doc or rule.fn.__doc__ or "")
 
 
+def _module_path(rule) -> str:
+    """`core/rules/conv.py` for shapelens.core.rules.conv."""
+    return "`" + rule.module.removeprefix("shapelens.").replace(".", "/") + ".py`"
+
+
 def render_layers() -> str:
     """docs/layers.md: every layer with a shape rule, by family."""
     from shapelens.core.rules import families
@@ -157,13 +162,13 @@ def render_layers() -> str:
         "Any other layer (custom, `Lambda`, third-party) is reported as "
         "[SL002 unknown-layer](rules/SL002.md) and its output shape is unknown.",
         "",
-        "| Family | Layer | Aliases | Rule |",
-        "|---|---|---|---|",
+        "| Family | Layer | Aliases | Rule | Rule in |",
+        "|---|---|---|---|---|",
     ]
     for family, rules in fams.items():
         for rule in sorted(rules, key=lambda r: r.kind):
             aliases = ", ".join(f"`{a}`" for a in sorted(rule.aliases))
-            out.append(f"| {family} | `{rule.kind}` | {aliases} | {_cell(_rule_doc(rule))} |")
+            out.append(f"| {family} | `{rule.kind}` | {aliases} | {_cell(_rule_doc(rule))} | {_module_path(rule)} |")
     return "\n".join(out) + "\n"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from shapelens.core.rules.base import (
@@ -17,14 +16,14 @@ from shapelens.core.rules.base import (
 )
 from shapelens.core.shapes import Shape
 
-# Each family module registers its rules on import; add new families here.
-FAMILY_MODULES = (
-    "core", "conv", "conv_variants", "pooling", "reshaping", "recurrent",
-    "embedding", "merging", "attention", "normalization", "preprocessing",
+# Each family module registers its rules on import; add new families here (family = module).
+from shapelens.core.rules import (  # noqa: E402,F401  (imported for their registrations)
+    core, conv, conv_variants, pooling, reshaping, recurrent,
+    embedding, merging, attention, normalization, preprocessing,
 )
-for _module in FAMILY_MODULES:
-    importlib.import_module(f"shapelens.core.rules.{_module}")
 
+FAMILY_MODULES = (core, conv, conv_variants, pooling, reshaping, recurrent,
+                  embedding, merging, attention, normalization, preprocessing)
 
 def lookup(kind: str) -> Rule | None:
     return LAYERS.get(kind)

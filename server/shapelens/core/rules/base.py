@@ -8,6 +8,8 @@ where Keras would raise. Arguments that are not known statically raise
 
 from __future__ import annotations
 
+import sys
+
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -79,6 +81,7 @@ class Rule:
     ndim: int | None = None
     min_ndim: int | None = None
     doc: str = ""
+    module: str = ""  # the module that registers it (shapelens.core.rules.<family module>)
 
 
 LAYERS: dict[str, Rule] = {}
@@ -104,7 +107,11 @@ def layer(
     ndim: int | None = None,
     min_ndim: int | None = None,
 ) -> Callable[[Callable[..., Out]], Callable[..., Out]]:
-    """Register ``fn`` as the rule for the layer classes ``names`` (first is canonical)."""
+    """Register ``fn`` as the rule for the layer classes ``names`` (first is canonical).
+
+    Spell every name out literally at the call, so that grep finds the rule from the class name.
+    """
+    module = sys._getframe(1).f_globals.get("__name__", "")
 
     def deco(fn: Callable[..., Out]) -> Callable[..., Out]:
         canonical = names[0]
@@ -119,6 +126,7 @@ def layer(
                 ndim=ndim,
                 min_ndim=min_ndim,
                 doc=(fn.__doc__ or "").strip(),
+                module=module,
             )
         return fn
 

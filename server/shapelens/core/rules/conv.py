@@ -108,5 +108,6 @@ def _conv(rank: int):
     return rule
 
 
-for _rank in (1, 2, 3):
-    layer(f"Conv{_rank}D", f"Convolution{_rank}D", args=CONV_ARGS, family="convolution", min_ndim=_rank + 2)(_conv(_rank))
+layer("Conv1D", "Convolution1D", args=CONV_ARGS, family="convolution", min_ndim=3)(_conv(1))
+layer("Conv2D", "Convolution2D", args=CONV_ARGS, family="convolution", min_ndim=4)(_conv(2))
+layer("Conv3D", "Convolution3D", args=CONV_ARGS, family="convolution", min_ndim=5)(_conv(3))

@@ -133,11 +133,12 @@ def _transpose(rank: int):
     return rule
 
 
-for _rank in (1, 2, 3):
-    layer(
-        f"Conv{_rank}DTranspose", f"Convolution{_rank}DTranspose",
-        args=TRANSPOSE3D_ARGS if _rank == 3 else TRANSPOSE_ARGS, family="convolution", min_ndim=_rank + 2,
-    )(_transpose(_rank))
+layer("Conv1DTranspose", "Convolution1DTranspose", args=TRANSPOSE_ARGS,
+      family="convolution", min_ndim=3)(_transpose(1))
+layer("Conv2DTranspose", "Convolution2DTranspose", args=TRANSPOSE_ARGS,
+      family="convolution", min_ndim=4)(_transpose(2))
+layer("Conv3DTranspose", "Convolution3DTranspose", args=TRANSPOSE3D_ARGS,
+      family="convolution", min_ndim=5)(_transpose(3))
 
 
 # ---------------------------------------------------------------------------
@@ -185,7 +186,9 @@ def _depthwise(rank: int):
     return rule
 
 
-for _rank in (1, 2):
-    layer(f"SeparableConv{_rank}D", f"SeparableConvolution{_rank}D", args=SEPARABLE_ARGS,
-          family="convolution", min_ndim=_rank + 2)(_separable(_rank))
-    layer(f"DepthwiseConv{_rank}D", args=DEPTHWISE_ARGS, family="convolution", min_ndim=_rank + 2)(_depthwise(_rank))
+layer("SeparableConv1D", "SeparableConvolution1D", args=SEPARABLE_ARGS,
+      family="convolution", min_ndim=3)(_separable(1))
+layer("DepthwiseConv1D", args=DEPTHWISE_ARGS, family="convolution", min_ndim=3)(_depthwise(1))
+layer("SeparableConv2D", "SeparableConvolution2D", args=SEPARABLE_ARGS,
+      family="convolution", min_ndim=4)(_separable(2))
+layer("DepthwiseConv2D", args=DEPTHWISE_ARGS, family="convolution", min_ndim=4)(_depthwise(2))

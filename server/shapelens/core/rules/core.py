@@ -59,9 +59,9 @@ def _spatial_dropout(ndim: int):
     return rule
 
 
-for _n in (1, 2, 3):
-    layer(f"SpatialDropout{_n}D", args=("rate", "seed") if _n == 1 else ("rate", "data_format", "seed"),
-          family="regularization", ndim=_n + 2)(_spatial_dropout(_n + 2))
+layer("SpatialDropout1D", args=("rate", "seed"), family="regularization", ndim=3)(_spatial_dropout(3))
+layer("SpatialDropout2D", args=("rate", "data_format", "seed"), family="regularization", ndim=4)(_spatial_dropout(4))
+layer("SpatialDropout3D", args=("rate", "data_format", "seed"), family="regularization", ndim=5)(_spatial_dropout(5))
 
 
 @layer("AlphaDropout", args=("rate", "noise_shape", "seed"), family="regularization")

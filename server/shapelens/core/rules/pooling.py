@@ -114,14 +114,24 @@ def _adaptive(rank: int, mode: str):
     return rule
 
 
-for _rank in (1, 2, 3):
-    layer(f"MaxPooling{_rank}D", f"MaxPool{_rank}D", args=POOL_ARGS, family="pooling", ndim=_rank + 2)(
-        _pool(_rank, "max"))
-    layer(f"AveragePooling{_rank}D", f"AvgPool{_rank}D", args=POOL_ARGS, family="pooling", ndim=_rank + 2)(
-        _pool(_rank, "average"))
-    layer(f"GlobalMaxPooling{_rank}D", f"GlobalMaxPool{_rank}D", args=GLOBAL_ARGS, family="pooling",
-          ndim=_rank + 2)(_global(_rank, "max"))
-    layer(f"GlobalAveragePooling{_rank}D", f"GlobalAvgPool{_rank}D", args=GLOBAL_ARGS, family="pooling",
-          ndim=_rank + 2)(_global(_rank, "average"))
-    layer(f"AdaptiveMaxPooling{_rank}D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(_rank, "max"))
-    layer(f"AdaptiveAveragePooling{_rank}D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(_rank, "average"))
+layer("MaxPooling1D", "MaxPool1D", args=POOL_ARGS, family="pooling", ndim=3)(_pool(1, "max"))
+layer("AveragePooling1D", "AvgPool1D", args=POOL_ARGS, family="pooling", ndim=3)(_pool(1, "average"))
+layer("GlobalMaxPooling1D", "GlobalMaxPool1D", args=GLOBAL_ARGS, family="pooling", ndim=3)(_global(1, "max"))
+layer("GlobalAveragePooling1D", "GlobalAvgPool1D", args=GLOBAL_ARGS, family="pooling",
+      ndim=3)(_global(1, "average"))
+layer("AdaptiveMaxPooling1D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(1, "max"))
+layer("AdaptiveAveragePooling1D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(1, "average"))
+layer("MaxPooling2D", "MaxPool2D", args=POOL_ARGS, family="pooling", ndim=4)(_pool(2, "max"))
+layer("AveragePooling2D", "AvgPool2D", args=POOL_ARGS, family="pooling", ndim=4)(_pool(2, "average"))
+layer("GlobalMaxPooling2D", "GlobalMaxPool2D", args=GLOBAL_ARGS, family="pooling", ndim=4)(_global(2, "max"))
+layer("GlobalAveragePooling2D", "GlobalAvgPool2D", args=GLOBAL_ARGS, family="pooling",
+      ndim=4)(_global(2, "average"))
+layer("AdaptiveMaxPooling2D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(2, "max"))
+layer("AdaptiveAveragePooling2D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(2, "average"))
+layer("MaxPooling3D", "MaxPool3D", args=POOL_ARGS, family="pooling", ndim=5)(_pool(3, "max"))
+layer("AveragePooling3D", "AvgPool3D", args=POOL_ARGS, family="pooling", ndim=5)(_pool(3, "average"))
+layer("GlobalMaxPooling3D", "GlobalMaxPool3D", args=GLOBAL_ARGS, family="pooling", ndim=5)(_global(3, "max"))
+layer("GlobalAveragePooling3D", "GlobalAvgPool3D", args=GLOBAL_ARGS, family="pooling",
+      ndim=5)(_global(3, "average"))
+layer("AdaptiveMaxPooling3D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(3, "max"))
+layer("AdaptiveAveragePooling3D", args=ADAPTIVE_ARGS, family="pooling")(_adaptive(3, "average"))

@@ -287,8 +287,7 @@ def up_sampling3d(a: Args, x: Shape, call: dict) -> Out:
     return Out(out, 0, explain=explain)
 
 
-for _rank in (2, 3):
-    layer(f"ZeroPadding{_rank}D", args=("padding", "data_format"), family="reshaping", ndim=_rank + 2)(
-        _zero_padding(_rank))
+layer("ZeroPadding2D", args=("padding", "data_format"), family="reshaping", ndim=4)(_zero_padding(2))
+layer("ZeroPadding3D", args=("padding", "data_format"), family="reshaping", ndim=5)(_zero_padding(3))
 layer("Cropping2D", args=("cropping", "data_format"), family="reshaping", ndim=4)(_cropping(2, ((0, 0), (0, 0))))
 layer("Cropping3D", args=("cropping", "data_format"), family="reshaping", ndim=5)(_cropping(3, ((1, 1),) * 3))
