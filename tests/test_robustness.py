@@ -94,7 +94,7 @@ def _spy_on_swallowed(sink: list[str]):
         return
 
     def spy(self, stmt, scope, reason):
-        if str(reason).startswith("internal:") or "nests too deeply" in str(reason):
+        if str(reason) == "a statement shapelens could not follow" or "nests too deeply" in str(reason):
             sink.append(f"line {getattr(stmt, 'lineno', '?')}: {reason}\n{traceback.format_exc(limit=-6)}")
         return original(self, stmt, scope, reason)
 

@@ -26,7 +26,7 @@ def test_defaults_report_everything_and_errors_fail(project, capsys, monkeypatch
     code, out, err = check(capsys, "model.py", "clean.py")
     assert code == 1 and err == ""
     assert codes(out) == ["SL101", "SL120"]
-    assert out.splitlines()[-1] == "2 files, 2 models, 6 layers: 1 error, 1 warning"
+    assert out.splitlines()[-1] == "2 files, 2 models, 4 layers: 1 error, 1 warning"
 
 
 @pytest.mark.parametrize("config_name, text", [
@@ -180,7 +180,7 @@ def test_stdin_with_a_file_name(project, capsys, monkeypatch):
     assert proc.stdout.splitlines()[0].startswith("sub/model.py:6:5: SL101 [error]")
     assert codes(proc.stdout) == ["SL101"]  # sub/shapelens.toml applies
     proc = run("check", "-", cwd=project, stdin=CLEAN)
-    assert proc.returncode == 0 and proc.stdout.splitlines() == ["1 file, 1 model, 3 layers: 0 errors, 0 warnings"]
+    assert proc.returncode == 0 and proc.stdout.splitlines() == ["1 file, 1 model, 2 layers: 0 errors, 0 warnings"]
     proc = run("check", "--format", "json", "-", cwd=project, stdin=program())
     assert json.loads(proc.stdout)["files"][0]["path"] == "-"
 

@@ -17,7 +17,7 @@ def test_check_reports_cell_line_and_column(capsys):
     assert "cifar_kernel.ipynb:cell 7:1:11: SL101 [error]" in out
     assert "(cell 5, line 3)" in out
     assert "cifar_kernel.ipynb:cell 8:1:1: SL001" in out
-    assert "1 file, 1 model, 8 layers: 1 error" in out
+    assert "1 file, 1 model, 7 layers: 1 error" in out
 
 
 def test_json_adds_the_cell_and_keeps_lines_within_it(capsys):

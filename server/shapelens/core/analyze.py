@@ -46,11 +46,11 @@ def _guarded(text: str, path: str, with_spec: bool,
     gc.disable()
     try:
         return _analyze(text, path, with_spec, cancelled)
-    except Exception as exc:  # noqa: BLE001 -- last line of defence: degrade, never crash
+    except Exception:  # noqa: BLE001 -- last line of defence: degrade, never crash
         result = Analysis(path, complete=False)
         result.diagnostics.append(
             Diagnostic("SL003", "information",
-                       f"shapelens could not analyse this file ({type(exc).__name__}); shapes are unknown",
+                       "shapelens could not analyse this file; shapes are unknown",
                        Span(0, 0, 0, 0))
         )
         return result

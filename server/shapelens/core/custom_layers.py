@@ -57,6 +57,10 @@ def run_lambda(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unkn
         outs = result if isinstance(result, (list, tuple)) else [result]
         if not outs or not all(isinstance(o, Tensor) and o.shape is not None for o in outs):
             reason = result.reason if isinstance(result, Unknown) else "the Lambda function's result is not known"
+            if layer.first_call is None or layer.first_call is call:
+                # once per layer: why everything computed from it is unchecked
+                api.ev.report("SL002", f"Lambda: its function could not be followed ({reason}); "
+                              "its output shape is unknown", layer.span)
             return unknown(f"Lambda: {reason}")
         shapes = [tuple(o.shape) for o in outs]
         multi = isinstance(result, (list, tuple))

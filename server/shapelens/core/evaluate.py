@@ -216,9 +216,9 @@ class Evaluator(ExpressionEvaluator):
         except RecursionError:
             self._forget_targets(stmt, scope, "the expression nests too deeply")
             self.limit("an expression or a chain of definitions nests too deeply", stmt)
-        except Exception as exc:  # noqa: BLE001 -- the analyzer must never raise
-            self._forget_targets(stmt, scope, f"internal: {type(exc).__name__}")
-            self.limit(f"a statement shapelens could not follow ({type(exc).__name__})", stmt)
+        except Exception:  # noqa: BLE001 -- the analyzer must never raise
+            self._forget_targets(stmt, scope, "a statement shapelens could not follow")
+            self.limit("a statement shapelens could not follow", stmt)
 
     def _forget_targets(self, stmt: ast.stmt, scope: Scope, reason: str) -> None:
         for name in assigned_names([stmt]):

@@ -332,8 +332,8 @@ class KerasApi(KerasMethods):
             call.failed = True
             self._report_error(layer, LayerError(err.code, err.message, err.fix), call.span, inputs)
             return unknown(f"{layer.kind} raises here")
-        except Exception as exc:  # noqa: BLE001 -- a rule bug must not take the analysis down
-            return unknown(f"internal error in the {layer.kind} rule: {type(exc).__name__}")
+        except Exception:  # noqa: BLE001 -- a rule bug must not take the analysis down
+            return unknown(f"shapelens could not apply its {layer.kind} rule here")
         if layer.first_call is None:
             layer.first_call = call
             layer.params = out.params

@@ -45,8 +45,8 @@ def call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) 
         return _call(ev, path, args, kwargs, node)
     except (RecursionError, MemoryError):
         return Unknown(f"{path}(...) is not followed")
-    except Exception as exc:  # noqa: BLE001 -- an unforeseen value must cost one result, not the analysis
-        return Unknown(f"internal: {type(exc).__name__} in {path}")
+    except Exception:  # noqa: BLE001 -- an unforeseen value must cost one result, not the analysis
+        return Unknown(f"shapelens could not follow {path.removeprefix('tensorflow.').removeprefix('numpy.')}()")
 
 
 def _short(path: str) -> str:

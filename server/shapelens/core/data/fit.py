@@ -64,8 +64,8 @@ def model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwargs
         return _model_data_call(ev, model, name, args, kwargs, node)
     except (RecursionError, MemoryError):
         return Unknown(f"the result of {name}() is not followed")
-    except Exception as exc:  # noqa: BLE001
-        return Unknown(f"internal: {type(exc).__name__} in {name}()")
+    except Exception:  # noqa: BLE001
+        return Unknown(f"shapelens could not follow {name}()")
 
 
 def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwargs: dict, node) -> Any:

@@ -61,8 +61,8 @@ def tensor_method(ev: DataEvaluator, t: Tensor, name: str, args: list, kwargs: d
         return _tensor_method(ev, t, name, args, kwargs, node)
     except (RecursionError, MemoryError):
         return Unknown(f"`.{name}()` is not followed")
-    except Exception as exc:  # noqa: BLE001
-        return Unknown(f"internal: {type(exc).__name__} in .{name}()")
+    except Exception:  # noqa: BLE001
+        return Unknown(f"shapelens could not follow .{name}()")
 
 
 _METHOD_REDUCTIONS = {"sum", "mean", "max", "min", "std", "var", "prod", "any", "all"}
@@ -156,8 +156,8 @@ def index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
         return _index_tensor(ev, t, key, node)
     except (RecursionError, MemoryError):
         return Unknown("indexing is not followed")
-    except Exception as exc:  # noqa: BLE001
-        return Unknown(f"internal: {type(exc).__name__} in indexing")
+    except Exception:  # noqa: BLE001
+        return Unknown("shapelens could not follow this indexing")
 
 
 def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
@@ -231,8 +231,8 @@ def tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.A
         return _tensor_binop(ev, op, left, right, node)
     except (RecursionError, MemoryError):
         return Unknown("arithmetic is not followed")
-    except Exception as exc:  # noqa: BLE001
-        return Unknown(f"internal: {type(exc).__name__} in arithmetic")
+    except Exception:  # noqa: BLE001
+        return Unknown("shapelens could not follow this arithmetic")
 
 
 def _operand_shape(v: Any) -> tuple | None:
