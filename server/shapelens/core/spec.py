@@ -96,6 +96,12 @@ def _shape(t: Tensor) -> Any:
     return [d if isinstance(d, int) and not isinstance(d, bool) else (None if d is None else "?") for d in t.shape]
 
 
+# layers shapelens follows without a table rule (core/custom_layers.py) that TensorFlow can still
+# rebuild from their arguments; Lambda is not one of them: its function is user code
+CELL_KINDS = frozenset({"LSTMCell", "GRUCell", "SimpleRNNCell", "StackedRNNCells"})
+REBUILDABLE_WITHOUT_RULE = CELL_KINDS | {"RNN"}
+
+
 def build_spec(layer_objs: list[LayerObj], models: list[Any]) -> dict:
     tensor_ids: dict[int, int] = {}
     tensors: list[dict] = []
@@ -113,11 +119,12 @@ def build_spec(layer_objs: list[LayerObj], models: list[Any]) -> dict:
         config = encode_args(layer)
         layers.append({
             "id": layer.layer_id, "kind": layer.kind, "line": layer.span.line + 1, "col": layer.span.col + 1,
-            "config": config, "complete": layer.rule is not None and layer.args is not None and not has_unknown(config)
-            and layer.model is None,
+            "config": config, "complete": (layer.rule is not None or layer.kind in REBUILDABLE_WITHOUT_RULE)
+            and layer.args is not None and not has_unknown(config) and layer.model is None,
             "model": layer.model is not None, "init_error": layer.init_error,
         })
-        for call in layer.calls:
+        for call in ([] if layer.kind in CELL_KINDS else layer.calls):
+            # a cell's records show what the RNN gives it; TensorFlow rebuilds the cell inside its RNN
             calls.append({
                 "layer": layer.layer_id, "order": call.order, "line": call.span.line + 1,
                 "inputs": [tid(t) for t in call.inputs], "outputs": [tid(t) for t in call.outputs],
