@@ -135,14 +135,20 @@ def iter_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
         p = Path(raw)
         if raw == STDIN:
             files.append(p)
+        elif not raw.strip():
+            missing.append("'': an empty path (use . for the current directory)")
         elif p.is_dir():
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                files.extend(Path(root) / n for n in sorted(names) if n.endswith((".py", ".ipynb")))
+                # regular files only: a FIFO or a device named *.py would block the read forever
+                files.extend(Path(root) / n for n in sorted(names)
+                             if n.endswith((".py", ".ipynb")) and (Path(root) / n).is_file())
         elif p.is_file():
             files.append(p)
+        elif p.exists():
+            missing.append(f"{raw}: not a regular file")
         else:
-            missing.append(raw)
+            missing.append(f"{raw}: no such file or directory")
     return files, missing
 
 
@@ -250,8 +256,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         warn("--stdin-filename is used only with - (the standard input) among the paths")
     files, missing = iter_files(args.paths)
     if missing:
-        warn(f"no such file or directory: {', '.join(missing)}")
-        return EXIT_USAGE
+        # the other paths are still checked; the exit status says something was not
+        warn(f"not checked: {'; '.join(missing)}")
     configs = Configs(args)
     problem = configs.usable()
     if problem:
@@ -295,7 +301,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 emit(line)
     else:
         _print_text(results, batch, args)
-    return EXIT_USAGE if unreadable else _status(results, batch, args)
+    return EXIT_USAGE if unreadable or missing else _status(results, batch, args)
 
 
 def _relative(path: str) -> str:
