@@ -90,7 +90,7 @@ def layer_label(info: LayerInfo) -> str:
 
 def model_title(model: ModelInfo) -> str:
     name = model.name or model.kind
-    return f"{name} · {model.kind} · {len(model.layers)} layers · {fmt_params(model.params)} params · " \
+    return f"{name} · {model.kind} · {len(model.layers)} layer{'' if len(model.layers) == 1 else 's'} · {fmt_params(model.params)} params · " \
            f"{fmt_shape(model.input_shape)} → {fmt_shape(model.output_shape)}"
 
 

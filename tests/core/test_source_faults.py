@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from shapelens.core.analyze import analyze
 
 PROGRAM = ("import keras\nfrom keras import layers\ninputs = keras.Input(shape=(8,))\n"
@@ -40,3 +42,32 @@ def test_syntax_warnings_do_not_reach_stderr(tmp_path):
     assert out.returncode == 0, out.stderr
     # SyntaxWarning on Python 3.12+, DeprecationWarning ("invalid escape sequence") on 3.11
     assert "Warning" not in out.stderr, out.stderr
+
+
+MODELS = ("import keras\n"
+          "a = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])\n"
+          "{typing}"
+          "b = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])\n"
+          "def head(x):\n"
+          "    y = keras.layers.Dense(7)(x)\n"
+          "    {inner}"
+          "    return y\n"
+          "c = head(keras.Input((6,)))\n")
+
+
+@pytest.mark.parametrize("typing, inner", [
+    ("x = keras.layers.Dense(\n", ""),                 # a call being typed at top level
+    ("x = keras.layers.Conv2D(8, (3,\n", ""),          # nested brackets left open
+    ("", "z = keras.layers.Dense(\n"),                 # inside a function body
+    ("for i in range(3\n", ""),                        # an unfinished loop header
+])
+def test_statements_after_a_half_typed_line_keep_their_shapes(typing, inner):
+    """While a line is half-typed, what comes after it is still analysed (no flicker of the models
+    and hints below the cursor)."""
+    whole = analyze(MODELS.format(typing="", inner=""))
+    typed = analyze(MODELS.format(typing=typing, inner=inner))
+    assert [d.code for d in typed.diagnostics if d.code == "SL001"] == ["SL001"]
+    shapes = [(m.output_shape) for m in whole.models]
+    assert shapes == [(None, 3), (None, 2)]
+    assert [m.output_shape for m in typed.models] == shapes
+    assert any(i.output_shape == (None, 7) for i in typed.layers)

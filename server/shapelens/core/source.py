@@ -200,10 +200,31 @@ def _blank_statement(lines: list[str], lineno: int) -> bool:
     depth = _bracket_depth(line)
     j = lineno + 1
     while depth > 0 and j < len(lines):
-        depth += _bracket_depth(lines[j])
+        nxt = lines[j]
+        if _starts_statement(nxt, len(indent)):
+            # a bracket left open while typing: the next statement at the same indentation
+            # or less is not part of it, so what follows keeps its shapes
+            break
+        depth += _bracket_depth(nxt)
         lines[j] = ""
         j += 1
     return True
+
+
+def _starts_statement(line: str, indent: int) -> bool:
+    """A line at ``indent`` columns or less that begins like a new statement (not a closing
+    bracket, an operator or a string continuing the previous line)."""
+    text = line.lstrip()
+    if not text or text.startswith("#") or len(line) - len(text) > indent:
+        return False
+    return bool(_STATEMENT_START.match(text))
+
+
+_STATEMENT_START = re.compile(
+    r"(def|class|async|import|from|for|while|if|with|try|return|raise|assert|del|global|print)\b"
+    r"|@\w"
+    r"|[A-Za-z_][\w.]*(\[[^\]]*\])?\s*(=|\+=|-=|\*=|/=|:)(?!=)"
+    r"|[A-Za-z_][\w.]*\s*\(")
 
 
 def _blank_previous(lines: list[str], lineno: int) -> bool:
