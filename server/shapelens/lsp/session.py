@@ -20,6 +20,7 @@ from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
 from shapelens.lsp.dryrun_scheduler import DryRuns
 from shapelens.core.lookup import Lookup
 from shapelens.lsp.positions import LineIndex, encoding_name
+from shapelens.lsp.protocol import ShapelensProtocol
 
 log = logging.getLogger("shapelens.lsp")
 
@@ -28,7 +29,8 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 
 class ShapelensServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("shapelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("shapelens", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=ShapelensProtocol)
         self.options = Options()
         self.options_generation = 0  # bumped on every configuration change
         self.client_settings: object = None  # initializationOptions / didChangeConfiguration
