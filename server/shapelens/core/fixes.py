@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
+from shapelens.core.lines import line_starts
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo
 from shapelens.core.shapes import known
 from shapelens.core.source import Source, Span
@@ -88,11 +89,7 @@ def _fixers(diag: Diagnostic) -> list[Fixer]:
 # --------------------------------------------------------------------------- text
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for m in re.finditer(r"\r\n|\r|\n", text):
-        starts.append(m.end())
-    return starts
+_line_starts = line_starts
 
 
 class TextMap:

@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from shapelens.core.lines import split_lines
 from shapelens.core.results import Analysis, Diagnostic, Related
 from shapelens.core.source import Span
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # cell magics whose body is Python: keep the body, neutralise the magic line
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "tensorflow_version"}
 _ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w.\[\], ]*?)\s*=\s*[!%]")
@@ -122,10 +122,6 @@ class Joined:
 
     def by_uri(self, uri: str) -> Cell | None:
         return next((c for c in self.cells if c.uri == uri), None)
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 def _parses(text: str) -> bool:

@@ -12,9 +12,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
-# Python (and LSP) end lines only at \n, \r\n and \r; str.splitlines also splits at
-# \f, \v, U+2028 ... which would shift every later line.
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+from shapelens.core.lines import split_lines
+
 
 MAX_REPAIRS = 12
 
@@ -43,7 +42,7 @@ class SyntaxProblem:
 class Source:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = _NEWLINE.split(text)
+        self.lines = split_lines(text)
         self._byte_lines: dict[int, bytes] = {}
         # A UTF-8 byte order mark read as text: Python ignores it in a file, ast.parse of a
         # str does not. It is parsed away and line 0's columns shifted back by one.
@@ -86,7 +85,7 @@ class Source:
         statements that parse keep their original positions.
         """
         problems: list[SyntaxProblem] = []
-        lines = _NEWLINE.split(self.text)
+        lines = split_lines(self.text)
         if self._bom:
             lines[0] = lines[0][1:]
         for _ in range(MAX_REPAIRS):

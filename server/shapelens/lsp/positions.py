@@ -8,14 +8,13 @@ split them: on ``\\r\\n``, ``\\r`` and ``\\n`` only.
 
 from __future__ import annotations
 
-import re
 
 from lsprotocol import types
 
+from shapelens.core.lines import split_lines
 from shapelens.core.source import Span
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def encoding_name(encoding: object) -> str:
@@ -59,10 +58,6 @@ def _char_units(ch: str, encoding: str) -> int:
     if encoding == UTF8:
         return 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
     return 2 if o > 0xFFFF else 1
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 class LineIndex:

@@ -8,18 +8,18 @@ edits to the wrong line and the server's text would drift from the editor's.
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
 from pygls.workspace.text_document import TextDocument
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+from shapelens.core.lines import lines_with_breaks
+
 
 
 class LspTextDocument(TextDocument):
     @property
     def lines(self) -> Sequence[str]:
-        return tuple(_LINE.findall(self.source))
+        return tuple(lines_with_breaks(self.source))
 
 
 def install(workspace) -> bool:
