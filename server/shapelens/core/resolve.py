@@ -18,6 +18,7 @@ KERAS_ROOTS = (
     "tensorflow.keras",
     "tensorflow.python.keras",
     "tf_keras",
+    "keras_core",  # the Keras 3 preview package (2023), still imported by many published examples
     "keras.api",
     "keras.src",
     "keras._tf_keras.keras",
@@ -97,7 +98,7 @@ import sys as _sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 LIBRARY_ROOTS = {
-    "keras", "tensorflow", "tf_keras", "numpy", "pandas", "sklearn", "scipy", "matplotlib", "torch", "jax",
+    "keras", "keras_core", "tensorflow", "tf_keras", "numpy", "pandas", "sklearn", "scipy", "matplotlib", "torch", "jax",
     "PIL", "cv2", "seaborn", "tqdm", "h5py", "tensorflow_datasets", "tensorflow_hub", "transformers",
 }
 MAX_MODULE_BYTES = 1_000_000
