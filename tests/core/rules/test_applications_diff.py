@@ -78,21 +78,36 @@ def _static(case: str) -> dict:
     return {"shape": list(model.output_shape) if model.output_shape is not None else None, "params": model.params}
 
 
+# constructors scripts/gen_applications.py cannot describe with its formula (it refuses them):
+# shapelens says their output is unknown, never a shape or an error
+NOT_IN_TABLE = {"NASNetMobile", "NASNetLarge"}
+
+
 @pytest.mark.tf
 def test_backbones_match_keras():
     require_tensorflow()
     cases = [c for c in CASES if c.split("(", 1)[0] in applications.table()]
-    assert len(cases) == len(CASES), "constructors missing from applications.json"
+    assert {c.split("(", 1)[0] for c in CASES if c not in cases} <= NOT_IN_TABLE, "constructors missing"
     expected = _keras(cases)
     problems = [f"{case}: shapelens {_static(case)}, Keras {want}"
                 for case, want in zip(cases, expected) if _static(case) != want]
     assert not problems, "\n".join(problems)
 
 
+def test_a_constructor_not_in_the_table_is_unknown_not_an_error():
+    for name in sorted(NOT_IN_TABLE):
+        a = analyze(f"import keras\nm = keras.applications.{name}(weights=None, include_top=False, "
+                    "input_shape=(64, 72, 3))\n", "<case>")
+        assert not [d for d in a.diagnostics if d.severity in ("error", "warning")]
+        assert not [m for m in a.models if m.output_shape is not None]
+        assert any("not in shapelens' backbone table" in d.message for d in a.diagnostics)
+
+
 def test_every_constructor_in_the_table():
     names = set(applications.table())
+    assert not names & NOT_IN_TABLE
     for name in ("ResNet50", "MobileNetV2", "EfficientNetB7", "VGG19", "InceptionV3", "DenseNet201",
-                 "Xception", "ConvNeXtXLarge", "EfficientNetV2L", "NASNetLarge", "ResNet152V2"):
+                 "Xception", "ConvNeXtXLarge", "EfficientNetV2L", "MobileNetV3Large", "ResNet152V2"):
         assert name in names
         entry = applications.table()[name]
         assert entry["stride"] >= 1 and entry["min_size"] >= 1 and entry["features"] >= 1
