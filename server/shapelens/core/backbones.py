@@ -31,6 +31,25 @@ HUB_ROOTS = {
 }
 
 
+# libraries whose ``<root>.layers.<Class>`` are Keras layers shapelens has no rules for
+THIRD_PARTY_LAYERS = {
+    "keras_hub": "KerasHub",
+    "keras_nlp": "KerasNLP",
+    "keras_cv": "KerasCV",
+    "tensorflow_addons": "TensorFlow Addons",
+    "tensorflow_probability": "TensorFlow Probability",
+}
+
+
+def third_party_layer(path: str) -> str | None:
+    """'keras_nlp.layers.TransformerEncoder' -> 'KerasNLP'; None for anything else."""
+    root, _, rest = path.partition(".")
+    library = THIRD_PARTY_LAYERS.get(root)
+    if library is None or ".layers." not in f".{rest}" or not path.rsplit(".", 1)[-1][:1].isupper():
+        return None
+    return library
+
+
 def hub_reason(path: str) -> str | None:
     """Why a call into a hub library gives no shape, or None for other paths."""
     root = path.split(".", 1)[0]

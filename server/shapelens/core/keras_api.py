@@ -100,6 +100,8 @@ class KerasApi(KerasMethods):
         name = keras_name(ref.path)
         if backbones.handles(name):
             return backbones.call(self, name, args, kwargs, node)
+        if name is None and (library := backbones.third_party_layer(ref.path)) is not None:
+            return self.make_layer(ref.leaf, args, kwargs, node, library=library)
         if name is None and (hub := backbones.hub_reason(ref.path)) is not None:
             self.ev.report("SL002", hub, self.ev.span(node))
             return Unknown(hub)
@@ -138,9 +140,11 @@ class KerasApi(KerasMethods):
         return "." not in name and name[:1].isupper() and ".layers." in ref.path + "."
 
     # ------------------------------------------------------------------ layers
-    def make_layer(self, kind: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+    def make_layer(self, kind: str, args: list, kwargs: dict, node: ast.AST, library: str | None = None) -> Any:
+        """``library``: a third-party layer (KerasNLP, TensorFlow Addons...) of that name; no
+        Keras rule applies to it even when Keras has a layer of the same name."""
         span = self.ev.span(node)
-        rule = LAYERS.get(kind)
+        rule = None if library else LAYERS.get(kind)
         kwargs = dict(kwargs)
         own = set(rule.signature) if rule else set()
         declared = self._declared_input(kind, kwargs, span, own)
@@ -168,7 +172,9 @@ class KerasApi(KerasMethods):
             return custom_layers.make_time_distributed(layer, args, kwargs)
         if rule is None:
             layer.unknown_reason = (
-                "a Lambda layer runs arbitrary code" if kind == "Lambda" else f"shapelens has no rule for {kind}"
+                "a Lambda layer runs arbitrary code" if kind == "Lambda"
+                else f"no rule for this {library} layer" if library
+                else f"shapelens has no rule for {kind}"
             )
             self.ev.report("SL002", f"{kind}: {layer.unknown_reason}; its output shape is unknown", span)
             return layer
