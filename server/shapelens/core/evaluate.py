@@ -519,9 +519,9 @@ class Evaluator(ExpressionEvaluator):
         if not costly and self.loop_memo.hits == start["hits"]:
             return False
         snaps = [start["prev"] or {}, loops.snapshot(scope, names)]
-        left = "an unknown number of" if remaining is None else f"{remaining:,} more"
+        left = "for as long as it runs" if remaining is None else f"for the {remaining:,} remaining iterations"
         reason = (f"it changes from one iteration of the loop on line {s.lineno} to the next "
-                  f"(the loop was followed for {count} iterations, then summarised for {left})")
+                  f"(the loop was followed for {count} iterations, then summarised {left})")
         if isinstance(s, (ast.For, ast.AsyncFor)):
             self.assign(s.target, Unknown(f"the loop variable of the loop on line {s.lineno}"), scope, s.iter)
         self._speculative_block(s.body, scope)

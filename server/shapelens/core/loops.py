@@ -83,6 +83,14 @@ def structure_mark(keras: Any) -> tuple:
     return (len(keras.layer_objs), len(keras.models), seq)
 
 
+def _version(func: Any) -> tuple:
+    """What can change in an already-built callable: the layers of a Sequential model."""
+    model = func.model if isinstance(func, LayerObj) else func
+    if isinstance(model, SequentialModel):
+        return (len(model.layers), model.uncertain, model.broken, model.input_shape)
+    return ()
+
+
 def reusable_target(func: Any) -> bool:
     if isinstance(func, (LayerObj, SequentialModel, FunctionalModel)):
         return True
@@ -108,7 +116,7 @@ class CallMemo:
         ids = self.site_ids.get(site)
         chained = ids is not None and any(id(t) in ids for t in _tensors([args, kwargs]))
         spec = ev.speculative > 0
-        key = (site, arg_key, structure_mark(ev.keras))
+        key = (site, arg_key, _version(func))
         if not chained:
             # a result found outside speculative code serves both; one found in speculative
             # code (its diagnostics were not reported) serves only speculative code
@@ -128,8 +136,6 @@ class CallMemo:
         if not chained and not failed and len(self.results) < 10_000:
             stored = list(result) if isinstance(result, list) else result
             self.results[(key, spec)] = stored
-            # the first call may have built what it called (a model used as a layer)
-            self.results[((site, arg_key, structure_mark(ev.keras)), spec)] = stored
         return result
 
     def clear(self) -> None:
