@@ -10,10 +10,11 @@ exception escapes :meth:`Evaluator.run`.
 from __future__ import annotations
 
 import ast
+import itertools
 import time
 from typing import Any, Callable
 
-from shapelens.core import keras2_removed
+from shapelens.core import keras2_removed, loops
 from shapelens.core.results import Diagnostic, ValueInfo
 from shapelens.core.builtins_model import TooLarge
 from shapelens.core.codes import CODES
@@ -92,6 +93,9 @@ class Evaluator(ExpressionEvaluator):
         self._generators: dict[int, bool] = {}
         self.star_modules: list[ModuleRef] = []  # `from keras.layers import *` and the like
         self.foreign = 0  # >0 while reading another module's definitions
+        self.loop_depth = 0  # >0 inside a loop or comprehension (core/loops.py)
+        self.loop_memo = loops.CallMemo()
+        self._loop_names: dict[int, tuple[str, ...]] = {}
         self.globals = Scope()
         self.globals.vars["__name__"] = "__main__"
         self.globals.vars["__file__"] = path
@@ -424,22 +428,33 @@ class Evaluator(ExpressionEvaluator):
                 self.limit(f"a loop over {iterable.reason if isinstance(iterable, TooLarge) else 'a huge range'}", s)
             self.unknown_loop(s, scope, f"the loop runs over {describe(iterable)}")
             return
+        seq = list(itertools.islice(items, MAX_LOOP + 1))
         count = 0
         broke = False
-        for item in items:
-            count += 1
-            if count > MAX_LOOP:
-                self.limit(f"a loop with more than {MAX_LOOP} iterations", s)
-                self._forget_targets(s, scope, "loop too long to follow")
-                return
-            self.assign(s.target, item, scope, s.iter)
-            try:
-                self.exec_block(s.body, scope)
-            except _Break:
-                broke = True
-                break
-            except _Continue:
-                continue
+        start = self._loop_start(s, scope)
+        self.loop_depth += 1
+        try:
+            for item in seq:
+                count += 1
+                if count > MAX_LOOP:
+                    self.limit(f"a loop with more than {MAX_LOOP} iterations", s)
+                    self._forget_targets(s, scope, "loop too long to follow")
+                    return
+                self.assign(s.target, item, scope, s.iter)
+                try:
+                    self.exec_block(s.body, scope)
+                except _Break:
+                    broke = True
+                    break
+                except _Continue:
+                    pass
+                if self._loop_summarised(s, scope, start, count, len(seq) - count, seq[-1]):
+                    if self._may_break(s):
+                        self._speculative_block(s.orelse, scope)
+                        return
+                    break
+        finally:
+            self.loop_depth -= 1
         if not broke:
             self.exec_block(s.orelse, scope)
 
@@ -447,39 +462,116 @@ class Evaluator(ExpressionEvaluator):
 
     def stmt_While(self, s: ast.While, scope: Scope) -> None:
         count = 0
-        while True:
-            test = self.truth(self.eval(s.test, scope))
-            if test is False:
-                self.exec_block(s.orelse, scope)
-                return
-            if test is not True:
-                self.unknown_loop(s, scope, "the loop condition is not known statically")
-                return
-            count += 1
-            if count > MAX_LOOP:
-                self.limit(f"a loop with more than {MAX_LOOP} iterations", s)
-                self._forget_targets(s, scope, "loop too long to follow")
-                return
-            try:
-                self.exec_block(s.body, scope)
-            except _Break:
-                return
-            except _Continue:
-                continue
+        start = self._loop_start(s, scope)
+        self.loop_depth += 1
+        try:
+            while True:
+                test = self.truth(self.eval(s.test, scope))
+                if test is False:
+                    self.exec_block(s.orelse, scope)
+                    return
+                if test is not True:
+                    self.unknown_loop(s, scope, "the loop condition is not known statically")
+                    return
+                count += 1
+                if count > MAX_LOOP:
+                    self.limit(f"a loop with more than {MAX_LOOP} iterations", s)
+                    self._forget_targets(s, scope, "loop too long to follow")
+                    return
+                try:
+                    self.exec_block(s.body, scope)
+                except _Break:
+                    return
+                except _Continue:
+                    pass
+                if self._loop_summarised(s, scope, start, count, None, None):
+                    self._speculative_block(s.orelse, scope)
+                    return
+        finally:
+            self.loop_depth -= 1
 
-    def unknown_loop(self, s: ast.For | ast.While, scope: Scope, reason: str) -> None:
-        """Run the body once speculatively (so definitions are seen), then forget its effects."""
+    # ------------------------------------------------------------------ loop summaries (core/loops.py)
+    def _loop_start(self, s: ast.For | ast.While, scope: Scope) -> dict:
+        return {"mark": loops.structure_mark(self.keras), "hits": self.loop_memo.hits, "steps": self.steps,
+                "prev": None}
+
+    def _loop_summarised(self, s, scope: Scope, start: dict, count: int, remaining: int | None,
+                         last: Any) -> bool:
+        """After SUMMARY_AFTER iterations of a loop that created no layer: summarise the rest
+        (see core/loops.py). ``remaining`` is None for a `while` loop. True when summarised."""
+        after = loops.SUMMARY_AFTER
+        if count == 1:
+            # the first iteration may build what it calls (a model called as a layer)
+            start["mark"] = loops.structure_mark(self.keras)
+        if count < after - 1 or count > after or remaining == 0:
+            return False
+        names = loops.loop_names(self, s)
+        if count == after - 1:
+            start["prev"] = loops.snapshot(scope, names)
+            return False
+        if loops.structure_mark(self.keras) != start["mark"]:
+            return False  # the loop builds layers or models: keep it exact
+        per_iteration = (self.steps - start["steps"]) / count
+        if remaining is None:
+            costly = per_iteration >= loops.WHILE_STEPS_PER_ITERATION
+        else:
+            costly = per_iteration * remaining > loops.SUMMARY_STEPS
+        if not costly and self.loop_memo.hits == start["hits"]:
+            return False
+        snaps = [start["prev"] or {}, loops.snapshot(scope, names)]
+        left = "for as long as it runs" if remaining is None else f"for the {remaining:,} remaining iterations"
+        reason = (f"it changes from one iteration of the loop on line {s.lineno} to the next "
+                  f"(the loop was followed for {count} iterations, then summarised {left})")
         if isinstance(s, (ast.For, ast.AsyncFor)):
-            self.assign(s.target, Unknown(reason), scope, s.iter)
+            self.assign(s.target, Unknown(f"the loop variable of the loop on line {s.lineno}"), scope, s.iter)
+        self._speculative_block(s.body, scope)
+        snaps.append(loops.snapshot(scope, names))
+        loops.widen(scope, names, snaps, reason)
+        if isinstance(s, (ast.For, ast.AsyncFor)):
+            self.assign(s.target, last, scope, s.iter)
+        return True
+
+    def _speculative_block(self, body: list[ast.stmt], scope: Scope) -> None:
+        if not body:
+            return
         self.speculative += 1
         self.keras.uncertain_effects += 1
         try:
-            self._run_guarded(s.body, scope)
+            self._run_guarded(body, scope)
         finally:
             self.speculative -= 1
             self.keras.uncertain_effects -= 1
-        for name in assigned_names(s.body):
+
+    @staticmethod
+    def _may_break(s: ast.For | ast.While) -> bool:
+        stack = list(s.body)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Break):
+                return True
+            if not isinstance(n, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
+                                  ast.ClassDef, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(n))
+        return False
+
+    def unknown_loop(self, s: ast.For | ast.While, scope: Scope, reason: str) -> None:
+        """Run the body once speculatively (so definitions are seen), then forget its effects:
+        names it assigns, and containers or objects it changes (``xs.append(...)``), become unknown."""
+        if isinstance(s, (ast.For, ast.AsyncFor)):
+            self.assign(s.target, Unknown(reason), scope, s.iter)
+        names = loops.loop_names(self, s)
+        before = loops.snapshot(scope, names)
+        self.loop_depth += 1
+        try:
+            self._speculative_block(s.body, scope)
+        finally:
+            self.loop_depth -= 1
+        after = loops.snapshot(scope, names)
+        assigned = assigned_names(s.body)
+        for name in assigned:
             scope.vars[name] = Unknown(reason)
+        loops.widen(scope, tuple(n for n in names if n not in assigned), [before, after],
+                    f"it is changed in a loop that runs an unknown number of times ({reason})")
 
     def stmt_With(self, s: ast.With, scope: Scope) -> None:
         for item in s.items:

@@ -17,6 +17,7 @@ from shapelens.core.plain import (
     hashable_plain,
     plain,
 )
+from shapelens.core.loops import MEMO_METHODS
 from shapelens.core.resolve import ModuleRef
 from shapelens.core.shapes import Unknown
 from shapelens.core.values import (
@@ -360,8 +361,12 @@ class ExpressionEvaluator:
                     return False
             return True
 
-        if not walk(n.generators):
-            return None
+        self.loop_depth += 1
+        try:
+            if not walk(n.generators):
+                return None
+        finally:
+            self.loop_depth -= 1
         return results
 
     def expr_ListComp(self, n: ast.ListComp, scope: Scope) -> Any:
@@ -433,9 +438,18 @@ class ExpressionEvaluator:
                 self.report("SL402", f"Keras 3 removed Model.{func.name}(): use "
                             f"{keras2_removed.REMOVED_MODEL_METHODS[func.name]}", span, raise_span=span)
                 return Unknown(f"Model.{func.name}() does not exist in Keras 3")
+            if self.loop_depth and func.name in MEMO_METHODS:
+                return self.loop_memo.call(self, func.obj, func.name, args, kwargs, node,
+                                           lambda: self.keras.call_method(func.obj, func.name, args, kwargs, node))
             return self.keras.call_method(func.obj, func.name, args, kwargs, node)
         if isinstance(func, ClassValue):
             return self.instantiate(func, args, kwargs, node)
+        if self.loop_depth:  # a training/inference loop: repeated calls reuse their first result
+            if isinstance(func, Instance):
+                return self.loop_memo.call(self, func, "", args, kwargs, node,
+                                           lambda: self.keras.call_instance(func, args, kwargs, node))
+            return self.loop_memo.call(self, func, "", args, kwargs, node,
+                                       lambda: self.keras.call(func, args, kwargs, node))
         if isinstance(func, Instance):
             return self.keras.call_instance(func, args, kwargs, node)
         return self.keras.call(func, args, kwargs, node)
