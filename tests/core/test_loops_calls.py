@@ -1,0 +1,64 @@
+"""Lead acceptance tests for loop summarising: loops that call built layers and models on data (training,
+summarised: one record per call site and input shapes, not one per iteration, and no budget hit.
+Loops that create layers still give one record per layer created (a 12-block stack is 12)."""
+
+from __future__ import annotations
+
+import collections
+
+from shapelens.core.analyze import analyze
+
+HEAD = ("import numpy as np\nimport keras\nfrom keras import layers\n"
+        "inputs = keras.Input((4,))\nh = layers.Dense(8)(inputs)\nout = layers.Dense(2)(h)\n"
+        "model = keras.Model(inputs, out)\n")
+
+
+def _per_site(text: str):
+    a = analyze(text, "loops.py")
+    sites = collections.Counter((i.span.line, i.span.col, i.kind) for i in a.layers)
+    return a, sites
+
+
+def test_a_training_loop_calling_a_model_a_thousand_times_is_one_record_per_site():
+    a, sites = _per_site(HEAD + "x = np.zeros((16, 4))\nfor epoch in range(1000):\n"
+                                "    for step in range(10):\n        y = model(x, training=True)\n")
+    assert max(sites.values()) <= 2, sites  # the layer's own record and the model call's
+    assert not [d for d in a.diagnostics if d.code == "SL003"]
+    assert [v.shape for v in a.values if v.name == "y"][-1] == (16, 2)
+
+
+def test_predict_in_a_generation_loop_is_summarised():
+    a, sites = _per_site(HEAD + "seed = np.zeros((1, 4))\nfor i in range(400):\n"
+                                "    preds = model.predict(seed, verbose=0)[0]\n")
+    assert max(sites.values()) <= 2, sites
+    assert not [d for d in a.diagnostics if d.code == "SL003"]
+
+
+def test_a_layer_called_on_data_in_a_while_loop_inside_a_function():
+    a, sites = _per_site(HEAD + "crop = layers.CenterCrop(2, 2)\n"
+                                "def load(n):\n    frames = []\n    i = 0\n    while i < n:\n"
+                                "        frames.append(crop(np.zeros((1, 8, 8, 3))))\n        i += 1\n"
+                                "    return frames\nvideos = [load(300) for _ in range(5)]\n")
+    crop = [v for k, v in sites.items() if k[2] == "CenterCrop"]
+    assert crop and max(crop) == 1, sites
+
+
+def test_a_loop_creating_layers_keeps_one_record_per_layer():
+    a, sites = _per_site("import keras\nfrom keras import layers\nx = inputs = keras.Input((16,))\n"
+                         "for i in range(12):\n    x = layers.Dense(16)(x)\nm = keras.Model(inputs, x)\n")
+    assert sites[(4, 8, "Dense")] == 12
+    assert a.models[0].params == 12 * (16 * 16 + 16)
+
+
+def test_a_shared_layer_called_in_a_loop_on_symbolic_tensors_is_recorded_each_time():
+    a, sites = _per_site("import keras\nfrom keras import layers\nx = inputs = keras.Input((16,))\n"
+                         "shared = layers.Dense(16)\nfor i in range(3):\n    x = shared(x)\n"
+                         "m = keras.Model(inputs, x)\n")
+    assert sum(v for k, v in sites.items() if k[2] == "Dense") == 3
+    assert a.models[0].output_shape == (None, 16) and a.models[0].params == 16 * 16 + 16
+
+
+def test_other_shapes_in_the_loop_are_other_records():
+    a, sites = _per_site(HEAD.replace("(4,)", "(None,)") + "for n in [4, 4, 4, 6, 6]:\n"
+                         "    y = model(np.zeros((2, n)))\n")
+    assert max(sites.values()) <= 3, sites
