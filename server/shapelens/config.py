@@ -88,10 +88,10 @@ class Options:
     code_lens: CodeLensOptions = _group(CodeLensOptions, "Code lenses.")
     checks: ChecksOptions = _group(ChecksOptions, "Optional families of checks.")
     dry_run: DryRunOptions = _group(DryRunOptions, "The TensorFlow dry run (a separate worker process).")
-    keras_version: str = _opt("auto", "The Keras the code runs under: `\"2\"` (tf-keras, TensorFlow ≤ 2.15), "
-                                      "`\"3\"`, or `\"auto\"`: decided per file from `import tf_keras`, "
-                                      "`TF_USE_LEGACY_KERAS`, the project's pins and the installed packages "
-                                      "(see Keras version below).", choices=KERAS_VERSIONS)
+    keras_version: str = _opt("auto", "The Keras the code runs under: `2` (tf-keras, TensorFlow ≤ 2.15), `3`, or "
+                                      "`auto`: decided per file from `import tf_keras`, `TF_USE_LEGACY_KERAS`, the "
+                                      "project's pins and the installed packages (see Keras version).",
+                              choices=KERAS_VERSIONS)
     log_level: str = _opt("warning", "Messages at this level and above go to stderr and the editor's log.",
                           choices=LOG_LEVELS)
     select: list = _list("Codes or code prefixes to report (`SL1` selects SL1xx, `ALL` every code).", "codes",
