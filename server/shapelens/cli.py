@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--confirm", action="store_true",
                        help="also build each model with TensorFlow (in a worker process) and print the verdicts")
     check.add_argument("--interpreter", metavar="PYTHON",
-                       help="with --confirm: the Python that has TensorFlow (default: this one)")
+                       help="the Python that runs the code: --confirm builds with its TensorFlow, and with "
+                            "keras-version auto its installed Keras counts (default: this one)")
 
     summary = sub.add_parser("summary", help="print a model.summary()-like table for each model in a file")
     summary.add_argument("file")
