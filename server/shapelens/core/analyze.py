@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 from typing import TYPE_CHECKING, Any, Callable
 
+from shapelens.core import keras_target
+from shapelens.core.keras_target import KerasTarget
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
 from shapelens.core.keras_api import model_params
@@ -19,7 +21,8 @@ MAX_TEXT = 4_000_000  # characters
 
 
 def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *,
-            with_spec: bool = False, cancelled: Callable[[], bool] | None = None) -> Analysis:
+            with_spec: bool = False, cancelled: Callable[[], bool] | None = None,
+            keras: str | KerasTarget | None = None) -> Analysis:
     """Analyse one Python buffer without running it. Never raises.
 
     ``options`` (shapelens.config) select the findings reported and their severities
@@ -28,8 +31,13 @@ def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *
     ``with_spec`` also returns the model specification the TensorFlow worker rebuilds.
     ``cancelled`` is polled during the analysis; once it returns true the analysis stops
     early and returns a partial result (complete=False) that the caller should discard.
+    ``keras`` is the Keras the code targets: a decided ``KerasTarget`` (the CLI and the server
+    decide it with the interpreter they know), or a setting "auto" | "3" | "2"; by default
+    ``options.keras_version`` (else "auto"), decided from the text and the project around
+    ``path`` (core/keras_target.py). ``result.keras`` / ``result.keras_reason`` say which.
     """
-    result = _guarded(text, path, with_spec, cancelled)
+    target = target_for(text, path, options, keras)
+    result = _guarded(text, path, with_spec, cancelled, target)
     if options is not None:
         from shapelens.core.selection import reported
 
@@ -37,17 +45,31 @@ def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *
     return result
 
 
+def target_for(text: str, path: str, options: Options | None = None,
+               keras: str | KerasTarget | None = None, interpreter: str | None = None) -> KerasTarget:
+    """The Keras target of one buffer (see :func:`analyze`). Never raises."""
+    if isinstance(keras, KerasTarget):
+        return keras
+    setting = keras or (options.keras_version if options is not None else "auto")
+    project = path if path and not path.startswith("<") and path != "-" else None
+    try:
+        return keras_target.decide(setting, text, project, interpreter)
+    except Exception:  # noqa: BLE001 -- an unreadable project file must not cost the analysis
+        return keras_target.KERAS3_DEFAULT
+
+
 def _guarded(text: str, path: str, with_spec: bool,
-             cancelled: Callable[[], bool] | None = None) -> Analysis:
+             cancelled: Callable[[], bool] | None = None,
+             target: KerasTarget = keras_target.KERAS3_DEFAULT) -> Analysis:
     # The evaluation graph is full of reference cycles (tensors <-> the calls that made
     # them); collecting while it is being built costs a third of the time on big files,
     # and _teardown breaks the cycles afterwards so reference counting frees it.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(text, path, with_spec, cancelled)
+        return _analyze(text, path, with_spec, cancelled, target)
     except Exception:  # noqa: BLE001 -- last line of defence: degrade, never crash
-        result = Analysis(path, complete=False)
+        result = Analysis(path, complete=False, keras=target.version, keras_reason=target.reason)
         result.diagnostics.append(
             Diagnostic("SL003", "information",
                        "shapelens could not analyse this file; shapes are unknown",
@@ -60,8 +82,9 @@ def _guarded(text: str, path: str, with_spec: bool,
 
 
 def _analyze(text: str, path: str, with_spec: bool = False,
-             cancelled: Callable[[], bool] | None = None) -> Analysis:
-    result = Analysis(path)
+             cancelled: Callable[[], bool] | None = None,
+             target: KerasTarget = keras_target.KERAS3_DEFAULT) -> Analysis:
+    result = Analysis(path, keras=target.version, keras_reason=target.reason)
     if len(text) > MAX_TEXT:
         result.complete = False
         result.diagnostics.append(Diagnostic(
@@ -77,7 +100,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
         result.diagnostics.append(Diagnostic(
             "SL001", "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
-    ev = Evaluator(source, path, cancelled=cancelled)
+    ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
     ev.run(module)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)

@@ -58,8 +58,9 @@ from shapelens.core.evaluate_expr import ExpressionEvaluator
 
 class Evaluator(ExpressionEvaluator):
     def __init__(self, source: Source, path: str, *, cancelled: Callable[[], bool] | None = None,
-                 max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS) -> None:
+                 max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS, keras: str = "3") -> None:
         from shapelens.core.keras_api import KerasApi
+        from shapelens.core.keras_versions import for_version
 
         self.source = source
         self.path = path
@@ -84,6 +85,7 @@ class Evaluator(ExpressionEvaluator):
         self.complete = True
         self._limit_reported = False
         self.keras = KerasApi(self)
+        self.keras.settings = for_version(keras)  # Keras 2 or 3 semantics (core/keras_versions.py)
         self.data_state = DataState()  # what the data checks remember (core/data/)
         self.anchor: ast.AST | None = None  # main-file node standing in for code from other modules
         self.modules: dict[str, ModuleValue | None] = {}
@@ -128,12 +130,12 @@ class Evaluator(ExpressionEvaluator):
         return self.source.span(node)
 
     def report(self, code: str, message: str, span: Span, *, related=None, raise_span=None,
-               fix=None, severity: str | None = None, force: bool = False) -> None:
+               fix=None, severity: str | None = None, force: bool = False, migration: bool = False) -> None:
         if self.speculative and not force:
             return
         sev = severity or CODES[code].severity
         self.diags.append(Diagnostic(code, sev, message, span, list(related or []), raise_span, fix,
-                                     order=self.next_order()))
+                                     order=self.next_order(), migration=migration))
 
     def limit(self, what: str, node: ast.AST | None) -> None:
         self.complete = False
@@ -249,7 +251,10 @@ class Evaluator(ExpressionEvaluator):
         problem = keras2_removed.check_module(module, names)
         if problem is not None and not self.module_paths:
             span = self.span(node)
-            self.report("SL401", problem, span, raise_span=span)
+            if self.keras.settings.keras3_removals_raise:
+                self.report("SL401", problem, span, raise_span=span)
+            else:  # runs under Keras 2: a migration note, reported on request
+                self.report("SL401", f"migrating to Keras 3: {problem}", span, severity="warning", migration=True)
 
     def stmt_Import(self, s: ast.Import, scope: Scope) -> None:
         for alias in s.names:

@@ -435,9 +435,17 @@ class ExpressionEvaluator:
                 return self.call_function(func.func, [func.obj, *args], kwargs, node)
             if func.name in keras2_removed.REMOVED_MODEL_METHODS and is_model(func.obj):
                 span = self.span(node)
-                self.report("SL402", f"Keras 3 removed Model.{func.name}(): use "
-                            f"{keras2_removed.REMOVED_MODEL_METHODS[func.name]}", span, raise_span=span)
-                return Unknown(f"Model.{func.name}() does not exist in Keras 3")
+                use = keras2_removed.REMOVED_MODEL_METHODS[func.name]
+                if self.keras.settings.keras3_removals_raise:
+                    self.report("SL402", f"Keras 3 removed Model.{func.name}(): use {use}", span, raise_span=span)
+                    return Unknown(f"Model.{func.name}() does not exist in Keras 3")
+                if func.name in keras2_removed.REMOVED_IN_KERAS2:
+                    # gone since TensorFlow 2.6; an older Keras 2 still has it, so not an error
+                    self.report("SL402", f"Model.{func.name}() was removed in TensorFlow 2.6 (tf-keras and Keras 3 "
+                                f"do not have it): use {use}", span, severity="warning")
+                    return Unknown(f"Model.{func.name}() was removed in TensorFlow 2.6")
+                self.report("SL402", f"migrating to Keras 3: Keras 3 removed Model.{func.name}(): use {use}",
+                            span, severity="warning", migration=True)
             if self.loop_depth and func.name in MEMO_METHODS:
                 return self.loop_memo.call(self, func.obj, func.name, args, kwargs, node,
                                            lambda: self.keras.call_method(func.obj, func.name, args, kwargs, node))

@@ -11,6 +11,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+# Removed from Keras 2 already (TensorFlow 2.6 / Keras 2.6): tf-keras raises for them too.
+REMOVED_IN_KERAS2 = {"predict_classes", "predict_proba"}
+
 REMOVED_MODEL_METHODS = {
     "fit_generator": "model.fit(generator, ...)",
     "evaluate_generator": "model.evaluate(generator, ...)",

@@ -200,6 +200,10 @@ class KerasApi(KerasMethods):
                 )
                 return None
             return _shape_tuple(value)
+        length = kwargs.get("input_length")
+        if kind == "Embedding" and self.settings.embedding_input_length and length is not None:
+            # Keras 2: the first layer of a Sequential model declares (batch, input_length)
+            return (None, *length) if isinstance(length, (list, tuple)) else (None, length)
         if kwargs.get("input_dim") is not None and "input_dim" not in own:
             dim = kwargs["input_dim"]
             return (None, dim) if not isinstance(dim, Unknown) else None

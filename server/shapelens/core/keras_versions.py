@@ -1,7 +1,9 @@
 """Where Keras 2 (tf-keras) and Keras 3 differ, in one place.
 
-The engine follows Keras 3 by default (what TensorFlow 2.16+ ships). A future setting can
-select KERAS2 for projects pinned to tf-keras.
+The engine follows Keras 3 by default (what TensorFlow 2.16+ ships). The `keras-version`
+setting (shapelens.config, decided per file by core/keras_target.py) selects KERAS2 for code
+that runs under tf-keras / TensorFlow <= 2.15. Every difference the analysis knows is a field
+here, checked against tf_keras 2.21 with TF_USE_LEGACY_KERAS=1 (tests/core/test_keras2_diff.py).
 """
 
 from __future__ import annotations
@@ -23,11 +25,23 @@ class KerasSemantics:
     # Keras 2 ran call() on a placeholder in a subclassed Model.build(shape); Keras 3 only
     # marks the model built (and warns) unless the class defines build().
     subclass_build_runs_call: bool
+    # Keras 2 turns tf.* on a functional KerasTensor into a TFOpLambda layer; Keras 3 raises (SL107).
+    tf_ops_on_keras_tensors: bool
+    # The Keras 2 import paths and Model methods Keras 3 removed (SL401/SL402) raise; under Keras 2
+    # they only matter when migrating, an opt-in check (checks.keras3Migration).
+    keras3_removals_raise: bool
 
 
 KERAS3 = KerasSemantics("keras3", batch_input_shape_on_layers=False, int_input_shape=False,
                         adjust_input_rank=True, embedding_input_length=False,
-                        subclass_build_runs_call=False)
+                        subclass_build_runs_call=False, tf_ops_on_keras_tensors=False,
+                        keras3_removals_raise=True)
 KERAS2 = KerasSemantics("keras2", batch_input_shape_on_layers=True, int_input_shape=True,
                         adjust_input_rank=False, embedding_input_length=True,
-                        subclass_build_runs_call=True)
+                        subclass_build_runs_call=True, tf_ops_on_keras_tensors=True,
+                        keras3_removals_raise=False)
+
+
+def for_version(version: str) -> KerasSemantics:
+    """The semantics of Keras "2" or "3" (anything else: Keras 3)."""
+    return KERAS2 if version == "2" else KERAS3

@@ -28,6 +28,9 @@ class Diagnostic:
     fix: dict[str, Any] | None = None
     # evaluation order when found (comparable with LayerInfo.order)
     order: int = 0
+    # a "migration to Keras 3" finding in code that targets Keras 2: reported only with
+    # checks.keras3Migration (core/selection.py)
+    migration: bool = False
 
 
 @dataclass
@@ -85,3 +88,6 @@ class Analysis:
     spec: dict[str, Any] | None = None
     # inline suppression comments by 0-based line (core/suppressions.py); applied by core/selection.py
     suppressions: dict[int, Any] = field(default_factory=dict)
+    # the Keras the answer is for ("2" or "3") and why (core/keras_target.py)
+    keras: str = "3"
+    keras_reason: str = ""

@@ -2,7 +2,7 @@
 to an Analysis. The CLI and the language server both report through :func:`reported`, so the
 same project gives the same findings in both.
 
-Order: severity overrides, then the severity switches (``diagnostics.*``) and
+Order: Keras 3 migration notes (only with ``checks.keras3Migration``), severity overrides, then the severity switches (``diagnostics.*``) and
 ``checks.dataShapes``, then ``select``/``ignore``/``per-file-ignores``, then inline
 suppressions. Unused or unknown suppressions become SL004 findings (themselves selectable).
 """
@@ -96,6 +96,8 @@ def reported(analysis: Analysis, options: Options, path: str | None = None) -> l
 
 
 def _passes(d: Diagnostic, options: Options, path: str) -> Diagnostic | None:
+    if d.migration and not options.checks.keras3_migration:
+        return None
     severity = severity_of(d.code, d.severity, options) if options.severity else d.severity
     if not options.severity_enabled(severity):
         return None

@@ -121,6 +121,14 @@ class DocumentAnalyses:
         entry.go = asyncio.Event()
         entry.task = asyncio.create_task(self._job(entry, version, text, delay, entry.go))
 
+    def reanalyze(self) -> None:
+        """Analyse every open document again (the options that shape the analysis changed);
+        readers wait for the new results instead of getting the old ones."""
+        for entry in list(self._entries.values()):
+            if not entry.closed:
+                entry.result = None
+                self.update(entry.uri, entry.path, entry.version, entry.text)
+
     def close(self, uri: str) -> None:
         entry = self._entries.pop(uri, None)
         if entry is None:

@@ -7,15 +7,16 @@ features/ module stays a couple of dozen lines over the pure core.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Callable
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from shapelens import __version__
 from shapelens.config import Options
-from shapelens.core.analyze import analyze
+from shapelens.core.analyze import analyze, target_for
 from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
 from shapelens.lsp.dryrun_scheduler import DryRuns
 from shapelens.core.lookup import Lookup
@@ -73,7 +74,20 @@ class ShapelensServer(LanguageServer):
 
     def _analyze(self, text: str, path: str, cancelled=None):
         # the TensorFlow dry run (lsp/dryrun_scheduler.py) reads the model specification of every result
-        return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled)
+        return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
+                       keras=self.keras_target(text, path))
+
+    def keras_target(self, text: str, path: str):
+        """The Keras a document targets: its options' keras-version, else (auto) decided from the
+        text, the project around it and the interpreter of the dry run (else this one)."""
+        from shapelens.lsp import settings
+
+        try:
+            options = settings.options_for(self, from_fs_path(path) or path) if path else self.options
+        except Exception:  # noqa: BLE001 -- a configuration problem must not cost the analysis
+            options = self.options
+        interpreter = options.dry_run.interpreter or sys.executable
+        return target_for(text, path, options, interpreter=interpreter)
 
     def lookup(self, result: Result) -> Lookup:
         """The position index of a result, kept while the result is the document's latest."""

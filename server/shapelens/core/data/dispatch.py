@@ -65,6 +65,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
         for v in list(args) + list(kwargs.values()):
             if isinstance(v, (list, tuple)):
                 symbolic += [t for t in _tensors(v) if t.symbolic]
+        if symbolic and ev.keras.settings.tf_ops_on_keras_tensors:
+            return _keras2_tf_op(ev, path, args, kwargs, node)
         if symbolic:
             short = path.replace("tensorflow.", "tf.")
             ev.report(
@@ -144,7 +146,22 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
     return Unknown(f"keras.{kname}(...) is not followed")
 
 
-def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: dict) -> Any:
+def _keras2_tf_op(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+    """Keras 2: tf.* on a Keras tensor becomes a TFOpLambda layer; its shape is the op's own."""
+    name = path[len("tensorflow."):]
+    for prefix in ("compat.v2.", "compat.v1."):
+        name = name.removeprefix(prefix)
+    ctx = _Ctx(ev, node, "tf." + name, "tf")
+    fn = HANDLERS.get("tensorflow." + name)
+    if fn is None and name.startswith("math."):
+        fn = HANDLERS.get("tensorflow." + name[5:])
+    if fn is None:
+        return Tensor(None, f"tf.{name} (line {ctx.line})", ctx.span)
+    return _symbolic_ops_call(ctx, name, fn, args, kwargs, label="tf.")
+
+
+def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: dict,
+                       label: str = "keras.ops.") -> Any:
     """keras.ops on Keras tensors: evaluate the op on stand-in arrays of the input shapes."""
     ev = ctx.ev
     flat: list = []
@@ -163,17 +180,17 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
         t_args = [collect(a) for a in args]
         t_kwargs = {k: collect(v) for k, v in kwargs.items()}
     except _NotFollowed:
-        return Tensor(None, f"keras.ops.{name} (line {ctx.line})", ctx.span)
+        return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
 
     def rebuild(v: Any, shapes: list) -> Any:
         if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras")
+            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label == "keras.ops." else "tf")
         if isinstance(v, (list, tuple)):
             return type(v)(rebuild(x, shapes) for x in v)
         return v
 
     def shape_fn(shapes: list) -> Any:
-        sub = _Ctx(ev, ctx.node, ctx.short, "keras")
+        sub = _Ctx(ev, ctx.node, ctx.short, "keras" if label == "keras.ops." else "tf")
         sub.report = _raise_report  # type: ignore[method-assign]
         out = fn(sub, [rebuild(a, shapes) for a in t_args], {k: rebuild(v, shapes) for k, v in t_kwargs.items()})
         if isinstance(out, Tensor) and out.shape is not None:
@@ -186,8 +203,8 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
         shape_fn([tuple(t.shape) for t in flat])
     except OpError as err:
         if err.kind == "argument":
-            return Tensor(None, f"keras.ops.{name} (line {ctx.line})", ctx.span)
-    return _symbolic_op(ev, ctx.node, f"ops.{name}", flat, shape_fn)
+            return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
+    return _symbolic_op(ev, ctx.node, f"ops.{name}" if label == "keras.ops." else f"tf.{name}", flat, shape_fn)
 
 
 def _raise_report(code: str, message: str, related=None, fix=None, severity=None) -> None:

@@ -23,8 +23,16 @@ async def did_change_configuration(ls, params: types.DidChangeConfigurationParam
         except Exception:  # noqa: BLE001 -- a client that cannot answer keeps the current settings
             log.warning("workspace/configuration failed; keeping the current settings")
             return
-    settings.apply(ls, payload)
+    previous = settings.apply(ls, payload)
+    if _changes_analysis(previous, ls.options):
+        ls.analyses.reanalyze()  # under the Keras the new settings target
     refresh(ls)
+
+
+def _changes_analysis(before, after) -> bool:
+    """Whether new options change the analyses themselves (not only what they report)."""
+    return (before.keras_version != after.keras_version
+            or before.dry_run.interpreter != after.dry_run.interpreter)
 
 
 def refresh(ls) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from shapelens.core.keras_target import PROJECT_FILES
 from shapelens.lsp.features import diagnostics
 
 
@@ -29,10 +30,17 @@ def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
 
 
 def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
-    """Saving a configuration file (pyproject.toml, (.)shapelens.toml) re-reads the configuration."""
-    if params.text_document.uri.endswith(("/pyproject.toml", "/shapelens.toml", "/.shapelens.toml")):
+    """Saving a configuration file (pyproject.toml, (.)shapelens.toml) re-reads the configuration;
+    it and the other project files that pin a Keras (requirements*.txt, setup.cfg, ...) may change
+    the Keras the documents target, so they are analysed again."""
+    uri = params.text_document.uri
+    name = uri.rsplit("/", 1)[-1]
+    if uri.endswith(("/pyproject.toml", "/shapelens.toml", "/.shapelens.toml")):
         from shapelens.lsp import settings
         from shapelens.lsp.features.configuration import refresh
 
         settings.apply(ls, replace_client=False)
+        ls.analyses.reanalyze()
         refresh(ls)
+    elif name in PROJECT_FILES or (name.startswith("requirements") and name.endswith(".txt")):
+        ls.analyses.reanalyze()

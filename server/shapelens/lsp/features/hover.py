@@ -16,5 +16,7 @@ async def hover(ls, params: types.HoverParams) -> types.Hover | None:
     text = render.hover_markdown(target) if target is not None else ""
     if not text:
         return None
+    if result.analysis.keras == "2":
+        text += f"\n\n*Keras 2: {result.analysis.keras_reason}*"
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
                        range=index.range(target.span))
