@@ -63,8 +63,6 @@ ENGINE_GAPS = {
     "err_save_without_extension.py": "model.save('my_model') without .keras/.h5 is not reported; Keras 3 raises ValueError",
     "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
     # shapes
-    "ok_tf_keras_backend_int_shape.py": "tf.keras.backend.int_shape(x) is not followed: sizes read with it are "
-                                        "unknown",
     "ok_mha_cross_attention_kwargs.py": "predict replays MultiHeadAttention with the scores shape of Keras's "
                                         "compute_output_spec, (Tq, Tq) = (5, 5); the traced call gives (Tq, Tv) = (5, 7)",
     "ok_feature_extractor_get_layer.py": "model.get_layer(name).output is not followed: the feature-extractor "
@@ -76,15 +74,11 @@ ENGINE_GAPS = {
                                                 "for the data (9 features, 19 params); predict on 7 features fails",
     # by design
     "unk_argparse_hparams.py": "by design: sizes from argparse",
-    "unk_env_sizes.py": "by design: sizes from os.environ",
     "unk_json_config.py": "by design: sizes from json.loads",
-    "unk_csv_loadtxt_features.py": "by design: the feature count comes from np.loadtxt",
-    "unk_manual_split_indexing.py": "by design: fancy indexing of loaded data",
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
     "unk_custom_layer_then_dense.py": "by design: custom layers around tf.image.extract_patches",
     "unk_subclass_tf_ops.py": "by design: a custom layer's output",
     "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
-    "unk_tf_data_pipeline.py": "by design: Input sized from a tf.data element_spec",
 }
 
 
