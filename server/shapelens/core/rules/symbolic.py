@@ -8,8 +8,8 @@ feature size, ``Embedding(n, 128)`` gives ``(..., 128)`` whatever ``n``.
 Rather than teaching every rule about unknowns, the rule is *specialised*: each unknown
 integer (an input dimension, or an argument the rule reads as an integer) is replaced by
 the same sample value, the rule is run for two different sample values, and only what
-agrees between the runs is claimed -- an output dimension, the parameter count, a
-warning. What differs is unknown. Errors raised by a specialised run are never reported
+agrees between the runs is claimed -- an output dimension, the parameter count. What
+differs is unknown. Errors raised by a specialised run are never reported
 (they hold for the sample, not for every value); they only make the output unknown.
 
 An input whose RANK is unknown (:class:`RankUnknown`, which may still know its first and
@@ -159,12 +159,12 @@ def _specialise_values(plain, rule: Rule, args: Args, inputs: Any, call: dict) -
     shape = _agree_shape([o.shape for o in outs])
     if shape is None:
         return None
-    warnings = [w for w in outs[0].warnings if all(w in o.warnings for o in outs[1:])]
+    # no warnings: a specialised run's warning holds for the sample, not for every value
     spec = None
     if outs[0].spec:
         spec = {ax: v for ax, v in outs[0].spec.items()
                 if all(o.spec and o.spec.get(ax) == v for o in outs[1:]) and known(v)}
-    return Out(shape, _agree_params(outs), [], warnings, spec or None)
+    return Out(shape, _agree_params(outs), [], [], spec or None)
 
 
 def _rank_of(inputs: Any) -> int | None:
