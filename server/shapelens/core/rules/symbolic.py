@@ -7,7 +7,7 @@ feature size, ``Embedding(n, 128)`` gives ``(..., 128)`` whatever ``n``.
 
 Rather than teaching every rule about unknowns, the rule is *specialised*: each unknown
 integer (an input dimension, or an argument the rule reads as an integer) is replaced by
-the same sample value, the rule is run for two different sample values, and only what
+a sample value, the rule is run for three different sample values, and only what
 agrees between the runs is claimed -- an output dimension, the parameter count. What
 differs is unknown. Errors raised by a specialised run are never reported
 (they hold for the sample, not for every value); they only make the output unknown.
@@ -27,10 +27,12 @@ from typing import Any, Callable
 from shapelens.core.rules.base import Args, LayerError, Out, Rule, Unresolved
 from shapelens.core.shapes import UNK, ShapeError, Unknown, known
 
-# Two large primes: Keras's size arithmetic (floor/ceil divisions by strides, pools,
-# kernels) is injective enough at this scale that a dimension equal in both runs does not
-# depend on the unknown.
-SAMPLES = (1009, 1361)
+# (input dimension, integer argument) per run. Large primes for dimensions: Keras's size
+# arithmetic (floor/ceil divisions by strides, pools, kernels) is injective enough at this
+# scale that an axis equal in every run does not depend on the unknown. Arguments small
+# and distinct: a large stride or pool would make every output size 1 (or raise) on the
+# known sizes of real inputs.
+SAMPLES = ((1009, 3), (1361, 5), (1201, 7))
 RANKS = (2, 3, 4, 5)
 # one shared value, so that equal analyses give equal (==) shapes
 DEPENDS = Unknown("depends on a size that is not known statically")
@@ -116,11 +118,13 @@ def _with_rank(value: Any, rank: int) -> Any:
     return value
 
 
-def _run(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any, call: dict, sample: int) -> Out:
-    sargs = _SampledArgs(args.kind, {k: _subst(v, sample, True) for k, v in args.values.items()})
-    sin = _subst(inputs, sample, False) if isinstance(inputs, tuple) else \
-        [_subst(s, sample, False) for s in inputs] if isinstance(inputs, list) else inputs
-    scall = {k: _subst(v, sample, False) for k, v in call.items()}
+def _run(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any, call: dict,
+         sample: tuple[int, int]) -> Out:
+    dim, arg = sample
+    sargs = _SampledArgs(args.kind, {k: _subst(v, arg, True) for k, v in args.values.items()})
+    sin = _subst(inputs, dim, False) if isinstance(inputs, tuple) else \
+        [_subst(s, dim, False) for s in inputs] if isinstance(inputs, list) else inputs
+    scall = {k: _subst(v, dim, False) for k, v in call.items()}
     return plain(rule, sargs, sin, scall)
 
 
