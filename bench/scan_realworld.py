@@ -289,9 +289,25 @@ def _same(row: dict, lr: dict) -> bool:
     return shape_ok and params_ok
 
 
+def _partial(row: dict, lr: dict) -> bool:
+    """shapelens' shape agrees with the printed one on every axis it claims ('?' = unknown
+    size) and its parameter count, when given, is the printed one."""
+    a, b = _norm_shape(row["shape"]), _norm_shape(lr["output_shape"])
+
+    def ok(p, q):
+        if q == "?":
+            return True
+        if isinstance(p, list) and isinstance(q, list):
+            return len(p) == len(q) and all(ok(x, y) for x, y in zip(p, q))
+        return p == q
+
+    params_ok = row["params"] is None or lr["params"] is None or row["params"] == lr["params"]
+    return row["shape"] != "?" and ok(a, b) and params_ok
+
+
 def compare_tables(tables: list[dict], models: list[dict]) -> dict:
     """Match each printed table to the shapelens model whose layer types align best."""
-    out = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "wrong": 0, "tables": 0,
+    out = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "partial": 0, "wrong": 0, "tables": 0,
            "tables_matched": 0, "wrong_rows": []}
     used: set[int] = set()
     for table in tables:
@@ -339,6 +355,8 @@ def compare_tables(tables: list[dict], models: list[dict]) -> dict:
             out["matched"] += 1
             if lr["output_shape"] is None:
                 out["unknown"] += 1
+            elif _partial(r, lr):
+                out["partial"] += 1
             else:
                 out["wrong"] += 1
                 out["wrong_rows"].append({"name": r["name"], "kind": r["kind"],
@@ -362,6 +380,14 @@ def _known(shape) -> bool:
     return True
 
 
+def _exact(shape) -> bool:
+    """A shape with every axis known (Keras's None allowed, no '?')."""
+    if not _known(shape):
+        return False
+    flat = [d for s in shape for d in s] if any(isinstance(s, list) for s in shape) else shape
+    return "?" not in flat
+
+
 def summarise(results: list[dict], root: Path) -> dict:
     sites: dict[tuple, list[dict]] = {}
     per_file_max: dict[str, int] = {}
@@ -370,7 +396,7 @@ def summarise(results: list[dict], root: Path) -> dict:
     budget: list[str] = []
     failures: list[str] = []
     times = []
-    cmp_total = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "wrong": 0, "tables": 0,
+    cmp_total = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "partial": 0, "wrong": 0, "tables": 0,
                  "tables_matched": 0, "wrong_rows": []}
     custom_sites = [0, 0]
     for res in results:
@@ -408,6 +434,7 @@ def summarise(results: list[dict], root: Path) -> dict:
                 else:
                     cmp_total[k] += c[k]
     known = [s for s, recs in sites.items() if all(_known(r["output_shape"]) for r in recs)]
+    exact = [s for s, recs in sites.items() if all(_exact(r["output_shape"]) for r in recs)]
     non_input = {s: recs for s, recs in sites.items() if recs[0]["kind"] != "InputLayer"}
     known_ni = [s for s in non_input if all(_known(r["output_shape"]) for r in non_input[s])]
     reasons: dict[str, int] = {}
@@ -422,6 +449,7 @@ def summarise(results: list[dict], root: Path) -> dict:
         "call_sites": len(sites),
         "call_sites_known": len(known),
         "call_sites_known_pct": _pct(len(known), len(sites)),
+        "call_sites_exact_pct": _pct(len(exact), len(sites)),
         "call_sites_no_input": len(non_input),
         "call_sites_no_input_known_pct": _pct(len(known_ni), len(non_input)),
         "records": sum(len(v) for v in sites.values()),
@@ -442,6 +470,7 @@ def summarise(results: list[dict], root: Path) -> dict:
         "summary_rows_matched": cmp_total["matched"],
         "summary_rows_equal_pct": _pct(cmp_total["equal"], cmp_total["matched"]),
         "summary_rows_unknown_pct": _pct(cmp_total["unknown"], cmp_total["matched"]),
+        "summary_rows_partial_pct": _pct(cmp_total["partial"], cmp_total["matched"]),
         "summary_rows_wrong": cmp_total["wrong_rows"],
         "top_unknown_reasons": sorted(reasons.items(), key=lambda kv: -kv[1])[:15],
     }
@@ -451,7 +480,7 @@ def print_report(s: dict, show_errors: bool) -> None:
     print(f"files scanned: {s['files']}")
     print(f"layer call sites: {s['call_sites']}, concrete output shape: {s['call_sites_known']} "
           f"({s['call_sites_known_pct']}); without InputLayer: {s['call_sites_no_input']} sites, "
-          f"{s['call_sites_no_input_known_pct']} concrete")
+          f"{s['call_sites_no_input_known_pct']} concrete; every axis known: {s['call_sites_exact_pct']}")
     print(f"layer records: {s['records']}, max records per call site: {s['max_records_per_site']}, "
           f"files over {MAX_RECORDS_PER_SITE} records/site: {len(s['files_over_5_records_per_site'])}")
     for f in s["files_over_5_records_per_site"]:
@@ -470,6 +499,7 @@ def print_report(s: dict, show_errors: bool) -> None:
     print(f"printed summaries: {s['summary_tables_matched']}/{s['summary_tables']} tables matched, "
           f"{s['summary_rows_matched']}/{s['summary_rows']} rows matched; of those "
           f"{s['summary_rows_equal_pct']} equal, {s['summary_rows_unknown_pct']} unknown, "
+          f"{s['summary_rows_partial_pct']} partly known (every known axis equal), "
           f"{len(s['summary_rows_wrong'])} different")
     for w in s["summary_rows_wrong"]:
         print(f"  DIFFERENT {w}")

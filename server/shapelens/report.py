@@ -17,6 +17,18 @@ def json_shape(shape: Any) -> Any:
     return [d if isinstance(d, int) and not isinstance(d, bool) else None for d in shape]
 
 
+def _has_unknown_axis(shape: Any) -> bool:
+    if isinstance(shape, list):
+        return any(_has_unknown_axis(s) for s in shape)
+    return isinstance(shape, tuple) and any(isinstance(d, Unknown) for d in shape)
+
+
+def _unknown_axes_text(shape: Any) -> dict:
+    """JSON keeps null for Keras's None; an axis shapelens does not know (a size read from
+    data or configuration) is null there too, so the shape is also given as text, "?" for it."""
+    return {"output_shape_text": fmt_shape(shape)} if _has_unknown_axis(shape) else {}
+
+
 def json_shapes(shape: Any) -> list:
     """A model's inputs or outputs as a list of shapes (one per tensor; [] when unknown)."""
     if shape is None or isinstance(shape, Unknown):
@@ -50,6 +62,7 @@ def json_file_entry(path: str, analysis: Analysis, diagnostics: Sequence[Diagnos
                 "input_shape": json_shape(info.input_shape),
                 "output_shape": json_shape(info.output_shape),
                 "params": info.params,
+                **_unknown_axes_text(info.output_shape),
             }
             for info in analysis.layers
         ],

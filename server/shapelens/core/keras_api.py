@@ -14,7 +14,8 @@ from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
 from shapelens.core.rules.base import NeedInput, PROBE
-from shapelens.core.shapes import ShapeError, Unknown, fmt_shape, known
+from shapelens.core.rules.symbolic import RankUnknown
+from shapelens.core.shapes import UNK, ShapeError, Unknown, fmt_shape, known
 from shapelens.core.source import Span
 from shapelens.core.values import (
     FunctionalModel,
@@ -226,7 +227,8 @@ class KerasApi(KerasMethods):
         shape = self._input_batch_shape(args, kwargs, layer.span)
         if shape is None and layer.declared_input is not None:
             shape = layer.declared_input
-        tensor = Tensor(shape, f"InputLayer (line {layer.span.line + 1})", layer.span)
+        tensor = Tensor(shape, f"InputLayer (line {layer.span.line + 1})", layer.span,
+                        ends=_input_ends(shape, args, kwargs))
         call = LayerCall(layer, layer.span, [], [tensor], order=self.ev.next_order())
         tensor.producer = call
         layer.calls.append(call)
@@ -261,7 +263,7 @@ class KerasApi(KerasMethods):
         self.layer_objs.append(layer)
         errors_before = len(self.ev.diags)
         shape = self._input_batch_shape(args, kwargs, span)
-        tensor = Tensor(shape, f"keras.Input (line {span.line + 1})", span)
+        tensor = Tensor(shape, f"keras.Input (line {span.line + 1})", span, ends=_input_ends(shape, args, kwargs))
         call = LayerCall(layer, span, [], [tensor], order=self.ev.next_order())
         call.failed = any(d.severity == "error" for d in self.ev.diags[errors_before:])
         tensor.producer = call
@@ -320,9 +322,7 @@ class KerasApi(KerasMethods):
             return unknown(layer.unknown_reason or f"the arguments of {layer.kind} are not known statically")
         if not all(isinstance(t, Tensor) for t in inputs):
             return unknown(f"the input of {layer.kind} is not a tensor shapelens can follow")
-        if any(t.shape is None for t in inputs):
-            return unknown(f"the input shape of {layer.kind} is not known")
-        shapes = [tuple(t.shape) for t in inputs]
+        shapes = [_rule_shape(t) for t in inputs]
         in_arg = shapes if isinstance(x, (list, tuple, dict)) else shapes[0]
         call_shapes: dict[str, Any] = {}
         for k, v in kwargs.items():
@@ -348,7 +348,7 @@ class KerasApi(KerasMethods):
             layer.first_call = call
             layer.params = out.params
             layer.built_spec = out.spec
-            layer.built_ndim = len(shapes[0]) if len(shapes) == 1 else None
+            layer.built_ndim = len(shapes[0]) if len(shapes) == 1 and isinstance(shapes[0], tuple) else None
             self._check_declared(layer, shapes, call)
         for code, message in out.warnings:
             self.ev.report(code, message, call.span, severity="warning")
@@ -360,13 +360,18 @@ class KerasApi(KerasMethods):
             call.outputs = [Tensor(tuple(s), origin, call.span, call, symbolic=symbolic, index=i)
                             for i, s in enumerate(out.shape)]
             return list(call.outputs)
-        t = Tensor(tuple(out.shape), origin, call.span, call, symbolic=any(t.symbolic for t in inputs))
+        if isinstance(out.shape, RankUnknown):
+            t = Tensor(None, origin, call.span, call, symbolic=any(t.symbolic for t in inputs),
+                       ends=(out.shape.first, out.shape.last))
+        else:
+            t = Tensor(tuple(out.shape), origin, call.span, call, symbolic=any(t.symbolic for t in inputs))
         call.outputs = [t]
         return t
 
     def _check_built(self, layer: LayerObj, shapes: list[tuple]) -> None:
         """A built layer called again must get inputs matching what it was built for."""
-        if layer.first_call is None or not layer.built_spec or len(shapes) != 1:
+        if layer.first_call is None or not layer.built_spec or len(shapes) != 1 \
+                or not isinstance(shapes[0], tuple):
             return
         shape = shapes[0]
         first = layer.first_call
@@ -391,7 +396,8 @@ class KerasApi(KerasMethods):
 
     def _check_declared(self, layer: LayerObj, shapes: list[tuple], call: LayerCall) -> None:
         """Keras 3 ignores input_shape= on a standalone layer and builds for what it receives."""
-        if layer.in_sequential or layer.declared_input is None or len(shapes) != 1:
+        if layer.in_sequential or layer.declared_input is None or len(shapes) != 1 \
+                or not isinstance(shapes[0], tuple):
             return
         declared, got = layer.declared_input, shapes[0]
         differs = len(declared) != len(got) or any(
@@ -698,3 +704,24 @@ class KerasApi(KerasMethods):
             return self.ev.call_function(fn, [inst, *args], kwargs, node or inst.cls.node)
         finally:
             self._self_stack.pop()
+
+
+def _input_ends(shape: Any, args: list, kwargs: dict) -> tuple | None:
+    """An Input whose shape is not known (read from data): its batch axis still is, from
+    batch_size (None when not given)."""
+    if shape is not None or "batch_shape" in kwargs or "batch_input_shape" in kwargs:
+        return None
+    batch = args[1] if len(args) > 1 else kwargs.get("batch_size")
+    if batch is not None and not known(batch):
+        return None
+    return (batch, UNK)
+
+
+def _rule_shape(t: Tensor) -> Any:
+    """A tensor's shape as a rule sees it. Data (numpy / eager tensors) always has concrete
+    sizes, so a None there is a size shapelens does not know (UNK), not Keras's None."""
+    if t.shape is None:
+        return RankUnknown(*(t.ends or (UNK, UNK)))
+    if not t.symbolic:
+        return tuple(UNK if d is None else d for d in t.shape)
+    return tuple(t.shape)

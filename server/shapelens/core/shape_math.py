@@ -240,9 +240,16 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
     for t in target:
         if isinstance(t, bool) or not (known(t) or t is None or isinstance(t, Unknown)):
             raise OpError("argument", f"a reshape target must be integers, got {fmt_target(target)}")
-    unknowns = [i for i, t in enumerate(target) if t == -1 or t is None]
-    if len(unknowns) > 1:
+    minus = [i for i, t in enumerate(target) if known(t) and t == -1]
+    if len(minus) > 1:
         raise OpError("reshape", f"can only infer one dimension, but {fmt_target(target)} asks for several")
+    # a None (a batch size read with ops.shape(x)[0]) is a size known only when the code
+    # runs: inferred like -1 when it is the only one, unknown otherwise -- never an error
+    nones = [i for i, t in enumerate(target) if t is None]
+    unknowns = minus or nones[:1]
+    for i in nones:
+        if i not in unknowns:
+            target[i] = UNK
     if any(known(t) and t < -1 for t in target):
         raise OpError("reshape", f"a reshape target cannot have negative sizes: {fmt_target(target)}")
     total = size(shape)

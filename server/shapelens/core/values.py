@@ -26,6 +26,8 @@ class Tensor:
     producer: "LayerCall | None" = None
     symbolic: bool = True  # KerasTensor (True) or data (numpy/tf eager) (False)
     index: int = 0  # which output of the producer
+    # rank unknown (shape None): its first and last axis when known, else None
+    ends: tuple | None = None
 
 
 @dataclass(eq=False)

@@ -295,7 +295,7 @@ def _reshape_fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
     shape = _shape_of(x)
     tgt = _shape_arg(target) if not (isinstance(target, (list, tuple)) and any(d is None for d in target)) else \
-        tuple(-1 if d is None else d for d in target)
+        tuple(target)  # a None (ops.shape(x)[0] of a batch): shape_math.reshape infers it or leaves it unknown
     if tgt is None and isinstance(target, (list, tuple)):
         tgt = tuple(UNK if not _is_int(d) else d for d in target)
     if shape is None or tgt is None:

@@ -21,6 +21,7 @@ from shapelens.core.rules import (  # noqa: E402,F401  (imported for their regis
     core, conv, conv_variants, pooling, reshaping, recurrent,
     embedding, merging, attention, normalization, preprocessing,
 )
+from shapelens.core.rules import symbolic  # noqa: E402
 
 FAMILY_MODULES = (core, conv, conv_variants, pooling, reshaping, recurrent,
                   embedding, merging, attention, normalization, preprocessing)
@@ -30,8 +31,17 @@ def lookup(kind: str) -> Rule | None:
 
 
 def apply(rule: Rule, args: Args, inputs: Any, call: dict[str, Any] | None = None) -> Out:
-    """Run a rule on input shape(s). Raises LayerError (Keras raises) or Unresolved."""
+    """Run a rule on input shape(s). Raises LayerError (Keras raises) or Unresolved.
+
+    Inputs or arguments with unknown sizes (or an unknown rank) go through
+    :func:`symbolic.apply_partial`, which keeps what does not depend on them."""
     call = call or {}
+    if symbolic.needs_specialising(args, inputs, call):
+        return symbolic.apply_partial(_apply, rule, args, inputs, call)
+    return _apply(rule, args, inputs, call)
+
+
+def _apply(rule: Rule, args: Args, inputs: Any, call: dict[str, Any]) -> Out:
     if rule.multi_input:
         if not isinstance(inputs, list):
             raise LayerError(

@@ -1,0 +1,259 @@
+"""Layer rules on inputs or arguments that are only partly known.
+
+A size read from data or configuration (``x_train.shape[1:]``, ``len(vocab) + 2``,
+``num_classes``) is an :class:`~shapelens.core.shapes.Unknown`. Most of a layer's output
+usually does not depend on it: ``LSTM(32)`` gives ``(None, 32)`` whatever its input's
+feature size, ``Embedding(n, 128)`` gives ``(..., 128)`` whatever ``n``.
+
+Rather than teaching every rule about unknowns, the rule is *specialised*: each unknown
+integer (an input dimension, or an argument the rule reads as an integer) is replaced by
+a sample value, the rule is run for three different sample values, and only what
+agrees between the runs is claimed -- an output dimension, the parameter count. What
+differs is unknown. Errors raised by a specialised run are never reported
+(they hold for the sample, not for every value); they only make the output unknown.
+
+An input whose RANK is unknown (:class:`RankUnknown`, which may still know its first and
+last axis) is specialised the same way over ranks: a layer that requires a fixed rank
+continues with that rank; otherwise the ranks 2..5 are tried, the ones where Keras raises
+are left out (the shape is claimed for the calls that do not raise), and the output is
+either a fixed-rank shape (every rank agrees) or again rank-unknown with the first and
+last axes that agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shapelens.core.rules.base import Args, LayerError, Out, Rule, Unresolved
+from shapelens.core.shapes import UNK, ShapeError, Unknown, known
+
+# (input dimension, integer argument) per run. Large primes for dimensions: Keras's size
+# arithmetic (floor/ceil divisions by strides, pools, kernels) is injective enough at this
+# scale that an axis equal in every run does not depend on the unknown. Arguments small
+# and distinct: a large stride or pool would make every output size 1 (or raise) on the
+# known sizes of real inputs.
+SAMPLES = ((1009, 3), (1361, 5), (1201, 7))
+RANKS = (2, 3, 4, 5)
+# one shared value, so that equal analyses give equal (==) shapes
+DEPENDS = Unknown("depends on a size that is not known statically")
+
+
+class SampleInt(int):
+    """An unknown integer argument, specialised to a sample value."""
+
+
+class RankUnknown:
+    """A shape whose rank is unknown; ``first`` and ``last`` are its first and last axis
+    (the batch axis and the feature axis), each a Dim (an Unknown when not known)."""
+
+    __slots__ = ("first", "last")
+
+    def __init__(self, first: Any = None, last: Any = None) -> None:
+        self.first = first
+        self.last = last
+
+    def __repr__(self) -> str:
+        return "(?...)"
+
+
+class _SampledArgs(Args):
+    """Args whose unknown values are SampleInts; only integer reads may use them."""
+
+    def _plain(self, name: str) -> None:
+        if isinstance(self.values.get(name), SampleInt) or _has_sample(self.values.get(name)):
+            raise Unresolved(f"`{name}` of {self.kind} is not known statically")
+
+    def bool(self, name: str, default: Any = ...) -> bool:  # type: ignore[override]
+        self._plain(name)
+        return super().bool(name) if default is ... else super().bool(name, default)
+
+    def float(self, name: str, default: Any = ...) -> float:  # type: ignore[override]
+        self._plain(name)
+        return super().float(name) if default is ... else super().float(name, default)
+
+    def str(self, name: str, default: Any = ...) -> str:  # type: ignore[override]
+        self._plain(name)
+        return super().str(name) if default is ... else super().str(name, default)
+
+
+def _has_sample(value: Any) -> bool:
+    if isinstance(value, SampleInt):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_sample(v) for v in value)
+    return False
+
+
+def _has_unknown(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, (Unknown, RankUnknown)):
+        return True
+    if depth < 3 and isinstance(value, (list, tuple)):
+        return any(_has_unknown(v, depth + 1) for v in value)
+    return False
+
+
+def needs_specialising(args: Args, inputs: Any, call: dict) -> bool:
+    return (_has_unknown(inputs)
+            or any(_has_unknown(v) for v in args.values.values())
+            or any(_has_unknown(v) for v in call.values()))
+
+
+def _subst(value: Any, sample: int, as_arg: bool, depth: int = 0) -> Any:
+    if isinstance(value, Unknown):
+        return SampleInt(sample) if as_arg else sample
+    if depth < 3 and isinstance(value, (list, tuple)):
+        out = [_subst(v, sample, as_arg, depth + 1) for v in value]
+        return tuple(out) if isinstance(value, tuple) else out
+    return value
+
+
+def _with_rank(value: Any, rank: int) -> Any:
+    """RankUnknown inputs (at any nesting of lists) as shapes of ``rank`` axes."""
+    if isinstance(value, RankUnknown):
+        if rank < 2:
+            return (value.first,)
+        return (value.first, *[UNK] * (rank - 2), value.last)
+    if isinstance(value, list):
+        return [_with_rank(v, rank) for v in value]
+    return value
+
+
+def _run(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any, call: dict,
+         sample: tuple[int, int]) -> Out:
+    dim, arg = sample
+    sargs = _SampledArgs(args.kind, {k: _subst(v, arg, True) for k, v in args.values.items()})
+    sin = _subst(inputs, dim, False) if isinstance(inputs, tuple) else \
+        [_subst(s, dim, False) for s in inputs] if isinstance(inputs, list) else inputs
+    scall = {k: _subst(v, dim, False) for k, v in call.items()}
+    return plain(rule, sargs, sin, scall)
+
+
+def _agree_dim(dims: list) -> Any:
+    first = dims[0]
+    if all(d is None for d in dims):
+        return None
+    if all(known(d) and not isinstance(d, SampleInt) and d == first for d in dims):
+        return first
+    return DEPENDS
+
+
+def _agree_shape(shapes: list) -> Any:
+    """Per-axis agreement of several runs' shapes; None when their structure differs."""
+    first = shapes[0]
+    if isinstance(first, list):
+        if not all(isinstance(s, list) and len(s) == len(first) for s in shapes):
+            return None
+        parts = [_agree_shape([s[i] for s in shapes]) for i in range(len(first))]
+        return None if any(p is None for p in parts) else parts
+    if not all(isinstance(s, tuple) and len(s) == len(first) for s in shapes):
+        return None
+    return tuple(_agree_dim([s[i] for s in shapes]) for i in range(len(first)))
+
+
+def _agree_params(outs: list[Out]) -> int | None:
+    ps = [o.params for o in outs]
+    if all(known(p) and p == ps[0] for p in ps):
+        return ps[0]
+    return None
+
+
+def _specialise_values(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out | None:
+    """Run on each sample; None when a run fails. LayerError propagates (caller decides)."""
+    outs = [_run(plain, rule, args, inputs, call, s) for s in SAMPLES]
+    shape = _agree_shape([o.shape for o in outs])
+    if shape is None:
+        return None
+    # no warnings: a specialised run's warning holds for the sample, not for every value
+    spec = None
+    if outs[0].spec:
+        spec = {ax: v for ax, v in outs[0].spec.items()
+                if all(o.spec and o.spec.get(ax) == v for o in outs[1:]) and known(v)}
+    return Out(shape, _agree_params(outs), [], [], spec or None)
+
+
+def _rank_of(inputs: Any) -> int | None:
+    shapes = inputs if isinstance(inputs, list) else [inputs]
+    ranks = {len(s) for s in shapes if isinstance(s, tuple)}
+    return ranks.pop() if len(ranks) == 1 else None
+
+
+def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out | None:
+    ranks = (rule.ndim,) if rule.ndim is not None else tuple(r for r in RANKS if r >= (rule.min_ndim or 0))
+    results: list[tuple[int, Out]] = []
+    for r in ranks:
+        shaped = _with_rank(inputs, r)
+        try:
+            out = _specialise_values(plain, rule, args, shaped, call)
+        except (LayerError, ShapeError):
+            continue  # Keras raises at this rank: the shape is claimed for the others
+        except Exception:  # noqa: BLE001 -- Unresolved, or a rule not written for unknowns
+            return None
+        if out is None:
+            return None
+        results.append((r, out))
+    if not results:
+        return None
+    outs = [o for _, o in results]
+    params = _agree_params(outs)
+    if all(isinstance(o.shape, tuple) for o in outs):
+        lens = {len(o.shape) for o in outs}
+        if len(lens) == 1:  # a fixed output rank
+            shape = _agree_shape([o.shape for o in outs])
+            return Out(shape, params) if shape is not None else None
+        deltas = {len(o.shape) - r for r, o in results}
+        if len(deltas) == 1 and all(len(o.shape) >= 2 for o in outs):
+            first = _agree_dim([o.shape[0] for o in outs])
+            last = _agree_dim([o.shape[-1] for o in outs])
+            return Out(RankUnknown(first, last), params)
+    return None
+
+
+def _merge(base: Out, extra: Out) -> Out:
+    """``base`` (the rule run on the unknowns themselves) completed from ``extra``."""
+    shape = base.shape
+    if isinstance(shape, tuple) and isinstance(extra.shape, tuple) and len(shape) == len(extra.shape):
+        shape = tuple(e if isinstance(b, Unknown) else b for b, e in zip(shape, extra.shape))
+    elif isinstance(shape, list) and isinstance(extra.shape, list) and len(shape) == len(extra.shape):
+        shape = [_merge(Out(b), Out(e)).shape for b, e in zip(shape, extra.shape)]
+    params = base.params if base.params is not None else extra.params
+    return Out(shape, params, base.explain, base.warnings, base.spec)
+
+
+def _complete(out: Out) -> bool:
+    return out.params is not None and not _has_unknown(out.shape)
+
+
+def apply_partial(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any, call: dict) -> Out:
+    """``plain(rule, args, inputs, call)`` for inputs/arguments with unknowns in them."""
+    if _has_unknown_rank(inputs):
+        out = _specialise_ranks(plain, rule, args, inputs, call)
+        if out is None:
+            raise Unresolved(f"the input rank of {rule.kind} is not known")
+        return out
+    base: Out | None = None
+    reason = f"a size {rule.kind} needs is not known statically"
+    try:
+        base = plain(rule, args, inputs, call)
+    except Unresolved as u:
+        reason = u.reason
+    except (LayerError, ShapeError):
+        raise
+    except Exception:  # noqa: BLE001 -- a rule not written for unknowns: specialise instead
+        pass
+    if base is not None and _complete(base):
+        return base
+    try:
+        extra = _specialise_values(plain, rule, args, inputs, call)
+    except Exception:  # noqa: BLE001 -- raised for a sample value only: not a fact
+        extra = None
+    if extra is None:
+        if base is not None:
+            return base
+        raise Unresolved(reason)
+    return _merge(base, extra) if base is not None else extra
+
+
+def _has_unknown_rank(value: Any) -> bool:
+    if isinstance(value, RankUnknown):
+        return True
+    return isinstance(value, list) and any(isinstance(v, RankUnknown) for v in value)

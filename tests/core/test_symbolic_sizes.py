@@ -1,0 +1,72 @@
+"""Sizes read from data or configuration through whole programs (no TensorFlow: the rules are
+checked against Keras in tests/core/rules/test_symbolic_diff.py and the fixture program
+tests/fixtures/programs/symbolic_sizes.py)."""
+
+from __future__ import annotations
+
+from shapelens.core.analyze import analyze
+from shapelens.core.shapes import Unknown
+from shapelens.report import json_file_entry
+
+PROGRAM = '''
+import numpy as np
+import keras
+from keras import layers
+
+x_train = np.load("x.npy")
+vocab = open("v.txt").read().split()
+num_classes = len(set(open("y.txt").read().split()))
+
+inp = keras.Input(shape=x_train.shape[1:])
+h = layers.Embedding(len(vocab) + 2, 128)(inp)
+h = layers.LSTM(32)(h)
+h = layers.Dense(16)(h)
+out = layers.Dense(num_classes)(h)
+model = keras.Model(inp, out)
+
+img = keras.Input(shape=x_train.shape[1:])
+c = layers.Conv2D(8, 3)(img)
+g = layers.GlobalAveragePooling2D()(c)
+'''
+
+
+def _shown(shape):
+    return tuple("?" if isinstance(d, Unknown) else d for d in shape) if isinstance(shape, tuple) else shape
+
+
+def test_rank_unknown_input_keeps_what_does_not_depend_on_it():
+    a = analyze(PROGRAM, "p.py")
+    rows = {(i.span.line, i.kind): (_shown(i.output_shape), i.params) for i in a.layers}
+    assert rows[(10, "Embedding")] == (None, None)  # rank unknown: shown unknown
+    assert rows[(11, "LSTM")] == ((None, 32), 4 * (128 + 32 + 1) * 32)  # batch is Keras's None
+    assert rows[(12, "Dense")] == ((None, 16), 528)
+    assert rows[(13, "Dense")] == ((None, "?"), None)
+    assert rows[(17, "Conv2D")] == ((None, "?", "?", 8), None)
+    assert rows[(18, "GlobalAveragePooling2D")] == ((None, 8), 0)
+    assert not [d for d in a.diagnostics if d.severity == "error"]
+
+
+def test_json_keeps_null_and_adds_text_for_unknown_axes():
+    entry = json_file_entry("p.py", analyze(PROGRAM, "p.py"))
+    dense = [r for r in entry["layers"] if r["line"] == 14][0]
+    assert dense["output_shape"] == [None, None]
+    assert dense["output_shape_text"] == "(None, ?)"
+    lstm = [r for r in entry["layers"] if r["line"] == 12][0]
+    assert "output_shape_text" not in lstm
+
+
+def test_unknown_sizes_never_raise():
+    text = '''
+import keras
+from keras import layers
+import numpy as np
+x = np.load("x.npy")
+n = len(open("f").read())
+i = keras.Input(shape=(n, n, 3))
+c = layers.Conv2D(4, 7)(i)
+p = layers.MaxPooling2D(n)(c)
+a = layers.Add()([layers.Dense(4)(keras.Input(shape=(n, 4))), keras.Input(shape=(5, 4))])
+r = layers.Reshape((n, 4))(keras.Input(shape=(12,)))
+'''
+    a = analyze(text, "p.py")
+    assert not [d for d in a.diagnostics if d.severity == "error"], [d.message for d in a.diagnostics]
