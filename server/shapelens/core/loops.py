@@ -45,9 +45,16 @@ _FP_ITEMS = 32  # container values fingerprinted item by item up to this length
 def _arg_key(value: Any, depth: int = 0) -> Any:
     """A hashable description of a call argument, or _NO when the call must not be reused."""
     if isinstance(value, Tensor):
-        if value.symbolic or value.shape is None:
+        if value.symbolic:
             return _NO
-        return ("T", tuple(value.shape))
+        # data: a rule sees its rank, its known sizes and its dtype (every unknown size alike)
+        shape = None if value.shape is None else tuple(
+            d if isinstance(d, int) or d is None else "?" for d in value.shape)
+        return ("T", shape, getattr(value, "dtype", None))
+    if isinstance(value, Unknown):
+        return ("U",)  # a value not followed: the call gives the same unknown result again
+    if isinstance(value, str) and depth >= 2:
+        return ("S",)  # text inside a list argument is data (a batch of strings): its length is
     if isinstance(value, (list, tuple)):
         if depth > 2 or len(value) > _MAX_ITEMS:
             return _NO
