@@ -500,6 +500,44 @@ def render_table(result: dict, markdown: bool = False) -> str:
     return "\n".join(out)
 
 
+COMPACT = (("change → diagnostics p95, ms", "change_to_diagnostics", "p95_ms"),
+           ("hover on a layer class name p95, ms", "hover", "p95_ms"),
+           ("open → diagnostics p50, ms", "open_to_diagnostics", "p50_ms"),
+           ("initialize p50 (spawn → response), ms", "initialize", "p50_ms"),
+           ("peak RSS of the process tree, MiB", "peak_mib", None))
+
+
+def render_compact(result: dict) -> str:
+    """Markdown: one table per measure, a row per file, a column per server."""
+    servers = list(result["summary"])
+    out = []
+    for title, key, q in COMPACT:
+        cols = servers if key == "change_to_diagnostics" else [s for s in servers if s != SHAPELENS_0]
+        # the goal the latency work aims at: shapelens against ty, the fastest type checker, same run
+        goal = key == "change_to_diagnostics" and "ty" in servers and SHAPELENS_0 in servers
+        heads = cols + (["shapelens / ty", "debounce 0 / ty"] if goal else [])
+        out.append(f"**{title}**\n")
+        out.append("| file | " + " | ".join(heads) + " |")
+        out.append("|---|" + "---:|" * len(heads))
+        for fname, info in result["files"].items():
+            cells = []
+            for srv in cols:
+                s = result["summary"][srv].get(fname) or {}
+                v = s.get(key) if q is None else (s.get(key) or {}).get(q)
+                c = cell(v)
+                if key == "hover" and s.get("hover") and s["hover_empty"]:
+                    c += f" ({s['hover_empty']}/{s['hover']['n']} empty)"
+                cells.append(c)
+            if goal:
+                ty = (result["summary"]["ty"].get(fname) or {}).get(key)
+                for srv in (SHAPELENS, SHAPELENS_0):
+                    mine = (result["summary"][srv].get(fname) or {}).get(key)
+                    cells.append(cell(mine[q] / ty[q], ratio=True) if mine and ty and ty[q] else "—")
+            out.append(f"| {fname} ({info['lines']:,} lines) | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def render_servers(result: dict) -> str:
     lines = ["servers (version; how diagnostics reach the client; what happens between an edit and them)"]
     for name, s in result["servers"].items():
@@ -522,6 +560,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="these servers get pull diagnostics (textDocument/diagnostic) even if they push")
     parser.add_argument("--no-install", action="store_true", help="use only peers already installed")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
+    parser.add_argument("--render", metavar="JSON", help="print the tables of a saved result (peers.json); run nothing")
     args = parser.parse_args(argv)
     unknown = [s for s in args.servers if s != SHAPELENS and s not in PEERS]
     if unknown:
@@ -534,6 +573,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        saved = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        print(render_servers(saved))
+        print(render_table(saved))
+        print()
+        print(render_compact(saved))
+        return 0
     load_start = machine()["loadavg"]
     t_start = time.perf_counter()
     print(f"shapelens vs peers ({'quick' if args.quick else 'full'}): commit {git_commit()}, "
@@ -548,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print()
         print(render_table(result, markdown=True))
+        print(render_compact(result))
     out = RESULTS / "peers.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -98,3 +98,12 @@ def test_markdown_table_and_server_list():
 
 def test_peak_memory_of_a_process_tree_counts_this_process():
     assert bench_peers.tree_hwm_kib(os.getpid()) > 1024
+
+
+def test_compact_tables_put_files_in_rows_and_servers_in_columns():
+    md = bench_peers.render_compact(_result()).splitlines()
+    i = md.index("**change → diagnostics p95, ms**")
+    assert md[i + 2] == "| file | shapelens | shapelens (debounce 0) | ty | shapelens / ty | debounce 0 / ty |"
+    assert md[i + 4] == "| a.py (10 lines) | 80.0 | 40.0 | 20.0 | 4.00× | 2.00× |"
+    j = md.index("**peak RSS of the process tree, MiB**")
+    assert md[j + 2] == "| file | shapelens | ty |" and md[j + 4] == "| a.py (10 lines) | 50.0 | 100 |"
