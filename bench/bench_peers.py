@@ -410,6 +410,14 @@ async def run(args: argparse.Namespace) -> dict:
                 print(f"  round {r + 1} {name:<32} {cfg.name:<24} "
                       + (f"change p50 {stats_ms(res['change_s'])['p50_ms']:.1f} ms" if res["change_s"] else "")
                       + (f"  {res['errors'][0][:100]}" if res["errors"] else ""), flush=True)
+                # what is measured so far, for an interrupted run (--render bench/results/peers.partial.json)
+                partial = RESULTS / "peers.partial.json"
+                partial.parent.mkdir(parents=True, exist_ok=True)
+                partial.write_text(json.dumps(collect(files, cfgs, samples), indent=2) + "\n")
+    return collect(files, cfgs, samples)
+
+
+def collect(files: dict[str, str], cfgs: list[Config], samples: dict[str, dict[str, list[dict]]]) -> dict:
     return {"files": {n: {"lines": len(t.splitlines()), "hover_positions": len(hover_positions(t))}
                       for n, t in files.items()},
             "servers": {c.name: {"version": c.version, "diagnostics": c.mode, "debounce": c.debounce,
