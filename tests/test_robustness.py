@@ -299,11 +299,13 @@ def test_endless_while_loop_adding_layers():
     assert (None, 1) in r.shapes("Dense")
 
 
-def test_nested_loops_run_into_the_step_budget():
+def test_nested_layer_free_loops_are_summarised_within_the_budget():
+    # 4 million iterations that build nothing: summarised (core/loops.py), not unrolled
     r = run(BEFORE + "for i in range(2000):\n    for j in range(2000):\n        k = i * j\n" + AFTER)
     assert_sound(r)
-    assert "SL003" in r.codes() and r.analysis.complete is False
+    assert "SL003" not in r.codes()
     assert r.shape_of("before") == (None, 4)
+    assert r.shape_of("after") == (None, 2)
 
 
 def test_unbounded_recursion():

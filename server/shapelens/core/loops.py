@@ -42,19 +42,27 @@ _FP_ITEMS = 32  # container values fingerprinted item by item up to this length
 
 
 # ---------------------------------------------------------------------- call memo
+def shape_key(shape: Any) -> Any:
+    """A shape as a comparable value: every unknown axis is alike (Unknown compares by identity)."""
+    if shape is None:
+        return None
+    try:
+        return tuple(d if isinstance(d, int) or d is None else "?" if isinstance(d, Unknown) else str(d)
+                     for d in shape)
+    except TypeError:
+        return ("?",)
+
+
 def _arg_key(value: Any, depth: int = 0) -> Any:
     """A hashable description of a call argument, or _NO when the call must not be reused."""
     if isinstance(value, Tensor):
         if value.symbolic:
             return _NO
-        # data: a rule sees its rank, its known sizes and its dtype (every unknown size alike)
-        shape = None if value.shape is None else tuple(
-            d if isinstance(d, int) or d is None else "?" for d in value.shape)
-        return ("T", shape, getattr(value, "dtype", None))
+        return ("T", shape_key(value.shape), getattr(value, "dtype", None))
     if isinstance(value, Unknown):
-        return ("U",)  # a value not followed: the call gives the same unknown result again
+        return ("U",)  # an unknown input gives the same unknown result every time
     if isinstance(value, str) and depth >= 2:
-        return ("S",)  # text inside a list argument is data (a batch of strings): its length is
+        return ("S",)  # text inside a list argument is data (a batch of strings): its text does not change shapes
     if isinstance(value, (list, tuple)):
         if depth > 2 or len(value) > _MAX_ITEMS:
             return _NO
@@ -156,7 +164,7 @@ def fingerprint(value: Any, depth: int = 0) -> Any:
     """What a value looks like to the analysis (tensors by shape), bounded in size and depth;
     two values with equal fingerprints are interchangeable for shapes."""
     if isinstance(value, Tensor):
-        return ("T", value.shape, value.symbolic)
+        return ("T", shape_key(value.shape), value.symbolic)
     if isinstance(value, Unknown):
         return ("U",)
     if isinstance(value, (int, float, str, bool, bytes, complex, type(None))):
