@@ -10,6 +10,7 @@ import ast
 import contextlib
 from typing import Any
 from shapelens.core import backbones, custom_layers, data, keras_versions
+from shapelens.core.data.base import Array
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
@@ -722,6 +723,7 @@ def _rule_shape(t: Tensor) -> Any:
     sizes, so a None there is a size shapelens does not know (UNK), not Keras's None."""
     if t.shape is None:
         return RankUnknown(*(t.ends or (UNK, UNK)))
-    if not t.symbolic:
+    if isinstance(t, Array):
+        # arrays (not the stand-ins a custom layer's call() is traced with, which keep Keras's None)
         return tuple(UNK if d is None else d for d in t.shape)
     return tuple(t.shape)
