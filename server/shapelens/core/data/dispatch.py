@@ -65,7 +65,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
         for v in list(args) + list(kwargs.values()):
             if isinstance(v, (list, tuple)):
                 symbolic += [t for t in _tensors(v) if t.symbolic]
-        if symbolic:
+        if symbolic and not getattr(ev.keras, "in_layer_call", 0):
+            # inside a custom layer's call() Keras 3 passes backend tensors: tf.* ops are legal there
             short = path.replace("tensorflow.", "tf.")
             ev.report(
                 "SL107",
