@@ -240,7 +240,8 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
     for t in target:
         if isinstance(t, bool) or not (known(t) or t is None or isinstance(t, Unknown)):
             raise OpError("argument", f"a reshape target must be integers, got {fmt_target(target)}")
-    unknowns = [i for i, t in enumerate(target) if t == -1 or t is None]
+    # None: a size known only when the program runs (ops.shape(x)[0] of a batch axis): not a -1
+    unknowns = [i for i, t in enumerate(target) if t == -1]
     if len(unknowns) > 1:
         raise OpError("reshape", f"can only infer one dimension, but {fmt_target(target)} asks for several")
     if any(known(t) and t < -1 for t in target):

@@ -294,8 +294,10 @@ def _reshape_fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 
 def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
     shape = _shape_of(x)
+    # a None in the target is a size shapelens does not know (ops.shape(x)[0] of a batch axis), not -1:
+    # the program passes a runtime value there
     tgt = _shape_arg(target) if not (isinstance(target, (list, tuple)) and any(d is None for d in target)) else \
-        tuple(-1 if d is None else d for d in target)
+        tuple(d if d is None or _is_int(d) else UNK for d in target)
     if tgt is None and isinstance(target, (list, tuple)):
         tgt = tuple(UNK if not _is_int(d) else d for d in target)
     if shape is None or tgt is None:
