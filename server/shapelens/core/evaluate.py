@@ -392,6 +392,8 @@ class Evaluator(ExpressionEvaluator):
         """Unknown condition: run both branches speculatively and keep what they agree on."""
         before = scope.snapshot()
         self.speculative += 1
+        # effects on objects (Sequential.add) may or may not happen: the model becomes uncertain
+        self.keras.uncertain_effects += 1
         try:
             self._run_guarded(body, scope)
             after_body = scope.snapshot()
@@ -401,6 +403,7 @@ class Evaluator(ExpressionEvaluator):
             after_else = scope.snapshot()
         finally:
             self.speculative -= 1
+            self.keras.uncertain_effects -= 1
         merged = dict(before)
         for name in set(after_body) | set(after_else):
             a = after_body.get(name, _MISSING)
