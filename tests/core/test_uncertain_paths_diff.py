@@ -66,3 +66,64 @@ def test_one_path_raises_no_error(name: str, tmp_path: Path):
     # the model after the if is not claimed: its output shape is not known
     assert len(analysis.models) == 1
     assert analysis.models[0].output_shape is None and analysis.models[0].params is None
+
+
+# Programs that run without error under TensorFlow, built from values shapelens cannot know
+# (file contents, branches that depend on them): shapelens must report no error.
+CLEAN_PROGRAMS = {
+    # a vocabulary collected in a loop over a file's lines: the set is not empty when it runs
+    "vocabulary_from_loop": '''
+import os
+import tempfile
+import keras
+from keras import layers
+
+path = os.path.join(tempfile.mkdtemp(), "pairs.txt")
+with open(path, "w") as f:
+    f.write("ab\\tcd\\nbc\\tde\\n")
+with open(path) as f:
+    lines = f.read().split("\\n")
+texts, chars, index = [], set(), {}
+for line in lines:
+    if not line:
+        continue
+    source, target = line.split("\\t")
+    texts.append(source)
+    for ch in target:
+        if ch not in chars:
+            chars.add(ch)
+            index[ch] = len(index)
+num_tokens = len(sorted(chars))
+model = keras.Sequential([keras.Input(shape=(None, len(index))), layers.LSTM(4), layers.Dense(num_tokens)])
+first = texts[0]
+''',
+    # a list appended under a condition shapelens does not know
+    "append_under_unknown_if": '''
+import sys
+import numpy as np
+import keras
+from keras import layers
+
+rows = [np.zeros(3)]
+if len(sys.argv) < 5:
+    rows.append(np.ones(3))
+x = np.stack(rows)
+y = np.zeros((len(rows), 1))
+model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
+model.compile(loss="mse")
+model.fit(x, y, epochs=1, verbose=0)
+''',
+}
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("name", sorted(CLEAN_PROGRAMS))
+def test_clean_program_no_error(name: str, tmp_path: Path):
+    require_tensorflow()
+    path = tmp_path / f"{name}.py"
+    path.write_text(CLEAN_PROGRAMS[name])
+    report = run_program(path, timeout=120)
+    assert report["error"] is None, f"{name} raises under TensorFlow: {report['error']}"
+    analysis = analyze(CLEAN_PROGRAMS[name], f"{name}.py")
+    errors = [(d.code, d.span.line + 1, d.message) for d in analysis.diagnostics if d.severity == "error"]
+    assert errors == [], f"{name}: shapelens reports an error on a program that runs: {errors}"
