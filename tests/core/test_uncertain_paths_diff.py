@@ -113,6 +113,16 @@ model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
 model.compile(loss="mse")
 model.fit(x, y, epochs=1, verbose=0)
 ''',
+    # a set's update method handed to another call (pandas' Series.apply in the wild)
+    "mutator_passed_as_callback": '''
+import collections
+import keras
+
+texts = [["a", "b", "c"], ["b", "d"]]
+vocabulary = set()
+collections.deque(map(vocabulary.update, texts), maxlen=0)
+layer = keras.layers.TextVectorization(max_tokens=len(vocabulary), output_mode="int")
+''',
 }
 
 

@@ -33,6 +33,8 @@ from shapelens.core.values import (
     is_model,
 )
 from shapelens.core.interp import (
+    CONTAINERS,
+    MUTATORS,
     Scope,
     _BINOPS,
     _Break,
@@ -411,7 +413,23 @@ class ExpressionEvaluator:
                     return self._unknown_call(func, "a `**kwargs` value that is not a known dict", n)
             else:
                 kwargs[kw.arg] = value
-        return self.call(func, args, kwargs, n)
+        result = self.call(func, args, kwargs, n)
+        self._forget_passed_mutators(n, scope)
+        return result
+
+    @staticmethod
+    def _forget_passed_mutators(n: ast.Call, scope: Scope) -> None:
+        """``df.apply(vocabulary.update)``: a container's mutating method handed to another call may
+        run any number of times, so the container's content and length are no longer known."""
+        for a in [*n.args, *(kw.value for kw in n.keywords)]:
+            if isinstance(a, ast.Attribute) and a.attr in MUTATORS and isinstance(a.value, ast.Name):
+                holder: Scope | None = scope
+                while holder is not None and a.value.id not in holder.vars:
+                    holder = holder.parent
+                if holder is None and a.value.id in scope.globals.vars:
+                    holder = scope.globals
+                if holder is not None and isinstance(holder.vars[a.value.id], CONTAINERS):
+                    holder.vars[a.value.id] = Unknown(f"{a.value.id} is changed by {a.attr}() calls not followed")
 
     def _unknown_call(self, func: Any, reason: str, node: ast.Call) -> Any:
         return self.keras.unknown_call(func, reason, node)

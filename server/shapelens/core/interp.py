@@ -136,7 +136,7 @@ def _has_call(stmt: ast.stmt) -> bool:
     return any(isinstance(n, ast.Call) for n in ast.walk(stmt))
 
 
-_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "pop", "popitem",
+MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "pop", "popitem",
                        "remove", "discard", "clear", "sort", "reverse", "difference_update",
                        "intersection_update", "symmetric_difference_update"})
 CONTAINERS = (list, dict, set, bytearray)
@@ -149,7 +149,7 @@ def mutated_names(body: list[ast.stmt]) -> set[str]:
     for stmt in body:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in _MUTATORS and isinstance(node.func.value, ast.Name):
+                    and node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name):
                 names.add(node.func.value.id)
             elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) \
                     and isinstance(node.value, ast.Name):
