@@ -123,6 +123,25 @@ vocabulary = set()
 collections.deque(map(vocabulary.update, texts), maxlen=0)
 layer = keras.layers.TextVectorization(max_tokens=len(vocabulary), output_mode="int")
 ''',
+    # lookup layers adapted before their call: the multi-hot width is the learned vocabulary's size
+    "adapted_lookup_width": '''
+import numpy as np
+import keras
+from keras import layers
+
+
+def encode(feature, data):
+    lookup = layers.IntegerLookup(output_mode="multi_hot")
+    lookup.adapt(data)
+    return lookup(feature)
+
+
+a = keras.Input(shape=(1,), dtype="int64")
+b = keras.Input(shape=(1,), dtype="int64")
+merged = layers.concatenate([encode(a, np.array([[1], [2], [3]])), encode(b, np.array([[4], [5]]))])
+x = layers.Dense(4)(merged)
+model = keras.Model([a, b], x)
+''',
 }
 
 
