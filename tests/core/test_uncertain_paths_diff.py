@@ -142,6 +142,27 @@ merged = layers.concatenate([encode(a, np.array([[1], [2], [3]])), encode(b, np.
 x = layers.Dense(4)(merged)
 model = keras.Model([a, b], x)
 ''',
+    # a shape spread from an array loaded from a file: Input(shape=(None, *x.shape[2:]))
+    "starred_unknown_shape": '''
+import os
+import tempfile
+import numpy as np
+import keras
+from keras import layers
+
+path = os.path.join(tempfile.mkdtemp(), "frames.npy")
+np.save(path, np.zeros((2, 5, 8, 8, 1), dtype="float32"))
+
+
+def load(p):
+    data = np.load(p)
+    return data[:, :-1], data[:, 1:]
+
+
+x_train, y_train = load(path)
+inp = layers.Input(shape=(None, *x_train.shape[2:]))
+x = layers.ConvLSTM2D(filters=2, kernel_size=3, padding="same", return_sequences=True)(inp)
+''',
 }
 
 

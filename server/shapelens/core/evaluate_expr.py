@@ -47,6 +47,8 @@ from shapelens.core.interp import (
 )
 
 
+_STARRED_UNKNOWN = "a literal with a starred value that is not known"
+
 class ExpressionEvaluator:
     """Mixin of :class:`shapelens.core.evaluate.Evaluator`: ``eval`` and the ``expr_*`` methods."""
 
@@ -79,13 +81,17 @@ class ExpressionEvaluator:
         return value
 
     def expr_Tuple(self, n: ast.Tuple, scope: Scope) -> Any:
-        return tuple(self._elements(n.elts, scope))
+        items = self._elements(n.elts, scope)
+        return tuple(items) if items is not None else Unknown(_STARRED_UNKNOWN)
 
     def expr_List(self, n: ast.List, scope: Scope) -> Any:
-        return list(self._elements(n.elts, scope))
+        items = self._elements(n.elts, scope)
+        return list(items) if items is not None else Unknown(_STARRED_UNKNOWN)
 
     def expr_Set(self, n: ast.Set, scope: Scope) -> Any:
         items = self._elements(n.elts, scope)
+        if items is None:
+            return Unknown(_STARRED_UNKNOWN)
         if not all(hashable_plain(i) for i in items):
             return Unknown("a set of values that are not plain literals")
         try:
@@ -93,13 +99,15 @@ class ExpressionEvaluator:
         except TypeError:
             return Unknown("a set of unhashable values")
 
-    def _elements(self, elts: list[ast.expr], scope: Scope) -> list:
+    def _elements(self, elts: list[ast.expr], scope: Scope) -> list | None:
+        """The items of a literal; None when a ``*value`` in it is not known (its length is unknown,
+        so the literal's length is too)."""
         out: list = []
         for e in elts:
             if isinstance(e, ast.Starred):
                 items = self.iterate(self.eval(e.value, scope))
                 if items is None:
-                    return [Unknown("a starred value that is not known")]
+                    return None
                 out.extend(items)
             else:
                 out.append(self.eval(e, scope))
