@@ -17,6 +17,9 @@ from shapelens.core.keras2_removed import check_module
     ("keras.optimizers", ["adam"], "did you mean `Adam`?"),
     ("keras.preprocessing.image", ["ImageDataGenerator"], "still in `tensorflow.keras.preprocessing.image`"),
     ("tensorflow.keras.layers.experimental", ["preprocessing"], "preprocessing layers are in `tensorflow.keras.layers`"),
+    # not a layers module: the hint names where its contents went, not the preprocessing layers
+    ("tensorflow.keras.optimizers.experimental", ["AdamW"], "import AdamW from `tensorflow.keras.optimizers`"),
+    ("tensorflow.keras.optimizers.experimental", None, "what it held is in `tensorflow.keras.optimizers`"),
 ])
 def test_removed(module, names, expected):
     message = check_module(module, names)

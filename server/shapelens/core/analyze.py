@@ -175,7 +175,7 @@ def _model_info(model: Any, infos: dict[int, list[LayerInfo]]) -> ModelInfo | No
             layers.extend(mine[-1:])
         note = None
         if model.uncertain:
-            note = "the layer stack changes in a way shapelens cannot follow (a loop over unknown values?)"
+            note = "the layer stack changes in a way shapelens cannot follow (a loop or an if over values it does not know?)"
         elif model.input_shape is None:
             note = "no input shape: add keras.Input(shape=...) as the first layer, or call model.build(...)"
         out = model.output.shape if model.output is not None and not model.uncertain else None

@@ -47,10 +47,13 @@ def run_lambda(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unkn
         kwargs = dict(extra) if isinstance(extra, dict) else {}
         arg = _retag(list(x) if isinstance(x, (list, tuple)) else x, False)
         errors_before = sum(1 for d in api.ev.diags if d.severity == "error")
+        api.in_layer_call += 1
         try:
             result = api.ev.call(fn, [arg], kwargs, fn.node if isinstance(fn, FunctionValue) else None)
         except RecursionError:
             return unknown("the Lambda function could not be followed")
+        finally:
+            api.in_layer_call -= 1
         if sum(1 for d in api.ev.diags if d.severity == "error") > errors_before:
             call.failed = True
             return unknown("Lambda raises here")

@@ -49,8 +49,10 @@ from shapelens.core.interp import (
     _MISSING,
     _Return,
     _has_call,
+    CONTAINERS,
     assigned_names,
     describe,
+    mutated_names,
     same_value,
 )
 from shapelens.core.evaluate_expr import ExpressionEvaluator
@@ -401,6 +403,8 @@ class Evaluator(ExpressionEvaluator):
         """Unknown condition: run both branches speculatively and keep what they agree on."""
         before = scope.snapshot()
         self.speculative += 1
+        # effects on objects (Sequential.add) may or may not happen: the model becomes uncertain
+        self.keras.uncertain_effects += 1
         try:
             self._run_guarded(body, scope)
             after_body = scope.snapshot()
@@ -410,6 +414,7 @@ class Evaluator(ExpressionEvaluator):
             after_else = scope.snapshot()
         finally:
             self.speculative -= 1
+            self.keras.uncertain_effects -= 1
         merged = dict(before)
         for name in set(after_body) | set(after_else):
             a = after_body.get(name, _MISSING)
@@ -417,6 +422,7 @@ class Evaluator(ExpressionEvaluator):
             merged[name] = same_value(a, b)
         scope.vars.clear()
         scope.vars.update(merged)
+        self._forget_mutated(list(body) + list(orelse), scope, "a condition not known statically")
 
     def _run_guarded(self, body: list[ast.stmt], scope: Scope) -> None:
         try:
@@ -577,6 +583,20 @@ class Evaluator(ExpressionEvaluator):
             scope.vars[name] = Unknown(reason)
         loops.widen(scope, tuple(n for n in names if n not in assigned), [before, after],
                     f"it is changed in a loop that runs an unknown number of times ({reason})")
+        self._forget_mutated(s.body, scope, reason)
+
+    @staticmethod
+    def _forget_mutated(body: list[ast.stmt], scope: Scope, reason: str) -> None:
+        """Lists, dicts and sets that code which may not run (or runs an unknown number of times)
+        changes in place (``xs.append(v)``, ``d[k] = v``) no longer have a known content or length."""
+        for name in mutated_names(body):
+            holder: Scope | None = scope
+            while holder is not None and name not in holder.vars:
+                holder = holder.parent
+            if holder is None and name in scope.globals.vars:
+                holder = scope.globals
+            if holder is not None and isinstance(holder.vars[name], CONTAINERS):
+                holder.vars[name] = Unknown(f"{name} is changed by code that may not run ({reason})")
 
     def stmt_With(self, s: ast.With, scope: Scope) -> None:
         for item in s.items:

@@ -34,6 +34,8 @@ from shapelens.core.values import (
     is_model,
 )
 from shapelens.core.interp import (
+    CONTAINERS,
+    MUTATORS,
     Scope,
     _BINOPS,
     _Break,
@@ -45,6 +47,8 @@ from shapelens.core.interp import (
     same_value,
 )
 
+
+_STARRED_UNKNOWN = "a literal with a starred value that is not known"
 
 class ExpressionEvaluator:
     """Mixin of :class:`shapelens.core.evaluate.Evaluator`: ``eval`` and the ``expr_*`` methods."""
@@ -78,13 +82,17 @@ class ExpressionEvaluator:
         return value
 
     def expr_Tuple(self, n: ast.Tuple, scope: Scope) -> Any:
-        return tuple(self._elements(n.elts, scope))
+        items = self._elements(n.elts, scope)
+        return tuple(items) if items is not None else Unknown(_STARRED_UNKNOWN)
 
     def expr_List(self, n: ast.List, scope: Scope) -> Any:
-        return list(self._elements(n.elts, scope))
+        items = self._elements(n.elts, scope)
+        return list(items) if items is not None else Unknown(_STARRED_UNKNOWN)
 
     def expr_Set(self, n: ast.Set, scope: Scope) -> Any:
         items = self._elements(n.elts, scope)
+        if items is None:
+            return Unknown(_STARRED_UNKNOWN)
         if not all(hashable_plain(i) for i in items):
             return Unknown("a set of values that are not plain literals")
         try:
@@ -92,13 +100,15 @@ class ExpressionEvaluator:
         except TypeError:
             return Unknown("a set of unhashable values")
 
-    def _elements(self, elts: list[ast.expr], scope: Scope) -> list:
+    def _elements(self, elts: list[ast.expr], scope: Scope) -> list | None:
+        """The items of a literal; None when a ``*value`` in it is not known (its length is unknown,
+        so the literal's length is too)."""
         out: list = []
         for e in elts:
             if isinstance(e, ast.Starred):
                 items = self.iterate(self.eval(e.value, scope))
                 if items is None:
-                    return [Unknown("a starred value that is not known")]
+                    return None
                 out.extend(items)
             else:
                 out.append(self.eval(e, scope))
@@ -416,7 +426,23 @@ class ExpressionEvaluator:
                     return self._unknown_call(func, "a `**kwargs` value that is not a known dict", n)
             else:
                 kwargs[kw.arg] = value
-        return self.call(func, args, kwargs, n)
+        result = self.call(func, args, kwargs, n)
+        self._forget_passed_mutators(n, scope)
+        return result
+
+    @staticmethod
+    def _forget_passed_mutators(n: ast.Call, scope: Scope) -> None:
+        """``df.apply(vocabulary.update)``: a container's mutating method handed to another call may
+        run any number of times, so the container's content and length are no longer known."""
+        for a in [*n.args, *(kw.value for kw in n.keywords)]:
+            if isinstance(a, ast.Attribute) and a.attr in MUTATORS and isinstance(a.value, ast.Name):
+                holder: Scope | None = scope
+                while holder is not None and a.value.id not in holder.vars:
+                    holder = holder.parent
+                if holder is None and a.value.id in scope.globals.vars:
+                    holder = scope.globals
+                if holder is not None and isinstance(holder.vars[a.value.id], CONTAINERS):
+                    holder.vars[a.value.id] = Unknown(f"{a.value.id} is changed by {a.attr}() calls not followed")
 
     def _unknown_call(self, func: Any, reason: str, node: ast.Call) -> Any:
         return self.keras.unknown_call(func, reason, node)

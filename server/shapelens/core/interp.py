@@ -136,6 +136,27 @@ def _has_call(stmt: ast.stmt) -> bool:
     return any(isinstance(n, ast.Call) for n in ast.walk(stmt))
 
 
+MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "pop", "popitem",
+                       "remove", "discard", "clear", "sort", "reverse", "difference_update",
+                       "intersection_update", "symmetric_difference_update"})
+CONTAINERS = (list, dict, set, bytearray)
+
+
+def mutated_names(body: list[ast.stmt]) -> set[str]:
+    """Names whose value a block may change in place: ``xs.append(...)``, ``d[k] = v``, ``del d[k]``
+    (the caller forgets those that hold a plain container after code that may or may not run)."""
+    names: set[str] = set()
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name):
+                names.add(node.func.value.id)
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                    and isinstance(node.value, ast.Name):
+                names.add(node.value.id)
+    return names
+
+
 def assigned_names(body: list[ast.stmt]) -> set[str]:
     names: set[str] = set()
     for stmt in body:

@@ -74,7 +74,12 @@ def check_module(module: str, names: list[str] | None = None) -> str | None:
                       root)
         wanted = [n for n in (names or []) if n != "*"]
         homes = {n: _home(n, root) for n in wanted}
-        if "experimental" in module.split(".") or "preprocessing" in wanted:
+        segs = module.split(".")
+        parent = segs[segs.index("experimental") - 1] if "experimental" in segs[1:] else None
+        if parent is not None and parent not in ("layers", "keras") and not (wanted and all(homes.values())):
+            # tf.keras.optimizers.experimental.AdamW -> keras.optimizers.AdamW
+            fix = f"what it held is in `{prefix if prefix != root else root + '.' + parent}`"
+        elif ("experimental" in segs and parent in (None, "layers", "keras")) or "preprocessing" in wanted:
             fix = f"the preprocessing layers are in `{root}.layers`"
         elif wanted and all(homes.values()):
             where = sorted(set(homes.values()))

@@ -50,6 +50,9 @@ class KerasApi(KerasMethods):
         self.layer_objs: list[LayerObj] = []
         self.models: list[Any] = []
         self.uncertain_effects = 0
+        # >0 while a custom Layer/Model call() (or a Lambda function) runs: Keras 3 traces it with
+        # backend tensors, so tf.* ops inside it are legal (no SL107)
+        self.in_layer_call = 0
         self._self_stack: list[Instance] = []
         self._call_log: list[list[LayerCall]] = []
         self.settings = keras_versions.KERAS3
@@ -678,9 +681,12 @@ class KerasApi(KerasMethods):
         if symbolic:
             # Keras 3 traces call() with backend (TensorFlow) tensors: tf.* ops work inside it
             args = [_retag(a, False) for a in args]
+        traced = inst.cls.keras_base is not None
+        self.in_layer_call += traced
         try:
             result = self._run_method(inst, call_fn, args, kwargs, node)
         finally:
+            self.in_layer_call -= traced
             self._call_log.pop()
         if symbolic:
             result = _retag(result, True)

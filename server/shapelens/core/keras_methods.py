@@ -21,6 +21,9 @@ from shapelens.core.values import (
 from shapelens.core.keras_graph import NO_SHAPE_EFFECT_METHODS, _shape_tuple, model_params
 
 
+_VOCABULARY_LAYERS = frozenset({"StringLookup", "IntegerLookup", "TextVectorization"})
+_LEARNS_VOCABULARY = frozenset({"adapt", "set_vocabulary", "load_assets"})
+
 class KerasMethods:
     """Mixin of :class:`shapelens.core.keras_api.KerasApi`: methods and attributes of Keras objects."""
 
@@ -84,6 +87,10 @@ class KerasMethods:
             if name == "__call__":
                 return self.call(obj, args, kwargs, node)
         if isinstance(obj, LayerObj):
+            if name in _LEARNS_VOCABULARY and obj.kind in _VOCABULARY_LAYERS and obj.args is not None:
+                # the encoded axis is the size of a vocabulary learned from data: not known statically
+                obj.args.values["vocabulary"] = Unknown(f"the vocabulary {obj.kind}.{name}() learns")
+                return None
             if name == "count_params":
                 return obj.params if obj.params is not None else Unknown("parameter count not known")
             if name == "__call__":

@@ -139,7 +139,24 @@ def _linspace(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     num = _arg(args, kwargs, 2, "num", 50)
     if not _is_int(num) or num < 0:
         return Unknown("linspace() with a count not known statically")
-    return ctx.arr((num,), dtype="float")
+    start = _arg(args, kwargs, 0, "start")
+    stop = _arg(args, kwargs, 1, "stop")
+    ends = [_shape_of(start), _shape_of(stop)]
+    if any(e is None for e in ends):
+        return Unknown("linspace() between values whose shapes are not known")
+    if ends == [(), ()]:
+        return ctx.arr((num,), dtype="float")
+    # array endpoints: one row per step along `axis` (default 0), each of the endpoints' broadcast shape
+    axis = _arg(args, kwargs, 5, "axis", 0)
+    try:
+        inner = shape_math.broadcast(*ends)
+    except OpError:
+        return Unknown("linspace() between endpoints whose shapes do not broadcast")
+    if not _is_int(axis) or not -len(inner) - 1 <= axis <= len(inner):
+        return Unknown("linspace() along an axis not known statically")
+    pos = axis if axis >= 0 else len(inner) + 1 + axis
+    x = start if isinstance(start, Tensor) else stop
+    return _derived(ctx, x, tuple(inner[:pos]) + (num,) + tuple(inner[pos:]), None)
 
 
 def _eye(ctx: _Ctx, args: list, kwargs: dict) -> Any:
@@ -294,6 +311,8 @@ def _reshape_fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 
 def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
     shape = _shape_of(x)
+    # a None in the target is a size shapelens does not know (ops.shape(x)[0] of a batch axis), not -1:
+    # the program passes a runtime value there
     tgt = _shape_arg(target) if not (isinstance(target, (list, tuple)) and any(d is None for d in target)) else \
         tuple(target)  # a None (ops.shape(x)[0] of a batch): shape_math.reshape infers it or leaves it unknown
     if tgt is None and isinstance(target, (list, tuple)):

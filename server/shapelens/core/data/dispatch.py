@@ -67,7 +67,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
                 symbolic += [t for t in _tensors(v) if t.symbolic]
         if symbolic and ev.keras.settings.tf_ops_on_keras_tensors:
             return _keras2_tf_op(ev, path, args, kwargs, node)
-        if symbolic:
+        if symbolic and not getattr(ev.keras, "in_layer_call", 0):
+            # inside a custom layer's call() Keras 3 passes backend tensors: tf.* ops are legal there
             short = path.replace("tensorflow.", "tf.")
             ev.report(
                 "SL107",

@@ -27,6 +27,7 @@ class DataState:
 
 class KerasSemantics(Protocol):
     layer_objs: list[LayerObj]
+    in_layer_call: int
 
     def call_layer(self, layer: LayerObj, args: list, kwargs: dict, node: ast.AST | None,
                    site: Span | None = None) -> Any: ...

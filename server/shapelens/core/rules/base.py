@@ -25,6 +25,21 @@ from shapelens.core.shapes import (
 
 REQUIRED = object()
 
+_LITERALS = (int, float, str, bool, type(None), complex, bytes)
+
+
+def shown(value: Any) -> str:
+    """A value as the user wrote it (a literal), or what it is -- never an internal object's repr."""
+    if isinstance(value, _LITERALS) or isinstance(value, (tuple, list)) and len(value) <= 8 \
+            and all(isinstance(v, _LITERALS) for v in value):
+        return repr(value)
+    shape = getattr(value, "shape", REQUIRED)
+    if shape is not REQUIRED and (shape is None or isinstance(shape, tuple)):
+        return f"a tensor of shape {fmt_shape(shape)}"
+    if isinstance(value, Unknown):
+        return "a value that is not known statically"
+    return f"a {type(value).__name__}" if type(value).__module__ == "builtins" else "a value that is not an integer"
+
 
 class LayerError(ShapeError):
     """Keras would raise here. ``code`` is an SL code from core.codes."""
@@ -189,7 +204,7 @@ class Args:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not known(value):
-            raise LayerError("SL201", f"`{name}` of {self.kind} must be an integer, got {value!r}")
+            raise LayerError("SL201", f"`{name}` of {self.kind} must be an integer, got {shown(value)}")
         return value
 
     def positive_int(self, name: str, default: Any = REQUIRED) -> int:

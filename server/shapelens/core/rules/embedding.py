@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, count, layer
+from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, count, layer, shown
 from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known
 
 EMBEDDING_ARGS = (
@@ -35,7 +35,7 @@ def _lora_rank(a: Args, constraint_arg: str) -> int:
     if not rank:
         return 0
     if isinstance(rank, bool) or not isinstance(rank, int):
-        raise LayerError("SL201", f"`lora_rank` of {a.kind} must be an integer, got {rank!r}")
+        raise LayerError("SL201", f"`lora_rank` of {a.kind} must be an integer, got {shown(rank)}")
     if rank < 0:
         raise LayerError("SL201", f"`lora_rank` of {a.kind} must be positive, got {rank}")
     constraint = a.raw(constraint_arg)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, layer
+from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, layer, shown
 from shapelens.core.shapes import Shape, fmt_shape, is_unknown, known
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -278,7 +278,7 @@ def _v_max_boxes(a: Args) -> None:
         try:
             int(v)
         except (TypeError, ValueError):
-            raise LayerError("SL201", f"`{name}` of {a.kind} must be an integer, got {v!r}") from None
+            raise LayerError("SL201", f"`{name}` of {a.kind} must be an integer, got {shown(v)}") from None
     _v_pass_factor(a)
 
 
@@ -454,11 +454,11 @@ def category_encoding(a: Args, x: Shape, call: dict) -> Out:
     if isinstance(n, bool):
         n = int(n)
     if not isinstance(n, (int, float)):
-        raise LayerError("SL201", f"num_tokens of CategoryEncoding must be an integer, got {n!r}")
+        raise LayerError("SL201", f"num_tokens of CategoryEncoding must be an integer, got {shown(n)}")
     if n < 1:
         raise LayerError("SL201", f"num_tokens of CategoryEncoding must be >= 1, got {n}")
     if not isinstance(n, int):
-        raise LayerError("SL201", f"num_tokens of CategoryEncoding must be an integer, got {n!r}")
+        raise LayerError("SL201", f"num_tokens of CategoryEncoding must be an integer, got {shown(n)}")
     x = tuple(x)
     if len(x) == 0:
         return Out((n,), 0)

@@ -21,6 +21,7 @@ from shapelens.core.rules.base import (
     count,
     layer,
     require_defined,
+    shown,
 )
 from shapelens.core.rules.conv import assemble, read_window, spatial_output
 from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known
@@ -69,7 +70,7 @@ def strict_int(a: Args, name: str, minimum: int) -> int:
         value = int(value)
     if not isinstance(value, int):
         hint = f"; write {int(value)}" if isinstance(value, float) and value.is_integer() else ""
-        raise LayerError("SL201", f"`{name}` of {a.kind} must be an integer, got {value!r}{hint}")
+        raise LayerError("SL201", f"`{name}` of {a.kind} must be an integer, got {shown(value)}{hint}")
     if value < minimum:
         need = "a positive integer" if minimum == 1 else f"at least {minimum}"
         raise LayerError("SL201", f"`{name}` of {a.kind} must be {need}, got {value}")
