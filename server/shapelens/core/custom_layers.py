@@ -13,7 +13,7 @@ from typing import Any
 
 from shapelens.core.rules.base import Args
 from shapelens.core.shapes import Unknown
-from shapelens.core.values import FunctionValue, LayerCall, LayerObj, Tensor
+from shapelens.core.values import FunctionValue, LayerCall, LayerObj, Tensor, symbolic_of
 
 LAMBDA_POSITIONAL = ("function", "output_shape", "mask", "arguments")
 
@@ -36,7 +36,7 @@ def run_lambda(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unkn
         return unknown("the input of Lambda is not a tensor shapelens can follow")
     if any(t.shape is None for t in inputs):
         return unknown("the input shape of Lambda is not known")
-    symbolic = any(t.symbolic for t in inputs)
+    symbolic = symbolic_of(inputs)
     origin = f"Lambda (line {layer.span.line + 1})"
     out_shape = _declared_output(api, values.get("output_shape"), x, inputs, call)
     if out_shape is None:

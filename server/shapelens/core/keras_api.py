@@ -26,6 +26,7 @@ from shapelens.core.values import (
     LayerObj,
     SequentialModel,
     Tensor,
+    symbolic_of,
     is_model,
 )
 from shapelens.core.rules.base import BASE_KWARGS as BASE_LAYER_KWARGS
@@ -310,7 +311,7 @@ class KerasApi(KerasMethods):
         def unknown(reason: str) -> Any:
             call.note = reason
             t = Tensor(None, f"{layer.kind} (line {layer.span.line + 1})", call.span, call,
-                       symbolic=not inputs or any(getattr(i, "symbolic", True) for i in inputs))
+                       symbolic=symbolic_of(inputs))
             call.outputs = [t]
             return t
 
@@ -360,15 +361,15 @@ class KerasApi(KerasMethods):
         origin = f"{layer.kind} (line {layer.span.line + 1})"
         if isinstance(out.shape, list):
             # a layer called on data (numpy / eager tensors) gives data, not Keras tensors
-            symbolic = any(t.symbolic for t in inputs)
+            symbolic = symbolic_of(inputs)
             call.outputs = [Tensor(tuple(s), origin, call.span, call, symbolic=symbolic, index=i)
                             for i, s in enumerate(out.shape)]
             return list(call.outputs)
         if isinstance(out.shape, RankUnknown):
-            t = Tensor(None, origin, call.span, call, symbolic=any(t.symbolic for t in inputs),
+            t = Tensor(None, origin, call.span, call, symbolic=symbolic_of(inputs),
                        ends=(out.shape.first, out.shape.last))
         else:
-            t = Tensor(tuple(out.shape), origin, call.span, call, symbolic=any(t.symbolic for t in inputs))
+            t = Tensor(tuple(out.shape), origin, call.span, call, symbolic=symbolic_of(inputs))
         call.outputs = [t]
         return t
 
@@ -586,7 +587,8 @@ class KerasApi(KerasMethods):
         if not all(isinstance(t, Tensor) for t in xs):
             return Unknown("a model called on values shapelens cannot follow")
         # model(x) on data (numpy / eager tensors): Keras' input checks live in core/data.py
-        on_data = not any(t.symbolic for t in xs)
+        symbolic = symbolic_of(xs)
+        on_data = symbolic is False
         if on_data:
             stopped = data.model_call_check(self.ev, model, xs, node)
             if stopped is not None:
@@ -609,7 +611,7 @@ class KerasApi(KerasMethods):
                 outs = self.replay_functional(model, xs, call)
         origin = f"{layer.kind} (line {layer.span.line + 1})"
         call.outputs = [Tensor(o.shape if isinstance(o, Tensor) else None, origin, span, call, index=i,
-                               symbolic=not on_data)
+                               symbolic=symbolic)
                         for i, o in enumerate(outs)]
         if layer.first_call is None:
             layer.first_call = call

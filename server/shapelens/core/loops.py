@@ -56,7 +56,7 @@ def shape_key(shape: Any) -> Any:
 def _arg_key(value: Any, depth: int = 0) -> Any:
     """A hashable description of a call argument, or _NO when the call must not be reused."""
     if isinstance(value, Tensor):
-        if value.symbolic:
+        if value.symbolic is not False:  # a Keras tensor (or maybe one) builds a graph
             return _NO
         return ("T", shape_key(value.shape), getattr(value, "dtype", None))
     if isinstance(value, Unknown):

@@ -24,10 +24,23 @@ class Tensor:
     origin: str  # for people: "Conv2D (line 12)", "keras.Input (line 3)"
     span: Span | None = None
     producer: "LayerCall | None" = None
-    symbolic: bool = True  # KerasTensor (True) or data (numpy/tf eager) (False)
+    # KerasTensor (True), data: numpy / eager tf (False), or not known (None): a layer called on
+    # a value shapelens does not follow may be building a graph or computing on data
+    symbolic: bool | None = True
     index: int = 0  # which output of the producer
     # rank unknown (shape None): its first and last axis when known, else None
     ends: tuple | None = None
+
+
+def symbolic_of(values: list) -> bool | None:
+    """Whether a layer's result is a Keras tensor: True when an input is one, False when every
+    input is data, None (not known) when an input is a value shapelens does not follow."""
+    flags = [v.symbolic if isinstance(v, Tensor) else None for v in values]
+    if any(f is True for f in flags):
+        return True
+    if not flags or any(f is None for f in flags):
+        return None
+    return False
 
 
 @dataclass(eq=False)

@@ -198,12 +198,12 @@ def _feeds(ev: DataEvaluator, value: Any, node: ast.AST | None, role: str, batch
     """The arrays of x (or y): one per model input (output), or None when not followed."""
     if value is None:
         return None
-    if isinstance(value, Tensor) and not value.symbolic and not isinstance(value, Dataset):
+    if isinstance(value, Tensor) and value.symbolic is False and not isinstance(value, Dataset):
         if value.shape is None or not value.shape or getattr(value, "sequences", False):
             return None
         shape = (None, *value.shape[1:]) if batch_axis else tuple(value.shape)
         return [_Feed(value, shape, _var_name(ev, node, role), node, value.shape[0])]
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) and not v.symbolic
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) and v.symbolic is False
                                                           and not isinstance(v, Dataset) for v in value):
         nodes = node.elts if isinstance(node, (ast.List, ast.Tuple)) and len(node.elts) == len(value) else \
             [None] * len(value)
@@ -646,7 +646,7 @@ def model_call_check(ev: DataEvaluator, model: Any, xs: list[Tensor], node) -> A
 
 
 def _model_call_check(ev: DataEvaluator, model: Any, xs: list[Tensor], node) -> Any:
-    if not all(isinstance(t, Tensor) and not t.symbolic and t.shape is not None for t in xs):
+    if not all(isinstance(t, Tensor) and t.symbolic is False and t.shape is not None for t in xs):
         return None
     specs = _model_inputs(model)
     if specs is None:
@@ -687,7 +687,7 @@ def explain_model_call(ev: DataEvaluator, model: Any, xs: list, node) -> Iterato
     """Around model(x)'s replay on data: a failure deep inside a layer that comes from a
     missing batch axis is reported as such (SL302) instead of the layer's own message."""
     specs = _model_inputs(model) if isinstance(model, (SequentialModel, FunctionalModel)) else None
-    data = [t for t in xs if isinstance(t, Tensor) and not t.symbolic and t.shape is not None]
+    data = [t for t in xs if isinstance(t, Tensor) and t.symbolic is False and t.shape is not None]
     if not specs or len(data) != len(xs) or len(specs) != len(xs) or not any(
             _missing_batch(tuple(t.shape), s) for t, s in zip(data, specs)):
         yield

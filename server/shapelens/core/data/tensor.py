@@ -262,7 +262,10 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
                             lambda shapes: shape_math.broadcast(*_with_scalars(template, shapes)))
     if sl is None or sr is None or name is None:
         if any(isinstance(v, Tensor) and v.shape is None for v in (left, right)):
-            return Tensor(None, "an operation on a tensor of unknown shape", ev.span(node), symbolic=False)
+            # an operand that may be a Keras tensor (symbolic None) keeps the result "not known"
+            maybe = any(isinstance(v, Tensor) and v.symbolic is None for v in (left, right))
+            return Tensor(None, "an operation on a tensor of unknown shape", ev.span(node),
+                          symbolic=None if maybe else False)
         return Unknown("arithmetic between a tensor and a value not known statically")
     lib = next((getattr(v, "lib", "numpy") for v in (left, right) if isinstance(v, Tensor)), "numpy")
     lib = "numpy" if lib == "image" else lib
