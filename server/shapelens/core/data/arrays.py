@@ -317,6 +317,10 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
         tuple(target)  # a None (ops.shape(x)[0] of a batch): shape_math.reshape infers it or leaves it unknown
     if tgt is None and isinstance(target, (list, tuple)):
         tgt = tuple(UNK if not _is_int(d) else d for d in target)
+    if shape is None and tgt is not None and all(_is_int(d) and d >= 0 for d in tgt) \
+            and not (isinstance(x, Tensor) and x.symbolic is not False):
+        # every target size written out (no -1): when the reshape runs, the result has that shape
+        return ctx.arr(tuple(tgt), subject)
     if shape is None or tgt is None:
         return Unknown(f"{subject} with a shape not known statically")
     try:
