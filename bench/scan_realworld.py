@@ -209,7 +209,7 @@ def parse_summaries(md: str) -> list[dict]:
         if "Layer (type)" in ln and "Output Shape" in ln:
             rich = "┃" in ln
             title = ""
-            for back in range(i - 1, max(i - 4, -1), -1):
+            for back in range(i - 1, max(i - 10, -1), -1):
                 m = re.search(r'Model: "([^"]+)"', lines[back])
                 if m:
                     title = m.group(1)
@@ -305,8 +305,10 @@ def _partial(row: dict, lr: dict) -> bool:
     return row["shape"] != "?" and ok(a, b) and params_ok
 
 
-def compare_tables(tables: list[dict], models: list[dict]) -> dict:
-    """Match each printed table to the shapelens model whose layer types align best."""
+def compare_tables(tables: list[dict], models: list[dict], source: str = "") -> dict:
+    """Match each printed table to the shapelens model whose layer types align best (the model
+    of the table's name when shapelens has one; none when the program names the model itself,
+    name="...", and shapelens has no model of that name)."""
     out = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "partial": 0, "wrong": 0, "tables": 0,
            "tables_matched": 0, "wrong_rows": []}
     used: set[int] = set()
@@ -318,7 +320,18 @@ def compare_tables(tables: list[dict], models: list[dict]) -> dict:
         out["rows"] += len(rows)
         printed = [r["kind"] for r in rows]
         best = None
-        for k, model in enumerate(models):
+        # a table titled with a model's name (Model: "encoder") belongs to a model of that name
+        title = table.get("title") or ""
+        named = [k for k, m in enumerate(models) if title and m.get("name") == title]
+        if title and not named and re.search(r"""name\s*=\s*(["'])""" + re.escape(title) + r"\1", source):
+            continue  # the program names this model and shapelens did not build it: unmatched
+        # a table with an InputLayer row is a Functional/Sequential model's (Keras prints none for a
+        # subclassed model, whose rows show the shapes of the data it was last called on)
+        graph = any(r["kind"] == "InputLayer" for r in rows)
+        for k in named or range(len(models)):
+            model = models[k]
+            if graph and not named and model.get("kind") == "Subclass":
+                continue
             kinds = [_ALIAS.get(lr["kind"], lr["kind"]) for lr in model["layers"]]
             sm = difflib.SequenceMatcher(a=[_ALIAS.get(p, p) for p in printed], b=kinds, autojunk=False)
             blocks = sm.get_matching_blocks()
@@ -426,7 +439,7 @@ def summarise(results: list[dict], root: Path) -> dict:
         md = Path(res["path"]).parent / "md" / (Path(res["path"]).stem + ".md")
         if md.is_file():
             c = compare_tables(parse_summaries(md.read_text(encoding="utf-8", errors="replace")),
-                               res["models"])
+                               res["models"], read_program(Path(res["path"])))
             for k in cmp_total:
                 if k == "wrong_rows":
                     cmp_total[k].extend(f"{rel}:{w['line']} {w['name']} ({w['kind']}): printed "
