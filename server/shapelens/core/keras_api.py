@@ -35,6 +35,7 @@ from shapelens.core.keras_graph import (  # noqa: F401 -- model_params is import
     MODEL_CLASSES,
     _as_list,
     _fmt_value,
+    _remap,
     _retag,
     _shape_tuple,
     _span_dict,
@@ -298,7 +299,7 @@ class KerasApi(KerasMethods):
         inputs = [t for t in _as_list(x)] if isinstance(x, (list, tuple, dict)) else [x]
         span = site or (self.ev.span(node) if node is not None else layer.span)
         call = LayerCall(layer, span, [t for t in inputs if isinstance(t, Tensor)], order=self.ev.next_order(),
-                         call_kwargs=kwargs)
+                         call_kwargs=kwargs, call_args=list(extra))
         call.extra_inputs = [t for v in list(extra) + list(kwargs.values()) for t in _as_list(v)
                              if isinstance(t, Tensor)]
         if self._call_log:
@@ -641,7 +642,9 @@ class KerasApi(KerasMethods):
             if c.layer.kind == "InputLayer" or not ins:  # a call with no tensor input (half-typed code)
                 continue
             arg: Any = ins if len(c.inputs) > 1 or c.layer.rule is not None and c.layer.rule.multi_input else ins[0]
-            res = self.call_layer(c.layer, [arg], dict(c.call_kwargs), None, site=call.span)
+            # the other tensors of the call (MultiHeadAttention's value, mask=...) are replayed too
+            res = self.call_layer(c.layer, [arg, *_remap(c.call_args, mapping)],
+                                  {k: _remap(v, mapping) for k, v in c.call_kwargs.items()}, None, site=call.span)
             for orig, new in zip(c.outputs, _as_list(res)):
                 mapping[id(orig)] = new
         return [mapping.get(id(o), Tensor(None, "unknown")) for o in model.outputs]

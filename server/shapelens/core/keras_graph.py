@@ -86,6 +86,17 @@ def _retag(value: Any, symbolic: bool) -> Any:
     return value
 
 
+def _remap(value: Any, mapping: dict) -> Any:
+    """A call argument with the tensors of a model's graph replaced by the replayed ones."""
+    if isinstance(value, Tensor):
+        return mapping.get(id(value), value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_remap(v, mapping) for v in value)
+    if isinstance(value, dict):
+        return {k: _remap(v, mapping) for k, v in value.items()}
+    return value
+
+
 def _shape_tuple(value: Any) -> tuple | None:
     if isinstance(value, (list, tuple)):
         dims = []

@@ -78,6 +78,7 @@ class LayerCall:
     failed: bool = False
     call_kwargs: dict = field(default_factory=dict)
     extra_inputs: list[Tensor] = field(default_factory=list)  # tensors passed besides the input
+    call_args: list = field(default_factory=list)  # positional arguments after the input (value of MHA)
 
 
 @dataclass(eq=False)
