@@ -152,7 +152,7 @@ class KerasApi(KerasMethods):
         Keras rule applies to it even when Keras has a layer of the same name."""
         span = self.ev.span(node)
         rule = None if library else LAYERS.get(kind)
-        kwargs = dict(kwargs)
+        args, kwargs = keras_versions.layer_arguments(self.settings, kind, list(args), dict(kwargs))
         own = set(rule.signature) if rule else set()
         declared = self._declared_input(kind, kwargs, span, own)
         common = {k: kwargs.pop(k) for k in list(kwargs) if k in BASE_LAYER_KWARGS and k not in own}

@@ -30,16 +30,41 @@ class KerasSemantics:
     # The Keras 2 import paths and Model methods Keras 3 removed (SL401/SL402) raise; under Keras 2
     # they only matter when migrating, an opt-in check (checks.keras3Migration).
     keras3_removals_raise: bool
+    # Keras 2 AveragePooling1D/2D/3D default to pool_size=2 (Keras 3: a required argument).
+    average_pool_size_default: bool
+    # Keras 2 converted size arguments with int() (Dense(tf.reduce_prod(shape))); Keras 3 wants an int.
+    scalar_tensor_arguments: bool
 
 
 KERAS3 = KerasSemantics("keras3", batch_input_shape_on_layers=False, int_input_shape=False,
                         adjust_input_rank=True, embedding_input_length=False,
                         subclass_build_runs_call=False, tf_ops_on_keras_tensors=False,
-                        keras3_removals_raise=True)
+                        keras3_removals_raise=True, average_pool_size_default=False,
+                        scalar_tensor_arguments=False)
 KERAS2 = KerasSemantics("keras2", batch_input_shape_on_layers=True, int_input_shape=True,
                         adjust_input_rank=False, embedding_input_length=True,
                         subclass_build_runs_call=True, tf_ops_on_keras_tensors=True,
-                        keras3_removals_raise=False)
+                        keras3_removals_raise=False, average_pool_size_default=True,
+                        scalar_tensor_arguments=True)
+
+
+def layer_arguments(semantics: KerasSemantics, kind: str, args: list, kwargs: dict) -> tuple[list, dict]:
+    """A layer constructor's arguments as the Keras of ``semantics`` reads them."""
+    from shapelens.core.shapes import Unknown
+    from shapelens.core.values import Tensor
+
+    if semantics.average_pool_size_default and kind in ("AveragePooling1D", "AveragePooling2D",
+                                                        "AveragePooling3D") and not args and "pool_size" not in kwargs:
+        kwargs = {**kwargs, "pool_size": 2}
+    if semantics.scalar_tensor_arguments:
+        def scalar(v):
+            return isinstance(v, Tensor) and v.shape == ()
+
+        if any(scalar(v) for v in args) or any(scalar(v) for v in kwargs.values()):
+            value = Unknown("a scalar tensor (Keras 2 reads its value with int() when it runs)")
+            args = [value if scalar(v) else v for v in args]
+            kwargs = {k: value if scalar(v) else v for k, v in kwargs.items()}
+    return args, kwargs
 
 
 def for_version(version: str) -> KerasSemantics:
