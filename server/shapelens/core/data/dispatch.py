@@ -57,9 +57,47 @@ def _short(path: str) -> str:
     return path
 
 
+# TensorFlow functions that never convert their arguments to tensors (structure utilities,
+# introspection, printing): a Keras tensor passes through them under Keras 3 too
+_NO_CONVERSION = ("tensorflow.nest.", "tensorflow.is_tensor", "tensorflow.is_symbolic_tensor",
+                  "tensorflow.print", "tensorflow.get_static_value", "tensorflow.TensorSpec",
+                  "tensorflow.TensorShape", "tensorflow.as_dtype", "tensorflow.name_scope",
+                  "tensorflow.compat.v2.nest.")
+
+
+def _no_conversion(path: str) -> bool:
+    return any(path == p or p.endswith(".") and path.startswith(p) for p in _NO_CONVERSION)
+
+
+def _nest_flatten(args: list, kwargs: dict) -> Any:
+    """tf.nest.flatten: the leaves of nested lists / tuples / dicts (dicts in key order)."""
+    out: list = []
+
+    def walk(v: Any, depth: int) -> bool:
+        if depth > 8 or isinstance(v, Unknown):
+            return False
+        if isinstance(v, dict):
+            try:
+                keys = sorted(v)
+            except TypeError:
+                return False
+            return all(walk(v[k], depth + 1) for k in keys)
+        if isinstance(v, (list, tuple)):
+            return all(walk(x, depth + 1) for x in v)
+        out.append(v)
+        return True
+
+    value = args[0] if args else kwargs.get("structure", Unknown("tf.nest.flatten()"))
+    return out if walk(value, 0) else Unknown("tf.nest.flatten() of a structure not known statically")
+
+
 def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     kname = keras_name(path)
     leaf = path.rsplit(".", 1)[-1]
+    if kname is None and _no_conversion(path):
+        if path in ("tensorflow.nest.flatten", "tensorflow.compat.v2.nest.flatten"):
+            return _nest_flatten(args, kwargs)
+        return Unknown(f"{_short(path)}(...) is not followed")
     if kname is None and path.startswith(_TF):
         symbolic = [t for t in _tensors(list(args) + list(kwargs.values())) if t.symbolic]
         for v in list(args) + list(kwargs.values()):
