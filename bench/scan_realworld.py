@@ -359,7 +359,18 @@ def compare_tables(tables: list[dict], models: list[dict], source: str = "") -> 
                 out["equal"] += 1
             else:
                 leftover.append(r)
+        # then rows shapelens knows in part (every known axis agrees), then the rest
+        rest: list[dict] = []
         for r in leftover:
+            cands = pool.get(_ALIAS.get(r["kind"], r["kind"]), [])
+            hit = next((lr for lr in cands if lr["output_shape"] is not None and _partial(r, lr)), None)
+            if hit is not None:
+                cands.remove(hit)
+                out["matched"] += 1
+                out["partial"] += 1
+            else:
+                rest.append(r)
+        for r in rest:
             cands = pool.get(_ALIAS.get(r["kind"], r["kind"]), [])
             if not cands:
                 continue

@@ -693,6 +693,9 @@ class KerasApi(KerasMethods):
         finally:
             self.in_layer_call -= traced
             self._call_log.pop()
+        if symbolic and isinstance(result, Unknown):
+            # a Layer called on Keras tensors gives Keras tensors, also when its call() is not followed
+            return self._unfollowed_instance_call(inst, x, result, node)
         if symbolic:
             result = _retag(result, True)
         inst.calls.extend(c for c in log if c not in inst.calls)
@@ -709,6 +712,18 @@ class KerasApi(KerasMethods):
             layer.calls.append(c)
             self._call_log[-1].append(c)
         return result
+
+    def _unfollowed_instance_call(self, inst: Instance, x: Any, result: Unknown, node) -> Tensor:
+        """One call of the instance as a layer, output unknown, so the graph stays connected."""
+        layer = self.instance_as_layer(inst)
+        span = self.ev.span(node) if node is not None else layer.span
+        c = LayerCall(layer, span, [t for t in _as_list(x) if isinstance(t, Tensor)], order=self.ev.next_order())
+        c.note = result.reason
+        c.outputs = [Tensor(None, f"{inst.cls.name} (line {span.line + 1})", span, c)]
+        layer.calls.append(c)
+        if self._call_log:
+            self._call_log[-1].append(c)
+        return c.outputs[0]
 
     def _run_method(self, inst: Instance, fn: FunctionValue, args: list, kwargs: dict, node) -> Any:
         self._self_stack.append(inst)
