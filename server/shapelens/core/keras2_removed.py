@@ -32,6 +32,11 @@ def _modules() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in data.items()}
 
 
+def exports(module: str) -> frozenset[str]:
+    """The public names of a Keras 3 module (keras_public_api.json), empty when not known."""
+    return _modules().get(module, frozenset())
+
+
 def _checked(module: str) -> bool:
     if module.startswith(("keras.src", "keras._", "tensorflow.keras.src")):
         return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable
 import ast
 
+from shapelens.core.keras2_removed import exports
 from shapelens.core.resolve import keras_name
 from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import Unknown, fmt_shape
@@ -91,6 +92,19 @@ def _nest_flatten(args: list, kwargs: dict) -> Any:
     return out if walk(value, 0) else Unknown("tf.nest.flatten() of a structure not known statically")
 
 
+_OPS_NAMES = {"concat": "concatenate", "reduce_variance": "var", "reduce_std": "std", "pow": "power",
+              "truediv": "true_divide", "floordiv": "floor_divide", "squared_difference": None}
+
+
+def _ops_equivalent(leaf: str) -> str:
+    """The keras.ops function of a tf function's name (tf.reduce_mean -> keras.ops.mean), when Keras has it."""
+    ops = exports("keras.ops")
+    for name in (_OPS_NAMES.get(leaf, leaf), leaf.removeprefix("reduce_")):
+        if name and name in ops:
+            return f"keras.ops.{name}()"
+    return "a keras.ops function"
+
+
 def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     kname = keras_name(path)
     leaf = path.rsplit(".", 1)[-1]
@@ -108,14 +122,17 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
         if symbolic and not getattr(ev.keras, "in_layer_call", 0):
             # inside a custom layer's call() Keras 3 passes backend tensors: tf.* ops are legal there
             short = path.replace("tensorflow.", "tf.")
+            src, shape = symbolic[0].origin.split(" (")[0], fmt_shape(symbolic[0].shape)
+            # a layer's or an Input's output, else a tensor computed by an op
+            what = f"the Keras tensor {src} output {shape}" if src[:1].isupper() or src.startswith("keras.") \
+                else f"the Keras tensor from {src} (shape {shape})"
             ev.report(
                 "SL107",
-                f"{short}() cannot take the Keras tensor {symbolic[0].origin.split(' (')[0]} output "
-                f"{fmt_shape(symbolic[0].shape)}: Keras 3 raises for TensorFlow functions on symbolic "
-                f"tensors. Use keras.ops.{leaf}() or a layer instead",
+                f"{short}() cannot take {what}: Keras 3 raises for TensorFlow functions on symbolic "
+                f"tensors. Use {_ops_equivalent(leaf)} or a layer instead",
                 ev.span(node), raise_span=ev.trigger or ev.span(node),
             )
-            return Tensor(None, f"{short}(...) on a Keras tensor", ev.span(node))
+            return Tensor(None, f"{short}(...)", ev.span(node))
     if kname is not None:
         return _keras_call(ev, kname, path, args, kwargs, node)
     if path.startswith(_NUMPY):
