@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from typing import Any
-from shapelens.core import backbones, custom_layers, data, keras_versions
+from shapelens.core import backbones, custom_layers, data, keras_versions, subclass_layers
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
@@ -66,7 +66,7 @@ class KerasApi(KerasMethods):
         name = keras_name(ref.path)
         if name in ("Model", "Sequential", "Functional", "models.Model"):
             return "Model"
-        if name in ("Layer", "layers.Layer"):
+        if name in ("Layer", "layers.Layer") or subclass_layers.is_builtin_ref(ref):
             return "Layer"
         return None
 
@@ -641,6 +641,8 @@ class KerasApi(KerasMethods):
             self.models.append(inst)
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:
+        if inst.cls.keras_base is not None and args:
+            return subclass_layers.call(self, inst, args, kwargs, node)
         call_fn = inst.cls.lookup("call")
         if not isinstance(call_fn, FunctionValue):
             return Unknown(f"{inst.cls.name} has no call() shapelens can follow")

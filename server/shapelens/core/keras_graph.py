@@ -54,6 +54,11 @@ def model_params(model: Any) -> int | None:
         if layer.params is None:
             return None
         total += layer.params
+    if isinstance(model, Instance):
+        from shapelens.core.subclass_layers import own_params
+
+        own = own_params(model)
+        return total + own if own is not None else None
     return total
 
 

@@ -30,6 +30,12 @@ class KerasMethods:
             from shapelens.core import builtins_model
 
             return builtins_model.call_plain_method(self.ev, obj, name[6:], args, kwargs)
+        if isinstance(obj, Instance) and obj.cls.keras_base is not None:
+            from shapelens.core import subclass_layers
+
+            handled = subclass_layers.method(self, obj, name, args, kwargs, node)
+            if handled is not subclass_layers.NOT_HANDLED:
+                return handled
         if name.startswith("super."):
             return None
         return self.with_trigger(node, lambda: self._method(obj, name, args, kwargs, node))
