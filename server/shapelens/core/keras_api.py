@@ -577,7 +577,11 @@ class KerasApi(KerasMethods):
         layer.calls.append(call)
         if self._call_log:
             self._call_log[-1].append(call)
-        with data.explain_model_call(self.ev, model, xs, node) if on_data else contextlib.nullcontext():
+        self._call_log.append([])  # the model's own layers are not layers of the caller
+        with contextlib.ExitStack() as stack:
+            stack.callback(self._call_log.pop)
+            if on_data:
+                stack.enter_context(data.explain_model_call(self.ev, model, xs, node))
             if isinstance(model, SequentialModel):
                 if model.input_shape is None and not model.uncertain and xs[0].shape is not None:
                     model.input_shape = tuple(xs[0].shape)
