@@ -160,7 +160,7 @@ class ExpressionEvaluator:
                 return found
             return self.keras.object_attr(obj, attr, node)
         if isinstance(obj, SuperProxy):
-            for base in obj.instance.cls.bases:
+            for base in (obj.owner or obj.instance.cls).bases:
                 if isinstance(base, ClassValue):
                     found = base.lookup(attr)
                     if isinstance(found, FunctionValue):

@@ -261,13 +261,11 @@ def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, no
     if api._call_log:
         api._call_log[-1].append(c)
     origin = f"{inst.cls.name} (line {layer.span.line + 1})"
-    if not symbolic and not xs:
-        symbolic = True
     counter = iter(range(1 << 30))
 
     def fresh(r: Any) -> Any:
         if isinstance(r, Tensor):
-            t = Tensor(r.shape, origin, span, c, symbolic=symbolic or r.symbolic, index=next(counter))
+            t = Tensor(r.shape, origin, span, c, symbolic=symbolic, index=next(counter))
             c.outputs.append(t)
             return t
         if isinstance(r, tuple):
@@ -282,7 +280,7 @@ def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, no
         out = fresh(result)
     else:
         c.note = result.reason if isinstance(result, Unknown) else f"the output of {inst.cls.name}.call() is not known"
-        t = Tensor(None, origin, span, c, symbolic=True)
+        t = Tensor(None, origin, span, c, symbolic=symbolic)
         c.outputs = [t]
         out = t if not isinstance(result, (list, tuple, dict)) else fresh(result)
     if layer.first_call is None:
