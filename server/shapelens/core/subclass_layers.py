@@ -19,14 +19,12 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from shapelens.core.keras_graph import _as_list, _retag, _shape_tuple
+from shapelens.core.keras_graph import BASE, WEIGHTS, _as_list, _retag, _shape_tuple, model_params
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, LayerError, Unresolved, apply
 from shapelens.core.shapes import ShapeError, Unknown
 from shapelens.core.values import ClassValue, FunctionValue, Instance, LayerCall, LayerObj, Tensor
 
-BASE = "__base_layer__"  # the built-in layer a subclass extends (a LayerObj holding its rule and arguments)
-WEIGHTS = "__weights__"  # parameters of the weights made with add_weight
 NOT_HANDLED = object()
 
 
@@ -153,15 +151,6 @@ def base_output(api, inst: Instance, base: LayerObj, x: Any, node: ast.AST | Non
     return Tensor(tuple(out.shape), origin, inst.span, None, symbolic=symbolic)
 
 
-def own_params(inst: Instance) -> int | None:
-    """Weights the instance holds itself: add_weight plus a built-in base layer's."""
-    total = inst.attrs.get(WEIGHTS, 0)
-    base = inst.attrs.get(BASE)
-    if base is not None:
-        total = total + base.params if total is not None and base.params is not None else None
-    return total
-
-
 # --------------------------------------------------------------------------- calls
 
 def _input_shapes(x: Any) -> Any:
@@ -285,7 +274,5 @@ def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, no
         out = t if not isinstance(result, (list, tuple, dict)) else fresh(result)
     if layer.first_call is None:
         layer.first_call = c
-    from shapelens.core.keras_graph import model_params
-
     layer.params = model_params(inst)
     return out
