@@ -81,7 +81,6 @@ ENGINE_GAPS = {
     "unk_manual_split_indexing.py": "by design: fancy indexing of loaded data",
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
     "unk_custom_layer_then_dense.py": "by design: custom layers around tf.image.extract_patches",
-    "unk_subclass_tf_ops.py": "by design: a custom layer's output",
     "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
     "unk_tf_data_pipeline.py": "by design: Input sized from a tf.data element_spec",
 }
