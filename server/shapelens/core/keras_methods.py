@@ -73,8 +73,11 @@ class KerasMethods:
                 obj.built = True
                 return None
             if shape is not None and not obj.built:
-                self.call_instance(obj, [Tensor(shape, f"{obj.cls.name}.build (line {self.ev.span(node).line + 1})",
-                                                self.ev.span(node))], {}, node)
+                from shapelens.core import subclass_layers
+
+                # build() is not a call of the layer: no record of its own
+                subclass_layers.call(self, obj, [Tensor(shape, f"{obj.cls.name}.build (line {self.ev.span(node).line + 1})",
+                                                        self.ev.span(node))], {}, node, record=False)
             return None
         if is_model(obj):
             if name in ("compile",):

@@ -195,7 +195,7 @@ def _declared(api, inst: Instance, shapes: Any, node) -> Any:
     return None
 
 
-def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:
+def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, record: bool = True) -> Any:
     """One call of a Layer/Model subclass instance: build once, trace call(), one record."""
     x = args[0]
     xs = [t for t in _as_list(x) if isinstance(t, Tensor)]
@@ -236,6 +236,9 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) ->
         inst.output_shape = result.shape
     elif isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result):
         inst.output_shape = [r.shape for r in result]
+    if not record:
+        inst.attrs.pop("__raised__", None)
+        return result
     return _record(api, inst, x, xs, result, kwargs, node, symbolic)
 
 
