@@ -29,7 +29,8 @@ def test_json_keeps_its_contract_and_adds_models(project, capsys, monkeypatch):
     data = json.loads(out)
     assert code == 1 and data["version"] == 1
     (entry,) = data["files"]
-    assert list(entry) == ["path", "layers", "diagnostics", "models"]
+    assert list(entry) == ["path", "layers", "diagnostics", "models", "keras"]
+    assert set(entry["keras"]) == {"version", "reason"}
     (sl101,) = [d for d in entry["diagnostics"] if d["code"] == "SL101"]
     assert sl101 == {"line": 6, "column": 5, "end_line": 6, "end_column": 24, "severity": "error", "code": "SL101",
                      "message": sl101["message"]}
