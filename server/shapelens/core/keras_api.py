@@ -34,7 +34,6 @@ from shapelens.core.keras_graph import (  # noqa: F401 -- model_params is import
     MODEL_CLASSES,
     _as_list,
     _fmt_value,
-    _retag,
     _shape_tuple,
     _span_dict,
     _str_or_none,
@@ -682,20 +681,11 @@ class KerasApi(KerasMethods):
                 inst.input_shape = x.shape
         log: list[LayerCall] = []
         self._call_log.append(log)
-        symbolic = inst.cls.keras_base is not None and any(
-            isinstance(t, Tensor) and t.symbolic for t in _as_list(x))
-        if symbolic:
-            # Keras 3 traces call() with backend (TensorFlow) tensors: tf.* ops work inside it
-            args = [_retag(a, False) for a in args]
-        traced = inst.cls.keras_base is not None
-        self.in_layer_call += traced
         try:
+            # not a Keras subclass (those go to subclass_layers): a plain object with call()
             result = self._run_method(inst, call_fn, args, kwargs, node)
         finally:
-            self.in_layer_call -= traced
             self._call_log.pop()
-        if symbolic:
-            result = _retag(result, True)
         inst.calls.extend(c for c in log if c not in inst.calls)
         if isinstance(result, Tensor):
             inst.output_shape = result.shape

@@ -217,6 +217,8 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
     log: list[LayerCall] = []
     api._call_log.append(log)
     inst.attrs.pop("__raised__", None)
+    # Keras traces call() with backend (TensorFlow) tensors: tf.* ops are legal inside it
+    api.in_layer_call += 1
     try:
         traced = [_retag(a, False) for a in args] if symbolic else args
         if isinstance(call_fn, FunctionValue):
@@ -230,6 +232,7 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
             if declared is not None:
                 result = declared
     finally:
+        api.in_layer_call -= 1
         api._call_log.pop()
     inst.calls.extend(c for c in log if c not in inst.calls)
     if isinstance(result, Tensor):
