@@ -295,7 +295,7 @@ def _partial(row: dict, lr: dict) -> bool:
     a, b = _norm_shape(row["shape"]), _norm_shape(lr["output_shape"])
 
     def ok(p, q):
-        if q == "?":
+        if q == "?" or (q is None and isinstance(p, list)):  # a size, or one output's shape, not known
             return True
         if isinstance(p, list) and isinstance(q, list):
             return len(p) == len(q) and all(ok(x, y) for x, y in zip(p, q))

@@ -120,7 +120,10 @@ def _norm(shape):
 def _outputs(outs):
     if outs is None:
         return None
-    if isinstance(outs, list) and outs and isinstance(outs[0], (list, tuple)):
+    # several outputs: a list (the engine's, with None for an output whose shape it does not
+    # know) or the runner's list of shapes
+    if isinstance(outs, list) and outs and all(s is None or isinstance(s, (list, tuple)) for s in outs) \
+            and any(s is not None for s in outs):
         return _norm(outs[0]) if len(outs) == 1 else tuple(_norm(s) for s in outs)
     return _norm(outs)
 
@@ -151,7 +154,8 @@ def _engine_objects(analysis, cutoff: float, compared=COMPARED):
             continue
         if info.raised:
             o["failed"] = True
-        elif info.output_shape is not None:
+        elif info.output_shape is not None and not (isinstance(info.output_shape, list)
+                                                    and all(s is None for s in info.output_shape)):
             o["outputs"].add(_outputs(info.output_shape))
             if info.params is not None:
                 o["params"] = info.params
@@ -218,8 +222,8 @@ def _claims(engine, actual) -> bool:
         return True
     if engine is None or actual is None or len(engine) != len(actual):
         return False
-    if engine and isinstance(engine[0], tuple):  # several outputs
-        return all(_claims(e, a) for e, a in zip(engine, actual))
+    if engine and any(isinstance(e, tuple) for e in engine):  # several outputs (None: one not known)
+        return all(e is None or _claims(e, a) for e, a in zip(engine, actual))
     return all(e == "?" or e == a for e, a in zip(engine, actual))
 
 

@@ -246,6 +246,17 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
     return _record(api, inst, x, xs, result, kwargs, node, symbolic)
 
 
+def _unknown_parts(result: Any, origin: str, span) -> Any:
+    """A structure of outputs with each element that is not a tensor made a tensor of unknown shape."""
+    if isinstance(result, Tensor):
+        return result
+    if isinstance(result, (list, tuple)):
+        return type(result)(_unknown_parts(v, origin, span) for v in result)
+    if isinstance(result, dict):
+        return {k: _unknown_parts(v, origin, span) for k, v in result.items()}
+    return Tensor(None, origin, span)
+
+
 def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, node, symbolic: bool) -> Any:
     """The call as one layer record; its outputs are new tensors produced by it."""
     layer = api.instance_as_layer(inst)
@@ -276,9 +287,12 @@ def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, no
         out = fresh(result)
     else:
         c.note = result.reason if isinstance(result, Unknown) else f"the output of {inst.cls.name}.call() is not known"
-        t = Tensor(None, origin, span, c, symbolic=symbolic)
-        c.outputs = [t]
-        out = t if not isinstance(result, (list, tuple, dict)) else fresh(result)
+        if isinstance(result, (list, tuple, dict)) and result:
+            # one output per element, as Keras has: the ones not known are tensors of unknown shape
+            out = fresh(_unknown_parts(result, origin, span))
+        else:
+            out = Tensor(None, origin, span, c, symbolic=symbolic)
+            c.outputs = [out]
     if layer.first_call is None:
         layer.first_call = c
     layer.params = model_params(inst)
