@@ -13,6 +13,7 @@ from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
 from shapelens.core.suppressions import scan
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
+from shapelens.core.codes import ANALYSIS_LIMIT, SYNTAX_ERROR
 
 if TYPE_CHECKING:
     from shapelens.config import Options
@@ -71,7 +72,7 @@ def _guarded(text: str, path: str, with_spec: bool,
     except Exception:  # noqa: BLE001 -- last line of defence: degrade, never crash
         result = Analysis(path, complete=False, keras=target.version, keras_reason=target.reason)
         result.diagnostics.append(
-            Diagnostic("SL003", "information",
+            Diagnostic(ANALYSIS_LIMIT, "information",
                        "shapelens could not analyse this file; shapes are unknown",
                        Span(0, 0, 0, 0))
         )
@@ -88,7 +89,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     if len(text) > MAX_TEXT:
         result.complete = False
         result.diagnostics.append(Diagnostic(
-            "SL003", "information",
+            ANALYSIS_LIMIT, "information",
             f"the file has {len(text):,} characters, more than shapelens analyses ({MAX_TEXT:,})",
             Span(0, 0, 0, 0)))
         return result
@@ -98,7 +99,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     for p in problems[:1]:
         result.parsed = False
         result.diagnostics.append(Diagnostic(
-            "SL001", "information",
+            SYNTAX_ERROR, "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
     ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
     ev.run(module)
