@@ -153,7 +153,7 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
                 call_span=call.span if call.span != layer.span else None,
                 input_shape=_shape(call.inputs), output_shape=_shape(call.outputs),
                 params=layer.params if not call.failed else None, explain=list(call.explain),
-                note=call.note, var=layer.var, order=call.order, raised=call.failed,
+                note=call.note or _inherited_note(call), var=layer.var, order=call.order, raised=call.failed,
                 implicit=layer.implicit,
             ))
         if not infos:
@@ -166,6 +166,35 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
                                    note=note, var=layer.var, order=layer.order, implicit=layer.implicit))
         out[layer.layer_id] = infos
     return out
+
+
+def _inherited_note(call: Any) -> str | None:
+    """Why an output is unknown when the layer itself had no complaint: the unknown input it got,
+    traced back to the call where the shape was lost (bounded walk)."""
+    if any(isinstance(t, Tensor) and t.shape is not None for t in call.outputs):
+        return None
+    if call.failed:
+        return f"{call.layer.kind} raises here (see the error on it)"
+    current, seen = call, 0
+    while seen < 200:
+        seen += 1
+        lost = next((t for t in [*current.inputs, *current.extra_inputs]
+                     if isinstance(t, Tensor) and t.shape is None), None)
+        if lost is None:
+            return None if current is call else f"its input comes from {_where(current)}, whose shape is unknown"
+        producer = lost.producer
+        if producer is None or not hasattr(producer, "inputs"):
+            return f"its input ({lost.origin}) has an unknown shape"
+        if producer.note:
+            return f"its input comes from {_where(producer)}: {producer.note}"
+        if producer.failed:
+            return f"its input comes from {_where(producer)}, which raises"
+        current = producer
+    return None
+
+
+def _where(call: Any) -> str:
+    return f"{call.layer.kind} (line {call.span.line + 1})"
 
 
 def _model_info(model: Any, infos: dict[int, list[LayerInfo]]) -> ModelInfo | None:
