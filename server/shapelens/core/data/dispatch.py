@@ -34,6 +34,7 @@ from shapelens.core.data.state import DataEvaluator
 
 # the families, imported for their registrations (as core/rules/__init__.py imports every family)
 from shapelens.core.data import keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
+from shapelens.core.codes import TENSORFLOW_FUNCTION_ON_KERAS_TENSOR
 
 
 _NUMPY = ("numpy.",)
@@ -127,7 +128,7 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
             what = f"the Keras tensor {src} output {shape}" if src[:1].isupper() or src.startswith("keras.") \
                 else f"the Keras tensor from {src} (shape {shape})"
             ev.report(
-                "SL107",
+                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR,
                 f"{short}() cannot take {what}: Keras 3 raises for TensorFlow functions on symbolic "
                 f"tensors. Use {_ops_equivalent(leaf)} or a layer instead",
                 ev.span(node), raise_span=ev.trigger or ev.span(node),
