@@ -309,3 +309,17 @@ def test_unknown_dims_never_raise_on_what_is_not_known():
     assert shape_math.squeeze((UNK, 1)) is None
     with pytest.raises(OpError):
         shape_math.reshape((6, 4), (5, -1))
+
+
+@pytest.mark.parametrize("shape,key", [
+    ((1, 1, 1), (slice(None, 0), "array", Ellipsis, 0)),
+    ((2, 3, 5), (slice(None), 0, Ellipsis, "array")),
+    ((2, 3, 5, 6), (slice(None), 0, Ellipsis, "array")),
+    ((2, 3, 5), (slice(None), 0, "array")),
+])
+def test_index_advanced_separated_by_ellipsis(shape, key):
+    """An Ellipsis between advanced indices separates them even when it stands for no axis:
+    numpy puts the broadcast index dimensions first."""
+    np_key = tuple(np.zeros(4, dtype=int) if k == "array" else k for k in key)
+    our_key = tuple(ArrayIndex((4,)) if k == "array" else k for k in key)
+    agree(numpy_shape(lambda: np.zeros(shape)[np_key]), ours(lambda: shape_math.index(shape, our_key)))

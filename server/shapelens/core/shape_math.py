@@ -669,7 +669,13 @@ def index(shape: Shape, key: Any) -> Shape:
     except OpError:
         raise OpError("index", "the index arrays cannot be broadcast together: "
                                + " ".join(fmt_shape(s) for s in adv_shapes)) from None
-    adjacent = adv_positions == list(range(adv_positions[0], adv_positions[0] + len(adv_positions)))
+    # numpy: the advanced indices are adjacent in the index as written (an Ellipsis between them,
+    # even one that stands for no axis, separates them)
+    written = list(key) if isinstance(key, tuple) else [key]
+    written_adv = [i for i, it in enumerate(written) if isinstance(it, ArrayIndex)
+                   or (isinstance(it, int) and not isinstance(it, bool))]
+    adjacent = adv_positions == list(range(adv_positions[0], adv_positions[0] + len(adv_positions))) \
+        and written_adv == list(range(written_adv[0], written_adv[0] + len(written_adv)))
     if not adjacent:
         return bshape + tuple(d for _, dims in basic for d in dims)
     before = [d for p, dims in basic if p < adv_positions[0] for d in dims]
