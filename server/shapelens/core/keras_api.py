@@ -694,11 +694,7 @@ class KerasApi(KerasMethods):
             result = self._run_method(inst, call_fn, args, kwargs, node)
         finally:
             self._call_log.pop()
-        inst.calls.extend(c for c in log if c not in inst.calls)
-        if isinstance(result, Tensor):
-            inst.output_shape = result.shape
-        elif isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result):
-            inst.output_shape = [r.shape for r in result]
+        subclass_layers.keep_output(inst, log, result)
         if self._call_log:
             # used as a layer inside an outer model: record one call of the instance as a layer
             layer = self.instance_as_layer(inst)
