@@ -434,15 +434,19 @@ class ExpressionEvaluator:
     def _forget_passed_mutators(n: ast.Call, scope: Scope) -> None:
         """``df.apply(vocabulary.update)``: a container's mutating method handed to another call may
         run any number of times, so the container's content and length are no longer known."""
-        for a in [*n.args, *(kw.value for kw in n.keywords)]:
-            if isinstance(a, ast.Attribute) and a.attr in MUTATORS and isinstance(a.value, ast.Name):
-                holder: Scope | None = scope
-                while holder is not None and a.value.id not in holder.vars:
-                    holder = holder.parent
-                if holder is None and a.value.id in scope.globals.vars:
-                    holder = scope.globals
-                if holder is not None and isinstance(holder.vars[a.value.id], CONTAINERS):
-                    holder.vars[a.value.id] = Unknown(f"{a.value.id} is changed by {a.attr}() calls not followed")
+        passed = n.__dict__.get("_sl_passed")
+        if passed is None:  # syntactic: found once per call site (the AST is not changed)
+            passed = n._sl_passed = tuple(
+                (a.value.id, a.attr) for a in [*n.args, *(kw.value for kw in n.keywords)]
+                if isinstance(a, ast.Attribute) and a.attr in MUTATORS and isinstance(a.value, ast.Name))
+        for name, attr in passed:
+            holder: Scope | None = scope
+            while holder is not None and name not in holder.vars:
+                holder = holder.parent
+            if holder is None and name in scope.globals.vars:
+                holder = scope.globals
+            if holder is not None and isinstance(holder.vars[name], CONTAINERS):
+                holder.vars[name] = Unknown(f"{name} is changed by {attr}() calls not followed")
 
     def _unknown_call(self, func: Any, reason: str, node: ast.Call) -> Any:
         return self.keras.unknown_call(func, reason, node)
