@@ -49,6 +49,7 @@ from shapelens.core.interp import (
 
 
 _STARRED_UNKNOWN = "a literal with a starred value that is not known"
+_NUMBERS = frozenset({int, float, bool, complex})  # exact types: plain, and no size cost
 
 class ExpressionEvaluator:
     """Mixin of :class:`shapelens.core.evaluate.Evaluator`: ``eval`` and the ``expr_*`` methods."""
@@ -229,6 +230,18 @@ class ExpressionEvaluator:
         return self.binop(type(n.op), left, right, n)
 
     def binop(self, op: type, left: Any, right: Any, node: ast.AST) -> Any:
+        if type(left) in _NUMBERS and type(right) in _NUMBERS:
+            # plain numbers (the common case in loops): what the general path below does for them,
+            # without its checks (numbers cost no extra steps)
+            fn = _BINOPS.get(op)
+            if fn is None:
+                return Unknown("an operator that is not followed")
+            if not _safe_size(op, left, right):
+                return TooLarge("an arithmetic result")
+            try:
+                return fn(left, right)
+            except Exception:  # noqa: BLE001 -- ZeroDivisionError, TypeError, OverflowError ...
+                return Unknown("an arithmetic expression that fails")
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             return self.keras.tensor_binop(op, left, right, node)
         if isinstance(left, Unknown):
@@ -427,7 +440,8 @@ class ExpressionEvaluator:
             else:
                 kwargs[kw.arg] = value
         result = self.call(func, args, kwargs, n)
-        self._forget_passed_mutators(n, scope)
+        if n.__dict__.get("_sl_passed") != ():
+            self._forget_passed_mutators(n, scope)
         return result
 
     @staticmethod
@@ -452,6 +466,13 @@ class ExpressionEvaluator:
         return self.keras.unknown_call(func, reason, node)
 
     def call(self, func: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+        kind = type(func)
+        if kind is LayerObj or (kind is ModuleRef and (func.path != "functools.partial" or not args)):
+            # the most frequent callees: none of the cases below the fast path applies to them
+            if self.loop_depth:
+                return self.loop_memo.call(self, func, "", args, kwargs, node,
+                                           lambda: self.keras.call(func, args, kwargs, node))
+            return self.keras.call(func, args, kwargs, node)
         if isinstance(func, Partial):
             return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if isinstance(func, ModuleRef) and func.path == "functools.partial" and args:

@@ -78,11 +78,21 @@ class KerasApi(KerasMethods):
     # ------------------------------------------------------------------ dispatch
     def call(self, func: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
         if isinstance(func, LayerObj):
-            return self.with_trigger(node, lambda: self.call_layer(func, args, kwargs, node))
-        if isinstance(func, (SequentialModel, FunctionalModel)):
-            return self.with_trigger(node, lambda: self.call_model(func, args, kwargs, node))
-        if isinstance(func, ModuleRef):
-            return self.with_trigger(node, lambda: self.call_ref(func, args, kwargs, node))
+            method = self.call_layer
+        elif isinstance(func, (SequentialModel, FunctionalModel)):
+            method = self.call_model
+        elif isinstance(func, ModuleRef):
+            method = self.call_ref
+        else:
+            method = None
+        if method is not None:  # with_trigger, inlined: this is on every Keras / library call
+            ev = self.ev
+            prev = ev._trigger
+            ev._trigger = (node, ev.anchor)
+            try:
+                return method(func, args, kwargs, node)
+            finally:
+                ev._trigger = prev
         if isinstance(func, Unknown):
             return self.unknown_call(func, func.reason, node)
         return Unknown("a call to something that is not followed")
