@@ -49,6 +49,8 @@ from shapelens.core.interp import (
 
 
 _STARRED_UNKNOWN = "a literal with a starred value that is not known"
+_NAME = ast.Name
+_CONSTANT = ast.Constant
 _NUMBERS = frozenset({int, float, bool, complex})  # exact types: plain, and no size cost
 
 class ExpressionEvaluator:
@@ -61,7 +63,20 @@ class ExpressionEvaluator:
         self.steps += 1
         if self.steps > self._check_at:
             self._checkpoint()
-        method = _EXPR.get(type(node))
+        kind = type(node)
+        if kind is _NAME:  # the two commonest expressions, inlined (same as expr_Name / expr_Constant)
+            name = node.id
+            s = scope
+            while s is not None:
+                if name in s.vars:
+                    return s.vars[name]
+                s = s.parent
+            if name in scope.globals.vars:
+                return scope.globals.vars[name]
+            return self._undefined_name(name)
+        if kind is _CONSTANT:
+            return node.value
+        method = _EXPR.get(kind)
         if method is None:
             return Unknown(f"{type(node).__name__} expressions are not followed")
         return method(self, node, scope)
@@ -72,15 +87,19 @@ class ExpressionEvaluator:
     def expr_Name(self, n: ast.Name, scope: Scope) -> Any:
         value = scope.lookup(n.id)
         if value is _MISSING:
-            for star in reversed(self.star_modules):
-                ref = star.attr(n.id)
-                if self.keras.is_known_name(ref):
-                    return ref
-            builtin = builtins_model.lookup(n.id)
-            if builtin is not None:
-                return builtin
-            return Unknown(f"`{n.id}` is not defined before this point")
+            return self._undefined_name(n.id)
         return value
+
+    def _undefined_name(self, name: str) -> Any:
+        """A name not assigned in any enclosing scope: a star import, a builtin, or unknown."""
+        for star in reversed(self.star_modules):
+            ref = star.attr(name)
+            if self.keras.is_known_name(ref):
+                return ref
+        builtin = builtins_model.lookup(name)
+        if builtin is not None:
+            return builtin
+        return Unknown(f"`{name}` is not defined before this point")
 
     def expr_Tuple(self, n: ast.Tuple, scope: Scope) -> Any:
         items = self._elements(n.elts, scope)
