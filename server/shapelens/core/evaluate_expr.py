@@ -574,7 +574,9 @@ class ExpressionEvaluator:
 
     def bind_params(self, func: FunctionValue, args: list, kwargs: dict, scope: Scope) -> None:
         a = func.node.args
-        positional = [p.arg for p in (a.posonlyargs + a.args)]
+        positional = a.__dict__.get("_sl_positional")  # the parameter names, once per def
+        if positional is None:
+            positional = a._sl_positional = tuple(p.arg for p in (a.posonlyargs + a.args))
         defaults = dict(zip(positional[len(positional) - len(func.defaults):], func.defaults))
         kwargs = dict(kwargs)
         for i, name in enumerate(positional):

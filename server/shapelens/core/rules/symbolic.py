@@ -84,18 +84,31 @@ def _has_sample(value: Any) -> bool:
     return False
 
 
+_LEAVES = frozenset({int, str, float, bool, type(None)})  # exact types that are never unknown
+
+
 def _has_unknown(value: Any, depth: int = 0) -> bool:
+    if type(value) in _LEAVES:
+        return False
     if isinstance(value, (Unknown, RankUnknown)):
         return True
     if depth < 3 and isinstance(value, (list, tuple)):
-        return any(_has_unknown(v, depth + 1) for v in value)
+        for v in value:
+            if type(v) not in _LEAVES and _has_unknown(v, depth + 1):
+                return True
     return False
 
 
 def needs_specialising(args: Args, inputs: Any, call: dict) -> bool:
-    return (_has_unknown(inputs)
-            or any(_has_unknown(v) for v in args.values.values())
-            or any(_has_unknown(v) for v in call.values()))
+    if _has_unknown(inputs):
+        return True
+    for v in args.values.values():
+        if _has_unknown(v):
+            return True
+    for v in call.values():
+        if _has_unknown(v):
+            return True
+    return False
 
 
 def _subst(value: Any, sample: int, as_arg: bool, depth: int = 0) -> Any:
