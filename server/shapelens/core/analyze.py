@@ -101,6 +101,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             "SL001", "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
     ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
+    ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
     ev.run(module)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)
