@@ -95,7 +95,7 @@ def analyse_one(path: str) -> dict:
 
     text = read_program(Path(path))
     t0 = time.perf_counter()
-    a = analyze(text, path)
+    a = analyze(text, path, keras=os.environ.get("SHAPELENS_SCAN_KERAS") or None)
     elapsed = time.perf_counter() - t0
 
     def row(info):
@@ -522,7 +522,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the figures (and every file's result) here")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per file")
     ap.add_argument("--errors", action="store_true", help="list every error (file:line:code:message)")
+    ap.add_argument("--keras-version", choices=("auto", "3", "2"),
+                    help="the Keras the files are checked for (default: auto, decided per file)")
     args = ap.parse_args(argv)
+    if args.keras_version:
+        os.environ["SHAPELENS_SCAN_KERAS"] = args.keras_version  # the worker process inherits it
     files = find_files(args.dir)
     worker = Worker()
     results = []

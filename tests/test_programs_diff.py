@@ -77,7 +77,6 @@ ENGINE_GAPS = {
     "unk_json_config.py": "by design: sizes from json.loads",
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
     "unk_custom_layer_then_dense.py": "by design: custom layers around tf.image.extract_patches",
-    "unk_subclass_tf_ops.py": "by design: a custom layer's output",
     "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
 }
 
@@ -127,14 +126,22 @@ def _outputs(outs):
 
 
 COMPARED = lambda kind: kind in LAYERS or kind == "InputLayer"  # noqa: E731
+# A program with this comment compares its own Layer/Model subclasses like built-in layers
+# (every call known, shapes and params equal). In every other program, the subclass calls the
+# engine gives a shape for must still equal TensorFlow's (unknown is allowed there).
+CUSTOM_MARK = "# compare: custom layers"
 
 
-def _engine_objects(analysis, cutoff: float):
+def _user_classes(path: Path) -> set[str]:
+    return set(re.findall(r"^\s*class\s+(\w+)\s*\(", path.read_text(), re.M))
+
+
+def _engine_objects(analysis, cutoff: float, compared=COMPARED):
     """layer_id -> {line, kind, outputs (set of shapes), failed, params}, for what happened
     before ``cutoff`` (the evaluation order of the error that ends the program)."""
     objs: dict[int, dict] = {}
     for info in analysis.layers:
-        if not COMPARED(info.kind):
+        if not compared(info.kind):
             continue
         o = objs.setdefault(info.layer_id, {"line": info.span.line + 1, "kind": info.kind, "outputs": set(),
                                             "failed": False, "params": None, "order": info.layer_id,
@@ -153,10 +160,10 @@ def _engine_objects(analysis, cutoff: float):
     return objs
 
 
-def _oracle_objects(report):
+def _oracle_objects(report, compared=COMPARED):
     objs = []
     for rec in report["layers"]:
-        if rec.get("op") or not COMPARED(rec["kind"]):
+        if rec.get("op") or not compared(rec["kind"]):
             continue
         outputs, failed = set(), False
         for call in rec["calls"]:
@@ -301,6 +308,25 @@ def test_program_matches_tensorflow(program: Path, oracle_reports):
     got = {d.code for d in analysis.diagnostics if d.severity == "warning"}
     if expected != got:
         problems.append(f"warnings: expected {sorted(expected)}, engine {sorted(got)}")
+
+    # 5. The program's own Layer/Model subclasses.
+    classes = _user_classes(program) - set(LAYERS) - MODEL_KINDS
+    if classes:
+        strict = CUSTOM_MARK in program.read_text()
+        mine = lambda kind: kind in classes  # noqa: E731
+        pairs, missing, extra = _match(_engine_objects(analysis, cutoff, mine), _oracle_objects(report, mine))
+        for t in missing if strict else []:
+            problems.append(f"engine has no {t['kind']} constructed on line {t['line']}")
+        for e, t in pairs:
+            where = f"{t['kind']} (line {t['line']})"
+            if not strict and (not e["outputs"] or None in e["outputs"]):
+                continue
+            if not _outputs_agree(e["outputs"], t["outputs"]):
+                problems.append(f"{where}: output shapes engine {sorted(map(str, e['outputs']))} "
+                                f"vs TensorFlow {sorted(map(str, t['outputs']))}; unknown because {e['unknown'][:1]}")
+            unknown_ok = e["params"] is None and e["partial"]
+            if t["params"] is not None and t["outputs"] and e["params"] != t["params"] and not unknown_ok:
+                problems.append(f"{where}: params engine {e['params']} vs TensorFlow {t['params']}")
 
     assert not problems, f"{program.name}:\n  " + "\n  ".join(problems)
 

@@ -30,6 +30,7 @@ def test_json_keeps_its_contract_and_adds_models(project, capsys, monkeypatch):
     assert code == 1 and data["version"] == 1
     (entry,) = data["files"]
     assert list(entry) == ["path", "layers", "diagnostics", "models", "keras"]
+    assert set(entry["keras"]) == {"version", "reason"}
     assert entry["keras"]["version"] == "3" and entry["keras"]["reason"]
     (sl101,) = [d for d in entry["diagnostics"] if d["code"] == "SL101"]
     assert sl101 == {"line": 6, "column": 5, "end_line": 6, "end_column": 24, "severity": "error", "code": "SL101",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from tests.lsp.conftest import Doc
+from tests.lsp.conftest import Doc, pulls
 from tests.lsp.test_configuration import codes, server, start, wait_until  # noqa: F401 -- fixture
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -42,6 +42,10 @@ async def test_auto_decides_per_document(server):
     assert "(None, 3)" in await hover_text(legacy, 7, 10)
     assert "(None, 3)" in await hover_text(current, 7, 10)
     assert "Keras 2" not in await hover_text(current, 7, 10)
+    summary = await server.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="shapelens.showSummary", arguments=[legacy.uri, 0]))
+    assert summary.splitlines()[-1] == "Shapes for Keras 2 (the file imports tf_keras)."
+    assert "(None, 28, 28, 1)" in summary
 
 
 async def test_setting_changes_the_target_and_reanalyses(server):
@@ -52,6 +56,9 @@ async def test_setting_changes_the_target_and_reanalyses(server):
     server.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"shapelens": {"kerasVersion": "3"}}))
     await wait_until(lambda: server.refreshed)
+    if not pulls(server):  # pushed again for the same version once analysed again
+        await wait_until(lambda: [p for p in server.published if p.uri == doc.uri and
+                                  sorted(d.code for d in p.diagnostics) == ["SL107", "SL201"]])
     assert await codes(doc) == ["SL107", "SL201"]  # the same version, analysed again
 
 

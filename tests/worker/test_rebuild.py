@@ -14,7 +14,7 @@ import pytest
 
 from shapelens.core.analyze import analyze
 from shapelens.dryrun import verdict
-from shapelens.worker import protocol
+from shapelens.worker import protocol, rebuild
 from tests.worker.conftest import PROGRAMS, ROOT
 
 CORPUS = sorted((ROOT / "tests/fixtures/corpus").glob("*.py"))
@@ -101,12 +101,14 @@ def test_worker_agrees_with_the_engine(program: Path, worker):
 
 @pytest.mark.tf
 def test_most_calls_are_checked(worker):
-    """The comparison above is not vacuous: TensorFlow rebuilt most of the fixtures' calls."""
+    """The comparison above is not vacuous: TensorFlow rebuilt most of the fixtures' calls
+    (the calls of the programs' own Layer/Model subclasses aside: their code is never sent)."""
     total = checked = 0
     for program in PROGRAMS:
         _, report = rebuilt(program, worker)
-        total += len(report["calls"])
-        checked += sum(1 for c in report["calls"] if c["status"] != "skipped")
+        calls = [c for c in report["calls"] if c.get("reason") != rebuild.CUSTOM_CODE]
+        total += len(calls)
+        checked += sum(1 for c in calls if c["status"] != "skipped")
     assert total > 300 and checked >= 0.9 * total, (checked, total)
 
 

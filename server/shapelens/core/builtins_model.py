@@ -6,6 +6,8 @@ run user code or touch the outside world.
 
 from __future__ import annotations
 
+import ast
+
 import math
 from typing import Any
 
@@ -194,7 +196,28 @@ def _super(ev, args, kwargs, node):
     from shapelens.core.values import SuperProxy
 
     # super() with no arguments: the instance is the first argument of the running method.
-    return SuperProxy(ev.keras.current_self()) if ev.keras.current_self() is not None else Unknown("super()")
+    inst = ev.keras.current_self()
+    if inst is None:
+        return Unknown("super()")
+    owner = args[0] if args and type(args[0]).__name__ == "ClassValue" else _defining_class(inst.cls, node)
+    return SuperProxy(inst, owner)
+
+
+def _defining_class(cls, node):
+    """The class whose body holds the super() call (Python's __class__ cell), in cls's bases."""
+    stack, seen = [cls], set()
+    while stack:
+        c = stack.pop()
+        if id(c) in seen or not hasattr(c, "node"):
+            continue
+        seen.add(id(c))
+        cnode = c.node
+        if node is not None and getattr(cnode, "lineno", None) is not None and \
+                cnode.lineno <= getattr(node, "lineno", -1) <= (cnode.end_lineno or cnode.lineno) and \
+                any(n is node for n in ast.walk(cnode)):
+            return c
+        stack.extend(b for b in c.bases if type(b).__name__ == "ClassValue")
+    return None
 
 
 def _math_too_big(name: str, args: list) -> bool:

@@ -191,7 +191,7 @@ class ExpressionEvaluator:
                 return found
             return self.keras.object_attr(obj, attr, node)
         if isinstance(obj, SuperProxy):
-            for base in obj.instance.cls.bases:
+            for base in (obj.owner or obj.instance.cls).bases:
                 if isinstance(base, ClassValue):
                     found = base.lookup(attr)
                     if isinstance(found, FunctionValue):
@@ -605,8 +605,14 @@ class ExpressionEvaluator:
         if cls.keras_base:
             self.keras.register_instance(inst, node)
         init = cls.lookup("__init__")
-        if isinstance(init, FunctionValue):
+        if isinstance(init, FunctionValue) and cls.keras_base:
+            self.keras._run_method(inst, init, args, kwargs, node)  # super().__init__ needs self
+        elif isinstance(init, FunctionValue):
             self.call_function(init, [inst, *args], kwargs, node)
+        if cls.keras_base:
+            from shapelens.core import subclass_layers
+
+            subclass_layers.after_init(self.keras, inst, args, kwargs, node)
         return inst
 
     # ------------------------------------------------------------------ iteration & truth

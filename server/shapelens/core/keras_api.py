@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 from typing import Any
-from shapelens.core import backbones, custom_layers, data, keras_versions
+from shapelens.core import backbones, custom_layers, data, keras_versions, subclass_layers
 from shapelens.core.data.base import Array
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
@@ -34,7 +34,6 @@ from shapelens.core.keras_graph import (  # noqa: F401 -- model_params is import
     MODEL_CLASSES,
     _as_list,
     _fmt_value,
-    _retag,
     _shape_tuple,
     _span_dict,
     _str_or_none,
@@ -71,7 +70,7 @@ class KerasApi(KerasMethods):
         name = keras_name(ref.path)
         if name in ("Model", "Sequential", "Functional", "models.Model"):
             return "Model"
-        if name in ("Layer", "layers.Layer"):
+        if name in ("Layer", "layers.Layer") or subclass_layers.is_builtin_ref(ref):
             return "Layer"
         return None
 
@@ -607,7 +606,11 @@ class KerasApi(KerasMethods):
         layer.calls.append(call)
         if self._call_log:
             self._call_log[-1].append(call)
-        with data.explain_model_call(self.ev, model, xs, node) if on_data else contextlib.nullcontext():
+        self._call_log.append([])  # the model's own layers are not layers of the caller
+        with contextlib.ExitStack() as stack:
+            stack.callback(self._call_log.pop)
+            if on_data:
+                stack.enter_context(data.explain_model_call(self.ev, model, xs, node))
             if isinstance(model, SequentialModel):
                 if model.input_shape is None and not model.uncertain and xs[0].shape is not None:
                     model.input_shape = tuple(xs[0].shape)
@@ -671,6 +674,8 @@ class KerasApi(KerasMethods):
             self.models.append(inst)
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:
+        if inst.cls.keras_base is not None and args:
+            return subclass_layers.call(self, inst, args, kwargs, node)
         call_fn = inst.cls.lookup("call")
         if not isinstance(call_fn, FunctionValue):
             return Unknown(f"{inst.cls.name} has no call() shapelens can follow")
@@ -686,20 +691,11 @@ class KerasApi(KerasMethods):
                 inst.input_shape = x.shape
         log: list[LayerCall] = []
         self._call_log.append(log)
-        symbolic = inst.cls.keras_base is not None and any(
-            isinstance(t, Tensor) and t.symbolic for t in _as_list(x))
-        if symbolic:
-            # Keras 3 traces call() with backend (TensorFlow) tensors: tf.* ops work inside it
-            args = [_retag(a, False) for a in args]
-        traced = inst.cls.keras_base is not None
-        self.in_layer_call += traced
         try:
+            # not a Keras subclass (those go to subclass_layers): a plain object with call()
             result = self._run_method(inst, call_fn, args, kwargs, node)
         finally:
-            self.in_layer_call -= traced
             self._call_log.pop()
-        if symbolic:
-            result = _retag(result, True)
         inst.calls.extend(c for c in log if c not in inst.calls)
         if isinstance(result, Tensor):
             inst.output_shape = result.shape

@@ -54,6 +54,22 @@ def model_params(model: Any) -> int | None:
         if layer.params is None:
             return None
         total += layer.params
+    if isinstance(model, Instance):
+        own = own_params(model)
+        return total + own if own is not None else None
+    return total
+
+
+BASE = "__base_layer__"  # a built-in layer's subclass: the base layer (its rule and arguments)
+WEIGHTS = "__weights__"  # parameters of the weights a subclass made with add_weight
+
+
+def own_params(inst: Instance) -> int | None:
+    """Weights a Layer/Model subclass instance holds itself: add_weight plus a built-in base layer's."""
+    total = inst.attrs.get(WEIGHTS, 0)
+    base = inst.attrs.get(BASE)
+    if base is not None:
+        total = total + base.params if total is not None and base.params is not None else None
     return total
 
 

@@ -33,6 +33,12 @@ class KerasMethods:
             from shapelens.core import builtins_model
 
             return builtins_model.call_plain_method(self.ev, obj, name[6:], args, kwargs)
+        if isinstance(obj, Instance) and obj.cls.keras_base is not None:
+            from shapelens.core import subclass_layers
+
+            handled = subclass_layers.method(self, obj, name, args, kwargs, node)
+            if handled is not subclass_layers.NOT_HANDLED:
+                return handled
         if name.startswith("super."):
             return None
         return self.with_trigger(node, lambda: self._method(obj, name, args, kwargs, node))
@@ -70,8 +76,11 @@ class KerasMethods:
                 obj.built = True
                 return None
             if shape is not None and not obj.built:
-                self.call_instance(obj, [Tensor(shape, f"{obj.cls.name}.build (line {self.ev.span(node).line + 1})",
-                                                self.ev.span(node))], {}, node)
+                from shapelens.core import subclass_layers
+
+                # build() is not a call of the layer: no record of its own
+                subclass_layers.call(self, obj, [Tensor(shape, f"{obj.cls.name}.build (line {self.ev.span(node).line + 1})",
+                                                        self.ev.span(node))], {}, node, record=False)
             return None
         if is_model(obj):
             if name in ("compile",):

@@ -122,6 +122,8 @@ def build_spec(layer_objs: list[LayerObj], models: list[Any]) -> dict:
             "config": config, "complete": (layer.rule is not None or layer.kind in REBUILDABLE_WITHOUT_RULE)
             and layer.args is not None and not has_unknown(config) and layer.model is None,
             "model": layer.model is not None, "init_error": layer.init_error,
+            # a Layer/Model subclass of the user's: its code is never sent to the worker
+            "custom": isinstance(layer.model, Instance),
         })
         for call in ([] if layer.kind in CELL_KINDS else layer.calls):
             # a cell's records show what the RNN gives it; TensorFlow rebuilds the cell inside its RNN

@@ -179,6 +179,7 @@ class Builtin:
 @dataclass(eq=False)
 class SuperProxy:
     instance: Any
+    owner: Any = None  # the class whose method called super(): lookup starts at its bases
 
 
 def is_model(value: Any) -> bool:

@@ -36,6 +36,7 @@ SEVERAL_ARGUMENTS = {"MultiHeadAttention": "value", "GroupedQueryAttention": "va
                      "GroupQueryAttention": "value"}
 # Layers whose answer depends on the input dtype, which the specification does not carry.
 DTYPE_SENSITIVE = frozenset({"StringLookup", "IntegerLookup", "TextVectorization", "Hashing"})
+CUSTOM_CODE = "a Layer/Model subclass of the program's own: its code is never sent to TensorFlow"
 MISSING_EDGES = ("an input of the model does not reach its outputs in the specification (a tensor passed "
                  "by keyword, e.g. initial_state=, is not recorded)")
 
@@ -288,6 +289,8 @@ class Rebuilder:
         raise Skip(entry.get("reason") or "the layer was not rebuilt")
 
     def _nested_model(self, layer: dict) -> Any:
+        if layer.get("custom"):
+            raise Skip(CUSTOM_CODE)
         index = self.spec.get("nested", {}).get(str(layer["id"]))
         if index is None:
             raise Skip("the model used as a layer is not in the specification")

@@ -24,5 +24,7 @@ async def show_summary(ls, *args) -> str | None:
     if not 0 <= index < len(models):
         return None
     text = render.summary_text(models[index])
+    if result.analysis.keras == "2":
+        text += f"\nShapes for Keras 2 ({result.analysis.keras_reason})."
     ls.show(text, types.MessageType.Info)
     return text
