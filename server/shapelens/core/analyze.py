@@ -130,6 +130,7 @@ def _teardown(ev: Evaluator) -> None:
         layer.first_call = None
         layer.model = None
     ev.keras.layer_objs = []
+    ev.keras._model_layers.clear()
     ev.keras.models = []
     ev.globals.vars.clear()
     ev.modules.clear()
