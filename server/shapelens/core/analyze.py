@@ -13,6 +13,7 @@ from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
 from shapelens.core.suppressions import scan
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
+from shapelens.core.codes import ANALYSIS_LIMIT, SYNTAX_ERROR
 
 if TYPE_CHECKING:
     from shapelens.config import Options
@@ -71,7 +72,7 @@ def _guarded(text: str, path: str, with_spec: bool,
     except Exception:  # noqa: BLE001 -- last line of defence: degrade, never crash
         result = Analysis(path, complete=False, keras=target.version, keras_reason=target.reason)
         result.diagnostics.append(
-            Diagnostic("SL003", "information",
+            Diagnostic(ANALYSIS_LIMIT, "information",
                        "shapelens could not analyse this file; shapes are unknown",
                        Span(0, 0, 0, 0))
         )
@@ -88,7 +89,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     if len(text) > MAX_TEXT:
         result.complete = False
         result.diagnostics.append(Diagnostic(
-            "SL003", "information",
+            ANALYSIS_LIMIT, "information",
             f"the file has {len(text):,} characters, more than shapelens analyses ({MAX_TEXT:,})",
             Span(0, 0, 0, 0)))
         return result
@@ -98,7 +99,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     for p in problems[:1]:
         result.parsed = False
         result.diagnostics.append(Diagnostic(
-            "SL001", "information",
+            SYNTAX_ERROR, "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
     ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
     ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
@@ -154,7 +155,7 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
                 call_span=call.span if call.span != layer.span else None,
                 input_shape=_shape(call.inputs), output_shape=_shape(call.outputs),
                 params=layer.params if not call.failed else None, explain=list(call.explain),
-                note=call.note, var=layer.var, order=call.order, raised=call.failed,
+                note=call.note or _inherited_note(call), var=layer.var, order=call.order, raised=call.failed,
                 implicit=layer.implicit,
             ))
         if not infos:
@@ -167,6 +168,35 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
                                    note=note, var=layer.var, order=layer.order, implicit=layer.implicit))
         out[layer.layer_id] = infos
     return out
+
+
+def _inherited_note(call: Any) -> str | None:
+    """Why an output is unknown when the layer itself had no complaint: the unknown input it got,
+    traced back to the call where the shape was lost (bounded walk)."""
+    if any(isinstance(t, Tensor) and t.shape is not None for t in call.outputs):
+        return None
+    if call.failed:
+        return f"{call.layer.kind} raises here (see the error on it)"
+    current, seen = call, 0
+    while seen < 200:
+        seen += 1
+        lost = next((t for t in [*current.inputs, *current.extra_inputs]
+                     if isinstance(t, Tensor) and t.shape is None), None)
+        if lost is None:
+            return None if current is call else f"its input comes from {_where(current)}, whose shape is unknown"
+        producer = lost.producer
+        if producer is None or not hasattr(producer, "inputs"):
+            return f"its input ({lost.origin}) has an unknown shape"
+        if producer.note:
+            return f"its input comes from {_where(producer)}: {producer.note}"
+        if producer.failed:
+            return f"its input comes from {_where(producer)}, which raises"
+        current = producer
+    return None
+
+
+def _where(call: Any) -> str:
+    return f"{call.layer.kind} (line {call.span.line + 1})"
 
 
 def _model_info(model: Any, infos: dict[int, list[LayerInfo]]) -> ModelInfo | None:

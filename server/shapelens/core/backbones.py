@@ -16,6 +16,7 @@ from shapelens.core.rules import LayerError
 from shapelens.core.rules import applications as table
 from shapelens.core.shapes import Unknown
 from shapelens.core.values import FunctionalModel, LayerObj, Tensor
+from shapelens.core.codes import UNKNOWN_LAYER
 
 # the arguments a backbone's shape and parameters depend on; any other argument must keep
 # its default (alpha=0.5, include_preprocessing=False... are not in the table)
@@ -136,5 +137,5 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
 
 
 def _unknown(api, name: str, reason: str, span) -> Unknown:
-    api.ev.report("SL002", f"{name}: {reason}; its output shape is unknown", span)
+    api.ev.report(UNKNOWN_LAYER, f"{name}: {reason}; its output shape is unknown", span)
     return Unknown(reason)

@@ -14,6 +14,7 @@ from typing import Any
 from shapelens.core.rules.base import Args
 from shapelens.core.shapes import Unknown
 from shapelens.core.values import FunctionValue, LayerCall, LayerObj, Tensor
+from shapelens.core.codes import UNKNOWN_LAYER
 
 LAMBDA_POSITIONAL = ("function", "output_shape", "mask", "arguments")
 
@@ -62,7 +63,7 @@ def run_lambda(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unkn
             reason = result.reason if isinstance(result, Unknown) else "the Lambda function's result is not known"
             if layer.first_call is None or layer.first_call is call:
                 # once per layer: why everything computed from it is unchecked
-                api.ev.report("SL002", f"Lambda: its function could not be followed ({reason}); "
+                api.ev.report(UNKNOWN_LAYER, f"Lambda: its function could not be followed ({reason}); "
                               "its output shape is unknown", layer.span)
             return unknown(f"Lambda: {reason}")
         shapes = [tuple(o.shape) for o in outs]

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from shapelens.core import keras2_removed, loops
 from shapelens.core.results import Diagnostic, ValueInfo
 from shapelens.core.builtins_model import TooLarge
-from shapelens.core.codes import CODES
+from shapelens.core.codes import ANALYSIS_LIMIT, CODES, REMOVED_IN_KERAS_3
 from shapelens.core.data.state import DataState
 from shapelens.core.plain import (
     CHECK_EVERY,
@@ -145,7 +145,7 @@ class Evaluator(ExpressionEvaluator):
             return
         self._limit_reported = True
         span = self.span(node) if node is not None and hasattr(node, "lineno") else Span(0, 0, 0, 0)
-        self.report("SL003", f"Analysis stopped following values here: {what}. Shapes after this point may be unknown.",
+        self.report(ANALYSIS_LIMIT, f"Analysis stopped following values here: {what}. Shapes after this point may be unknown.",
                     span, force=True)
 
     def tick(self, node: ast.AST | None = None) -> None:
@@ -185,7 +185,7 @@ class Evaluator(ExpressionEvaluator):
             self.complete = False
             if self._statement_notes < MAX_STATEMENT_NOTES:
                 self._statement_notes += 1
-                self.report("SL003", f"Analysis stopped following this statement: {exc.reason}. "
+                self.report(ANALYSIS_LIMIT, f"Analysis stopped following this statement: {exc.reason}. "
                             "Shapes it computes are unknown; the statements after it are still analysed.",
                             self.span(stmt), force=True)
         finally:
@@ -254,9 +254,9 @@ class Evaluator(ExpressionEvaluator):
         if problem is not None and not self.module_paths:
             span = self.span(node)
             if self.keras.settings.keras3_removals_raise:
-                self.report("SL401", problem, span, raise_span=span)
+                self.report(REMOVED_IN_KERAS_3, problem, span, raise_span=span)
             else:  # runs under Keras 2: a migration note, reported on request
-                self.report("SL401", f"migrating to Keras 3: {problem}", span, severity="warning", migration=True)
+                self.report(REMOVED_IN_KERAS_3, f"migrating to Keras 3: {problem}", span, severity="warning", migration=True)
 
     def stmt_Import(self, s: ast.Import, scope: Scope) -> None:
         for alias in s.names:

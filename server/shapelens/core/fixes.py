@@ -38,6 +38,13 @@ from shapelens.core.lines import line_starts
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo
 from shapelens.core.shapes import known
 from shapelens.core.source import Source, Span
+from shapelens.core.codes import (
+    INCOMPATIBLE_INPUT_DIMENSION,
+    INCOMPATIBLE_MERGE_SHAPES,
+    OUTPUT_SIZE_NOT_POSITIVE,
+    RESHAPE_SIZE_MISMATCH,
+    WRONG_INPUT_RANK,
+)
 
 MAX_CANDIDATES = 8  # per diagnostic: each one costs a full re-analysis
 
@@ -317,7 +324,7 @@ def _padding_same(ctx: FixContext, diag: Diagnostic) -> Iterator[Fix]:
               (_set_argument(ctx, call, layer.kind, "padding", f"{q}same{q}"),))
 
 
-@fixer(codes=["SL101"])
+@fixer(codes=[OUTPUT_SIZE_NOT_POSITIVE])
 def _shrink_window(ctx: FixContext, diag: Diagnostic) -> Iterator[Fix]:
     layer = ctx.layer(_span_of((diag.fix or {}).get("layer")))
     if layer is None:
@@ -385,7 +392,7 @@ def _remove_input_shape(ctx: FixContext, diag: Diagnostic) -> Iterator[Fix]:
     yield Fix("Remove the ignored input_shape=", diag.code, (TextEdit(cut, ""),))
 
 
-FEATURE_MAP_CODES = ("SL102", "SL103", "SL104", "SL105", "SL3")
+FEATURE_MAP_CODES = (WRONG_INPUT_RANK, INCOMPATIBLE_INPUT_DIMENSION, INCOMPATIBLE_MERGE_SHAPES, RESHAPE_SIZE_MISMATCH, "SL3")
 
 
 @fixer(codes=FEATURE_MAP_CODES)

@@ -41,6 +41,14 @@ from shapelens.core.keras_graph import (  # noqa: F401 -- model_params is import
     model_params,
 )
 from shapelens.core.keras_methods import KerasMethods
+from shapelens.core.codes import (
+    INCOMPATIBLE_INPUT_DIMENSION,
+    INPUT_SHAPE_IGNORED,
+    INPUT_SHAPE_OVERRIDDEN,
+    INVALID_ARGUMENT,
+    UNKNOWN_LAYER,
+    WRONG_INPUT_RANK,
+)
 
 
 class KerasApi(KerasMethods):
@@ -118,7 +126,7 @@ class KerasApi(KerasMethods):
         if name is None and (library := backbones.third_party_layer(ref.path)) is not None:
             return self.make_layer(ref.leaf, args, kwargs, node, library=library)
         if name is None and (hub := backbones.hub_reason(ref.path)) is not None:
-            self.ev.report("SL002", hub, self.ev.span(node))
+            self.ev.report(UNKNOWN_LAYER, hub, self.ev.span(node))
             return Unknown(hub)
         if name is None:
             if ref.path.startswith("math."):
@@ -191,7 +199,7 @@ class KerasApi(KerasMethods):
                 else f"no rule for this {library} layer" if library
                 else f"shapelens has no rule for {kind}"
             )
-            self.ev.report("SL002", f"{kind}: {layer.unknown_reason}; its output shape is unknown", span)
+            self.ev.report(UNKNOWN_LAYER, f"{kind}: {layer.unknown_reason}; its output shape is unknown", span)
             return layer
         try:
             layer.args = Args.bind(rule, args, kwargs)
@@ -208,7 +216,7 @@ class KerasApi(KerasMethods):
             value = kwargs.pop("batch_input_shape")
             if not self.settings.batch_input_shape_on_layers:
                 self.ev.report(
-                    "SL201",
+                    INVALID_ARGUMENT,
                     f"Keras 3 does not accept batch_input_shape= on {kind}; "
                     f"start the model with keras.Input(batch_shape={_fmt_value(value)}) instead",
                     span, raise_span=self.ev.trigger,
@@ -259,7 +267,7 @@ class KerasApi(KerasMethods):
         if known(shape):
             if not self.settings.int_input_shape:
                 self.ev.report(
-                    "SL201",
+                    INVALID_ARGUMENT,
                     f"Input shape must be a tuple: use shape=({shape},) instead of shape={shape}",
                     span, raise_span=self.ev.trigger,
                 )
@@ -395,7 +403,7 @@ class KerasApi(KerasMethods):
                 continue
             if not -len(shape) <= axis < len(shape):
                 raise LayerError(
-                    "SL102",
+                    WRONG_INPUT_RANK,
                     f"{layer.kind} was built for {layer.built_ndim}-D inputs ({where}) but gets "
                     f"{len(shape)}-D {fmt_shape(shape)}",
                 )
@@ -403,7 +411,7 @@ class KerasApi(KerasMethods):
             if known(got) and got != size:
                 name = "last axis" if axis in (-1, len(shape) - 1) else f"axis {axis}"
                 raise LayerError(
-                    "SL103",
+                    INCOMPATIBLE_INPUT_DIMENSION,
                     f"{layer.kind} was built for inputs whose {name} is {size} ({where}), but gets "
                     f"{fmt_shape(shape)} here (size {got}); a shared layer needs the same size there",
                 )
@@ -419,7 +427,7 @@ class KerasApi(KerasMethods):
         )
         if differs:
             self.ev.report(
-                "SL121",
+                INPUT_SHAPE_OVERRIDDEN,
                 f"{layer.kind} declares input_shape={fmt_shape(declared[1:])} but is called on "
                 f"{fmt_shape(got)}; Keras 3 ignores input_shape here and builds for {fmt_shape(got)}. "
                 f"Fix the data or the declared shape",
@@ -491,7 +499,7 @@ class KerasApi(KerasMethods):
             model.input_shape = item.declared_input
         elif item.declared_input is not None and (model.layers or model.input_layer_obj is not None):
             self.ev.report(
-                "SL120",
+                INPUT_SHAPE_IGNORED,
                 f"input_shape= on {item.kind} is ignored: it is not the first layer of the Sequential "
                 f"model. Remove it (the shape comes from the previous layer)",
                 item.span,
@@ -548,7 +556,7 @@ class KerasApi(KerasMethods):
 
             close = difflib.get_close_matches(unexpected[0], ["inputs", "outputs", "name", "trainable"], n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
-            self.ev.report("SL201", f"Model does not take the keyword argument `{unexpected[0]}`{hint}",
+            self.ev.report(INVALID_ARGUMENT, f"Model does not take the keyword argument `{unexpected[0]}`{hint}",
                            span, raise_span=self.ev.trigger)
             return Unknown("a Model(...) call Keras rejects")
         inputs = args[0] if args else kwargs.get("inputs")

@@ -19,6 +19,7 @@ from shapelens.core.values import (
     is_model,
 )
 from shapelens.core.keras_graph import NO_SHAPE_EFFECT_METHODS, _shape_tuple, model_params
+from shapelens.core.codes import SUBCLASS_BUILD_DOES_NOT_RUN_CALL
 
 
 _VOCABULARY_LAYERS = frozenset({"StringLookup", "IntegerLookup", "TextVectorization"})
@@ -67,7 +68,7 @@ class KerasMethods:
             if not user_build and not self.settings.subclass_build_runs_call:
                 if not obj.built and obj.cls.keras_base == "Model":
                     self.ev.report(
-                        "SL122",
+                        SUBCLASS_BUILD_DOES_NOT_RUN_CALL,
                         f"Keras 3's build() does not run {obj.cls.name}.call(): its layers stay unbuilt and "
                         f"summary() shows no shapes. Call the model on a tensor instead, e.g. "
                         f"model(keras.Input(shape={fmt_shape(shape[1:]) if shape else '(...)'}))",

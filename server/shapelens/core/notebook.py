@@ -29,6 +29,7 @@ from typing import Any, Iterable
 from shapelens.core.lines import split_lines
 from shapelens.core.results import Analysis, Diagnostic, Related
 from shapelens.core.source import Span
+from shapelens.core.codes import ANALYSIS_LIMIT, SYNTAX_ERROR
 
 # cell magics whose body is Python: keep the body, neutralise the magic line
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "tensorflow_version"}
@@ -164,7 +165,7 @@ def join(cells: Iterable[CellSource], language: str = "python") -> Joined:
     language = (language or "").lower()
     all_cells = list(cells)
     if language not in PYTHON_LANGUAGES:
-        note = Diagnostic("SL003", "information",
+        note = Diagnostic(ANALYSIS_LIMIT, "information",
                           f"this notebook's kernel language is {language}, not Python: shapelens does not analyse it",
                           Span(0, 0, 0, 0))
         return Joined("", [], [note], language, skipped=True)
@@ -184,7 +185,7 @@ def join(cells: Iterable[CellSource], language: str = "python") -> Joined:
             program = [""] * len(own)
             at = problem[1] if problem[1] < len(own) else 0
             notes.append(Diagnostic(
-                "SL001", "information",
+                SYNTAX_ERROR, "information",
                 f"syntax error in this cell ({problem[0]}): shapelens skips the cell and analyses the others",
                 Span(len(out_lines) + at, 0, len(out_lines) + at, len(own[at]))))
         joined_cells.append(Cell(index, len(out_lines), own, src.uri))

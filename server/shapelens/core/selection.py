@@ -16,9 +16,10 @@ from pathlib import Path, PurePosixPath
 from shapelens.config import Options
 from shapelens.core.results import Analysis, Diagnostic
 from shapelens.core.suppressions import Suppression
+from shapelens.core.codes import UNUSED_SUPPRESSION
 
 DATA_SHAPE_PREFIX = "SL3"
-UNUSED_SUPPRESSION = "SL004"
+UNUSED_SUPPRESSION = UNUSED_SUPPRESSION
 
 
 def _longest(code: str, selectors) -> int:

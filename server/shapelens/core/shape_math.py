@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from shapelens.core.shapes import UNK, Dim, ShapeError, Unknown, fmt_dim, fmt_shape, known
+from shapelens.core.codes import RESHAPE_SIZE_MISMATCH
 
 Shape = tuple
 
@@ -106,7 +107,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     """
     target = list(target)
     if sum(1 for t in target if t == -1) > 1:
-        raise ShapeError("SL105", f"can only infer one unknown dimension, target {tuple(target)} has several -1")
+        raise ShapeError(RESHAPE_SIZE_MISMATCH, f"can only infer one unknown dimension, target {tuple(target)} has several -1")
     total = prod(source)
     if -1 in target:
         idx = target.index(-1)
@@ -114,7 +115,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
         if known(total) and known(rest):
             if rest == 0 or total % rest != 0:
                 raise ShapeError(
-                    "SL105",
+                    RESHAPE_SIZE_MISMATCH,
                     f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
                     f"{fmt_shape(tuple(target))}: {total} is not divisible by {rest}",
                 )
@@ -125,7 +126,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     want = prod(target)
     if known(total) and known(want) and total != want:
         raise ShapeError(
-            "SL105",
+            RESHAPE_SIZE_MISMATCH,
             f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
             f"{fmt_shape(tuple(target))} ({want} values)",
         )

@@ -12,6 +12,7 @@ from shapelens.core.results import Analysis
 from shapelens.worker import protocol
 from shapelens.dryrun.client import WorkerClient, WorkerError, WorkerUnavailable
 from shapelens.dryrun.verdict import Verdict, compare
+from shapelens.core.codes import TENSORFLOW_DISAGREES
 
 
 @dataclass
@@ -91,7 +92,7 @@ def total_line(batch: Batch) -> str:
 
     calls = sum(len(v.calls) for v in batch.verdicts.values())
     version = next(iter(batch.verdicts.values())).version
-    disagreements = sum(1 for v in batch.verdicts.values() for d in v.diagnostics if d.code == "SL902")
+    disagreements = sum(1 for v in batch.verdicts.values() for d in v.diagnostics if d.code == TENSORFLOW_DISAGREES)
     text = (f"TensorFlow {version}: {total('confirmed') + total('filled')} of {calls} layer calls confirmed, "
             f"{total('raises')} raising as shapelens says, {disagreements} disagreement"
             f"{'' if disagreements == 1 else 's'}, {total('unchecked')} not checked")

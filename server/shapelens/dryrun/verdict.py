@@ -26,9 +26,10 @@ from shapelens.core.results import Analysis, Diagnostic, LayerInfo, Related
 from shapelens.core.shapes import fmt_shape
 from shapelens.core.source import Span
 from shapelens.report import fmt_params
+from shapelens.core.codes import TENSORFLOW_DISAGREES, TENSORFLOW_RAISES
 
-TF_RAISES = "SL901"
-TF_DISAGREES = "SL902"
+TF_RAISES = TENSORFLOW_RAISES
+TF_DISAGREES = TENSORFLOW_DISAGREES
 REPORT_ADVICE = "shapelens got this wrong; please report it with the snippet."
 
 

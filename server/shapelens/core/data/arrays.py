@@ -33,6 +33,14 @@ from shapelens.core.data.base import (
     _x,
     keep_like,
 )
+from shapelens.core.codes import (
+    ARRAYS_CANNOT_BE_JOINED,
+    ARRAYS_DO_NOT_BROADCAST,
+    AXIS_OUT_OF_RANGE,
+    DATA_DOES_NOT_FIT_MODEL_INPUT,
+    IMPOSSIBLE_RESHAPE,
+    MATMUL_INNER_DIMENSIONS,
+)
 
 
 def _ctor(kind: str) -> Callable:
@@ -186,7 +194,7 @@ def _tf_constant(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     n = shape_math.size(base.shape) if isinstance(base, Tensor) and base.shape is not None else None
     m = shape_math.size(shape)
     if known(n) and known(m) and n != m and n != 1:
-        ctx.report("SL311", f"tf.constant(): {n:,} values cannot fill shape {fmt_shape(shape)} ({m:,} values); "
+        ctx.report(IMPOSSIBLE_RESHAPE, f"tf.constant(): {n:,} values cannot fill shape {fmt_shape(shape)} ({m:,} values); "
                             f"TensorFlow raises TypeError")
         return Unknown("tf.constant raises here")
     return ctx.arr(shape, dtype=base.dtype if isinstance(base, Array) else None)
@@ -275,7 +283,7 @@ def _broadcast_op(ctx: _Ctx, a: Any, b: Any, subject: str) -> Any:
     try:
         shape = shape_math.broadcast(sa, sb)
     except OpError as err:
-        code = "SL312"
+        code = ARRAYS_DO_NOT_BROADCAST
         ta, tb = (a if isinstance(a, Tensor) else None), (b if isinstance(b, Tensor) else None)
         lib = ctx.lib
         raiser = {"numpy": "numpy raises ValueError (\"operands could not be broadcast together\")",
@@ -330,7 +338,7 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
                   "tf": "TensorFlow raises InvalidArgumentError (\"Input to reshape is a tensor with ... values\")",
                   "keras": "Keras raises ValueError"}.get(lib, "numpy raises ValueError")
         where = f" from {x.origin}" if isinstance(x, Tensor) and x.origin else ""
-        ctx.report("SL311", f"{subject}: {what}{where} is {fmt_shape(shape)}; {err.message}. {raiser}",
+        ctx.report(IMPOSSIBLE_RESHAPE, f"{subject}: {what}{where} is {fmt_shape(shape)}; {err.message}. {raiser}",
                    related=_related(x))
         return Unknown(f"{subject} raises here")
     return _derived(ctx, x, out, subject)
@@ -363,7 +371,7 @@ def _expand_dims(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     try:
         out = shape_math.expand_dims(shape, axis)
     except OpError as err:
-        ctx.report("SL313", f"{ctx.short}(): axis {axis} is out of range for {fmt_shape(shape)} — the new axis "
+        ctx.report(AXIS_OUT_OF_RANGE, f"{ctx.short}(): axis {axis} is out of range for {fmt_shape(shape)} — the new axis "
                             f"must be in [{-len(shape) - 1}, {len(shape)}] ({_raiser(ctx.lib, 'axis')})",
                    related=_related(x))
         return Unknown("expand_dims raises here")
@@ -381,7 +389,7 @@ def _squeeze(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     try:
         out = shape_math.squeeze(shape, axis)
     except OpError as err:
-        ctx.report("SL313", f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
+        ctx.report(AXIS_OUT_OF_RANGE, f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
         return Unknown("squeeze raises here")
     if out is None:
         return Unknown("squeeze of dims not known statically")
@@ -423,7 +431,7 @@ def _join(kind: str) -> Callable:
             for t in seq[:4]:
                 related.extend(_related(t))
             shown = ", ".join(fmt_shape(s) for s in shapes[:4]) + (", ..." if len(shapes) > 4 else "")
-            ctx.report("SL314", f"{ctx.short}() of {shown}: {err.message} ({_raiser(ctx.lib, err.kind)})",
+            ctx.report(ARRAYS_CANNOT_BE_JOINED, f"{ctx.short}() of {shown}: {err.message} ({_raiser(ctx.lib, err.kind)})",
                        related=related)
             return Unknown(f"{ctx.short}() raises here")
         first = next((t for t in seq if isinstance(t, Array)), None)
@@ -450,7 +458,7 @@ def _split_fn(equal: bool) -> Callable:
                 bounds.append(acc)
             n = shape[axis] if shape and -len(shape) <= axis < len(shape) else None
             if known(n) and sum(sections) != n and -1 not in sections:
-                ctx.report("SL314", f"tf.split(): sizes {tuple(sections)} add up to {sum(sections)}, but axis {axis} "
+                ctx.report(ARRAYS_CANNOT_BE_JOINED, f"tf.split(): sizes {tuple(sections)} add up to {sum(sections)}, but axis {axis} "
                                     f"of {fmt_shape(shape)} has {n} entries (TensorFlow raises InvalidArgumentError)",
                            related=_related(x))
                 return Unknown("tf.split raises here")
@@ -460,7 +468,7 @@ def _split_fn(equal: bool) -> Callable:
         except OpError as err:
             if err.kind == "argument":
                 return Unknown(err.message)
-            ctx.report("SL314", f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
+            ctx.report(ARRAYS_CANNOT_BE_JOINED, f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
             return Unknown(f"{ctx.short}() raises here")
         return [_derived(ctx, x, p, None) for p in parts]
 
@@ -487,7 +495,7 @@ def _reduction(default_axis: Any = None, arg: bool = False, axis_pos: int = 1) -
         except OpError as err:
             if err.kind == "argument":
                 return Unknown(err.message)
-            ctx.report("SL313", f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
+            ctx.report(AXIS_OUT_OF_RANGE, f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
             return Unknown(f"{ctx.short}() raises here")
         if arg:
             return _derived(ctx, x, out, None, dtype="int", classes=None, upper=None)
@@ -578,7 +586,7 @@ def _matmul(ctx: _Ctx, a: Any, b: Any, kind: str, kwargs: dict | None = None) ->
                  for t, s in ((a, sa), (b, sb))]
         raiser = {"numpy": "numpy raises ValueError", "tf": "TensorFlow raises InvalidArgumentError "
                   "(\"Matrix size-incompatible\")", "keras": "Keras raises ValueError"}.get(ctx.lib)
-        ctx.report("SL315", f"{ctx.short if ctx.short != '@' else 'a @ b'}: {parts[0]} times {parts[1]}: "
+        ctx.report(MATMUL_INNER_DIMENSIONS, f"{ctx.short if ctx.short != '@' else 'a @ b'}: {parts[0]} times {parts[1]}: "
                             f"{err.message.split(': ', 1)[-1]}; {raiser}",
                    related=_related(a) + _related(b))
         return Unknown("matmul raises here")
@@ -625,7 +633,7 @@ def _tf_image_resize(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     if shape is None or not (isinstance(size, (list, tuple)) and len(size) == 2):
         return Unknown("image.resize() not followed")
     if len(shape) not in (3, 4):
-        ctx.report("SL301", f"{ctx.short}(): images must be 3-D (height, width, channels) or 4-D (batch, height, "
+        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): images must be 3-D (height, width, channels) or 4-D (batch, height, "
                             f"width, channels), got {fmt_shape(shape)}"
                             + (f" from {x.origin}" if isinstance(x, Tensor) and x.origin else "")
                             + " (TensorFlow raises ValueError)", related=_related(x))

@@ -14,6 +14,17 @@ from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import LayerObj, Tensor
 from shapelens.core.data.state import DataEvaluator
+from shapelens.core.codes import (
+    ARRAYS_CANNOT_BE_JOINED,
+    ARRAYS_DO_NOT_BROADCAST,
+    AXIS_OUT_OF_RANGE,
+    IMPOSSIBLE_RESHAPE,
+    INCOMPATIBLE_MERGE_SHAPES,
+    INDEX_OUT_OF_RANGE,
+    MATMUL_INNER_DIMENSIONS,
+    RAGGED_ARRAY,
+    RESHAPE_SIZE_MISMATCH,
+)
 
 
 MAX_VALUE = 4096  # elements of a literal array whose values are kept
@@ -271,7 +282,7 @@ def _report_ragged(ctx: _Ctx, value: Any, r: _Ragged) -> None:
         tail = "TensorFlow raises ValueError (\"Can't convert non-rectangular Python sequence to Tensor\"). " \
                "Pad them to one length first (keras.utils.pad_sequences) or use tf.ragged.constant"
     level = "the items" if r.depth == 0 else f"the items at depth {r.depth + 1}"
-    ctx.report("SL310", f"{ctx.short}() of {len(shapes)} sequences whose shapes differ ({level} are {shown}): {tail}",
+    ctx.report(RAGGED_ARRAY, f"{ctx.short}() of {len(shapes)} sequences whose shapes differ ({level} are {shown}): {tail}",
                related=related[:4])
 
 
@@ -349,8 +360,8 @@ def _any_symbolic(values: list) -> bool:
 
 
 _OP_CODES = {
-    "broadcast": "SL312", "reshape": "SL311", "axis": "SL313", "squeeze": "SL313", "concat": "SL314",
-    "stack": "SL314", "split": "SL314", "matmul": "SL315", "index": "SL316",
+    "broadcast": ARRAYS_DO_NOT_BROADCAST, "reshape": IMPOSSIBLE_RESHAPE, "axis": AXIS_OUT_OF_RANGE, "squeeze": AXIS_OUT_OF_RANGE, "concat": ARRAYS_CANNOT_BE_JOINED,
+    "stack": ARRAYS_CANNOT_BE_JOINED, "split": ARRAYS_CANNOT_BE_JOINED, "matmul": MATMUL_INNER_DIMENSIONS, "index": INDEX_OUT_OF_RANGE,
 }
 
 
@@ -372,7 +383,7 @@ def _raiser(lib: str, kind: str) -> str:
 def _op_error(ctx: _Ctx, err: OpError, operands: list | None = None, subject: str | None = None) -> Unknown:
     if err.kind == "argument":
         return Unknown(f"{ctx.short}() with arguments shapelens does not follow ({err.message})")
-    code = _OP_CODES.get(err.kind, "SL313")
+    code = _OP_CODES.get(err.kind, AXIS_OUT_OF_RANGE)
     related = []
     for t in operands or []:
         related.extend(_related(t))
@@ -396,14 +407,14 @@ def _symbolic_op(ev: DataEvaluator, node: ast.AST, label: str, template: list, f
     those tensors (in order) and returns the output shape (or a list of shapes)."""
     from shapelens.core.rules.base import Args, LayerError, Out, Rule
 
-    code_for = {"broadcast": "SL104", "reshape": "SL105"}
+    code_for = {"broadcast": INCOMPATIBLE_MERGE_SHAPES, "reshape": RESHAPE_SIZE_MISMATCH}
 
     def rule_fn(args, shapes, call):
         shapes = shapes if isinstance(shapes, list) else [shapes]
         try:
             out = fn([tuple(s) for s in shapes])
         except OpError as err:
-            raise LayerError(code_for.get(err.kind, _OP_CODES.get(err.kind, "SL313")),
+            raise LayerError(code_for.get(err.kind, _OP_CODES.get(err.kind, AXIS_OUT_OF_RANGE)),
                              f"{label}: {err.message}") from None
         return Out(out, params=0, explain=[f"{label} → {fmt_shape(out) if isinstance(out, tuple) else out}"])
 

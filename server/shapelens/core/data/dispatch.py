@@ -33,6 +33,7 @@ from shapelens.core.data.state import DataEvaluator
 
 # the families, imported for their registrations (as core/rules/__init__.py imports every family)
 from shapelens.core.data import keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
+from shapelens.core.codes import TENSORFLOW_FUNCTION_ON_KERAS_TENSOR
 
 
 _NUMPY = ("numpy.",)
@@ -71,7 +72,7 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
             # inside a custom layer's call() Keras 3 passes backend tensors: tf.* ops are legal there
             short = path.replace("tensorflow.", "tf.")
             ev.report(
-                "SL107",
+                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR,
                 f"{short}() cannot take the Keras tensor {symbolic[0].origin.split(' (')[0]} output "
                 f"{fmt_shape(symbolic[0].shape)}: Keras 3 raises for TensorFlow functions on symbolic "
                 f"tensors. Use keras.ops.{leaf}() or a layer instead",

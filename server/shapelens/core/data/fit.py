@@ -15,6 +15,15 @@ from shapelens.core.values import FunctionalModel, Instance, SequentialModel, Te
 from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _related, _span_dict, _src
 from shapelens.core.data.losses import _check_targets, _find_call
 from shapelens.core.data.state import DataEvaluator
+from shapelens.core.codes import (
+    DATA_DOES_NOT_FIT_MODEL_INPUT,
+    DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT,
+    FAILS_AT_RUN_TIME,
+    MISSING_BATCH_AXIS,
+    RETRACE_WITH_ANOTHER_RANK,
+    SAMPLE_COUNT_MISMATCH,
+    WRONG_NUMBER_OF_INPUTS,
+)
 
 
 _ARG_POS = {
@@ -246,7 +255,7 @@ def _check_counts(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed], xrole:
     xs_sizes = ", ".join(str(c) for _, c in xc)
     ys_sizes = ", ".join(str(c) for _, c in yc)
     what = f"{xrole} and {yrole}" if yc else "the input arrays"
-    ctx.report("SL306", f"{ctx.short}(): {what} must have the same number of samples ({desc}). Keras "
+    ctx.report(SAMPLE_COUNT_MISMATCH, f"{ctx.short}(): {what} must have the same number of samples ({desc}). Keras "
                         f"raises ValueError (\"Data cardinality is ambiguous\": '{xrole}' sizes: {xs_sizes}"
                         + (f", '{yrole}' sizes: {ys_sizes}" if ys_sizes else "") + ")",
                related=[r for f, _ in (xc + yc)[:4] for r in _related(f.tensor, f"{f.name}: {fmt_shape(f.tensor.shape)}"
@@ -287,7 +296,7 @@ def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_
     which = "inputs" if now[0] != ranks[0] else "targets"
     old = shapes[0] if which == "inputs" else shapes[1]
     new = [f.tensor.shape for f in (xs if which == "inputs" else ys or [])]
-    ctx.report("SL308", f"{ctx.short}(): {method}() already ran on line {line} with {which} of rank "
+    ctx.report(RETRACE_WITH_ANOTHER_RANK, f"{ctx.short}(): {method}() already ran on line {line} with {which} of rank "
                         f"{'/'.join(str(len(s)) for s in old)} {', '.join(fmt_shape(s) for s in old)}; Keras traced "
                         f"its {kind} function for that rank. Called again with rank "
                         f"{'/'.join(str(len(s)) for s in new)} {', '.join(fmt_shape(s) for s in new)}, TensorFlow "
@@ -397,12 +406,12 @@ def _input_message(ctx: _Ctx, feed: _Feed, spec: tuple, model: Any, why: str) ->
     expects = f"the model expects {fmt_shape(spec)}"
     if _missing_batch(tuple(t.shape), spec):
         if feed.dataset:
-            return "SL302", (f"{ctx.short}(): missing batch axis: the dataset is not batched, so each element "
+            return MISSING_BATCH_AXIS, (f"{ctx.short}(): missing batch axis: the dataset is not batched, so each element "
                              f"{fmt_shape(t.shape)} reaches the model as a batch of its own ({expects}); Keras "
                              f"takes the element's first axis as the batch{why}. Batch it: "
                              f"{feed.name}.batch(32)"), None
         fix = {"kind": "add_data_axis", "data": _span_dict(ctx.ev.span(feed.node)), "axis": 0} if feed.node else None
-        return "SL302", (f"{ctx.short}(): missing batch axis: {feed.name}, {fmt_shape(t.shape)}{where}, is a single "
+        return MISSING_BATCH_AXIS, (f"{ctx.short}(): missing batch axis: {feed.name}, {fmt_shape(t.shape)}{where}, is a single "
                          f"sample, but {expects}, batch axis first. Keras takes the sample's first axis as the "
                          f"batch{why}. Add a batch axis: "
                          f"{feed.name}[None, ...] (or np.expand_dims({feed.name}, 0))"), fix
@@ -413,7 +422,7 @@ def _input_message(ctx: _Ctx, feed: _Feed, spec: tuple, model: Any, why: str) ->
         hint = f". The data has no channel axis; the model wants {spec[-1]} channels"
     elif fix is not None:
         hint = f". Reshape it: {fix['edits'][0]['new_text']}"
-    return "SL301", f"{ctx.short}(): {data}; {expects}{why}{hint}", fix
+    return DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): {data}; {expects}{why}{hint}", fix
 
 
 def _feed_model(ctx: _Ctx, model: Any, feeds: list[_Feed], name: str, on_batch: bool,
@@ -436,7 +445,7 @@ def _feed_model(ctx: _Ctx, model: Any, feeds: list[_Feed], name: str, on_batch: 
         return [out] if isinstance(out, Tensor) else []
     if len(feeds) != len(specs):
         if isinstance(model, FunctionalModel) and (len(specs) > 1 or len(feeds) > 1):
-            ctx.report("SL320", f"{ctx.short}(): {label}the model has {len(specs)} inputs "
+            ctx.report(WRONG_NUMBER_OF_INPUTS, f"{ctx.short}(): {label}the model has {len(specs)} inputs "
                                 f"({', '.join(fmt_shape(s) for s in specs)}) but gets {len(feeds)} array"
                                 f"{'s' if len(feeds) != 1 else ''} "
                                 f"({', '.join(fmt_shape(f.tensor.shape) for f in feeds)}); Keras raises ValueError. "
@@ -503,14 +512,14 @@ def _feed_model(ctx: _Ctx, model: Any, feeds: list[_Feed], name: str, on_batch: 
             if _missing_batch(tuple(f.tensor.shape), sp):
                 feed, spec = f, sp
         code, msg, fix = _input_message(ctx, feed, spec, model, f", and the model fails inside: {first.message}")
-        if code == "SL301" and tuple(feed.actual[1:]) == tuple(spec[1:]) and len(feed.actual) == len(spec):
-            code, msg = "SL301", f"{ctx.short}(): {label}{first.message}"
+        if code == DATA_DOES_NOT_FIT_MODEL_INPUT and tuple(feed.actual[1:]) == tuple(spec[1:]) and len(feed.actual) == len(spec):
+            code, msg = DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): {label}{first.message}"
         elif label:
             msg = msg.replace("(): ", "(): " + label, 1)
         if relaxed:
             msg += " (TensorFlow raises when the retraced function runs)"
         ev.report(code, msg, ctx.span, related=_related(feed.tensor) + list(first.related)[:3],
-                  raise_span=ev.trigger or ctx.span, fix=fix if code == "SL302" else (fix or first.fix))
+                  raise_span=ev.trigger or ctx.span, fix=fix if code == MISSING_BATCH_AXIS else (fix or first.fix))
         ev.diags.extend(d for d in caught if d.severity != "error")
         return _RAISED
     ev.diags.extend(caught)
@@ -535,10 +544,10 @@ def _fails_when_run(ctx: _Ctx, model: Any) -> bool:
     for c in calls:
         by_span.setdefault(c.span, c)
     for d in ev.diags:
-        if d.code != "SL123" or d.span not in by_span:
+        if d.code != FAILS_AT_RUN_TIME or d.span not in by_span:
             continue
         call = by_span[d.span]
-        ctx.report("SL301", f"{ctx.short}(): {call.layer.kind} (line {call.layer.span.line + 1}) builds but fails "
+        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): {call.layer.kind} (line {call.layer.span.line + 1}) builds but fails "
                             f"when the model runs: {d.message}; TensorFlow raises here",
                    related=[Related(d.span, d.message)])
         return True
@@ -593,7 +602,7 @@ def _warn_declared_size(ctx: _Ctx, model: Any, feeds: list[_Feed], specs: list[t
         return
     diffs = [i for i, (a, b) in enumerate(zip(adj, spec)) if i > 0 and known(a) and known(b) and a != b]
     if diffs:
-        ctx.report("SL319", f"{ctx.short}(): {feed.name} is {fmt_shape(feed.tensor.shape)} from "
+        ctx.report(DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT, f"{ctx.short}(): {feed.name} is {fmt_shape(feed.tensor.shape)} from "
                             f"{feed.tensor.origin}, but the model was declared for {fmt_shape(spec)}; Keras 3 runs "
                             f"the layers on it anyway (a Sequential model does not check its declared input)",
                    related=_related(feed.tensor) + _model_related(model), severity="warning")
@@ -658,7 +667,7 @@ def _model_call_check(ev: DataEvaluator, model: Any, xs: list[Tensor], node) -> 
     ctx = _Ctx(ev, node, _model_name(model), "keras")
     if len(specs) != len(xs):
         if isinstance(model, FunctionalModel) and (len(specs) > 1 or len(xs) > 1):
-            ctx.report("SL320", f"{ctx.short}(...): the model has {len(specs)} inputs "
+            ctx.report(WRONG_NUMBER_OF_INPUTS, f"{ctx.short}(...): the model has {len(specs)} inputs "
                                 f"({', '.join(fmt_shape(s) for s in specs)}) but gets {len(xs)} array"
                                 f"{'s' if len(xs) != 1 else ''} ({', '.join(fmt_shape(t.shape) for t in xs)}); "
                                 f"Keras raises ValueError. Pass a list with one array per input",

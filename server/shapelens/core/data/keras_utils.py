@@ -19,6 +19,7 @@ from shapelens.core.data.base import (
     _shape_of,
     _x,
 )
+from shapelens.core.codes import LABEL_OUT_OF_RANGE
 
 
 def _to_categorical(ctx: _Ctx, args: list, kwargs: dict) -> Any:
@@ -44,7 +45,7 @@ def _to_categorical(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     elif not _is_int(k):
         k = UNK
     elif y.classes is not None and y.classes > k:
-        ctx.report("SL309", f"to_categorical(num_classes={k}): the labels {fmt_shape(y.shape)} from {y.origin} take "
+        ctx.report(LABEL_OUT_OF_RANGE, f"to_categorical(num_classes={k}): the labels {fmt_shape(y.shape)} from {y.origin} take "
                             f"{y.classes} values (0..{y.classes - 1}); Keras raises IndexError for a label ≥ "
                             f"num_classes. Use num_classes={y.classes}", related=_related(y))
         return Unknown("to_categorical raises here")

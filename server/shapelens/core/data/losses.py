@@ -23,6 +23,13 @@ from shapelens.core.data.base import (
     fmt_dim,
 )
 from shapelens.core.data.state import DataEvaluator
+from shapelens.core.codes import (
+    INTEGER_LABELS_FOR_CATEGORICAL_LOSS,
+    LABEL_OUT_OF_RANGE,
+    ONE_HOT_LABELS_FOR_SPARSE_LOSS,
+    TARGETS_BROADCAST_AGAINST_OUTPUT,
+    TARGETS_DO_NOT_MATCH_OUTPUT,
+)
 
 
 _LOSS_NAMES = {
@@ -126,11 +133,11 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 continue
             kind, detail = msg
             if kind == "error":
-                ctx.report("SL303", f"{ctx.short}(): {label}{ydesc}; {odesc}. The {display} loss subtracts them and "
+                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. The {display} loss subtracts them and "
                                     f"{detail}; TensorFlow raises", related=related,
                            fix=_units_fix(ctx, last, yt.shape[-1] if yt.shape and len(yt.shape) > 1 else None))
                 return True
-            ctx.report("SL307", f"{ctx.short}(): {label}{ydesc}; {odesc}. The {display} loss broadcasts them "
+            ctx.report(TARGETS_BROADCAST_AGAINST_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. The {display} loss broadcasts them "
                                 f"({detail}), so it trains on a loss that is probably not what you mean",
                        related=related, severity="warning")
             continue
@@ -140,7 +147,7 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 integer_labels = len(ya) == len(ob) - 1 or (len(ya) == len(ob) and ya[-1] == 1 and width != 1)
                 if integer_labels:
                     fix = _loss_fix(ctx, model, display, "sparse_categorical_crossentropy")
-                    ctx.report("SL304", f"{ctx.short}(): {label}{ydesc}: integer class labels, but "
+                    ctx.report(INTEGER_LABELS_FOR_CATEGORICAL_LOSS, f"{ctx.short}(): {label}{ydesc}: integer class labels, but "
                                         f"{display} needs one-hot targets of the output's width {fmt_dim(width)} "
                                         f"({odesc}); Keras raises ValueError. Use "
                                         f"loss='sparse_categorical_crossentropy', or one-hot encode the labels: "
@@ -148,7 +155,7 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                                related=related, fix=fix)
                 else:
                     fix = _units_fix(ctx, last, ya[-1] if ya and known(ya[-1]) and len(ya) == len(ob) else None)
-                    ctx.report("SL303", f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs targets of "
+                    ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs targets of "
                                         f"exactly the output's shape; Keras raises ValueError"
                                         + (f". If the labels are right, the last layer should have {ya[-1]} units"
                                            if fix else ""), related=related, fix=fix)
@@ -161,17 +168,17 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
             if len(t) != len(ob) - 1:
                 if len(ya) == len(ob) and known(ya[-1]) and ya[-1] > 1:
                     fix = _loss_fix(ctx, model, display, "categorical_crossentropy")
-                    ctx.report("SL305", f"{ctx.short}(): {label}{ydesc}: one-hot targets, but {display} needs "
+                    ctx.report(ONE_HOT_LABELS_FOR_SPARSE_LOSS, f"{ctx.short}(): {label}{ydesc}: one-hot targets, but {display} needs "
                                         f"integer class labels of shape {fmt_shape(ob[:-1])} ({odesc}); Keras raises "
                                         f"ValueError. Use loss='categorical_crossentropy', or pass the class indices: "
                                         f"np.argmax({yf.name}, axis=-1)", related=related, fix=fix)
                 else:
-                    ctx.report("SL303", f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs integer labels "
+                    ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs integer labels "
                                         f"with one axis less than the output ({fmt_shape(ob[:-1])}); Keras raises "
                                         f"ValueError" + _flatten_hint(o_shape), related=related)
                 return True
             if any(known(a) and known(b) and a != b for a, b in zip(t[1:], ob[1:-1])):
-                ctx.report("SL303", f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs the labels to match "
+                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs the labels to match "
                                     f"the output up to its last axis; Keras raises ValueError", related=related)
                 return True
             width = ob[-1]
@@ -180,7 +187,7 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 flat = _flat_values(yt.value)
                 top = int(max(flat)) + 1 if flat and all(_is_int(v) for v in flat) else None
             if top is not None and known(width) and top > width:
-                ctx.report("SL309", f"{ctx.short}(): {label}{ydesc} holds class labels up to {top - 1}, but the "
+                ctx.report(LABEL_OUT_OF_RANGE, f"{ctx.short}(): {label}{ydesc} holds class labels up to {top - 1}, but the "
                                     f"output has {width} units ({odesc}); TensorFlow raises InvalidArgumentError "
                                     f"(\"Received a label value of {top - 1} which is outside the valid range of "
                                     f"[0, {width})\"). The last layer needs {top} units",
@@ -189,7 +196,7 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
             continue
         if canon == "bce":
             if len(yb) != len(ob) or any(known(a) and known(b) and a != b for a, b in zip(yb[1:], ob[1:])):
-                ctx.report("SL303", f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs targets of exactly "
+                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs targets of exactly "
                                     f"the output's shape; Keras raises ValueError" + _flatten_hint(o_shape),
                            related=related,
                            fix=_units_fix(ctx, last, yb[-1] if len(yb) == len(ob) and known(yb[-1]) else None))

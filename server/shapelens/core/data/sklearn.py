@@ -9,6 +9,7 @@ import math
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import Array, _Ctx, _is_int, _related, _shape_of
+from shapelens.core.codes import SAMPLE_COUNT_MISMATCH
 
 
 def _train_test_split(ctx: _Ctx, args: list, kwargs: dict) -> Any:
@@ -20,7 +21,7 @@ def _train_test_split(ctx: _Ctx, args: list, kwargs: dict) -> Any:
         return Unknown("train_test_split() of values not known")
     counts = {s[0] for s in shapes if known(s[0])}
     if len(counts) > 1:
-        ctx.report("SL306", "train_test_split(): the arrays have different numbers of samples: "
+        ctx.report(SAMPLE_COUNT_MISMATCH, "train_test_split(): the arrays have different numbers of samples: "
                             + ", ".join(f"{fmt_shape(s)}" + (f" from {a.origin}" if isinstance(a, Tensor) else "")
                                         for a, s in zip(arrays[:3], shapes[:3]))
                             + " (scikit-learn raises ValueError: Found input variables with inconsistent numbers "

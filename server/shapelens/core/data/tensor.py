@@ -33,6 +33,7 @@ from shapelens.core.data.base import (
 from shapelens.core.data.registry import HANDLERS
 from shapelens.core.data.state import DataEvaluator
 from shapelens.core.data.tf_data import _dataset_method
+from shapelens.core.codes import ARRAYS_DO_NOT_BROADCAST, INDEX_OUT_OF_RANGE
 
 
 def tensor_attr(ev: DataEvaluator, t: Tensor, attr: str) -> Any:
@@ -180,7 +181,7 @@ def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
         return Unknown("tf.Tensor indexing with arrays is not followed")
     for v in items:
         if isinstance(v, Array) and v.dtype == "float" and lib in ("numpy", "image"):
-            ev.report("SL316", f"{text}: the index {fmt_shape(v.shape)} from {v.origin} holds floats; numpy raises "
+            ev.report(INDEX_OUT_OF_RANGE, f"{text}: the index {fmt_shape(v.shape)} from {v.origin} holds floats; numpy raises "
                                f"IndexError (\"arrays used as indices must be of integer (or boolean) type\"). "
                                f"Convert it first: .astype(int)", ev.span(node),
                       related=_related(v), raise_span=ev.trigger or ev.span(node))
@@ -191,7 +192,7 @@ def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
         if err.kind == "argument":
             return Unknown(err.message)
         raiser = "numpy raises IndexError" if lib != "tf" else "TensorFlow raises"
-        ev.report("SL316", f"{text}: {t.origin and ('the array from ' + t.origin + ' is ' + fmt_shape(t.shape) + '; ') or ''}"
+        ev.report(INDEX_OUT_OF_RANGE, f"{text}: {t.origin and ('the array from ' + t.origin + ' is ' + fmt_shape(t.shape) + '; ') or ''}"
                            f"{err.message} ({raiser})", ev.span(node), related=_related(t),
                   raise_span=ev.trigger or ev.span(node))
         return Unknown("indexing raises here")
@@ -278,7 +279,7 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
         raiser = {"numpy": "numpy raises ValueError (\"operands could not be broadcast together\")",
                   "tf": "TensorFlow raises InvalidArgumentError (\"Incompatible shapes\")"}.get(
             lib, "Keras raises ValueError")
-        ctx.report("SL312", f"{text}: {parts[0]} and {parts[1]} cannot be broadcast together "
+        ctx.report(ARRAYS_DO_NOT_BROADCAST, f"{text}: {parts[0]} and {parts[1]} cannot be broadcast together "
                             f"({err.message.split(': ', 1)[-1]}); {raiser}",
                    related=_related(left) + _related(right))
         return Unknown("a failed broadcast")

@@ -10,6 +10,7 @@ from shapelens.core.values import Tensor
 from shapelens.core.data.base import Dataset, _Ctx, _NotFollowed, _arg, _bool, _is_int, _related
 from shapelens.core.data.registry import register
 from shapelens.core.data.state import DataEvaluator
+from shapelens.core.codes import SAMPLE_COUNT_MISMATCH
 
 
 def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
@@ -35,7 +36,7 @@ def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     counts = {t.shape[0] for t in leaves if known(t.shape[0])}
     if len(counts) > 1:
         a, b = sorted(counts)[:2]
-        ctx.report("SL306", "tf.data.Dataset.from_tensor_slices(): the arrays have different numbers of samples ("
+        ctx.report(SAMPLE_COUNT_MISMATCH, "tf.data.Dataset.from_tensor_slices(): the arrays have different numbers of samples ("
                             + ", ".join(f"{fmt_shape(t.shape)} from {t.origin}" for t in leaves[:3])
                             + f"); TensorFlow raises ValueError (\"Dimensions {b} and {a} are not compatible\")",
                    related=[r for t in leaves[:3] for r in _related(t)])

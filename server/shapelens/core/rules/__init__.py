@@ -22,6 +22,7 @@ from shapelens.core.rules import (  # noqa: E402,F401  (imported for their regis
     embedding, merging, attention, normalization, preprocessing,
 )
 from shapelens.core.rules import symbolic  # noqa: E402
+from shapelens.core.codes import INCOMPATIBLE_MERGE_SHAPES, WRONG_INPUT_RANK
 
 FAMILY_MODULES = (core, conv, conv_variants, pooling, reshaping, recurrent,
                   embedding, merging, attention, normalization, preprocessing)
@@ -45,14 +46,14 @@ def _apply(rule: Rule, args: Args, inputs: Any, call: dict[str, Any]) -> Out:
     if rule.multi_input:
         if not isinstance(inputs, list):
             raise LayerError(
-                "SL104",
+                INCOMPATIBLE_MERGE_SHAPES,
                 f"{rule.kind} must be called on a list of tensors, got a single tensor of shape {inputs}",
             )
     else:
         if isinstance(inputs, list):
             if len(inputs) != 1:
                 raise LayerError(
-                    "SL102",
+                    WRONG_INPUT_RANK,
                     f"{rule.kind} takes one input tensor, got a list of {len(inputs)}",
                 )
             inputs = inputs[0]

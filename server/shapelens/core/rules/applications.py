@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from shapelens.core.rules.base import Args, LayerError, Out, Rule, Unresolved
+from shapelens.core.codes import INVALID_ARGUMENT
 
 _TABLE = Path(__file__).with_name("applications.json")
 
@@ -64,28 +65,28 @@ def check_arguments(name: str, entry: dict, cfg: dict, input_shape: tuple | None
     weights = cfg["weights"]
     if weights == "imagenet" and cfg["include_top"] and isinstance(cfg["classes"], int) and cfg["classes"] != 1000:
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"{name}: with weights='imagenet' and include_top=True, classes must be 1000 "
             f"(got {cfg['classes']}); pass include_top=False and add your own classifier, or weights=None")
     if input_shape is None:
         return
     if len(input_shape) != 3:
-        raise LayerError("SL201", f"{name}: input_shape must have 3 values (rows, columns, channels), "
+        raise LayerError(INVALID_ARGUMENT, f"{name}: input_shape must have 3 values (rows, columns, channels), "
                                   f"got {len(input_shape)}")
     h, w, c = input_shape
     if weights == "imagenet" and isinstance(c, int) and c != 3:
-        raise LayerError("SL201", f"{name}: with weights='imagenet' the input must have 3 channels, got {c}")
+        raise LayerError(INVALID_ARGUMENT, f"{name}: with weights='imagenet' the input must have 3 channels, got {c}")
     if weights == "imagenet" and cfg["include_top"] and entry["default_size"] is not None and all(isinstance(d, int) for d in (h, w)) and (
             (h, w) != (entry["default_size"], entry["default_size"])):
         size = entry["default_size"]
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"{name}: with include_top=True and weights='imagenet' the input must be "
             f"({size}, {size}, 3), got ({h}, {w}, {c}); pass include_top=False to use another size")
     low = entry["min_size"]
     for d in (h, w):
         if isinstance(d, int) and d < low:
-            raise LayerError("SL201", f"{name}: the input must be at least {low}x{low}, got {h}x{w}")
+            raise LayerError(INVALID_ARGUMENT, f"{name}: the input must be at least {low}x{low}, got {h}x{w}")
 
 
 def make_rule(name: str) -> Rule:

@@ -21,6 +21,14 @@ from typing import Any
 from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, layer
 from shapelens.core.rules.embedding import analyze_einsum
 from shapelens.core.shapes import Dim, Shape, fmt_dim, fmt_shape, is_unknown, known
+from shapelens.core.codes import (
+    FAILS_AT_RUN_TIME,
+    GROUPS_NOT_DIVISIBLE,
+    INCOMPATIBLE_MERGE_SHAPES,
+    INVALID_ARGUMENT,
+    UNDEFINED_DIMENSION,
+    WRONG_INPUT_RANK,
+)
 
 ATTENTION_ARGS = ("use_scale", "score_mode", "dropout", "seed")
 
@@ -34,7 +42,7 @@ def _shape_arg(kind: str, value: Any, what: str) -> Shape:
     if is_unknown(value) or value is None:
         raise Unresolved(f"the shape of `{what}` given to {kind} is not known statically")
     if isinstance(value, list) and value and isinstance(value[0], (tuple, list)):
-        raise LayerError("SL102", f"{kind} `{what}` must be one tensor, got a list of {len(value)}")
+        raise LayerError(WRONG_INPUT_RANK, f"{kind} `{what}` must be one tensor, got a list of {len(value)}")
     return tuple(value)
 
 
@@ -69,7 +77,7 @@ def _dims_differ(a: Shape, b: Shape) -> bool:
 def _qvk(kind: str, xs: list) -> tuple[Shape, Shape, Shape, int]:
     if len(xs) < 2 or len(xs) > 3:
         raise LayerError(
-            "SL104",
+            INCOMPATIBLE_MERGE_SHAPES,
             f"{kind} takes a list [query, value] or [query, value, key], got {len(xs)} tensor"
             f"{'s' if len(xs) != 1 else ''}",
         )
@@ -90,14 +98,14 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
             bad = _sure_differ(dq, dk)
         if bad:
             out.append((
-                "SL123",
+                FAILS_AT_RUN_TIME,
                 f"{kind}: query features ({fmt_dim(dq)}) and key features ({fmt_dim(dk)}) differ; "
                 "Keras builds this but it fails when the model runs. Project one of them "
                 f"(e.g. Dense({fmt_dim(dk)}) on the query)",
             ))
     if len(v) >= 2 and len(k) >= 2 and _sure_differ(v[-2], k[-2]):
         out.append((
-            "SL123",
+            FAILS_AT_RUN_TIME,
             f"{kind}: value has {v[-2]} steps but key has {k[-2]}; they must match "
             "(Keras builds this but it fails when the model runs)",
         ))
@@ -107,7 +115,7 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
 def _score_mode(a: Args) -> str:
     mode = a.str("score_mode", "dot")
     if mode not in ("dot", "concat"):
-        raise LayerError("SL201", f"{a.kind} score_mode must be 'dot' or 'concat', got {mode!r}")
+        raise LayerError(INVALID_ARGUMENT, f"{a.kind} score_mode must be 'dot' or 'concat', got {mode!r}")
     return mode
 
 
@@ -130,7 +138,7 @@ def additive_attention(a: Args, xs: list, call: dict) -> Out:
         dim = q[-1] if q else None
         if dim is None:
             raise LayerError(
-                "SL106",
+                UNDEFINED_DIMENSION,
                 f"AdditiveAttention needs the query's last axis defined to create `scale`, but the query "
                 f"is {fmt_shape(q)}; give it a size or set use_scale=False",
             )
@@ -140,12 +148,12 @@ def additive_attention(a: Args, xs: list, call: dict) -> Out:
 
 def _attention_out(kind: str, q: Shape, v: Shape, k: Shape, call: dict, params, additive: bool) -> Out:
     if not v:
-        raise LayerError("SL102", f"{kind} value must have a batch axis, got {fmt_shape(v)}")
+        raise LayerError(WRONG_INPUT_RANK, f"{kind} value must have a batch axis, got {fmt_shape(v)}")
     out = (*q[:-1], v[-1])
     shape: Any = out
     if _flag(kind, call, "return_attention_scores"):
         if len(k) < 2:
-            raise LayerError("SL102", f"{kind} key needs a time axis to return scores, got {fmt_shape(k)}")
+            raise LayerError(WRONG_INPUT_RANK, f"{kind} key needs a time axis to return scores, got {fmt_shape(k)}")
         shape = [out, (*q[:-1], k[-2])]
     return Out(shape, params, warnings=_attention_warnings(kind, q, v, k, additive))
 
@@ -197,7 +205,7 @@ def _project(kind: str, name: str, tensor: str, equation: str, bias_axes, input_
         for d in w:
             if d is None:
                 raise LayerError(
-                    "SL106",
+                    UNDEFINED_DIMENSION,
                     f"{kind} needs the last axis of {tensor} defined to create its {name} weights "
                     f"(shape {fmt_shape(tuple(w))}), but {tensor} is {fmt_shape(input_shape)}",
                 )
@@ -222,7 +230,7 @@ def _positive(a: Args, name: str, optional: bool = False) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         extra = " or None" if optional else ""
-        raise LayerError("SL201", f"`{name}` of {a.kind} must be a positive integer{extra}, got {value!r}")
+        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer{extra}, got {value!r}")
     return value
 
 
@@ -235,7 +243,7 @@ def _tensors(kind: str, x: Shape, call: dict) -> tuple[Shape, Shape, Shape | Non
         value = extra.pop(0)
     if value is None:
         raise LayerError(
-            "SL201", f"{kind} needs a value tensor: call it as layer(query, value) (self-attention: layer(x, x))"
+            INVALID_ARGUMENT, f"{kind} needs a value tensor: call it as layer(query, value) (self-attention: layer(x, x))"
         )
     key = call.get("key")
     if key is None and extra:
@@ -255,7 +263,7 @@ def _check_value_key(kind: str, value: Shape, key: Shape | None) -> None:
                  if not (is_unknown(value[i]) or is_unknown(key[i])) and value[i] != key[i])
         detail = f"axis {i} is {fmt_dim(value[i])} vs {fmt_dim(key[i])}"
     raise LayerError(
-        "SL104",
+        INCOMPATIBLE_MERGE_SHAPES,
         f"{kind} value {fmt_shape(value)} and key {fmt_shape(key)} must match on every axis except "
         f"the batch and the last: {detail}",
     )
@@ -264,14 +272,14 @@ def _check_value_key(kind: str, value: Shape, key: Shape | None) -> None:
 def _sliding_window(a: Args) -> None:
     sw = a._get("sliding_window", None)
     if sw is not None and (isinstance(sw, bool) or not isinstance(sw, int) or sw <= 0):
-        raise LayerError("SL201", f"`sliding_window` of {a.kind} must be None or a positive integer, got {sw!r}")
+        raise LayerError(INVALID_ARGUMENT, f"`sliding_window` of {a.kind} must be None or a positive integer, got {sw!r}")
 
 
 def _flash_dropout(a: Args) -> None:
     flash = a._get("flash_attention", None)
     dropout = a._get("dropout", 0.0)
     if flash and isinstance(dropout, (int, float)) and dropout > 0:
-        raise LayerError("SL201", f"{a.kind} cannot use dropout={dropout} with flash_attention=True; set one of them off")
+        raise LayerError(INVALID_ARGUMENT, f"{a.kind} cannot use dropout={dropout} with flash_attention=True; set one of them off")
 
 
 MHA_ARGS = (
@@ -301,14 +309,14 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
                 raise Unresolved(f"`output_shape` of {kind} is not known statically")
             out_shape = tuple(out_shape)
         else:
-            raise LayerError("SL201", f"`output_shape` of {kind} must be an int or a tuple, got {out_shape!r}")
+            raise LayerError(INVALID_ARGUMENT, f"`output_shape` of {kind} must be an int or a tuple, got {out_shape!r}")
     else:
         out_shape = None
     axes = a._get("attention_axes", None)
     if known(axes):
         axes = (axes,)
     elif axes and not isinstance(axes, (list, tuple)):
-        raise LayerError("SL201", f"`attention_axes` of {kind} must be an int, list or tuple, got {axes!r}")
+        raise LayerError(INVALID_ARGUMENT, f"`attention_axes` of {kind} must be an int, list or tuple, got {axes!r}")
     if isinstance(axes, (list, tuple)) and any(is_unknown(v) for v in axes):
         raise Unresolved(f"`attention_axes` of {kind} is not known statically")
     _sliding_window(a)
@@ -340,13 +348,13 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
     if axes is not None:
         for ax in axes:
             if not isinstance(ax, int) or isinstance(ax, bool):
-                raise LayerError("SL201", f"`attention_axes` of {kind} must be integers, got {list(axes)}")
+                raise LayerError(INVALID_ARGUMENT, f"`attention_axes` of {kind} must be integers, got {list(axes)}")
             norm = ax if ax >= 0 else (rank - 1) + ax
             if not -rank <= norm < rank:
                 hint = ("leave attention_axes as None" if len(value) <= 2 else "use attention_axes=1"
                         if len(value) == 3 else f"use axes between 1 and {len(value) - 2}")
                 raise LayerError(
-                    "SL102",
+                    WRONG_INPUT_RANK,
                     f"{kind} attention_axes={list(axes)} is out of range for the rank-{len(value)} value "
                     f"{fmt_shape(value)}; {hint}",
                 )
@@ -360,10 +368,10 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
         n, _ = _project(kind, "output", "the query", eq, bias_axes if use_bias else None, tuple(dense_in),
                         _partial_output(orank - 1, final))
     except LayerError as e:
-        if e.code == "SL106":
+        if e.code == UNDEFINED_DIMENSION:
             src = "output_shape" if out_shape else "the query's last axis"
             raise LayerError(
-                "SL106",
+                UNDEFINED_DIMENSION,
                 f"{kind} needs {src} defined to create its output projection; "
                 f"query is {fmt_shape(query)}" + (f", output_shape={list(out_shape)}" if out_shape else ""),
             ) from None
@@ -374,7 +382,7 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
     shape: Any = output
     if _flag(kind, call, "return_attention_scores"):
         if len(query) < 2:
-            raise LayerError("SL102", f"{kind} query needs a time axis to return scores, got {fmt_shape(query)}")
+            raise LayerError(WRONG_INPUT_RANK, f"{kind} query needs a time axis to return scores, got {fmt_shape(query)}")
         length = query[1]
         shape = [output, (query[0], heads, length, length)]
     explain = [f"{heads} heads × key_dim {key_dim}" + (f", value_dim {value_dim}" if value_dim != key_dim else "")]
@@ -396,10 +404,10 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
     hq = a.int("num_query_heads")
     hkv = a.int("num_key_value_heads")
     if hkv == 0:
-        raise LayerError("SL201", f"`num_key_value_heads` of {kind} cannot be 0")
+        raise LayerError(INVALID_ARGUMENT, f"`num_key_value_heads` of {kind} cannot be 0")
     if hq % hkv:
         raise LayerError(
-            "SL202", f"{kind} num_query_heads={hq} is not divisible by num_key_value_heads={hkv}"
+            GROUPS_NOT_DIVISIBLE, f"{kind} num_query_heads={hq} is not divisible by num_key_value_heads={hkv}"
         )
     _sliding_window(a)
     _flash_dropout(a)
@@ -410,7 +418,7 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
     for name, t in (("query", query), ("value", value), ("key", key)):
         if len(t) < 3:
             raise LayerError(
-                "SL102",
+                WRONG_INPUT_RANK,
                 f"{kind} expects a 3-D {name} (batch, steps, features), got {len(t)}-D {fmt_shape(t)}",
             )
 
@@ -431,7 +439,7 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
 
     if not (is_unknown(query[-1]) or is_unknown(value[-1])) and query[-1] != value[-1]:
         raise LayerError(
-            "SL104",
+            INCOMPATIBLE_MERGE_SHAPES,
             f"{kind} query and value must have the same last axis, got {fmt_dim(query[-1])} vs "
             f"{fmt_dim(value[-1])}; project one of them (e.g. Dense({fmt_dim(query[-1])}) on the value)",
         )
@@ -440,7 +448,7 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
     if _flag(kind, call, "return_attention_scores"):
         kv = key_in if key_in is not None else value
         if len(query) < 2 or len(kv) < 2:
-            raise LayerError("SL102", f"{kind} needs a time axis on query and key to return scores")
+            raise LayerError(WRONG_INPUT_RANK, f"{kind} needs a time axis on query and key to return scores")
         shape = [tuple(query), (query[0], hq, query[1], kv[1])]
     return Out(shape, params)
 

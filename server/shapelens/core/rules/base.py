@@ -22,6 +22,12 @@ from shapelens.core.shapes import (
     is_unknown,
     known,
 )
+from shapelens.core.codes import (
+    INVALID_ARGUMENT,
+    INVALID_PADDING_MODE,
+    UNDEFINED_DIMENSION,
+    WRONG_INPUT_RANK,
+)
 
 REQUIRED = object()
 
@@ -168,12 +174,12 @@ class Args:
             values[name] = value
         if len(positional) > len(names):
             raise LayerError(
-                "SL201",
+                INVALID_ARGUMENT,
                 f"{rule.kind} takes at most {len(names)} positional arguments, got {len(positional)}",
             )
         for name in list(values)[: len(positional)]:
             if name in keywords:
-                raise LayerError("SL201", f"{rule.kind} got two values for `{name}`")
+                raise LayerError(INVALID_ARGUMENT, f"{rule.kind} got two values for `{name}`")
         for name, value in keywords.items():
             values[name] = value
         return cls(rule.kind, values)
@@ -189,7 +195,7 @@ class Args:
         if name in self.values:
             value = self.values[name]
         elif default is REQUIRED:
-            raise LayerError("SL201", f"{self.kind} is missing the required argument `{name}`")
+            raise LayerError(INVALID_ARGUMENT, f"{self.kind} is missing the required argument `{name}`")
         else:
             value = default
         if is_unknown(value):
@@ -204,21 +210,21 @@ class Args:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not known(value):
-            raise LayerError("SL201", f"`{name}` of {self.kind} must be an integer, got {shown(value)}")
+            raise LayerError(INVALID_ARGUMENT, f"`{name}` of {self.kind} must be an integer, got {shown(value)}")
         return value
 
     def positive_int(self, name: str, default: Any = REQUIRED) -> int:
         value = self.int(name, default)
         if value is not None and value <= 0:
             raise LayerError(
-                "SL201", f"`{name}` of {self.kind} must be a positive integer, got {value}"
+                INVALID_ARGUMENT, f"`{name}` of {self.kind} must be a positive integer, got {value}"
             )
         return value
 
     def float(self, name: str, default: Any = REQUIRED) -> float:
         value = self._get(name, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise LayerError("SL201", f"`{name}` of {self.kind} must be a number, got {value!r}")
+            raise LayerError(INVALID_ARGUMENT, f"`{name}` of {self.kind} must be a number, got {value!r}")
         return float(value)
 
     def str(self, name: str, default: Any = REQUIRED) -> str:
@@ -244,12 +250,12 @@ class Args:
                 raise Unresolved(f"`{name}` of {self.kind} is not known statically")
             if len(items) != n or not all(known(v) for v in items):
                 raise LayerError(
-                    "SL201",
+                    INVALID_ARGUMENT,
                     f"`{name}` of {self.kind} must be an integer or a tuple of {n} integers, got {value!r}",
                 )
             return items
         raise LayerError(
-            "SL201", f"`{name}` of {self.kind} must be an integer or a tuple of {n} integers, got {value!r}"
+            INVALID_ARGUMENT, f"`{name}` of {self.kind} must be an integer or a tuple of {n} integers, got {value!r}"
         )
 
     def padding(self, allowed: Sequence[str] = ("valid", "same")) -> str:
@@ -258,7 +264,7 @@ class Args:
         if low not in allowed:
             options = ", ".join(repr(a) for a in allowed)
             raise LayerError(
-                "SL206", f"{self.kind} does not accept padding={value!r}; use one of {options}"
+                INVALID_PADDING_MODE, f"{self.kind} does not accept padding={value!r}; use one of {options}"
             )
         return low
 
@@ -269,7 +275,7 @@ class Args:
         low = value.lower()
         if low not in ("channels_last", "channels_first"):
             raise LayerError(
-                "SL201",
+                INVALID_ARGUMENT,
                 f"data_format of {self.kind} must be 'channels_last' or 'channels_first', got {value!r}",
             )
         return low
@@ -314,7 +320,7 @@ def check_keywords(kind: str, sig: dict, kwargs: dict) -> None:
 
         close = difflib.get_close_matches(key, sorted(allowed - BASE_KWARGS), n=1)
         hint = f"; did you mean `{close[0]}`?" if close else ""
-        raise LayerError("SL201", f"{kind} does not take the keyword argument `{key}`{hint}")
+        raise LayerError(INVALID_ARGUMENT, f"{kind} does not take the keyword argument `{key}`{hint}")
 
 
 # ---------------------------------------------------------------------------
@@ -326,12 +332,12 @@ def expect_ndim(kind: str, shape: Shape, ndim: int | None = None, min_ndim: int 
     rank = len(shape)
     if ndim is not None and rank != ndim:
         raise LayerError(
-            "SL102",
+            WRONG_INPUT_RANK,
             f"{kind} expects a {ndim}-D input (batch included), got {rank}-D {fmt_shape(shape)}",
         )
     if min_ndim is not None and rank < min_ndim:
         raise LayerError(
-            "SL102",
+            WRONG_INPUT_RANK,
             f"{kind} expects an input of at least {min_ndim} dimensions (batch included), "
             f"got {rank}-D {fmt_shape(shape)}",
         )
@@ -341,7 +347,7 @@ def require_defined(kind: str, what: str, dim: Dim, shape: Shape, hint: str = ""
     """Keras creates weights from this dimension: None is an error, Unknown is not our business."""
     if dim is None:
         raise LayerError(
-            "SL106",
+            UNDEFINED_DIMENSION,
             f"{kind} needs a defined {what} to create its weights, but the input "
             f"{fmt_shape(shape)} has None there" + (f"; {hint}" if hint else ""),
         )

@@ -15,6 +15,12 @@ from shapelens.core.rules.base import (
 )
 from shapelens.core.shapes import Shape, fmt_shape, fmt_window, known
 from shapelens.core.shape_math import conv_explain, conv_output_length
+from shapelens.core.codes import (
+    GROUPS_NOT_DIVISIBLE,
+    INVALID_ARGUMENT,
+    OUTPUT_SIZE_NOT_POSITIVE,
+    STRIDES_WITH_DILATION,
+)
 
 CONV_ARGS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias")
 
@@ -26,16 +32,16 @@ def read_window(a: Args, rank: int, causal: bool = False):
     dilation = a.ints("dilation_rate", rank, 1)
     padding = a.padding(("valid", "same", "causal") if causal else ("valid", "same"))
     if not all(kernel):
-        raise LayerError("SL201", f"kernel_size of {a.kind} cannot contain 0, got {fmt_window(kernel)}")
+        raise LayerError(INVALID_ARGUMENT, f"kernel_size of {a.kind} cannot contain 0, got {fmt_window(kernel)}")
     if any(k < 0 for k in kernel):
-        raise LayerError("SL201", f"kernel_size of {a.kind} must be positive, got {fmt_window(kernel)}")
+        raise LayerError(INVALID_ARGUMENT, f"kernel_size of {a.kind} must be positive, got {fmt_window(kernel)}")
     if any(v <= 0 for v in strides):
-        raise LayerError("SL201", f"strides of {a.kind} must be positive, got {fmt_window(strides)}")
+        raise LayerError(INVALID_ARGUMENT, f"strides of {a.kind} must be positive, got {fmt_window(strides)}")
     if any(v <= 0 for v in dilation):
-        raise LayerError("SL201", f"dilation_rate of {a.kind} must be positive, got {fmt_window(dilation)}")
+        raise LayerError(INVALID_ARGUMENT, f"dilation_rate of {a.kind} must be positive, got {fmt_window(dilation)}")
     if max(strides) > 1 and max(dilation) > 1:
         raise LayerError(
-            "SL204",
+            STRIDES_WITH_DILATION,
             f"{a.kind} cannot combine strides={strides if rank > 1 else strides[0]} with "
             f"dilation_rate={dilation if rank > 1 else dilation[0]}; set one of them to 1",
         )
@@ -61,7 +67,7 @@ def spatial_output(
         dil = f" dilated to {fmt_window(eff)}" if any(d > 1 for d in dilation) else ""
         stride_txt = f", strides {fmt_window(strides)}" if any(s > 1 for s in strides) else ""
         raise LayerError(
-            "SL101",
+            OUTPUT_SIZE_NOT_POSITIVE,
             f"{kind} {what} {window}{dil}{stride_txt} does not fit the {in_txt} with padding='valid': "
             f"output size would be {fmt_window(sizes)}. Use padding='same', a smaller {what}, "
             f"or a larger input",
@@ -81,10 +87,10 @@ def _conv(rank: int):
         filters = a.positive_int("filters")
         groups = a.int("groups", 1)
         if groups <= 0:
-            raise LayerError("SL201", f"groups of {a.kind} must be a positive integer, got {groups}")
+            raise LayerError(INVALID_ARGUMENT, f"groups of {a.kind} must be a positive integer, got {groups}")
         if filters % groups:
             raise LayerError(
-                "SL202", f"{a.kind} filters={filters} is not divisible by groups={groups}"
+                GROUPS_NOT_DIVISIBLE, f"{a.kind} filters={filters} is not divisible by groups={groups}"
             )
         kernel, strides, dilation, padding = read_window(a, rank, causal=rank == 1)
         fmt = a.data_format()
@@ -94,7 +100,7 @@ def _conv(rank: int):
         require_defined(a.kind, "channel axis", cin, x)
         if cin % groups:
             raise LayerError(
-                "SL202",
+                GROUPS_NOT_DIVISIBLE,
                 f"{a.kind} input has {cin} channels, which groups={groups} cannot split evenly "
                 f"(input {fmt_shape(x)})",
             )

@@ -25,6 +25,7 @@ from shapelens.core.rules.base import (
 from shapelens.core.rules.conv import assemble, read_window, spatial_output
 from shapelens.core.shapes import Dim, fmt_dim, known
 from shapelens.core.shape_math import deconv_output_length
+from shapelens.core.codes import INVALID_ARGUMENT, OUTPUT_PADDING_TOO_LARGE
 
 _TAIL = ("activation", "use_bias")
 TRANSPOSE_ARGS = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
@@ -56,7 +57,7 @@ def positive_window(a: Args, rank: int, strided_dilation_ok: bool):
     dilation = a.ints("dilation_rate", rank, 1)
     for name, vals in (("kernel_size", kernel), ("strides", strides), ("dilation_rate", dilation)):
         if any(v <= 0 for v in vals):
-            raise LayerError("SL201", f"{name} of {a.kind} must be positive, got {_shown(vals)}")
+            raise LayerError(INVALID_ARGUMENT, f"{name} of {a.kind} must be positive, got {_shown(vals)}")
     if not strided_dilation_ok:
         return read_window(a, rank)
     return kernel, strides, dilation, a.padding()
@@ -71,7 +72,7 @@ def _channels(a: Args, x, fmt: str):
 def _required_positive(a: Args, name: str, default=...) -> int:
     value = a.positive_int(name) if default is ... else a.positive_int(name, default)
     if value is None:
-        raise LayerError("SL201", f"`{name}` of {a.kind} must be a positive integer, got None")
+        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer, got None")
     return value
 
 
@@ -102,14 +103,14 @@ def _transpose(rank: int):
         out_pad = a.ints("output_padding", rank, None, allow_none=True)
         if out_pad is not None:
             if any(p < 0 for p in out_pad):
-                raise LayerError("SL201", f"output_padding of {a.kind} cannot be negative, got {_shown(out_pad)}")
+                raise LayerError(INVALID_ARGUMENT, f"output_padding of {a.kind} cannot be negative, got {_shown(out_pad)}")
             bad = [i for i in range(rank) if out_pad[i] >= strides[i]]
             if bad:
                 i = bad[0]
                 fix = "remove output_padding or use strides > 1" if strides[i] == 1 else \
                     f"use output_padding <= {strides[i] - 1} or larger strides"
                 raise LayerError(
-                    "SL203",
+                    OUTPUT_PADDING_TOO_LARGE,
                     f"{a.kind} output_padding {_shown(out_pad)} must be smaller than strides {_shown(strides)} "
                     f"(axis {i}: {out_pad[i]} >= {strides[i]}); {fix}",
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shapelens.core.rules.base import Args, LayerError, Out, count, layer, require_defined
 from shapelens.core.shapes import Shape, fmt_shape, known
+from shapelens.core.codes import INVALID_ARGUMENT, UNDEFINED_DIMENSION
 
 
 @layer("Dense", args=("units", "activation", "use_bias"), family="core", min_ndim=2)
@@ -38,7 +39,7 @@ def _check_rate(a: Args) -> None:
     rate = a.float("rate")
     if not 0 <= rate <= 1:
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"`rate` of {a.kind} must be between 0 and 1, got {rate}",
         )
 
@@ -93,10 +94,10 @@ def prelu(a: Args, x: Shape, call: dict) -> Out:
         axes = [shared] if known(shared) else list(shared)
         for ax in axes:
             if not known(ax):
-                raise LayerError("SL201", f"shared_axes of PReLU must be integers, got {shared!r}")
+                raise LayerError(INVALID_ARGUMENT, f"shared_axes of PReLU must be integers, got {shared!r}")
             if not -len(param_shape) <= ax - 1 < len(param_shape):
                 raise LayerError(
-                    "SL201",
+                    INVALID_ARGUMENT,
                     f"PReLU shared_axes={shared!r} names axis {ax}, but the input {fmt_shape(x)} "
                     f"has only axes 1..{len(param_shape)} besides the batch",
                 )
@@ -104,7 +105,7 @@ def prelu(a: Args, x: Shape, call: dict) -> Out:
     for i, d in enumerate(param_shape):
         if d is None:
             raise LayerError(
-                "SL106",
+                UNDEFINED_DIMENSION,
                 f"PReLU needs every non-batch axis defined to create alpha; axis {i + 1} of the input is None "
                 "(set shared_axes to share alpha along it)",
             )

@@ -6,6 +6,12 @@ import re
 
 from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, count, layer, shown
 from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known
+from shapelens.core.codes import (
+    INCOMPATIBLE_INPUT_DIMENSION,
+    INVALID_ARGUMENT,
+    UNDEFINED_DIMENSION,
+    WRONG_INPUT_RANK,
+)
 
 EMBEDDING_ARGS = (
     "input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
@@ -23,9 +29,9 @@ def _positive_dim(a: Args, name: str) -> int:
     value = a._get(name, REQUIRED)
     if isinstance(value, bool) or not isinstance(value, int):
         hint = f"; write {int(value)}" if isinstance(value, float) and value.is_integer() else ""
-        raise LayerError("SL201", f"`{name}` of {a.kind} must be a positive integer, got {value!r}{hint}")
+        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer, got {value!r}{hint}")
     if value <= 0:
-        raise LayerError("SL201", f"`{name}` of {a.kind} must be a positive integer, got {value}")
+        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer, got {value}")
     return value
 
 
@@ -35,15 +41,15 @@ def _lora_rank(a: Args, constraint_arg: str) -> int:
     if not rank:
         return 0
     if isinstance(rank, bool) or not isinstance(rank, int):
-        raise LayerError("SL201", f"`lora_rank` of {a.kind} must be an integer, got {shown(rank)}")
+        raise LayerError(INVALID_ARGUMENT, f"`lora_rank` of {a.kind} must be an integer, got {shown(rank)}")
     if rank < 0:
-        raise LayerError("SL201", f"`lora_rank` of {a.kind} must be positive, got {rank}")
+        raise LayerError(INVALID_ARGUMENT, f"`lora_rank` of {a.kind} must be positive, got {rank}")
     constraint = a.raw(constraint_arg)
     if is_unknown(constraint):
         raise Unresolved(f"`{constraint_arg}` of {a.kind} is not known statically")
     if constraint is not None:
         raise LayerError(
-            "SL201", f"{a.kind} cannot use LoRA (lora_rank={rank}) together with `{constraint_arg}`; remove one"
+            INVALID_ARGUMENT, f"{a.kind} cannot use LoRA (lora_rank={rank}) together with `{constraint_arg}`; remove one"
         )
     return rank
 
@@ -85,7 +91,7 @@ def _at(seq, i, what: str, equation: str):
         return seq[i]
     except IndexError:
         raise LayerError(
-            "SL102",
+            WRONG_INPUT_RANK,
             f"EinsumDense equation '{equation}' does not fit the input: {what} is out of range; "
             "make the input letters match the input rank (batch included) or use '...'",
         ) from None
@@ -104,7 +110,7 @@ def analyze_einsum(equation: str, bias_axes, input_shape: Shape, output_shape):
     if m:
         return _analyze_split(m, bias_axes, input_shape, output_shape, equation)
     raise LayerError(
-        "SL201",
+        INVALID_ARGUMENT,
         f"EinsumDense equation '{equation}' is not of the form 'ab,bc->ac', '...b,bc->...c' "
         "or 'ab...,bc->ac...'",
     )
@@ -137,7 +143,7 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
             out_d = _at(output_shape, output_dim_map[dim], f"output axis '{dim}'", equation)
             if out_d is not None and not is_unknown(out_d) and not is_unknown(in_d) and out_d != in_d:
                 raise LayerError(
-                    "SL103",
+                    INCOMPATIBLE_INPUT_DIMENSION,
                     f"EinsumDense axis '{dim}' is {fmt_dim(in_d)} in the input {fmt_shape(input_shape)} "
                     f"but {fmt_dim(out_d)} in output_shape; put "
                     + (f"None or {in_d}" if in_d is not None else "None")
@@ -147,7 +153,7 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
     for dim in output_spec:
         if dim not in input_spec and dim not in weight_spec:
             raise LayerError(
-                "SL201",
+                INVALID_ARGUMENT,
                 f"EinsumDense output axis '{dim}' of '{equation}' appears in neither the input "
                 f"'{input_spec}' nor the kernel '{weight_spec}'",
             )
@@ -160,7 +166,7 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
             weight_shape.append(_at(input_shape, input_dim_map[dim], f"input axis '{dim}'", equation))
         else:
             raise LayerError(
-                "SL201",
+                INVALID_ARGUMENT,
                 f"EinsumDense kernel axis '{dim}' of '{equation}' appears in neither the input "
                 f"'{input_spec}' nor the output '{output_spec}'",
             )
@@ -174,11 +180,11 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
         for char in bias_axes:
             if char not in output_spec:
                 raise LayerError(
-                    "SL201",
+                    INVALID_ARGUMENT,
                     f"EinsumDense bias axis '{char}' is not in the output '{output_spec}' of '{equation}'",
                 )
         if not bias_axes:
-            raise LayerError("SL201", "EinsumDense bias_axes='' names no axis; use None for no bias")
+            raise LayerError(INVALID_ARGUMENT, "EinsumDense bias_axes='' names no axis; use None for no bias")
         first = min(output_spec.find(char) for char in bias_axes)
         bias_shape = [idx_map[c] if c in bias_axes else 1 for c in output_spec[first:]]
         if not left_elided:
@@ -193,7 +199,7 @@ def _weight_dims_ok(name: str, shape: list, input_shape: Shape) -> None:
     for d in shape:
         if d is None:
             raise LayerError(
-                "SL106",
+                UNDEFINED_DIMENSION,
                 f"EinsumDense {name} would have shape {fmt_shape(tuple(shape))}, which needs defined sizes; "
                 f"the input is {fmt_shape(input_shape)} -- give the None axes a size (in the input or in "
                 "output_shape)",
@@ -202,10 +208,10 @@ def _weight_dims_ok(name: str, shape: list, input_shape: Shape) -> None:
             continue
         if isinstance(d, bool) or not isinstance(d, int):
             raise LayerError(
-                "SL201", f"EinsumDense {name} shape {tuple(shape)} has a non-integer size {d!r}"
+                INVALID_ARGUMENT, f"EinsumDense {name} shape {tuple(shape)} has a non-integer size {d!r}"
             )
         if d < 0:
-            raise LayerError("SL201", f"EinsumDense {name} shape {fmt_shape(tuple(shape))} has a negative size")
+            raise LayerError(INVALID_ARGUMENT, f"EinsumDense {name} shape {fmt_shape(tuple(shape))} has a negative size")
 
 
 @layer("EinsumDense", args=EINSUM_ARGS, family="core")
@@ -219,7 +225,7 @@ def einsum_dense(a: Args, x: Shape, call: dict) -> Out:
         partial = tuple(raw_out)
     else:
         raise LayerError(
-            "SL201", f"`output_shape` of EinsumDense must be an integer or a tuple, got {raw_out!r}"
+            INVALID_ARGUMENT, f"`output_shape` of EinsumDense must be an integer or a tuple, got {raw_out!r}"
         )
     bias_axes = a.raw("bias_axes")
     if is_unknown(bias_axes):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from shapelens.core.rules.base import Args, LayerError, Out, Unresolved, layer
 from shapelens.core.shapes import UNK, Dim, Shape, fmt_dim, fmt_shape, is_unknown, known
+from shapelens.core.codes import INCOMPATIBLE_MERGE_SHAPES, INVALID_ARGUMENT, WRONG_INPUT_RANK
 
 # keras.layers' functional forms -> the layer class each one builds. The evaluator maps
 # `layers.add([a, b])` onto the class's rule; `dot` differs from `Dot` in that its
@@ -34,12 +35,12 @@ FUNCTIONAL_DEFAULTS = {"dot": {"axes": -1}, "concatenate": {"axis": -1}}
 
 def _inputs(kind: str, xs: list) -> list[Shape]:
     if not xs:
-        raise LayerError("SL104", f"{kind} was called on an empty list; pass the tensors to merge, e.g. {kind}()([a, b])")
+        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, f"{kind} was called on an empty list; pass the tensors to merge, e.g. {kind}()([a, b])")
     for s in xs:
         if isinstance(s, list) or is_unknown(s):
             raise Unresolved(f"an input shape of {kind} is not known statically")
         if len(s) == 0:
-            raise LayerError("SL102", f"{kind} inputs need a batch axis, got a scalar {fmt_shape(s)}")
+            raise LayerError(WRONG_INPUT_RANK, f"{kind} inputs need a batch axis, got a scalar {fmt_shape(s)}")
     return [tuple(s) for s in xs]
 
 
@@ -73,7 +74,7 @@ def _pair(kind: str, a: Shape, b: Shape, full_a: Shape, full_b: Shape) -> Shape:
         elif i != j:
             axis = k - len(b)  # counted from the end, the same for both inputs
             raise LayerError(
-                "SL104",
+                INCOMPATIBLE_MERGE_SHAPES,
                 f"{kind} cannot merge {fmt_shape(full_a)} and {fmt_shape(full_b)}: axis {axis} is "
                 f"{i} in one and {j} in the other. Sizes must be equal or 1 (broadcast); "
                 f"e.g. project one side with Dense({max(i, j)})",
@@ -87,7 +88,7 @@ def _batch(kind: str, xs: list[Shape]) -> Dim:
     sizes = {s[0] for s in xs if known(s[0])}
     if len(sizes) > 1:
         raise LayerError(
-            "SL104",
+            INCOMPATIBLE_MERGE_SHAPES,
             f"{kind} cannot merge tensors with different batch sizes "
             f"({', '.join(str(v) for v in sorted(sizes))}): {_shapes_txt(xs)}",
         )
@@ -101,7 +102,7 @@ def _elementwise(a: Args, xs: list, call: dict) -> Out:
     xs = _inputs(a.kind, xs)
     if a.kind == "Subtract" and len(xs) != 2:
         raise LayerError(
-            "SL104", f"Subtract takes exactly 2 inputs, got {len(xs)}: {_shapes_txt(xs)}"
+            INCOMPATIBLE_MERGE_SHAPES, f"Subtract takes exactly 2 inputs, got {len(xs)}: {_shapes_txt(xs)}"
         )
     batch = _batch(a.kind, xs)
     out = xs[0][1:]
@@ -141,7 +142,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
         if len(r) > axis:
             if axis < -len(r):
                 raise LayerError(
-                    "SL102",
+                    WRONG_INPUT_RANK,
                     f"Concatenate axis={axis} is out of range for input {i + 1} {fmt_shape(s)} "
                     f"(rank {len(s)}); use an axis in [-{len(s)}, {len(s) - 1}]",
                 )
@@ -150,7 +151,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
     if len({len(r) for r in reduced}) > 1:
         ranks = ", ".join(str(len(s)) for s in xs)
         raise LayerError(
-            "SL104",
+            INCOMPATIBLE_MERGE_SHAPES,
             f"Concatenate inputs must have the same rank, got ranks {ranks}: {_shapes_txt(xs)}. "
             "Reshape or expand one of them first",
         )
@@ -161,7 +162,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
             dropped = axis % n if len(xs[0]) > axis else n
             ax = pos if pos < dropped else pos + 1
             raise LayerError(
-                "SL104",
+                INCOMPATIBLE_MERGE_SHAPES,
                 f"Concatenate on axis {axis} needs every other axis to match, but axis {ax} is "
                 f"{' vs '.join(str(v) for v in sorted(sizes))}: {_shapes_txt(xs)}",
             )
@@ -170,7 +171,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
     if len(xs) > 1:
         if not -len(out) <= axis < len(out):
             raise LayerError(
-                "SL102",
+                WRONG_INPUT_RANK,
                 f"Concatenate axis={axis} is out of range for rank {len(out)} inputs {_shapes_txt(xs)}",
             )
         parts = [out[axis]]
@@ -179,7 +180,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
                 break
             if not -len(s) <= axis < len(s):
                 raise LayerError(
-                    "SL102",
+                    WRONG_INPUT_RANK,
                     f"Concatenate axis={axis} is out of range for rank {len(s)} input {fmt_shape(s)}",
                 )
             d = s[axis]
@@ -202,19 +203,19 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
 def _dot_axes(a: Args):
     axes = a.raw("axes", None)
     if not a.has("axes"):
-        raise LayerError("SL201", "Dot is missing the required argument `axes`, e.g. Dot(axes=-1)")
+        raise LayerError(INVALID_ARGUMENT, "Dot is missing the required argument `axes`, e.g. Dot(axes=-1)")
     if is_unknown(axes):
         raise Unresolved("`axes` of Dot is not known statically")
     if isinstance(axes, (list, tuple)):
         if any(is_unknown(v) for v in axes):
             raise Unresolved("`axes` of Dot is not known statically")
         if len(axes) != 2:
-            raise LayerError("SL201", f"Dot axes must be one int or a pair (axis in x, axis in y), got {len(axes)} values {list(axes)}")
+            raise LayerError(INVALID_ARGUMENT, f"Dot axes must be one int or a pair (axis in x, axis in y), got {len(axes)} values {list(axes)}")
         if not all(isinstance(v, int) for v in axes):
-            raise LayerError("SL201", f"Dot axes must be integers, got {list(axes)}")
+            raise LayerError(INVALID_ARGUMENT, f"Dot axes must be integers, got {list(axes)}")
         return list(axes)
     if not isinstance(axes, int):
-        raise LayerError("SL201", f"Dot axes must be an int or a pair of ints, got {axes!r}")
+        raise LayerError(INVALID_ARGUMENT, f"Dot axes must be an int or a pair of ints, got {axes!r}")
     return axes
 
 
@@ -225,7 +226,7 @@ def dot(a: Args, xs: list, call: dict) -> Out:
     a.bool("normalize", False)
     xs = _inputs("Dot", xs)
     if len(xs) != 2:
-        raise LayerError("SL104", f"Dot takes exactly 2 inputs, got {len(xs)}: {_shapes_txt(xs)}")
+        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, f"Dot takes exactly 2 inputs, got {len(xs)}: {_shapes_txt(xs)}")
     s1, s2 = xs
     if isinstance(axes, int):
         ax = [axes % len(s1), axes % len(s2)] if axes < 0 else [axes, axes]
@@ -234,14 +235,14 @@ def dot(a: Args, xs: list, call: dict) -> Out:
     for s, v, which in ((s1, ax[0], "first"), (s2, ax[1], "second")):
         if not -len(s) <= v < len(s):
             raise LayerError(
-                "SL102",
+                WRONG_INPUT_RANK,
                 f"Dot axis {v} is out of range for the {which} input {fmt_shape(s)} (rank {len(s)})",
             )
     d1, d2 = s1[ax[0]], s2[ax[1]]
     if not (is_unknown(d1) or is_unknown(d2)) and d1 != d2:
         hint = " (Keras needs both sizes defined, or both None)" if d1 is None or d2 is None else ""
         raise LayerError(
-            "SL104",
+            INCOMPATIBLE_MERGE_SHAPES,
             f"Dot axes {ax[0]} and {ax[1]} must have the same size, got {fmt_dim(d1)} vs {fmt_dim(d2)}"
             f"{hint}: {fmt_shape(s1)} · {fmt_shape(s2)}",
         )
@@ -250,7 +251,7 @@ def dot(a: Args, xs: list, call: dict) -> Out:
     o2.pop(ax[1])
     if not o2:
         raise LayerError(
-            "SL102",
+            WRONG_INPUT_RANK,
             f"Dot needs inputs of rank 2 or more (batch included), got {fmt_shape(s1)} and {fmt_shape(s2)}",
         )
     o2.pop(0)

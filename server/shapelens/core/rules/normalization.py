@@ -19,12 +19,18 @@ from typing import Any
 
 from shapelens.core.rules.base import Args, LayerError, Out, Unresolved, layer
 from shapelens.core.shapes import Dim, Shape, fmt_shape, is_unknown, known
+from shapelens.core.codes import (
+    GROUPS_NOT_DIVISIBLE,
+    INVALID_ARGUMENT,
+    UNDEFINED_DIMENSION,
+    WRONG_INPUT_RANK,
+)
 
 
 def _axis_dim(kind: str, x: Shape, axis: int) -> Dim:
     if not -len(x) <= axis < len(x):
         raise LayerError(
-            "SL102",
+            WRONG_INPUT_RANK,
             f"{kind} axis={axis} is out of range for the {len(x)}-D input {fmt_shape(x)}; "
             f"use an axis in [-{len(x)}, {len(x) - 1}] (channels are usually -1)",
         )
@@ -38,7 +44,7 @@ def _weights(kind: str, x: Shape, axes: list[int], dims: list[Dim], copies: int,
     for ax, d in zip(axes, dims):
         if d is None:
             raise LayerError(
-                "SL106",
+                UNDEFINED_DIMENSION,
                 f"{kind} needs axis {ax} defined to create {what}, but the input {fmt_shape(x)} has None there",
             )
     n = 1
@@ -56,10 +62,10 @@ def _int_or_list_axis(a: Args, default: Any = -1) -> int | list[int]:
         if any(is_unknown(v) for v in axis):
             raise Unresolved(f"`axis` of {a.kind} is not known statically")
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in axis):
-            raise LayerError("SL201", f"`axis` of {a.kind} must be an int or a list of ints, got {list(axis)!r}")
+            raise LayerError(INVALID_ARGUMENT, f"`axis` of {a.kind} must be an int or a list of ints, got {list(axis)!r}")
         return list(axis)
     if isinstance(axis, bool) or not isinstance(axis, int):
-        raise LayerError("SL201", f"`axis` of {a.kind} must be an int or a list of ints, got {axis!r}")
+        raise LayerError(INVALID_ARGUMENT, f"`axis` of {a.kind} must be an int or a list of ints, got {axis!r}")
     return axis
 
 
@@ -82,7 +88,7 @@ def batch_normalization(a: Args, x: Shape, call: dict) -> Out:
     if isinstance(raw, float):
         raw = int(raw)  # Keras does int(axis)
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise LayerError("SL201", f"`axis` of BatchNormalization must be one int, got {raw!r}")
+        raise LayerError(INVALID_ARGUMENT, f"`axis` of BatchNormalization must be one int, got {raw!r}")
     axis = raw
     for name in ("momentum", "epsilon"):
         if a.has(name):
@@ -94,14 +100,14 @@ def batch_normalization(a: Args, x: Shape, call: dict) -> Out:
             raise Unresolved("`renorm_clipping` of BatchNormalization is not a dict literal")
         bad = set(clip) - {"rmax", "rmin", "dmax"}
         if bad:
-            raise LayerError("SL201", f"renorm_clipping of BatchNormalization takes rmax, rmin, dmax; got {sorted(bad)}")
+            raise LayerError(INVALID_ARGUMENT, f"renorm_clipping of BatchNormalization takes rmax, rmin, dmax; got {sorted(bad)}")
         rmax, rmin, dmax = clip.get("rmax"), clip.get("rmin"), clip.get("dmax")
         if any(is_unknown(v) for v in (rmax, rmin, dmax)):
             raise Unresolved("`renorm_clipping` of BatchNormalization is not known statically")
         if rmax is not None and rmin is not None and rmax < rmin:
-            raise LayerError("SL201", f"renorm_clipping rmax={rmax} is smaller than rmin={rmin}")
+            raise LayerError(INVALID_ARGUMENT, f"renorm_clipping rmax={rmax} is smaller than rmin={rmin}")
         if dmax is not None and dmax < 0:
-            raise LayerError("SL201", f"renorm_clipping dmax={dmax} must be non-negative")
+            raise LayerError(INVALID_ARGUMENT, f"renorm_clipping dmax={dmax} must be non-negative")
     dim = _axis_dim("BatchNormalization", x, axis)
     copies = 2 + (1 if a.bool("center", True) else 0) + (1 if a.bool("scale", True) else 0) + (3 if renorm else 0)
     params = _weights("BatchNormalization", x, [axis], [dim], copies, "its per-channel weights")
@@ -128,23 +134,23 @@ def group_normalization(a: Args, x: Shape, call: dict) -> Out:
     groups = a._get("groups", 32)
     if isinstance(groups, bool) or not isinstance(groups, int) or (groups <= 0 and groups != -1):
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"`groups` of GroupNormalization must be a positive integer (or -1 for instance norm), got {groups!r}",
         )
     axis = a._get("axis", -1)
     if isinstance(axis, bool) or not isinstance(axis, int):
-        raise LayerError("SL201", f"`axis` of GroupNormalization must be one int, got {axis!r}")
+        raise LayerError(INVALID_ARGUMENT, f"`axis` of GroupNormalization must be one int, got {axis!r}")
     dim = _axis_dim("GroupNormalization", x, axis)
     if dim is None:
         raise LayerError(
-            "SL106",
+            UNDEFINED_DIMENSION,
             f"GroupNormalization needs axis {axis} (the channels) defined, but the input {fmt_shape(x)} has None there",
         )
     if known(dim):
         g = dim if groups == -1 else groups
         if dim < g:
             raise LayerError(
-                "SL202",
+                GROUPS_NOT_DIVISIBLE,
                 f"GroupNormalization groups={g} is more than the {dim} channels of {fmt_shape(x)}; "
                 f"use a divisor of {dim}",
             )
@@ -152,7 +158,7 @@ def group_normalization(a: Args, x: Shape, call: dict) -> Out:
             small = [d for d in range(1, math.isqrt(dim) + 1) if dim % d == 0]  # the divisors in order,
             divisors = small + [dim // d for d in reversed(small) if d * d != dim]  # in O(sqrt(dim))
             raise LayerError(
-                "SL202",
+                GROUPS_NOT_DIVISIBLE,
                 f"GroupNormalization groups={g} does not divide the {dim} channels of {fmt_shape(x)}; "
                 f"use one of {divisors}",
             )

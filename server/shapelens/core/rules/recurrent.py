@@ -26,6 +26,7 @@ from shapelens.core.rules.base import (
 from shapelens.core.rules.conv import assemble, read_window, spatial_output
 from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known
 from shapelens.core.shape_math import prod
+from shapelens.core.codes import INVALID_ARGUMENT, UNDEFINED_DIMENSION, WRONG_INPUT_RANK
 
 _INIT = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
 _REG = ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer")
@@ -70,10 +71,10 @@ def strict_int(a: Args, name: str, minimum: int) -> int:
         value = int(value)
     if not isinstance(value, int):
         hint = f"; write {int(value)}" if isinstance(value, float) and value.is_integer() else ""
-        raise LayerError("SL201", f"`{name}` of {a.kind} must be an integer, got {shown(value)}{hint}")
+        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be an integer, got {shown(value)}{hint}")
     if value < minimum:
         need = "a positive integer" if minimum == 1 else f"at least {minimum}"
-        raise LayerError("SL201", f"`{name}` of {a.kind} must be {need}, got {value}")
+        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be {need}, got {value}")
     return value
 
 
@@ -84,7 +85,7 @@ def _flags(a: Args) -> tuple[bool, bool]:
 def _check_stateful(a: Args, x: Shape) -> None:
     if a.bool("stateful", False) and x[0] is None:
         raise LayerError(
-            "SL106",
+            UNDEFINED_DIMENSION,
             f"{a.kind}(stateful=True) needs a fixed batch size, but the input {fmt_shape(x)} has "
             "batch None; use Input(batch_shape=(batch, ...)) or drop stateful=True",
         )
@@ -96,7 +97,7 @@ def _check_cudnn(a: Args) -> None:
         raise Unresolved(f"`use_cudnn` of {a.kind} is not known statically")
     if value not in ("auto", True, False):
         raise LayerError(
-            "SL201", f"`use_cudnn` of {a.kind} must be 'auto', True or False, got {value!r}"
+            INVALID_ARGUMENT, f"`use_cudnn` of {a.kind} must be 'auto', True or False, got {value!r}"
         )
 
 
@@ -118,7 +119,7 @@ def _expect_sequence(kind: str, x: Shape) -> None:
     else:
         fix = "give it a (batch, timesteps, features) tensor"
     raise LayerError(
-        "SL102",
+        WRONG_INPUT_RANK,
         f"{kind} expects a 3-D input (batch, timesteps, features), got {len(x)}-D {fmt_shape(x)}; {fix}",
     )
 
@@ -134,7 +135,7 @@ def _features(kind: str, x: Shape) -> int:
     f = step[-1]
     if len(x) == 2 and not known(f):
         raise LayerError(
-            "SL102",
+            WRONG_INPUT_RANK,
             f"{kind} got a 2-D per-step input {fmt_shape(x)} but needs (batch, timesteps, features); "
             "give the wrapper one more axis",
         )
@@ -169,7 +170,7 @@ def _rnn(a: Args, x: Shape, call: dict) -> Out:
     if not call.get(WRAPPED):  # the InputSpec(ndim=3) check of a direct call
         _expect_sequence(kind, x)
     elif len(x) < 2:
-        raise LayerError("SL102", f"{kind} needs (batch, timesteps, features), got {fmt_shape(x)}")
+        raise LayerError(WRONG_INPUT_RANK, f"{kind} needs (batch, timesteps, features), got {fmt_shape(x)}")
     f = _features(kind, x)
     _check_stateful(a, x)
 
@@ -218,9 +219,9 @@ def _conv_lstm(rank: int):
         filters = strict_int(a, "filters", 0)  # Keras lets filters=0 through
         kernel, strides, dilation, padding = read_window(a, rank)
         if any(s < 0 for s in strides):
-            raise LayerError("SL201", f"strides of {kind} must be positive, got {strides}")
+            raise LayerError(INVALID_ARGUMENT, f"strides of {kind} must be positive, got {strides}")
         if any(d <= 0 for d in dilation):
-            raise LayerError("SL201", f"dilation_rate of {kind} must be positive, got {dilation}")
+            raise LayerError(INVALID_ARGUMENT, f"dilation_rate of {kind} must be positive, got {dilation}")
         fmt = a.data_format()
         seqs, state = _flags(a)
         use_bias = a.bool("use_bias", True)
@@ -228,7 +229,7 @@ def _conv_lstm(rank: int):
             layout = "channels, " + ", ".join(f"d{i + 1}" for i in range(rank)) \
                 if fmt == "channels_first" else ", ".join(f"d{i + 1}" for i in range(rank)) + ", channels"
             raise LayerError(
-                "SL102",
+                WRONG_INPUT_RANK,
                 f"{kind} expects a {rank + 3}-D input (batch, time, {layout}), got {len(x)}-D "
                 f"{fmt_shape(x)}"
                 + ("; add a time axis, e.g. layers.Reshape((1, ...)), or use "
@@ -239,13 +240,13 @@ def _conv_lstm(rank: int):
         cin = step[-1] if fmt == "channels_last" else step[1]
         if None in spatial:
             raise LayerError(
-                "SL106",
+                UNDEFINED_DIMENSION,
                 f"{kind} needs every spatial axis defined, but the input {fmt_shape(x)} has None "
                 f"there; give Input fixed sizes (only batch and time may be None)",
             )
         if cin is None:
             raise LayerError(
-                "SL106",
+                UNDEFINED_DIMENSION,
                 f"{kind} needs a defined channel axis to create its weights, but the input "
                 f"{fmt_shape(x)} has None there",
             )
@@ -280,7 +281,7 @@ def inner_layer(a: Args, name: str, required: bool = True):
     value = a.raw(name)
     if value is None:
         if required:
-            raise LayerError("SL201", f"{a.kind} is missing the layer to wrap (`{name}`)")
+            raise LayerError(INVALID_ARGUMENT, f"{a.kind} is missing the layer to wrap (`{name}`)")
         return None
     if is_unknown(value):
         raise Unresolved(f"`{name}` of {a.kind} is not known statically")
@@ -293,7 +294,7 @@ def inner_layer(a: Args, name: str, required: bool = True):
             )
             raise Unresolved(reason)
         raise LayerError(
-            "SL201", f"`{name}` of {a.kind} must be a Keras layer instance, got {value!r}"
+            INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a Keras layer instance, got {value!r}"
         )
     return rule, args
 
@@ -305,7 +306,7 @@ def run_rule(rule: Rule, args: Args, x: Shape) -> Out:
     whatever its build and shape computation check, which the rules do themselves).
     """
     if rule.multi_input:
-        raise LayerError("SL201", f"{rule.kind} takes several inputs and cannot be wrapped here")
+        raise LayerError(INVALID_ARGUMENT, f"{rule.kind} takes several inputs and cannot be wrapped here")
     return rule.fn(args, x, {WRAPPED: True})
 
 
@@ -321,19 +322,19 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
         raise Unresolved("`merge_mode` of Bidirectional is not known statically")
     if merge not in _MERGE_MODES:
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"Bidirectional merge_mode={merge!r} is not one of 'concat', 'sum', 'mul', 'ave', None",
         )
     if fwd_rule.kind not in RECURRENT_KINDS:
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN, ConvLSTM*D), got "
             f"{fwd_rule.kind}; for a per-step layer use TimeDistributed or apply it directly",
         )
     back = inner_layer(a, "backward_layer", required=False)
     if back is not None and back[0].kind not in RECURRENT_KINDS:
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"Bidirectional backward_layer must be a recurrent layer, got {back[0].kind}",
         )
     fwd_back = fwd_args.bool("go_backwards", False)
@@ -346,13 +347,13 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
             msg = (f"Bidirectional needs one direction each: layer has go_backwards={fwd_back} and "
                    f"backward_layer has go_backwards={bwd_back}; set go_backwards=True on "
                    "backward_layer only")
-        raise LayerError("SL201", msg)
+        raise LayerError(INVALID_ARGUMENT, msg)
     if back is not None:
         for flag in ("stateful", "return_sequences", "return_state"):
             fv, bv = fwd_args.bool(flag, False), back[1].bool(flag, False)
             if fv != bv:
                 raise LayerError(
-                    "SL201",
+                    INVALID_ARGUMENT,
                     f"Bidirectional layer and backward_layer must agree on {flag}: "
                     f"{flag}={fv} forward, {bv} backward",
                 )
@@ -364,7 +365,7 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
     if fwd_args.bool("stateful", False) and fwd_args.bool("return_state", False):
         # Bidirectional.compute_mask multiplies a generator once stateful layers hold states
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             "Keras 3 cannot call Bidirectional on a stateful layer with return_state=True "
             "(it fails computing the output mask); drop stateful=True or return_state=True",
         )
@@ -404,7 +405,7 @@ def time_distributed(a: Args, x: Shape, call: dict) -> Out:
     rule, args = inner_layer(a, "layer")
     if len(x) < 3:
         raise LayerError(
-            "SL102",
+            WRONG_INPUT_RANK,
             f"TimeDistributed needs an input of at least 3 dimensions (batch, time, ...), got "
             f"{len(x)}-D {fmt_shape(x)}; apply {rule.kind} directly instead",
         )
@@ -417,7 +418,7 @@ def time_distributed(a: Args, x: Shape, call: dict) -> Out:
         ) from None
     if isinstance(inner.shape, list):
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"TimeDistributed cannot wrap {rule.kind} with several outputs "
             f"({len(inner.shape)}); set return_state=False",
         )

@@ -25,6 +25,12 @@ from shapelens.core.rules.base import (
 )
 from shapelens.core.shapes import Dim, Shape, ShapeError, fmt_dim, fmt_shape, fmt_window, is_unknown, known
 from shapelens.core.shape_math import prod, reshape_target
+from shapelens.core.codes import (
+    FAILS_AT_RUN_TIME,
+    INVALID_ARGUMENT,
+    INVALID_PERMUTE,
+    OUTPUT_SIZE_NOT_POSITIVE,
+)
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 
@@ -33,7 +39,7 @@ def _literal(a: Args, name: str, default: Any = ...) -> Any:
     """An argument's value, Unresolved if any part of it is unknown."""
     if not a.has(name):
         if default is ...:
-            raise LayerError("SL201", f"{a.kind} is missing the required argument `{name}`")
+            raise LayerError(INVALID_ARGUMENT, f"{a.kind} is missing the required argument `{name}`")
         return default
     value = a.raw(name)
 
@@ -56,9 +62,9 @@ def _pair(a: Args, name: str, value: Any, what: str) -> tuple[int, int]:
     """standardize_tuple(value, 2, allow_zero=True): an int or two ints, none negative."""
     pair = (value, value) if _is_int(value) else tuple(value) if isinstance(value, (list, tuple)) else None
     if pair is None or len(pair) != 2 or not all(_is_int(v) for v in pair):
-        raise LayerError("SL201", f"{what} of {a.kind} must be an integer or a pair of integers, got {value!r}")
+        raise LayerError(INVALID_ARGUMENT, f"{what} of {a.kind} must be an integer or a pair of integers, got {value!r}")
     if min(pair) < 0:
-        raise LayerError("SL201", f"{what} of {a.kind} cannot be negative, got {value!r}")
+        raise LayerError(INVALID_ARGUMENT, f"{what} of {a.kind} cannot be negative, got {value!r}")
     return pair
 
 
@@ -69,7 +75,7 @@ def _pairs(a: Args, name: str, n: int, default: Any) -> tuple[tuple[int, int], .
         return ((value, value),) * n
     if not isinstance(value, (list, tuple)) or len(value) != n:
         raise LayerError(
-            "SL201",
+            INVALID_ARGUMENT,
             f"`{name}` of {a.kind} must be an int or {n} entries (one per spatial axis), got {value!r}",
         )
     return tuple(_pair(a, name, v, f"entry {i} of `{name}`") for i, v in enumerate(value))
@@ -78,7 +84,7 @@ def _pairs(a: Args, name: str, n: int, default: Any) -> tuple[tuple[int, int], .
 def _positive_sizes(a: Args, n: int, default: Any) -> tuple[int, ...]:
     size = a.ints("size", n, default)
     if any(s <= 0 for s in size):
-        raise LayerError("SL201", f"size of {a.kind} must be positive, got {size[0] if n == 1 else size}")
+        raise LayerError(INVALID_ARGUMENT, f"size of {a.kind} must be positive, got {size[0] if n == 1 else size}")
     return size
 
 
@@ -114,12 +120,12 @@ def reshape(a: Args, x: Shape, call: dict) -> Out:
     """(batch, *target_shape) with one -1 inferred; the value count must match."""
     target = _literal(a, "target_shape")
     if not isinstance(target, (list, tuple)):
-        raise LayerError("SL201", f"target_shape of Reshape must be a tuple, got {target!r}; write ({target!r},)")
+        raise LayerError(INVALID_ARGUMENT, f"target_shape of Reshape must be a tuple, got {target!r}; write ({target!r},)")
     if any(_is_int(t) and t < -1 for t in target):
-        raise LayerError("SL201", f"target_shape {tuple(target)} of Reshape can only use -1 for the inferred axis")
+        raise LayerError(INVALID_ARGUMENT, f"target_shape {tuple(target)} of Reshape can only use -1 for the inferred axis")
     if sum(1 for t in target if _is_int(t) and t == -1) > 1:
         raise LayerError(
-            "SL201", f"target_shape {tuple(target)} of Reshape has several -1; only one axis can be inferred"
+            INVALID_ARGUMENT, f"target_shape {tuple(target)} of Reshape has several -1; only one axis can be inferred"
         )
     target = [t if _is_int(t) or is_unknown(t) else None for t in target]
     try:
@@ -136,11 +142,11 @@ def permute(a: Args, x: Shape, call: dict) -> Out:
     """Reorders the non-batch axes; dims is a permutation of 1..rank-1."""
     dims = _literal(a, "dims")
     if not isinstance(dims, (list, tuple)) or not all(_is_int(d) for d in dims):
-        raise LayerError("SL205", f"dims of Permute must be a tuple of axis numbers, got {dims!r}")
+        raise LayerError(INVALID_PERMUTE, f"dims of Permute must be a tuple of axis numbers, got {dims!r}")
     if sorted(dims) != list(range(1, len(dims) + 1)):
         want = tuple(range(1, len(dims) + 1))
         raise LayerError(
-            "SL205",
+            INVALID_PERMUTE,
             f"Permute dims {tuple(dims)} must reorder {want} (axis 0, the batch, is not included)",
         )
     expect_ndim("Permute", x, ndim=len(dims) + 1)
@@ -152,7 +158,7 @@ def repeat_vector(a: Args, x: Shape, call: dict) -> Out:
     """(batch, features) -> (batch, n, features)."""
     n = _literal(a, "n")
     if not _is_int(n) or n <= 0:
-        raise LayerError("SL201", f"n of RepeatVector must be a positive integer, got {n!r}")
+        raise LayerError(INVALID_ARGUMENT, f"n of RepeatVector must be a positive integer, got {n!r}")
     return Out((x[0], n, x[1]), 0)
 
 
@@ -168,7 +174,7 @@ def _padded(kind: str, x: Shape, axes: list[int], pads) -> tuple[Shape, list[str
         out = d + before + after if known(d) else d
         if known(out) and out < 0:
             raise LayerError(
-                "SL101",
+                OUTPUT_SIZE_NOT_POSITIVE,
                 f"{kind} padding ({before}, {after}) on an axis of size {d} leaves {out}; "
                 "padding cannot remove more than the axis holds",
             )
@@ -187,7 +193,7 @@ def _cropped(kind: str, x: Shape, axes: list[int], crops) -> tuple[Shape, list[s
         d = x[ax]
         if known(d) and before + after >= d:
             raise LayerError(
-                "SL101",
+                OUTPUT_SIZE_NOT_POSITIVE,
                 f"{kind} cropping ({before}, {after}) removes {before + after} from an axis of size {d}, "
                 f"leaving {d - before - after}; crop at most {d - 1} in total",
             )
@@ -212,7 +218,7 @@ def _zero_padding(rank: int):
         out, explain = _padded(a.kind, x, spatial_axes(fmt, rank + 2), pads)
         warnings = []
         if any(p < 0 for pair in pads for p in pair):
-            warnings.append(("SL123", f"{a.kind} accepts a negative padding when the model is built, "
+            warnings.append((FAILS_AT_RUN_TIME, f"{a.kind} accepts a negative padding when the model is built, "
                                       "but TensorFlow's pad refuses it when run; use Cropping instead"))
         return Out(out, 0, explain=explain, warnings=warnings)
 
@@ -232,7 +238,7 @@ def _cropping(rank: int, default: Any):
     def rule(a: Args, x: Shape, call: dict) -> Out:
         value = _literal(a, "cropping", default)
         if _is_int(value) and value < 0:
-            raise LayerError("SL201", f"cropping of {a.kind} cannot be negative, got {value}")
+            raise LayerError(INVALID_ARGUMENT, f"cropping of {a.kind} cannot be negative, got {value}")
         crops = _pairs(a, "cropping", rank, default)
         fmt = a.data_format()
         out, explain = _cropped(a.kind, x, spatial_axes(fmt, rank + 2), crops)
@@ -258,7 +264,7 @@ def up_sampling1d(a: Args, x: Shape, call: dict) -> Out:
     """Repeats each step `size` times along axis 1."""
     size = _literal(a, "size", 2)
     if not _is_int(size) or size <= 0:
-        raise LayerError("SL201", f"size of UpSampling1D must be a positive integer, got {size!r}")
+        raise LayerError(INVALID_ARGUMENT, f"size of UpSampling1D must be a positive integer, got {size!r}")
     out, explain = _upsampled(x, [1], (size,))
     return Out(out, 0, explain=explain)
 
@@ -272,7 +278,7 @@ def up_sampling2d(a: Args, x: Shape, call: dict) -> Out:
     warnings = []
     if interpolation is None or interpolation.lower() not in RESIZE_INTERPOLATIONS:
         options = ", ".join(repr(i) for i in RESIZE_INTERPOLATIONS)
-        warnings.append(("SL123", f"UpSampling2D interpolation={interpolation!r} fails when the model runs; "
+        warnings.append((FAILS_AT_RUN_TIME, f"UpSampling2D interpolation={interpolation!r} fails when the model runs; "
                                   f"use one of {options}"))
     out, explain = _upsampled(x, spatial_axes(fmt, 4), size)
     return Out(out, 0, explain=explain, warnings=warnings)

@@ -1,0 +1,41 @@
+"""An unknown shape always says why: a layer whose own rule had no complaint but got an unknown
+input names the call where the shape was lost and that call's reason (hover, summary, scan)."""
+
+from shapelens.core.analyze import analyze
+
+PROGRAM = """\
+import keras
+from keras import layers
+inp = keras.Input(shape=(8,))
+x = layers.Lambda(lambda t: bar(t))(inp)
+y = layers.Dense(4)(x)
+z = layers.Dropout(0.1)(y)
+bad = keras.Input(shape=8)
+w = layers.Dense(2)(bad)
+"""
+
+
+def _notes():
+    return {(i.span.line + 1, i.kind): (i.output_shape, i.note) for i in analyze(PROGRAM).layers}
+
+
+def test_a_layer_after_an_unknown_one_names_where_the_shape_was_lost():
+    notes = _notes()
+    shape, lam = notes[(4, "Lambda")]
+    assert shape is None and "`bar` is not defined" in lam
+    for line, kind in ((5, "Dense"), (6, "Dropout")):
+        shape, note = notes[(line, kind)]
+        assert shape is None
+        assert note == f"its input comes from Lambda (line 4): {lam}"
+
+
+def test_a_call_that_raises_says_so_and_what_follows_points_at_it():
+    notes = _notes()
+    shape, note = notes[(7, "InputLayer")]
+    assert shape is None and note == "InputLayer raises here (see the error on it)"
+    assert notes[(8, "Dense")] == (None, "its input comes from InputLayer (line 7), which raises")
+
+
+def test_known_shapes_carry_no_note():
+    notes = _notes()
+    assert notes[(3, "InputLayer")] == ((None, 8), None)
