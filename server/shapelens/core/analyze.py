@@ -102,6 +102,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             SYNTAX_ERROR, "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
     ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
+    ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
     ev.run(module)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)
@@ -131,6 +132,7 @@ def _teardown(ev: Evaluator) -> None:
         layer.first_call = None
         layer.model = None
     ev.keras.layer_objs = []
+    ev.keras._model_layers.clear()
     ev.keras.models = []
     ev.globals.vars.clear()
     ev.modules.clear()
