@@ -1,5 +1,7 @@
 """The Keras target (`keras-version`): file, project pins, installed packages, default."""
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,25 @@ def test_search_stops_at_repository_root(tmp_path):
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     assert kt.decide("auto", "", str(repo / "m.py"), environ={}).version == "3"
+
+
+def test_project_files_added_or_removed_are_seen(tmp_path):
+    """Directory listings are kept between analyses while the directory is unchanged: a pin
+    added, changed or removed is still seen at once (also within the file system's clock)."""
+    (tmp_path / ".git").mkdir()
+    f = str(tmp_path / "model.py")
+    assert kt.decide("auto", "", f, environ={}).version == "3"
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.0\n")  # just now: racily new
+    assert kt.decide("auto", "", f, environ={}).reason == "a Keras 2 pin in requirements.txt"
+    # an old directory (listing kept), then a file added: its mtime changes
+    old = time.time() - 60
+    os.utime(tmp_path, (old, old))
+    assert kt.decide("auto", "", f, environ={}).version == "2"
+    assert kt.decide("auto", "", f, environ={}).version == "2"  # from the kept listing
+    (tmp_path / "requirements.txt").unlink()
+    assert kt.decide("auto", "", f, environ={}).version == "3"
+    (tmp_path / "requirements-gpu.txt").write_text("keras>=3\n")
+    assert kt.decide("auto", "", f, environ={}).reason == "a Keras 3 pin in requirements-gpu.txt"
 
 
 def _fake_env(tmp_path: Path, dists: list[str]) -> str:

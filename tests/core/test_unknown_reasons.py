@@ -39,3 +39,27 @@ def test_a_call_that_raises_says_so_and_what_follows_points_at_it():
 def test_known_shapes_carry_no_note():
     notes = _notes()
     assert notes[(3, "InputLayer")] == ((None, 8), None)
+
+
+SEQUENTIAL_ON_UNKNOWN = """\
+import keras
+from keras import layers
+aug = keras.Sequential([layers.Rescaling(1 / 255.0), layers.RandomFlip("horizontal")])
+inp = keras.Input(shape=(32, 32, 3))
+x = layers.Lambda(lambda t: mystery(t))(inp)
+y = aug(x)
+unused = keras.Sequential([layers.Dense(4)])
+"""
+
+
+def test_a_sequential_called_on_an_unknown_tensor_is_not_told_to_add_an_input():
+    analysis = analyze(SEQUENTIAL_ON_UNKNOWN)
+    notes = {(i.span.line + 1, i.kind): i.note for i in analysis.layers}
+    why = "the model is called on a tensor of unknown shape (its input comes from Lambda (line 5): "
+    for kind in ("Rescaling", "RandomFlip"):
+        assert notes[(3, kind)].startswith("never called: " + why), notes[(3, kind)]
+    aug, unused = sorted(analysis.models, key=lambda m: m.span.line)
+    assert aug.note.startswith(why) and "keras.Input" not in aug.note
+    # a Sequential that is never called keeps the advice
+    assert notes[(7, "Dense")].startswith("never called: the model has no input shape yet (add keras.Input")
+    assert unused.note.startswith("no input shape: add keras.Input")

@@ -102,13 +102,15 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             SYNTAX_ERROR, "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
     ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
+    ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
     ev.run(module)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)
     result.values = ev.values
-    infos = _layer_infos(ev.keras.layer_objs)
+    called_on_unknown = _called_on_unknown(ev.keras.layer_objs)
+    infos = _layer_infos(ev.keras.layer_objs, ev.keras.models, called_on_unknown)
     result.layers = sorted((i for infos_ in infos.values() for i in infos_), key=lambda i: i.order)
-    result.models = [_model_info(m, infos) for m in ev.keras.models]
+    result.models = [_model_info(m, infos, called_on_unknown) for m in ev.keras.models]
     result.models = [m for m in result.models if m is not None]
     result.diagnostics = _dedupe(result.diagnostics)
     if with_spec:
@@ -130,6 +132,7 @@ def _teardown(ev: Evaluator) -> None:
         layer.first_call = None
         layer.model = None
     ev.keras.layer_objs = []
+    ev.keras._model_layers.clear()
     ev.keras.models = []
     ev.globals.vars.clear()
     ev.modules.clear()
@@ -143,8 +146,25 @@ def _shape(tensors: list[Tensor]) -> Any:
     return shapes[0] if len(shapes) == 1 else shapes
 
 
-def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
+def _called_on_unknown(layers: list[LayerObj]) -> dict[int, str]:
+    """Models used as layers that were called, but only on tensors of unknown shape: id(model) ->
+    why (so their layers do not get the advice to add an Input they may not need)."""
+    out: dict[int, str] = {}
+    for layer in layers:
+        if layer.model is None or not layer.calls:
+            continue
+        if any(isinstance(t, Tensor) and t.shape is not None for c in layer.calls for t in c.inputs):
+            continue
+        why = next((n for n in (_inherited_note(c, inputs_only=True) for c in layer.calls) if n), None)
+        out[id(layer.model)] = "the model is called on a tensor of unknown shape" + (f" ({why})" if why else "")
+    return out
+
+
+def _layer_infos(layers: list[LayerObj], models: list[Any] = (),
+                 called_on_unknown: dict[int, str] | None = None) -> dict[int, list[LayerInfo]]:
     out: dict[int, list[LayerInfo]] = {}
+    seq_note = {id(layer): called_on_unknown[id(m)] for m in models if isinstance(m, SequentialModel)
+                and id(m) in (called_on_unknown or {}) for layer in m.layers}
     for layer in layers:
         infos = []
         for call in layer.calls:
@@ -158,6 +178,7 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
             ))
         if not infos:
             note = layer.unknown_reason or layer.not_reached or (
+                f"never called: {seq_note[id(layer)]}" if id(layer) in seq_note else
                 "never called: the model has no input shape yet (add keras.Input(...) or call model.build)"
                 if layer.in_sequential else "never called on a tensor")
             if layer.init_error:
@@ -168,12 +189,13 @@ def _layer_infos(layers: list[LayerObj]) -> dict[int, list[LayerInfo]]:
     return out
 
 
-def _inherited_note(call: Any) -> str | None:
+def _inherited_note(call: Any, inputs_only: bool = False) -> str | None:
     """Why an output is unknown when the layer itself had no complaint: the unknown input it got,
-    traced back to the call where the shape was lost (bounded walk)."""
-    if any(isinstance(t, Tensor) and t.shape is not None for t in call.outputs):
+    traced back to the call where the shape was lost (bounded walk). ``inputs_only``: why the
+    call's input is unknown, whatever its output."""
+    if not inputs_only and any(isinstance(t, Tensor) and t.shape is not None for t in call.outputs):
         return None
-    if call.failed:
+    if call.failed and not inputs_only:
         return f"{call.layer.kind} raises here (see the error on it)"
     current, seen = call, 0
     while seen < 200:
@@ -197,7 +219,8 @@ def _where(call: Any) -> str:
     return f"{call.layer.kind} (line {call.span.line + 1})"
 
 
-def _model_info(model: Any, infos: dict[int, list[LayerInfo]]) -> ModelInfo | None:
+def _model_info(model: Any, infos: dict[int, list[LayerInfo]],
+                called_on_unknown: dict[int, str] | None = None) -> ModelInfo | None:
     if isinstance(model, SequentialModel):
         layers = []
         for layer in model.layers:
@@ -206,6 +229,8 @@ def _model_info(model: Any, infos: dict[int, list[LayerInfo]]) -> ModelInfo | No
         note = None
         if model.uncertain:
             note = "the layer stack changes in a way shapelens cannot follow (a loop or an if over values it does not know?)"
+        elif model.input_shape is None and id(model) in (called_on_unknown or {}):
+            note = called_on_unknown[id(model)]
         elif model.input_shape is None:
             note = "no input shape: add keras.Input(shape=...) as the first layer, or call model.build(...)"
         out = model.output.shape if model.output is not None and not model.uncertain else None

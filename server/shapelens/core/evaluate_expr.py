@@ -50,6 +50,9 @@ from shapelens.core.codes import REMOVED_MODEL_METHOD
 
 
 _STARRED_UNKNOWN = "a literal with a starred value that is not known"
+_NAME = ast.Name
+_CONSTANT = ast.Constant
+_NUMBERS = frozenset({int, float, bool, complex})  # exact types: plain, and no size cost
 
 class ExpressionEvaluator:
     """Mixin of :class:`shapelens.core.evaluate.Evaluator`: ``eval`` and the ``expr_*`` methods."""
@@ -61,7 +64,20 @@ class ExpressionEvaluator:
         self.steps += 1
         if self.steps > self._check_at:
             self._checkpoint()
-        method = _EXPR.get(type(node))
+        kind = type(node)
+        if kind is _NAME:  # the two commonest expressions, inlined (same as expr_Name / expr_Constant)
+            name = node.id
+            s = scope
+            while s is not None:
+                if name in s.vars:
+                    return s.vars[name]
+                s = s.parent
+            if name in scope.globals.vars:
+                return scope.globals.vars[name]
+            return self._undefined_name(name)
+        if kind is _CONSTANT:
+            return node.value
+        method = _EXPR.get(kind)
         if method is None:
             return Unknown(f"{type(node).__name__} expressions are not followed")
         return method(self, node, scope)
@@ -72,15 +88,19 @@ class ExpressionEvaluator:
     def expr_Name(self, n: ast.Name, scope: Scope) -> Any:
         value = scope.lookup(n.id)
         if value is _MISSING:
-            for star in reversed(self.star_modules):
-                ref = star.attr(n.id)
-                if self.keras.is_known_name(ref):
-                    return ref
-            builtin = builtins_model.lookup(n.id)
-            if builtin is not None:
-                return builtin
-            return Unknown(f"`{n.id}` is not defined before this point")
+            return self._undefined_name(n.id)
         return value
+
+    def _undefined_name(self, name: str) -> Any:
+        """A name not assigned in any enclosing scope: a star import, a builtin, or unknown."""
+        for star in reversed(self.star_modules):
+            ref = star.attr(name)
+            if self.keras.is_known_name(ref):
+                return ref
+        builtin = builtins_model.lookup(name)
+        if builtin is not None:
+            return builtin
+        return Unknown(f"`{name}` is not defined before this point")
 
     def expr_Tuple(self, n: ast.Tuple, scope: Scope) -> Any:
         items = self._elements(n.elts, scope)
@@ -230,6 +250,18 @@ class ExpressionEvaluator:
         return self.binop(type(n.op), left, right, n)
 
     def binop(self, op: type, left: Any, right: Any, node: ast.AST) -> Any:
+        if type(left) in _NUMBERS and type(right) in _NUMBERS:
+            # plain numbers (the common case in loops): what the general path below does for them,
+            # without its checks (numbers cost no extra steps)
+            fn = _BINOPS.get(op)
+            if fn is None:
+                return Unknown("an operator that is not followed")
+            if not _safe_size(op, left, right):
+                return TooLarge("an arithmetic result")
+            try:
+                return fn(left, right)
+            except Exception:  # noqa: BLE001 -- ZeroDivisionError, TypeError, OverflowError ...
+                return Unknown("an arithmetic expression that fails")
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             return self.keras.tensor_binop(op, left, right, node)
         if isinstance(left, Unknown):
@@ -428,27 +460,39 @@ class ExpressionEvaluator:
             else:
                 kwargs[kw.arg] = value
         result = self.call(func, args, kwargs, n)
-        self._forget_passed_mutators(n, scope)
+        if n.__dict__.get("_sl_passed") != ():
+            self._forget_passed_mutators(n, scope)
         return result
 
     @staticmethod
     def _forget_passed_mutators(n: ast.Call, scope: Scope) -> None:
         """``df.apply(vocabulary.update)``: a container's mutating method handed to another call may
         run any number of times, so the container's content and length are no longer known."""
-        for a in [*n.args, *(kw.value for kw in n.keywords)]:
-            if isinstance(a, ast.Attribute) and a.attr in MUTATORS and isinstance(a.value, ast.Name):
-                holder: Scope | None = scope
-                while holder is not None and a.value.id not in holder.vars:
-                    holder = holder.parent
-                if holder is None and a.value.id in scope.globals.vars:
-                    holder = scope.globals
-                if holder is not None and isinstance(holder.vars[a.value.id], CONTAINERS):
-                    holder.vars[a.value.id] = Unknown(f"{a.value.id} is changed by {a.attr}() calls not followed")
+        passed = n.__dict__.get("_sl_passed")
+        if passed is None:  # syntactic: found once per call site (the AST is not changed)
+            passed = n._sl_passed = tuple(
+                (a.value.id, a.attr) for a in [*n.args, *(kw.value for kw in n.keywords)]
+                if isinstance(a, ast.Attribute) and a.attr in MUTATORS and isinstance(a.value, ast.Name))
+        for name, attr in passed:
+            holder: Scope | None = scope
+            while holder is not None and name not in holder.vars:
+                holder = holder.parent
+            if holder is None and name in scope.globals.vars:
+                holder = scope.globals
+            if holder is not None and isinstance(holder.vars[name], CONTAINERS):
+                holder.vars[name] = Unknown(f"{name} is changed by {attr}() calls not followed")
 
     def _unknown_call(self, func: Any, reason: str, node: ast.Call) -> Any:
         return self.keras.unknown_call(func, reason, node)
 
     def call(self, func: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+        kind = type(func)
+        if kind is LayerObj or (kind is ModuleRef and (func.path != "functools.partial" or not args)):
+            # the most frequent callees: none of the cases below the fast path applies to them
+            if self.loop_depth:
+                return self.loop_memo.call(self, func, "", args, kwargs, node,
+                                           lambda: self.keras.call(func, args, kwargs, node))
+            return self.keras.call(func, args, kwargs, node)
         if isinstance(func, Partial):
             return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if isinstance(func, ModuleRef) and func.path == "functools.partial" and args:
@@ -531,7 +575,9 @@ class ExpressionEvaluator:
 
     def bind_params(self, func: FunctionValue, args: list, kwargs: dict, scope: Scope) -> None:
         a = func.node.args
-        positional = [p.arg for p in (a.posonlyargs + a.args)]
+        positional = a.__dict__.get("_sl_positional")  # the parameter names, once per def
+        if positional is None:
+            positional = a._sl_positional = tuple(p.arg for p in (a.posonlyargs + a.args))
         defaults = dict(zip(positional[len(positional) - len(func.defaults):], func.defaults))
         kwargs = dict(kwargs)
         for i, name in enumerate(positional):

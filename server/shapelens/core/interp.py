@@ -142,27 +142,72 @@ MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault
 CONTAINERS = (list, dict, set, bytearray)
 
 
+_AST = ast.AST
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(node))``, in the same (breadth-first) order, without its generators."""
+    todo = [node]
+    append = todo.append
+    i = 0
+    while i < len(todo):
+        n = todo[i]
+        i += 1
+        for name in n._fields:
+            try:
+                field = getattr(n, name)
+            except AttributeError:
+                continue
+            if isinstance(field, _AST):
+                append(field)
+            elif isinstance(field, list):
+                for item in field:
+                    if isinstance(item, _AST):
+                        append(item)
+    return todo
+
+
 def mutated_names(body: list[ast.stmt]) -> set[str]:
     """Names whose value a block may change in place: ``xs.append(...)``, ``d[k] = v``, ``del d[k]``
     (the caller forgets those that hold a plain container after code that may or may not run)."""
     names: set[str] = set()
     for stmt in body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name):
-                names.add(node.func.value.id)
-            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) \
-                    and isinstance(node.value, ast.Name):
-                names.add(node.value.id)
+        found = stmt.__dict__.get("_sl_mutated")
+        if found is None:
+            found = stmt._sl_mutated = _mutated_in(stmt)
+        names.update(found)
     return names
+
+
+def _mutated_in(stmt: ast.stmt) -> tuple[str, ...]:
+    # in the order ast.walk meets them (the caller's set is built in that order); the AST is
+    # not changed during an analysis, so the answer is kept on the statement
+    names: dict[str, None] = {}
+    for node in walk(stmt):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name):
+            names[node.func.value.id] = None
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                and isinstance(node.value, ast.Name):
+            names[node.value.id] = None
+    return tuple(names)
 
 
 def assigned_names(body: list[ast.stmt]) -> set[str]:
     names: set[str] = set()
     for stmt in body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
+        found = stmt.__dict__.get("_sl_assigned")
+        if found is None:
+            found = stmt._sl_assigned = _assigned_in(stmt)
+        names.update(found)
     return names
+
+
+def _assigned_in(stmt: ast.stmt) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for node in walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names[node.id] = None
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names[node.name] = None
+    return tuple(names)

@@ -64,6 +64,7 @@ class KerasApi(KerasMethods):
         self.in_layer_call = 0
         self._self_stack: list[Instance] = []
         self._call_log: list[list[LayerCall]] = []
+        self._model_layers: dict[int, tuple[Any, LayerObj]] = {}  # id(model) -> (model, its layer)
         self.settings = keras_versions.KERAS3
 
     # ------------------------------------------------------------------ bookkeeping
@@ -87,11 +88,21 @@ class KerasApi(KerasMethods):
     # ------------------------------------------------------------------ dispatch
     def call(self, func: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
         if isinstance(func, LayerObj):
-            return self.with_trigger(node, lambda: self.call_layer(func, args, kwargs, node))
-        if isinstance(func, (SequentialModel, FunctionalModel)):
-            return self.with_trigger(node, lambda: self.call_model(func, args, kwargs, node))
-        if isinstance(func, ModuleRef):
-            return self.with_trigger(node, lambda: self.call_ref(func, args, kwargs, node))
+            method = self.call_layer
+        elif isinstance(func, (SequentialModel, FunctionalModel)):
+            method = self.call_model
+        elif isinstance(func, ModuleRef):
+            method = self.call_ref
+        else:
+            method = None
+        if method is not None:  # with_trigger, inlined: this is on every Keras / library call
+            ev = self.ev
+            prev = ev._trigger
+            ev._trigger = (node, ev.anchor)
+            try:
+                return method(func, args, kwargs, node)
+            finally:
+                ev._trigger = prev
         if isinstance(func, Unknown):
             return self.unknown_call(func, func.reason, node)
         return Unknown("a call to something that is not followed")
@@ -569,12 +580,19 @@ class KerasApi(KerasMethods):
         kind = "Sequential" if isinstance(model, SequentialModel) else (
             model.cls.name if isinstance(model, Instance) else "Functional")
         span = model.span
-        for existing in self.layer_objs:
-            if existing.model is model:
+        # Only this method gives a layer a .model, so a model has at most one such layer in
+        # layer_objs: the one made here, unless a rollback has removed it since (the list
+        # only loses its tail). An index instead of a scan of every layer (quadratic).
+        hit = self._model_layers.get(id(model))
+        if hit is not None and hit[0] is model:
+            existing = hit[1]
+            objs = self.layer_objs
+            if existing.model is model and existing.layer_id < len(objs) and objs[existing.layer_id] is existing:
                 return existing
         layer = LayerObj(len(self.layer_objs), kind, None, None, span, self.ev.next_order())
         layer.model = model
         self.layer_objs.append(layer)
+        self._model_layers[id(model)] = (model, layer)
         return layer
 
     def instance_as_layer(self, inst: Instance) -> LayerObj:
@@ -699,11 +717,7 @@ class KerasApi(KerasMethods):
             result = self._run_method(inst, call_fn, args, kwargs, node)
         finally:
             self._call_log.pop()
-        inst.calls.extend(c for c in log if c not in inst.calls)
-        if isinstance(result, Tensor):
-            inst.output_shape = result.shape
-        elif isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result):
-            inst.output_shape = [r.shape for r in result]
+        subclass_layers.keep_output(inst, log, result)
         if self._call_log:
             # used as a layer inside an outer model: record one call of the instance as a layer
             layer = self.instance_as_layer(inst)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,20 +158,49 @@ def _file_pins(path: Path) -> str | None:
 def from_project(file: Path) -> KerasTarget | None:
     directory = file.parent if file.suffix else file
     for _ in range(_MAX_UP):
-        try:
-            names = [n for n in PROJECT_FILES if (directory / n).exists()]
-            names += sorted(p.name for p in directory.glob("requirements*.txt") if p.name not in names)
-        except OSError:
-            names = []
+        names, is_root = _directory_entries(directory)
         for name in names:
             t = _file_pins(directory / name)
             if t:
                 pin = "a Keras 2 pin" if t == "2" else "a Keras 3 pin"
                 return KerasTarget(t, f"{pin} in {name}")
-        if any((directory / m).exists() for m in _ROOT_MARKERS) or directory.parent == directory:
+        if is_root or directory.parent == directory:
             break
         directory = directory.parent
     return None
+
+
+# directory -> (its mtime_ns, when it was listed, the project files in it, has a root marker)
+_dir_cache: dict[str, tuple[int, int, list[str], bool]] = {}
+_RACY_NS = 2_000_000_000  # a listing younger than this after the directory changed is redone
+
+
+def _directory_entries(directory: Path) -> tuple[list[str], bool]:
+    """The project files in a directory (PROJECT_FILES order, then requirements*.txt sorted) and
+    whether it holds a root marker. Every analysis asks again for the same directories: the
+    listing is kept while the directory's mtime (which changes when an entry is added, removed
+    or renamed) stays the same, unless the directory changed within _RACY_NS of the listing
+    (coarse file-system clocks), as git does for racily clean entries."""
+    key = str(directory)
+    try:
+        mtime = os.stat(directory).st_mtime_ns
+    except OSError:
+        mtime = None
+    hit = _dir_cache.get(key)
+    if hit is not None and mtime is not None and hit[0] == mtime and hit[1] - mtime > _RACY_NS:
+        return hit[2], hit[3]
+    listed = time.time_ns()
+    try:
+        names = [n for n in PROJECT_FILES if (directory / n).exists()]
+        names += sorted(p.name for p in directory.glob("requirements*.txt") if p.name not in names)
+    except OSError:
+        names = []
+    is_root = any((directory / m).exists() for m in _ROOT_MARKERS)
+    if mtime is not None:
+        if len(_dir_cache) > 1024:
+            _dir_cache.clear()
+        _dir_cache[key] = (mtime, listed, names, is_root)
+    return names, is_root
 
 
 # --------------------------------------------------------------------------- installed packages

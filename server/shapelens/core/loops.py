@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from shapelens.core.interp import assigned_names
+from shapelens.core.interp import assigned_names, walk
 from shapelens.core.plain import plain
 from shapelens.core.shapes import Unknown
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
@@ -195,7 +195,7 @@ def loop_names(evaluator: Any, node: ast.AST) -> tuple[str, ...]:
         body = list(node.body)
         found = assigned_names(body)
         for stmt in body:
-            for n in ast.walk(stmt):
+            for n in walk(stmt):
                 if isinstance(n, ast.Name):
                     found.add(n.id)
         names = tuple(sorted(found))

@@ -44,6 +44,7 @@ class Source:
         self.text = text
         self.lines = split_lines(text)
         self._byte_lines: dict[int, bytes] = {}
+        self._spans: dict[int, tuple[ast.AST, Span]] = {}
         # A UTF-8 byte order mark read as text: Python ignores it in a file, ast.parse of a
         # str does not. It is parsed away and line 0's columns shifted back by one.
         self._bom = text.startswith("\ufeff")
@@ -66,6 +67,16 @@ class Source:
         return len(b[:byte_col].decode("utf-8", errors="ignore"))
 
     def span(self, node: ast.AST) -> Span:
+        # the same nodes are asked for again and again (calls in loops and functions): a node's
+        # span is kept, with the node so that its id is not reused while the entry lives
+        hit = self._spans.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        span = self._span(node)
+        self._spans[id(node)] = (node, span)
+        return span
+
+    def _span(self, node: ast.AST) -> Span:
         line = node.lineno - 1
         end_line = (getattr(node, "end_lineno", None) or node.lineno) - 1
         end_col = getattr(node, "end_col_offset", None)

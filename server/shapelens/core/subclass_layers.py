@@ -195,6 +195,15 @@ def _declared(api, inst: Instance, shapes: Any, node) -> Any:
     return None
 
 
+def keep_output(inst: Instance, log: list, result: Any) -> None:
+    """After a traced call(): the layer calls it made and its output shape(s) on the instance."""
+    inst.calls.extend(c for c in log if c not in inst.calls)
+    if isinstance(result, Tensor):
+        inst.output_shape = result.shape
+    elif isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result):
+        inst.output_shape = [r.shape for r in result]
+
+
 def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, record: bool = True) -> Any:
     """One call of a Layer/Model subclass instance: build once, trace call(), one record."""
     x = args[0]
@@ -235,11 +244,7 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
     finally:
         api.in_layer_call -= 1
         api._call_log.pop()
-    inst.calls.extend(c for c in log if c not in inst.calls)
-    if isinstance(result, Tensor):
-        inst.output_shape = result.shape
-    elif isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result):
-        inst.output_shape = [r.shape for r in result]
+    keep_output(inst, log, result)
     if not record:
         inst.attrs.pop("__raised__", None)
         return result

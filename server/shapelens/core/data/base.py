@@ -95,8 +95,17 @@ def _src(ev: DataEvaluator, node: ast.AST | None, limit: int = 40) -> str | None
     if node is None:
         return None
     try:
-        text = ast.unparse(node)
-    except Exception:  # noqa: BLE001
+        text = node._sl_src  # unparsed once per node (the AST is not changed)
+    except AttributeError:
+        try:
+            text = ast.unparse(node)
+        except Exception:  # noqa: BLE001
+            text = False
+        try:
+            node._sl_src = text
+        except AttributeError:
+            pass
+    if text is False:
         return None
     return text if len(text) <= limit else None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 import ast
 
+from shapelens.core.interp import walk
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.shapes import fmt_shape, known
@@ -260,10 +261,17 @@ def _find_call(ev: DataEvaluator, span) -> ast.Call | None:
             st.module, _ = ev.source.parse()
         except Exception:  # noqa: BLE001
             return None
-    for n in ast.walk(st.module):
-        if isinstance(n, ast.Call) and hasattr(n, "lineno") and ev.span(n) == span:
-            return n
-    return None
+    if ev.anchor is not None:  # every node is shown at the anchor: the first call, if any
+        for n in ast.walk(st.module):
+            if isinstance(n, ast.Call) and hasattr(n, "lineno") and ev.span(n) == span:
+                return n
+        return None
+    if st.calls_by_span is None:  # the first call (in ast.walk order) at each span, indexed once
+        st.calls_by_span = {}
+        for n in walk(st.module):
+            if isinstance(n, ast.Call) and hasattr(n, "lineno"):
+                st.calls_by_span.setdefault(ev.span(n), n)
+    return st.calls_by_span.get(span)
 
 
 def _units_fix(ctx: _Ctx, layer: LayerObj | None, units: Any) -> dict | None:

@@ -23,6 +23,7 @@ class DataState:
 
     traces: dict = field(default_factory=dict)  # (model id, function) -> (ranks, line, shapes)
     module: ast.Module | None = None
+    calls_by_span: dict | None = None  # Span -> the first ast.Call there (losses._find_call)
 
 
 class KerasSemantics(Protocol):
@@ -47,6 +48,7 @@ class DataEvaluator(Protocol):
     source: Source
     diags: list
     speculative: int
+    anchor: ast.AST | None  # set while code from another module runs: every span is the anchor's
 
     @property
     def trigger(self) -> Span | None: ...

@@ -304,14 +304,20 @@ def signature(kind: str) -> dict | None:
 BASE_KWARGS = {"name", "dtype", "trainable", "autocast", "activity_regularizer", "input_shape", "input_dim"}
 
 
+_ALLOWED: dict[int, tuple[dict, frozenset]] = {}  # id(signature) -> (signature, its keywords)
+
+
 def check_keywords(kind: str, sig: dict, kwargs: dict) -> None:
     """Keras 3 raises on keywords a layer does not take (Keras 2 often ignored them)."""
-    import difflib
-
-    allowed = set(sig["keywords"])
+    hit = _ALLOWED.get(id(sig))
+    if hit is None or hit[0] is not sig:
+        hit = _ALLOWED[id(sig)] = (sig, frozenset(sig["keywords"]))
+    allowed = hit[1]
     for key in kwargs:
         if key in allowed:
             continue
+        import difflib
+
         close = difflib.get_close_matches(key, sorted(allowed - BASE_KWARGS), n=1)
         hint = f"; did you mean `{close[0]}`?" if close else ""
         raise LayerError(INVALID_ARGUMENT, f"{kind} does not take the keyword argument `{key}`{hint}")

@@ -13,6 +13,8 @@ keras/src/layers/normalization/*.py:
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from shapelens.core.rules.base import Args, LayerError, Out, Unresolved, layer
@@ -153,7 +155,8 @@ def group_normalization(a: Args, x: Shape, call: dict) -> Out:
                 f"use a divisor of {dim}",
             )
         if dim % g:
-            divisors = [d for d in range(1, dim + 1) if dim % d == 0]
+            small = [d for d in range(1, math.isqrt(dim) + 1) if dim % d == 0]  # the divisors in order,
+            divisors = small + [dim // d for d in reversed(small) if d * d != dim]  # in O(sqrt(dim))
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE,
                 f"GroupNormalization groups={g} does not divide the {dim} channels of {fmt_shape(x)}; "

@@ -84,18 +84,31 @@ def _has_sample(value: Any) -> bool:
     return False
 
 
+_LEAVES = frozenset({int, str, float, bool, type(None)})  # exact types that are never unknown
+
+
 def _has_unknown(value: Any, depth: int = 0) -> bool:
+    if type(value) in _LEAVES:
+        return False
     if isinstance(value, (Unknown, RankUnknown)):
         return True
     if depth < 3 and isinstance(value, (list, tuple)):
-        return any(_has_unknown(v, depth + 1) for v in value)
+        for v in value:
+            if type(v) not in _LEAVES and _has_unknown(v, depth + 1):
+                return True
     return False
 
 
 def needs_specialising(args: Args, inputs: Any, call: dict) -> bool:
-    return (_has_unknown(inputs)
-            or any(_has_unknown(v) for v in args.values.values())
-            or any(_has_unknown(v) for v in call.values()))
+    if _has_unknown(inputs):
+        return True
+    for v in args.values.values():
+        if _has_unknown(v):
+            return True
+    for v in call.values():
+        if _has_unknown(v):
+            return True
+    return False
 
 
 def _subst(value: Any, sample: int, as_arg: bool, depth: int = 0) -> Any:
@@ -208,6 +221,61 @@ def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) ->
     return None
 
 
+# ---------------------------------------------------------------------- memo of the rank runs
+# _specialise_ranks runs the rule up to 12 times (every rank x every sample) and depends only
+# on the rule, the arguments and the input/call shapes with every unknown alike (they are all
+# replaced by the same sample value), and its answer holds no fresh Unknown (sizes, None or the
+# shared DEPENDS). A layer called again and again (blocks built in a loop or a function) asks
+# the same question: the answer is kept, for plain arguments only, and handed out as a copy.
+_MEMO: dict[tuple, Out | None] = {}
+_MEMO_MAX = 4096
+_U = object()  # every unknown, in a memo key
+
+
+class _NoKey(Exception):
+    pass
+
+
+def _key(value: Any, depth: int = 0, shapes: bool = False) -> Any:
+    """A hashable, exact description of a value as _run sees it; _NoKey for anything else.
+    Containers are described as deep as _subst replaces unknowns in them (and no deeper)."""
+    t = type(value)
+    if t is int or t is str or value is None:
+        return value
+    if t is bool or t is float:
+        return (t, value)  # 1, True and 1.0 are equal as dict keys
+    if isinstance(value, Unknown):
+        return _U
+    if depth < 4:
+        if t is tuple or t is list:  # (_with_rank finds unknown ranks in lists only)
+            return (t, *[_key(v, depth + 1, shapes and t is list) for v in value])
+        if t is RankUnknown and shapes:  # an input of unknown rank: _with_rank makes its axes
+            return (t, _key(value.first, depth + 1), _key(value.last, depth + 1))
+        if t is dict and depth == 0 and all(type(k) is str for k in value):
+            return (t, *[(k, _key(v, 1)) for k, v in value.items()])
+    raise _NoKey
+
+
+def _ranks_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out | None:
+    try:
+        key = (id(rule), plain, type(args), args.kind, _key(args.values), _key(inputs, 1, True), _key(call))
+    except _NoKey:
+        return _specialise_ranks(plain, rule, args, inputs, call)
+    if key in _MEMO:
+        out = _MEMO[key]
+    else:
+        out = _specialise_ranks(plain, rule, args, inputs, call)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = out
+    if out is None:
+        return None
+    shape = out.shape
+    if isinstance(shape, RankUnknown):
+        shape = RankUnknown(shape.first, shape.last)
+    return Out(shape, out.params, list(out.explain), list(out.warnings), dict(out.spec) if out.spec else out.spec)
+
+
 def _merge(base: Out, extra: Out) -> Out:
     """``base`` (the rule run on the unknowns themselves) completed from ``extra``."""
     shape = base.shape
@@ -226,7 +294,7 @@ def _complete(out: Out) -> bool:
 def apply_partial(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any, call: dict) -> Out:
     """``plain(rule, args, inputs, call)`` for inputs/arguments with unknowns in them."""
     if _has_unknown_rank(inputs):
-        out = _specialise_ranks(plain, rule, args, inputs, call)
+        out = _ranks_memo(plain, rule, args, inputs, call)
         if out is None:
             raise Unresolved(f"the input rank of {rule.kind} is not known")
         return out
