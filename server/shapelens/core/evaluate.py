@@ -99,6 +99,7 @@ class Evaluator(ExpressionEvaluator):
         self.foreign = 0  # >0 while reading another module's definitions
         self.loop_depth = 0  # >0 inside a loop or comprehension (core/loops.py)
         self.loop_memo = loops.CallMemo()
+        self.loops_summarised = 0  # a loop whose body holds a summarised loop is costly too
         self._loop_names: dict[int, tuple[str, ...]] = {}
         self.globals = Scope()
         self.globals.vars["__name__"] = "__main__"
@@ -504,7 +505,7 @@ class Evaluator(ExpressionEvaluator):
     # ------------------------------------------------------------------ loop summaries (core/loops.py)
     def _loop_start(self, s: ast.For | ast.While, scope: Scope) -> dict:
         return {"mark": loops.structure_mark(self.keras), "hits": self.loop_memo.hits, "steps": self.steps,
-                "prev": None}
+                "prev": None, "summarised": self.loops_summarised}
 
     def _loop_summarised(self, s, scope: Scope, start: dict, count: int, remaining: int | None,
                          last: Any) -> bool:
@@ -527,7 +528,7 @@ class Evaluator(ExpressionEvaluator):
             costly = per_iteration >= loops.WHILE_STEPS_PER_ITERATION
         else:
             costly = per_iteration * remaining > loops.SUMMARY_STEPS
-        if not costly and self.loop_memo.hits == start["hits"]:
+        if not costly and self.loop_memo.hits == start["hits"] and self.loops_summarised == start["summarised"]:
             return False
         snaps = [start["prev"] or {}, loops.snapshot(scope, names)]
         left = "for as long as it runs" if remaining is None else f"for the {remaining:,} remaining iterations"
@@ -538,6 +539,7 @@ class Evaluator(ExpressionEvaluator):
         self._speculative_block(s.body, scope)
         snaps.append(loops.snapshot(scope, names))
         loops.widen(scope, names, snaps, reason)
+        self.loops_summarised += 1
         if isinstance(s, (ast.For, ast.AsyncFor)):
             self.assign(s.target, last, scope, s.iter)
         return True

@@ -90,12 +90,16 @@ def _tensors(value: Any, depth: int = 0):
 
 
 def structure_mark(keras: Any) -> tuple:
-    """Changes when a layer or model is created or a Sequential model gains a layer."""
+    """Changes when a layer or model is created or a Sequential model gains a layer. The record
+    an existing model gets when it is first called on data like a layer (in a training step,
+    say) builds nothing: it does not count; called on Keras tensors, it builds a graph."""
     seq = 0
     for m in keras.models:
         if isinstance(m, SequentialModel):
             seq += len(m.layers)
-    return (len(keras.layer_objs), len(keras.models), seq)
+    layers = sum(1 for layer in keras.layer_objs
+                 if layer.model is None or any(t.symbolic for c in layer.calls for t in c.inputs))
+    return (layers, len(keras.models), seq)
 
 
 def _version(func: Any) -> tuple:
