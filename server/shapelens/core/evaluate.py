@@ -515,17 +515,19 @@ class Evaluator(ExpressionEvaluator):
         if count == 1:
             # the first iteration may build what it calls (a model called as a layer)
             start["mark"] = loops.structure_mark(self.keras)
-        if count < after - 1 or count > after or remaining == 0:
+        # a cheap `while` loop still running after WHILE_LONG iterations is a data loop
+        long_while = remaining is None and loops.WHILE_LONG - 1 <= count <= loops.WHILE_LONG
+        if not long_while and (count < after - 1 or count > after or remaining == 0):
             return False
         names = loops.loop_names(self, s)
-        if count == after - 1:
+        if count == (loops.WHILE_LONG if long_while else after) - 1:
             start["prev"] = loops.snapshot(scope, names)
             return False
         if loops.structure_mark(self.keras) != start["mark"]:
             return False  # the loop builds layers or models: keep it exact
         per_iteration = (self.steps - start["steps"]) / count
         if remaining is None:
-            costly = per_iteration >= loops.WHILE_STEPS_PER_ITERATION
+            costly = long_while or per_iteration >= loops.WHILE_STEPS_PER_ITERATION
         else:
             costly = per_iteration * remaining > loops.SUMMARY_STEPS
         if not costly and self.loop_memo.hits == start["hits"] and self.loops_summarised == start["summarised"]:
