@@ -62,3 +62,104 @@ def test_other_shapes_in_the_loop_are_other_records():
     a, sites = _per_site(HEAD.replace("(4,)", "(None,)") + "for n in [4, 4, 4, 6, 6]:\n"
                          "    y = model(np.zeros((2, n)))\n")
     assert max(sites.values()) <= 3, sites
+
+
+RL_LOOP = """\
+import numpy as np
+import keras
+from keras import layers
+
+inp = keras.Input(shape=(3,))
+actor = keras.Model(inp, layers.Dense(1)(layers.Dense(64)(inp)))
+critic_in = keras.Input(shape=(4,))
+critic = keras.Model(critic_in, layers.Dense(1)(critic_in))
+
+
+class Buffer:
+    def __init__(self):
+        self.count = 0
+        self.states = np.zeros((1000, 3))
+
+    def add(self, s):
+        self.states[self.count % 1000] = s
+        self.count += 1
+
+    def sample(self):
+        return self.states[np.random.choice(min(self.count, 1000), 64)]
+
+
+def train_step(states):
+    actions = actor(states, training=True)
+    return critic(np.concatenate([states, actions], axis=1), training=True)
+
+
+memory = Buffer()
+for episode in range(100):
+    state = np.zeros(3)
+    for step in range(200):
+        action = actor(state[None, :])
+        memory.add(state)
+        if memory.count >= 64:
+            train_step(memory.sample())
+"""
+
+
+def test_a_loop_whose_first_training_step_comes_late_is_still_summarised():
+    # the models are first called like layers (on data) in a later iteration of the episode
+    # loop, which creates their layer records, not new layers: the loop is summarised (its
+    # inner loop was), never unrolled to the analysis budget
+    from shapelens.core.evaluate import Evaluator
+    from shapelens.core.source import Source
+
+    analysis, sites = _per_site(RL_LOOP)
+    assert not [d for d in analysis.diagnostics if d.code == "SL003"]
+    assert max(sites.values()) <= 3, sites  # the layer's own record, the actor call's, train_step's
+    source = Source(RL_LOOP)
+    module, _ = source.parse()
+    ev = Evaluator(source, "<buffer>")
+    ev.run(module)
+    assert ev.steps < 20_000, ev.steps
+
+
+DATA_WHILE = """\
+import numpy as np
+import keras
+from keras import layers
+
+questions = []
+seen = set()
+while len(questions) < 50000:
+    a, b = np.random.randint(0, 999), np.random.randint(0, 999)
+    key = tuple(sorted((a, b)))
+    if key in seen:
+        continue
+    seen.add(key)
+    q = "{}+{}".format(a, b)
+    questions.append(q + " " * (7 - len(q)))
+
+steps = 0
+n = 4096
+while n > 1:
+    n //= 2
+    steps += 1
+
+inputs = keras.Input(shape=(7, 12))
+x = layers.LSTM(128)(inputs)
+out = layers.Dense(steps)(x)
+"""
+
+
+def test_a_long_data_generating_while_loop_is_summarised_and_a_short_one_stays_exact():
+    from shapelens.core.evaluate import Evaluator
+    from shapelens.core.source import Source
+
+    analysis, _ = _per_site(DATA_WHILE)
+    assert not [d for d in analysis.diagnostics if d.code == "SL003"]
+    shapes = {i.kind: i.output_shape for i in analysis.layers}
+    assert shapes["LSTM"] == (None, 128)
+    assert shapes["Dense"] == (None, 12)  # the 12 iterations of `while n > 1` followed exactly
+    source = Source(DATA_WHILE)
+    module, _ = source.parse()
+    ev = Evaluator(source, "<buffer>")
+    ev.run(module)
+    assert ev.steps < 20_000, ev.steps

@@ -99,6 +99,7 @@ class Evaluator(ExpressionEvaluator):
         self.foreign = 0  # >0 while reading another module's definitions
         self.loop_depth = 0  # >0 inside a loop or comprehension (core/loops.py)
         self.loop_memo = loops.CallMemo()
+        self.loops_summarised = 0  # a loop whose body holds a summarised loop is costly too
         self._loop_names: dict[int, tuple[str, ...]] = {}
         self.globals = Scope()
         self.globals.vars["__name__"] = "__main__"
@@ -504,7 +505,7 @@ class Evaluator(ExpressionEvaluator):
     # ------------------------------------------------------------------ loop summaries (core/loops.py)
     def _loop_start(self, s: ast.For | ast.While, scope: Scope) -> dict:
         return {"mark": loops.structure_mark(self.keras), "hits": self.loop_memo.hits, "steps": self.steps,
-                "prev": None}
+                "prev": None, "summarised": self.loops_summarised}
 
     def _loop_summarised(self, s, scope: Scope, start: dict, count: int, remaining: int | None,
                          last: Any) -> bool:
@@ -514,20 +515,22 @@ class Evaluator(ExpressionEvaluator):
         if count == 1:
             # the first iteration may build what it calls (a model called as a layer)
             start["mark"] = loops.structure_mark(self.keras)
-        if count < after - 1 or count > after or remaining == 0:
+        # a cheap `while` loop still running after WHILE_LONG iterations is a data loop
+        long_while = remaining is None and loops.WHILE_LONG - 1 <= count <= loops.WHILE_LONG
+        if not long_while and (count < after - 1 or count > after or remaining == 0):
             return False
         names = loops.loop_names(self, s)
-        if count == after - 1:
+        if count == (loops.WHILE_LONG if long_while else after) - 1:
             start["prev"] = loops.snapshot(scope, names)
             return False
         if loops.structure_mark(self.keras) != start["mark"]:
             return False  # the loop builds layers or models: keep it exact
         per_iteration = (self.steps - start["steps"]) / count
         if remaining is None:
-            costly = per_iteration >= loops.WHILE_STEPS_PER_ITERATION
+            costly = long_while or per_iteration >= loops.WHILE_STEPS_PER_ITERATION
         else:
             costly = per_iteration * remaining > loops.SUMMARY_STEPS
-        if not costly and self.loop_memo.hits == start["hits"]:
+        if not costly and self.loop_memo.hits == start["hits"] and self.loops_summarised == start["summarised"]:
             return False
         snaps = [start["prev"] or {}, loops.snapshot(scope, names)]
         left = "for as long as it runs" if remaining is None else f"for the {remaining:,} remaining iterations"
@@ -538,6 +541,7 @@ class Evaluator(ExpressionEvaluator):
         self._speculative_block(s.body, scope)
         snaps.append(loops.snapshot(scope, names))
         loops.widen(scope, names, snaps, reason)
+        self.loops_summarised += 1
         if isinstance(s, (ast.For, ast.AsyncFor)):
             self.assign(s.target, last, scope, s.iter)
         return True

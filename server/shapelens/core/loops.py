@@ -32,6 +32,7 @@ from shapelens.core.values import FunctionalModel, Instance, LayerObj, Sequentia
 SUMMARY_AFTER = 3  # iterations run for real before a layer-free loop may be summarised
 SUMMARY_STEPS = 20_000  # a layer-free loop whose remaining iterations would cost more is summarised
 WHILE_STEPS_PER_ITERATION = 200  # a `while` loop (length unknown) costing more per iteration is summarised
+WHILE_LONG = 64  # a layer-free `while` loop still running after this many iterations is summarised
 MEMO_METHODS = frozenset({
     "predict", "predict_on_batch", "predict_step", "call", "__call__", "evaluate", "test_on_batch",
     "train_on_batch", "fit", "train_step", "test_step",
@@ -90,12 +91,16 @@ def _tensors(value: Any, depth: int = 0):
 
 
 def structure_mark(keras: Any) -> tuple:
-    """Changes when a layer or model is created or a Sequential model gains a layer."""
+    """Changes when a layer or model is created or a Sequential model gains a layer. The record
+    an existing model gets when it is first called on data like a layer (in a training step,
+    say) builds nothing: it does not count; called on Keras tensors, it builds a graph."""
     seq = 0
     for m in keras.models:
         if isinstance(m, SequentialModel):
             seq += len(m.layers)
-    return (len(keras.layer_objs), len(keras.models), seq)
+    layers = sum(1 for layer in keras.layer_objs
+                 if layer.model is None or any(t.symbolic for c in layer.calls for t in c.inputs))
+    return (layers, len(keras.models), seq)
 
 
 def _version(func: Any) -> tuple:
