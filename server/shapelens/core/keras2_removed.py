@@ -81,7 +81,11 @@ def check_module(module: str, names: list[str] | None = None) -> str | None:
         homes = {n: _home(n, root) for n in wanted}
         segs = module.split(".")
         parent = segs[segs.index("experimental") - 1] if "experimental" in segs[1:] else None
-        if parent is not None and parent not in ("layers", "keras") and not (wanted and all(homes.values())):
+        if module.endswith(".preprocessing.text"):
+            # Tokenizer, one_hot, text_to_word_sequence: gone, not moved
+            fix = (f"its Tokenizer is gone: use the `{root}.layers.TextVectorization` layer "
+                   f"(`{root}.utils.pad_sequences` pads sequences)")
+        elif parent is not None and parent not in ("layers", "keras") and not (wanted and all(homes.values())):
             # tf.keras.optimizers.experimental.AdamW -> keras.optimizers.AdamW
             fix = f"what it held is in `{prefix if prefix != root else root + '.' + parent}`"
         elif ("experimental" in segs and parent in (None, "layers", "keras")) or "preprocessing" in wanted:

@@ -307,6 +307,16 @@ BASE_KWARGS = {"name", "dtype", "trainable", "autocast", "activity_regularizer",
 _ALLOWED: dict[int, tuple[dict, frozenset]] = {}  # id(signature) -> (signature, its keywords)
 
 
+# Keras 1 keyword names still found in pasted code, and what Keras 2/3 call them.
+KERAS1_KEYWORDS = {
+    "init": "kernel_initializer", "W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
+    "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint", "bias": "use_bias",
+    "output_dim": "units", "nb_filter": "filters", "border_mode": "padding", "subsample": "strides",
+    "dim_ordering": "data_format", "inner_init": "recurrent_initializer", "U_regularizer": "recurrent_regularizer",
+    "dropout_W": "dropout", "dropout_U": "recurrent_dropout", "consume_less": "implementation",
+}
+
+
 def check_keywords(kind: str, sig: dict, kwargs: dict) -> None:
     """Keras 3 raises on keywords a layer does not take (Keras 2 often ignored them)."""
     hit = _ALLOWED.get(id(sig))
@@ -318,8 +328,12 @@ def check_keywords(kind: str, sig: dict, kwargs: dict) -> None:
             continue
         import difflib
 
-        close = difflib.get_close_matches(key, sorted(allowed - BASE_KWARGS), n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
+        renamed = KERAS1_KEYWORDS.get(key)
+        if renamed is not None and renamed in allowed:
+            hint = f"; it is `{renamed}` since Keras 2"
+        else:
+            close = difflib.get_close_matches(key, sorted(allowed - BASE_KWARGS), n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
         raise LayerError(INVALID_ARGUMENT, f"{kind} does not take the keyword argument `{key}`{hint}")
 
 

@@ -53,6 +53,17 @@ def _shapes_txt(xs: list[Shape]) -> str:
 # ---------------------------------------------------------------------------
 
 
+
+def _merge_fix(axis: int, size: int, rank_a: int, rank_b: int) -> str:
+    """How to make the sizes meet: channels are projected (a 1x1 convolution keeps the feature
+    map; Dense for vectors), other axes are resized or cropped."""
+    if axis != -1:
+        return "make that axis the same on both sides (padding='same', or crop/resize one side)"
+    rank = max(rank_a, rank_b)
+    if 3 <= rank <= 5:
+        return f"e.g. project one side with a 1x1 convolution, Conv{rank - 2}D({size}, 1)"
+    return f"e.g. project one side with Dense({size})"
+
 def _pair(kind: str, a: Shape, b: Shape, full_a: Shape, full_b: Shape) -> Shape:
     """Merge._compute_elemwise_op_output_shape on the non-batch parts a and b."""
     if len(a) < len(b):
@@ -77,7 +88,7 @@ def _pair(kind: str, a: Shape, b: Shape, full_a: Shape, full_b: Shape) -> Shape:
                 INCOMPATIBLE_MERGE_SHAPES,
                 f"{kind} cannot merge {fmt_shape(full_a)} and {fmt_shape(full_b)}: axis {axis} is "
                 f"{i} in one and {j} in the other. Sizes must be equal or 1 (broadcast); "
-                f"e.g. project one side with Dense({max(i, j)})",
+                f"{_merge_fix(axis, max(i, j), len(full_a), len(full_b))}",
             )
         else:
             out.append(i)
