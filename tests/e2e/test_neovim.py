@@ -76,13 +76,29 @@ def run_neovim(setup: str, output_dir: Path) -> dict:
     return result
 
 
+_RUNS: dict[str, dict] = {}
+
+
+def _run_once(setup: str) -> tuple[str, dict]:
+    if setup not in _RUNS:
+        output_dir = OUTPUT / f"neovim_{setup}"
+        shutil.rmtree(output_dir, ignore_errors=True)
+        output_dir.mkdir(parents=True)
+        _RUNS[setup] = run_neovim(setup, output_dir)
+    return setup, _RUNS[setup]
+
+
 @pytest.fixture(scope="module", params=["lsp", "legacy"])
 def neovim(request):
     """One Neovim run per set-up: lsp/shapelens.lua (0.11+) and the 0.8-0.10 snippet."""
-    output_dir = OUTPUT / f"neovim_{request.param}"
-    shutil.rmtree(output_dir, ignore_errors=True)
-    output_dir.mkdir(parents=True)
-    return request.param, run_neovim(request.param, output_dir)
+    return _run_once(request.param)
+
+
+@pytest.fixture(scope="module")
+def neovim_lsp():
+    """The lsp/shapelens.lua run only (what the 0.8-0.10 snippet does not have: checkhealth and
+    the missing-executable notice)."""
+    return _run_once("lsp")
 
 
 def test_runs_the_pinned_neovim(neovim):
@@ -154,10 +170,8 @@ def test_code_lenses_are_enabled(neovim):
     assert any("cifar_cnn" in t and "layers" in t for t in titles), result["code_lenses"]
 
 
-def test_checkhealth(neovim):
-    setup, result = neovim
-    if setup == "legacy":
-        pytest.skip("checkhealth is exercised with lsp/shapelens.lua on 'runtimepath'")
+def test_checkhealth(neovim_lsp):
+    _, result = neovim_lsp
     report = "\n".join(result["checkhealth"])
     assert "shapelens: server command" in report, report
     assert f"{sys.executable}` is executable" in report, report
@@ -166,10 +180,8 @@ def test_checkhealth(neovim):
     assert "ERROR" not in report, report
 
 
-def test_missing_executable_is_reported(neovim):
-    setup, result = neovim
-    if setup == "legacy":
-        pytest.skip("the legacy snippet's command is fixed by the driver")
+def test_missing_executable_is_reported(neovim_lsp):
+    _, result = neovim_lsp
     messages = [n["msg"] for n in result["notifications"]]
     assert any("shapelens-not-installed-here" in m and "not an executable" in m and "checkhealth" in m
                for m in messages), messages
