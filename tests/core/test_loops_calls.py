@@ -5,6 +5,7 @@ Loops that create layers still give one record per layer created (a 12-block sta
 from __future__ import annotations
 
 import collections
+from pathlib import Path
 
 from shapelens.core.analyze import analyze
 
@@ -121,32 +122,8 @@ def test_a_loop_whose_first_training_step_comes_late_is_still_summarised():
     assert ev.steps < 20_000, ev.steps
 
 
-DATA_WHILE = """\
-import numpy as np
-import keras
-from keras import layers
-
-questions = []
-seen = set()
-while len(questions) < 50000:
-    a, b = np.random.randint(0, 999), np.random.randint(0, 999)
-    key = tuple(sorted((a, b)))
-    if key in seen:
-        continue
-    seen.add(key)
-    q = "{}+{}".format(a, b)
-    questions.append(q + " " * (7 - len(q)))
-
-steps = 0
-n = 4096
-while n > 1:
-    n //= 2
-    steps += 1
-
-inputs = keras.Input(shape=(7, 12))
-x = layers.LSTM(128)(inputs)
-out = layers.Dense(steps)(x)
-"""
+# the program also runs under TensorFlow (tests/test_programs_diff.py), with 3,000 questions
+DATA_WHILE = (Path(__file__).resolve().parents[1] / "fixtures/programs/loops_while_data_generation.py").read_text()
 
 
 def test_a_long_data_generating_while_loop_is_summarised_and_a_short_one_stays_exact():
@@ -155,9 +132,10 @@ def test_a_long_data_generating_while_loop_is_summarised_and_a_short_one_stays_e
 
     analysis, _ = _per_site(DATA_WHILE)
     assert not [d for d in analysis.diagnostics if d.code == "SL003"]
-    shapes = {i.kind: i.output_shape for i in analysis.layers}
-    assert shapes["LSTM"] == (None, 128)
-    assert shapes["Dense"] == (None, 12)  # the 12 iterations of `while n > 1` followed exactly
+    shapes = [(i.kind, i.output_shape) for i in analysis.layers]
+    assert shapes == [("InputLayer", (None, 7, 12)), ("LSTM", (None, 16)), ("RepeatVector", (None, 4, 16)),
+                      ("LSTM", (None, 4, 16)),
+                      ("Dense", (None, 4, 12))]  # the 12 iterations of `while n > 1` followed exactly  # the 12 iterations of `while n > 1` followed exactly
     source = Source(DATA_WHILE)
     module, _ = source.parse()
     ev = Evaluator(source, "<buffer>")

@@ -49,7 +49,6 @@ from shapelens.core.interp import (
     _MISSING,
     _Return,
     _has_call,
-    CONTAINERS,
     assigned_names,
     describe,
     mutated_names,
@@ -594,13 +593,7 @@ class Evaluator(ExpressionEvaluator):
         """Lists, dicts and sets that code which may not run (or runs an unknown number of times)
         changes in place (``xs.append(v)``, ``d[k] = v``) no longer have a known content or length."""
         for name in mutated_names(body):
-            holder: Scope | None = scope
-            while holder is not None and name not in holder.vars:
-                holder = holder.parent
-            if holder is None and name in scope.globals.vars:
-                holder = scope.globals
-            if holder is not None and isinstance(holder.vars[name], CONTAINERS):
-                holder.vars[name] = Unknown(f"{name} is changed by code that may not run ({reason})")
+            scope.forget_container(name, f"{name} is changed by code that may not run ({reason})")
 
     def stmt_With(self, s: ast.With, scope: Scope) -> None:
         for item in s.items:

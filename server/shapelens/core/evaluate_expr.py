@@ -34,7 +34,6 @@ from shapelens.core.values import (
     is_model,
 )
 from shapelens.core.interp import (
-    CONTAINERS,
     MUTATORS,
     Scope,
     _BINOPS,
@@ -474,13 +473,7 @@ class ExpressionEvaluator:
                 (a.value.id, a.attr) for a in [*n.args, *(kw.value for kw in n.keywords)]
                 if isinstance(a, ast.Attribute) and a.attr in MUTATORS and isinstance(a.value, ast.Name))
         for name, attr in passed:
-            holder: Scope | None = scope
-            while holder is not None and name not in holder.vars:
-                holder = holder.parent
-            if holder is None and name in scope.globals.vars:
-                holder = scope.globals
-            if holder is not None and isinstance(holder.vars[name], CONTAINERS):
-                holder.vars[name] = Unknown(f"{name} is changed by {attr}() calls not followed")
+            scope.forget_container(name, f"{name} is changed by {attr}() calls not followed")
 
     def _unknown_call(self, func: Any, reason: str, node: ast.Call) -> Any:
         return self.keras.unknown_call(func, reason, node)

@@ -89,6 +89,17 @@ class Scope:
     def snapshot(self) -> dict[str, Any]:
         return dict(self.vars)
 
+    def forget_container(self, name: str, reason: str) -> None:
+        """The list/dict/set bound to ``name`` (where the lookup finds it) is changed in ways
+        not followed: its content and length become Unknown(reason)."""
+        holder: Scope | None = self
+        while holder is not None and name not in holder.vars:
+            holder = holder.parent
+        if holder is None and name in self.globals.vars:
+            holder = self.globals
+        if holder is not None and isinstance(holder.vars[name], CONTAINERS):
+            holder.vars[name] = Unknown(reason)
+
 
 _MISSING = object()
 
