@@ -98,8 +98,15 @@ def structure_mark(keras: Any) -> tuple:
     for m in keras.models:
         if isinstance(m, SequentialModel):
             seq += len(m.layers)
-    layers = sum(1 for layer in keras.layer_objs
-                 if layer.model is None or any(t.symbolic for c in layer.calls for t in c.inputs))
+    # layer objects are only ever appended: each is classified once, when first seen
+    objs = keras.layer_objs
+    done, layers = getattr(keras, "_structure_scan", (0, 0))
+    if done > len(objs):
+        done, layers = 0, 0
+    for layer in objs[done:]:
+        if layer.model is None or any(t.symbolic for c in layer.calls for t in c.inputs):
+            layers += 1
+    keras._structure_scan = (len(objs), layers)
     return (layers, len(keras.models), seq)
 
 
