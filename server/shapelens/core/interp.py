@@ -181,11 +181,18 @@ def walk(node: ast.AST) -> list[ast.AST]:
 def mutated_names(body: list[ast.stmt]) -> set[str]:
     """Names whose value a block may change in place: ``xs.append(...)``, ``d[k] = v``, ``del d[k]``
     (the caller forgets those that hold a plain container after code that may or may not run)."""
+    return _per_statement(body, "_sl_mutated", _mutated_in)
+
+
+def _per_statement(body: list[ast.stmt], key: str, scan) -> set[str]:
+    """The union of ``scan(stmt)`` over a block; each statement's answer is kept on it under
+    ``key`` (the AST is not changed during an analysis, and loops ask again every iteration)."""
     names: set[str] = set()
     for stmt in body:
-        found = stmt.__dict__.get("_sl_mutated")
+        found = stmt.__dict__.get(key)
         if found is None:
-            found = stmt._sl_mutated = _mutated_in(stmt)
+            found = scan(stmt)
+            setattr(stmt, key, found)
         names.update(found)
     return names
 
@@ -205,13 +212,7 @@ def _mutated_in(stmt: ast.stmt) -> tuple[str, ...]:
 
 
 def assigned_names(body: list[ast.stmt]) -> set[str]:
-    names: set[str] = set()
-    for stmt in body:
-        found = stmt.__dict__.get("_sl_assigned")
-        if found is None:
-            found = stmt._sl_assigned = _assigned_in(stmt)
-        names.update(found)
-    return names
+    return _per_statement(body, "_sl_assigned", _assigned_in)
 
 
 def _assigned_in(stmt: ast.stmt) -> tuple[str, ...]:
