@@ -620,6 +620,11 @@ class ExpressionEvaluator:
             scope.vars[a.kwarg.arg] = kwargs
 
     def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if cls.keras_base == "Model":
+            from shapelens.core import subclass_layers
+
+            if subclass_layers.functional_subclass(cls, args, kwargs):
+                return self.keras.make_functional(args, kwargs, node)
         inst = Instance(cls, span=self.span(node), order=self.next_order())
         if cls.keras_base:
             self.keras.register_instance(inst, node)
