@@ -100,9 +100,11 @@ def _oracle(path: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def oracle_reports():
-    """Run every program under TensorFlow once, two at a time (TensorFlow import dominates)."""
+    """Run every program under TensorFlow once, two at a time (one at a time on a pytest-xdist
+    worker: the other worker already keeps the second core busy, and more TensorFlow processes
+    than cores only stretch each program's wall time towards the runner's hang guard)."""
     require_tensorflow()
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=1 if os.environ.get("PYTEST_XDIST_WORKER") else 2) as pool:
         reports = dict(zip(PROGRAMS, pool.map(_oracle, PROGRAMS)))
     return reports
 
