@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Callable
+import threading
+from typing import TYPE_CHECKING, Callable
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -16,16 +17,28 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from shapelens import __version__
 from shapelens.config import Options
-from shapelens.core.analyze import analyze, target_for
 from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
 from shapelens.lsp.dryrun_scheduler import DryRuns
-from shapelens.core.lookup import Lookup
 from shapelens.lsp.positions import LineIndex, encoding_name
 from shapelens.lsp.protocol import ShapelensProtocol
+
+if TYPE_CHECKING:
+    from shapelens.core.lookup import Lookup
 
 log = logging.getLogger("shapelens.lsp")
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+_CORE_LOCK = threading.Lock()
+
+
+def core_analyze():
+    """The engine's entry points, imported on first use: answering ``initialize`` loads none of the
+    core (tests/lsp/test_startup.py). The first analysis imports it on its own thread; the lock
+    makes the analysis threads of several documents opened at once import it one at a time."""
+    with _CORE_LOCK:
+        from shapelens.core import analyze
+
+    return analyze
 
 
 class ShapelensServer(LanguageServer):
@@ -74,8 +87,9 @@ class ShapelensServer(LanguageServer):
 
     def _analyze(self, text: str, path: str, cancelled=None):
         # the TensorFlow dry run (lsp/dryrun_scheduler.py) reads the model specification of every result
-        return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
-                       keras=self.keras_target(text, path))
+        core = core_analyze()
+        return core.analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
+                            keras=self.keras_target(text, path))
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
@@ -87,12 +101,14 @@ class ShapelensServer(LanguageServer):
         except Exception:  # noqa: BLE001 -- a configuration problem must not cost the analysis
             options = self.options
         interpreter = options.dry_run.interpreter or sys.executable
-        return target_for(text, path, options, interpreter=interpreter)
+        return core_analyze().target_for(text, path, options, interpreter=interpreter)
 
     def lookup(self, result: Result) -> Lookup:
         """The position index of a result, kept while the result is the document's latest."""
         cached = self._lookups.get(result.uri)
         if cached is None or cached[0] != result.serial:
+            from shapelens.core.lookup import Lookup
+
             cached = self._lookups[result.uri] = (result.serial, Lookup(result.text, result.analysis))
         return cached[1]
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from shapelens.lsp import render
-
 OPTIONS = types.InlayHintOptions(resolve_provider=False)
 
 
@@ -19,6 +17,8 @@ async def inlay_hints(ls, params: types.InlayHintParams) -> list[types.InlayHint
     result = await ls.result(params.text_document.uri)
     if result is None:
         return []
+    from shapelens.lsp import render
+
     index = ls.index(result)
     hints = []
     for line, label in sorted(render.hint_lines(result.analysis).items()):
