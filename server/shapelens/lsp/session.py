@@ -59,6 +59,7 @@ class ShapelensServer(LanguageServer):
         self.log_handler = None  # logs.ClientLogHandler once run() set logging up
         self.fix_cache: dict[tuple, list] = {}  # (uri, result serial, diagnostic index) -> verified fixes
         self._lookups: dict[str, tuple[int, Lookup]] = {}
+        self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -74,6 +75,7 @@ class ShapelensServer(LanguageServer):
     def untrack(self, uri: str) -> None:
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
+        self._indexes.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
         self.analyses.close(uri)
         self.dry_runs.forget(uri)
@@ -123,7 +125,15 @@ class ShapelensServer(LanguageServer):
         return encoding_name(self.workspace.position_encoding)
 
     def index(self, result: Result) -> LineIndex:
-        return LineIndex(result.text, self.encoding)
+        """The line index of a result's text, kept per document while the text is the same object:
+        a hover or a publish does not split the whole text again."""
+        encoding = self.encoding
+        cached = self._indexes.get(result.uri)
+        if cached is not None and cached[0] is result.text and cached[1] == encoding:
+            return cached[2]
+        index = LineIndex(result.text, encoding)
+        self._indexes[result.uri] = (result.text, encoding, index)
+        return index
 
     @property
     def pull_diagnostics(self) -> bool:
