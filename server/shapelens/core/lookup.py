@@ -79,13 +79,12 @@ class Lookup:
         module, _ = source.parse()
         self._lines = source.lines
         span = source._span  # uncached: the tree is dropped once the indexes are built
-        self._names: dict[int, list[tuple[Span, str]]] = {}  # line -> the names on it
+        names: list[ast.Name] = []
         calls: list[tuple[Span, ast.Call]] = []
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
         for node in ast.walk(module):
             if isinstance(node, ast.Name):
-                name_span = span(node)
-                self._names.setdefault(name_span.line, []).append((name_span, node.id))
+                names.append(node)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in DATA_METHODS:
                 calls.append((span(node), node))
@@ -119,6 +118,14 @@ class Lookup:
         self._values: dict[str, list[ValueInfo]] = {}
         for v in analysis.values:
             self._values.setdefault(v.name, []).append(v)
+        # line -> the names on it; only names a hover can answer on (bound to a model, a layer or
+        # a value): most names of a file are not, and are not kept
+        known = self._values.keys() | self._model_bindings.keys() | self._layer_bindings.keys()
+        self._names: dict[int, list[tuple[Span, str]]] = {}
+        for node in names:
+            if node.id in known:
+                name_span = span(node)
+                self._names.setdefault(name_span.line, []).append((name_span, node.id))
 
     def _call_site(self, call: ast.Call, call_span: Span, span, assigned) -> _CallSite:
         func = call.func

@@ -60,6 +60,7 @@ class ShapelensServer(LanguageServer):
         self.fix_cache: dict[tuple, list] = {}  # (uri, result serial, diagnostic index) -> verified fixes
         self._lookups: dict[str, tuple[int, Lookup]] = {}
         self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
+        self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -76,6 +77,7 @@ class ShapelensServer(LanguageServer):
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
         self._indexes.pop(uri, None)
+        self._derived.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
         self.analyses.close(uri)
         self.dry_runs.forget(uri)
@@ -114,7 +116,25 @@ class ShapelensServer(LanguageServer):
             cached = self._lookups[result.uri] = (result.serial, Lookup(result.text, result.analysis))
         return cached[1]
 
+    def derived(self, result: Result, name: str, build: Callable[[], object]):
+        """What a feature computes from one result (the inlay hint labels, the lenses), computed
+        once and kept while the result is the document's latest: requests repeated on an
+        unchanged document do not convert the whole analysis again."""
+        cached = self._derived.get(result.uri)
+        if cached is None or cached[0] != result.serial or cached[1] is not result.text:
+            cached = self._derived[result.uri] = (result.serial, result.text, {})
+        values = cached[2]
+        if name not in values:
+            values[name] = build()
+        return values[name]
+
     def _announce(self, result: Result) -> None:
+        # what was kept for the previous text goes now, not when the next request replaces it
+        for cache in (self._lookups, self._derived):
+            if result.uri in cache and cache[result.uri][0] != result.serial:
+                del cache[result.uri]
+        if result.uri in self._indexes and self._indexes[result.uri][0] is not result.text:
+            del self._indexes[result.uri]
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != result.uri}
         for listener in self.result_listeners:
             listener(self, result)

@@ -16,6 +16,10 @@ async def code_lens(ls, params: types.CodeLensParams) -> list[types.CodeLens]:
     result = await ls.result(params.text_document.uri)
     if result is None:
         return []
+    return ls.derived(result, f"code_lens.{ls.encoding}", lambda: _lenses(ls, result))
+
+
+def _lenses(ls, result) -> list[types.CodeLens]:
     from shapelens.lsp import render
 
     index = ls.index(result)

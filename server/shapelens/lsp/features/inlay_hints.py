@@ -21,7 +21,11 @@ async def inlay_hints(ls, params: types.InlayHintParams) -> list[types.InlayHint
 
     index = ls.index(result)
     hints = []
-    for line, label in sorted(render.hint_lines(result.analysis).items()):
+    lines = ls.derived(result, "inlay_hints", lambda: sorted(render.hint_lines(result.analysis).items()))
+    first, last = params.range.start.line, params.range.end.line
+    for line, label in lines:
+        if not first <= line <= last:
+            continue
         pos = index.end_of_line(line)
         if _within(pos, params.range):
             hints.append(types.InlayHint(position=pos, label=label, kind=types.InlayHintKind.Type,
