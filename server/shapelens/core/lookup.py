@@ -8,7 +8,9 @@ is what a reader of straight-line model code expects; it ignores scopes.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.source import Source, Span
@@ -68,6 +70,55 @@ def _by_line(index: dict[int, list], span: Span, item: object) -> None:
         index.setdefault(line, []).append(item)
 
 
+# Lines that continue a statement rather than start one, even at column 0.
+_CONTINUES = re.compile(r"(?:else|elif|except|finally)\b|[)\]}#]")
+
+
+def _trees(source: Source) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module]]:
+    """The syntax trees of the text, a few top-level statements at a time, each with the function
+    giving its nodes' Spans in the whole text. Parsing a long file whole holds its entire tree
+    and the parser's working memory at once (26 MiB for 5,000 lines) for indexes that keep a
+    fraction of it; one top-level statement at a time holds one statement's. A chunk that does
+    not parse (a string or brackets running on at column 0) takes in the next lines, twice as
+    many each time; a text that does not parse to its end is parsed whole, with the repairs of
+    Source.parse."""
+    lines = source.lines
+    starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "\f") and not _CONTINUES.match(line)]
+    starts.append(len(lines))
+    begin, k = 0, 0  # the next chunk starts at line ``begin``; starts[k] <= begin
+    while begin < len(lines) and not source._bom:
+        tree, step, j = None, 1, k + 1
+        while True:
+            end = starts[j] if j < len(starts) else len(lines)
+            try:
+                tree = ast.parse("\n".join(lines[begin:end]))
+                break
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                if end >= len(lines):
+                    break
+                step *= 2
+                j = min(j + step, len(starts))
+        if tree is None:
+            break
+        yield _offset_span(source, begin), tree
+        begin, k = end, j
+    if begin < len(lines) or source._bom:  # the rest does not parse as it is: whole, with the repairs
+        module, _ = source.parse()
+        module.body = [stmt for stmt in module.body if stmt.lineno - 1 >= begin]
+        yield source._span, module
+
+
+def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
+    def span(node: ast.AST) -> Span:
+        line = node.lineno - 1 + first
+        end_line = (getattr(node, "end_lineno", None) or node.lineno) - 1 + first
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return Span(line, source._to_cp(line, node.col_offset), end_line, source._to_cp(end_line, end_col))
+    return span
+
+
 class Lookup:
     """Position indexes over one analysis, built once per analysis so that a query costs
     O(what lies on the position's line), not O(file): names, layer records, data calls and
@@ -76,26 +127,26 @@ class Lookup:
     def __init__(self, text: str, analysis: Analysis) -> None:
         self.analysis = analysis
         source = Source(text)
-        module, _ = source.parse()
         self._lines = source.lines
-        span = source._span  # uncached: the tree is dropped once the indexes are built
-        names: list[ast.Name] = []
-        calls: list[tuple[Span, ast.Call]] = []
+        names: list[tuple[str, int, int, int]] = []  # name, line, start and end byte columns
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
-        for node in ast.walk(module):
-            if isinstance(node, ast.Name):
-                names.append(node)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in DATA_METHODS:
-                calls.append((span(node), node))
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t in targets:
-                    if isinstance(t, ast.Name):
-                        assigned.setdefault(span(node.value), []).append((t.id, span(t)))
         self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
-        for call_span, call in calls:
-            _by_line(self._data_calls, call_span, (call_span, self._call_site(call, call_span, span, assigned)))
+        for span, tree in _trees(source):
+            calls: list[tuple[Span, ast.Call]] = []
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name):
+                    line = span(node).line
+                    names.append((node.id, line, node.col_offset, node.end_col_offset or node.col_offset))
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr in DATA_METHODS:
+                    calls.append((span(node), node))
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for t in targets:
+                        if isinstance(t, ast.Name):
+                            assigned.setdefault(span(node.value), []).append((t.id, span(t)))
+            for call_span, call in calls:  # a call's assignment is in the same statement
+                _by_line(self._data_calls, call_span, (call_span, self._call_site(call, call_span, span, assigned)))
         self._models: dict[int, list[ModelInfo]] = {}
         for model in analysis.models:
             _by_line(self._models, model.span, model)
@@ -122,10 +173,10 @@ class Lookup:
         # a value): most names of a file are not, and are not kept
         known = self._values.keys() | self._model_bindings.keys() | self._layer_bindings.keys()
         self._names: dict[int, list[tuple[Span, str]]] = {}
-        for node in names:
-            if node.id in known:
-                name_span = span(node)
-                self._names.setdefault(name_span.line, []).append((name_span, node.id))
+        for name, line, col, end_col in names:
+            if name in known:
+                name_span = Span(line, source._to_cp(line, col), line, source._to_cp(line, end_col))
+                self._names.setdefault(line, []).append((name_span, name))
 
     def _call_site(self, call: ast.Call, call_span: Span, span, assigned) -> _CallSite:
         func = call.func
