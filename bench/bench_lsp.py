@@ -1,6 +1,6 @@
 """Benchmark the language server over stdio, next to a bare pygls server and jedi-language-server.
 
-    python bench/bench_lsp.py [--quick] [--repeat N] [--no-jedi]
+    python bench/bench_lsp.py [--quick] [--repeat N] [--no-jedi] [--startup-only] [--rounds N]
 
 A small JSON-RPC client (in this file: Content-Length framing over the server's stdin and
 stdout, raw JSON, timestamps taken when a message has been read) drives
@@ -8,7 +8,9 @@ stdout, raw JSON, timestamps taken when a message has been read) drives
 5,000-line file (bench/common.py) and measures:
 
 * ``initialize``: from spawning the process to the response (what an editor waits
-  for), and the request alone once the process has settled, for shapelens, for
+  for), warm (bytecode cached) and cold (no bytecode: every module compiled from source, as on
+  the first start after an install), and the request alone once the process has settled
+  (``--startup-only`` measures this phase alone), for shapelens, for
   bench/bare_pygls_server.py (pygls + lsprotocol answering initialize: the baseline)
   and for jedi-language-server, interleaved round by round;
 * didChange → publishDiagnostics for that version, p50/p95, with the debounce set to
