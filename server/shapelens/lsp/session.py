@@ -119,7 +119,10 @@ class ShapelensServer(LanguageServer):
     def derived(self, result: Result, name: str, build: Callable[[], object]):
         """What a feature computes from one result (the inlay hint labels, the lenses), computed
         once and kept while the result is the document's latest: requests repeated on an
-        unchanged document do not convert the whole analysis again."""
+        unchanged document do not convert the whole analysis again. Only the document's latest
+        result is kept (a notebook cell's view of its notebook's result is built per request)."""
+        if self.analyses.latest(result.uri) is not result:
+            return build()
         cached = self._derived.get(result.uri)
         if cached is None or cached[0] != result.serial or cached[1] is not result.text:
             cached = self._derived[result.uri] = (result.serial, result.text, {})
@@ -148,6 +151,8 @@ class ShapelensServer(LanguageServer):
         """The line index of a result's text, kept per document while the text is the same object:
         a hover or a publish does not split the whole text again."""
         encoding = self.encoding
+        if self.analyses.latest(result.uri) is not result:  # e.g. a notebook cell's view: not kept
+            return LineIndex(result.text, encoding)
         cached = self._indexes.get(result.uri)
         if cached is not None and cached[0] is result.text and cached[1] == encoding:
             return cached[2]
