@@ -48,3 +48,58 @@ def test_layer_records_found_by_index_match_a_full_scan():
             assert [id(i) for i in target.layers] == [id(i) for i in expected[1]]
             checked += 1
     assert checked > 20
+
+
+CHUNKY = '''\
+import keras
+from keras import layers
+
+DOC = """
+model = keras.Sequential([layers.Dense(99)])
+)
+"""
+if DOC:
+    small = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)])
+else:
+    small = None
+big = keras.Sequential([
+keras.Input(shape=(5,)),
+layers.Dense(7),
+])
+big.fit(DOC, DOC)
+'''
+
+
+def _whole_text_lookup(text: str, analysis) -> dict:
+    """The reference: the same indexes from the whole text parsed at once."""
+    from shapelens.core import lookup as module
+
+    real = module._trees
+    module._trees = lambda source: iter([(source._span, source.parse()[0])])
+    try:
+        return Lookup(text, analysis)
+    finally:
+        module._trees = real
+
+
+def _answers(lookup: Lookup, text: str) -> list:
+    out = []
+    for line, row in enumerate(text.split("\n")):
+        for col in range(len(row) + 1):
+            t = lookup.at(line, col)
+            out.append(None if t is None else (t.span, t.name, [id(i) for i in t.layers], id(t.model), t.call
+                                               and (t.call.method, t.call.receiver, [a.text for a in t.call.args])))
+    return out
+
+
+def test_the_text_read_a_statement_at_a_time_gives_the_whole_text_answers():
+    # column-0 lines inside a string and inside brackets, an `else:` at column 0, and then a line
+    # that does not parse (the rest is read whole, with the repairs)
+    for text in (CHUNKY, CHUNKY + "x = (\n" + CHUNKY.split("\n", 3)[3], "\ufeff" + CHUNKY):
+        analysis = analyze(text, "chunky.py")
+        lookup = Lookup(text, analysis)
+        assert _answers(lookup, text) == _answers(_whole_text_lookup(text, analysis), text)
+    lookup = Lookup(CHUNKY, analyze(CHUNKY, "chunky.py"))
+    assert lookup.at(4, 2) is None  # the model in the string is text
+    assert lookup.at(15, 1).model.output_shape == (None, 7) and lookup.at(15, 1).name == "big"
+    assert lookup.at(15, 5).call.method == "fit"

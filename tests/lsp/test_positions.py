@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from lsprotocol import types
+from pygls.workspace.text_document import TextDocument
 
+from shapelens.core.lines import lines_with_breaks
 from shapelens.core.source import Span
 from shapelens.lsp.positions import (
     UTF8,
@@ -16,6 +19,7 @@ from shapelens.lsp.positions import (
     units,
     units_to_cp,
 )
+from shapelens.lsp.textdoc import LspTextDocument
 
 LINE = 's = "😀 Größe"; z = layers.Conv1D(4, 9)(y)  # 😀'
 CALL = LINE.index("layers")  # 19 code points
@@ -97,3 +101,29 @@ def test_round_trip_against_codecs(line, col, encoding):
     assert u == oracle(line[:col], encoding)
     assert units_to_cp(line, u, encoding) == col
     assert units(line, encoding) == oracle(line, encoding)
+
+
+# --------------------------------------------------------------------------- incremental text sync
+
+class _LineByLine(LspTextDocument):
+    """The same document, with pygls's own line-by-line edit (the reference)."""
+
+    def _apply_incremental_change(self, change):
+        TextDocument._apply_incremental_change(self, change)
+
+
+_TEXT_PIECES = st.lists(st.sampled_from(["x = 1", "😀", "Größe", "\n", "\r\n", "\r", "\f", "  ", "layers.Dense(4)", ""]),
+                        max_size=12).map("".join)
+
+
+@given(text=_TEXT_PIECES, new=_TEXT_PIECES,
+       start=st.tuples(st.integers(0, 8), st.integers(0, 20)), end=st.tuples(st.integers(0, 8), st.integers(0, 20)))
+def test_incremental_edits_give_the_text_pygls_builds(text, new, start, end):
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(start=types.Position(*start), end=types.Position(*end)), text=new)
+    fast = LspTextDocument("file:///t.py", source=text, sync_kind=types.TextDocumentSyncKind.Incremental)
+    reference = _LineByLine("file:///t.py", source=text, sync_kind=types.TextDocumentSyncKind.Incremental)
+    fast.apply_change(change)
+    reference.apply_change(change)
+    assert fast.source == reference.source
+    assert list(fast.lines) == lines_with_breaks(fast.source)  # the lines follow the new text

@@ -8,7 +8,9 @@ is what a reader of straight-line model code expects; it ignores scopes.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.source import Source, Span
@@ -51,29 +53,105 @@ def _size(span: Span) -> tuple[int, int]:
     return (span.end_line - span.line, span.end_col - span.col if span.end_line == span.line else 10**9)
 
 
+@dataclass(frozen=True)
+class _CallSite:
+    """A ``x.fit(...)``-like call as written, kept without its syntax tree."""
+
+    method: str
+    receiver: str  # the receiver as written
+    receiver_name: str | None  # when the receiver is a plain name
+    receiver_span: Span
+    args: tuple[tuple[str, str, str | None, Span], ...]  # label, text, plain name or None, span
+    results: tuple[tuple[str, Span], ...]  # the names the call's result is assigned to
+
+
+def _by_line(index: dict[int, list], span: Span, item: object) -> None:
+    for line in range(span.line, span.end_line + 1):
+        index.setdefault(line, []).append(item)
+
+
+# Lines that continue a statement rather than start one, even at column 0.
+_CONTINUES = re.compile(r"(?:else|elif|except|finally)\b|[)\]}#]")
+
+
+def _trees(source: Source) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module]]:
+    """The syntax trees of the text, a few top-level statements at a time, each with the function
+    giving its nodes' Spans in the whole text. Parsing a long file whole holds its entire tree
+    and the parser's working memory at once (26 MiB for 5,000 lines) for indexes that keep a
+    fraction of it; one top-level statement at a time holds one statement's. A chunk that does
+    not parse (a string or brackets running on at column 0) takes in the next lines, twice as
+    many each time; a text that does not parse to its end is parsed whole, with the repairs of
+    Source.parse."""
+    lines = source.lines
+    starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "\f") and not _CONTINUES.match(line)]
+    starts.append(len(lines))
+    begin, k = 0, 0  # the next chunk starts at line ``begin``; starts[k] <= begin
+    while begin < len(lines) and not source._bom:
+        tree, step, j = None, 1, k + 1
+        while True:
+            end = starts[j] if j < len(starts) else len(lines)
+            try:
+                tree = ast.parse("\n".join(lines[begin:end]))
+                break
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                if end >= len(lines):
+                    break
+                step *= 2
+                j = min(j + step, len(starts))
+        if tree is None:
+            break
+        yield _offset_span(source, begin), tree
+        begin, k = end, j
+    if begin < len(lines) or source._bom:  # the rest does not parse as it is: whole, with the repairs
+        module, _ = source.parse()
+        module.body = [stmt for stmt in module.body if stmt.lineno - 1 >= begin]
+        yield source._span, module
+
+
+def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
+    def span(node: ast.AST) -> Span:
+        line = node.lineno - 1 + first
+        end_line = (getattr(node, "end_lineno", None) or node.lineno) - 1 + first
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return Span(line, source._to_cp(line, node.col_offset), end_line, source._to_cp(end_line, end_col))
+    return span
+
+
 class Lookup:
+    """Position indexes over one analysis, built once per analysis so that a query costs
+    O(what lies on the position's line), not O(file): names, layer records, data calls and
+    models by line. The syntax tree is read once and not kept."""
+
     def __init__(self, text: str, analysis: Analysis) -> None:
         self.analysis = analysis
-        self.source = Source(text)
-        self.module, _ = self.source.parse()
-        self.names: list[tuple[Span, str]] = []
-        self.data_calls: list[tuple[Span, ast.Call]] = []
-        self.assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
-        self.results: dict[Span, str] = {}
-        for node in ast.walk(self.module):
-            if isinstance(node, ast.Name):
-                self.names.append((self.source.span(node), node.id))
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in DATA_METHODS:
-                self.data_calls.append((self.source.span(node), node))
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t in targets:
-                    if isinstance(t, ast.Name):
-                        self.assigned.setdefault(self.source.span(node.value), []).append(
-                            (t.id, self.source.span(t)))
-        self._model_bindings = self._bindings((m.span, m) for m in analysis.models)
-        self._layer_bindings = self._bindings((i.span, i) for i in analysis.layers)
+        source = Source(text)
+        self._lines = source.lines
+        names: list[tuple[str, int, int, int]] = []  # name, line, start and end byte columns
+        assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
+        self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
+        for span, tree in _trees(source):
+            calls: list[tuple[Span, ast.Call]] = []
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name):
+                    line = span(node).line
+                    names.append((node.id, line, node.col_offset, node.end_col_offset or node.col_offset))
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr in DATA_METHODS:
+                    calls.append((span(node), node))
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for t in targets:
+                        if isinstance(t, ast.Name):
+                            assigned.setdefault(span(node.value), []).append((t.id, span(t)))
+            for call_span, call in calls:  # a call's assignment is in the same statement
+                _by_line(self._data_calls, call_span, (call_span, self._call_site(call, call_span, span, assigned)))
+        self._models: dict[int, list[ModelInfo]] = {}
+        for model in analysis.models:
+            _by_line(self._models, model.span, model)
+        self._model_bindings = self._bindings(assigned, ((m.span, m) for m in analysis.models))
+        self._layer_bindings = self._bindings(assigned, ((i.span, i) for i in analysis.layers))
         # Indexes built once per analysis, so that a query costs O(records at the position):
         # a training loop leaves tens of thousands of records for a few dozen layers.
         self._same_layer: dict[int, list[LayerInfo]] = {}  # layer id -> its records, in analysis order
@@ -86,17 +164,43 @@ class Lookup:
                 by_span.setdefault(info.call_span, []).append((index, info, True))
             by_span.setdefault(info.span, []).append((index, info, False))
         self._layer_spans: dict[int, list[tuple[Span, list[tuple[int, LayerInfo, bool]]]]] = {}  # line -> spans
-        for span, records in by_span.items():
-            for line in range(span.line, span.end_line + 1):
-                self._layer_spans.setdefault(line, []).append((span, records))
+        for s, records in by_span.items():
+            _by_line(self._layer_spans, s, (s, records))
         self._values: dict[str, list[ValueInfo]] = {}
         for v in analysis.values:
             self._values.setdefault(v.name, []).append(v)
+        # line -> the names on it; only names a hover can answer on (bound to a model, a layer or
+        # a value): most names of a file are not, and are not kept
+        known = self._values.keys() | self._model_bindings.keys() | self._layer_bindings.keys()
+        self._names: dict[int, list[tuple[Span, str]]] = {}
+        for name, line, col, end_col in names:
+            if name in known:
+                name_span = Span(line, source._to_cp(line, col), line, source._to_cp(line, end_col))
+                self._names.setdefault(line, []).append((name_span, name))
 
-    def _bindings(self, items) -> dict[str, list[tuple[Span, object]]]:
+    def _call_site(self, call: ast.Call, call_span: Span, span, assigned) -> _CallSite:
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        fspan = span(func.value)
+        labels = ["x", "y"] if func.attr != "predict" and func.attr != "predict_on_batch" else ["x"]
+        exprs: dict[str, ast.expr] = dict(zip(labels, call.args))
+        for kw in call.keywords:
+            if kw.arg in labels:
+                exprs[kw.arg] = kw.value
+        args = []
+        for label in labels:
+            if label in exprs:
+                e = exprs[label]
+                es = span(e)
+                args.append((label, self._text(es), e.id if isinstance(e, ast.Name) else None, es))
+        return _CallSite(func.attr, self._text(fspan), func.value.id if isinstance(func.value, ast.Name) else None,
+                         fspan, tuple(args), tuple(assigned.get(call_span, ())))
+
+    @staticmethod
+    def _bindings(assigned, items) -> dict[str, list[tuple[Span, object]]]:
         out: dict[str, list[tuple[Span, object]]] = {}
         for span, obj in items:
-            for name, target in self.assigned.get(span, []):
+            for name, target in assigned.get(span, []):
                 out.setdefault(name, []).append((target, obj))
         for v in out.values():
             v.sort(key=lambda b: (b[0].line, b[0].col))
@@ -122,7 +226,7 @@ class Lookup:
 
     # -------------------------------------------------------------------- the query
     def at(self, line: int, col: int) -> Target | None:
-        for span, name in self.names:
+        for span, name in self._names.get(line, ()):
             if _inside(span, line, col):
                 target = self._name_target(span, name, line, col)
                 if target is not None:
@@ -143,10 +247,10 @@ class Lookup:
             size, _, span, info = best
             mine = [info] if span == info.call_span else list(self._same_layer[info.layer_id])
             found.append((size, 0, Target(span, layers=mine)))
-        for span, call in self.data_calls:
+        for span, site in self._data_calls.get(line, ()):
             if _inside(span, line, col):
-                found.append((_size(span), 1, Target(span, call=self._data_call(call))))
-        for model in self.analysis.models:
+                found.append((_size(span), 1, Target(span, call=self._data_call(site))))
+        for model in self._models.get(line, ()):
             if _inside(model.span, line, col):
                 found.append((_size(model.span), 2, Target(model.span, model=model)))
         if not found:
@@ -165,31 +269,19 @@ class Lookup:
             return Target(span, layers=list(self._same_layer[layer.layer_id]), name=name)
         return None
 
-    def _data_call(self, call: ast.Call) -> DataCall:
-        func = call.func
-        assert isinstance(func, ast.Attribute)
-        fspan = self.source.span(func.value)
-        receiver = self._text(fspan)
-        model = self.model_named(func.value.id, fspan.line, fspan.col) if isinstance(func.value, ast.Name) else None
-        labels = ["x", "y"] if func.attr != "predict" and func.attr != "predict_on_batch" else ["x"]
-        exprs: dict[str, ast.expr] = dict(zip(labels, call.args))
-        for kw in call.keywords:
-            if kw.arg in labels:
-                exprs[kw.arg] = kw.value
-        out = DataCall(func.attr, receiver, model)
-        for label in labels:
-            if label in exprs:
-                e = exprs[label]
-                es = self.source.span(e)
-                value = self._value(e.id, es.line, es.col) if isinstance(e, ast.Name) else None
-                out.args.append(DataArg(label, self._text(es), value))
-        cspan = self.source.span(call)
-        for name, target in self.assigned.get(cspan, []):
+    def _data_call(self, site: _CallSite) -> DataCall:
+        rspan = site.receiver_span
+        model = self.model_named(site.receiver_name, rspan.line, rspan.col) if site.receiver_name else None
+        out = DataCall(site.method, site.receiver, model)
+        for label, text, name, es in site.args:
+            value = self._value(name, es.line, es.col) if name is not None else None
+            out.args.append(DataArg(label, text, value))
+        for name, target in site.results:
             out.result = self._value(name, target.line, target.col)
         return out
 
     def _text(self, span: Span) -> str:
-        lines = self.source.text.split("\n")
+        lines = self._lines
         if span.line == span.end_line and span.line < len(lines):
             return lines[span.line][span.col:span.end_col]
         return "…"

@@ -21,9 +21,10 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from shapelens.core.results import Analysis
+if TYPE_CHECKING:  # the core loads with the first analysis (on its thread), not at start
+    from shapelens.core.results import Analysis
 
 log = logging.getLogger("shapelens.lsp")
 
@@ -193,7 +194,7 @@ class DocumentAnalyses:
             raise
         except Exception:  # noqa: BLE001 -- analyze() never raises; belt and braces
             log.exception("analysis of %s failed", entry.uri)
-            analysis = Analysis(entry.path, parsed=False, complete=False)
+            analysis = _unfinished(entry.path)
         if entry.closed or version != entry.version or text != entry.text:
             log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
             return
@@ -207,7 +208,7 @@ class DocumentAnalyses:
 
     def _run(self, text: str, path: str, cancel: threading.Event) -> Analysis:
         if cancel.is_set():
-            return Analysis(path, parsed=False, complete=False)  # outdated before it started
+            return _unfinished(path)  # outdated before it started
         try:
             return self._analyze(text, path, cancelled=cancel.is_set)
         except TypeError:  # an analyze_fn without the cancel flag (tests)
@@ -217,3 +218,10 @@ class DocumentAnalyses:
     async def _notify(entry: _Entry) -> None:
         async with entry.changed:
             entry.changed.notify_all()
+
+
+def _unfinished(path: str) -> Analysis:
+    """The empty analysis of a text that was not (or could not be) analysed."""
+    from shapelens.core.results import Analysis
+
+    return Analysis(path, parsed=False, complete=False)

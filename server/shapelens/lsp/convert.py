@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from shapelens.config import Options
 from shapelens.core.results import Analysis, Diagnostic, Related
 from shapelens.core.codes import CODES
-from shapelens.core.fixes import TextEdit
 from shapelens.core.selection import reported
 from shapelens.lsp.positions import LineIndex
+
+if TYPE_CHECKING:
+    from shapelens.config import Options
+    from shapelens.core.fixes import TextEdit
 
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,

@@ -24,13 +24,11 @@ import collections
 import itertools
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from shapelens.lsp import convert
 from shapelens.lsp.analyses import Result, Worker
-from shapelens.core.lookup import Target
 from shapelens.worker import protocol
 from shapelens.dryrun.client import (
     WorkerClient,
@@ -40,7 +38,10 @@ from shapelens.dryrun.client import (
     WorkerTimeout,
     WorkerUnavailable,
 )
-from shapelens.dryrun.verdict import Verdict, call_text, compare, model_text
+
+if TYPE_CHECKING:  # the verdicts, the core and the conversions load when a dry run is read, not at start
+    from shapelens.core.lookup import Target
+    from shapelens.dryrun.verdict import Verdict
 
 log = logging.getLogger("shapelens.lsp")
 
@@ -105,6 +106,8 @@ class DryRuns:
         if cached is not None and cached[0] == result.serial:
             return cached[2]
         try:
+            from shapelens.dryrun.verdict import compare
+
             key = self._key(protocol.payload(result.analysis.spec))
             entry = self.reports.get(key)
             verdict = compare(result.analysis, entry[1], entry[0]) if entry is not None else None
@@ -124,6 +127,8 @@ class DryRuns:
         verdict = self.verdict(result)
         if verdict is None:
             return []
+        from shapelens.lsp import convert
+
         index = self.ls.index(result)
         out = []
         for d in verdict.diagnostics:
@@ -180,6 +185,8 @@ class DryRuns:
         verdict = self.verdict(result)
         if verdict is None:
             return []
+        from shapelens.dryrun.verdict import call_text, model_text
+
         if target.model is not None:
             models = result.analysis.models
             index = next((i for i, m in enumerate(models) if m is target.model), None)

@@ -64,8 +64,16 @@ class LineIndex:
     """Converts between Spans of one text and LSP positions in one encoding."""
 
     def __init__(self, text: str, encoding: object = UTF16) -> None:
-        self.lines = split_lines(text)
+        self._text = text
+        self._lines: list[str] | None = None
         self.encoding = encoding_name(encoding)
+
+    @property
+    def lines(self) -> list[str]:
+        """Split on first use: publishing no diagnostics converts no position."""
+        if self._lines is None:
+            self._lines = split_lines(self._text)
+        return self._lines
 
     def line(self, n: int) -> str:
         return self.lines[n] if 0 <= n < len(self.lines) else ""

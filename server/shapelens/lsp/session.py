@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Callable
+import threading
+from typing import TYPE_CHECKING, Callable
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -16,16 +17,28 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from shapelens import __version__
 from shapelens.config import Options
-from shapelens.core.analyze import analyze, target_for
 from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
 from shapelens.lsp.dryrun_scheduler import DryRuns
-from shapelens.core.lookup import Lookup
 from shapelens.lsp.positions import LineIndex, encoding_name
 from shapelens.lsp.protocol import ShapelensProtocol
+
+if TYPE_CHECKING:
+    from shapelens.core.lookup import Lookup
 
 log = logging.getLogger("shapelens.lsp")
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+_CORE_LOCK = threading.Lock()
+
+
+def core_analyze():
+    """The engine's entry points, imported on first use: answering ``initialize`` loads none of the
+    core (tests/lsp/test_startup.py). The first analysis imports it on its own thread; the lock
+    makes the analysis threads of several documents opened at once import it one at a time."""
+    with _CORE_LOCK:
+        from shapelens.core import analyze
+
+    return analyze
 
 
 class ShapelensServer(LanguageServer):
@@ -46,6 +59,8 @@ class ShapelensServer(LanguageServer):
         self.log_handler = None  # logs.ClientLogHandler once run() set logging up
         self.fix_cache: dict[tuple, list] = {}  # (uri, result serial, diagnostic index) -> verified fixes
         self._lookups: dict[str, tuple[int, Lookup]] = {}
+        self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
+        self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -61,6 +76,8 @@ class ShapelensServer(LanguageServer):
     def untrack(self, uri: str) -> None:
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
+        self._indexes.pop(uri, None)
+        self._derived.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
         self.analyses.close(uri)
         self.dry_runs.forget(uri)
@@ -74,8 +91,9 @@ class ShapelensServer(LanguageServer):
 
     def _analyze(self, text: str, path: str, cancelled=None):
         # the TensorFlow dry run (lsp/dryrun_scheduler.py) reads the model specification of every result
-        return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
-                       keras=self.keras_target(text, path))
+        core = core_analyze()
+        return core.analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
+                            keras=self.keras_target(text, path))
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
@@ -87,16 +105,39 @@ class ShapelensServer(LanguageServer):
         except Exception:  # noqa: BLE001 -- a configuration problem must not cost the analysis
             options = self.options
         interpreter = options.dry_run.interpreter or sys.executable
-        return target_for(text, path, options, interpreter=interpreter)
+        return core_analyze().target_for(text, path, options, interpreter=interpreter)
 
     def lookup(self, result: Result) -> Lookup:
         """The position index of a result, kept while the result is the document's latest."""
         cached = self._lookups.get(result.uri)
         if cached is None or cached[0] != result.serial:
+            from shapelens.core.lookup import Lookup
+
             cached = self._lookups[result.uri] = (result.serial, Lookup(result.text, result.analysis))
         return cached[1]
 
+    def derived(self, result: Result, name: str, build: Callable[[], object]):
+        """What a feature computes from one result (the inlay hint labels, the lenses), computed
+        once and kept while the result is the document's latest: requests repeated on an
+        unchanged document do not convert the whole analysis again. Only the document's latest
+        result is kept (a notebook cell's view of its notebook's result is built per request)."""
+        if self.analyses.latest(result.uri) is not result:
+            return build()
+        cached = self._derived.get(result.uri)
+        if cached is None or cached[0] != result.serial or cached[1] is not result.text:
+            cached = self._derived[result.uri] = (result.serial, result.text, {})
+        values = cached[2]
+        if name not in values:
+            values[name] = build()
+        return values[name]
+
     def _announce(self, result: Result) -> None:
+        # what was kept for the previous text goes now, not when the next request replaces it
+        for cache in (self._lookups, self._derived):
+            if result.uri in cache and cache[result.uri][0] != result.serial:
+                del cache[result.uri]
+        if result.uri in self._indexes and self._indexes[result.uri][0] is not result.text:
+            del self._indexes[result.uri]
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != result.uri}
         for listener in self.result_listeners:
             listener(self, result)
@@ -107,7 +148,17 @@ class ShapelensServer(LanguageServer):
         return encoding_name(self.workspace.position_encoding)
 
     def index(self, result: Result) -> LineIndex:
-        return LineIndex(result.text, self.encoding)
+        """The line index of a result's text, kept per document while the text is the same object:
+        a hover or a publish does not split the whole text again."""
+        encoding = self.encoding
+        if self.analyses.latest(result.uri) is not result:  # e.g. a notebook cell's view: not kept
+            return LineIndex(result.text, encoding)
+        cached = self._indexes.get(result.uri)
+        if cached is not None and cached[0] is result.text and cached[1] == encoding:
+            return cached[2]
+        index = LineIndex(result.text, encoding)
+        self._indexes[result.uri] = (result.text, encoding, index)
+        return index
 
     @property
     def pull_diagnostics(self) -> bool:

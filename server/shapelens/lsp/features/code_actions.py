@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from shapelens.core.fixes import fixes_for
-from shapelens.lsp import convert, settings
+from shapelens.lsp import settings
 
 OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=False)
 
@@ -22,6 +21,9 @@ async def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAct
     result = await ls.result(uri, urgent=True)
     if result is None:
         return []
+    from shapelens.core.fixes import fixes_for
+    from shapelens.lsp import convert
+
     index = ls.index(result)
     wanted = index.span(params.range)
     actions = []

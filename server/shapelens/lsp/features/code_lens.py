@@ -5,7 +5,6 @@ from __future__ import annotations
 from lsprotocol import types
 
 from shapelens.core.source import Span
-from shapelens.lsp import render
 from shapelens.lsp.features.commands import SHOW_SUMMARY
 
 OPTIONS = types.CodeLensOptions(resolve_provider=False)
@@ -17,6 +16,12 @@ async def code_lens(ls, params: types.CodeLensParams) -> list[types.CodeLens]:
     result = await ls.result(params.text_document.uri)
     if result is None:
         return []
+    return ls.derived(result, f"code_lens.{ls.encoding}", lambda: _lenses(ls, result))
+
+
+def _lenses(ls, result) -> list[types.CodeLens]:
+    from shapelens.lsp import render
+
     index = ls.index(result)
     lenses = []
     for i, model in enumerate(result.analysis.models):

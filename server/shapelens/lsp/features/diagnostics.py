@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from shapelens.lsp import convert, settings
+from shapelens.lsp import settings
 from shapelens.lsp.analyses import Result
 
 OPTIONS = types.DiagnosticOptions(identifier="shapelens", inter_file_dependencies=False,
@@ -18,6 +18,8 @@ OPTIONS = types.DiagnosticOptions(identifier="shapelens", inter_file_dependencie
 def publish(ls, result: Result) -> None:
     if ls.pull_diagnostics:
         return
+    from shapelens.lsp import convert  # with the first result: the core is loaded by then
+
     items = convert.diagnostics(result.analysis, settings.options_for(ls, result.uri), result.uri, ls.index(result))
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=result.uri, diagnostics=items, version=result.version))
@@ -47,5 +49,7 @@ async def pull(ls, params: types.DocumentDiagnosticParams) -> types.DocumentDiag
     rid = result_id(ls, result)
     if params.previous_result_id == rid:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
+    from shapelens.lsp import convert
+
     items = convert.diagnostics(result.analysis, settings.options_for(ls, result.uri), result.uri, ls.index(result))
     return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=rid)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from lsprotocol import types
 
 from shapelens.core.source import Span
-from shapelens.lsp import render
-from shapelens.report import layer_label
 
 
 def _union(spans: list[Span]) -> Span:
@@ -19,6 +17,9 @@ async def document_symbols(ls, params: types.DocumentSymbolParams):
     result = await ls.result(params.text_document.uri)
     if result is None:
         return []
+    from shapelens.lsp import render
+    from shapelens.report import layer_label
+
     index = ls.index(result)
     symbols = []
     for model in result.analysis.models:

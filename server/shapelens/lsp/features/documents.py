@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from shapelens.core.keras_target import PROJECT_FILES
 from shapelens.lsp.features import diagnostics
 
 
@@ -33,6 +32,8 @@ def did_save(ls, params: types.DidSaveTextDocumentParams) -> None:
     """Saving a configuration file (pyproject.toml, (.)shapelens.toml) re-reads the configuration;
     it and the other project files that pin a Keras (requirements*.txt, setup.cfg, ...) may change
     the Keras the documents target, so they are analysed again."""
+    from shapelens.core.keras_target import PROJECT_FILES
+
     uri = params.text_document.uri
     name = uri.rsplit("/", 1)[-1]
     if uri.endswith(("/pyproject.toml", "/shapelens.toml", "/.shapelens.toml")):

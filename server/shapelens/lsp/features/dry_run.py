@@ -14,7 +14,7 @@ import os
 import attrs
 from lsprotocol import types
 
-from shapelens.lsp import convert, settings
+from shapelens.lsp import settings
 from shapelens.lsp.analyses import Result
 from shapelens.lsp.features import diagnostics, documents, hover as static_hover, lifecycle
 from shapelens.worker import protocol
@@ -85,6 +85,8 @@ async def pull(ls, params: types.DocumentDiagnosticParams) -> types.DocumentDiag
     rid = f"{diagnostics.result_id(ls, result)}.{ls.dry_runs.tag(result)}"
     if params.previous_result_id == rid:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
+    from shapelens.lsp import convert
+
     items = convert.diagnostics(result.analysis, settings.options_for(ls, result.uri), result.uri, ls.index(result))
     return types.RelatedFullDocumentDiagnosticReport(items=items + ls.dry_runs.for_pull(result), result_id=rid)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from shapelens.lsp import render
-
 
 async def hover(ls, params: types.HoverParams) -> types.Hover | None:
     result = await ls.result(params.text_document.uri, urgent=True)
     if result is None:
         return None
+    from shapelens.lsp import render  # with the first result, not at start
+
     index = ls.index(result)
     target = ls.lookup(result).at(*index.to_cp(params.position))
     text = render.hover_markdown(target) if target is not None else ""

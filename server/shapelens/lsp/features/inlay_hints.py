@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from shapelens.lsp import render
-
 OPTIONS = types.InlayHintOptions(resolve_provider=False)
 
 
@@ -19,9 +17,15 @@ async def inlay_hints(ls, params: types.InlayHintParams) -> list[types.InlayHint
     result = await ls.result(params.text_document.uri)
     if result is None:
         return []
+    from shapelens.lsp import render
+
     index = ls.index(result)
     hints = []
-    for line, label in sorted(render.hint_lines(result.analysis).items()):
+    lines = ls.derived(result, "inlay_hints", lambda: sorted(render.hint_lines(result.analysis).items()))
+    first, last = params.range.start.line, params.range.end.line
+    for line, label in lines:
+        if not first <= line <= last:
+            continue
         pos = index.end_of_line(line)
         if _within(pos, params.range):
             hints.append(types.InlayHint(position=pos, label=label, kind=types.InlayHintKind.Type,

@@ -25,13 +25,16 @@ from urllib.parse import unquote, urlsplit
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from shapelens.core import notebook as nb
-from shapelens.core.results import Analysis, Diagnostic
-from shapelens.core.fixes import fixes_for
-from shapelens.lsp import convert
 from shapelens.lsp.analyses import Result
 from shapelens.lsp.features import diagnostics
+from shapelens.lsp.lazy import lazy_module
 from shapelens.lsp.positions import LineIndex
+
+# loaded with the first notebook, not at start
+nb = lazy_module("shapelens.core.notebook")
+results = lazy_module("shapelens.core.results")
+fixes = lazy_module("shapelens.core.fixes")
+convert = lazy_module("shapelens.lsp.convert")
 
 log = logging.getLogger("shapelens.lsp")
 
@@ -123,13 +126,13 @@ class Notebooks:
         out: dict[str, list[types.Diagnostic]] = {c.uri: [] for c in joined.cells if c.uri}
         indexes = {c.uri: LineIndex("\n".join(c.lines), self.ls.encoding) for c in joined.cells}
         first = joined.cells[0] if joined.cells else None
-        notes = Analysis(result.analysis.path, diagnostics=list(joined.notes))  # cells that do not parse
+        notes = results.Analysis(result.analysis.path, diagnostics=list(joined.notes))  # cells that do not parse
         for d in convert.reported(notes, self.ls.options) + convert.reported(result.analysis, self.ls.options):
             located = joined.cell_span(d.span)
             cell, span = located if located is not None else (first, d.span)
             if cell is None or cell.uri is None:
                 continue
-            main = Diagnostic(d.code, d.severity, nb.relabel(d.message, joined), span)
+            main = results.Diagnostic(d.code, d.severity, nb.relabel(d.message, joined), span)
             item = convert.diagnostic(main, cell.uri, indexes[cell.uri])
             item.related_information = [
                 types.DiagnosticRelatedInformation(
@@ -219,8 +222,8 @@ async def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAct
             continue
         key = (result.uri, result.serial, n)
         if key not in ls.fix_cache:
-            ls.fix_cache[key] = await ls.worker.run(fixes_for, result.text, result.analysis, diag, result.analysis.path)
-        lsp_diag = convert.diagnostic(Diagnostic(diag.code, diag.severity, nb.relabel(diag.message, joined),
+            ls.fix_cache[key] = await ls.worker.run(fixes.fixes_for, result.text, result.analysis, diag, result.analysis.path)
+        lsp_diag = convert.diagnostic(results.Diagnostic(diag.code, diag.severity, nb.relabel(diag.message, joined),
                                                     located[1]), cell.uri, index)
         for fix in ls.fix_cache[key]:
             spans = [joined.cell_span(e.span) for e in fix.edits]
