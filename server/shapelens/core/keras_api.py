@@ -368,12 +368,20 @@ class KerasApi(KerasMethods):
             return unknown(f"{layer.kind} raises here")
         except Exception:  # noqa: BLE001 -- a rule bug must not take the analysis down
             return unknown(f"shapelens could not apply its {layer.kind} rule here")
+        rank_unknown = any(isinstance(s, RankUnknown) for s in shapes)
         if layer.first_call is None:
             layer.first_call = call
             layer.params = out.params
             layer.built_spec = out.spec
             layer.built_ndim = len(shapes[0]) if len(shapes) == 1 and isinstance(shapes[0], tuple) else None
+            layer.built_on_unknown_rank = rank_unknown
             self._check_declared(layer, shapes, call)
+        elif layer.built_on_unknown_rank and not rank_unknown:
+            # built by Keras on data shapelens does not know: a call on a known rank that
+            # succeeds has the weights of that build (no input checks: the build is not known)
+            layer.built_on_unknown_rank = False
+            if out.params is not None:
+                layer.params = out.params
         for code, message in out.warnings:
             self.ev.report(code, message, call.span, severity="warning")
         call.explain = list(out.explain)
@@ -515,11 +523,44 @@ class KerasApi(KerasMethods):
 
     def seq_propagate(self, model: SequentialModel) -> None:
         """Call every layer not yet called on the running output (Keras rebuilds on add)."""
-        if model.uncertain or model.broken or model.input_shape is None:
+        if model.uncertain or model.broken:
             return
+        if model.input_shape is None:
+            first = model.input_layer_obj
+            if first is not None and first.calls and first.calls[0].outputs and not model.partial:
+                # keras.Input of a shape read from data: Keras builds on it at once
+                self.seq_build_unknown(model, first.calls[0].outputs[0])
+            return
+        if model.partial:
+            self._seq_unpartial(model)
         if model.output is None:
             model.input_tensor = self._seq_input_tensor(model)
             model.output = model.input_tensor
+        self._seq_run(model)
+
+    def seq_build_unknown(self, model: SequentialModel, x: Tensor | None, batch: Any = UNK) -> None:
+        """Keras builds the model on the data it is first called or fit on, whose shape is not
+        known here: each layer is called on a tensor of unknown rank, which gives what Keras
+        fixes whatever the data (Dense(64) ends in 64, Conv2D is 4-D, LSTM(32) is (None, 32))."""
+        if model.input_shape is not None or model.uncertain or model.broken or model.partial \
+                or not model.layers:
+            return
+        if x is None or x.shape is not None:
+            x = Tensor(None, f"the data the model is built on (line {model.span.line + 1})", model.span,
+                       ends=(batch, UNK))
+        model.partial = True
+        model.input_tensor = x
+        model.output = x
+        self._seq_run(model)
+
+    def _seq_unpartial(self, model: SequentialModel) -> None:
+        """A model built on data of unknown shape, now built on a known shape: start again."""
+        model.partial = False
+        model.built_calls = []
+        model.output = None
+        model.input_tensor = None
+
+    def _seq_run(self, model: SequentialModel) -> None:
         done = len(model.built_calls)
         for i, layer in enumerate(model.layers[done:], start=done):
             out = self.call_layer(layer, [model.output], {}, None, site=layer.span)
@@ -609,6 +650,11 @@ class KerasApi(KerasMethods):
         x = args[0]
         if isinstance(model, Instance):
             return self.call_instance(model, args, kwargs, node)
+        if isinstance(model, SequentialModel) and not isinstance(x, (Tensor, list, tuple, dict)) \
+                and x is not None:
+            # data shapelens does not follow (an array read from a file, a batch of a dataset):
+            # a tensor of unknown rank
+            x = Tensor(None, "a value shapelens does not follow", symbolic=None)
         xs = _as_list(x)
         if not all(isinstance(t, Tensor) for t in xs):
             return Unknown("a model called on values shapelens cannot follow")
@@ -635,13 +681,16 @@ class KerasApi(KerasMethods):
                     model.input_shape = tuple(xs[0].shape)
                     self.seq_propagate(model)
                     outs = [model.output] if model.output is not None else [Tensor(None, "unknown")]
+                elif model.input_shape is None and not model.uncertain and not model.partial:
+                    self.seq_build_unknown(model, xs[0])
+                    outs = [model.output] if model.output is not None else [Tensor(None, "unknown")]
                 else:
                     outs = self.replay_sequential(model, xs[0], call)
             else:
                 outs = self.replay_functional(model, xs, call)
         origin = f"{layer.kind} (line {layer.span.line + 1})"
         call.outputs = [Tensor(o.shape if isinstance(o, Tensor) else None, origin, span, call, index=i,
-                               symbolic=symbolic)
+                               symbolic=symbolic, ends=o.ends if isinstance(o, Tensor) else None)
                         for i, o in enumerate(outs)]
         if layer.first_call is None:
             layer.first_call = call
@@ -651,12 +700,14 @@ class KerasApi(KerasMethods):
         return call.outputs[0]
 
     def replay_sequential(self, model: SequentialModel, x: Tensor, call: LayerCall) -> list[Tensor]:
-        if model.uncertain or model.input_shape is None:
+        if model.uncertain or model.input_shape is None and not model.partial:
             return [Tensor(None, "a Sequential model shapelens could not follow")]
         cur = self.adjust_rank(x, model.input_shape)
         for layer in model.layers:
             cur = self.call_layer(layer, [cur], {}, None, site=call.span)
-            if not isinstance(cur, Tensor) or cur.shape is None:
+            # built on data of unknown shape: a rank-unknown tensor still goes through the
+            # layers (those that fix a rank give their shape)
+            if not isinstance(cur, Tensor) or cur.shape is None and not (model.partial and cur.ends):
                 return [cur if isinstance(cur, Tensor) else Tensor(None, "unknown")]
         return [cur]
 
