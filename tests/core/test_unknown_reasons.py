@@ -64,3 +64,21 @@ def test_a_sequential_called_on_an_unknown_tensor_is_not_told_to_add_an_input():
     # a Sequential that is never called keeps the advice
     assert notes[(7, "Dense")].startswith("never called: the model has no input shape yet (add keras.Input")
     assert unused.note.startswith("no input shape: add keras.Input")
+
+
+NESTED = """\
+import keras
+from keras import layers
+a = keras.Input(shape=(8,))
+b = layers.Lambda(lambda t: bar(t))(a)
+inner = keras.Model(a, layers.Dense(3)(b))
+x = keras.Input(shape=(8,))
+y = inner(x)
+"""
+
+
+def test_a_nested_model_whose_output_is_lost_inside_says_where():
+    infos = [i for i in analyze(NESTED).layers if i.kind == "Functional"]
+    assert infos and all(i.output_shape is None for i in infos)
+    note = infos[-1].note
+    assert note.startswith("inside the model, Lambda (line 4): ") and "`bar`" in note, note

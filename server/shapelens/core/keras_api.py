@@ -573,6 +573,9 @@ class KerasApi(KerasSequential, KerasMethods):
         call.outputs = [Tensor(o.shape if isinstance(o, Tensor) else None, origin, span, call, index=i,
                                symbolic=symbolic, ends=o.ends if isinstance(o, Tensor) else None)
                         for i, o in enumerate(outs)]
+        if call.note is None and outs and all(not isinstance(o, Tensor) or o.shape is None for o in outs) \
+                and all(t.shape is not None for t in xs):  # (else the note says which input is unknown)
+            call.note = _lost_inside(outs[0], layer.kind)
         if layer.first_call is None:
             layer.first_call = call
         layer.params = model_params(model)
@@ -654,6 +657,22 @@ class KerasApi(KerasSequential, KerasMethods):
             return self.ev.call_function(fn, [inst, *args], kwargs, node or inst.cls.node)
         finally:
             self._self_stack.pop()
+
+
+def _lost_inside(out: Any, kind: str) -> str:
+    """Why a nested model's output is unknown: the note of the layer inside it that lost the
+    shape, or the reason the replay gave."""
+    producer = out.producer if isinstance(out, Tensor) else None
+    cur, steps = producer, 0
+    while isinstance(cur, LayerCall) and steps < 200:  # back to the call that lost the shape
+        steps += 1
+        if cur.note:
+            return f"inside the model, {cur.layer.kind} (line {cur.layer.span.line + 1}): {cur.note}"
+        lost = next((t for t in cur.inputs if t.shape is None), None)
+        cur = lost.producer if lost is not None else None
+    if isinstance(out, Tensor) and producer is None and out.origin not in ("unknown", ""):
+        return out.origin
+    return f"the output of this {kind} model is not known"
 
 
 def _input_ends(shape: Any, args: list, kwargs: dict) -> tuple | None:

@@ -96,7 +96,7 @@ def _leaf_layers(model: Any, out: dict[int, Any], seen: set) -> bool:
 def _retag(value: Any, symbolic: bool) -> Any:
     """Copies of the tensors in a value (a tensor or a list/tuple of them), marked symbolic or not."""
     if isinstance(value, Tensor):
-        return Tensor(value.shape, value.origin, value.span, value.producer, symbolic, value.index)
+        return Tensor(value.shape, value.origin, value.span, value.producer, symbolic, value.index, value.ends)
     if isinstance(value, (list, tuple)):
         return type(value)(_retag(v, symbolic) for v in value)
     return value

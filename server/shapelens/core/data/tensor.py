@@ -286,6 +286,11 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
                             f"({err.message.split(': ', 1)[-1]}); {raiser}",
                    related=_related(left) + _related(right))
         return Unknown("a failed broadcast")
+    if any(type(v) is Tensor and v.symbolic is False for v in (left, right)) and not any(
+            isinstance(v, Array) and None in v.shape for v in (left, right)):
+        # inside a layer's call(): a traced Keras tensor (its None is Keras's batch axis, which
+        # only it can bring) with a number or data of known rank: still a traced tensor
+        return Tensor(shape, f"{text} (line {ctx.line})", ctx.span, symbolic=False)
     base = None
     for v in (left, right):
         if isinstance(v, Tensor) and v.shape is not None and tuple(v.shape) == shape:
