@@ -353,9 +353,9 @@ class KerasApi(KerasSequential, KerasMethods):
         in_arg = shapes if isinstance(x, (list, tuple, dict)) else shapes[0]
         call_shapes: dict[str, Any] = {}
         for k, v in kwargs.items():
-            call_shapes[k] = tuple(v.shape) if isinstance(v, Tensor) and v.shape is not None else v
+            call_shapes[k] = _rule_shape(v) if isinstance(v, Tensor) else v
         if extra:
-            call_shapes["args"] = [tuple(t.shape) if isinstance(t, Tensor) and t.shape is not None else t for t in extra]
+            call_shapes["args"] = [_rule_shape(t) if isinstance(t, Tensor) else t for t in extra]
         try:
             self._check_built(layer, shapes)
             out = apply(layer.rule, layer.args, in_arg, call_shapes)

@@ -222,12 +222,18 @@ def _rank_of(inputs: Any) -> int | None:
 def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out | None:
     ranks = (rule.ndim,) if rule.ndim is not None else tuple(r for r in RANKS if r >= (rule.min_ndim or 0))
     results: list[tuple[int, Out]] = []
+    if not _has_unknown_rank(inputs):
+        # the input's rank is known; a tensor passed besides it (MultiHeadAttention's value) is not
+        ranks = tuple(r for r in RANKS if r >= 1)
     for r in ranks:
-        if not _fits_rank(inputs, r):
+        if not _fits_rank(inputs, r) or not all(_fits_rank(v, r) for v in call.values()):
             continue
         shaped = _with_rank(inputs, r)
+        # tensors passed besides the input get the same rank (MultiHeadAttention's key and value
+        # have the query's rank: its attention equations are built for one rank)
+        scall = {k: _with_rank(v, r) for k, v in call.items()}
         try:
-            out = _specialise_values(plain, rule, args, shaped, call)
+            out = _specialise_values(plain, rule, args, shaped, scall)
         except (LayerError, ShapeError):
             continue  # Keras raises at this rank: the shape is claimed for the others
         except Exception:  # noqa: BLE001 -- Unresolved, or a rule not written for unknowns
@@ -244,13 +250,12 @@ def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) ->
         if len(lens) == 1:  # a fixed output rank
             shape = _agree_shape([o.shape for o in outs])
             return Out(shape, params) if shape is not None else None
-        deltas = {len(o.shape) - r for r, o in results}
-        if len(deltas) == 1:
-            if not all(o.shape for o in outs):  # a scalar has no first or last axis
-                return Out(RankUnknown(DEPENDS, DEPENDS), params)
-            first = _agree_dim([o.shape[0] for o in outs])  # (rank 1: its axis is both)
-            last = _agree_dim([o.shape[-1] for o in outs])
-            return Out(RankUnknown(first, last), params)
+        # output ranks differ: the first and last axis where they agree
+        if not all(o.shape for o in outs):  # a scalar has no first or last axis
+            return Out(RankUnknown(DEPENDS, DEPENDS), params)
+        first = _agree_dim([o.shape[0] for o in outs])  # (rank 1: its axis is both)
+        last = _agree_dim([o.shape[-1] for o in outs])
+        return Out(RankUnknown(first, last), params)
     return None
 
 
@@ -326,7 +331,7 @@ def _complete(out: Out) -> bool:
 
 def apply_partial(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any, call: dict) -> Out:
     """``plain(rule, args, inputs, call)`` for inputs/arguments with unknowns in them."""
-    if _has_unknown_rank(inputs):
+    if _has_unknown_rank(inputs) or any(_has_unknown_rank(v) for v in call.values()):
         out = _ranks_memo(plain, rule, args, inputs, call)
         if out is None:
             raise Unresolved(f"the input rank of {rule.kind} is not known")
