@@ -494,7 +494,9 @@ class KerasApi(KerasSequential, KerasMethods):
         model = FunctionalModel(len(self.models), span, self.ev.next_order(), ins, outs,
                                 output_is_list=isinstance(outputs, (list, tuple, dict)),
                                 name=_str_or_none(kwargs.get("name")))
-        model.calls = graph_calls(ins, outs)
+        gaps: list = []
+        model.calls = graph_calls(ins, outs, gaps)
+        model.graph_gaps = bool(gaps)
         self.models.append(model)
         return model
 

@@ -115,6 +115,7 @@ class FunctionalModel:
     output_is_list: bool = False
     name: str | None = None
     compile_kwargs: dict = field(default_factory=dict)
+    graph_gaps: bool = False  # a tensor between inputs and outputs that no followed call produced
 
 
 @dataclass(eq=False)

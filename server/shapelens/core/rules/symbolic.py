@@ -235,7 +235,16 @@ def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) ->
         try:
             out = _specialise_values(plain, rule, args, shaped, scall)
         except (LayerError, ShapeError):
-            continue  # Keras raises at this rank: the shape is claimed for the others
+            # raised for the sample sizes (a Reshape whose target must hold them all): the rule
+            # on the unknown sizes themselves, where it handles them; raising there too, Keras
+            # raises at this rank and the shape is claimed for the others
+            try:
+                out = plain(rule, args, shaped, scall)
+            except (LayerError, ShapeError):
+                continue
+            except Exception:  # noqa: BLE001 -- Unresolved, or a rule not written for unknowns
+                return None
+            out = Out(out.shape, out.params if known(out.params) else None)
         except Exception:  # noqa: BLE001 -- Unresolved, or a rule not written for unknowns
             return None
         if out is None:
