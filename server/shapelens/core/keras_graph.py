@@ -38,6 +38,8 @@ def graph_calls(inputs: list[Tensor], outputs: list[Tensor], gaps: list | None =
             if gaps is not None and type(t) is Tensor and t.symbolic is not False:
                 gaps.append(t)
             continue
+        if t.symbolic is False:
+            continue  # a concrete (eager) tensor is a constant of the graph, not a node of it
         c = t.producer
         if id(c) in seen:
             continue
