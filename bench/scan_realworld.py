@@ -239,6 +239,8 @@ def _rich_rows(lines: list[str], i: int):
                 cur["name"] += " " + cells[0]
                 if len(cells) > 1 and cells[1]:
                     cur["shape"] += " " + cells[1]
+                if len(cells) > 2 and cells[2]:  # "0" then "(unbuilt)": a model printed before it is built
+                    cur["params"] += " " + cells[2]
         i += 1
     return [_finish(r) for r in rows], i
 

@@ -55,11 +55,30 @@ unused = keras.Sequential([layers.Dense(4)])
 def test_a_sequential_called_on_an_unknown_tensor_is_not_told_to_add_an_input():
     analysis = analyze(SEQUENTIAL_ON_UNKNOWN)
     notes = {(i.span.line + 1, i.kind): i.note for i in analysis.layers}
-    why = "the model is called on a tensor of unknown shape (its input comes from Lambda (line 5): "
+    # Keras builds the model on that tensor: its layers are called on a tensor of unknown
+    # rank (they keep it: unknown), and say where the shape was lost
     for kind in ("Rescaling", "RandomFlip"):
-        assert notes[(3, kind)].startswith("never called: " + why), notes[(3, kind)]
+        assert notes[(3, kind)].startswith("its input comes from Lambda (line 5): "), notes[(3, kind)]
     aug, unused = sorted(analysis.models, key=lambda m: m.span.line)
-    assert aug.note.startswith(why) and "keras.Input" not in aug.note
+    assert aug.note.startswith("built on data whose shape shapelens does not know") and "keras.Input" not in aug.note
     # a Sequential that is never called keeps the advice
     assert notes[(7, "Dense")].startswith("never called: the model has no input shape yet (add keras.Input")
     assert unused.note.startswith("no input shape: add keras.Input")
+
+
+NESTED = """\
+import keras
+from keras import layers
+a = keras.Input(shape=(8,))
+b = layers.Lambda(lambda t: bar(t))(a)
+inner = keras.Model(a, layers.Dense(3)(b))
+x = keras.Input(shape=(8,))
+y = inner(x)
+"""
+
+
+def test_a_nested_model_whose_output_is_lost_inside_says_where():
+    infos = [i for i in analyze(NESTED).layers if i.kind == "Functional"]
+    assert infos and all(i.output_shape is None for i in infos)
+    note = infos[-1].note
+    assert note.startswith("inside the model, Lambda (line 4): ") and "`bar`" in note, note

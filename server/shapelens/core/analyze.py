@@ -229,6 +229,9 @@ def _model_info(model: Any, infos: dict[int, list[LayerInfo]],
         note = None
         if model.uncertain:
             note = "the layer stack changes in a way shapelens cannot follow (a loop or an if over values it does not know?)"
+        elif model.input_shape is None and model.partial:
+            note = ("built on data whose shape shapelens does not know: only what Keras fixes whatever "
+                    "the data is shown")
         elif model.input_shape is None and id(model) in (called_on_unknown or {}):
             note = called_on_unknown[id(model)]
         elif model.input_shape is None:

@@ -27,7 +27,6 @@ from shapelens.core.values import (
     SequentialModel,
     Tensor,
     symbolic_of,
-    is_model,
 )
 from shapelens.core.rules.base import BASE_KWARGS as BASE_LAYER_KWARGS
 from shapelens.core.rules.merging import FUNCTIONAL_DEFAULTS, FUNCTIONAL_FORMS as MERGE_FUNCTIONS
@@ -43,9 +42,9 @@ from shapelens.core.keras_graph import (  # noqa: F401 -- model_params is import
     model_params,
 )
 from shapelens.core.keras_methods import KerasMethods
+from shapelens.core.keras_sequential import KerasSequential
 from shapelens.core.codes import (
     INCOMPATIBLE_INPUT_DIMENSION,
-    INPUT_SHAPE_IGNORED,
     INPUT_SHAPE_OVERRIDDEN,
     INVALID_ARGUMENT,
     UNKNOWN_LAYER,
@@ -53,7 +52,7 @@ from shapelens.core.codes import (
 )
 
 
-class KerasApi(KerasMethods):
+class KerasApi(KerasSequential, KerasMethods):
     def __init__(self, ev) -> None:
         self.ev = ev
         self.layer_objs: list[LayerObj] = []
@@ -314,6 +313,10 @@ class KerasApi(KerasMethods):
             return Unknown(f"{layer.kind} called without an input")
         x = args[0]
         extra = args[1:]
+        if isinstance(x, Unknown) and layer.rule is not None and not layer.rule.multi_input:
+            # a value shapelens does not follow: Keras makes it a tensor (or raises), of a rank
+            # not known here -- the layer still gives what it fixes (Conv2D is 4-D, ends in filters)
+            x = Tensor(None, "a value shapelens does not follow", symbolic=None)
         inputs = [t for t in _as_list(x)] if isinstance(x, (list, tuple, dict)) else [x]
         span = site or (self.ev.span(node) if node is not None else layer.span)
         call = LayerCall(layer, span, [t for t in inputs if isinstance(t, Tensor)], order=self.ev.next_order(),
@@ -350,9 +353,9 @@ class KerasApi(KerasMethods):
         in_arg = shapes if isinstance(x, (list, tuple, dict)) else shapes[0]
         call_shapes: dict[str, Any] = {}
         for k, v in kwargs.items():
-            call_shapes[k] = tuple(v.shape) if isinstance(v, Tensor) and v.shape is not None else v
+            call_shapes[k] = _rule_shape(v) if isinstance(v, Tensor) else v
         if extra:
-            call_shapes["args"] = [tuple(t.shape) if isinstance(t, Tensor) and t.shape is not None else t for t in extra]
+            call_shapes["args"] = [_rule_shape(t) if isinstance(t, Tensor) else t for t in extra]
         try:
             self._check_built(layer, shapes)
             out = apply(layer.rule, layer.args, in_arg, call_shapes)
@@ -368,12 +371,20 @@ class KerasApi(KerasMethods):
             return unknown(f"{layer.kind} raises here")
         except Exception:  # noqa: BLE001 -- a rule bug must not take the analysis down
             return unknown(f"shapelens could not apply its {layer.kind} rule here")
+        rank_unknown = any(isinstance(s, RankUnknown) for s in shapes)
         if layer.first_call is None:
             layer.first_call = call
             layer.params = out.params
             layer.built_spec = out.spec
             layer.built_ndim = len(shapes[0]) if len(shapes) == 1 and isinstance(shapes[0], tuple) else None
+            layer.built_on_unknown_rank = rank_unknown
             self._check_declared(layer, shapes, call)
+        elif layer.built_on_unknown_rank and not rank_unknown:
+            # built by Keras on data shapelens does not know: a call on a known rank that
+            # succeeds has the weights of that build (no input checks: the build is not known)
+            layer.built_on_unknown_rank = False
+            if out.params is not None:
+                layer.params = out.params
         for code, message in out.warnings:
             self.ev.report(code, message, call.span, severity="warning")
         call.explain = list(out.explain)
@@ -460,95 +471,6 @@ class KerasApi(KerasMethods):
             return self.call_layer(layer, [inputs], {}, node)
         return layer
 
-    # ------------------------------------------------------------------ Sequential
-    def make_sequential(self, args: list, kwargs: dict, node: ast.AST) -> SequentialModel:
-        span = self.ev.span(node)
-        model = SequentialModel(len(self.models), span, self.ev.next_order(), name=_str_or_none(kwargs.get("name")))
-        self.models.append(model)
-        layers = args[0] if args else kwargs.get("layers")
-        if layers is None:
-            return model
-        items = self.ev.iterate(layers)
-        if items is None:
-            model.uncertain = True
-            return model
-        for item in items:
-            self.seq_add(model, item, node, rebuild=False)
-        self.seq_propagate(model)
-        return model
-
-    def seq_add(self, model: SequentialModel, item: Any, node: ast.AST, rebuild: bool = True) -> None:
-        if self.uncertain_effects:
-            model.uncertain = True
-            return
-        if isinstance(item, Tensor) and item.producer is not None and item.producer.layer.kind == "InputLayer":
-            item = item.producer.layer
-        if is_model(item):
-            item = self.model_as_layer(item)
-        if isinstance(item, Instance):
-            item = self.instance_as_layer(item)
-        if not isinstance(item, LayerObj):
-            model.uncertain = True
-            return
-        if item.kind == "InputLayer":
-            if model.input_layer_obj is not None or model.layers:
-                model.uncertain = True
-                return
-            model.input_layer_obj = item
-            model.input_shape = item.calls[0].outputs[0].shape if item.calls else None
-            return
-        if not model.layers and model.input_shape is None and item.declared_input is not None:
-            model.input_shape = item.declared_input
-        elif item.declared_input is not None and (model.layers or model.input_layer_obj is not None):
-            self.ev.report(
-                INPUT_SHAPE_IGNORED,
-                f"input_shape= on {item.kind} is ignored: it is not the first layer of the Sequential "
-                f"model. Remove it (the shape comes from the previous layer)",
-                item.span,
-                related=[Related(model.span, "the Sequential model")],
-                fix={"kind": "remove_input_shape", "layer": _span_dict(item.span)},
-            )
-        item.in_sequential = True
-        model.layers.append(item)
-        if rebuild:
-            self.seq_propagate(model)
-
-    def seq_propagate(self, model: SequentialModel) -> None:
-        """Call every layer not yet called on the running output (Keras rebuilds on add)."""
-        if model.uncertain or model.broken or model.input_shape is None:
-            return
-        if model.output is None:
-            model.input_tensor = self._seq_input_tensor(model)
-            model.output = model.input_tensor
-        done = len(model.built_calls)
-        for i, layer in enumerate(model.layers[done:], start=done):
-            out = self.call_layer(layer, [model.output], {}, None, site=layer.span)
-            if layer.calls:
-                model.built_calls.append(layer.calls[-1])
-            if not isinstance(out, Tensor) or out.shape is None:
-                model.broken = bool(layer.calls and layer.calls[-1].failed) or layer.init_error
-                model.output = out if isinstance(out, Tensor) else Tensor(None, "unknown")
-                if model.broken:
-                    for later in model.layers[i + 1:]:
-                        later.not_reached = f"not reached: {layer.kind} on line {layer.span.line + 1} raises"
-                    return
-            model.output = out if isinstance(out, Tensor) else Tensor(None, f"{layer.kind}")
-
-    def _seq_input_tensor(self, model: SequentialModel) -> Tensor:
-        if model.input_layer_obj is not None and model.input_layer_obj.calls:
-            return model.input_layer_obj.calls[0].outputs[0]
-        return Tensor(model.input_shape, f"the model input (line {model.span.line + 1})", model.span)
-
-    def seq_build(self, model: SequentialModel, shape: Any, node: ast.AST) -> None:
-        if model.input_shape is not None or model.uncertain:
-            return
-        batch = _shape_tuple(shape)
-        if batch is None:
-            model.uncertain = True
-            return
-        model.input_shape = batch
-        self.seq_propagate(model)
-
     # ------------------------------------------------------------------ functional
     def make_functional(self, args: list, kwargs: dict, node: ast.AST) -> Any:
         span = self.ev.span(node)
@@ -572,7 +494,9 @@ class KerasApi(KerasMethods):
         model = FunctionalModel(len(self.models), span, self.ev.next_order(), ins, outs,
                                 output_is_list=isinstance(outputs, (list, tuple, dict)),
                                 name=_str_or_none(kwargs.get("name")))
-        model.calls = graph_calls(ins, outs)
+        gaps: list = []
+        model.calls = graph_calls(ins, outs, gaps)
+        model.graph_gaps = bool(gaps)
         self.models.append(model)
         return model
 
@@ -609,6 +533,11 @@ class KerasApi(KerasMethods):
         x = args[0]
         if isinstance(model, Instance):
             return self.call_instance(model, args, kwargs, node)
+        if isinstance(model, SequentialModel) and not isinstance(x, (Tensor, list, tuple, dict)) \
+                and x is not None:
+            # data shapelens does not follow (an array read from a file, a batch of a dataset):
+            # a tensor of unknown rank
+            x = Tensor(None, "a value shapelens does not follow", symbolic=None)
         xs = _as_list(x)
         if not all(isinstance(t, Tensor) for t in xs):
             return Unknown("a model called on values shapelens cannot follow")
@@ -635,30 +564,26 @@ class KerasApi(KerasMethods):
                     model.input_shape = tuple(xs[0].shape)
                     self.seq_propagate(model)
                     outs = [model.output] if model.output is not None else [Tensor(None, "unknown")]
+                elif model.input_shape is None and not model.uncertain and not model.partial:
+                    self.seq_build_unknown(model, xs[0])
+                    outs = [model.output] if model.output is not None else [Tensor(None, "unknown")]
                 else:
                     outs = self.replay_sequential(model, xs[0], call)
             else:
                 outs = self.replay_functional(model, xs, call)
         origin = f"{layer.kind} (line {layer.span.line + 1})"
         call.outputs = [Tensor(o.shape if isinstance(o, Tensor) else None, origin, span, call, index=i,
-                               symbolic=symbolic)
+                               symbolic=symbolic, ends=o.ends if isinstance(o, Tensor) else None)
                         for i, o in enumerate(outs)]
+        if call.note is None and outs and all(not isinstance(o, Tensor) or o.shape is None for o in outs) \
+                and all(t.shape is not None for t in xs):  # (else the note says which input is unknown)
+            call.note = _lost_inside(outs[0], layer.kind)
         if layer.first_call is None:
             layer.first_call = call
         layer.params = model_params(model)
         if isinstance(model, FunctionalModel) and model.output_is_list:
             return list(call.outputs)
         return call.outputs[0]
-
-    def replay_sequential(self, model: SequentialModel, x: Tensor, call: LayerCall) -> list[Tensor]:
-        if model.uncertain or model.input_shape is None:
-            return [Tensor(None, "a Sequential model shapelens could not follow")]
-        cur = self.adjust_rank(x, model.input_shape)
-        for layer in model.layers:
-            cur = self.call_layer(layer, [cur], {}, None, site=call.span)
-            if not isinstance(cur, Tensor) or cur.shape is None:
-                return [cur if isinstance(cur, Tensor) else Tensor(None, "unknown")]
-        return [cur]
 
     def replay_functional(self, model: FunctionalModel, xs: list[Tensor], call: LayerCall) -> list[Tensor]:
         if len(xs) != len(model.inputs):
@@ -734,6 +659,22 @@ class KerasApi(KerasMethods):
             return self.ev.call_function(fn, [inst, *args], kwargs, node or inst.cls.node)
         finally:
             self._self_stack.pop()
+
+
+def _lost_inside(out: Any, kind: str) -> str:
+    """Why a nested model's output is unknown: the note of the layer inside it that lost the
+    shape, or the reason the replay gave."""
+    producer = out.producer if isinstance(out, Tensor) else None
+    cur, steps = producer, 0
+    while isinstance(cur, LayerCall) and steps < 200:  # back to the call that lost the shape
+        steps += 1
+        if cur.note:
+            return f"inside the model, {cur.layer.kind} (line {cur.layer.span.line + 1}): {cur.note}"
+        lost = next((t for t in cur.inputs if t.shape is None), None)
+        cur = lost.producer if lost is not None else None
+    if isinstance(out, Tensor) and producer is None and out.origin not in ("unknown", ""):
+        return out.origin
+    return f"the output of this {kind} model is not known"
 
 
 def _input_ends(shape: Any, args: list, kwargs: dict) -> tuple | None:

@@ -23,14 +23,22 @@ def _as_list(value: Any) -> list:
     return [value]
 
 
-def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
-    """The layer calls between a functional model's inputs and outputs, in call order."""
+def graph_calls(inputs: list[Tensor], outputs: list[Tensor], gaps: list | None = None) -> list[LayerCall]:
+    """The layer calls between a functional model's inputs and outputs, in call order.
+    ``gaps`` gets the Keras tensors met that no followed call produced (an operation on a
+    tensor of unknown shape): the calls before them are missing."""
     stop = {id(t) for t in inputs}
     seen: dict[int, LayerCall] = {}
     stack = [t for t in outputs]
     while stack:
         t = stack.pop()
-        if id(t) in stop or t.producer is None or t.symbolic is False:
+        if id(t) in stop:
+            continue
+        if t.producer is None:
+            if gaps is not None and type(t) is Tensor and t.symbolic is not False:
+                gaps.append(t)
+            continue
+        if t.symbolic is False:
             continue  # a concrete (eager) tensor is a constant of the graph, not a node of it
         c = t.producer
         if id(c) in seen:
@@ -81,6 +89,8 @@ def _leaf_layers(model: Any, out: dict[int, Any], seen: set) -> bool:
     if isinstance(model, SequentialModel):
         layers = list(model.layers)
     elif isinstance(model, (FunctionalModel, Instance)):
+        if getattr(model, "graph_gaps", False):
+            return False  # layers between the inputs and outputs are missing: no total
         layers = list({id(c.layer): c.layer for c in model.calls}.values())
     else:
         return False
@@ -96,7 +106,7 @@ def _leaf_layers(model: Any, out: dict[int, Any], seen: set) -> bool:
 def _retag(value: Any, symbolic: bool) -> Any:
     """Copies of the tensors in a value (a tensor or a list/tuple of them), marked symbolic or not."""
     if isinstance(value, Tensor):
-        return Tensor(value.shape, value.origin, value.span, value.producer, symbolic, value.index)
+        return Tensor(value.shape, value.origin, value.span, value.producer, symbolic, value.index, value.ends)
     if isinstance(value, (list, tuple)):
         return type(value)(_retag(v, symbolic) for v in value)
     return value

@@ -115,7 +115,7 @@ def _version(func: Any) -> tuple:
     """What can change in an already-built callable: the layers of a Sequential model."""
     model = func.model if isinstance(func, LayerObj) else func
     if isinstance(model, SequentialModel):
-        return (len(model.layers), model.uncertain, model.broken, model.input_shape)
+        return (len(model.layers), model.uncertain, model.broken, model.input_shape, model.partial)
     return ()
 
 

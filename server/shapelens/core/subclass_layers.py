@@ -112,7 +112,7 @@ def method(api, inst: Instance, name: str, args: list, kwargs: dict, node: ast.A
         return {}
     base = inst.attrs.get(BASE)
     if base is not None and name in ("super.call", "convolution_op") and args:
-        return base_output(api, inst, base, args[0], node)
+        return base_output(api, inst, base, args[0], node, args[1:], kwargs)
     if name == "super.compute_output_shape" and base is not None and args:
         shape = _shape_tuple(args[0])
         if shape is None:
@@ -146,16 +146,24 @@ def add_weight(api, inst: Instance, args: list, kwargs: dict) -> Any:
     return Tensor(tuple(dims), f"{inst.cls.name} weight", inst.span, None, symbolic=False)
 
 
-def base_output(api, inst: Instance, base: LayerObj, x: Any, node: ast.AST | None) -> Any:
-    """The built-in base layer's rule on x (what ``super().call(x)`` gives)."""
+def base_output(api, inst: Instance, base: LayerObj, x: Any, node: ast.AST | None,
+                extra: Any = (), kwargs: dict | None = None) -> Any:
+    """The built-in base layer's rule on x (what ``super().call(x)`` gives); ``extra`` and
+    ``kwargs``: the other arguments of the call (MultiHeadAttention's value, a mask)."""
     if base.rule is None or base.args is None:
         return Unknown(base.unknown_reason or f"the arguments of {base.kind} are not known statically")
     tensors = _as_list(x) if isinstance(x, (list, tuple)) else [x]
     if not all(isinstance(t, Tensor) and t.shape is not None for t in tensors):
         return Unknown(f"the input shape of {inst.cls.name} is not known")
+    others = [*extra, *(kwargs or {}).values()]
+    if any(isinstance(t, Tensor) and t.shape is None for t in others):
+        return Unknown(f"a tensor given to {inst.cls.name} has an unknown shape")
+    call = {k: tuple(v.shape) if isinstance(v, Tensor) else v for k, v in (kwargs or {}).items()}
+    if extra:
+        call["args"] = [tuple(t.shape) if isinstance(t, Tensor) else t for t in extra]
     shapes = [tuple(t.shape) for t in tensors]
     try:
-        out = apply(base.rule, base.args, shapes if isinstance(x, (list, tuple)) else shapes[0], {})
+        out = apply(base.rule, base.args, shapes if isinstance(x, (list, tuple)) else shapes[0], call)
     except (LayerError, ShapeError) as err:
         span = api.ev.span(node) if node is not None else inst.span
         api._report_error(base, err if isinstance(err, LayerError) else LayerError(err.code, err.message, err.fix),
@@ -258,7 +266,7 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
         if isinstance(call_fn, FunctionValue):
             result = api._run_method(inst, call_fn, traced, kwargs, node)
         elif base is not None:
-            result = base_output(api, inst, base, traced[0], node)
+            result = base_output(api, inst, base, traced[0], node, traced[1:], kwargs)
         else:
             result = Unknown(f"{inst.cls.name} has no call() shapelens can follow")
         if not _known(result) and not inst.attrs.get("__raised__"):

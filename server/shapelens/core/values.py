@@ -64,6 +64,9 @@ class LayerObj:
     model: Any = None  # a nested model used as a layer
     implicit: bool = False  # created by a functional form (layers.add([...])), not by the user
     not_reached: str | None = None  # why a Sequential never called it (an earlier layer raises)
+    # built by a call on a tensor of unknown rank: a later call on a known rank gives the
+    # parameter count (Keras built the layer on data shapelens does not know)
+    built_on_unknown_rank: bool = False
 
 
 @dataclass(eq=False)
@@ -91,6 +94,9 @@ class SequentialModel:
     input_tensor: Tensor | None = None
     output: Tensor | None = None
     broken: bool = False  # a layer raised: later layers are unknown
+    # built by Keras on data whose shape shapelens does not know (fit on an unknown dataset,
+    # a call on a tensor of unknown rank): its layers were called on a tensor of unknown rank
+    partial: bool = False
     uncertain: bool = False  # structure changed in a way we could not follow
     built_calls: list[LayerCall] = field(default_factory=list)
     input_layer_obj: LayerObj | None = None
@@ -109,6 +115,7 @@ class FunctionalModel:
     output_is_list: bool = False
     name: str | None = None
     compile_kwargs: dict = field(default_factory=dict)
+    graph_gaps: bool = False  # a tensor between inputs and outputs that no followed call produced
 
 
 @dataclass(eq=False)

@@ -113,6 +113,10 @@ RANK_CASES = [
     ("Dense", {"units": 5}, (None, Q), ("rank?", None, 5), None),
     ("BatchNormalization", {}, (None, 6), ("rank?", None, 6), 24),
     ("Dropout", {"rate": 0.1}, (None, Q), ("rank?", None, Q), 0),
+    # rank 1 (None,) is possible here: Flatten makes it (None, 1), Embedding (None, 16)
+    ("Flatten", {}, (None, Q), [None, Q], 0),
+    ("Embedding", {"input_dim": 50, "output_dim": 4}, (None, Q), ("rank?", None, 4), 200),
+    ("CategoryEncoding", {"num_tokens": 5}, (None, Q), ("rank?", Q, 5), 0),
 ]
 
 
@@ -129,9 +133,11 @@ def test_rank_unknown_against_keras(layer_oracle, case):
         assert claimed == expected, (kind, claimed)
     assert out.params == params
     built = 0
-    for rank in (2, 3, 4, 5):
+    for rank in (1, 2, 3, 4, 5):
+        if rank == 1 and last not in (Q, first):
+            continue  # one axis cannot be both the batch axis and a known feature size
         for n in VALUES:
-            shape = [first] + [n] * (rank - 2) + [n if last == Q else last]
+            shape = [first] if rank == 1 else [first] + [n] * (rank - 2) + [n if last == Q else last]
             tf = layer_oracle.layer(kind, config, [shape])
             if not tf["ok"]:
                 continue  # Keras raises at this rank: the engine claims the others only

@@ -131,6 +131,10 @@ def _arange(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     if "step" in kwargs:
         vals = (vals + [None, None])[:2] + [kwargs["step"]] if len(vals) >= 2 else [0, vals[0], kwargs["step"]]
     if not vals or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+        if vals and len(vals) <= 3 and all(_scalar_like(v) for v in vals):
+            # a bound read at run time (tf.shape(x)[1], a size from data): one axis of unknown length
+            floats = any(isinstance(v, float) for v in vals)
+            return ctx.arr((UNK,), dtype="float" if floats else "int")
         return Unknown("arange() of values not known statically")
     start, stop, step = (0, vals[0], 1) if len(vals) == 1 else (vals[0], vals[1], vals[2] if len(vals) > 2 else 1)
     if step == 0:
@@ -141,6 +145,27 @@ def _arange(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     all_int = all(_is_int(v) for v in (start, stop, step))
     value = list(range(start, stop, step)) if all_int and n <= MAX_VALUE else None
     return ctx.arr((n,), dtype="int" if all_int else "float", value=value)
+
+
+def _scalar_like(v: Any) -> bool:
+    """A number, a number not known statically, or a scalar tensor."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float, Unknown)) or v is None:
+        return True
+    return isinstance(v, Tensor) and v.shape == ()
+
+
+def _tf_range(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.range(limit) / tf.range(start, limit, delta) as numpy.arange."""
+    names = ("start", "limit", "delta")
+    v = dict(zip(names, args))
+    v.update({k: kwargs[k] for k in names if k in kwargs})
+    if "start" not in v:
+        return Unknown("range() without a limit")
+    if "limit" not in v:  # tf.range(n) counts from 0 to n
+        return _arange(ctx, [0, v["start"], v.get("delta", 1)], {})
+    return _arange(ctx, [v["start"], v["limit"], v.get("delta", 1)], {})
 
 
 def _linspace(ctx: _Ctx, args: list, kwargs: dict) -> Any:

@@ -101,6 +101,11 @@ def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwarg
             and feeds_x[0] is not None:
         ev.keras.seq_build(model, (None, *feeds_x[0].shape[1:]) if not isinstance(x, Dataset) else
                            feeds_x[0].shape, node)
+    elif isinstance(model, SequentialModel) and model.input_shape is None and feeds_x is None \
+            and x is not None and not isinstance(x, (list, tuple, dict)):
+        # data shapelens does not follow: Keras still builds the model on it (the batch axis is
+        # None where fit/evaluate/predict trace their function for any batch size)
+        ev.keras.seq_build_unknown(model, None, batch=UNK if on_batch else None)
     if feeds_x is None:
         if _FUNCTION.get(name) and not ev.speculative:
             # the function is traced for data shapelens does not know: forget what it knew

@@ -10,7 +10,7 @@ import ast
 from shapelens.core import shape_math
 from shapelens.core.resolve import ModuleRef
 from shapelens.core.shape_math import ArrayIndex, OpError
-from shapelens.core.shapes import Unknown, fmt_shape, known
+from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import BoundMethod, Tensor
 from shapelens.core.data import numpy  # noqa: F401 -- registers the numpy.* handlers used here
 from shapelens.core.data.arrays import _identity, _matmul, _reduction, _reshape, _squeeze, _transpose
@@ -236,6 +236,33 @@ def tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.A
         return Unknown("shapelens could not follow this arithmetic")
 
 
+def _broadcast_ends(left: Any, right: Any) -> tuple | None:
+    """The first and last axis of an elementwise result when an operand's rank is not known.
+    The first axis is the higher-rank operand's, or both firsts broadcast at equal ranks: known
+    only when the operands' firsts are the same (the batch axis None of two Keras tensors). The
+    last axis is the two last axes broadcast."""
+    ends = []
+    for v in (left, right):
+        shape = _operand_shape(v)
+        if shape == ():
+            continue  # a number or a scalar: no axis of its own
+        if shape is not None:
+            ends.append((shape[0], shape[-1]))
+        elif isinstance(v, Tensor) and v.ends is not None:
+            ends.append(tuple(v.ends))
+        else:
+            return None
+    if not ends:
+        return None
+    firsts = [e[0] for e in ends]
+    first = firsts[0] if all(f is firsts[0] or known(f) and f == firsts[0] for f in firsts) else UNK
+    try:
+        last = shape_math.broadcast(*[(e[1],) for e in ends])[0]
+    except OpError:
+        last = UNK
+    return (first, last)
+
+
 def _operand_shape(v: Any) -> tuple | None:
     if isinstance(v, Tensor):
         return tuple(v.shape) if v.shape is not None else None
@@ -254,7 +281,8 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
     name = _OP_NAMES.get(op)
     if symbolic:
         if sl is None or sr is None or name is None:
-            return Tensor(None, "an operation on a tensor of unknown shape", ev.span(node))
+            return Tensor(None, "an operation on a tensor of unknown shape", ev.span(node),
+                          ends=_broadcast_ends(left, right) if name is not None and op is not ast.MatMult else None)
         template = [left, right]
         if op is ast.MatMult:
             return _symbolic_op(ev, node, "ops.matmul", template, lambda shapes: shape_math.matmul(*_with_scalars(
@@ -266,7 +294,8 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
             # an operand that may be a Keras tensor (symbolic None) keeps the result "not known"
             maybe = any(isinstance(v, Tensor) and v.symbolic is None for v in (left, right))
             return Tensor(None, "an operation on a tensor of unknown shape", ev.span(node),
-                          symbolic=None if maybe else False)
+                          symbolic=None if maybe else False,
+                          ends=_broadcast_ends(left, right) if name is not None and op is not ast.MatMult else None)
         return Unknown("arithmetic between a tensor and a value not known statically")
     lib = next((getattr(v, "lib", "numpy") for v in (left, right) if isinstance(v, Tensor)), "numpy")
     lib = "numpy" if lib == "image" else lib
@@ -286,6 +315,11 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
                             f"({err.message.split(': ', 1)[-1]}); {raiser}",
                    related=_related(left) + _related(right))
         return Unknown("a failed broadcast")
+    if any(type(v) is Tensor and v.symbolic is False for v in (left, right)) and not any(
+            isinstance(v, Array) and None in v.shape for v in (left, right)):
+        # inside a layer's call(): a traced Keras tensor (its None is Keras's batch axis, which
+        # only it can bring) with a number or data of known rank: still a traced tensor
+        return Tensor(shape, f"{text} (line {ctx.line})", ctx.span, symbolic=False)
     base = None
     for v in (left, right):
         if isinstance(v, Tensor) and v.shape is not None and tuple(v.shape) == shape:

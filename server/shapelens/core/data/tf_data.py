@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
-from shapelens.core.data.base import Dataset, _Ctx, _NotFollowed, _arg, _bool, _is_int, _related
+from shapelens.core.data.base import Array, Dataset, _Ctx, _NotFollowed, _arg, _bool, _is_int, _related
 from shapelens.core.data.registry import register
 from shapelens.core.data.state import DataEvaluator
 from shapelens.core.codes import SAMPLE_COUNT_MISMATCH
@@ -81,6 +81,8 @@ def _dataset_method(ev: DataEvaluator, ds: Dataset, name: str, args: list, kwarg
         if hasattr(ds, "batch_size"):
             out.batch_size = ds.batch_size  # type: ignore[attr-defined]
         return out
+    if name == "map":
+        return _map(ev, ctx, ds, _arg(args, kwargs, 0, "map_func"), node)
     if name == "unbatch" and ds.batched:
         return _dataset(ctx, _map_element(ds.element, lambda s: s[1:]), False, UNK, ds.origin)
     return Unknown(f"Dataset.{name}() is not followed")
@@ -89,3 +91,48 @@ def _dataset_method(ev: DataEvaluator, ds: Dataset, name: str, args: list, kwarg
 register({
     "tensorflow.data.Dataset.from_tensor_slices": _from_tensor_slices,
 })
+
+
+def _is_shape(el: Any) -> bool:
+    return isinstance(el, tuple) and all(not isinstance(d, (tuple, dict, list)) for d in el)
+
+
+def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, fn: Any, node) -> Any:
+    """Dataset.map(fn): TensorFlow traces ``fn`` once on the element's tensors (a tuple element
+    is passed as positional arguments); the new element is the structure it returns."""
+    origin = f"an element of {ds.origin.rsplit(' (line', 1)[0]} (line {ctx.line})"
+
+    def tensor(el: Any, depth: int = 0) -> Any:
+        if _is_shape(el):
+            return Array(el, origin, ctx.span, symbolic=False, lib="tf")
+        if isinstance(el, dict) and depth < 3:
+            return {k: tensor(v, depth + 1) for k, v in el.items()}
+        if isinstance(el, tuple) and depth < 3:
+            return tuple(tensor(v, depth + 1) for v in el)
+        raise _NotFollowed()
+
+    def element(value: Any, depth: int = 0) -> Any:
+        if isinstance(value, Tensor) and not isinstance(value, Dataset) and value.shape is not None:
+            return tuple(value.shape)
+        if isinstance(value, (tuple, list)) and depth < 3 and value:
+            return tuple(element(v, depth + 1) for v in value)
+        if isinstance(value, dict) and depth < 3 and value:
+            return {k: element(v, depth + 1) for k, v in value.items()}
+        raise _NotFollowed()
+
+    if fn is None:
+        return Unknown("Dataset.map() of a function shapelens does not follow")
+    try:
+        value = tensor(ds.element)
+    except _NotFollowed:
+        return Unknown("Dataset.map() over elements shapelens does not follow")
+    args = list(value) if isinstance(value, tuple) and not _is_shape(ds.element) else [value]
+    result = ev.call(fn, args, {}, node)
+    try:
+        el = element(result)
+    except _NotFollowed:
+        return Unknown("Dataset.map() of a function whose result shapelens does not follow")
+    out = _dataset(ctx, el, ds.batched, ds.cardinality, f"{ds.origin.rsplit(' (line', 1)[0]}.map(...) (line {ctx.line})")
+    if hasattr(ds, "batch_size"):
+        out.batch_size = ds.batch_size  # type: ignore[attr-defined]
+    return out

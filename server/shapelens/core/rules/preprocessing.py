@@ -707,8 +707,8 @@ def text_vectorization(a: Args, x: Shape, call: dict) -> Out:
     if a._get("pad_to_max_tokens", False) and max_tokens is None:
         raise LayerError(INVALID_ARGUMENT, "pad_to_max_tokens=True on TextVectorization needs max_tokens")
     x = tuple(x)
-    if mode == "int":
-        return Out((x[0] if x else None, osl), 0)
+    if mode == "int":  # a scalar string gives one sequence
+        return Out((x[0], osl) if x else (osl,), 0)
     if a._get("vocabulary", None) is not None and not a._get("pad_to_max_tokens", False):
         raise Unresolved("the vocabulary size of TextVectorization is not followed here")
     depth = max_tokens if a._get("pad_to_max_tokens", False) else None

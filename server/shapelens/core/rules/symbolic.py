@@ -33,7 +33,7 @@ from shapelens.core.shapes import UNK, ShapeError, Unknown, known
 # and distinct: a large stride or pool would make every output size 1 (or raise) on the
 # known sizes of real inputs.
 SAMPLES = ((1009, 3), (1361, 5), (1201, 7))
-RANKS = (2, 3, 4, 5)
+RANKS = (0, 1, 2, 3, 4, 5)  # 0 and 1 only where the known ends allow them (_fits_rank)
 # one shared value, so that equal analyses give equal (==) shapes
 DEPENDS = Unknown("depends on a size that is not known statically")
 
@@ -120,11 +120,40 @@ def _subst(value: Any, sample: int, as_arg: bool, depth: int = 0) -> Any:
     return value
 
 
+def _one_axis(value: RankUnknown) -> Any:
+    """The single axis of a rank-1 shape whose first and last axis are ``value``'s ends, or
+    _NO_AXIS when they cannot be the same axis."""
+    a, b = value.first, value.last
+    if isinstance(a, Unknown):
+        return b
+    if isinstance(b, Unknown) or a == b:
+        return a
+    return _NO_AXIS
+
+
+_NO_AXIS = object()
+
+
+def _fits_rank(value: Any, rank: int) -> bool:
+    """Can every RankUnknown in ``value`` have ``rank`` axes? A scalar has no batch axis (a
+    Keras tensor, whose first axis is known, is never one) and a rank-1 shape's only axis is
+    both its first and its last."""
+    if isinstance(value, RankUnknown):
+        if rank == 0:
+            return isinstance(value.first, Unknown) and isinstance(value.last, Unknown)
+        return rank > 1 or _one_axis(value) is not _NO_AXIS
+    if isinstance(value, list):
+        return all(_fits_rank(v, rank) for v in value)
+    return True
+
+
 def _with_rank(value: Any, rank: int) -> Any:
     """RankUnknown inputs (at any nesting of lists) as shapes of ``rank`` axes."""
     if isinstance(value, RankUnknown):
-        if rank < 2:
-            return (value.first,)
+        if rank == 0:
+            return ()
+        if rank == 1:
+            return (_one_axis(value),)
         return (value.first, *[UNK] * (rank - 2), value.last)
     if isinstance(value, list):
         return [_with_rank(v, rank) for v in value]
@@ -193,12 +222,29 @@ def _rank_of(inputs: Any) -> int | None:
 def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out | None:
     ranks = (rule.ndim,) if rule.ndim is not None else tuple(r for r in RANKS if r >= (rule.min_ndim or 0))
     results: list[tuple[int, Out]] = []
+    if not _has_unknown_rank(inputs):
+        # the input's rank is known; a tensor passed besides it (MultiHeadAttention's value) is not
+        ranks = tuple(r for r in RANKS if r >= 1)
     for r in ranks:
+        if not _fits_rank(inputs, r) or not all(_fits_rank(v, r) for v in call.values()):
+            continue
         shaped = _with_rank(inputs, r)
+        # tensors passed besides the input get the same rank (MultiHeadAttention's key and value
+        # have the query's rank: its attention equations are built for one rank)
+        scall = {k: _with_rank(v, r) for k, v in call.items()}
         try:
-            out = _specialise_values(plain, rule, args, shaped, call)
+            out = _specialise_values(plain, rule, args, shaped, scall)
         except (LayerError, ShapeError):
-            continue  # Keras raises at this rank: the shape is claimed for the others
+            # raised for the sample sizes (a Reshape whose target must hold them all): the rule
+            # on the unknown sizes themselves, where it handles them; raising there too, Keras
+            # raises at this rank and the shape is claimed for the others
+            try:
+                out = plain(rule, args, shaped, scall)
+            except (LayerError, ShapeError):
+                continue
+            except Exception:  # noqa: BLE001 -- Unresolved, or a rule not written for unknowns
+                return None
+            out = Out(out.shape, out.params if known(out.params) else None)
         except Exception:  # noqa: BLE001 -- Unresolved, or a rule not written for unknowns
             return None
         if out is None:
@@ -213,11 +259,12 @@ def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) ->
         if len(lens) == 1:  # a fixed output rank
             shape = _agree_shape([o.shape for o in outs])
             return Out(shape, params) if shape is not None else None
-        deltas = {len(o.shape) - r for r, o in results}
-        if len(deltas) == 1 and all(len(o.shape) >= 2 for o in outs):
-            first = _agree_dim([o.shape[0] for o in outs])
-            last = _agree_dim([o.shape[-1] for o in outs])
-            return Out(RankUnknown(first, last), params)
+        # output ranks differ: the first and last axis where they agree
+        if not all(o.shape for o in outs):  # a scalar has no first or last axis
+            return Out(RankUnknown(DEPENDS, DEPENDS), params)
+        first = _agree_dim([o.shape[0] for o in outs])  # (rank 1: its axis is both)
+        last = _agree_dim([o.shape[-1] for o in outs])
+        return Out(RankUnknown(first, last), params)
     return None
 
 
@@ -293,7 +340,7 @@ def _complete(out: Out) -> bool:
 
 def apply_partial(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any, call: dict) -> Out:
     """``plain(rule, args, inputs, call)`` for inputs/arguments with unknowns in them."""
-    if _has_unknown_rank(inputs):
+    if _has_unknown_rank(inputs) or any(_has_unknown_rank(v) for v in call.values()):
         out = _ranks_memo(plain, rule, args, inputs, call)
         if out is None:
             raise Unresolved(f"the input rank of {rule.kind} is not known")
