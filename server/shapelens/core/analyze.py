@@ -181,10 +181,14 @@ def _layer_infos(layers: list[LayerObj], models: list[Any] = (),
                 f"never called: {seq_note[id(layer)]}" if id(layer) in seq_note else
                 "never called: the model has no input shape yet (add keras.Input(...) or call model.build)"
                 if layer.in_sequential else "never called on a tensor")
+            if layer.wrapped_by is not None and not layer.unknown_reason and not layer.not_reached:
+                note = (f"given to {layer.wrapped_by.kind} (line {layer.wrapped_by.span.line + 1}), which runs it: "
+                        f"the shape is the {layer.wrapped_by.kind}'s")
             if layer.init_error:
                 note = f"{layer.kind} raises in its constructor"
             infos.append(LayerInfo(layer.layer_id, layer.kind, layer.span, None, None, None, None,
-                                   note=note, var=layer.var, order=layer.order, implicit=layer.implicit))
+                                   note=note, var=layer.var, order=layer.order, implicit=layer.implicit,
+                                   wrapped=layer.wrapped_by is not None))
         out[layer.layer_id] = infos
     return out
 

@@ -64,6 +64,7 @@ class LayerObj:
     model: Any = None  # a nested model used as a layer
     implicit: bool = False  # created by a functional form (layers.add([...])), not by the user
     not_reached: str | None = None  # why a Sequential never called it (an earlier layer raises)
+    wrapped_by: "LayerObj | None" = None  # the layer it was given to (Bidirectional, TimeDistributed...)
 
 
 @dataclass(eq=False)

@@ -560,9 +560,22 @@ def _same_as_model(adjusted: list, specs: list) -> bool:
 
 def _replay(ctx: _Ctx, model: Any, xs: list[Tensor]) -> list:
     site = types.SimpleNamespace(span=ctx.span)
-    if isinstance(model, SequentialModel):
-        return ctx.ev.keras.replay_sequential(model, xs[0], site)
-    return ctx.ev.keras.replay_functional(model, xs, site)
+    with _training(ctx):
+        if isinstance(model, SequentialModel):
+            return ctx.ev.keras.replay_sequential(model, xs[0], site)
+        return ctx.ev.keras.replay_functional(model, xs, site)
+
+
+@contextlib.contextmanager
+def _training(ctx: _Ctx) -> Iterator[None]:
+    """fit runs the layers with training=True, predict/evaluate with training=False."""
+    api = ctx.ev.keras
+    prev = api.training
+    api.training = ctx.short.rsplit(".", 1)[-1] in ("fit", "train_on_batch")
+    try:
+        yield
+    finally:
+        api.training = prev
 
 
 @contextlib.contextmanager
@@ -611,7 +624,7 @@ def _warn_declared_size(ctx: _Ctx, model: Any, feeds: list[_Feed], specs: list[t
 def _run_instance(ctx: _Ctx, model: Instance, feed: _Feed) -> Any:
     ev = ctx.ev
     x = Tensor(feed.shape, feed.tensor.origin, feed.tensor.span, symbolic=False)
-    with _capture(ev) as caught:
+    with _capture(ev) as caught, _training(ctx):
         out = ev.keras.call_instance(model, [x], {}, ctx.node)
     errors = [d for d in caught if d.severity == "error"]
     if errors:
