@@ -81,9 +81,60 @@ def _dataset_method(ev: DataEvaluator, ds: Dataset, name: str, args: list, kwarg
         if hasattr(ds, "batch_size"):
             out.batch_size = ds.batch_size  # type: ignore[attr-defined]
         return out
+    if name == "map":
+        return _map(ev, ctx, ds, args, kwargs, node)
     if name == "unbatch" and ds.batched:
         return _dataset(ctx, _map_element(ds.element, lambda s: s[1:]), False, UNK, ds.origin)
     return Unknown(f"Dataset.{name}() is not followed")
+
+
+def _is_shape(el: Any) -> bool:
+    return isinstance(el, tuple) and all(not isinstance(d, (tuple, dict, list)) for d in el)
+
+
+def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, args: list, kwargs: dict, node) -> Any:
+    """``ds.map(fn)``: tf.data traces ``fn`` once on tensors of the element's shapes (a tuple
+    element is passed as positional arguments, a dict as one argument); the new element is
+    the structure of what it returns. Layers called inside get records of those shapes."""
+    fn = _arg(args, kwargs, 0, "map_func")
+    el = ds.element
+    if fn is None or el is None:
+        return Unknown("Dataset.map() is not followed")
+    origin = f"an element of {ds.origin}"
+
+    def tensor(shape: Any) -> Any:
+        if _is_shape(shape):
+            return Tensor(tuple(shape), origin, ctx.span, symbolic=False)
+        if isinstance(shape, tuple):
+            return tuple(tensor(v) for v in shape)
+        if isinstance(shape, dict):
+            return {k: tensor(v) for k, v in shape.items()}
+        raise _NotFollowed()
+
+    def element(v: Any, depth: int = 0) -> Any:
+        if isinstance(v, Tensor) and not isinstance(v, Dataset) and v.shape is not None:
+            return tuple(v.shape)
+        if isinstance(v, (tuple, list)) and depth < 3 and v:
+            return tuple(element(x, depth + 1) for x in v)
+        if isinstance(v, dict) and depth < 3 and v:
+            return {k: element(x, depth + 1) for k, x in v.items()}
+        raise _NotFollowed()
+
+    try:
+        value = tensor(el)
+    except _NotFollowed:
+        return Unknown("Dataset.map() over elements shapelens does not follow")
+    call_args = list(value) if isinstance(value, tuple) else [value]
+    result = ev.call(fn, call_args, {}, node)
+    try:
+        new = element(result)
+    except _NotFollowed:
+        return Unknown(f"the elements {ctx.short}() makes are not followed")
+    out = Dataset(None, f"{ds.origin.rsplit(' (line', 1)[0]}.map(...) (line {ctx.line})", ds.span, symbolic=False,
+                  element=new, batched=ds.batched, cardinality=ds.cardinality)
+    if hasattr(ds, "batch_size"):
+        out.batch_size = ds.batch_size  # type: ignore[attr-defined]
+    return out
 
 
 register({
