@@ -15,6 +15,7 @@ from shapelens.core.values import FunctionalModel, Instance, SequentialModel, Te
 from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _related, _span_dict, _src
 from shapelens.core.data.losses import _check_targets, _find_call
 from shapelens.core.data.state import DataEvaluator
+from shapelens.core.data.tf_data import sequence_dataset
 from shapelens.core.codes import (
     DATA_DOES_NOT_FIT_MODEL_INPUT,
     DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT,
@@ -86,6 +87,8 @@ def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwarg
     ctx = _Ctx(ev, node, f"{_model_name(model)}.{name}", "keras")
 
     # -- the data, as batches the model sees
+    if y is None and (seq := sequence_dataset(ev, x, node)) is not None:
+        x = seq
     if isinstance(x, Dataset):
         if y is not None:
             return Unknown(f"the result of {name}() is not followed")

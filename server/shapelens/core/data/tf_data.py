@@ -137,6 +137,55 @@ def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, args: list, kwargs: dict, no
     return out
 
 
+_SEQUENCES = ("utils.Sequence", "utils.PyDataset", "trainers.PyDataset")
+
+
+def sequence_dataset(ev: DataEvaluator, inst: Any, node) -> Dataset | None:
+    """A ``keras.utils.Sequence`` / ``PyDataset`` subclass given to fit/predict: Keras reads its
+    batches with ``__getitem__``; the first one (followed quietly) gives the batch shapes, with
+    the batch axis unknown (the last batch may be smaller). None when it is not one."""
+    from shapelens.core.resolve import ModuleRef, keras_name
+    from shapelens.core.values import ClassValue, FunctionValue, Instance
+
+    if not isinstance(inst, Instance):
+        return None
+    stack, seen, found = [inst.cls], set(), False
+    while stack and not found:
+        c = stack.pop()
+        if id(c) in seen:
+            continue
+        seen.add(id(c))
+        for b in c.bases:
+            if isinstance(b, ModuleRef) and keras_name(b.path) in _SEQUENCES:
+                found = True
+            elif isinstance(b, ClassValue):
+                stack.append(b)
+    getitem = inst.cls.lookup("__getitem__")
+    if not found or not isinstance(getitem, FunctionValue):
+        return None
+    ev.speculative += 1
+    try:
+        batch = ev.call(getitem, [inst, 0], {}, node)
+    finally:
+        ev.speculative -= 1
+
+    def shape(v: Any) -> tuple:
+        if isinstance(v, Tensor) and not isinstance(v, Dataset) and not v.symbolic and v.shape and \
+                all(d is None or isinstance(d, int) for d in v.shape):
+            return (None, *v.shape[1:])
+        raise _NotFollowed()
+
+    try:
+        if isinstance(batch, (tuple, list)) and 1 <= len(batch) <= 3:
+            element: Any = tuple(shape(v) for v in batch) if len(batch) > 1 else shape(batch[0])
+        else:
+            element = shape(batch)
+    except _NotFollowed:
+        return None
+    origin = f"batches of {inst.cls.name}.__getitem__"
+    return Dataset(None, origin, ev.span(node), symbolic=False, element=element, batched=True, cardinality=UNK)
+
+
 register({
     "tensorflow.data.Dataset.from_tensor_slices": _from_tensor_slices,
 })
