@@ -624,7 +624,10 @@ class ExpressionEvaluator:
             from shapelens.core import subclass_layers
 
             if subclass_layers.functional_subclass(cls, args, kwargs):
-                return self.keras.make_functional(args, kwargs, node)
+                model = self.keras.make_functional(args, kwargs, node)
+                if hasattr(model, "outputs"):
+                    model.user_class = cls  # its train_step / test_step / predict_step (data/steps.py)
+                return model
         inst = Instance(cls, span=self.span(node), order=self.next_order())
         if cls.keras_base:
             self.keras.register_instance(inst, node)

@@ -16,6 +16,7 @@ from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _rela
 from shapelens.core.data.losses import _check_targets, _find_call
 from shapelens.core.data.state import DataEvaluator
 from shapelens.core.data.tf_data import sequence_dataset
+from shapelens.core.data.steps import run_user_step, user_step
 from shapelens.core.codes import (
     DATA_DOES_NOT_FIT_MODEL_INPUT,
     DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT,
@@ -89,6 +90,8 @@ def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwarg
     # -- the data, as batches the model sees
     if y is None and (seq := sequence_dataset(ev, x, node)) is not None:
         x = seq
+    if (step := user_step(model, name)) is not None:
+        return run_user_step(ev, model, step, name, x, y, node)
     if isinstance(x, Dataset):
         if y is not None:
             return Unknown(f"the result of {name}() is not followed")

@@ -183,7 +183,9 @@ def sequence_dataset(ev: DataEvaluator, inst: Any, node) -> Dataset | None:
     except _NotFollowed:
         return None
     origin = f"batches of {inst.cls.name}.__getitem__"
-    return Dataset(None, origin, ev.span(node), symbolic=False, element=element, batched=True, cardinality=UNK)
+    out = Dataset(None, origin, ev.span(node), symbolic=False, element=element, batched=True, cardinality=UNK)
+    out.from_sequence = True  # type: ignore[attr-defined]  # a lone x reaches train_step as (x,)
+    return out
 
 
 register({
