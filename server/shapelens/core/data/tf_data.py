@@ -170,8 +170,7 @@ def sequence_dataset(ev: DataEvaluator, inst: Any, node) -> Dataset | None:
         ev.speculative -= 1
 
     def shape(v: Any) -> tuple:
-        if isinstance(v, Tensor) and not isinstance(v, Dataset) and not v.symbolic and v.shape and \
-                all(d is None or isinstance(d, int) for d in v.shape):
+        if isinstance(v, Tensor) and not isinstance(v, Dataset) and not v.symbolic and v.shape:
             return (None, *v.shape[1:])
         raise _NotFollowed()
 
