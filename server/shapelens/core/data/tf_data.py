@@ -92,6 +92,12 @@ def _is_shape(el: Any) -> bool:
     return isinstance(el, tuple) and all(not isinstance(d, (tuple, dict, list)) for d in el)
 
 
+def _low_rank_call(marks: list, new_objs: list) -> bool:
+    calls = [c for obj, k, *_ in marks for c in obj.calls[k:]] + [c for obj in new_objs for c in obj.calls]
+    return any(not isinstance(t, Tensor) or t.shape is None or len(t.shape) < 2
+               for c in calls for t in [*c.inputs, *c.extra_inputs])
+
+
 def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, args: list, kwargs: dict, node) -> Any:
     """``ds.map(fn)``: tf.data traces ``fn`` once on tensors of the element's shapes (a tuple
     element is passed as positional arguments, a dict as one argument); the new element is
@@ -125,7 +131,19 @@ def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, args: list, kwargs: dict, no
     except _NotFollowed:
         return Unknown("Dataset.map() over elements shapelens does not follow")
     call_args = list(value) if isinstance(value, tuple) else [value]
+    objs = ev.keras.layer_objs
+    marks = [(obj, len(obj.calls), obj.first_call, obj.params, obj.built_spec, obj.built_ndim) for obj in objs]
+    n_objs, n_diags = len(objs), len(ev.diags)
     result = ev.call(fn, call_args, {}, node)
+    if _low_rank_call(marks, objs[n_objs:]):
+        # a layer called on a scalar or a vector (one unbatched element): the rules are written for
+        # batches, so forget these calls rather than claim their shapes
+        for obj, k, first, params, spec, ndim in marks:
+            del obj.calls[k:]
+            obj.first_call, obj.params, obj.built_spec, obj.built_ndim = first, params, spec, ndim
+        del objs[n_objs:]
+        del ev.diags[n_diags:]
+        return Unknown("Dataset.map() calls a layer on single elements of fewer than 2 axes (not followed)")
     try:
         new = element(result)
     except _NotFollowed:
