@@ -633,7 +633,11 @@ class ExpressionEvaluator:
             self.keras.register_instance(inst, node)
         init = cls.lookup("__init__")
         if isinstance(init, FunctionValue) and cls.keras_base:
-            self.keras._run_method(inst, init, args, kwargs, node)  # super().__init__ needs self
+            self.keras.constructing.append(inst)  # the layers made here belong to inst (their notes)
+            try:
+                self.keras._run_method(inst, init, args, kwargs, node)  # super().__init__ needs self
+            finally:
+                self.keras.constructing.pop()
         elif isinstance(init, FunctionValue):
             self.call_function(init, [inst, *args], kwargs, node)
         if cls.keras_base:

@@ -65,6 +65,7 @@ class KerasApi(KerasMethods):
         # Keras's training flag while fit (True) / predict, evaluate (False) run the model: a
         # subclass whose call() takes `training` and is not given it explicitly gets this value
         self.training: bool | None = None
+        self.constructing: list = []  # the user's Layer/Model instances whose __init__ is running
         self._self_stack: list[Instance] = []
         self._call_log: list[list[LayerCall]] = []
         self._model_layers: dict[int, tuple[Any, LayerObj]] = {}  # id(model) -> (model, its layer)
@@ -188,6 +189,8 @@ class KerasApi(KerasMethods):
             declared_input=declared,
         )
         self.layer_objs.append(layer)
+        if self.constructing:
+            layer.owner = self.constructing[-1]
         for value in [*args, *kwargs.values()]:
             if isinstance(value, LayerObj) and value.wrapped_by is None:
                 value.wrapped_by = layer  # Bidirectional(LSTM(...)), WeightNormalization(Conv1D(...))

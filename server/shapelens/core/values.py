@@ -65,6 +65,7 @@ class LayerObj:
     implicit: bool = False  # created by a functional form (layers.add([...])), not by the user
     not_reached: str | None = None  # why a Sequential never called it (an earlier layer raises)
     wrapped_by: "LayerObj | None" = None  # the layer it was given to (Bidirectional, TimeDistributed...)
+    owner: Any = None  # the user's Layer/Model instance whose __init__ made it
 
 
 @dataclass(eq=False)
