@@ -8,7 +8,9 @@ per-file timeout, and reports:
 
 - layer call sites with a concrete output shape (%); a call site is a distinct
   (file, line, column) of a layer record, and it counts as known when every record there
-  has an output shape (Keras's own ``None`` axes allowed);
+  has an output shape (Keras's own ``None`` axes allowed). A layer that is only given to a
+  wrapper (``Bidirectional(LSTM(...))``, ``TimeDistributed(Dense(...))``) and never called
+  itself is not a call site: Keras runs it (or a copy) inside the wrapper, whose call is;
 - records per call site (max, files over 5 records per site);
 - SL003 budget hits (the analysis stopped at a limit) and files that timed out;
 - every error (file:line:code:message);
@@ -102,7 +104,7 @@ def analyse_one(path: str) -> dict:
         span = info.call_span or info.span
         return {"line": span.line + 1, "col": span.col, "kind": info.kind, "layer": info.layer_id,
                 "output_shape": _jsonable(info.output_shape), "params": info.params,
-                "note": info.note, "implicit": info.implicit}
+                "note": info.note, "implicit": info.implicit, "wrapped": info.wrapped}
 
     return {
         "path": path, "time": elapsed, "complete": a.complete,
@@ -256,6 +258,9 @@ def _plain_rows(lines: list[str], i: int):
             i += 1
             continue
         cells = [c for c in re.split(r"\s{2,}", ln.strip()) if c]
+        glued = re.match(r"^([\w./-]+ \(\w+) ([(\[].*)$", cells[0]) if cells else None
+        if glued:  # a cut type column runs into the shape: "conv (WeightNor (None, 8)"
+            cells[0:1] = [glued.group(1), glued.group(2)]
         if not cells:
             i += 1
             continue
@@ -272,8 +277,28 @@ def _plain_rows(lines: list[str], i: int):
 def _finish(row: dict) -> dict:
     m = re.match(r"^(.*?)\s*\((\w+)\)\s*$", row["name"])
     name, kind = (m.group(1), m.group(2)) if m else (row["name"], "")
+    cut = None
+    if not m and (t := re.match(r"^(\S+)\s+\((\w+)$", row["name"].strip())):
+        name, cut = t.group(1), t.group(2)  # Keras 2 cuts the type column: "(WeightNor"
     return {"name": name, "kind": kind, "shape": _parse_shape(row["shape"]),
-            "params": _parse_params(row["params"])}
+            "params": _parse_params(row["params"]), "cut": cut}
+
+
+def _resolve_cut(tables: list[dict], models: list[dict], layer_kinds: set[str]) -> None:
+    """A type cut by the column width is the one layer type of the program (else of Keras) it
+    begins with; left out when several begin with it."""
+    from shapelens.core.rules import LAYERS
+
+    program = {lr["kind"] for m in models for lr in m["layers"]} | layer_kinds
+    for table in tables:
+        for r in table["rows"]:
+            if r.get("cut") and not r["kind"]:
+                for known in (program, set(LAYERS)):
+                    hits = {k for k in known if k.startswith(r["cut"])}
+                    if hits:
+                        if len(hits) == 1:
+                            r["kind"] = hits.pop()
+                        break
 
 
 _ALIAS = {"Functional": "Model", "Sequential": "Sequential"}
@@ -307,13 +332,16 @@ def _partial(row: dict, lr: dict) -> bool:
     return row["shape"] != "?" and ok(a, b) and params_ok
 
 
-def compare_tables(tables: list[dict], models: list[dict], source: str = "") -> dict:
+def compare_tables(tables: list[dict], models: list[dict], source: str = "",
+                   layer_kinds: set[str] | frozenset = frozenset()) -> dict:
     """Match each printed table to the shapelens model whose layer types align best (the model
     of the table's name when shapelens has one; none when the program names the model itself,
     name="...", and shapelens has no model of that name)."""
     out = {"rows": 0, "matched": 0, "equal": 0, "unknown": 0, "partial": 0, "wrong": 0, "tables": 0,
            "tables_matched": 0, "wrong_rows": []}
     used: set[int] = set()
+    printed_for: dict[tuple, list[str]] = {}  # model structure -> the printed types of its table
+    _resolve_cut(tables, models, set(layer_kinds))
     for table in tables:
         rows = [r for r in table["rows"] if r["kind"]]
         if not rows:
@@ -335,6 +363,9 @@ def compare_tables(tables: list[dict], models: list[dict], source: str = "") -> 
             if graph and not named and model.get("kind") == "Subclass":
                 continue
             kinds = [_ALIAS.get(lr["kind"], lr["kind"]) for lr in model["layers"]]
+            sig = tuple((lr["line"], lr["kind"]) for lr in model["layers"])
+            if not named and sig in printed_for and printed_for[sig] != printed:
+                continue  # this architecture (built again by the same lines) printed another table
             sm = difflib.SequenceMatcher(a=[_ALIAS.get(p, p) for p in printed], b=kinds, autojunk=False)
             blocks = sm.get_matching_blocks()
             score = sum(b.size for b in blocks)
@@ -343,6 +374,7 @@ def compare_tables(tables: list[dict], models: list[dict], source: str = "") -> 
         if best is None or best[0] < max(1, len(rows) // 2):
             continue
         used.add(best[1])
+        printed_for.setdefault(tuple((lr["line"], lr["kind"]) for lr in models[best[1]]["layers"]), printed)
         out["tables_matched"] += 1
         model = models[best[1]]
         # Keras lists a model's layers in its own order (shared layers, branches); compare
@@ -434,6 +466,8 @@ def summarise(results: list[dict], root: Path) -> dict:
             continue
         file_sites: dict[tuple, list[dict]] = {}
         for lr in res["layers"]:
+            if lr.get("wrapped"):
+                continue  # only given to a wrapper (Bidirectional(LSTM(...))): the wrapper's call is the site
             file_sites.setdefault((rel, lr["line"], lr["col"]), []).append(lr)
         sites.update(file_sites)
         per_file_max[rel] = max((len(v) for v in file_sites.values()), default=0)
@@ -452,7 +486,8 @@ def summarise(results: list[dict], root: Path) -> dict:
         md = Path(res["path"]).parent / "md" / (Path(res["path"]).stem + ".md")
         if md.is_file():
             c = compare_tables(parse_summaries(md.read_text(encoding="utf-8", errors="replace")),
-                               res["models"], read_program(Path(res["path"])))
+                               res["models"], read_program(Path(res["path"])),
+                               {lr["kind"] for lr in res["layers"]})
             for k in cmp_total:
                 if k == "wrong_rows":
                     cmp_total[k].extend(f"{rel}:{w['line']} {w['name']} ({w['kind']}): printed "

@@ -159,8 +159,9 @@ def render_layers() -> str:
         "",
         f"shapelens computes output shapes (and parameter counts) for these {total} Keras layer classes.",
         "An alias is another name of the same class (`keras.layers.MaxPool2D` is `MaxPooling2D`).",
-        "Any other layer (custom, `Lambda`, third-party) is reported as "
-        "[SL002 unknown-layer](rules/SL002.md) and its output shape is unknown.",
+        "Layers of third-party libraries with a rule are listed at the end. Any other layer (custom, "
+        "`Lambda`, third-party) is reported as [SL002 unknown-layer](rules/SL002.md) and its output shape "
+        "is unknown.",
         "",
         "| Family | Layer | Aliases | Rule | Rule in |",
         "|---|---|---|---|---|",
@@ -169,7 +170,31 @@ def render_layers() -> str:
         for rule in sorted(rules, key=lambda r: r.kind):
             aliases = ", ".join(f"`{a}`" for a in sorted(rule.aliases))
             out.append(f"| {family} | `{rule.kind}` | {aliases} | {_cell(_rule_doc(rule))} | {_module_path(rule)} |")
+    out += _third_party_section()
     return "\n".join(out) + "\n"
+
+
+def _third_party_section() -> list[str]:
+    from shapelens.core.rules.thirdparty import THIRD_PARTY
+
+    by_rule: dict[str, tuple] = {}
+    for (library, name), rule in THIRD_PARTY.items():
+        libs, names, r = by_rule.get(rule.doc, ([], [], rule))
+        if library not in libs:
+            libs.append(library)
+        if name not in names:
+            names.append(name)
+        by_rule[rule.doc] = (libs, names, r)
+    out = ["", "## Third-party layers", "",
+           "These libraries are not needed: each rule follows the library's source (cited in the rule), and",
+           "where the layer reduces to Keras layers it is tested against them. An input such a rule would",
+           "reject gives an unknown output, never an error.", "",
+           "| Library | Layers | Rule | Rule in |", "|---|---|---|---|"]
+    rows = []
+    for libs, names, rule in by_rule.values():
+        layers = ", ".join(f"`{n}`" for n in sorted(names))
+        rows.append(f"| {' / '.join(libs)} | {layers} | {_cell(_rule_doc(rule))} | {_module_path(rule)} |")
+    return out + sorted(rows)
 
 
 def generated() -> dict[Path, str]:

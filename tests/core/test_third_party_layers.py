@@ -1,6 +1,6 @@
-"""Layers of KerasNLP/KerasHub/KerasCV, TensorFlow Addons and TensorFlow Probability: recorded as
-layers with an unknown output and an SL002 note (so hovers and summaries show them), and never
-given the rule of a Keras layer of the same name."""
+"""Layers of KerasNLP/KerasHub/KerasCV, TensorFlow Addons and TensorFlow Probability without a rule
+(rules/thirdparty.py): recorded as layers with an unknown output and an SL002 note (so hovers and
+summaries show them), and never given the rule of a Keras layer of the same name."""
 
 from __future__ import annotations
 
@@ -8,28 +8,28 @@ from shapelens.core.analyze import analyze
 from shapelens.core.lookup import Lookup
 
 NLP = ("import keras\nimport keras_nlp\ninp = keras.Input((16,), dtype='int32')\n"
-       "x = keras_nlp.layers.TokenAndPositionEmbedding(vocabulary_size=100, sequence_length=16, "
-       "embedding_dim=32)(inp)\nm = keras.Model(inp, x)\n")
+       "x = keras_nlp.layers.RotaryEmbedding(max_wavelength=10000, scaling_factor=1.0, sequence_axis=1, "
+       "feature_axis=-1)(inp)\nm = keras.Model(inp, x)\n")
 TFA = ("import keras\nimport tensorflow_addons as tfa\nx = keras.Input((8, 8, 6))\n"
-       "y = tfa.layers.GroupNormalization(groups=3)(x)\nm = keras.Model(x, y)\n")
+       "y = tfa.layers.SpectralNormalization(keras.layers.Conv2D(3, 3))(x)\nm = keras.Model(x, y)\n")
 
 
 def test_a_keras_nlp_layer_is_an_unknown_layer_with_a_note_and_a_hover():
     a = analyze(NLP, "nlp.py")
-    layer = next(i for i in a.layers if i.kind == "TokenAndPositionEmbedding")
+    layer = next(i for i in a.layers if i.kind == "RotaryEmbedding")
     assert layer.output_shape is None
     notes = [d.message for d in a.diagnostics if d.code == "SL002"]
-    assert notes == ["TokenAndPositionEmbedding: no rule for this KerasNLP layer; its output shape is unknown"]
+    assert notes == ["RotaryEmbedding: no rule for this KerasNLP layer; its output shape is unknown"]
     assert not [d for d in a.diagnostics if d.severity in ("error", "warning")]
     target = Lookup(NLP, a).at(3, 25)
-    assert target is not None and [i.kind for i in target.layers] == ["TokenAndPositionEmbedding"]
-    assert [i.kind for i in a.models[0].layers] == ["InputLayer", "TokenAndPositionEmbedding"]
+    assert target is not None and [i.kind for i in target.layers] == ["RotaryEmbedding"]
+    assert [i.kind for i in a.models[0].layers] == ["InputLayer", "RotaryEmbedding"]
 
 
 def test_a_third_party_layer_named_like_a_keras_layer_does_not_get_the_keras_rule():
     a = analyze(TFA, "tfa.py")
-    layer = next(i for i in a.layers if i.kind == "GroupNormalization")
-    # keras.layers.GroupNormalization(groups=3) would give (None, 8, 8, 6) and 12 params
+    layer = next(i for i in a.layers if i.kind == "SpectralNormalization")
+    # keras.layers.SpectralNormalization(Conv2D(3, 3)) would give (None, 6, 6, 3)
     assert layer.output_shape is None and layer.params is None
     assert any("TensorFlow Addons" in d.message for d in a.diagnostics if d.code == "SL002")
 

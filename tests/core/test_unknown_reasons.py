@@ -82,3 +82,34 @@ def test_a_nested_model_whose_output_is_lost_inside_says_where():
     assert infos and all(i.output_shape is None for i in infos)
     note = infos[-1].note
     assert note.startswith("inside the model, Lambda (line 4): ") and "`bar`" in note, note
+
+
+OWNED = '''
+import keras
+from keras import layers
+
+
+class Block(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(4)
+        self.spare = layers.Dense(2)
+
+    def call(self, x):
+        return self.dense(x)
+
+
+unused = Block()
+used = Block()
+y = used(keras.Input((3,)))
+'''
+
+
+def test_a_layer_made_in_a_subclass_init_says_why_it_was_never_called():
+    a = analyze(OWNED, "p.py")
+    notes = {(i.span.line + 1, i.note) for i in a.layers if i.kind == "Dense" and i.output_shape is None}
+    assert (9, "never called: made in Block.__init__ (line 16), and that Block is never called on a tensor "
+               "shapelens follows") in notes
+    assert (10, "never called: made in Block.__init__ (line 17), but the Block.call() shapelens followed "
+                "does not call it") in notes
+    assert any(i.kind == "Dense" and i.output_shape == (None, 4) for i in a.layers)

@@ -181,12 +181,28 @@ def _layer_infos(layers: list[LayerObj], models: list[Any] = (),
                 f"never called: {seq_note[id(layer)]}" if id(layer) in seq_note else
                 "never called: the model has no input shape yet (add keras.Input(...) or call model.build)"
                 if layer.in_sequential else "never called on a tensor")
+            if layer.owner is not None and note == "never called on a tensor":
+                note = _owner_note(layer.owner)
+            if layer.wrapped_by is not None and not layer.unknown_reason and not layer.not_reached:
+                note = (f"given to {layer.wrapped_by.kind} (line {layer.wrapped_by.span.line + 1}), which runs it: "
+                        f"the shape is the {layer.wrapped_by.kind}'s")
             if layer.init_error:
                 note = f"{layer.kind} raises in its constructor"
             infos.append(LayerInfo(layer.layer_id, layer.kind, layer.span, None, None, None, None,
-                                   note=note, var=layer.var, order=layer.order, implicit=layer.implicit))
+                                   note=note, var=layer.var, order=layer.order, implicit=layer.implicit,
+                                   wrapped=layer.wrapped_by is not None))
         out[layer.layer_id] = infos
     return out
+
+
+def _owner_note(owner: Any) -> str:
+    """Why a layer made in a user class's __init__ was never called."""
+    name = owner.cls.name
+    where = f"{name}.__init__ (line {owner.span.line + 1})" if owner.span is not None else f"{name}.__init__"
+    obj = owner.layer_obj
+    if obj is None or not obj.calls:
+        return f"never called: made in {where}, and that {name} is never called on a tensor shapelens follows"
+    return f"never called: made in {where}, but the {name}.call() shapelens followed does not call it"
 
 
 def _inherited_note(call: Any, inputs_only: bool = False) -> str | None:

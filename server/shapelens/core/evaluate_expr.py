@@ -624,13 +624,20 @@ class ExpressionEvaluator:
             from shapelens.core import subclass_layers
 
             if subclass_layers.functional_subclass(cls, args, kwargs):
-                return self.keras.make_functional(args, kwargs, node)
+                model = self.keras.make_functional(args, kwargs, node)
+                if hasattr(model, "outputs"):
+                    model.user_class = cls  # its train_step / test_step / predict_step (data/steps.py)
+                return model
         inst = Instance(cls, span=self.span(node), order=self.next_order())
         if cls.keras_base:
             self.keras.register_instance(inst, node)
         init = cls.lookup("__init__")
         if isinstance(init, FunctionValue) and cls.keras_base:
-            self.keras._run_method(inst, init, args, kwargs, node)  # super().__init__ needs self
+            self.keras.constructing.append(inst)  # the layers made here belong to inst (their notes)
+            try:
+                self.keras._run_method(inst, init, args, kwargs, node)  # super().__init__ needs self
+            finally:
+                self.keras.constructing.pop()
         elif isinstance(init, FunctionValue):
             self.call_function(init, [inst, *args], kwargs, node)
         if cls.keras_base:

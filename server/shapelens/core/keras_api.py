@@ -13,7 +13,7 @@ from shapelens.core import backbones, custom_layers, data, keras_versions, subcl
 from shapelens.core.data.base import Array
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
-from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply
+from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply, thirdparty
 from shapelens.core.rules.base import NeedInput, PROBE
 from shapelens.core.rules.symbolic import RankUnknown
 from shapelens.core.shapes import UNK, ShapeError, Unknown, fmt_shape, known
@@ -61,6 +61,10 @@ class KerasApi(KerasSequential, KerasMethods):
         # >0 while a custom Layer/Model call() (or a Lambda function) runs: Keras 3 traces it with
         # backend tensors, so tf.* ops inside it are legal (no SL107)
         self.in_layer_call = 0
+        # Keras's training flag while fit (True) / predict, evaluate (False) run the model: a
+        # subclass whose call() takes `training` and is not given it explicitly gets this value
+        self.training: bool | None = None
+        self.constructing: list = []  # the user's Layer/Model instances whose __init__ is running
         self._self_stack: list[Instance] = []
         self._call_log: list[list[LayerCall]] = []
         self._model_layers: dict[int, tuple[Any, LayerObj]] = {}  # id(model) -> (model, its layer)
@@ -168,8 +172,9 @@ class KerasApi(KerasSequential, KerasMethods):
         """``library``: a third-party layer (KerasNLP, TensorFlow Addons...) of that name; no
         Keras rule applies to it even when Keras has a layer of the same name."""
         span = self.ev.span(node)
-        rule = None if library else LAYERS.get(kind)
-        args, kwargs = keras_versions.layer_arguments(self.settings, kind, list(args), dict(kwargs))
+        rule = thirdparty.lookup(library, kind) if library else LAYERS.get(kind)
+        if not library:
+            args, kwargs = keras_versions.layer_arguments(self.settings, kind, list(args), dict(kwargs))
         own = set(rule.signature) if rule else set()
         declared = self._declared_input(kind, kwargs, span, own)
         common = {k: kwargs.pop(k) for k in list(kwargs) if k in BASE_LAYER_KWARGS and k not in own}
@@ -183,6 +188,11 @@ class KerasApi(KerasSequential, KerasMethods):
             declared_input=declared,
         )
         self.layer_objs.append(layer)
+        if self.constructing:
+            layer.owner = self.constructing[-1]
+        for value in [*args, *kwargs.values()]:
+            if isinstance(value, LayerObj) and value.wrapped_by is None:
+                value.wrapped_by = layer  # Bidirectional(LSTM(...)), WeightNormalization(Conv1D(...))
         if kind == "InputLayer":
             return self._input_layer(layer, args, kwargs, common, node)
         if kind == "Lambda":

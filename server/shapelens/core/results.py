@@ -50,6 +50,7 @@ class LayerInfo:
     order: int = 0
     raised: bool = False  # Keras raises in this call
     implicit: bool = False  # created by a functional form such as layers.add([...])
+    wrapped: bool = False  # given to a wrapper (Bidirectional(LSTM(...))) and never called itself
 
 
 @dataclass

@@ -264,7 +264,7 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
     try:
         traced = [_retag(a, False) for a in args] if symbolic else args
         if isinstance(call_fn, FunctionValue):
-            result = api._run_method(inst, call_fn, traced, kwargs, node)
+            result = api._run_method(inst, call_fn, traced, _with_training(api, call_fn, traced, kwargs), node)
         elif base is not None:
             result = base_output(api, inst, base, traced[0], node, traced[1:], kwargs)
         else:
@@ -281,6 +281,21 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
         inst.attrs.pop("__raised__", None)
         return result
     return _record(api, inst, x, xs, result, kwargs, node, symbolic)
+
+
+def _with_training(api, fn: FunctionValue, args: list, kwargs: dict) -> dict:
+    """Keras passes the training flag of fit/predict/evaluate to a call() that takes `training`
+    and was not given it (positionally or by keyword)."""
+    if api.training is None or "training" in kwargs or isinstance(fn.node, ast.Lambda):
+        return kwargs
+    a = fn.node.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]][1:]  # without self
+    if "training" in names:
+        if names.index("training") < len(args):
+            return kwargs
+    elif "training" not in [p.arg for p in a.kwonlyargs]:
+        return kwargs
+    return {**kwargs, "training": api.training}
 
 
 def _unknown_parts(result: Any, origin: str, span) -> Any:

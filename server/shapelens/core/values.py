@@ -67,6 +67,8 @@ class LayerObj:
     # built by a call on a tensor of unknown rank: a later call on a known rank gives the
     # parameter count (Keras built the layer on data shapelens does not know)
     built_on_unknown_rank: bool = False
+    wrapped_by: "LayerObj | None" = None  # the layer it was given to (Bidirectional, TimeDistributed...)
+    owner: Any = None  # the user's Layer/Model instance whose __init__ made it
 
 
 @dataclass(eq=False)

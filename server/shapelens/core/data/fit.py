@@ -15,6 +15,8 @@ from shapelens.core.values import FunctionalModel, Instance, SequentialModel, Te
 from shapelens.core.data.base import Array, Dataset, _Ctx, _Feed, _is_int, _related, _span_dict, _src
 from shapelens.core.data.losses import _check_targets, _find_call
 from shapelens.core.data.state import DataEvaluator
+from shapelens.core.data.tf_data import sequence_dataset
+from shapelens.core.data.steps import run_user_step, user_step
 from shapelens.core.codes import (
     DATA_DOES_NOT_FIT_MODEL_INPUT,
     DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT,
@@ -86,6 +88,10 @@ def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwarg
     ctx = _Ctx(ev, node, f"{_model_name(model)}.{name}", "keras")
 
     # -- the data, as batches the model sees
+    if y is None and (seq := sequence_dataset(ev, x, node)) is not None:
+        x = seq
+    if (step := user_step(model, name)) is not None:
+        return run_user_step(ev, model, step, name, x, y, node)
     if isinstance(x, Dataset):
         if y is not None:
             return Unknown(f"the result of {name}() is not followed")
@@ -565,9 +571,22 @@ def _same_as_model(adjusted: list, specs: list) -> bool:
 
 def _replay(ctx: _Ctx, model: Any, xs: list[Tensor]) -> list:
     site = types.SimpleNamespace(span=ctx.span)
-    if isinstance(model, SequentialModel):
-        return ctx.ev.keras.replay_sequential(model, xs[0], site)
-    return ctx.ev.keras.replay_functional(model, xs, site)
+    with _training(ctx):
+        if isinstance(model, SequentialModel):
+            return ctx.ev.keras.replay_sequential(model, xs[0], site)
+        return ctx.ev.keras.replay_functional(model, xs, site)
+
+
+@contextlib.contextmanager
+def _training(ctx: _Ctx) -> Iterator[None]:
+    """fit runs the layers with training=True, predict/evaluate with training=False."""
+    api = ctx.ev.keras
+    prev = api.training
+    api.training = ctx.short.rsplit(".", 1)[-1] in ("fit", "train_on_batch")
+    try:
+        yield
+    finally:
+        api.training = prev
 
 
 @contextlib.contextmanager
@@ -616,7 +635,7 @@ def _warn_declared_size(ctx: _Ctx, model: Any, feeds: list[_Feed], specs: list[t
 def _run_instance(ctx: _Ctx, model: Instance, feed: _Feed) -> Any:
     ev = ctx.ev
     x = Tensor(feed.shape, feed.tensor.origin, feed.tensor.span, symbolic=False)
-    with _capture(ev) as caught:
+    with _capture(ev) as caught, _training(ctx):
         out = ev.keras.call_instance(model, [x], {}, ctx.node)
     errors = [d for d in caught if d.severity == "error"]
     if errors:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
-from shapelens.core.data.base import Array, Dataset, _Ctx, _NotFollowed, _arg, _bool, _is_int, _related
+from shapelens.core.data.base import Dataset, _Ctx, _NotFollowed, _arg, _bool, _is_int, _related
 from shapelens.core.data.registry import register
 from shapelens.core.data.state import DataEvaluator
 from shapelens.core.codes import SAMPLE_COUNT_MISMATCH
@@ -82,10 +82,127 @@ def _dataset_method(ev: DataEvaluator, ds: Dataset, name: str, args: list, kwarg
             out.batch_size = ds.batch_size  # type: ignore[attr-defined]
         return out
     if name == "map":
-        return _map(ev, ctx, ds, _arg(args, kwargs, 0, "map_func"), node)
+        return _map(ev, ctx, ds, args, kwargs, node)
     if name == "unbatch" and ds.batched:
         return _dataset(ctx, _map_element(ds.element, lambda s: s[1:]), False, UNK, ds.origin)
     return Unknown(f"Dataset.{name}() is not followed")
+
+
+def _is_shape(el: Any) -> bool:
+    return isinstance(el, tuple) and all(not isinstance(d, (tuple, dict, list)) for d in el)
+
+
+def _low_rank_call(marks: list, new_objs: list) -> bool:
+    calls = [c for obj, k, *_ in marks for c in obj.calls[k:]] + [c for obj in new_objs for c in obj.calls]
+    return any(not isinstance(t, Tensor) or t.shape is None or len(t.shape) < 2
+               for c in calls for t in [*c.inputs, *c.extra_inputs])
+
+
+def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, args: list, kwargs: dict, node) -> Any:
+    """``ds.map(fn)``: tf.data traces ``fn`` once on tensors of the element's shapes (a tuple
+    element is passed as positional arguments, a dict as one argument); the new element is
+    the structure of what it returns. Layers called inside get records of those shapes."""
+    fn = _arg(args, kwargs, 0, "map_func")
+    el = ds.element
+    if fn is None or el is None:
+        return Unknown("Dataset.map() is not followed")
+    origin = f"an element of {ds.origin}"
+
+    def tensor(shape: Any) -> Any:
+        if _is_shape(shape):
+            return Tensor(tuple(shape), origin, ctx.span, symbolic=False)
+        if isinstance(shape, tuple):
+            return tuple(tensor(v) for v in shape)
+        if isinstance(shape, dict):
+            return {k: tensor(v) for k, v in shape.items()}
+        raise _NotFollowed()
+
+    def element(v: Any, depth: int = 0) -> Any:
+        if isinstance(v, Tensor) and not isinstance(v, Dataset) and v.shape is not None:
+            return tuple(v.shape)
+        if isinstance(v, (tuple, list)) and depth < 3 and v:
+            return tuple(element(x, depth + 1) for x in v)
+        if isinstance(v, dict) and depth < 3 and v:
+            return {k: element(x, depth + 1) for k, x in v.items()}
+        raise _NotFollowed()
+
+    try:
+        value = tensor(el)
+    except _NotFollowed:
+        return Unknown("Dataset.map() over elements shapelens does not follow")
+    call_args = list(value) if isinstance(value, tuple) else [value]
+    objs = ev.keras.layer_objs
+    marks = [(obj, len(obj.calls), obj.first_call, obj.params, obj.built_spec, obj.built_ndim) for obj in objs]
+    n_objs, n_diags = len(objs), len(ev.diags)
+    result = ev.call(fn, call_args, {}, node)
+    if _low_rank_call(marks, objs[n_objs:]):
+        # a layer called on a scalar or a vector (one unbatched element): the rules are written for
+        # batches, so forget these calls rather than claim their shapes
+        for obj, k, first, params, spec, ndim in marks:
+            del obj.calls[k:]
+            obj.first_call, obj.params, obj.built_spec, obj.built_ndim = first, params, spec, ndim
+        del objs[n_objs:]
+        del ev.diags[n_diags:]
+        return Unknown("Dataset.map() calls a layer on single elements of fewer than 2 axes (not followed)")
+    try:
+        new = element(result)
+    except _NotFollowed:
+        return Unknown(f"the elements {ctx.short}() makes are not followed")
+    out = Dataset(None, f"{ds.origin.rsplit(' (line', 1)[0]}.map(...) (line {ctx.line})", ds.span, symbolic=False,
+                  element=new, batched=ds.batched, cardinality=ds.cardinality)
+    if hasattr(ds, "batch_size"):
+        out.batch_size = ds.batch_size  # type: ignore[attr-defined]
+    return out
+
+
+_SEQUENCES = ("utils.Sequence", "utils.PyDataset", "trainers.PyDataset")
+
+
+def sequence_dataset(ev: DataEvaluator, inst: Any, node) -> Dataset | None:
+    """A ``keras.utils.Sequence`` / ``PyDataset`` subclass given to fit/predict: Keras reads its
+    batches with ``__getitem__``; the first one (followed quietly) gives the batch shapes, with
+    the batch axis unknown (the last batch may be smaller). None when it is not one."""
+    from shapelens.core.resolve import ModuleRef, keras_name
+    from shapelens.core.values import ClassValue, FunctionValue, Instance
+
+    if not isinstance(inst, Instance):
+        return None
+    stack, seen, found = [inst.cls], set(), False
+    while stack and not found:
+        c = stack.pop()
+        if id(c) in seen:
+            continue
+        seen.add(id(c))
+        for b in c.bases:
+            if isinstance(b, ModuleRef) and keras_name(b.path) in _SEQUENCES:
+                found = True
+            elif isinstance(b, ClassValue):
+                stack.append(b)
+    getitem = inst.cls.lookup("__getitem__")
+    if not found or not isinstance(getitem, FunctionValue):
+        return None
+    ev.speculative += 1
+    try:
+        batch = ev.call(getitem, [inst, 0], {}, node)
+    finally:
+        ev.speculative -= 1
+
+    def shape(v: Any) -> tuple:
+        if isinstance(v, Tensor) and not isinstance(v, Dataset) and not v.symbolic and v.shape:
+            return (None, *v.shape[1:])
+        raise _NotFollowed()
+
+    try:
+        if isinstance(batch, (tuple, list)) and 1 <= len(batch) <= 3:
+            element: Any = tuple(shape(v) for v in batch) if len(batch) > 1 else shape(batch[0])
+        else:
+            element = shape(batch)
+    except _NotFollowed:
+        return None
+    origin = f"batches of {inst.cls.name}.__getitem__"
+    out = Dataset(None, origin, ev.span(node), symbolic=False, element=element, batched=True, cardinality=UNK)
+    out.from_sequence = True  # type: ignore[attr-defined]  # a lone x reaches train_step as (x,)
+    return out
 
 
 register({
@@ -93,46 +210,3 @@ register({
 })
 
 
-def _is_shape(el: Any) -> bool:
-    return isinstance(el, tuple) and all(not isinstance(d, (tuple, dict, list)) for d in el)
-
-
-def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, fn: Any, node) -> Any:
-    """Dataset.map(fn): TensorFlow traces ``fn`` once on the element's tensors (a tuple element
-    is passed as positional arguments); the new element is the structure it returns."""
-    origin = f"an element of {ds.origin.rsplit(' (line', 1)[0]} (line {ctx.line})"
-
-    def tensor(el: Any, depth: int = 0) -> Any:
-        if _is_shape(el):
-            return Array(el, origin, ctx.span, symbolic=False, lib="tf")
-        if isinstance(el, dict) and depth < 3:
-            return {k: tensor(v, depth + 1) for k, v in el.items()}
-        if isinstance(el, tuple) and depth < 3:
-            return tuple(tensor(v, depth + 1) for v in el)
-        raise _NotFollowed()
-
-    def element(value: Any, depth: int = 0) -> Any:
-        if isinstance(value, Tensor) and not isinstance(value, Dataset) and value.shape is not None:
-            return tuple(value.shape)
-        if isinstance(value, (tuple, list)) and depth < 3 and value:
-            return tuple(element(v, depth + 1) for v in value)
-        if isinstance(value, dict) and depth < 3 and value:
-            return {k: element(v, depth + 1) for k, v in value.items()}
-        raise _NotFollowed()
-
-    if fn is None:
-        return Unknown("Dataset.map() of a function shapelens does not follow")
-    try:
-        value = tensor(ds.element)
-    except _NotFollowed:
-        return Unknown("Dataset.map() over elements shapelens does not follow")
-    args = list(value) if isinstance(value, tuple) and not _is_shape(ds.element) else [value]
-    result = ev.call(fn, args, {}, node)
-    try:
-        el = element(result)
-    except _NotFollowed:
-        return Unknown("Dataset.map() of a function whose result shapelens does not follow")
-    out = _dataset(ctx, el, ds.batched, ds.cardinality, f"{ds.origin.rsplit(' (line', 1)[0]}.map(...) (line {ctx.line})")
-    if hasattr(ds, "batch_size"):
-        out.batch_size = ds.batch_size  # type: ignore[attr-defined]
-    return out

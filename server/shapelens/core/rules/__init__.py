@@ -22,6 +22,7 @@ from shapelens.core.rules import (  # noqa: E402,F401  (imported for their regis
     embedding, merging, attention, normalization, preprocessing,
 )
 from shapelens.core.rules import symbolic  # noqa: E402
+from shapelens.core.rules import thirdparty  # noqa: E402,F401  (after the families: it reuses their rules)
 from shapelens.core.codes import INCOMPATIBLE_MERGE_SHAPES, WRONG_INPUT_RANK
 
 FAMILY_MODULES = (core, conv, conv_variants, pooling, reshaping, recurrent,

@@ -103,6 +103,7 @@ class Rule:
     min_ndim: int | None = None
     doc: str = ""
     module: str = ""  # the module that registers it (shapelens.core.rules.<family module>)
+    library: str = ""  # a third-party library's layer (rules/thirdparty.py); "" for Keras's own
 
 
 LAYERS: dict[str, Rule] = {}
@@ -165,14 +166,14 @@ class Args:
     def bind(cls, rule: Rule, positional: Sequence[Any], keywords: dict[str, Any]) -> "Args":
         """Bind arguments in Keras's full positional order (signatures.json) when known,
         else the rule's own; reject keywords Keras 3 rejects."""
-        sig = signature(rule.kind)
+        sig = None if rule.library else signature(rule.kind)
         if sig is not None:
             check_keywords(rule.kind, sig, keywords)
         names = tuple(sig["positional"]) if sig else rule.signature
         values: dict[str, Any] = {}
         for name, value in zip(names, positional):
             values[name] = value
-        if len(positional) > len(names):
+        if len(positional) > len(names) and not rule.library:
             raise LayerError(
                 INVALID_ARGUMENT,
                 f"{rule.kind} takes at most {len(names)} positional arguments, got {len(positional)}",
