@@ -85,4 +85,5 @@ def handled(d: Diagnostic, handler: ast.ExceptHandler, span: Span) -> Diagnostic
     clause = "except" if names is None else "except " + ast.unparse(handler.type)  # type: ignore[arg-type]
     message = f"{d.message} (caught by `{clause}` on line {handler.lineno}: the program goes on)"
     related = list(d.related) + [Related(span, "the exception is caught here")]
-    return dataclasses.replace(d, severity="information", message=message, related=related, fix=None)
+    return dataclasses.replace(d, severity="information", message=message, related=related, fix=None,
+                               caught=span)

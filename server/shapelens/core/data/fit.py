@@ -240,9 +240,22 @@ def _dataset_feeds(ev: DataEvaluator, ds: Dataset, node: ast.AST | None, name: s
         t = Array(shape, ds.origin, ds.span, symbolic=False)
         return _Feed(t, shape, f"{label}'s {what}", node, UNK, dataset=True)
 
-    fx = [feed(xe, "batches" if ds.batched else "elements")]
-    fy = [feed(ye, "label batches" if ds.batched else "labels")] if ye is not None else None
-    return fx, fy
+    def feeds(part: Any, what: str) -> list[_Feed] | None:
+        """One feed per array: an element ``((x1, x2), y)`` feeds a model of two inputs."""
+        if _is_shape(part):
+            return [feed(part, what)]
+        if isinstance(part, (tuple, list)) and part and all(_is_shape(p) for p in part):
+            return [feed(p, f"{what} (item {i})") for i, p in enumerate(part)]
+        return None  # nested deeper, or a dict: not followed
+
+    fx = feeds(xe, "batches" if ds.batched else "elements")
+    fy = feeds(ye, "label batches" if ds.batched else "labels") if ye is not None else None
+    return (fx, fy) if fx is not None else (None, None)
+
+
+def _is_shape(part: Any) -> bool:
+    """An element shape (a tuple of sizes), not a structure of shapes."""
+    return isinstance(part, tuple) and all(not isinstance(d, (tuple, list, dict)) for d in part)
 
 
 def _check_counts(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed], xrole: str, yrole: str) -> bool:
