@@ -205,6 +205,10 @@ class KerasApi(KerasMethods):
             return layer
         try:
             layer.args = Args.bind(rule, args, kwargs)
+            problem = (keras_versions.numpy_int_argument(self.settings, layer.kind, layer.args.values)
+                       or keras_versions.embedding_weights_problem(self.settings, layer.kind, layer.args.values))
+            if problem is not None:
+                raise LayerError(INVALID_ARGUMENT, problem)
             self._probe(layer)
         except LayerError as err:
             layer.init_error = True
