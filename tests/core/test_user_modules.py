@@ -98,3 +98,26 @@ def test_import_cycle_and_missing_names(tmp_path):
     main.write_text("import keras\nfrom a import f, nothing\nx = f(keras.Input((3,)))\n")
     a = analyze(main.read_text(), str(main))
     assert a.models == [] and not [d for d in a.diagnostics if d.severity == "error"]
+
+
+def test_jedi_is_not_started_for_a_name_found_nowhere_in_the_project(tmp_path, monkeypatch):
+    """Starting jedi costs ~0.2-0.7 s; a third-party import (rdkit, say) that no file or folder
+    of the project is named after cannot resolve to a user module, so jedi is not asked."""
+    from shapelens.core import resolve
+
+    main = make_project(tmp_path)
+    (tmp_path / "vendor" / "deep").mkdir(parents=True)
+    (tmp_path / "vendor" / "deep" / "extras.py").write_text("X = 1\n")
+    asked = []
+    monkeypatch.setattr(resolve, "_jedi_find", lambda module, importer, root: asked.append(module))
+    resolve.find_user_module.cache_clear()
+    resolve._module_names_under.cache_clear()
+    try:
+        assert find_user_module("rdkit.Chem", 0, str(main)) is None
+        assert asked == []
+        # a name that exists somewhere under the project (not where plain search looks) is left to jedi
+        find_user_module("extras", 0, str(main))
+        assert asked == ["extras"]
+    finally:
+        resolve.find_user_module.cache_clear()
+        resolve._module_names_under.cache_clear()

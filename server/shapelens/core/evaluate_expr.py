@@ -17,6 +17,7 @@ from shapelens.core.plain import (
     hashable_plain,
     plain,
 )
+from shapelens.core import loops
 from shapelens.core.loops import MEMO_METHODS
 from shapelens.core.resolve import ModuleRef
 from shapelens.core.shapes import Unknown
@@ -380,6 +381,8 @@ class ExpressionEvaluator:
         results: list = []
         total = [0]
 
+        outer = [None]  # the outermost generator: its length and the work of its first items
+
         def walk(gens: list[ast.comprehension]) -> bool:
             if not gens:
                 results.append(make(inner))
@@ -388,7 +391,13 @@ class ExpressionEvaluator:
             items = self.iterate(self.eval(gen.iter, inner))
             if items is None:
                 return False
-            for item in items:
+            if gen is n.generators[0]:
+                items = list(items)
+                outer[0] = {"n": len(items), "steps": self.steps, "mark": loops.structure_mark(self.keras)}
+            for done, item in enumerate(items):
+                if gen is n.generators[0] and self._comprehension_costly(outer[0], done):
+                    outer[0]["summarised"] = True
+                    return False
                 total[0] += 1
                 if total[0] > MAX_LOOP:
                     return False
@@ -406,10 +415,24 @@ class ExpressionEvaluator:
         self.loop_depth += 1
         try:
             if not walk(n.generators):
+                if outer[0] is not None and outer[0].get("summarised"):
+                    return Unknown(f"a comprehension over {outer[0]['n']:,} items that builds no layer "
+                                   "(too costly to follow item by item)")
                 return None
         finally:
             self.loop_depth -= 1
         return results
+
+    def _comprehension_costly(self, outer: dict, done: int) -> bool:
+        """A comprehension that built no layer in its first items and whose other items would
+        cost more than COMPREHENSION_STEPS (core/loops.py) is not followed item by item: its value is
+        unknown, as it is past MAX_LOOP items, but found without paying for the items first."""
+        if done < loops.SUMMARY_AFTER or done % loops.SUMMARY_AFTER:
+            return False
+        if loops.structure_mark(self.keras) != outer["mark"]:
+            return False
+        per_item = (self.steps - outer["steps"]) / done
+        return per_item * (outer["n"] - done) > loops.COMPREHENSION_STEPS
 
     def expr_ListComp(self, n: ast.ListComp, scope: Scope) -> Any:
         out = self._comprehension(n, scope, lambda s: self.eval(n.elt, s))
@@ -426,6 +449,8 @@ class ExpressionEvaluator:
 
     def expr_DictComp(self, n: ast.DictComp, scope: Scope) -> Any:
         out = self._comprehension(n, scope, lambda s: (self.eval(n.key, s), self.eval(n.value, s)))
+        if isinstance(out, Unknown):
+            return out
         if out is None:
             return Unknown("a comprehension over values not known statically")
         try:
@@ -595,6 +620,11 @@ class ExpressionEvaluator:
             scope.vars[a.kwarg.arg] = kwargs
 
     def instantiate(self, cls: ClassValue, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if cls.keras_base == "Model":
+            from shapelens.core import subclass_layers
+
+            if subclass_layers.functional_subclass(cls, args, kwargs):
+                return self.keras.make_functional(args, kwargs, node)
         inst = Instance(cls, span=self.span(node), order=self.next_order())
         if cls.keras_base:
             self.keras.register_instance(inst, node)

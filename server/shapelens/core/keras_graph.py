@@ -30,8 +30,8 @@ def graph_calls(inputs: list[Tensor], outputs: list[Tensor]) -> list[LayerCall]:
     stack = [t for t in outputs]
     while stack:
         t = stack.pop()
-        if id(t) in stop or t.producer is None:
-            continue
+        if id(t) in stop or t.producer is None or t.symbolic is False:
+            continue  # a concrete (eager) tensor is a constant of the graph, not a node of it
         c = t.producer
         if id(c) in seen:
             continue

@@ -11,6 +11,7 @@ one canonical Keras name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import os
 from functools import lru_cache
 
 KERAS_ROOTS = (
@@ -143,7 +144,53 @@ def find_user_module(module: str, level: int, importer: str) -> str | None:
         for cand in _candidates(base, parts):
             if cand.is_file():
                 return str(cand)
+    names = _module_names_under(str(root))
+    if names is not None and parts[0] not in names:
+        return None  # nothing of that name in the project: jedi could only find it outside
     return _jedi_find(module, importer, str(root))
+
+
+_WALK_SKIP = {"__pycache__", "node_modules", "site-packages", "dist-packages"}
+WALK_ENTRIES = 5_000
+WALK_DEPTH = 5
+
+
+@lru_cache(maxsize=16)
+def _module_names_under(root: str) -> frozenset[str] | None:
+    """The names a module or package under ``root`` can have (file stems, folder names), from
+    a bounded walk; None when the project is too big to list (then jedi decides). Jedi's
+    answers are only used when they lie under the root, so a name found nowhere under it
+    cannot resolve to a user module and the (costly) jedi start is skipped."""
+    names: set[str] = set()
+    seen = 0
+    level = [Path(root)]
+    for _ in range(WALK_DEPTH):
+        nxt: list[Path] = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                seen += 1
+                if seen > WALK_ENTRIES:
+                    return None
+                name = entry.name
+                if name.startswith(".") or name in _WALK_SKIP:
+                    continue
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                if is_dir:
+                    names.add(name)
+                    nxt.append(Path(entry.path))
+                elif name.endswith((".py", ".pyi")) or ".cpython-" in name or name.endswith((".so", ".pyd")):
+                    names.add(name.split(".", 1)[0])
+        level = nxt
+        if not level:
+            return frozenset(names)
+    return None if level else frozenset(names)
 
 
 def _jedi_find(module: str, importer: str, root: str) -> str | None:

@@ -46,6 +46,30 @@ def builtin_of(cls: ClassValue) -> str | None:
     return None
 
 
+def functional_subclass(cls: ClassValue, args: list, kwargs: dict) -> bool:
+    """A ``keras.Model`` subclass that defines neither ``__init__`` nor ``call`` (it overrides
+    train_step, say), constructed as ``Sub(inputs, outputs)``: Keras makes it a Functional
+    model (Model.__init__ -> inject_functional_model_class), the same graph as Model(...)."""
+    if cls.lookup("__init__") is not None or cls.lookup("call") is not None:
+        return False
+    if set(kwargs) - {"inputs", "outputs", "name", "trainable"}:
+        return False
+    if len(args) + sum(k in kwargs for k in ("inputs", "outputs")) < 2 or len(args) > 2:
+        return False
+    stack, seen = [cls], set()
+    while stack:
+        c = stack.pop()
+        if id(c) in seen:
+            continue
+        seen.add(id(c))
+        for b in c.bases:
+            if isinstance(b, ModuleRef) and keras_name(b.path) in ("Model", "models.Model", "Functional"):
+                return True
+            if isinstance(b, ClassValue):
+                stack.append(b)
+    return False
+
+
 def is_builtin_ref(ref: ModuleRef) -> bool:
     return keras_name(ref.path) in LAYERS
 

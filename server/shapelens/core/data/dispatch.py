@@ -8,10 +8,10 @@ from typing import Any, Callable
 import ast
 
 from shapelens.core.keras2_removed import exports
-from shapelens.core.resolve import keras_name
+from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.shape_math import OpError
 from shapelens.core.shapes import Unknown, fmt_shape
-from shapelens.core.values import Tensor
+from shapelens.core.values import BoundMethod, FunctionValue, Partial, Tensor
 from shapelens.core.data.base import (
     Array,
     LossSpec,
@@ -24,6 +24,7 @@ from shapelens.core.data.base import (
     _tensors,
     keep_like,
 )
+from shapelens.core.data.arrays import _identity
 from shapelens.core.data.datasets import NAMES, _load_dataset
 from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_sequences, _to_categorical
 from shapelens.core.data.losses import _LOSS_NAMES
@@ -165,9 +166,45 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
     return Unknown(f"{_short(path)}(...) is not followed")
 
 
+# keras.activations functions that keep their input's shape (Keras 3.15's list, glu aside:
+# it halves an axis), and what activations.get() returns for them
+ELEMENTWISE_ACTIVATIONS = frozenset({
+    "celu", "elu", "exponential", "gelu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+    "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu",
+    "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus",
+    "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
+})
+
+
+def _activation_call(ev: DataEvaluator, leaf: str, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+    """keras.activations.<name>(x) keeps x's shape; keras.activations.get(name) is that function."""
+    if leaf in ("get", "deserialize"):
+        ident = args[0] if args else kwargs.get("identifier", kwargs.get("config"))
+        if ident is None:
+            return ModuleRef("keras.activations.linear")
+        if isinstance(ident, str):
+            if ident in ELEMENTWISE_ACTIVATIONS:
+                return ModuleRef(f"keras.activations.{ident}")
+            return Unknown(f"the activation {ident!r} is not one shapelens knows")
+        if isinstance(ident, (ModuleRef, FunctionValue, BoundMethod, Partial)):
+            return ident  # a function is returned as it is
+        return Unknown(f"keras.activations.{leaf}() of a value not known statically")
+    if leaf not in ELEMENTWISE_ACTIVATIONS:
+        return Unknown(f"keras.activations.{leaf}(...) is not followed")
+    x = args[0] if args else kwargs.get("x", Unknown("keras.activations: no input"))
+    ctx = _Ctx(ev, node, "keras.activations." + leaf, "keras")
+    if not isinstance(x, Tensor):
+        return Unknown(f"keras.activations.{leaf}() of a value that is not a tensor shapelens can follow")
+    if _any_symbolic([x]):
+        return _symbolic_ops_call(ctx, leaf, _identity, [x], {}, label="keras.activations.")
+    return _identity(ctx, [x], {})
+
+
 def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     parts = kname.split(".")
     leaf = parts[-1]
+    if ".activations." in path and len(parts) == 1:
+        return _activation_call(ev, leaf, path, args, kwargs, node)
     if parts[0] == "ops" and len(parts) >= 2:
         name = ".".join(parts[1:])
         ctx = _Ctx(ev, node, "keras.ops." + name, "keras")
@@ -241,13 +278,13 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
 
     def rebuild(v: Any, shapes: list) -> Any:
         if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label == "keras.ops." else "tf")
+            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label.startswith("keras.") else "tf")
         if isinstance(v, (list, tuple)):
             return type(v)(rebuild(x, shapes) for x in v)
         return v
 
     def shape_fn(shapes: list) -> Any:
-        sub = _Ctx(ev, ctx.node, ctx.short, "keras" if label == "keras.ops." else "tf")
+        sub = _Ctx(ev, ctx.node, ctx.short, "keras" if label.startswith("keras.") else "tf")
         sub.report = _raise_report  # type: ignore[method-assign]
         out = fn(sub, [rebuild(a, shapes) for a in t_args], {k: rebuild(v, shapes) for k, v in t_kwargs.items()})
         if isinstance(out, Tensor) and out.shape is not None:
@@ -261,7 +298,9 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
     except OpError as err:
         if err.kind == "argument":
             return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
-    return _symbolic_op(ev, ctx.node, f"ops.{name}" if label == "keras.ops." else f"tf.{name}", flat, shape_fn)
+    kind = f"ops.{name}" if label == "keras.ops." else f"activations.{name}" if label == "keras.activations." \
+        else f"tf.{name}"
+    return _symbolic_op(ev, ctx.node, kind, flat, shape_fn)
 
 
 def _raise_report(code: str, message: str, related=None, fix=None, severity=None) -> None:
