@@ -44,3 +44,8 @@ def test_removed_import_caught_by_import_error():
     assert [(d.code, d.severity) for d in analyze(text, "t.py").diagnostics] == [("SL401", "information")]
     text = text.replace("ImportError", "ValueError")
     assert [(d.code, d.severity) for d in analyze(text, "t.py").diagnostics] == [("SL401", "error")]
+
+
+def test_handler_that_raises_again_leaves_the_error():
+    text = BODY.replace("    pass\n", "    print('bad shapes')\n    raise\n").format(handler="ValueError")
+    assert [(d.code, d.severity) for d in analyze(text, "t.py").diagnostics] == [("SL315", "error")]

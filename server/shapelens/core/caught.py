@@ -5,7 +5,7 @@ statement's ``except`` clauses catches the exception: published notebooks show s
 on purpose (``try: D @ A`` / ``except ValueError as e: print(e)``), and portable code tries
 an import that Keras 3 removed and falls back in ``except ImportError``. Such a finding is
 kept as information, naming the handler; it stays an error only when no handler can catch
-it (``except FileNotFoundError`` around a shape error).
+it (``except FileNotFoundError`` around a shape error) or the handler raises again.
 
 Which exception a finding raises: the class its message names ("numpy raises ValueError"),
 else the code's (a removed import raises ImportError), else one of the shape errors Keras
@@ -71,11 +71,11 @@ def catching(handlers: list[ast.ExceptHandler], d: Diagnostic) -> ast.ExceptHand
     raised = raised_by(d)
     for h in handlers:
         names = handler_names(h)
-        if names is None or names & CATCH_ALL:
-            return h
-        for cls in raised:
-            if cls in names or any(base in names for base in _BASES.get(cls, ())):
-                return h
+        if names is None or names & CATCH_ALL or any(
+                cls in names or any(base in names for base in _BASES.get(cls, ())) for cls in raised):
+            # Python runs the first handler that matches; one that raises again (or raises
+            # another error) does not save the program
+            return None if any(isinstance(stmt, ast.Raise) for stmt in h.body) else h
     return None
 
 
