@@ -225,6 +225,8 @@ def _parse_shape(text: str):
     text = text.strip()
     if not text or text in ("?", "multiple"):
         return "?"
+    if re.match(r"^\((None|\d+)\)$", text):
+        text = text[:-1] + ",)"  # Keras 3 prints a 1-D shape (None,) as "(None)"
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):

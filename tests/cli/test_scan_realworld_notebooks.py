@@ -101,3 +101,10 @@ def test_rows_compared_with_the_models(tmp_path):
 def test_lines_are_given_in_cells(tmp_path):
     result = scan.analyse_one(str(_notebook(tmp_path)))
     assert {lr["where"] for m in result["models"] for lr in m["layers"]} >= {"cell 2:3", "cell 3:1", "cell 4:1"}
+
+
+def test_shapes_as_keras_prints_them():
+    assert scan._parse_shape("(None)") == [None]  # Keras 3's rich table: a 1-D shape (None,)
+    assert scan._parse_shape("(None, 3)") == [None, 3]
+    assert scan._parse_shape("[(None, 8)]") == [[None, 8]]
+    assert scan._parse_shape("multiple") == "?"

@@ -81,7 +81,7 @@ def layer_arguments(semantics: KerasSemantics, kind: str, args: list, kwargs: di
 
 
 # The sizes Keras 3 checks with isinstance(value, int) (checked against Keras 3.15): a NumPy
-# integer there raises ValueError in the constructor. Keras 2 accepted it; both reject one as a kernel or pool size.
+# integer (or a float) there raises ValueError in the constructor. Keras 2 accepted both; both reject one as a kernel or pool size.
 KERAS3_INT_SIZES = {
     "Dense": ("units",), "Embedding": ("input_dim", "output_dim"), "MultiHeadAttention": ("num_heads", "key_dim"),
     "SimpleRNN": ("units",), "GRU": ("units",),  # LSTM(np.int64(4)) raises only when called
@@ -90,12 +90,19 @@ INT_OR_TUPLE_SIZES = {"Conv2D": ("kernel_size",), "MaxPooling2D": ("pool_size",)
 
 
 def numpy_int_argument(semantics: KerasSemantics, kind: str, values: dict) -> str | None:
-    """The message when a size argument Keras checks is a NumPy integer (None: fine)."""
+    """The message when a size argument Keras checks is a NumPy integer, or a float under Keras 3
+    (None: fine)."""
     from shapelens.core.shapes import NumpyInt
 
     names = INT_OR_TUPLE_SIZES.get(kind, ())
     if not semantics.numpy_int_sizes:
         names = names + KERAS3_INT_SIZES.get(kind, ())
+    for name in KERAS3_INT_SIZES.get(kind, ()) if not semantics.numpy_int_sizes else ():
+        value = values.get(name)
+        if isinstance(value, float):  # Dense(n / 2): Keras 2 took 3.0, Keras 3 raises
+            shown = int(value) if value.is_integer() else value
+            return (f"`{name}` of {kind} is a float ({value}); Keras 3 wants a Python int and raises ValueError. "
+                    f"Use an int: {shown if isinstance(shown, int) else 'int(...)'} (// divides to an int)")
     for name in names:
         if isinstance(values.get(name), NumpyInt):
             what = "an integer or a tuple of integers" if name in INT_OR_TUPLE_SIZES.get(kind, ()) else "a Python int"
