@@ -1,6 +1,7 @@
 """Real-world scan: how much of real Keras code shapelens gives a shape for, and how exactly.
 
 usage: python bench/scan_realworld.py DIR [--json OUT.json] [--timeout S] [--errors]
+       [--keras-version auto|3|2] [--exclude DIRNAME]
 
 Runs the analysis (the same ``analyze()`` that ``shapelens check --format json`` runs) over
 every ``.py`` and ``.ipynb`` under DIR, one file at a time in a worker process with a
@@ -16,9 +17,14 @@ per-file timeout, and reports:
 - every error (file:line:code:message);
 - time per file (median / p95 / max);
 - where the directory has keras.io's rendered pages (``<category>/md/<name>.md`` next to
-  ``<category>/<name>.py``): the printed ``model.summary()`` tables matched against
-  shapelens' models by layer type and order, with the % of rows whose output shape and
-  parameter count equal the printed ones, and the % unknown.
+  ``<category>/<name>.py``), and for every notebook (the ``model.summary()`` tables in its
+  cell outputs: stream, text/plain or text/html; Keras 2 and Keras 3 formats): the printed
+  tables matched against shapelens' models by layer type and order, with the % of rows
+  whose output shape and parameter count equal the printed ones, the % partly known, the %
+  unknown, and every different row.
+
+Notebooks are joined as ``shapelens check`` joins them (``core/notebook.py``); their lines
+are given as ``cell N:line`` (cells counted as the notebook UI counts them).
 
 Never imports TensorFlow; never runs the scanned code.
 """
@@ -46,33 +52,63 @@ MAX_RECORDS_PER_SITE = 5
 
 # --------------------------------------------------------------------------- input files
 
-def notebook_code(text: str) -> str:
-    """The code cells of a notebook as one Python file (magics and shell lines commented out)."""
+def read_program(path: Path) -> str:
+    if path.suffix == ".ipynb":
+        joined = load_notebook(path)
+        return joined.text if joined is not None else ""
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def load_notebook(path: Path):
+    """The notebook's code cells joined as ``shapelens check`` joins them (None: unreadable)."""
+    from shapelens.core import notebook
+
     try:
-        nb = json.loads(text)
+        joined, _ = notebook.load(str(path))
+    except (OSError, notebook.NotebookError):
+        return None
+    return joined
+
+
+def _output_text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def notebook_outputs(path: Path) -> str:
+    """What the notebook printed, cell after cell: stream output, and text/plain (else
+    text/html, tags removed and entities decoded) of display data and execute results. A
+    ``model.summary()`` table is in there: Keras 2 prints it on stdout, Keras 3 in Jupyter
+    as rich display data (the ``Model: "..."`` title in an output of its own)."""
+    import html
+
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8", errors="replace"))
     except ValueError:
         return ""
     out: list[str] = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else str(src)
-        for line in src.splitlines():
-            stripped = line.lstrip()
-            out.append("# " + line if stripped.startswith(("%", "!")) else line)
+        for o in cell.get("outputs") or []:
+            if not isinstance(o, dict):
+                continue
+            if o.get("output_type") == "stream":
+                out.append(_output_text(o.get("text")))
+                continue
+            data = o.get("data") or {}
+            if "text/plain" in data and ("Layer (type)" in _output_text(data["text/plain"])
+                                         or "text/html" not in data):
+                out.append(_output_text(data["text/plain"]))
+            elif "text/html" in data:
+                out.append(html.unescape(_TAG.sub("", _output_text(data["text/html"]))))
         out.append("")
     return "\n".join(out)
 
 
-def read_program(path: Path) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return notebook_code(text) if path.suffix == ".ipynb" else text
-
-
-def find_files(root: Path) -> list[Path]:
+def find_files(root: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
     files = [p for p in root.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file()
-             and ".ipynb_checkpoints" not in p.parts]
+             and ".ipynb_checkpoints" not in p.parts
+             and not any(part in exclude for part in p.relative_to(root).parts)]
     # keras.io keeps an .ipynb copy of every .py example under <category>/ipynb/: scan one
     stems = {(p.parent, p.stem) for p in files if p.suffix == ".py"}
     files = [p for p in files if not (p.suffix == ".ipynb" and p.parent.name == "ipynb"
@@ -95,16 +131,29 @@ def _jsonable(shape):
 def analyse_one(path: str) -> dict:
     from shapelens.core.analyze import analyze
 
-    text = read_program(Path(path))
+    from shapelens.core import notebook
+
+    keras = os.environ.get("SHAPELENS_SCAN_KERAS") or None
+    joined = load_notebook(Path(path)) if path.endswith(".ipynb") else None
     t0 = time.perf_counter()
-    a = analyze(text, path, keras=os.environ.get("SHAPELENS_SCAN_KERAS") or None)
+    if path.endswith(".ipynb"):
+        if joined is None:
+            return {"path": path, "crash": "not a readable notebook"}
+        a = notebook.analyze_joined(joined, path, keras=keras)
+    else:
+        a = analyze(read_program(Path(path)), path, keras=keras)
     elapsed = time.perf_counter() - t0
+
+    def where(line: int) -> str:
+        """A line of the joined notebook program as the notebook UI shows it (cell N, line L)."""
+        located = joined.to_cell(line, 0) if joined is not None else None
+        return f"cell {located[0].number}:{located[1] + 1}" if located else str(line + 1)
 
     def row(info):
         span = info.call_span or info.span
         return {"line": span.line + 1, "col": span.col, "kind": info.kind, "layer": info.layer_id,
                 "output_shape": _jsonable(info.output_shape), "params": info.params,
-                "note": info.note, "implicit": info.implicit, "wrapped": info.wrapped}
+                "note": info.note, "implicit": info.implicit, "wrapped": info.wrapped, "where": where(span.line)}
 
     return {
         "path": path, "time": elapsed, "complete": a.complete,
@@ -112,7 +161,7 @@ def analyse_one(path: str) -> dict:
         "models": [{"kind": m.kind, "name": m.name, "line": m.span.line + 1,
                     "layers": [row(i) for i in m.layers]} for m in a.models],
         "diagnostics": [{"line": d.span.line + 1, "code": d.code, "severity": d.severity,
-                         "message": d.message} for d in a.diagnostics],
+                         "message": d.message, "where": where(d.span.line)} for d in a.diagnostics],
     }
 
 
@@ -178,6 +227,8 @@ def _parse_shape(text: str):
     text = text.strip()
     if not text or text in ("?", "multiple"):
         return "?"
+    if re.match(r"^\((None|\d+)\)$", text):
+        text = text[:-1] + ",)"  # Keras 3 prints a 1-D shape (None,) as "(None)"
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -247,12 +298,26 @@ def _rich_rows(lines: list[str], i: int):
     return [_finish(r) for r in rows], i
 
 
+_ROW_START = re.compile(r"^[\w./-]+ \(")
+
+
+def _table_goes_on(lines: list[str], i: int) -> bool:
+    """After a blank line inside a plain table: Keras 2 (TF 2.x) prints a blank line between
+    rows, so the table goes on when the next non-blank line is a row or a rule."""
+    for ln in lines[i + 1:]:
+        s = ln.strip()
+        if s:
+            return bool(_ROW_START.match(s)) or set(s) <= set("=_")
+    return False
+
+
 def _plain_rows(lines: list[str], i: int):
     rows: list[dict] = []
     cur = None
     while i < len(lines):
         ln = lines[i]
-        if ln.startswith("Total params") or ln.startswith("```") or (ln.strip() == "" and rows):
+        if ln.startswith("Total params") or ln.startswith("```") or (
+                ln.strip() == "" and rows and not _table_goes_on(lines, i)):
             break
         if not ln.strip() or set(ln.strip()) <= set("=_"):
             i += 1
@@ -264,12 +329,18 @@ def _plain_rows(lines: list[str], i: int):
         if not cells:
             i += 1
             continue
-        if re.match(r"^[\w./-]+ \(", cells[0]) or cur is None:
+        glued = re.match(r"^([\w./-]+ \(\w*\)?) (\[?\(.*)$", cells[0])
+        if glued:  # Keras 2.0 cuts "name (Type)" at the column width: one space before the shape
+            cells[0:1] = [glued.group(1), glued.group(2)]
+        if _ROW_START.match(cells[0]) or cur is None:
             cur = {"name": cells[0], "shape": cells[1] if len(cells) > 1 else "",
                    "params": cells[2] if len(cells) > 2 else ""}
             rows.append(cur)
         elif cur is not None and cells[0].startswith("(") and not cur["name"].endswith(")"):
             cur["name"] += " " + cells[0]
+        elif cur is not None and len(cells) == 1 and "(" in cur["name"] and not cur["name"].endswith(")") \
+                and re.match(r"^\w*\)$", cells[0]):
+            cur["name"] += cells[0]  # TF 2.x wraps a long "name (Type)" inside the type: "(Batc" "hNormalization)"
         i += 1
     return [_finish(r) for r in rows], i
 
@@ -281,7 +352,7 @@ def _finish(row: dict) -> dict:
     if not m and (t := re.match(r"^(\S+)\s+\((\w+)$", row["name"].strip())):
         name, cut = t.group(1), t.group(2)  # Keras 2 cuts the type column: "(WeightNor"
     return {"name": name, "kind": kind, "shape": _parse_shape(row["shape"]),
-            "params": _parse_params(row["params"]), "cut": cut}
+            "params": _parse_params(row["params"]), "cut": cut, "kind_prefix": cut or ""}
 
 
 def _resolve_cut(tables: list[dict], models: list[dict], layer_kinds: set[str]) -> None:
@@ -420,7 +491,7 @@ def compare_tables(tables: list[dict], models: list[dict], source: str = "",
                 out["wrong_rows"].append({"name": r["name"], "kind": r["kind"],
                                           "printed": [r["shape"], r["params"]],
                                           "shapelens": [lr["output_shape"], lr["params"]],
-                                          "line": lr["line"]})
+                                          "line": lr["line"], "where": lr.get("where", lr["line"])})
     return out
 
 
@@ -479,19 +550,25 @@ def summarise(results: list[dict], root: Path) -> dict:
             per_layer[k] = per_layer.get(k, 0) + 1
         per_file_layer_max[rel] = max(per_layer.values(), default=0)
         for d in res["diagnostics"]:
+            at = d.get("where", d["line"])
             if d["severity"] == "error":
-                errors.append(f"{rel}:{d['line']}:{d['code']}:{d['message']}")
+                errors.append(f"{rel}:{at}:{d['code']}:{d['message']}")
             if d["code"] == "SL003":
-                budget.append(f"{rel}:{d['line']}: {d['message']}")
-        md = Path(res["path"]).parent / "md" / (Path(res["path"]).stem + ".md")
+                budget.append(f"{rel}:{at}: {d['message']}")
+        c = None
+        src = Path(res["path"])
+        md = src.parent / "md" / (src.stem + ".md")
         if md.is_file():
             c = compare_tables(parse_summaries(md.read_text(encoding="utf-8", errors="replace")),
-                               res["models"], read_program(Path(res["path"])),
+                               res["models"], read_program(src), {lr["kind"] for lr in res["layers"]})
+        elif src.suffix == ".ipynb":  # the tables the notebook printed when it was run
+            c = compare_tables(parse_summaries(notebook_outputs(src)), res["models"], read_program(src),
                                {lr["kind"] for lr in res["layers"]})
+        if c is not None:
             for k in cmp_total:
                 if k == "wrong_rows":
-                    cmp_total[k].extend(f"{rel}:{w['line']} {w['name']} ({w['kind']}): printed "
-                                        f"{w['printed']} shapelens {w['shapelens']}" for w in c[k])
+                    cmp_total[k].extend(f"{rel}:{w.get('where', w['line'])} {w['name']} ({w['kind']}): "
+                                        f"printed {w['printed']} shapelens {w['shapelens']}" for w in c[k])
                 else:
                     cmp_total[k] += c[k]
     known = [s for s, recs in sites.items() if all(_known(r["output_shape"]) for r in recs)]
@@ -585,10 +662,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true", help="list every error (file:line:code:message)")
     ap.add_argument("--keras-version", choices=("auto", "3", "2"),
                     help="the Keras the files are checked for (default: auto, decided per file)")
+    ap.add_argument("--exclude", action="append", default=[], metavar="NAME",
+                    help="skip files under a directory of this name (repeatable)")
     args = ap.parse_args(argv)
     if args.keras_version:
         os.environ["SHAPELENS_SCAN_KERAS"] = args.keras_version  # the worker process inherits it
-    files = find_files(args.dir)
+    files = find_files(args.dir, tuple(args.exclude))
     worker = Worker()
     results = []
     try:

@@ -14,7 +14,7 @@ import itertools
 import time
 from typing import Any, Callable
 
-from shapelens.core import keras2_removed, loops
+from shapelens.core import caught, keras2_removed, loops
 from shapelens.core.results import Diagnostic, ValueInfo
 from shapelens.core.builtins_model import TooLarge
 from shapelens.core.codes import ANALYSIS_LIMIT, CODES, REMOVED_IN_KERAS_3
@@ -608,6 +608,7 @@ class Evaluator(ExpressionEvaluator):
     def stmt_Try(self, s: ast.Try, scope: Scope) -> None:
         # A statement that raises (an error with a raise span was reported while it ran) ends
         # the try body: the rest of it never runs, nor does the else block.
+        # An error one of the handlers catches is not a crash (core/caught.py).
         mark = len(self.diags)
         raised = False
         for stmt in s.body:
@@ -615,6 +616,11 @@ class Evaluator(ExpressionEvaluator):
             if any(d.severity == "error" and d.raise_span is not None for d in self.diags[mark:]):
                 raised = True
                 break
+        for i in range(mark, len(self.diags)) if s.handlers else ():
+            d = self.diags[i]
+            handler = caught.catching(s.handlers, d) if d.severity == "error" else None
+            if handler is not None:
+                self.diags[i] = caught.handled(d, handler, self.source.span(handler))
         if not raised:
             self.exec_block(s.orelse, scope)
         self.exec_block(s.finalbody, scope)

@@ -214,6 +214,10 @@ class KerasApi(KerasSequential, KerasMethods):
             return layer
         try:
             layer.args = Args.bind(rule, args, kwargs)
+            problem = (keras_versions.numpy_int_argument(self.settings, layer.kind, layer.args.values)
+                       or keras_versions.embedding_weights_problem(self.settings, layer.kind, layer.args.values))
+            if problem is not None:
+                raise LayerError(INVALID_ARGUMENT, problem)
             self._probe(layer)
         except LayerError as err:
             layer.init_error = True
@@ -235,9 +239,12 @@ class KerasApi(KerasSequential, KerasMethods):
                 return None
             return _shape_tuple(value)
         length = kwargs.get("input_length")
-        if kind == "Embedding" and self.settings.embedding_input_length and length is not None:
-            # Keras 2: the first layer of a Sequential model declares (batch, input_length)
-            return (None, *length) if isinstance(length, (list, tuple)) else (None, length)
+        if kind == "Embedding" and self.settings.embedding_input_length and kwargs.get("input_shape") is None:
+            # Keras 2: an Embedding declares input_shape=(input_length,), (None,) without one, so
+            # a Sequential model that starts with it is built (batch, input_length)
+            if isinstance(length, (list, tuple)):
+                return (None, *length)
+            return (None, length) if length else (None, None)
         if kwargs.get("input_dim") is not None and "input_dim" not in own:
             dim = kwargs["input_dim"]
             return (None, dim) if not isinstance(dim, Unknown) else None

@@ -34,18 +34,31 @@ class KerasSemantics:
     average_pool_size_default: bool
     # Keras 2 converted size arguments with int() (Dense(tf.reduce_prod(shape))); Keras 3 wants an int.
     scalar_tensor_arguments: bool
+    # Keras 2 took a NumPy integer as a size (Dense(np.prod(shape))); Keras 3 wants a Python int.
+    numpy_int_sizes: bool
+    # Keras 2 (tf-keras) runs fit() again with targets of another rank; Keras 3 (TensorFlow
+    # backend) retraces with an unknown rank and raises (SL308).
+    retrace_rank_raises: bool
+    # Keras 3 Embedding(weights=[W]) builds the table and sets W in the constructor (ValueError
+    # when W is not (input_dim, output_dim)); Keras 2 sets it only when the layer is built.
+    embedding_weights_in_constructor: bool
+    # Keras 3 fit/evaluate/predict raise "Invalid dtype: str32" (or object) on a NumPy array of
+    # strings, whatever the model; Keras 2 casts it (fine for a string input, an error otherwise).
+    string_arrays_raise: bool
 
 
 KERAS3 = KerasSemantics("keras3", batch_input_shape_on_layers=False, int_input_shape=False,
                         adjust_input_rank=True, embedding_input_length=False,
                         subclass_build_runs_call=False, tf_ops_on_keras_tensors=False,
                         keras3_removals_raise=True, average_pool_size_default=False,
-                        scalar_tensor_arguments=False)
+                        scalar_tensor_arguments=False, numpy_int_sizes=False, retrace_rank_raises=True,
+                        embedding_weights_in_constructor=True, string_arrays_raise=True)
 KERAS2 = KerasSemantics("keras2", batch_input_shape_on_layers=True, int_input_shape=True,
                         adjust_input_rank=False, embedding_input_length=True,
                         subclass_build_runs_call=True, tf_ops_on_keras_tensors=True,
                         keras3_removals_raise=False, average_pool_size_default=True,
-                        scalar_tensor_arguments=True)
+                        scalar_tensor_arguments=True, numpy_int_sizes=True, retrace_rank_raises=False,
+                        embedding_weights_in_constructor=False, string_arrays_raise=False)
 
 
 def layer_arguments(semantics: KerasSemantics, kind: str, args: list, kwargs: dict) -> tuple[list, dict]:
@@ -65,6 +78,62 @@ def layer_arguments(semantics: KerasSemantics, kind: str, args: list, kwargs: di
             args = [value if scalar(v) else v for v in args]
             kwargs = {k: value if scalar(v) else v for k, v in kwargs.items()}
     return args, kwargs
+
+
+# The sizes Keras 3 checks with isinstance(value, int) (checked against Keras 3.15): a NumPy
+# integer (or a float) there raises ValueError in the constructor. Keras 2 accepted both; both reject one as a kernel or pool size.
+KERAS3_INT_SIZES = {
+    "Dense": ("units",), "Embedding": ("input_dim", "output_dim"), "MultiHeadAttention": ("num_heads", "key_dim"),
+    "SimpleRNN": ("units",), "GRU": ("units",),  # LSTM(np.int64(4)) raises only when called
+}
+INT_OR_TUPLE_SIZES = {"Conv2D": ("kernel_size",), "MaxPooling2D": ("pool_size",)}
+
+
+def numpy_int_argument(semantics: KerasSemantics, kind: str, values: dict) -> str | None:
+    """The message when a size argument Keras checks is a NumPy integer, or a float under Keras 3
+    (None: fine)."""
+    from shapelens.core.shapes import NumpyInt
+
+    names = INT_OR_TUPLE_SIZES.get(kind, ())
+    if not semantics.numpy_int_sizes:
+        names = names + KERAS3_INT_SIZES.get(kind, ())
+    for name in KERAS3_INT_SIZES.get(kind, ()) if not semantics.numpy_int_sizes else ():
+        value = values.get(name)
+        if isinstance(value, float):  # Dense(n / 2): Keras 2 took 3.0, Keras 3 raises
+            shown = int(value) if value.is_integer() else value
+            return (f"`{name}` of {kind} is a float ({value}); Keras 3 wants a Python int and raises ValueError. "
+                    f"Use an int: {shown if isinstance(shown, int) else 'int(...)'} (// divides to an int)")
+    for name in names:
+        if isinstance(values.get(name), NumpyInt):
+            what = "an integer or a tuple of integers" if name in INT_OR_TUPLE_SIZES.get(kind, ()) else "a Python int"
+            return (f"`{name}` of {kind} is a NumPy integer ({values[name]}); Keras wants {what} and raises "
+                    f"ValueError. Convert it: int(...)")
+    return None
+
+
+def embedding_weights_problem(semantics: KerasSemantics, kind: str, values: dict) -> str | None:
+    """Embedding(input_dim, output_dim, weights=[W]) with W of another shape (None: fine or not known)."""
+    from shapelens.core.shapes import fmt_shape, known
+    from shapelens.core.values import Tensor
+
+    if kind != "Embedding" or not semantics.embedding_weights_in_constructor:
+        return None
+    weights = values.get("weights")
+    if isinstance(weights, (list, tuple)) and len(weights) == 1:
+        weights = weights[0]
+    n, d = values.get("input_dim"), values.get("output_dim")
+    if not isinstance(weights, Tensor) or weights.shape is None or not (known(n) and known(d)):
+        return None
+    shape = tuple(weights.shape)
+    if len(shape) == 2 and not all(known(v) for v in shape):
+        return None
+    if shape == (n, d):
+        return None
+    return (f"Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape "
+            f"{fmt_shape(shape)}; Keras sets it in the constructor and raises ValueError. Use "
+            f"Embedding({shape[0]}, {shape[1]}, ...) to match the array" if len(shape) == 2 else
+            f"Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape "
+            f"{fmt_shape(shape)}; Keras sets it in the constructor and raises ValueError")
 
 
 def for_version(version: str) -> KerasSemantics:

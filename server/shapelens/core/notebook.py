@@ -283,7 +283,8 @@ def project(analysis: Analysis, joined: Joined, cell: Cell) -> Analysis:
             continue
         related = [Related(s, r.message) for r in d.related if (s := _shift(r.span, joined, cell)) is not None]
         out.diagnostics.append(replace(d, span=_shift(d.span, joined, cell), related=related,
-                                       raise_span=_shift(d.raise_span, joined, cell)))
+                                       raise_span=_shift(d.raise_span, joined, cell),
+                                       caught=_shift(d.caught, joined, cell)))
     for info in analysis.layers:
         where = info.call_span or info.span
         if mine(where):

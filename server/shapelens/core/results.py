@@ -31,6 +31,9 @@ class Diagnostic:
     # a "migration to Keras 3" finding in code that targets Keras 2: reported only with
     # checks.keras3Migration (core/selection.py)
     migration: bool = False
+    # an error the program catches itself (core/caught.py): the handler's span; the finding is
+    # then information, but Keras still raises there
+    caught: Span | None = None
 
 
 @dataclass

@@ -85,3 +85,15 @@ def fmt_shape(shape: Shape | None) -> str:
 def fmt_window(values: Sequence[int]) -> str:
     """(3, 3) -> '3×3' as people write kernel sizes."""
     return "×".join(str(v) for v in values)
+
+
+class NumpyInt(int):
+    """An integer NumPy computed (``np.int64(3)``, ``np.prod(shape)``): a number like any other,
+    except that it is not a Python ``int`` -- Keras 3 rejects it where it wants one
+    (``Dense(np.prod(shape))``, core/keras_versions.py). Arithmetic gives a plain int (the
+    marker is not followed further: a check on it can only be missed, never made up)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return int.__repr__(self)

@@ -9,7 +9,7 @@ import math
 
 from shapelens.core import shape_math
 from shapelens.core.shape_math import OpError
-from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
+from shapelens.core.shapes import UNK, NumpyInt, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import (
     Array,
@@ -286,10 +286,12 @@ def _cast(dtype_pos: int) -> Callable:
 
 
 def _np_scalar_type(ctx: _Ctx, args: list, kwargs: dict) -> Any:
-    """np.float32(x), np.int64(x): a cast for arrays, the number for plain numbers."""
+    """np.float32(x), np.int64(x): a cast for arrays, the number for plain numbers (a NumPy
+    integer stays marked as one)."""
     x = args[0] if args else None
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return _scalar_math(ctx, x)
+        out = _scalar_math(ctx, x)
+        return NumpyInt(out) if isinstance(out, int) and ctx.short.rsplit(".", 1)[-1].startswith(("int", "uint")) else out
     return _cast(99)(ctx, [x], {"dtype": ctx.short.rsplit(".", 1)[-1]})
 
 
@@ -540,6 +542,9 @@ def _plain_numeric(ctx: _Ctx, x: Any, axis: Any) -> Any:
         return None
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x):
         return None
+    def numpy_int(v: Any) -> Any:  # np.prod(shape) is a NumPy integer, not a Python int
+        return NumpyInt(v) if ctx.lib == "numpy" and isinstance(v, int) and not isinstance(v, bool) else v
+
     try:
         if name in ("prod", "product"):
             out = 1
@@ -547,13 +552,13 @@ def _plain_numeric(ctx: _Ctx, x: Any, axis: Any) -> Any:
                 out *= v
                 if isinstance(out, int) and out.bit_length() > 256:
                     return None
-            return out
+            return numpy_int(out)
         if name == "sum":
-            return sum(x)
+            return numpy_int(sum(x))
         if name in ("max", "amax") and x:
-            return max(x)
+            return numpy_int(max(x))
         if name in ("min", "amin") and x:
-            return min(x)
+            return numpy_int(min(x))
         if name == "mean" and x:
             return sum(x) / len(x)
     except (TypeError, ValueError):

@@ -24,6 +24,7 @@ from shapelens.core.codes import (
     MISSING_BATCH_AXIS,
     RETRACE_WITH_ANOTHER_RANK,
     SAMPLE_COUNT_MISMATCH,
+    TARGETS_DO_NOT_MATCH_OUTPUT,
     WRONG_NUMBER_OF_INPUTS,
 )
 
@@ -119,8 +120,10 @@ def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwarg
             ev.data_state.traces[(id(model), _FUNCTION[name])] = None
         return Unknown(f"the result of {name}() is not followed")
 
-    # -- Keras' data adapter: the same number of samples everywhere
+    # -- Keras' data adapter: NumPy dtypes it knows, the same number of samples everywhere
     if not isinstance(x, Dataset):
+        if _check_string_arrays(ctx, name, feeds_x, feeds_y or []):
+            return Unknown(f"{name}() raises here")
         if _check_counts(ctx, name, feeds_x, feeds_y or [], "x", "y"):
             return Unknown(f"{name}() raises here")
 
@@ -251,9 +254,38 @@ def _dataset_feeds(ev: DataEvaluator, ds: Dataset, node: ast.AST | None, name: s
         t = Array(shape, ds.origin, ds.span, symbolic=False)
         return _Feed(t, shape, f"{label}'s {what}", node, UNK, dataset=True)
 
-    fx = [feed(xe, "batches" if ds.batched else "elements")]
-    fy = [feed(ye, "label batches" if ds.batched else "labels")] if ye is not None else None
-    return fx, fy
+    def feeds(part: Any, what: str) -> list[_Feed] | None:
+        """One feed per array: an element ``((x1, x2), y)`` feeds a model of two inputs."""
+        if _is_shape(part):
+            return [feed(part, what)]
+        if isinstance(part, (tuple, list)) and part and all(_is_shape(p) for p in part):
+            return [feed(p, f"{what} (item {i})") for i, p in enumerate(part)]
+        return None  # nested deeper, or a dict: not followed
+
+    fx = feeds(xe, "batches" if ds.batched else "elements")
+    fy = feeds(ye, "label batches" if ds.batched else "labels") if ye is not None else None
+    return (fx, fy) if fx is not None else (None, None)
+
+
+def _is_shape(part: Any) -> bool:
+    """An element shape (a tuple of sizes), not a structure of shapes."""
+    return isinstance(part, tuple) and all(not isinstance(d, (tuple, list, dict)) for d in part)
+
+
+def _check_string_arrays(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed]) -> bool:
+    """Keras 3: a NumPy array of strings (or objects) is not data it can convert."""
+    if not ctx.ev.keras.settings.string_arrays_raise:
+        return False
+    for f, code in [(f, DATA_DOES_NOT_FIT_MODEL_INPUT) for f in xs] + [(f, TARGETS_DO_NOT_MATCH_OUTPUT) for f in ys]:
+        t = f.tensor
+        if isinstance(t, Array) and t.lib == "numpy" and t.dtype in ("str", "object") and not f.dataset:
+            kind = "strings" if t.dtype == "str" else "Python objects"
+            ctx.report(code, f"{ctx.short}(): {f.name} is a NumPy array of {kind}; Keras 3 cannot convert it "
+                             f"and raises ValueError (\"Invalid dtype\"). Convert the data to numbers first, or "
+                             f"pass strings as a tensor (tf.constant) to a model with a string input",
+                       related=_related(t))
+            return True
+    return False
 
 
 def _check_counts(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed], xrole: str, yrole: str) -> bool:
@@ -295,8 +327,8 @@ def _same_signature(prev_kinds: tuple, xs: list[_Feed], ys: list[_Feed] | None) 
 def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None) -> bool:
     st = ctx.ev.data_state
     prev = st.traces.get((id(model), kind))
-    if prev is None:  # never traced, or traced for data shapelens does not know
-        return False
+    if prev is None or not ctx.ev.keras.settings.retrace_rank_raises:  # never traced, traced for
+        return False  # data shapelens does not know, or Keras 2 (it runs the call again)
     ranks, line, shapes = prev[0], prev[1], prev[2]
     if not _same_signature(prev[4], xs, ys):
         return False
