@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Callable
 
 from lsprotocol import types
@@ -17,6 +18,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from shapelens import __version__
 from shapelens.config import Options
 from shapelens.core.analyze import analyze, target_for
+from shapelens.core.incremental import Session
 from shapelens.lsp.analyses import DocumentAnalyses, Result, Worker
 from shapelens.lsp.dryrun_scheduler import DryRuns
 from shapelens.core.lookup import Lookup
@@ -46,6 +48,8 @@ class ShapelensServer(LanguageServer):
         self.log_handler = None  # logs.ClientLogHandler once run() set logging up
         self.fix_cache: dict[tuple, list] = {}  # (uri, result serial, diagnostic index) -> verified fixes
         self._lookups: dict[str, tuple[int, Lookup]] = {}
+        # per document path: the incremental state of its analyses (core/incremental.py)
+        self._incremental: dict[str, tuple[threading.Lock, Session]] = {}
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -58,7 +62,12 @@ class ShapelensServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         self.analyses.update(uri, to_fs_path(uri) or uri, doc.version, doc.source, delay)
 
+    def forget_incremental(self, path: str) -> None:
+        """Drop a closed document's saved analysis state."""
+        self._incremental.pop(path, None)
+
     def untrack(self, uri: str) -> None:
+        self.forget_incremental(to_fs_path(uri) or uri)
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
@@ -74,8 +83,15 @@ class ShapelensServer(LanguageServer):
 
     def _analyze(self, text: str, path: str, cancelled=None):
         # the TensorFlow dry run (lsp/dryrun_scheduler.py) reads the model specification of every result
-        return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
-                       keras=self.keras_target(text, path))
+        lock, session = self._incremental.setdefault(path, (threading.Lock(), Session()))
+        if not lock.acquire(blocking=False):
+            session = None  # the same file analysed on two threads at once: the second starts afresh
+        try:
+            return analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
+                           keras=self.keras_target(text, path), session=session)
+        finally:
+            if session is not None:
+                lock.release()
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
