@@ -149,3 +149,45 @@ def test_typing_in_the_last_cell_of_a_notebook():
         result = analyze(text, "book.ipynb", session=session)
     assert session.restored_from is not None and session.restored_from >= 3
     assert same(result, analyze(texts[-1], "book.ipynb"))
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_other_line_breaks(newline):
+    text = MODEL.replace("\n", newline)
+    k = index_of(MODEL, "model =")
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    analyze(text.replace("keras.Model(inputs, y)", "keras.Model(inputs,  y)"), "prog.py", session=session)
+    # a change inside the statement before the snapshot: never restored past it
+    edited = text.replace("layers.Dense(8)", "layers.Dense(9)").replace("keras.Model(inputs, y)", "keras.Model(inputs,   y)")
+    result = analyze(edited, "prog.py", session=session)
+    assert session.restored_from is None or session.restored_from <= index_of(MODEL, "shared =")
+    assert same(result, analyze(edited, "prog.py"))
+    again = edited.replace("keras.Model(inputs,   y)", "keras.Model(inputs,    y)")
+    result = analyze(again, "prog.py", session=session)
+    # the snapshot saved at the last edit's first statement (Dense, before `model =`) is used
+    assert session.restored_from == index_of(MODEL, "shared =") < k
+    assert same(result, analyze(again, "prog.py"))
+
+
+def test_half_typed_code_above_the_snapshot():
+    """A syntax error in the prefix: the prefix's statements come from the repaired text, so
+    the rest is never parsed on its own against them; results stay equal to fresh ones."""
+    broken = MODEL.replace("shared = layers.Dense(8)", "shared = layers.Dense(8)\nhalf = layers.Dense(")
+    session = Session()
+    texts = [broken, broken.replace("keras.Model(inputs, y)", "keras.Model(inputs,  y)"),
+             broken.replace("keras.Model(inputs, y)", "keras.Model(inputs,   y)"),
+             broken.replace("keras.Model(inputs, y)", "keras.Model(inputs,    y)")]
+    for text in texts:
+        result = analyze(text, "prog.py", session=session)
+        assert same(result, analyze(text, "prog.py"))
+    assert not result.parsed and session.restored_from is not None
+
+
+def test_half_typed_code_after_the_snapshot():
+    k = index_of(MODEL, "model =")
+    session = session_after_one_edit(MODEL, k)
+    for typed in ("keras.Model(inputs, y", "keras.Model(inputs, y)", "keras.Model(inputs, y))"):
+        text = MODEL.replace("keras.Model(inputs, y)", typed)
+        result = analyze(text, "prog.py", session=session)
+        assert same(result, analyze(text, "prog.py"))

@@ -100,7 +100,9 @@ def _analyze(text: str, path: str, with_spec: bool = False,
         return result
     result.suppressions = scan(text)
     source = Source(text)
-    module, problems = source.parse()
+    key = (path, target.version, target.reason)
+    module = session.parse_suffix(text, key) if session is not None else None
+    module, problems = (module, []) if module is not None else source.parse()
     for p in problems[:1]:
         result.parsed = False
         result.diagnostics.append(Diagnostic(
@@ -108,11 +110,11 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
     start, save, save_at = 0, None, None
     if session is not None:
-        key = (path, target.version, target.reason)
         start = session.plan(text, module, key)
         if session.want is not None:
             save_at = session.want
-            save = lambda ev_, i: session.save(ev_, i, text, module, key)  # noqa: E731
+            lines = [p.span.line for p in problems]
+            save = lambda ev_, i: session.save(ev_, i, text, module, key, lines)  # noqa: E731
     if start:
         ev = session.restore(source, cancelled, module)
     else:

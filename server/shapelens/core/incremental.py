@@ -32,8 +32,11 @@ import ast
 import io
 import pickle
 import types
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
+
+from shapelens.core.lines import LINE_BREAK, line_starts
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
 
@@ -57,13 +60,7 @@ def _stmt_pos(stmt: ast.stmt) -> tuple:
 
 
 def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    find = text.find
-    i = find("\n")
-    while i >= 0:
-        offsets.append(i + 1)
-        i = find("\n", i + 1)
-    return offsets
+    return line_starts(text)  # the tokenizer's line breaks (core/lines.py)
 
 
 class _Pickler(pickle.Pickler):
@@ -102,6 +99,7 @@ class Snapshot:
     data: bytes
     keep: dict[int, Any]  # the objects kept by reference (the old syntax tree among them)
     elapsed: float  # the evaluator's CPU time when saved
+    clean: bool = True  # the prefix had no syntax problem (parse_suffix may then be used)
 
 
 @dataclass
@@ -140,9 +138,37 @@ class Session:
         self.last_text = text
         return start
 
+    def parse_suffix(self, text: str, key: tuple) -> ast.Module | None:
+        """The module of ``text`` with the snapshot's statements for the unchanged prefix and
+        only the text after it parsed; None when that cannot be done exactly (no usable
+        snapshot, a statement after the prefix on the same line, or the rest does not parse
+        on its own: an indented line or an ``else:`` continuing the statement above,
+        half-typed code) - then the whole text is parsed as usual."""
+        snap = self.snapshot
+        if snap is None or not snap.clean or snap.key != key or snap.index <= 0 or not text.startswith(snap.prefix):
+            return None
+        cut = len(snap.prefix)
+        brk = LINE_BREAK.search(text, cut)
+        if brk is None:
+            return None
+        rest_of_line = text[cut:brk.start()].strip()
+        if rest_of_line and not rest_of_line.startswith("#"):
+            return None
+        lines_before = snap.positions[-1][2]  # the suffix starts on the line after the prefix ends
+        padded = "\n" * lines_before + text[brk.end():]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rest = ast.parse(padded)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return ast.Module(body=list(snap.keep[-1]) + rest.body, type_ignores=[])
+
     # -- during it --------------------------------------------------------------------
-    def save(self, ev: Any, index: int, text: str, module: ast.Module, key: tuple) -> None:
-        """Called by the evaluator before top-level statement ``index`` (== self.want)."""
+    def save(self, ev: Any, index: int, text: str, module: ast.Module, key: tuple,
+             problem_lines: list[int] = ()) -> None:
+        """Called by the evaluator before top-level statement ``index`` (== self.want);
+        ``problem_lines`` are the (0-based) lines of this text's syntax problems."""
         if index <= 0 or not _clean(ev):
             return
         body = module.body
@@ -165,7 +191,8 @@ class Session:
         # the prefix's statements stay alive: the state keys some caches by their ids
         keep[-1] = body[:index]
         self.snapshot = Snapshot(index, text[:cut], [_stmt_pos(s) for s in body[:index]], key, data, keep,
-                                 ev._clock() - ev._started)
+                                 ev._clock() - ev._started,
+                                 clean=not any(line < last.end_lineno for line in problem_lines))
         self.stats["saved"] += 1
 
     def restore(self, source: Any, cancelled: Any, module: ast.Module) -> Any:
@@ -191,8 +218,8 @@ def _char_offset(text: str, offsets: list[int], lineno: int, byte_col: int) -> i
     if lineno - 1 >= len(offsets):
         return len(text)
     line_start = offsets[lineno - 1]
-    line_end = text.find("\n", line_start)
-    line = text[line_start:] if line_end < 0 else text[line_start:line_end]
+    line_end = offsets[lineno] if lineno < len(offsets) else len(text)
+    line = text[line_start:line_end]
     if line.isascii():
         return line_start + byte_col
     return line_start + len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
