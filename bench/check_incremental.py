@@ -24,6 +24,7 @@ if str(ROOT / "server") not in sys.path:
 
 from shapelens.core.analyze import analyze  # noqa: E402
 from shapelens.core.incremental import Session  # noqa: E402
+from shapelens.core.notebook import NotebookError, join, read_ipynb  # noqa: E402
 from shapelens.core.source import Source  # noqa: E402
 
 
@@ -85,13 +86,20 @@ def main() -> int:
     args = ap.parse_args()
     files: list[Path] = []
     for p in map(Path, args.paths):
-        files += sorted(x for x in p.rglob("*.py")) if p.is_dir() else [p]
+        files += sorted(x for x in p.rglob("*") if x.suffix in (".py", ".ipynb") and x.is_file()
+                        and ".ipynb_checkpoints" not in x.parts) if p.is_dir() else [p]
     used = total = 0
     inc: list[float] = []
     fresh: list[float] = []
     problems: list[str] = []
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace")
+        if f.suffix == ".ipynb":  # the notebook as the server analyses it: its code cells joined
+            try:
+                cells, language = read_ipynb(text)
+            except NotebookError:
+                continue
+            text = join(cells, language).text
         u, t, i, fr, pr = check(text, str(f))
         used, total = used + u, total + t
         inc += i
