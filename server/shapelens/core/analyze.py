@@ -9,6 +9,7 @@ from shapelens.core import keras_target
 from shapelens.core.keras_target import KerasTarget
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
+from shapelens.core.incremental import Session
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
 from shapelens.core.suppressions import scan
@@ -23,7 +24,7 @@ MAX_TEXT = 4_000_000  # characters
 
 def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *,
             with_spec: bool = False, cancelled: Callable[[], bool] | None = None,
-            keras: str | KerasTarget | None = None) -> Analysis:
+            keras: str | KerasTarget | None = None, session: Session | None = None) -> Analysis:
     """Analyse one Python buffer without running it. Never raises.
 
     ``options`` (shapelens.config) select the findings reported and their severities
@@ -36,9 +37,11 @@ def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *
     decide it with the interpreter they know), or a setting "auto" | "3" | "2"; by default
     ``options.keras_version`` (else "auto"), decided from the text and the project around
     ``path`` (core/keras_target.py). ``result.keras`` / ``result.keras_reason`` say which.
+    ``session`` (core/incremental.py, one per document) lets this analysis start from the
+    saved state of the statements before the last edit; the result is the same.
     """
     target = target_for(text, path, options, keras)
-    result = _guarded(text, path, with_spec, cancelled, target)
+    result = _guarded(text, path, with_spec, cancelled, target, session)
     if options is not None:
         from shapelens.core.selection import reported
 
@@ -61,15 +64,17 @@ def target_for(text: str, path: str, options: Options | None = None,
 
 def _guarded(text: str, path: str, with_spec: bool,
              cancelled: Callable[[], bool] | None = None,
-             target: KerasTarget = keras_target.KERAS3_DEFAULT) -> Analysis:
+             target: KerasTarget = keras_target.KERAS3_DEFAULT, session: Session | None = None) -> Analysis:
     # The evaluation graph is full of reference cycles (tensors <-> the calls that made
     # them); collecting while it is being built costs a third of the time on big files,
     # and _teardown breaks the cycles afterwards so reference counting frees it.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(text, path, with_spec, cancelled, target)
+        return _analyze(text, path, with_spec, cancelled, target, session)
     except Exception:  # noqa: BLE001 -- last line of defence: degrade, never crash
+        if session is not None:
+            session.snapshot = None  # whatever failed must not be restored
         result = Analysis(path, complete=False, keras=target.version, keras_reason=target.reason)
         result.diagnostics.append(
             Diagnostic(ANALYSIS_LIMIT, "information",
@@ -84,7 +89,7 @@ def _guarded(text: str, path: str, with_spec: bool,
 
 def _analyze(text: str, path: str, with_spec: bool = False,
              cancelled: Callable[[], bool] | None = None,
-             target: KerasTarget = keras_target.KERAS3_DEFAULT) -> Analysis:
+             target: KerasTarget = keras_target.KERAS3_DEFAULT, session: Session | None = None) -> Analysis:
     result = Analysis(path, keras=target.version, keras_reason=target.reason)
     if len(text) > MAX_TEXT:
         result.complete = False
@@ -95,15 +100,27 @@ def _analyze(text: str, path: str, with_spec: bool = False,
         return result
     result.suppressions = scan(text)
     source = Source(text)
-    module, problems = source.parse()
+    key = (path, target.version, target.reason)
+    module = session.parse_suffix(text, key) if session is not None else None
+    module, problems = (module, []) if module is not None else source.parse()
     for p in problems[:1]:
         result.parsed = False
         result.diagnostics.append(Diagnostic(
             SYNTAX_ERROR, "information",
             f"syntax error ({p.message}): shapes are shown for the code that parses", p.span))
-    ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
-    ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
-    ev.run(module)
+    start, save, save_at = 0, None, None
+    if session is not None:
+        start = session.plan(text, module, key)
+        if session.want is not None:
+            save_at = session.want
+            lines = [p.span.line for p in problems]
+            save = lambda ev_, i: session.save(ev_, i, text, module, key, lines)  # noqa: E731
+    if start:
+        ev = session.restore(source, cancelled, module)
+    else:
+        ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
+        ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
+    ev.run(module, start, save, save_at)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)
     result.values = ev.values

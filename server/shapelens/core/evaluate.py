@@ -193,11 +193,19 @@ class Evaluator(ExpressionEvaluator):
             self._stmt_deadline = self.max_seconds
 
     # ------------------------------------------------------------------ entry
-    def run(self, module: ast.Module) -> None:
+    def run(self, module: ast.Module, start: int = 0, save: Callable[[Evaluator, int], None] | None = None,
+            save_at: int | None = None) -> None:
+        """Run the module's top-level statements from ``start`` (a restored snapshot has run
+        the ones before, core/incremental.py); ``save(self, i)`` is called before statement
+        ``save_at``."""
         try:
             body = module.body
-            for i, stmt in enumerate(body):
-                self._run_top_level(stmt, self.globals, len(body) - i - 1)
+            for i in range(start, len(body)):
+                if i == save_at and save is not None:
+                    save(self, i)
+                self._run_top_level(body[i], self.globals, len(body) - i - 1)
+            if save_at == len(body) and save is not None:
+                save(self, save_at)
         except BudgetExceeded as exc:
             self.anchor = None
             self.limit(exc.reason, self.current_stmt)

@@ -67,7 +67,7 @@ class KerasApi(KerasSequential, KerasMethods):
         self.constructing: list = []  # the user's Layer/Model instances whose __init__ is running
         self._self_stack: list[Instance] = []
         self._call_log: list[list[LayerCall]] = []
-        self._model_layers: dict[int, tuple[Any, LayerObj]] = {}  # id(model) -> (model, its layer)
+        self._model_layers: dict[Any, tuple[Any, LayerObj]] = {}  # model (by identity) -> (model, its layer)
         self.settings = keras_versions.KERAS3
 
     # ------------------------------------------------------------------ bookkeeping
@@ -524,7 +524,7 @@ class KerasApi(KerasSequential, KerasMethods):
         # Only this method gives a layer a .model, so a model has at most one such layer in
         # layer_objs: the one made here, unless a rollback has removed it since (the list
         # only loses its tail). An index instead of a scan of every layer (quadratic).
-        hit = self._model_layers.get(id(model))
+        hit = self._model_layers.get(model) if _identity_hashed(model) else None
         if hit is not None and hit[0] is model:
             existing = hit[1]
             objs = self.layer_objs
@@ -533,7 +533,8 @@ class KerasApi(KerasSequential, KerasMethods):
         layer = LayerObj(len(self.layer_objs), kind, None, None, span, self.ev.next_order())
         layer.model = model
         self.layer_objs.append(layer)
-        self._model_layers[id(model)] = (model, layer)
+        if _identity_hashed(model):
+            self._model_layers[model] = (model, layer)
         return layer
 
     def instance_as_layer(self, inst: Instance) -> LayerObj:
@@ -714,3 +715,9 @@ def _rule_shape(t: Tensor) -> Any:
         # arrays (not the stand-ins a custom layer's call() is traced with, which keep Keras's None)
         return tuple(UNK if d is None else d for d in t.shape)
     return tuple(t.shape)
+
+
+def _identity_hashed(obj: Any) -> bool:
+    """Keys by object (not ``id``) survive a snapshot (core/incremental.py): the values
+    shapelens makes hash and compare by identity (dataclass(eq=False))."""
+    return type(obj).__hash__ is object.__hash__

@@ -130,8 +130,8 @@ class CallMemo:
 
     def __init__(self) -> None:
         self.results: dict[tuple, Any] = {}
-        self.site_outputs: dict[tuple, list[Tensor]] = {}  # kept alive so their ids stay unique
-        self.site_ids: dict[tuple, set[int]] = {}
+        self.site_outputs: dict[tuple, list[Tensor]] = {}
+        self.site_ids: dict[tuple, set[Tensor]] = {}  # tensors hash by identity
         self.hits = 0
 
     def call(self, ev: Any, func: Any, method: str, args: list, kwargs: dict, node: ast.AST, compute) -> Any:
@@ -140,9 +140,9 @@ class CallMemo:
         arg_key = _arg_key([list(args), dict(kwargs)])
         if arg_key is _NO:
             return compute()
-        site = (id(func), id(node), id(ev.anchor), method)
+        site = (func, node, ev.anchor, method)  # by identity: survives a snapshot (core/incremental.py)
         ids = self.site_ids.get(site)
-        chained = ids is not None and any(id(t) in ids for t in _tensors([args, kwargs]))
+        chained = ids is not None and any(t in ids for t in _tensors([args, kwargs]))
         spec = ev.speculative > 0
         key = (site, arg_key, _version(func))
         if not chained:
@@ -158,7 +158,7 @@ class CallMemo:
         outs = list(_tensors(result))
         if outs:
             self.site_outputs.setdefault(site, []).extend(outs)
-            self.site_ids.setdefault(site, set()).update(id(t) for t in outs)
+            self.site_ids.setdefault(site, set()).update(outs)
         failed = any(d.severity == "error" for d in ev.diags[mark:]) or any(
             t.producer is not None and t.producer.failed for t in outs)
         if not chained and not failed and len(self.results) < 10_000:

@@ -23,6 +23,7 @@ from shapelens.lsp.positions import LineIndex, encoding_name
 from shapelens.lsp.protocol import ShapelensProtocol
 
 if TYPE_CHECKING:
+    from shapelens.core.incremental import Session
     from shapelens.core.lookup import Lookup
 
 log = logging.getLogger("shapelens.lsp")
@@ -61,6 +62,8 @@ class ShapelensServer(LanguageServer):
         self._lookups: dict[str, tuple[int, Lookup]] = {}
         self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
         self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
+        # per document path: the incremental state of its analyses (core/incremental.py)
+        self._incremental: dict[str, tuple[threading.Lock, "Session"]] = {}
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -73,7 +76,12 @@ class ShapelensServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         self.analyses.update(uri, to_fs_path(uri) or uri, doc.version, doc.source, delay)
 
+    def forget_incremental(self, path: str) -> None:
+        """Drop a closed document's saved analysis state."""
+        self._incremental.pop(path, None)
+
     def untrack(self, uri: str) -> None:
+        self.forget_incremental(to_fs_path(uri) or uri)
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
         self._indexes.pop(uri, None)
@@ -92,8 +100,17 @@ class ShapelensServer(LanguageServer):
     def _analyze(self, text: str, path: str, cancelled=None):
         # the TensorFlow dry run (lsp/dryrun_scheduler.py) reads the model specification of every result
         core = core_analyze()
-        return core.analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
-                            keras=self.keras_target(text, path))
+        from shapelens.core.incremental import Session  # loaded with the core (core_analyze)
+
+        lock, session = self._incremental.setdefault(path, (threading.Lock(), Session()))
+        if not lock.acquire(blocking=False):
+            session = None  # the same file analysed on two threads at once: the second starts afresh
+        try:
+            return core.analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
+                                keras=self.keras_target(text, path), session=session)
+        finally:
+            if session is not None:
+                lock.release()
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the

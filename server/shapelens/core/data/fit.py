@@ -116,8 +116,8 @@ def _model_data_call(ev: DataEvaluator, model: Any, name: str, args: list, kwarg
     if feeds_x is None:
         if _FUNCTION.get(name) and not ev.speculative:
             # the function is traced for data shapelens does not know: forget what it knew
-            ev.data_state.traces.pop((id(model), _FUNCTION[name]), None)
-            ev.data_state.traces[(id(model), _FUNCTION[name])] = None
+            ev.data_state.traces.pop((model, _FUNCTION[name]), None)
+            ev.data_state.traces[(model, _FUNCTION[name])] = None
         return Unknown(f"the result of {name}() is not followed")
 
     # -- Keras' data adapter: NumPy dtypes it knows, the same number of samples everywhere
@@ -326,7 +326,7 @@ def _same_signature(prev_kinds: tuple, xs: list[_Feed], ys: list[_Feed] | None) 
 
 def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None) -> bool:
     st = ctx.ev.data_state
-    prev = st.traces.get((id(model), kind))
+    prev = st.traces.get((model, kind))
     if prev is None or not ctx.ev.keras.settings.retrace_rank_raises:  # never traced, traced for
         return False  # data shapelens does not know, or Keras 2 (it runs the call again)
     ranks, line, shapes = prev[0], prev[1], prev[2]
@@ -351,7 +351,7 @@ def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_
 
 def _remember_trace(ev: DataEvaluator, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None, line: int) -> None:
     st = ev.data_state
-    key = (id(model), kind)
+    key = (model, kind)
     prev = st.traces.get(key)
     if prev is None and key in st.traces:
         return  # traced for unknown data: shapes are not known from here on
@@ -366,7 +366,7 @@ def _remember_trace(ev: DataEvaluator, model: Any, kind: str, xs: list[_Feed], y
 def _relax(ev: DataEvaluator, model: Any, kind: str, xs: list[_Feed], ys: list[_Feed] | None) -> None:
     """tf.function(reduce_retracing=True): a call whose shapes differ from the traced ones (same
     rank) runs a retraced function with the differing dims relaxed to None."""
-    prev = ev.data_state.traces.get((id(model), kind))
+    prev = ev.data_state.traces.get((model, kind))
     if prev is None or not _same_signature(prev[4], xs, ys):
         return
     traced_x, traced_y = prev[3]

@@ -21,7 +21,7 @@ from shapelens.core.values import FunctionalModel, Instance, LayerObj, Sequentia
 class DataState:
     """Per-analysis memory of the data checks."""
 
-    traces: dict = field(default_factory=dict)  # (model id, function) -> (ranks, line, shapes)
+    traces: dict = field(default_factory=dict)  # (model, function) -> (ranks, line, shapes); models hash by identity
     module: ast.Module | None = None
     calls_by_span: dict | None = None  # Span -> the first ast.Call there (losses._find_call)
 

@@ -107,6 +107,7 @@ class Notebooks:
         for uri in book.published:
             diagnostics.clear(self.ls, uri)
         self.ls.analyses.close(book.uri)
+        self.ls.forget_incremental(book.path)
 
     # -- reading results -------------------------------------------------------------
     def located(self, result: Result) -> nb.Joined | None:

@@ -1,0 +1,119 @@
+"""Incremental analysis = fresh analysis: a differential check over real code.
+
+    python bench/check_incremental.py PATH... [--edits N]
+
+For every ``.py`` / ``.ipynb`` file, simulates a user typing at a few places (in the middle
+and near the end): per place, one edit (where the next snapshot is saved) then a second edit
+at the same place (which restores it). The second analysis must equal, field for field, a
+fresh analysis of the same text. Reports mismatches, how often the snapshot was used and
+the time of the incremental analysis against the fresh one. Never runs the scanned code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "server") not in sys.path:
+    sys.path.insert(0, str(ROOT / "server"))
+
+from shapelens.core.analyze import analyze  # noqa: E402
+from shapelens.core.incremental import Session  # noqa: E402
+from shapelens.core.notebook import NotebookError, join, read_ipynb  # noqa: E402
+from shapelens.core.source import Source  # noqa: E402
+
+
+def fingerprint(result) -> str:
+    return repr(dataclasses.asdict(result))
+
+
+def edit_points(text: str) -> list[int]:
+    """Top-level statements to type in: the middle one and the last one."""
+    module, _ = Source(text).parse()
+    body = module.body
+    if len(body) < 2:
+        return []
+    return sorted({len(body) // 2, len(body) - 1})
+
+
+def type_in(text: str, stmt_index: int, what: str) -> str:
+    """``what`` (spaces) typed inside top-level statement ``stmt_index``: after the first ``(``
+    of its first line, else as a trailing comment."""
+    module, _ = Source(text).parse()
+    line = module.body[stmt_index].lineno - 1
+    lines = text.split("\n")
+    at = lines[line].find("(")
+    if at >= 0:
+        lines[line] = lines[line][:at + 1] + what + lines[line][at + 1:]
+    else:
+        lines[line] = lines[line] + "  #" + what
+    return "\n".join(lines)
+
+
+def check(text: str, path: str) -> tuple[int, int, list[float], list[float], list[str]]:
+    used = total = 0
+    inc_times: list[float] = []
+    fresh_times: list[float] = []
+    problems: list[str] = []
+    for k in edit_points(text):
+        session = Session()
+        analyze(text, path, session=session)
+        first = type_in(text, k, " ")
+        analyze(first, path, session=session)
+        for j, extra in enumerate(("  ", "   ")):
+            second = type_in(text, k, extra)
+            t = time.perf_counter()
+            inc = analyze(second, path, session=session)
+            inc_times.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            fresh = analyze(second, path)
+            fresh_times.append(time.perf_counter() - t)
+            total += 1
+            used += bool(session.restored_from)
+            if fingerprint(inc) != fingerprint(fresh):
+                problems.append(f"{path}: statement {k}, edit {j}: incremental result differs from a fresh one")
+    return used, total, inc_times, fresh_times, problems
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("paths", nargs="+")
+    args = ap.parse_args()
+    files: list[Path] = []
+    for p in map(Path, args.paths):
+        files += sorted(x for x in p.rglob("*") if x.suffix in (".py", ".ipynb") and x.is_file()
+                        and ".ipynb_checkpoints" not in x.parts) if p.is_dir() else [p]
+    used = total = 0
+    inc: list[float] = []
+    fresh: list[float] = []
+    problems: list[str] = []
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        if f.suffix == ".ipynb":  # the notebook as the server analyses it: its code cells joined
+            try:
+                cells, language = read_ipynb(text)
+            except NotebookError:
+                continue
+            text = join(cells, language).text
+        u, t, i, fr, pr = check(text, str(f))
+        used, total = used + u, total + t
+        inc += i
+        fresh += fr
+        problems += pr
+    for p in problems:
+        print(p)
+    print(f"files: {len(files)}, second edits: {total}, snapshot used: {used}, mismatches: {len(problems)}")
+    if inc:
+        print(f"analysis after an edit: incremental median {statistics.median(inc) * 1000:.1f} ms "
+              f"(max {max(inc) * 1000:.0f}), fresh median {statistics.median(fresh) * 1000:.1f} ms "
+              f"(max {max(fresh) * 1000:.0f})")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

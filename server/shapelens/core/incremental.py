@@ -1,0 +1,225 @@
+"""Incremental analysis: the statements before an edit are not evaluated again.
+
+The evaluator is a sequential abstract interpreter: its state after top-level statement
+``k`` depends only on the text of statements ``0..k-1`` (the budget and the clock aside,
+see below). A :class:`Session` (one per document, kept by the language server) remembers
+where the last edit was and, during the next analysis, saves the evaluator's state just
+before the top-level statement that edit touched (a *snapshot*: the state pickled, with the
+syntax tree, the source and functions kept by reference). The analysis after the next
+edit at or after that statement restores the snapshot and evaluates only the statements
+from there on: typing in the last cell of a notebook or at the end of a file no longer
+re-runs everything above it.
+
+A snapshot is used only when it is certain to give what a fresh analysis gives:
+
+- the text before the statement is the same, character for character, and the new
+  syntax tree has the same statements there, with the same positions (an edit that
+  extends a compound statement above - an ``else:``, an indented line - changes them);
+- the path and the Keras target are the same;
+- nothing in the prefix hit a limit: no budget note, no statement cut short, complete.
+
+Everything keyed by object identity in the evaluator's state is keyed by the objects
+themselves (they hash by identity), so it survives the copy; ``tests/core/test_incremental.py``
+checks on every fixture program that an incremental result equals a fresh one, and
+``bench/check_incremental.py`` does the same over a directory of real code.
+
+Pure: imports no TensorFlow, never runs user code.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import pickle
+import types
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapelens.core.lines import LINE_BREAK, line_starts
+
+MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix (slice comparisons run at memcmp speed)."""
+    lo, hi = 0, min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    while lo < hi:  # invariant: a[:lo] == b[:lo], a[:hi+1] != b[:hi+1] somewhere
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _stmt_pos(stmt: ast.stmt) -> tuple:
+    return (stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset)
+
+
+def _line_offsets(text: str) -> list[int]:
+    return line_starts(text)  # the tokenizer's line breaks (core/lines.py)
+
+
+class _Pickler(pickle.Pickler):
+    """Keeps syntax trees, sources, functions and modules by reference."""
+
+    def __init__(self, file: io.BytesIO, keep: dict[int, Any]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._keep = keep
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, _BY_REFERENCE) or type(obj).__name__ == "Source":
+            self._keep[id(obj)] = obj
+            return id(obj)
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, keep: dict[int, Any]) -> None:
+        super().__init__(io.BytesIO(data))
+        self._keep = keep
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self._keep[pid]
+
+
+_BY_REFERENCE = (ast.AST, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                 types.ModuleType, types.CodeType, type)
+
+
+@dataclass
+class Snapshot:
+    index: int  # the top-level statement the state is saved before
+    prefix: str  # the text before that statement
+    positions: list[tuple]  # the positions of the statements before it
+    key: tuple  # path, Keras target
+    data: bytes
+    keep: dict[int, Any]  # the objects kept by reference (the old syntax tree among them)
+    elapsed: float  # the evaluator's CPU time when saved
+    clean: bool = True  # the prefix had no syntax problem (parse_suffix may then be used)
+
+
+@dataclass
+class Session:
+    """What one document's analyses carry from one to the next (see the module docstring)."""
+
+    snapshot: Snapshot | None = None
+    last_text: str | None = None
+    want: int | None = None  # save the state before this statement during the analysis
+    restored_from: int | None = None  # statements skipped by the last analysis (for tests/bench)
+    stats: dict = field(default_factory=lambda: {"restored": 0, "saved": 0, "full": 0})
+
+    # -- before an analysis -------------------------------------------------------------
+    def plan(self, text: str, module: ast.Module, key: tuple) -> int:
+        """Decide where to save this analysis's state; returns the index of the first
+        statement to evaluate (> 0 when a snapshot is restored)."""
+        body = module.body
+        start = 0
+        snap = self.snapshot
+        if snap is not None and snap.key == key and 0 < snap.index <= len(body) \
+                and text.startswith(snap.prefix) \
+                and all(_stmt_pos(body[i]) == snap.positions[i] for i in range(snap.index)):
+            start = snap.index
+        # where the next edit is likely: the first statement this edit touched
+        want = None
+        if self.last_text is not None and self.last_text != text:
+            common = _common_prefix(self.last_text, text)
+            offsets = _line_offsets(text)
+            want = 0
+            for stmt in body:
+                if _char_offset(text, offsets, stmt.end_lineno, stmt.end_col_offset) > common:
+                    break
+                want += 1
+        self.want = want if want and want > start else None
+        self.restored_from = start or None
+        self.last_text = text
+        return start
+
+    def parse_suffix(self, text: str, key: tuple) -> ast.Module | None:
+        """The module of ``text`` with the snapshot's statements for the unchanged prefix and
+        only the text after it parsed; None when that cannot be done exactly (no usable
+        snapshot, a statement after the prefix on the same line, or the rest does not parse
+        on its own: an indented line or an ``else:`` continuing the statement above,
+        half-typed code) - then the whole text is parsed as usual."""
+        snap = self.snapshot
+        if snap is None or not snap.clean or snap.key != key or snap.index <= 0 or not text.startswith(snap.prefix):
+            return None
+        cut = len(snap.prefix)
+        brk = LINE_BREAK.search(text, cut)
+        if brk is None:
+            return None
+        rest_of_line = text[cut:brk.start()].strip()
+        if rest_of_line and not rest_of_line.startswith("#"):
+            return None
+        lines_before = snap.positions[-1][2]  # the suffix starts on the line after the prefix ends
+        padded = "\n" * lines_before + text[brk.end():]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rest = ast.parse(padded)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return ast.Module(body=list(snap.keep[-1]) + rest.body, type_ignores=[])
+
+    # -- during it --------------------------------------------------------------------
+    def save(self, ev: Any, index: int, text: str, module: ast.Module, key: tuple,
+             problem_lines: list[int] = ()) -> None:
+        """Called by the evaluator before top-level statement ``index`` (== self.want);
+        ``problem_lines`` are the (0-based) lines of this text's syntax problems."""
+        if index <= 0 or not _clean(ev):
+            return
+        body = module.body
+        last = body[index - 1]
+        cut = _char_offset(text, _line_offsets(text), last.end_lineno, last.end_col_offset)
+        keep: dict[int, Any] = {}
+        buf = io.BytesIO()
+        saved = (ev.cancelled, ev.data_state.module)
+        try:
+            ev.cancelled = None
+            ev.data_state.module = None
+            _Pickler(buf, keep).dump(ev)
+        except Exception:  # noqa: BLE001 -- a state that cannot be copied is simply not kept
+            return
+        finally:
+            ev.cancelled, ev.data_state.module = saved
+        data = buf.getvalue()
+        if len(data) > MAX_SNAPSHOT_BYTES:
+            return
+        # the prefix's statements stay alive: the state keys some caches by their ids
+        keep[-1] = body[:index]
+        self.snapshot = Snapshot(index, text[:cut], [_stmt_pos(s) for s in body[:index]], key, data, keep,
+                                 ev._clock() - ev._started,
+                                 clean=not any(line < last.end_lineno for line in problem_lines))
+        self.stats["saved"] += 1
+
+    def restore(self, source: Any, cancelled: Any, module: ast.Module) -> Any:
+        snap = self.snapshot
+        assert snap is not None
+        ev = _Unpickler(snap.data, snap.keep).load()
+        ev.source = source
+        ev.cancelled = cancelled
+        ev.data_state.module = module
+        ev._started = ev._clock() - snap.elapsed
+        self.stats["restored"] += 1
+        return ev
+
+
+def _clean(ev: Any) -> bool:
+    """No limit, no cut statement, nothing half-done: the state is what any run reaches here."""
+    return (ev.complete and not ev._limit_reported and not ev._statement_notes and ev.depth == 0
+            and not ev.speculative and ev.anchor is None and not ev.module_paths and not ev.loop_depth)
+
+
+def _char_offset(text: str, offsets: list[int], lineno: int, byte_col: int) -> int:
+    """The character offset of an ast position (line 1-based, column in UTF-8 bytes)."""
+    if lineno - 1 >= len(offsets):
+        return len(text)
+    line_start = offsets[lineno - 1]
+    line_end = offsets[lineno] if lineno < len(offsets) else len(text)
+    line = text[line_start:line_end]
+    if line.isascii():
+        return line_start + byte_col
+    return line_start + len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))

@@ -1,0 +1,193 @@
+"""Incremental analysis (core/incremental.py): after an edit, the statements before it are
+restored from a snapshot instead of evaluated again, and the result is the same as a fresh
+analysis, field for field."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from shapelens.core.analyze import analyze
+from shapelens.core.incremental import Session
+from shapelens.core.notebook import CellSource, join
+from shapelens.core.source import Source
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PROGRAMS = sorted((FIXTURES / "programs").glob("*.py")) + sorted((FIXTURES / "precision").glob("*.py"))
+
+
+def same(a, b) -> bool:
+    return repr(dataclasses.asdict(a)) == repr(dataclasses.asdict(b))
+
+
+def type_at(text: str, index: int, what: str) -> str:
+    """``what`` (spaces) typed inside top-level statement ``index``: after the first ``(`` of
+    its first line, else at the line's end (a trailing comment, outside the statement)."""
+    module, _ = Source(text).parse()
+    lines = text.split("\n")
+    line = module.body[index].lineno - 1
+    at = lines[line].find("(")
+    if at >= 0:
+        lines[line] = lines[line][:at + 1] + what + lines[line][at + 1:]
+    else:
+        lines[line] += "  #" + what
+    return "\n".join(lines)
+
+
+def session_after_one_edit(text: str, index: int, path: str = "prog.py") -> Session:
+    session = Session()
+    analyze(text, path, session=session)
+    analyze(type_at(text, index, " "), path, session=session)  # saves the state before `index`
+    return session
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_typing_in_a_program_gives_the_fresh_result(program):
+    text = program.read_text()
+    body = Source(text).parse()[0].body
+    for index in sorted({len(body) // 2, len(body) - 1} - {0}):
+        session = session_after_one_edit(text, index)
+        for what in ("  ", "   "):
+            edited = type_at(text, index, what)
+            incremental = analyze(edited, "prog.py", session=session)
+            # a comment after the statement leaves it unchanged: the snapshot is after it
+            assert session.restored_from in (index, index + 1), "the snapshot was not used"
+            assert same(incremental, analyze(edited, "prog.py"))
+
+
+MODEL = """import keras
+from keras import layers
+
+def block(x, filters):
+    x = layers.Conv2D(filters, 3, padding="same")(x)
+    return layers.MaxPooling2D()(x)
+
+inputs = keras.Input((32, 32, 3))
+x = block(inputs, 16)
+if True:
+    x = block(x, 32)
+shared = layers.Dense(8)
+y = shared(layers.Flatten()(x))
+model = keras.Model(inputs, y)
+z = shared(keras.Input((5,)))
+"""
+
+
+def index_of(text: str, prefix: str) -> int:
+    body = Source(text).parse()[0].body
+    return next(i for i, s in enumerate(body) if text.split("\n")[s.lineno - 1].startswith(prefix))
+
+
+def test_a_real_code_edit_after_the_snapshot_is_followed():
+    k = index_of(MODEL, "model =")
+    session = session_after_one_edit(MODEL, k)
+    edited = MODEL.replace("model = keras.Model(inputs, y)", "model = keras.Model(inputs, layers.Dense(3)(y))")
+    result = analyze(edited, "prog.py", session=session)
+    assert session.restored_from == k
+    assert same(result, analyze(edited, "prog.py"))
+    # the shared Dense restored from the snapshot is called again after it, as in a fresh run:
+    # its second call on a 5-wide input raises in Keras, and the restored layer knows its first call
+    assert [d.code for d in result.diagnostics if d.severity == "error"] == \
+        [d.code for d in analyze(edited, "prog.py").diagnostics if d.severity == "error"] != []
+
+
+def test_an_edit_before_the_snapshot_starts_afresh():
+    k = index_of(MODEL, "model =")
+    session = session_after_one_edit(MODEL, k)
+    edited = MODEL.replace("x = block(inputs, 16)", "x = block(inputs, 24)")
+    result = analyze(edited, "prog.py", session=session)
+    assert session.restored_from is None
+    assert same(result, analyze(edited, "prog.py"))
+
+
+def test_a_line_that_extends_the_compound_statement_above_is_not_restored_past():
+    """The text before the snapshot is unchanged, but the new indented line belongs to the
+    `if` block above it: the statements before the snapshot are no longer the same."""
+    k = index_of(MODEL, "shared =")
+    session = session_after_one_edit(MODEL, k)
+    edited = MODEL.replace("    x = block(x, 32)\n", "    x = block(x, 32)\n    x = block(x, 64)\n")
+    result = analyze(edited, "prog.py", session=session)
+    assert session.restored_from != k
+    assert same(result, analyze(edited, "prog.py"))
+
+
+def test_another_path_or_keras_target_is_not_restored():
+    k = index_of(MODEL, "model =")
+    session = session_after_one_edit(MODEL, k)
+    edited = type_at(MODEL, k, "  ")
+    analyze(edited, "other.py", session=session)
+    assert session.restored_from is None
+    session = session_after_one_edit(MODEL, k)
+    result = analyze(edited, "prog.py", session=session, keras="2")
+    assert session.restored_from is None
+    assert same(result, analyze(edited, "prog.py", keras="2"))
+
+
+def test_a_prefix_that_hit_a_limit_is_not_saved():
+    text = ("import keras\nblocks = []\nwhile True:\n    blocks.append(keras.layers.Dense(2))\n"
+            "x = keras.Input((3,))\ny = keras.layers.Dense(2)(x)\n")
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    result = analyze(type_at(text, 3, " "), "prog.py", session=session)
+    assert any(d.code == "SL003" for d in result.diagnostics)  # the loop is cut short
+    assert session.snapshot is None
+
+
+def test_typing_in_the_last_cell_of_a_notebook():
+    cells = [CellSource("code", "import keras\nfrom keras import layers"),
+             CellSource("code", "inputs = keras.Input((28, 28, 1))\nx = layers.Conv2D(8, 3)(inputs)"),
+             CellSource("markdown", "# notes"),
+             CellSource("code", "x = layers.Flatten()(x)\noutputs = layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)")]
+    session = Session()
+    texts = []
+    for typed in ("", "  # a", "  # ab", "  # abc"):
+        last = CellSource("code", cells[3].text.replace("Dense(10)(x)", "Dense(10)(x)" + typed))
+        texts.append(join(cells[:3] + [last]).text)
+    for text in texts:
+        result = analyze(text, "book.ipynb", session=session)
+    assert session.restored_from is not None and session.restored_from >= 3
+    assert same(result, analyze(texts[-1], "book.ipynb"))
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_other_line_breaks(newline):
+    text = MODEL.replace("\n", newline)
+    k = index_of(MODEL, "model =")
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    analyze(text.replace("keras.Model(inputs, y)", "keras.Model(inputs,  y)"), "prog.py", session=session)
+    # a change inside the statement before the snapshot: never restored past it
+    edited = text.replace("layers.Dense(8)", "layers.Dense(9)").replace("keras.Model(inputs, y)", "keras.Model(inputs,   y)")
+    result = analyze(edited, "prog.py", session=session)
+    assert session.restored_from is None or session.restored_from <= index_of(MODEL, "shared =")
+    assert same(result, analyze(edited, "prog.py"))
+    again = edited.replace("keras.Model(inputs,   y)", "keras.Model(inputs,    y)")
+    result = analyze(again, "prog.py", session=session)
+    # the snapshot saved at the last edit's first statement (Dense, before `model =`) is used
+    assert session.restored_from == index_of(MODEL, "shared =") < k
+    assert same(result, analyze(again, "prog.py"))
+
+
+def test_half_typed_code_above_the_snapshot():
+    """A syntax error in the prefix: the prefix's statements come from the repaired text, so
+    the rest is never parsed on its own against them; results stay equal to fresh ones."""
+    broken = MODEL.replace("shared = layers.Dense(8)", "shared = layers.Dense(8)\nhalf = layers.Dense(")
+    session = Session()
+    texts = [broken, broken.replace("keras.Model(inputs, y)", "keras.Model(inputs,  y)"),
+             broken.replace("keras.Model(inputs, y)", "keras.Model(inputs,   y)"),
+             broken.replace("keras.Model(inputs, y)", "keras.Model(inputs,    y)")]
+    for text in texts:
+        result = analyze(text, "prog.py", session=session)
+        assert same(result, analyze(text, "prog.py"))
+    assert not result.parsed and session.restored_from is not None
+
+
+def test_half_typed_code_after_the_snapshot():
+    k = index_of(MODEL, "model =")
+    session = session_after_one_edit(MODEL, k)
+    for typed in ("keras.Model(inputs, y", "keras.Model(inputs, y)", "keras.Model(inputs, y))"):
+        text = MODEL.replace("keras.Model(inputs, y)", typed)
+        result = analyze(text, "prog.py", session=session)
+        assert same(result, analyze(text, "prog.py"))
