@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shapelens.core.resolve import ModuleRef
-from shapelens.core.shapes import Unknown
+from shapelens.core.shapes import Unknown, NumpyInt
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
 
 UNKNOWN_MARK = {"__unknown__": True}
@@ -57,6 +57,8 @@ def encode_value(value: Any, depth: int = 0) -> Any:
     """Evaluated argument -> JSON; anything that cannot be rebuilt becomes UNKNOWN_MARK."""
     if depth > 8:
         return UNKNOWN_MARK
+    if isinstance(value, NumpyInt):
+        return UNKNOWN_MARK  # JSON would make it a Python int, which Keras 3 accepts where NumPy's it does not
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, tuple):
