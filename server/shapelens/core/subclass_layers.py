@@ -28,8 +28,8 @@ from shapelens.core.values import ClassValue, FunctionValue, Instance, LayerCall
 NOT_HANDLED = object()
 
 
-def builtin_of(cls: ClassValue) -> str | None:
-    """The built-in Keras layer a user class extends (through user classes), or None."""
+def _library_bases(cls: ClassValue):
+    """The Keras names of the library classes a user class extends, through its user bases."""
     stack, seen = [cls], set()
     while stack:
         c = stack.pop()
@@ -38,12 +38,14 @@ def builtin_of(cls: ClassValue) -> str | None:
         seen.add(id(c))
         for b in c.bases:
             if isinstance(b, ModuleRef):
-                name = keras_name(b.path)
-                if name in LAYERS:
-                    return LAYERS[name].kind
+                yield keras_name(b.path)
             elif isinstance(b, ClassValue):
                 stack.append(b)
-    return None
+
+
+def builtin_of(cls: ClassValue) -> str | None:
+    """The built-in Keras layer a user class extends (through user classes), or None."""
+    return next((LAYERS[name].kind for name in _library_bases(cls) if name in LAYERS), None)
 
 
 def functional_subclass(cls: ClassValue, args: list, kwargs: dict) -> bool:
@@ -56,18 +58,7 @@ def functional_subclass(cls: ClassValue, args: list, kwargs: dict) -> bool:
         return False
     if len(args) + sum(k in kwargs for k in ("inputs", "outputs")) < 2 or len(args) > 2:
         return False
-    stack, seen = [cls], set()
-    while stack:
-        c = stack.pop()
-        if id(c) in seen:
-            continue
-        seen.add(id(c))
-        for b in c.bases:
-            if isinstance(b, ModuleRef) and keras_name(b.path) in ("Model", "models.Model", "Functional"):
-                return True
-            if isinstance(b, ClassValue):
-                stack.append(b)
-    return False
+    return any(name in ("Model", "models.Model", "Functional") for name in _library_bases(cls))
 
 
 def is_builtin_ref(ref: ModuleRef) -> bool:
