@@ -510,25 +510,24 @@ def import_offline_data_modules() -> None:
     The zygote does this once, so each forked child only patches (the imports are what
     made install_offline_data cost ~0.2 s of CPU per program); the child then does exactly
     what a fresh process does after these imports."""
-    import importlib
-
     from shapelens.core.data import datasets as facts
 
     for name in facts.NAMES:
         for alias in _DATASET_ALIASES:
-            try:
-                importlib.import_module(alias.format(name))
-            except Exception:  # noqa: BLE001
-                pass
-        try:
-            importlib.import_module(f"keras.src.datasets.{name}")
-        except Exception:  # noqa: BLE001
-            pass
+            _import_quietly(alias.format(name))
+        _import_quietly(f"keras.src.datasets.{name}")
     for alias in ("keras.src.utils.image_utils", *_IMAGE_ALIASES):
-        try:
-            importlib.import_module(alias)
-        except Exception:  # noqa: BLE001
-            pass
+        _import_quietly(alias)
+
+
+def _import_quietly(module: str):
+    """The module, or None when this Keras/TensorFlow does not have it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def install_offline_data(keras) -> None:
@@ -548,10 +547,7 @@ def install_offline_data(keras) -> None:
 
     for name in facts.NAMES:
         for alias in _DATASET_ALIASES:
-            try:
-                importlib.import_module(alias.format(name))
-            except Exception:  # noqa: BLE001
-                pass
+            _import_quietly(alias.format(name))
         try:
             source = importlib.import_module(f"keras.src.datasets.{name}")
         except Exception:  # noqa: BLE001
