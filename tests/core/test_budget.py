@@ -123,3 +123,55 @@ def test_step_budget_still_applies():
     ev = run(text, max_steps=5_000)
     assert not ev.complete
     assert any(d.code == "SL003" and "5,000 evaluation steps" in d.message for d in ev.diags)
+
+
+RANDOM_WALK = H + """import numpy as np
+
+grammar = [[("B", 1)], [("T", 2), ("P", 3)], [("S", 2), ("X", 4)], [("T", 3), ("V", 5)],
+           [("X", 3), ("S", 6)], [("P", 4), ("V", 6)], [("E", None)]]
+nested = [[("B", 1)], [(grammar, 2)], [("E", None)]]
+
+
+def generate(g):
+    state = 0
+    out = []
+    while state is not None:
+        index = np.random.randint(len(g[state]))
+        production, state = g[state][index]
+        if isinstance(production, list):
+            production = generate(g=production)
+        out.append(production)
+    return "".join(out)
+
+
+for _ in range(25):
+    print(generate(nested), end=" ")
+
+inputs = keras.Input((8,))
+outputs = layers.Dense(2)(inputs)
+"""
+
+
+def test_recursion_under_an_unknown_condition_is_not_followed():
+    # a random walk that calls itself when a value it cannot know says so: following it would
+    # branch at every level until the budget ran out (a notebook took 0.5 s and gave up there)
+    start = time.process_time()
+    a = analyze(RANDOM_WALK, "<test>")
+    assert time.process_time() - start < 1.0
+    assert a.complete and not [d for d in a.diagnostics if d.code == "SL003"]
+    assert [layer.output_shape for layer in a.layers if layer.kind == "Dense"] == [(None, 2)]
+
+
+def test_recursion_with_known_arguments_is_still_followed_inside_an_unknown_branch():
+    text = H + """import random
+def tower(depth, x):
+    if depth == 0:
+        return x
+    return tower(depth - 1, layers.Dense(4 * depth)(x))
+
+inputs = keras.Input((8,))
+if random.random() > 0.5:
+    out = tower(3, inputs)
+"""
+    a = analyze(text, "<test>")
+    assert [layer.output_shape for layer in a.layers if layer.kind == "Dense"] == [(None, 12), (None, 8), (None, 4)]

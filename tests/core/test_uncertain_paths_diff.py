@@ -177,3 +177,58 @@ def test_clean_program_no_error(name: str, tmp_path: Path):
     analysis = analyze(CLEAN_PROGRAMS[name], f"{name}.py")
     errors = [(d.code, d.span.line + 1, d.message) for d in analysis.diagnostics if d.severity == "error"]
     assert errors == [], f"{name}: shapelens reports an error on a program that runs: {errors}"
+
+
+# Programs whose layers give the same shapes on both paths of an unknown condition but whose
+# models differ: each runs under TensorFlow with the condition True and False, and whatever
+# shapelens claims about a model (output shape, parameter count) must hold on both paths.
+BOTH_PATH_PROGRAMS = {
+    # a conditional expression picks one of two same-shaped layers: the graph (and so the
+    # parameter count) is the chosen layer's; it once was always the first branch's
+    "ifexp_same_shape_other_layers": '''
+import sys
+import keras
+from keras import layers
+
+inputs = keras.Input((4,))
+with_bias = layers.Dense(4)
+without_bias = layers.Dense(4, use_bias=False)
+x = with_bias(inputs) if COND else without_bias(inputs)
+outputs = layers.Dense(1, use_bias=False)(x)
+model = keras.Model(inputs, outputs)
+''',
+    # the same with an if statement
+    "if_same_shape_other_layers": '''
+import sys
+import keras
+from keras import layers
+
+inputs = keras.Input((4,))
+if COND:
+    x = layers.Dense(4)(inputs)
+else:
+    x = layers.Dense(4, use_bias=False)(inputs)
+model = keras.Model(inputs, layers.Dense(1)(x))
+''',
+}
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("name", sorted(BOTH_PATH_PROGRAMS))
+def test_model_claims_hold_on_both_paths(name: str, tmp_path: Path):
+    require_tensorflow()
+    template = BOTH_PATH_PROGRAMS[name]
+    params = set()
+    for cond in ("True", "False"):
+        path = tmp_path / f"{name}_{cond}.py"
+        path.write_text(template.replace("COND", cond))
+        report = run_program(path, timeout=120)
+        assert report["error"] is None, report["error"]
+        params |= {r["params"] for r in report["layers"] if r["kind"] == "Functional"}
+    assert len(params) == 2, f"{name}: the paths should build models of different sizes: {params}"
+    analysis = analyze(template.replace("COND", UNKNOWN), f"{name}.py")
+    assert [e for e in analysis.diagnostics if e.severity == "error"] == []
+    assert len(analysis.models) == 1
+    model = analysis.models[0]
+    assert model.params is None, f"{name}: claims {model.params} parameters; Keras builds {sorted(params)}"
+    assert model.output_shape == (None, 1)

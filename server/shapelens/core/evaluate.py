@@ -94,6 +94,8 @@ class Evaluator(ExpressionEvaluator):
         self.module_paths: list[str] = []  # the user modules being read, innermost last
         self.current_stmt: ast.stmt | None = None  # top-level statement being run (for SL003)
         self._generators: dict[int, bool] = {}
+        # id(def node) -> how speculative the code was when its innermost running call began
+        self._running: dict[int, int] = {}
         self.star_modules: list[ModuleRef] = []  # `from keras.layers import *` and the like
         self.foreign = 0  # >0 while reading another module's definitions
         self.loop_depth = 0  # >0 inside a loop or comprehension (core/loops.py)

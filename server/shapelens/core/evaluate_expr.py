@@ -563,10 +563,16 @@ class ExpressionEvaluator:
         if self.depth >= MAX_DEPTH:
             self.limit(f"calls nested more than {MAX_DEPTH} deep (recursion?)", node)
             return Unknown("call depth limit reached")
+        running = self._running.get(id(func.node))
+        if running is not None and self.speculative > running:
+            # recursion under a condition shapelens cannot decide (a random walk, a parser on
+            # unknown input): following it would branch at every level until the budget ends
+            return Unknown(f"a recursive call of {func.name}() under a condition not known statically")
         closure: Scope = func.closure["scope"]
         scope = Scope(parent=closure if closure is not closure.globals else None, globals_=closure.globals)
         self.bind_params(func, args, kwargs, scope)
         self.depth += 1
+        self._running[id(func.node)] = self.speculative  # the innermost running call's level
         prev_anchor = self.anchor
         if func.foreign and self.anchor is None:
             self.anchor = node  # layers made in another file are shown at this call
@@ -581,6 +587,10 @@ class ExpressionEvaluator:
         finally:
             self.depth -= 1
             self.anchor = prev_anchor
+            if running is None:
+                del self._running[id(func.node)]
+            else:
+                self._running[id(func.node)] = running
         return None
 
     def _mentions_yield(self, func: FunctionValue) -> bool:

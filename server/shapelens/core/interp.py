@@ -112,7 +112,12 @@ def same_value(a: Any, b: Any) -> Any:
         present = b if a is _MISSING else a
         return present if not isinstance(present, (Tensor,)) else Unknown("set on only one branch of an unknown `if`")
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape and a.shape is not None:
-        return a
+        if a.producer is b.producer and a.index == b.index:
+            return a
+        # the same shape from different layers: the shape is certain, the graph that made it is
+        # not (a model built on it has the layers of one branch or the other, not both)
+        return Tensor(a.shape, "a tensor made by either branch of an `if` whose condition is not known "
+                      "statically", a.span, None, a.symbolic if a.symbolic == b.symbolic else None)
     try:
         if plain(a) and plain(b) and a == b and type(a) is type(b):
             return a
