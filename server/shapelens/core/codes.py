@@ -553,7 +553,7 @@ class ONE_HOT_LABELS_FOR_SPARSE_LOSS:
 class SAMPLE_COUNT_MISMATCH:
     must_same_number = Msg(
         '{short}(): {what} must have the same number of samples ({desc}). Keras raises ValueError ("Data '
-        'cardinality is ambiguous": \'{xrole}\' sizes: {xs_sizes}{detail})')
+        'cardinality is ambiguous": \'{xrole}\' sizes: {xs_sizes}{ys_part})')
     train_test_split_arrays_different = Msg(
         "train_test_split(): the arrays have different numbers of samples: {zip} (scikit-learn raises ValueError: "
         "Found input variables with inconsistent numbers of samples)")
@@ -576,10 +576,10 @@ class TARGETS_BROADCAST_AGAINST_OUTPUT:
       "retraces with an unknown rank and Keras raises.")
 class RETRACE_WITH_ANOTHER_RANK:
     already_ran_line = Msg(
-        "{short}(): {method}() already ran on line {line} with {which} of rank {old} {joined}; Keras traced its "
-        "{kind} function for that rank. Called again with rank {new} {detail}, TensorFlow retraces with an input "
-        'of unknown rank and Keras raises ValueError ("Cannot take the length of shape with unknown rank"). Give '
-        "every call the same rank (reshape the data once, before the first call)")
+        "{short}(): {method}() already ran on line {line} with {which} of rank {old_ranks} {old_shapes}; Keras "
+        "traced its {kind} function for that rank. Called again with rank {new_ranks} {new_shapes}, TensorFlow "
+        'retraces with an input of unknown rank and Keras raises ValueError ("Cannot take the length of shape with '
+        'unknown rank"). Give every call the same rank (reshape the data once, before the first call)')
 
 
 @code("SL309", "label-out-of-range", "error",

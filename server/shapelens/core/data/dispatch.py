@@ -130,8 +130,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
                 else f"the Keras tensor from {src} (shape {shape})"
             ev.report(
                 TENSORFLOW_FUNCTION_ON_KERAS_TENSOR,
-                f"{short}() cannot take {what}: Keras 3 raises for TensorFlow functions on symbolic "
-                f"tensors. Use {_ops_equivalent(leaf)} or a layer instead",
+                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR.cannot_take_keras(
+                    short=short, what=what, ops_equivalent=_ops_equivalent(leaf)),
                 ev.span(node), raise_span=ev.trigger or ev.span(node),
             )
             return Tensor(None, f"{short}(...)", ev.span(node))
