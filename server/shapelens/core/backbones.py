@@ -137,5 +137,5 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
 
 
 def _unknown(api, name: str, reason: str, span) -> Unknown:
-    api.ev.report(UNKNOWN_LAYER, f"{name}: {reason}; its output shape is unknown", span)
+    api.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.output_shape_unknown(name=name, reason=reason), span)
     return Unknown(reason)

@@ -107,7 +107,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     """
     target = list(target)
     if sum(1 for t in target if t == -1) > 1:
-        raise ShapeError(RESHAPE_SIZE_MISMATCH, f"can only infer one unknown dimension, target {tuple(target)} has several -1")
+        raise ShapeError(RESHAPE_SIZE_MISMATCH, RESHAPE_SIZE_MISMATCH.can_infer_one(target=tuple(target)))
     total = prod(source)
     if -1 in target:
         idx = target.index(-1)
@@ -116,8 +116,8 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
             if rest == 0 or total % rest != 0:
                 raise ShapeError(
                     RESHAPE_SIZE_MISMATCH,
-                    f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
-                    f"{fmt_shape(tuple(target))}: {total} is not divisible by {rest}",
+                    RESHAPE_SIZE_MISMATCH.cannot_reshape_values(
+                        source=fmt_shape(tuple(source)), total=total, target=fmt_shape(tuple(target)), rest=rest),
                 )
             target[idx] = total // rest
         else:
@@ -127,8 +127,8 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     if known(total) and known(want) and total != want:
         raise ShapeError(
             RESHAPE_SIZE_MISMATCH,
-            f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
-            f"{fmt_shape(tuple(target))} ({want} values)",
+            RESHAPE_SIZE_MISMATCH.cannot_reshape_values_values(
+                source=fmt_shape(tuple(source)), total=total, target=fmt_shape(tuple(target)), want=want),
         )
     return tuple(target)
 
