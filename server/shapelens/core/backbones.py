@@ -57,8 +57,7 @@ def hub_reason(path: str) -> str | None:
     what = HUB_ROOTS.get(root)
     if what is None:
         return None
-    return (f"{what} ({path.rsplit('.', 1)[-1]}) is loaded at run time; "
-            "shapelens does not know its architecture, so its output shape is unknown")
+    return UNKNOWN_LAYER.hub_model(what=what, leaf=path.rsplit('.', 1)[-1])
 
 
 def handles(name: str | None) -> bool:

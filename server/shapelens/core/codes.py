@@ -13,9 +13,10 @@ the code's message templates::
 
 A template (:class:`Msg`) is filled with keyword fields only, all of them and no others
 (``str.format`` syntax: ``{value!r}``, ``{n:,}``). Messages a finding of any code can carry (a
-rule's error re-raised with where it happened) live in :data:`SHARED`. tests/test_codes.py
-checks that report sites use templates, that every call supplies exactly a template's
-fields, and that every template is used.
+rule's error re-raised with where it happened) live in :data:`SHARED`; the texts of array
+operation errors (shape_math.OpError, reported under the code of their kind) in
+core/op_errors.py. tests/test_codes.py checks that report sites use templates, that every
+call supplies exactly a template's fields, and that every template is used.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class SYNTAX_ERROR:
 @code("SL002", "unknown-layer", "information",
       "A layer shapelens has no rule for (custom, Lambda, third-party): its output shape is unknown.")
 class UNKNOWN_LAYER:
+    hub_model = Msg(
+        "{what} ({leaf}) is loaded at run time; shapelens does not know its architecture, so its output shape is "
+        "unknown")
     output_shape_unknown = Msg("{name}: {reason}; its output shape is unknown")
     lambda_function_could = Msg("Lambda: its function could not be followed ({reason}); its output shape is unknown")
 
@@ -289,6 +293,19 @@ class INVALID_ARGUMENT:
         "keras.Input(batch_shape={fmt_value}) instead")
     input_shape_must = Msg("Input shape must be a tuple: use shape=({shape},) instead of shape={shape}")
     model_unexpected_keyword = Msg("Model does not take the keyword argument `{unexpected_first}`{hint}")
+    float_size = Msg(
+        "`{name}` of {kind} is a float ({value}); Keras 3 wants a Python int and raises ValueError. Use an int: "
+        "{shown} (// divides to an int)")
+    numpy_integer_size = Msg(
+        "`{name}` of {kind} is a NumPy integer ({value}); Keras wants {what} and raises ValueError. Convert it: "
+        "int(...)")
+    embedding_weights_shape = Msg(
+        "Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape {shape}; Keras "
+        "sets it in the constructor and raises ValueError. Use Embedding({shape_first}, {shape_second}, ...) to "
+        "match the array")
+    embedding_weights_not_2d = Msg(
+        "Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape {shape}; Keras "
+        "sets it in the constructor and raises ValueError")
     weights_imagenet_include_top = Msg(
         "{name}: with weights='imagenet' and include_top=True, classes must be 1000 (got {cfg_part}); pass "
         "include_top=False and add your own classifier, or weights=None")
@@ -421,6 +438,11 @@ class INVALID_ARGUMENT:
         "Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN, ConvLSTM*D), got {kind}; for a per-step "
         "layer use TimeDistributed or apply it directly")
     bidirectional_backward_layer_must = Msg("Bidirectional backward_layer must be a recurrent layer, got {kind}")
+    bidirectional_wrapped_goes_backwards = Msg(
+        "Bidirectional makes the backward copy itself: remove go_backwards=True from the wrapped {kind}")
+    bidirectional_same_direction = Msg(
+        "Bidirectional needs one direction each: layer has go_backwards={forward} and backward_layer has "
+        "go_backwards={backward}; set go_backwards=True on backward_layer only")
     bidirectional_layer_backward_layer = Msg(
         "Bidirectional layer and backward_layer must agree on {flag}: {flag}={fv} forward, {bv} backward")
     bidirectional_stateful_return_state = Msg(
@@ -725,6 +747,8 @@ class TENSORFLOW_DISAGREES:
       "`keras.utils.np_utils`, ...): the program stops at the import.")
 class REMOVED_IN_KERAS_3:
     migrating = Msg("migrating to Keras 3: {problem}")
+    module_removed = Msg("`{module}` does not exist in Keras 3 (it was a Keras 2 module): {fix}")
+    name_removed = Msg("`{module}` has no `{name}` in Keras 3{elsewhere}")
 
 
 @code("SL402", "removed-model-method", "error",

@@ -339,13 +339,9 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
     bwd_back = back[1].bool("go_backwards", False) if back is not None else True
     if fwd_back == bwd_back:
         if back is None:
-            msg = ("Bidirectional makes the backward copy itself: remove go_backwards=True from "
-                   f"the wrapped {fwd_rule.kind}")
-        else:
-            msg = (f"Bidirectional needs one direction each: layer has go_backwards={fwd_back} and "
-                   f"backward_layer has go_backwards={bwd_back}; set go_backwards=True on "
-                   "backward_layer only")
-        raise LayerError(INVALID_ARGUMENT, msg)
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.bidirectional_wrapped_goes_backwards(kind=fwd_rule.kind))
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.bidirectional_same_direction(
+            forward=fwd_back, backward=bwd_back))
     if back is not None:
         for flag in ("stateful", "return_sequences", "return_state"):
             fv, bv = fwd_args.bool(flag, False), back[1].bool(flag, False)
