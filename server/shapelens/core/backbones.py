@@ -57,8 +57,7 @@ def hub_reason(path: str) -> str | None:
     what = HUB_ROOTS.get(root)
     if what is None:
         return None
-    return (f"{what} ({path.rsplit('.', 1)[-1]}) is loaded at run time; "
-            "shapelens does not know its architecture, so its output shape is unknown")
+    return UNKNOWN_LAYER.hub_model(what=what, leaf=path.rsplit('.', 1)[-1])
 
 
 def handles(name: str | None) -> bool:
@@ -137,5 +136,5 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
 
 
 def _unknown(api, name: str, reason: str, span) -> Unknown:
-    api.ev.report(UNKNOWN_LAYER, f"{name}: {reason}; its output shape is unknown", span)
+    api.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.output_shape_unknown(name=name, reason=reason), span)
     return Unknown(reason)

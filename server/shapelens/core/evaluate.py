@@ -147,7 +147,7 @@ class Evaluator(ExpressionEvaluator):
             return
         self._limit_reported = True
         span = self.span(node) if node is not None and hasattr(node, "lineno") else Span(0, 0, 0, 0)
-        self.report(ANALYSIS_LIMIT, f"Analysis stopped following values here: {what}. Shapes after this point may be unknown.",
+        self.report(ANALYSIS_LIMIT, ANALYSIS_LIMIT.analysis_stopped_following(what=what),
                     span, force=True)
 
     def tick(self, node: ast.AST | None = None) -> None:
@@ -187,8 +187,7 @@ class Evaluator(ExpressionEvaluator):
             self.complete = False
             if self._statement_notes < MAX_STATEMENT_NOTES:
                 self._statement_notes += 1
-                self.report(ANALYSIS_LIMIT, f"Analysis stopped following this statement: {exc.reason}. "
-                            "Shapes it computes are unknown; the statements after it are still analysed.",
+                self.report(ANALYSIS_LIMIT, ANALYSIS_LIMIT.analysis_stopped_following_statement(reason=exc.reason),
                             self.span(stmt), force=True)
         finally:
             self._stmt_steps = self.max_steps
@@ -266,7 +265,7 @@ class Evaluator(ExpressionEvaluator):
             if self.keras.settings.keras3_removals_raise:
                 self.report(REMOVED_IN_KERAS_3, problem, span, raise_span=span)
             else:  # runs under Keras 2: a migration note, reported on request
-                self.report(REMOVED_IN_KERAS_3, f"migrating to Keras 3: {problem}", span, severity="warning", migration=True)
+                self.report(REMOVED_IN_KERAS_3, REMOVED_IN_KERAS_3.migrating(problem=problem), span, severity="warning", migration=True)
 
     def stmt_Import(self, s: ast.Import, scope: Scope) -> None:
         for alias in s.names:

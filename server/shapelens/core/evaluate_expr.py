@@ -526,14 +526,15 @@ class ExpressionEvaluator:
                 span = self.span(node)
                 use = keras2_removed.REMOVED_MODEL_METHODS[func.name]
                 if self.keras.settings.keras3_removals_raise:
-                    self.report(REMOVED_MODEL_METHOD, f"Keras 3 removed Model.{func.name}(): use {use}", span, raise_span=span)
+                    self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.keras_3_removed(name=func.name, use=use), span, raise_span=span)
                     return Unknown(f"Model.{func.name}() does not exist in Keras 3")
                 if func.name in keras2_removed.REMOVED_IN_KERAS2:
                     # gone since TensorFlow 2.6; an older Keras 2 still has it, so not an error
-                    self.report(REMOVED_MODEL_METHOD, f"Model.{func.name}() was removed in TensorFlow 2.6 (tf-keras and Keras 3 "
-                                f"do not have it): use {use}", span, severity="warning")
+                    self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.model_removed_tensorflow(
+                        name=func.name, use=use), span, severity="warning")
                     return Unknown(f"Model.{func.name}() was removed in TensorFlow 2.6")
-                self.report(REMOVED_MODEL_METHOD, f"migrating to Keras 3: Keras 3 removed Model.{func.name}(): use {use}",
+                self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.migrating_removed_method(
+                    name=func.name, use=use),
                             span, severity="warning", migration=True)
             if self.loop_depth and func.name in MEMO_METHODS:
                 return self.loop_memo.call(self, func.obj, func.name, args, kwargs, node,

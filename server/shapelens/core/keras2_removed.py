@@ -11,6 +11,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from shapelens.core.codes import REMOVED_IN_KERAS_3
+
 # Removed from Keras 2 already (TensorFlow 2.6 / Keras 2.6): tf-keras raises for them too.
 REMOVED_IN_KERAS2 = {"predict_classes", "predict_proba"}
 
@@ -96,9 +98,9 @@ def check_module(module: str, names: list[str] | None = None) -> str | None:
                 f"import them from {', '.join(f'`{w}`' for w in where)}"
         else:
             fix = f"import from `{prefix}`"
-        return f"`{module}` does not exist in Keras 3 (it was a Keras 2 module): {fix}"
+        return REMOVED_IN_KERAS_3.module_removed(module=module, fix=fix)
     missing = [n for n in (names or []) if n != "*" and n not in modules[module] and f"{module}.{n}" not in modules]
     if missing:
         name = missing[0]
-        return f"`{module}` has no `{name}` in Keras 3{_elsewhere(name, root)}"
+        return REMOVED_IN_KERAS_3.name_removed(module=module, name=name, elsewhere=_elsewhere(name, root))
     return None

@@ -210,7 +210,7 @@ class KerasApi(KerasSequential, KerasMethods):
                 else f"no rule for this {library} layer" if library
                 else f"shapelens has no rule for {kind}"
             )
-            self.ev.report(UNKNOWN_LAYER, f"{kind}: {layer.unknown_reason}; its output shape is unknown", span)
+            self.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.output_shape_unknown(name=kind, reason=layer.unknown_reason), span)
             return layer
         try:
             layer.args = Args.bind(rule, args, kwargs)
@@ -232,8 +232,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not self.settings.batch_input_shape_on_layers:
                 self.ev.report(
                     INVALID_ARGUMENT,
-                    f"Keras 3 does not accept batch_input_shape= on {kind}; "
-                    f"start the model with keras.Input(batch_shape={_fmt_value(value)}) instead",
+                    INVALID_ARGUMENT.batch_input_shape_not_accepted(kind=kind, fmt_value=_fmt_value(value)),
                     span, raise_span=self.ev.trigger,
                 )
                 return None
@@ -286,7 +285,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not self.settings.int_input_shape:
                 self.ev.report(
                     INVALID_ARGUMENT,
-                    f"Input shape must be a tuple: use shape=({shape},) instead of shape={shape}",
+                    INVALID_ARGUMENT.input_shape_must(shape=shape),
                     span, raise_span=self.ev.trigger,
                 )
                 return None
@@ -434,16 +433,17 @@ class KerasApi(KerasSequential, KerasMethods):
             if not -len(shape) <= axis < len(shape):
                 raise LayerError(
                     WRONG_INPUT_RANK,
-                    f"{layer.kind} was built for {layer.built_ndim}-D inputs ({where}) but gets "
-                    f"{len(shape)}-D {fmt_shape(shape)}",
+                    WRONG_INPUT_RANK.built_d_inputs(
+                        kind=layer.kind, built_ndim=layer.built_ndim, where=where, n_shape=len(shape),
+                        shape=fmt_shape(shape)),
                 )
             got = shape[axis]
             if known(got) and got != size:
                 name = "last axis" if axis in (-1, len(shape) - 1) else f"axis {axis}"
                 raise LayerError(
                     INCOMPATIBLE_INPUT_DIMENSION,
-                    f"{layer.kind} was built for inputs whose {name} is {size} ({where}), but gets "
-                    f"{fmt_shape(shape)} here (size {got}); a shared layer needs the same size there",
+                    INCOMPATIBLE_INPUT_DIMENSION.built_inputs_whose(
+                        kind=layer.kind, name=name, size=size, where=where, shape=fmt_shape(shape), got=got),
                 )
 
     def _check_declared(self, layer: LayerObj, shapes: list[tuple], call: LayerCall) -> None:
@@ -458,9 +458,8 @@ class KerasApi(KerasSequential, KerasMethods):
         if differs:
             self.ev.report(
                 INPUT_SHAPE_OVERRIDDEN,
-                f"{layer.kind} declares input_shape={fmt_shape(declared[1:])} but is called on "
-                f"{fmt_shape(got)}; Keras 3 ignores input_shape here and builds for {fmt_shape(got)}. "
-                f"Fix the data or the declared shape",
+                INPUT_SHAPE_OVERRIDDEN.declares_input_shape_but(
+                    kind=layer.kind, declared_part=fmt_shape(declared[1:]), got=fmt_shape(got)),
                 call.span,
                 related=[Related(layer.span, "input_shape declared here")],
             )
@@ -497,7 +496,8 @@ class KerasApi(KerasSequential, KerasMethods):
 
             close = difflib.get_close_matches(unexpected[0], ["inputs", "outputs", "name", "trainable"], n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
-            self.ev.report(INVALID_ARGUMENT, f"Model does not take the keyword argument `{unexpected[0]}`{hint}",
+            self.ev.report(INVALID_ARGUMENT, INVALID_ARGUMENT.model_unexpected_keyword(
+                unexpected_first=unexpected[0], hint=hint),
                            span, raise_span=self.ev.trigger)
             return Unknown("a Model(...) call Keras rejects")
         inputs = args[0] if args else kwargs.get("inputs")

@@ -69,9 +69,8 @@ class KerasMethods:
                 if not obj.built and obj.cls.keras_base == "Model":
                     self.ev.report(
                         SUBCLASS_BUILD_DOES_NOT_RUN_CALL,
-                        f"Keras 3's build() does not run {obj.cls.name}.call(): its layers stay unbuilt and "
-                        f"summary() shows no shapes. Call the model on a tensor instead, e.g. "
-                        f"model(keras.Input(shape={fmt_shape(shape[1:]) if shape else '(...)'}))",
+                        SUBCLASS_BUILD_DOES_NOT_RUN_CALL.keras_3_s(
+                            name=obj.cls.name, shape_part=fmt_shape(shape[1:]) if shape else '(...)'),
                         self.ev.span(node),
                     )
                 obj.built = True

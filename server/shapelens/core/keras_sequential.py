@@ -58,8 +58,7 @@ class KerasSequential:
         elif item.declared_input is not None and (model.layers or model.input_layer_obj is not None):
             self.ev.report(
                 INPUT_SHAPE_IGNORED,
-                f"input_shape= on {item.kind} is ignored: it is not the first layer of the Sequential "
-                f"model. Remove it (the shape comes from the previous layer)",
+                INPUT_SHAPE_IGNORED.input_shape_ignored_not(kind=item.kind),
                 item.span,
                 related=[Related(model.span, "the Sequential model")],
                 fix={"kind": "remove_input_shape", "layer": _span_dict(item.span)},

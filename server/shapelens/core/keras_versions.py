@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shapelens.core.codes import INVALID_ARGUMENT
+
 
 @dataclass(frozen=True)
 class KerasSemantics:
@@ -101,13 +103,12 @@ def numpy_int_argument(semantics: KerasSemantics, kind: str, values: dict) -> st
         value = values.get(name)
         if isinstance(value, float):  # Dense(n / 2): Keras 2 took 3.0, Keras 3 raises
             shown = int(value) if value.is_integer() else value
-            return (f"`{name}` of {kind} is a float ({value}); Keras 3 wants a Python int and raises ValueError. "
-                    f"Use an int: {shown if isinstance(shown, int) else 'int(...)'} (// divides to an int)")
+            return INVALID_ARGUMENT.float_size(
+                name=name, kind=kind, value=value, shown=shown if isinstance(shown, int) else "int(...)")
     for name in names:
         if isinstance(values.get(name), NumpyInt):
             what = "an integer or a tuple of integers" if name in INT_OR_TUPLE_SIZES.get(kind, ()) else "a Python int"
-            return (f"`{name}` of {kind} is a NumPy integer ({values[name]}); Keras wants {what} and raises "
-                    f"ValueError. Convert it: int(...)")
+            return INVALID_ARGUMENT.numpy_integer_size(name=name, kind=kind, value=values[name], what=what)
     return None
 
 
@@ -129,11 +130,10 @@ def embedding_weights_problem(semantics: KerasSemantics, kind: str, values: dict
         return None
     if shape == (n, d):
         return None
-    return (f"Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape "
-            f"{fmt_shape(shape)}; Keras sets it in the constructor and raises ValueError. Use "
-            f"Embedding({shape[0]}, {shape[1]}, ...) to match the array" if len(shape) == 2 else
-            f"Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape "
-            f"{fmt_shape(shape)}; Keras sets it in the constructor and raises ValueError")
+    if len(shape) == 2:
+        return INVALID_ARGUMENT.embedding_weights_shape(
+            n=n, d=d, shape=fmt_shape(shape), shape_first=shape[0], shape_second=shape[1])
+    return INVALID_ARGUMENT.embedding_weights_not_2d(n=n, d=d, shape=fmt_shape(shape))
 
 
 def for_version(version: str) -> KerasSemantics:

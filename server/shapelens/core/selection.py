@@ -125,17 +125,16 @@ def _suppression_findings(s: Suppression, used: set[str], options: Options) -> l
     out = []
     for code in s.unknown:
         out.append(Diagnostic(UNUSED_SUPPRESSION, "warning",
-                              f"`{code}` in this suppression comment is not a shapelens code; it suppresses "
-                              f"nothing", s.span))
+                              UNUSED_SUPPRESSION.suppression_comment_not(code=code), s.span))
     if not options.report_unused_suppressions:
         return out
     if s.codes is None:
         if not used:
             out.append(Diagnostic(UNUSED_SUPPRESSION, "warning",
-                                  "unused suppression: no shapelens finding on this line", s.span))
+                                  UNUSED_SUPPRESSION.unused_suppression_no(), s.span))
         return out
     unused = [c for c in s.codes if c not in used]
     if unused:
         out.append(Diagnostic(UNUSED_SUPPRESSION, "warning",
-                              f"unused suppression: no {', '.join(unused)} finding on this line", s.span))
+                              UNUSED_SUPPRESSION.unused_suppression_no_finding(unused=', '.join(unused)), s.span))
     return out

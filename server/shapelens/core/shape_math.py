@@ -20,6 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from shapelens.core.shapes import UNK, Dim, ShapeError, Unknown, fmt_dim, fmt_shape, known
 from shapelens.core.codes import RESHAPE_SIZE_MISMATCH
+from shapelens.core.op_errors import OP_ERRORS
 
 Shape = tuple
 
@@ -107,7 +108,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     """
     target = list(target)
     if sum(1 for t in target if t == -1) > 1:
-        raise ShapeError(RESHAPE_SIZE_MISMATCH, f"can only infer one unknown dimension, target {tuple(target)} has several -1")
+        raise ShapeError(RESHAPE_SIZE_MISMATCH, RESHAPE_SIZE_MISMATCH.can_infer_one(target=tuple(target)))
     total = prod(source)
     if -1 in target:
         idx = target.index(-1)
@@ -116,8 +117,8 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
             if rest == 0 or total % rest != 0:
                 raise ShapeError(
                     RESHAPE_SIZE_MISMATCH,
-                    f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
-                    f"{fmt_shape(tuple(target))}: {total} is not divisible by {rest}",
+                    RESHAPE_SIZE_MISMATCH.cannot_reshape_values(
+                        source=fmt_shape(tuple(source)), total=total, target=fmt_shape(tuple(target)), rest=rest),
                 )
             target[idx] = total // rest
         else:
@@ -127,8 +128,8 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     if known(total) and known(want) and total != want:
         raise ShapeError(
             RESHAPE_SIZE_MISMATCH,
-            f"cannot reshape {fmt_shape(tuple(source))} ({total} values) into "
-            f"{fmt_shape(tuple(target))} ({want} values)",
+            RESHAPE_SIZE_MISMATCH.cannot_reshape_values_values(
+                source=fmt_shape(tuple(source)), total=total, target=fmt_shape(tuple(target)), want=want),
         )
     return tuple(target)
 
@@ -171,9 +172,9 @@ def size(shape: Shape) -> Any:
 
 def _axis(axis: Any, ndim: int, what: str = "axis") -> int:
     if isinstance(axis, bool) or not isinstance(axis, int):
-        raise OpError("argument", f"{what} must be an integer, got {axis!r}")
+        raise OpError("argument", OP_ERRORS.not_an_integer(what=what, axis=axis))
     if not -ndim <= axis < ndim:
-        raise OpError("axis", f"{what} {axis} is out of bounds for an array of dimension {ndim}")
+        raise OpError("axis", OP_ERRORS.axis_out_of_bounds(what=what, axis=axis, ndim=ndim))
     return axis % ndim
 
 
@@ -181,7 +182,7 @@ def _axes(axis: Any, ndim: int) -> list[int]:
     items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     out = [_axis(a, ndim) for a in items]
     if len(set(out)) != len(out):
-        raise OpError("axis", f"repeated axis in {tuple(items)}")
+        raise OpError("axis", OP_ERRORS.repeated_axis(items=tuple(items)))
     return out
 
 
@@ -207,8 +208,8 @@ def broadcast(*shapes: Shape) -> Shape:
             a, b = sorted(sizes)[:2]
             raise OpError(
                 "broadcast",
-                "shapes " + " and ".join(fmt_shape(s) for s in shapes)
-                + f" cannot be broadcast together: axis {i - n} is {a} in one and {b} in another",
+                OP_ERRORS.cannot_broadcast(
+                    shapes=" and ".join(fmt_shape(s) for s in shapes), i_minus_n=i - n, a=a, b=b),
             )
         if sizes:
             out.append(sizes.pop())
@@ -223,12 +224,13 @@ def broadcast(*shapes: Shape) -> Shape:
 def broadcast_to(shape: Shape, target: Shape) -> Shape:
     target = tuple(target)
     if len(shape) > len(target):
-        raise OpError("broadcast", f"cannot broadcast {fmt_shape(shape)} to the smaller rank {fmt_shape(target)}")
+        raise OpError("broadcast", OP_ERRORS.cannot_broadcast_smaller(
+            shape=fmt_shape(shape), target=fmt_shape(target)))
     padded = (1,) * (len(target) - len(shape)) + tuple(shape)
     for i, (d, t) in enumerate(zip(padded, target)):
         if known(d) and known(t) and d != 1 and d != t:
-            raise OpError("broadcast", f"cannot broadcast {fmt_shape(shape)} to {fmt_shape(target)}: "
-                                       f"axis {i - len(target)} is {d}, not 1 or {t}")
+            raise OpError("broadcast", OP_ERRORS.cannot_broadcast_axis(
+                shape=fmt_shape(shape), target=fmt_shape(target), i_minus_n_target=i - len(target), d=d, t=t))
     return target
 
 
@@ -240,10 +242,10 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
     target = list(target)
     for t in target:
         if isinstance(t, bool) or not (known(t) or t is None or isinstance(t, Unknown)):
-            raise OpError("argument", f"a reshape target must be integers, got {fmt_target(target)}")
+            raise OpError("argument", OP_ERRORS.reshape_target_must(target=fmt_target(target)))
     minus = [i for i, t in enumerate(target) if known(t) and t == -1]
     if len(minus) > 1:
-        raise OpError("reshape", f"can only infer one dimension, but {fmt_target(target)} asks for several")
+        raise OpError("reshape", OP_ERRORS.can_infer_one(target=fmt_target(target)))
     # a None (a batch size read with ops.shape(x)[0]) is a size known only when the code
     # runs: inferred like -1 when it is the only one, unknown otherwise -- never an error
     nones = [i for i, t in enumerate(target) if t is None]
@@ -252,7 +254,7 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
         if i not in unknowns:
             target[i] = UNK
     if any(known(t) and t < -1 for t in target):
-        raise OpError("reshape", f"a reshape target cannot have negative sizes: {fmt_target(target)}")
+        raise OpError("reshape", OP_ERRORS.reshape_target_cannot(target=fmt_target(target)))
     total = size(shape)
     rest = 1
     rest_known = True
@@ -269,8 +271,8 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
             if rest == 0 or total % rest != 0:
                 raise OpError(
                     "reshape",
-                    f"cannot reshape {fmt_shape(tuple(shape))} ({total:,} values) into "
-                    f"{fmt_target(target)}: {total:,} is not a multiple of {rest:,}",
+                    OP_ERRORS.reshape_not_a_multiple(
+                        shape=fmt_shape(tuple(shape)), total=total, target=fmt_target(target), rest=rest),
                 )
             target[idx] = total // rest
         else:
@@ -279,7 +281,8 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
     if known(total) and rest_known and total != rest:
         raise OpError(
             "reshape",
-            f"cannot reshape {fmt_shape(tuple(shape))} ({total:,} values) into {fmt_target(target)} ({rest:,} values)",
+            OP_ERRORS.reshape_size_differs(
+                shape=fmt_shape(tuple(shape)), total=total, target=fmt_target(target), rest=rest),
         )
     return tuple(target)
 
@@ -310,7 +313,7 @@ def squeeze(shape: Shape, axis: Any = None) -> Shape | None:
     where = _axes(axis, len(shape)) if shape or axis not in (0, -1) else []
     for a in where:
         if known(shape[a]) and shape[a] != 1:
-            raise OpError("squeeze", f"cannot squeeze axis {a} of {fmt_shape(shape)}: its size is {shape[a]}, not 1")
+            raise OpError("squeeze", OP_ERRORS.cannot_squeeze_axis(a=a, shape=fmt_shape(shape), shape_a=shape[a]))
     return tuple(d for i, d in enumerate(shape) if i not in where)
 
 
@@ -320,7 +323,7 @@ def transpose(shape: Shape, axes: Any = None) -> Shape:
         return tuple(reversed(shape))
     axes = list(axes)
     if len(axes) != len(shape):
-        raise OpError("axis", f"axes {tuple(axes)} do not match an array of dimension {len(shape)}")
+        raise OpError("axis", OP_ERRORS.transpose_axes_mismatch(axes=tuple(axes), n_shape=len(shape)))
     perm = _axes(axes, len(shape))
     return tuple(shape[a] for a in perm)
 
@@ -337,7 +340,7 @@ def moveaxis(shape: Shape, source: Any, destination: Any) -> Shape:
     src = _axes(source, len(shape))
     dst = _axes(destination, len(shape))
     if len(src) != len(dst):
-        raise OpError("argument", "`source` and `destination` must have the same number of elements")
+        raise OpError("argument", OP_ERRORS.moveaxis_lengths_differ())
     order = [n for n in range(len(shape)) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -365,7 +368,7 @@ def atleast(shape: Shape, n: int) -> Shape:
 def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
     shapes = [tuple(s) for s in shapes]
     if not shapes:
-        raise OpError("concat", "need at least one array to concatenate")
+        raise OpError("concat", OP_ERRORS.concatenate_nothing())
     if axis is None:
         total = 0
         for s in shapes:
@@ -376,11 +379,11 @@ def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
         return (total,)
     ndim = len(shapes[0])
     if ndim == 0:
-        raise OpError("concat", "zero-dimensional arrays cannot be concatenated")
+        raise OpError("concat", OP_ERRORS.concatenate_scalars())
     for i, s in enumerate(shapes[1:], 1):
         if len(s) != ndim:
-            raise OpError("concat", f"all arrays must have the same number of dimensions, but array 0 is "
-                                    f"{fmt_shape(shapes[0])} and array {i} is {fmt_shape(s)}")
+            raise OpError("concat", OP_ERRORS.concatenate_ranks_differ(
+                shapes_first=fmt_shape(shapes[0]), i=i, s=fmt_shape(s)))
     ax = _axis(axis, ndim)
     out = list(shapes[0])
     for d in range(ndim):
@@ -399,9 +402,9 @@ def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
             other = next(i for i, s in enumerate(shapes) if known(s[d]) and s[d] != shapes[first][d])
             raise OpError(
                 "concat",
-                f"arrays must match on every axis except the concatenation axis {ax}, but on axis {d} "
-                f"array {first} {fmt_shape(shapes[first])} has {shapes[first][d]} and array {other} "
-                f"{fmt_shape(shapes[other])} has {shapes[other][d]}",
+                OP_ERRORS.concatenate_axis_differs(
+                    ax=ax, d=d, first=first, shapes_first=fmt_shape(shapes[first]), shapes_first_d=shapes[first][d],
+                    other=other, shapes_other=fmt_shape(shapes[other]), shapes_other_d=shapes[other][d]),
             )
         out[d] = values.pop() if values else unknown_dim(*(s[d] for s in shapes))
     return tuple(out)
@@ -410,13 +413,12 @@ def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
 def stack(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
     shapes = [tuple(s) for s in shapes]
     if not shapes:
-        raise OpError("stack", "need at least one array to stack")
+        raise OpError("stack", OP_ERRORS.stack_nothing())
     first = shapes[0]
     merged = list(first)
     for i, s in enumerate(shapes[1:], 1):
         if len(s) != len(first) or any(known(a) and known(b) and a != b for a, b in zip(first, s)):
-            raise OpError("stack", f"all arrays must have the same shape to be stacked, but array 0 is "
-                                   f"{fmt_shape(first)} and array {i} is {fmt_shape(s)}")
+            raise OpError("stack", OP_ERRORS.stack_shapes_differ(first=fmt_shape(first), i=i, s=fmt_shape(s)))
         merged = [a if known(a) else b for a, b in zip(merged, s)]
     ax = _axis(axis, len(first) + 1)
     merged.insert(ax, len(shapes))
@@ -443,24 +445,23 @@ def column_stack(shapes: Sequence[Shape]) -> Shape:
 def split(shape: Shape, sections: Any, axis: int = 0, equal: bool = True) -> list[Shape]:
     shape = tuple(shape)
     if not shape:
-        raise OpError("axis", "cannot split a zero-dimensional array")
+        raise OpError("axis", OP_ERRORS.cannot_split_zero())
     ax = _axis(axis, len(shape))
     n = shape[ax]
     if isinstance(sections, (list, tuple)):
         bounds = list(sections)
         if not all(known(b) for b in bounds):
-            raise OpError("argument", "split indices must be integers")
+            raise OpError("argument", OP_ERRORS.split_indices_must())
         if not known(n):
             return [shape[:ax] + (unknown_dim(n),) + shape[ax + 1:] for _ in range(len(bounds) + 1)]
         edges = [0] + [min(max(b if b >= 0 else b + n, 0), n) for b in bounds] + [n]
         return [shape[:ax] + (max(edges[i + 1] - edges[i], 0),) + shape[ax + 1:] for i in range(len(edges) - 1)]
     if not known(sections) or sections <= 0:
-        raise OpError("argument", f"the number of sections must be a positive integer, got {sections!r}")
+        raise OpError("argument", OP_ERRORS.number_sections_must(sections=sections))
     if not known(n):
         return [shape[:ax] + (unknown_dim(n),) + shape[ax + 1:] for _ in range(sections)]
     if equal and n % sections:
-        raise OpError("split", f"axis {ax} of {fmt_shape(shape)} has {n} entries, which do not split into "
-                               f"{sections} equal parts")
+        raise OpError("split", OP_ERRORS.split_not_equal(ax=ax, shape=fmt_shape(shape), n=n, sections=sections))
     base, extra = divmod(n, sections)
     return [shape[:ax] + (base + (1 if i < extra else 0),) + shape[ax + 1:] for i in range(sections)]
 
@@ -468,7 +469,7 @@ def split(shape: Shape, sections: Any, axis: int = 0, equal: bool = True) -> lis
 def tile(shape: Shape, reps: Any) -> Shape:
     reps = tuple(reps) if isinstance(reps, (list, tuple)) else (reps,)
     if not all(known(r) and r >= 0 for r in reps):
-        raise OpError("argument", f"tile repetitions must be non-negative integers, got {reps!r}")
+        raise OpError("argument", OP_ERRORS.tile_repetitions_must(reps=reps))
     n = max(len(shape), len(reps))
     s = (1,) * (n - len(shape)) + tuple(shape)
     r = (1,) * (n - len(reps)) + reps
@@ -477,7 +478,7 @@ def tile(shape: Shape, reps: Any) -> Shape:
 
 def repeat(shape: Shape, repeats: Any, axis: Any = None) -> Shape:
     if not known(repeats) or repeats < 0:
-        raise OpError("argument", f"repeats must be a non-negative integer, got {repeats!r}")
+        raise OpError("argument", OP_ERRORS.repeats_must_non(repeats=repeats))
     if axis is None:
         n = size(shape)
         return (n * repeats if known(n) else unknown_dim(n),)
@@ -499,15 +500,15 @@ def pad(shape: Shape, pad_width: Any) -> Shape:
     elif isinstance(pad_width, (list, tuple)) and all(isinstance(p, (list, tuple)) for p in pad_width):
         pairs = [tuple(p) for p in pad_width]
         if len(pairs) != n:
-            raise OpError("argument", f"pad_width has {len(pairs)} pairs for an array of dimension {n}")
+            raise OpError("argument", OP_ERRORS.pad_width_pairs_array(n_pairs=len(pairs), n=n))
     else:
-        raise OpError("argument", "pad_width is not understood")
+        raise OpError("argument", OP_ERRORS.pad_width_not_understood())
     out = []
     for d, p in zip(shape, pairs):
         if len(p) == 1:
             p = (p[0], p[0])
         if not all(known(v) for v in p):
-            raise OpError("argument", "pad widths must be integers")
+            raise OpError("argument", OP_ERRORS.pad_widths_must())
         out.append(d + p[0] + p[1] if known(d) else unknown_dim(d))
     return tuple(out)
 
@@ -535,7 +536,7 @@ def argreduce(shape: Shape, axis: Any = None, keepdims: bool = False) -> Shape:
     if axis is None:
         return tuple(1 for _ in shape) if keepdims else ()
     if isinstance(axis, (list, tuple)):
-        raise OpError("argument", "argmax/argmin take a single axis")
+        raise OpError("argument", OP_ERRORS.argmax_argmin_take())
     ax = _axis(axis, max(len(shape), 1))
     if not shape:
         return ()
@@ -547,23 +548,22 @@ def argreduce(shape: Shape, axis: Any = None, keepdims: bool = False) -> Shape:
 
 def _inner(a: Any, b: Any, what: str, sa: Shape, sb: Shape) -> None:
     if known(a) and known(b) and a != b:
-        raise OpError("matmul", f"{what}: the inner dimensions differ, {a} in {fmt_shape(sa)} against {b} in "
-                                f"{fmt_shape(sb)}")
+        raise OpError("matmul", OP_ERRORS.inner_dimensions_differ(
+            what=what, a=a, sa=fmt_shape(sa), b=b, sb=fmt_shape(sb)))
 
 
 def matmul(a: Shape, b: Shape) -> Shape:
     """numpy.matmul / the @ operator."""
     a, b = tuple(a), tuple(b)
     if not a or not b:
-        raise OpError("matmul", "matmul does not take scalars (0-dimensional arrays); use * instead")
+        raise OpError("matmul", OP_ERRORS.matmul_scalar())
     a2 = (1, *a) if len(a) == 1 else a
     b2 = (*b, 1) if len(b) == 1 else b
     _inner(a2[-1], b2[-2], "matmul", a, b)
     try:
         batch = broadcast(a2[:-2], b2[:-2])
     except OpError as err:
-        raise OpError("matmul", f"matmul: the batch axes of {fmt_shape(a)} and {fmt_shape(b)} do not broadcast "
-                                f"({err.message})") from None
+        raise OpError("matmul", OP_ERRORS.matmul_batch_axes(a=fmt_shape(a), b=fmt_shape(b), message=err.message)) from None
     out = list(batch)
     if len(a) > 1:
         out.append(a2[-2])
@@ -576,7 +576,7 @@ def tf_matmul(a: Shape, b: Shape, transpose_a: bool = False, transpose_b: bool =
     a, b = tuple(a), tuple(b)
     if len(a) < 2 or len(b) < 2:
         small = a if len(a) < 2 else b
-        raise OpError("matmul", f"tf.matmul needs tensors of rank 2 or more, got {fmt_shape(small)}")
+        raise OpError("matmul", OP_ERRORS.tf_matmul_needs(small=fmt_shape(small)))
     if transpose_a:
         a = a[:-2] + (a[-1], a[-2])
     if transpose_b:
@@ -600,7 +600,7 @@ def dot(a: Shape, b: Shape) -> Shape:
 
 def _slice_len(s: slice, n: Any) -> Any:
     if s.step == 0:
-        raise OpError("index", "slice step cannot be zero")
+        raise OpError("index", OP_ERRORS.slice_step_cannot())
     if known(n):
         return len(range(*s.indices(n)))
     if s.start is None and s.stop is None and s.step in (None, 1):
@@ -615,14 +615,14 @@ def index(shape: Shape, key: Any) -> Shape:
     for it in items:
         if not (it is None or it is Ellipsis or isinstance(it, (slice, ArrayIndex))
                 or (isinstance(it, int) and not isinstance(it, bool))):
-            raise OpError("argument", f"an index of type {type(it).__name__} is not understood")
+            raise OpError("argument", OP_ERRORS.index_type_not_understood(name=type(it).__name__))
     if sum(1 for it in items if it is Ellipsis) > 1:
-        raise OpError("index", "an index can only have a single ellipsis ('...')")
+        raise OpError("index", OP_ERRORS.two_ellipses())
     consumed = sum(len(it.shape) if isinstance(it, ArrayIndex) and it.boolean else
                    0 if it is None or it is Ellipsis else 1 for it in items)
     if consumed > len(shape):
-        raise OpError("index", f"too many indices: the array is {len(shape)}-dimensional {fmt_shape(shape)}, "
-                               f"but {consumed} were indexed")
+        raise OpError("index", OP_ERRORS.too_many_indices(
+            n_shape=len(shape), shape=fmt_shape(shape), consumed=consumed))
     if Ellipsis in [it for it in items if it is Ellipsis]:
         pos = next(i for i, it in enumerate(items) if it is Ellipsis)
         items[pos:pos + 1] = [slice(None)] * (len(shape) - consumed)
@@ -642,8 +642,8 @@ def index(shape: Shape, key: Any) -> Shape:
                 dims = shape[axis:axis + len(it.shape)]
                 for k, (m, d) in enumerate(zip(it.shape, dims)):
                     if known(m) and known(d) and m != d:
-                        raise OpError("index", f"a boolean index of shape {fmt_shape(it.shape)} does not match "
-                                               f"axis {axis + k} of {fmt_shape(shape)} (size {d})")
+                        raise OpError("index", OP_ERRORS.boolean_index_mismatch(
+                            shape=fmt_shape(it.shape), axis_plus_k=axis + k, array_shape=fmt_shape(shape), d=d))
                 adv_shapes.append((UNK,))
                 adv_positions.append(pos)
                 axis += len(it.shape)
@@ -657,7 +657,7 @@ def index(shape: Shape, key: Any) -> Shape:
             basic.append((pos, (_slice_len(it, n),)))
         else:
             if known(n) and not -n <= it < n:
-                raise OpError("index", f"index {it} is out of bounds for axis {axis} with size {n}")
+                raise OpError("index", OP_ERRORS.index_out_of_bounds(it=it, axis=axis, n=n))
             if has_array:
                 adv_shapes.append(())
                 adv_positions.append(pos)
@@ -667,8 +667,7 @@ def index(shape: Shape, key: Any) -> Shape:
     try:
         bshape = broadcast(*adv_shapes)
     except OpError:
-        raise OpError("index", "the index arrays cannot be broadcast together: "
-                               + " ".join(fmt_shape(s) for s in adv_shapes)) from None
+        raise OpError("index", OP_ERRORS.index_arrays_cannot(adv_shapes=" ".join(fmt_shape(s) for s in adv_shapes))) from None
     # numpy: the advanced indices are adjacent in the index as written (an Ellipsis between them,
     # even one that stands for no axis, separates them)
     written = list(key) if isinstance(key, tuple) else [key]

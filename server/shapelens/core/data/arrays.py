@@ -40,6 +40,7 @@ from shapelens.core.codes import (
     DATA_DOES_NOT_FIT_MODEL_INPUT,
     IMPOSSIBLE_RESHAPE,
     MATMUL_INNER_DIMENSIONS,
+    SHARED,
 )
 
 
@@ -219,8 +220,7 @@ def _tf_constant(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     n = shape_math.size(base.shape) if isinstance(base, Tensor) and base.shape is not None else None
     m = shape_math.size(shape)
     if known(n) and known(m) and n != m and n != 1:
-        ctx.report(IMPOSSIBLE_RESHAPE, f"tf.constant(): {n:,} values cannot fill shape {fmt_shape(shape)} ({m:,} values); "
-                            f"TensorFlow raises TypeError")
+        ctx.report(IMPOSSIBLE_RESHAPE, IMPOSSIBLE_RESHAPE.tf_constant_values(n=n, shape=fmt_shape(shape), m=m))
         return Unknown("tf.constant raises here")
     return ctx.arr(shape, dtype=base.dtype if isinstance(base, Array) else None)
 
@@ -319,8 +319,9 @@ def _broadcast_op(ctx: _Ctx, a: Any, b: Any, subject: str) -> Any:
         parts = []
         for t, s in ((ta, sa), (tb, sb)):
             parts.append(f"{fmt_shape(s)} from {t.origin}" if isinstance(t, Tensor) and t.origin else fmt_shape(s))
-        ctx.report(code, f"{subject}: {parts[0]} and {parts[1]} cannot be broadcast together "
-                         f"({err.message.split(': ', 1)[-1]}); {raiser}",
+        ctx.report(code, SHARED.cannot_broadcast_together(
+            subject=subject, parts_first=parts[0], parts_second=parts[1], split_part=err.message.split(': ', 1)[-1],
+            raiser=raiser),
                    related=_related(ta) + _related(tb))
         return Unknown(f"{subject} raises here")
     base = a if isinstance(a, Array) and tuple(a.shape) == shape else b if isinstance(b, Array) and tuple(b.shape) == shape else None
@@ -369,7 +370,8 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
                   "tf": "TensorFlow raises InvalidArgumentError (\"Input to reshape is a tensor with ... values\")",
                   "keras": "Keras raises ValueError"}.get(lib, "numpy raises ValueError")
         where = f" from {x.origin}" if isinstance(x, Tensor) and x.origin else ""
-        ctx.report(IMPOSSIBLE_RESHAPE, f"{subject}: {what}{where} is {fmt_shape(shape)}; {err.message}. {raiser}",
+        ctx.report(IMPOSSIBLE_RESHAPE, IMPOSSIBLE_RESHAPE.op_error_on_data(
+            subject=subject, what=what, where=where, shape=fmt_shape(shape), message=err.message, raiser=raiser),
                    related=_related(x))
         return Unknown(f"{subject} raises here")
     return _derived(ctx, x, out, subject)
@@ -402,8 +404,9 @@ def _expand_dims(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     try:
         out = shape_math.expand_dims(shape, axis)
     except OpError as err:
-        ctx.report(AXIS_OUT_OF_RANGE, f"{ctx.short}(): axis {axis} is out of range for {fmt_shape(shape)} — the new axis "
-                            f"must be in [{-len(shape) - 1}, {len(shape)}] ({_raiser(ctx.lib, 'axis')})",
+        ctx.report(AXIS_OUT_OF_RANGE, AXIS_OUT_OF_RANGE.axis_out_range(
+            short=ctx.short, axis=axis, shape=fmt_shape(shape), detail_minus_1=-len(shape) - 1, n_shape=len(shape),
+            raiser=_raiser(ctx.lib, 'axis')),
                    related=_related(x))
         return Unknown("expand_dims raises here")
     return _derived(ctx, x, out, None)
@@ -420,7 +423,8 @@ def _squeeze(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     try:
         out = shape_math.squeeze(shape, axis)
     except OpError as err:
-        ctx.report(AXIS_OUT_OF_RANGE, f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
+        ctx.report(AXIS_OUT_OF_RANGE, AXIS_OUT_OF_RANGE.op_error(
+            short=ctx.short, message=err.message, raiser=_raiser(ctx.lib, err.kind)), related=_related(x))
         return Unknown("squeeze raises here")
     if out is None:
         return Unknown("squeeze of dims not known statically")
@@ -462,7 +466,8 @@ def _join(kind: str) -> Callable:
             for t in seq[:4]:
                 related.extend(_related(t))
             shown = ", ".join(fmt_shape(s) for s in shapes[:4]) + (", ..." if len(shapes) > 4 else "")
-            ctx.report(ARRAYS_CANNOT_BE_JOINED, f"{ctx.short}() of {shown}: {err.message} ({_raiser(ctx.lib, err.kind)})",
+            ctx.report(ARRAYS_CANNOT_BE_JOINED, ARRAYS_CANNOT_BE_JOINED.op_error_of(
+                short=ctx.short, shown=shown, message=err.message, raiser=_raiser(ctx.lib, err.kind)),
                        related=related)
             return Unknown(f"{ctx.short}() raises here")
         first = next((t for t in seq if isinstance(t, Array)), None)
@@ -489,8 +494,8 @@ def _split_fn(equal: bool) -> Callable:
                 bounds.append(acc)
             n = shape[axis] if shape and -len(shape) <= axis < len(shape) else None
             if known(n) and sum(sections) != n and -1 not in sections:
-                ctx.report(ARRAYS_CANNOT_BE_JOINED, f"tf.split(): sizes {tuple(sections)} add up to {sum(sections)}, but axis {axis} "
-                                    f"of {fmt_shape(shape)} has {n} entries (TensorFlow raises InvalidArgumentError)",
+                ctx.report(ARRAYS_CANNOT_BE_JOINED, ARRAYS_CANNOT_BE_JOINED.tf_split_sizes(
+                    sections=tuple(sections), sum=sum(sections), axis=axis, shape=fmt_shape(shape), n=n),
                            related=_related(x))
                 return Unknown("tf.split raises here")
             sections = bounds
@@ -499,7 +504,8 @@ def _split_fn(equal: bool) -> Callable:
         except OpError as err:
             if err.kind == "argument":
                 return Unknown(err.message)
-            ctx.report(ARRAYS_CANNOT_BE_JOINED, f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
+            ctx.report(ARRAYS_CANNOT_BE_JOINED, ARRAYS_CANNOT_BE_JOINED.op_error(
+                short=ctx.short, message=err.message, raiser=_raiser(ctx.lib, err.kind)), related=_related(x))
             return Unknown(f"{ctx.short}() raises here")
         return [_derived(ctx, x, p, None) for p in parts]
 
@@ -526,7 +532,8 @@ def _reduction(default_axis: Any = None, arg: bool = False, axis_pos: int = 1) -
         except OpError as err:
             if err.kind == "argument":
                 return Unknown(err.message)
-            ctx.report(AXIS_OUT_OF_RANGE, f"{ctx.short}(): {err.message} ({_raiser(ctx.lib, err.kind)})", related=_related(x))
+            ctx.report(AXIS_OUT_OF_RANGE, AXIS_OUT_OF_RANGE.op_error(
+                short=ctx.short, message=err.message, raiser=_raiser(ctx.lib, err.kind)), related=_related(x))
             return Unknown(f"{ctx.short}() raises here")
         if arg:
             return _derived(ctx, x, out, None, dtype="int", classes=None, upper=None)
@@ -620,8 +627,9 @@ def _matmul(ctx: _Ctx, a: Any, b: Any, kind: str, kwargs: dict | None = None) ->
                  for t, s in ((a, sa), (b, sb))]
         raiser = {"numpy": "numpy raises ValueError", "tf": "TensorFlow raises InvalidArgumentError "
                   "(\"Matrix size-incompatible\")", "keras": "Keras raises ValueError"}.get(ctx.lib)
-        ctx.report(MATMUL_INNER_DIMENSIONS, f"{ctx.short if ctx.short != '@' else 'a @ b'}: {parts[0]} times {parts[1]}: "
-                            f"{err.message.split(': ', 1)[-1]}; {raiser}",
+        ctx.report(MATMUL_INNER_DIMENSIONS, MATMUL_INNER_DIMENSIONS.inner_dimensions_differ(
+            short=ctx.short if ctx.short != '@' else 'a @ b', parts_first=parts[0], parts_second=parts[1],
+            split_part=err.message.split(': ', 1)[-1], raiser=raiser),
                    related=_related(a) + _related(b))
         return Unknown("matmul raises here")
     return ctx.arr(out)
@@ -667,10 +675,9 @@ def _tf_image_resize(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     if shape is None or not (isinstance(size, (list, tuple)) and len(size) == 2):
         return Unknown("image.resize() not followed")
     if len(shape) not in (3, 4):
-        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): images must be 3-D (height, width, channels) or 4-D (batch, height, "
-                            f"width, channels), got {fmt_shape(shape)}"
-                            + (f" from {x.origin}" if isinstance(x, Tensor) and x.origin else "")
-                            + " (TensorFlow raises ValueError)", related=_related(x))
+        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, DATA_DOES_NOT_FIT_MODEL_INPUT.images_must_be_3d_or_4d(
+            short=ctx.short, shape=fmt_shape(shape),
+            detail=f" from {x.origin}" if isinstance(x, Tensor) and x.origin else ""), related=_related(x))
         return Unknown("resize raises here")
     size = tuple(s if _is_int(s) else UNK for s in size)
     out = (*size, shape[-1]) if len(shape) == 3 else (shape[0], *size, shape[-1])

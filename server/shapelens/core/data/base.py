@@ -24,6 +24,7 @@ from shapelens.core.codes import (
     MATMUL_INNER_DIMENSIONS,
     RAGGED_ARRAY,
     RESHAPE_SIZE_MISMATCH,
+    SHARED,
 )
 
 
@@ -282,7 +283,8 @@ def _report_ragged(ctx: _Ctx, value: Any, r: _Ragged) -> None:
         tail = "TensorFlow raises ValueError (\"Can't convert non-rectangular Python sequence to Tensor\"). " \
                "Pad them to one length first (keras.utils.pad_sequences) or use tf.ragged.constant"
     level = "the items" if r.depth == 0 else f"the items at depth {r.depth + 1}"
-    ctx.report(RAGGED_ARRAY, f"{ctx.short}() of {len(shapes)} sequences whose shapes differ ({level} are {shown}): {tail}",
+    ctx.report(RAGGED_ARRAY, RAGGED_ARRAY.sequences_whose_shapes(
+        short=ctx.short, n_shapes=len(shapes), level=level, shown=shown, tail=tail),
                related=related[:4])
 
 
@@ -388,7 +390,7 @@ def _op_error(ctx: _Ctx, err: OpError, operands: list | None = None, subject: st
     for t in operands or []:
         related.extend(_related(t))
     what = subject or f"{ctx.short}()"
-    ctx.report(code, f"{what}: {err.message} ({_raiser(ctx.lib, err.kind)})", related=related[:4])
+    ctx.report(code, SHARED.op_error_at(what=what, message=err.message, raiser=_raiser(ctx.lib, err.kind)), related=related[:4])
     return Unknown(f"{what} raises here")
 
 
@@ -415,7 +417,7 @@ def _symbolic_op(ev: DataEvaluator, node: ast.AST, label: str, template: list, f
             out = fn([tuple(s) for s in shapes])
         except OpError as err:
             raise LayerError(code_for.get(err.kind, _OP_CODES.get(err.kind, AXIS_OUT_OF_RANGE)),
-                             f"{label}: {err.message}") from None
+                             SHARED.with_label(label=label, message=err.message)) from None
         return Out(out, params=0, explain=[f"{label} → {fmt_shape(out) if isinstance(out, tuple) else out}"])
 
     rule = Rule(kind=label, fn=rule_fn, signature=(), family="ops", multi_input=True)

@@ -36,6 +36,7 @@ from shapelens.core.data.state import DataEvaluator
 # the families, imported for their registrations (as core/rules/__init__.py imports every family)
 from shapelens.core.data import keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
 from shapelens.core.codes import TENSORFLOW_FUNCTION_ON_KERAS_TENSOR
+from shapelens.core.op_errors import OP_ERRORS
 
 
 _NUMPY = ("numpy.",)
@@ -130,8 +131,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
                 else f"the Keras tensor from {src} (shape {shape})"
             ev.report(
                 TENSORFLOW_FUNCTION_ON_KERAS_TENSOR,
-                f"{short}() cannot take {what}: Keras 3 raises for TensorFlow functions on symbolic "
-                f"tensors. Use {_ops_equivalent(leaf)} or a layer instead",
+                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR.cannot_take_keras(
+                    short=short, what=what, ops_equivalent=_ops_equivalent(leaf)),
                 ev.span(node), raise_span=ev.trigger or ev.span(node),
             )
             return Tensor(None, f"{short}(...)", ev.span(node))
@@ -291,7 +292,7 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
             return tuple(out.shape)
         if isinstance(out, (list, tuple)) and out and all(isinstance(o, Tensor) and o.shape is not None for o in out):
             return [tuple(o.shape) for o in out]
-        raise OpError("argument", "not followed")
+        raise OpError("argument", OP_ERRORS.not_followed())
 
     try:
         shape_fn([tuple(t.shape) for t in flat])

@@ -24,6 +24,7 @@ from shapelens.core.codes import (
     MISSING_BATCH_AXIS,
     RETRACE_WITH_ANOTHER_RANK,
     SAMPLE_COUNT_MISMATCH,
+    SHARED,
     TARGETS_DO_NOT_MATCH_OUTPUT,
     WRONG_NUMBER_OF_INPUTS,
 )
@@ -280,9 +281,7 @@ def _check_string_arrays(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed])
         t = f.tensor
         if isinstance(t, Array) and t.lib == "numpy" and t.dtype in ("str", "object") and not f.dataset:
             kind = "strings" if t.dtype == "str" else "Python objects"
-            ctx.report(code, f"{ctx.short}(): {f.name} is a NumPy array of {kind}; Keras 3 cannot convert it "
-                             f"and raises ValueError (\"Invalid dtype\"). Convert the data to numbers first, or "
-                             f"pass strings as a tensor (tf.constant) to a model with a string input",
+            ctx.report(code, SHARED.numpy_array_keras(short=ctx.short, name=f.name, kind=kind),
                        related=_related(t))
             return True
     return False
@@ -298,9 +297,9 @@ def _check_counts(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed], xrole:
     xs_sizes = ", ".join(str(c) for _, c in xc)
     ys_sizes = ", ".join(str(c) for _, c in yc)
     what = f"{xrole} and {yrole}" if yc else "the input arrays"
-    ctx.report(SAMPLE_COUNT_MISMATCH, f"{ctx.short}(): {what} must have the same number of samples ({desc}). Keras "
-                        f"raises ValueError (\"Data cardinality is ambiguous\": '{xrole}' sizes: {xs_sizes}"
-                        + (f", '{yrole}' sizes: {ys_sizes}" if ys_sizes else "") + ")",
+    ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.must_same_number(
+        short=ctx.short, what=what, desc=desc, xrole=xrole, xs_sizes=xs_sizes,
+        ys_part=f", '{yrole}' sizes: {ys_sizes}" if ys_sizes else ""),
                related=[r for f, _ in (xc + yc)[:4] for r in _related(f.tensor, f"{f.name}: {fmt_shape(f.tensor.shape)}"
                                                                                  f" from {f.tensor.origin}")])
     return True
@@ -339,13 +338,10 @@ def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_
     which = "inputs" if now[0] != ranks[0] else "targets"
     old = shapes[0] if which == "inputs" else shapes[1]
     new = [f.tensor.shape for f in (xs if which == "inputs" else ys or [])]
-    ctx.report(RETRACE_WITH_ANOTHER_RANK, f"{ctx.short}(): {method}() already ran on line {line} with {which} of rank "
-                        f"{'/'.join(str(len(s)) for s in old)} {', '.join(fmt_shape(s) for s in old)}; Keras traced "
-                        f"its {kind} function for that rank. Called again with rank "
-                        f"{'/'.join(str(len(s)) for s in new)} {', '.join(fmt_shape(s) for s in new)}, TensorFlow "
-                        f"retraces with an input of unknown rank and Keras raises ValueError (\"Cannot take the "
-                        f"length of shape with unknown rank\"). Give every call the same rank (reshape the data "
-                        f"once, before the first call)")
+    ctx.report(RETRACE_WITH_ANOTHER_RANK, RETRACE_WITH_ANOTHER_RANK.already_ran_line(
+        short=ctx.short, method=method, line=line, which=which, old_ranks='/'.join(str(len(s)) for s in old),
+        old_shapes=', '.join(fmt_shape(s) for s in old), kind=kind, new_ranks='/'.join(str(len(s)) for s in new),
+        new_shapes=', '.join(fmt_shape(s) for s in new)))
     return True
 
 
@@ -449,15 +445,11 @@ def _input_message(ctx: _Ctx, feed: _Feed, spec: tuple, model: Any, why: str) ->
     expects = f"the model expects {fmt_shape(spec)}"
     if _missing_batch(tuple(t.shape), spec):
         if feed.dataset:
-            return MISSING_BATCH_AXIS, (f"{ctx.short}(): missing batch axis: the dataset is not batched, so each element "
-                             f"{fmt_shape(t.shape)} reaches the model as a batch of its own ({expects}); Keras "
-                             f"takes the element's first axis as the batch{why}. Batch it: "
-                             f"{feed.name}.batch(32)"), None
+            return MISSING_BATCH_AXIS, (MISSING_BATCH_AXIS.missing_batch_axis(
+                short=ctx.short, shape=fmt_shape(t.shape), expects=expects, why=why, name=feed.name)), None
         fix = {"kind": "add_data_axis", "data": _span_dict(ctx.ev.span(feed.node)), "axis": 0} if feed.node else None
-        return MISSING_BATCH_AXIS, (f"{ctx.short}(): missing batch axis: {feed.name}, {fmt_shape(t.shape)}{where}, is a single "
-                         f"sample, but {expects}, batch axis first. Keras takes the sample's first axis as the "
-                         f"batch{why}. Add a batch axis: "
-                         f"{feed.name}[None, ...] (or np.expand_dims({feed.name}, 0))"), fix
+        return MISSING_BATCH_AXIS, (MISSING_BATCH_AXIS.missing_batch_axis_single(
+            short=ctx.short, name=feed.name, shape=fmt_shape(t.shape), where=where, expects=expects, why=why)), fix
     fix = _reshape_fix(ctx.ev, feed, spec)
     hint = ""
     if len(t.shape) == len(spec) - 1 and all(not (known(a) and known(b)) or a == b
@@ -465,7 +457,8 @@ def _input_message(ctx: _Ctx, feed: _Feed, spec: tuple, model: Any, why: str) ->
         hint = f". The data has no channel axis; the model wants {spec[-1]} channels"
     elif fix is not None:
         hint = f". Reshape it: {fix['edits'][0]['new_text']}"
-    return DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): {data}; {expects}{why}{hint}", fix
+    return DATA_DOES_NOT_FIT_MODEL_INPUT, DATA_DOES_NOT_FIT_MODEL_INPUT.data_does_not_fit(
+        short=ctx.short, data=data, expects=expects, why=why, hint=hint), fix
 
 
 def _feed_model(ctx: _Ctx, model: Any, feeds: list[_Feed], name: str, on_batch: bool,
@@ -488,11 +481,10 @@ def _feed_model(ctx: _Ctx, model: Any, feeds: list[_Feed], name: str, on_batch: 
         return [out] if isinstance(out, Tensor) else []
     if len(feeds) != len(specs):
         if isinstance(model, FunctionalModel) and (len(specs) > 1 or len(feeds) > 1):
-            ctx.report(WRONG_NUMBER_OF_INPUTS, f"{ctx.short}(): {label}the model has {len(specs)} inputs "
-                                f"({', '.join(fmt_shape(s) for s in specs)}) but gets {len(feeds)} array"
-                                f"{'s' if len(feeds) != 1 else ''} "
-                                f"({', '.join(fmt_shape(f.tensor.shape) for f in feeds)}); Keras raises ValueError. "
-                                f"Pass a list with one array per input, in the order of the model's inputs",
+            ctx.report(WRONG_NUMBER_OF_INPUTS, WRONG_NUMBER_OF_INPUTS.model_inputs_but(
+                short=ctx.short, label=label, n_specs=len(specs), specs=', '.join(fmt_shape(s) for s in specs),
+                n_feeds=len(feeds), plural='s' if len(feeds) != 1 else '',
+                feeds=', '.join(fmt_shape(f.tensor.shape) for f in feeds)),
                        related=[r for f in feeds[:3] for r in _related(f.tensor)])
             return _RAISED
         return []
@@ -556,7 +548,8 @@ def _feed_model(ctx: _Ctx, model: Any, feeds: list[_Feed], name: str, on_batch: 
                 feed, spec = f, sp
         code, msg, fix = _input_message(ctx, feed, spec, model, f", and the model fails inside: {first.message}")
         if code == DATA_DOES_NOT_FIT_MODEL_INPUT and tuple(feed.actual[1:]) == tuple(spec[1:]) and len(feed.actual) == len(spec):
-            code, msg = DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): {label}{first.message}"
+            code, msg = DATA_DOES_NOT_FIT_MODEL_INPUT, DATA_DOES_NOT_FIT_MODEL_INPUT.with_label(
+                short=ctx.short, label=label, message=first.message)
         elif label:
             msg = msg.replace("(): ", "(): " + label, 1)
         if relaxed:
@@ -590,8 +583,8 @@ def _fails_when_run(ctx: _Ctx, model: Any) -> bool:
         if d.code != FAILS_AT_RUN_TIME or d.span not in by_span:
             continue
         call = by_span[d.span]
-        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, f"{ctx.short}(): {call.layer.kind} (line {call.layer.span.line + 1}) builds but fails "
-                            f"when the model runs: {d.message}; TensorFlow raises here",
+        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, DATA_DOES_NOT_FIT_MODEL_INPUT.line_builds_but(
+            short=ctx.short, kind=call.layer.kind, line_plus_1=call.layer.span.line + 1, message=d.message),
                    related=[Related(d.span, d.message)])
         return True
     return False
@@ -658,9 +651,9 @@ def _warn_declared_size(ctx: _Ctx, model: Any, feeds: list[_Feed], specs: list[t
         return
     diffs = [i for i, (a, b) in enumerate(zip(adj, spec)) if i > 0 and known(a) and known(b) and a != b]
     if diffs:
-        ctx.report(DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT, f"{ctx.short}(): {feed.name} is {fmt_shape(feed.tensor.shape)} from "
-                            f"{feed.tensor.origin}, but the model was declared for {fmt_shape(spec)}; Keras 3 runs "
-                            f"the layers on it anyway (a Sequential model does not check its declared input)",
+        ctx.report(DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT, DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT.but_model_declared(
+            short=ctx.short, name=feed.name, shape=fmt_shape(feed.tensor.shape), origin=feed.tensor.origin,
+            spec=fmt_shape(spec)),
                    related=_related(feed.tensor) + _model_related(model), severity="warning")
 
 
@@ -723,10 +716,9 @@ def _model_call_check(ev: DataEvaluator, model: Any, xs: list[Tensor], node) -> 
     ctx = _Ctx(ev, node, _model_name(model), "keras")
     if len(specs) != len(xs):
         if isinstance(model, FunctionalModel) and (len(specs) > 1 or len(xs) > 1):
-            ctx.report(WRONG_NUMBER_OF_INPUTS, f"{ctx.short}(...): the model has {len(specs)} inputs "
-                                f"({', '.join(fmt_shape(s) for s in specs)}) but gets {len(xs)} array"
-                                f"{'s' if len(xs) != 1 else ''} ({', '.join(fmt_shape(t.shape) for t in xs)}); "
-                                f"Keras raises ValueError. Pass a list with one array per input",
+            ctx.report(WRONG_NUMBER_OF_INPUTS, WRONG_NUMBER_OF_INPUTS.model_inputs_but_gets(
+                short=ctx.short, n_specs=len(specs), specs=', '.join(fmt_shape(s) for s in specs), n_xs=len(xs),
+                plural='s' if len(xs) != 1 else '', xs=', '.join(fmt_shape(t.shape) for t in xs)),
                        related=[r for t in xs[:3] for r in _related(t)])
             return Tensor(None, f"{ctx.short}(...) raises", ctx.span, symbolic=False)
         return None

@@ -133,12 +133,12 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 continue
             kind, detail = msg
             if kind == "error":
-                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. The {display} loss subtracts them and "
-                                    f"{detail}; TensorFlow raises", related=related,
+                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, TARGETS_DO_NOT_MATCH_OUTPUT.loss_subtracts_them(
+                    short=ctx.short, label=label, ydesc=ydesc, odesc=odesc, display=display, detail=detail), related=related,
                            fix=_units_fix(ctx, last, yt.shape[-1] if yt.shape and len(yt.shape) > 1 else None))
                 return True
-            ctx.report(TARGETS_BROADCAST_AGAINST_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. The {display} loss broadcasts them "
-                                f"({detail}), so it trains on a loss that is probably not what you mean",
+            ctx.report(TARGETS_BROADCAST_AGAINST_OUTPUT, TARGETS_BROADCAST_AGAINST_OUTPUT.loss_broadcasts_them(
+                short=ctx.short, label=label, ydesc=ydesc, odesc=odesc, display=display, detail=detail),
                        related=related, severity="warning")
             continue
         if canon == "cce":
@@ -147,17 +147,15 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 integer_labels = len(ya) == len(ob) - 1 or (len(ya) == len(ob) and ya[-1] == 1 and width != 1)
                 if integer_labels:
                     fix = _loss_fix(ctx, model, display, "sparse_categorical_crossentropy")
-                    ctx.report(INTEGER_LABELS_FOR_CATEGORICAL_LOSS, f"{ctx.short}(): {label}{ydesc}: integer class labels, but "
-                                        f"{display} needs one-hot targets of the output's width {fmt_dim(width)} "
-                                        f"({odesc}); Keras raises ValueError. Use "
-                                        f"loss='sparse_categorical_crossentropy', or one-hot encode the labels: "
-                                        f"keras.utils.to_categorical({yf.name}, {fmt_dim(width)})",
+                    ctx.report(INTEGER_LABELS_FOR_CATEGORICAL_LOSS, INTEGER_LABELS_FOR_CATEGORICAL_LOSS.integer_class_labels(
+                        short=ctx.short, label=label, ydesc=ydesc, display=display, width=fmt_dim(width),
+                        odesc=odesc, name=yf.name),
                                related=related, fix=fix)
                 else:
                     fix = _units_fix(ctx, last, ya[-1] if ya and known(ya[-1]) and len(ya) == len(ob) else None)
-                    ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs targets of "
-                                        f"exactly the output's shape; Keras raises ValueError"
-                                        + (f". If the labels are right, the last layer should have {ya[-1]} units"
+                    ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, TARGETS_DO_NOT_MATCH_OUTPUT.needs_targets_exactly(
+                        short=ctx.short, label=label, ydesc=ydesc, odesc=odesc, display=display,
+                        detail=f". If the labels are right, the last layer should have {ya[-1]} units"
                                            if fix else ""), related=related, fix=fix)
                 return True
             continue
@@ -168,18 +166,17 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
             if len(t) != len(ob) - 1:
                 if len(ya) == len(ob) and known(ya[-1]) and ya[-1] > 1:
                     fix = _loss_fix(ctx, model, display, "categorical_crossentropy")
-                    ctx.report(ONE_HOT_LABELS_FOR_SPARSE_LOSS, f"{ctx.short}(): {label}{ydesc}: one-hot targets, but {display} needs "
-                                        f"integer class labels of shape {fmt_shape(ob[:-1])} ({odesc}); Keras raises "
-                                        f"ValueError. Use loss='categorical_crossentropy', or pass the class indices: "
-                                        f"np.argmax({yf.name}, axis=-1)", related=related, fix=fix)
+                    ctx.report(ONE_HOT_LABELS_FOR_SPARSE_LOSS, ONE_HOT_LABELS_FOR_SPARSE_LOSS.one_hot_targets(
+                        short=ctx.short, label=label, ydesc=ydesc, display=display, ob_part=fmt_shape(ob[:-1]),
+                        odesc=odesc, name=yf.name), related=related, fix=fix)
                 else:
-                    ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs integer labels "
-                                        f"with one axis less than the output ({fmt_shape(ob[:-1])}); Keras raises "
-                                        f"ValueError" + _flatten_hint(o_shape), related=related)
+                    ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, TARGETS_DO_NOT_MATCH_OUTPUT.needs_integer_labels(
+                        short=ctx.short, label=label, ydesc=ydesc, odesc=odesc, display=display,
+                        ob_part=fmt_shape(ob[:-1]), flatten_hint=_flatten_hint(o_shape)), related=related)
                 return True
             if any(known(a) and known(b) and a != b for a, b in zip(t[1:], ob[1:-1])):
-                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs the labels to match "
-                                    f"the output up to its last axis; Keras raises ValueError", related=related)
+                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, TARGETS_DO_NOT_MATCH_OUTPUT.needs_labels_match(
+                    short=ctx.short, label=label, ydesc=ydesc, odesc=odesc, display=display), related=related)
                 return True
             width = ob[-1]
             top = yt.classes if isinstance(yt, Array) and yt.classes is not None else None
@@ -187,17 +184,17 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 flat = _flat_values(yt.value)
                 top = int(max(flat)) + 1 if flat and all(_is_int(v) for v in flat) else None
             if top is not None and known(width) and top > width:
-                ctx.report(LABEL_OUT_OF_RANGE, f"{ctx.short}(): {label}{ydesc} holds class labels up to {top - 1}, but the "
-                                    f"output has {width} units ({odesc}); TensorFlow raises InvalidArgumentError "
-                                    f"(\"Received a label value of {top - 1} which is outside the valid range of "
-                                    f"[0, {width})\"). The last layer needs {top} units",
+                ctx.report(LABEL_OUT_OF_RANGE, LABEL_OUT_OF_RANGE.holds_class_labels(
+                    short=ctx.short, label=label, ydesc=ydesc, top_minus_1=top - 1, width=width, odesc=odesc,
+                    top=top),
                            related=related, fix=_units_fix(ctx, last, top))
                 return True
             continue
         if canon == "bce":
             if len(yb) != len(ob) or any(known(a) and known(b) and a != b for a, b in zip(yb[1:], ob[1:])):
-                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, f"{ctx.short}(): {label}{ydesc}; {odesc}. {display} needs targets of exactly "
-                                    f"the output's shape; Keras raises ValueError" + _flatten_hint(o_shape),
+                ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, TARGETS_DO_NOT_MATCH_OUTPUT.needs_targets_exactly(
+                    short=ctx.short, label=label, ydesc=ydesc, odesc=odesc, display=display,
+                    detail=_flatten_hint(o_shape)),
                            related=related,
                            fix=_units_fix(ctx, last, yb[-1] if len(yb) == len(ob) and known(yb[-1]) else None))
                 return True

@@ -181,9 +181,8 @@ def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
         return Unknown("tf.Tensor indexing with arrays is not followed")
     for v in items:
         if isinstance(v, Array) and v.dtype == "float" and lib in ("numpy", "image"):
-            ev.report(INDEX_OUT_OF_RANGE, f"{text}: the index {fmt_shape(v.shape)} from {v.origin} holds floats; numpy raises "
-                               f"IndexError (\"arrays used as indices must be of integer (or boolean) type\"). "
-                               f"Convert it first: .astype(int)", ev.span(node),
+            ev.report(INDEX_OUT_OF_RANGE, INDEX_OUT_OF_RANGE.index_holds_floats(
+                text=text, shape=fmt_shape(v.shape), origin=v.origin), ev.span(node),
                       related=_related(v), raise_span=ev.trigger or ev.span(node))
             return Unknown("indexing raises here")
     try:
@@ -192,8 +191,9 @@ def _index_tensor(ev: DataEvaluator, t: Tensor, key: Any, node) -> Any:
         if err.kind == "argument":
             return Unknown(err.message)
         raiser = "numpy raises IndexError" if lib != "tf" else "TensorFlow raises"
-        ev.report(INDEX_OUT_OF_RANGE, f"{text}: {t.origin and ('the array from ' + t.origin + ' is ' + fmt_shape(t.shape) + '; ') or ''}"
-                           f"{err.message} ({raiser})", ev.span(node), related=_related(t),
+        ev.report(INDEX_OUT_OF_RANGE, INDEX_OUT_OF_RANGE.op_error(
+            text=text, origin=t.origin and ('the array from ' + t.origin + ' is ' + fmt_shape(t.shape) + '; ') or '',
+            message=err.message, raiser=raiser), ev.span(node), related=_related(t),
                   raise_span=ev.trigger or ev.span(node))
         return Unknown("indexing raises here")
     ctx = _Ctx(ev, node, text, lib)
@@ -311,8 +311,9 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
         raiser = {"numpy": "numpy raises ValueError (\"operands could not be broadcast together\")",
                   "tf": "TensorFlow raises InvalidArgumentError (\"Incompatible shapes\")"}.get(
             lib, "Keras raises ValueError")
-        ctx.report(ARRAYS_DO_NOT_BROADCAST, f"{text}: {parts[0]} and {parts[1]} cannot be broadcast together "
-                            f"({err.message.split(': ', 1)[-1]}); {raiser}",
+        ctx.report(ARRAYS_DO_NOT_BROADCAST, ARRAYS_DO_NOT_BROADCAST.cannot_broadcast_together(
+            text=text, parts_first=parts[0], parts_second=parts[1], split_part=err.message.split(': ', 1)[-1],
+            raiser=raiser),
                    related=_related(left) + _related(right))
         return Unknown("a failed broadcast")
     if any(type(v) is Tensor and v.symbolic is False for v in (left, right)) and not any(

@@ -99,38 +99,33 @@ def _tf_conv(nd: int | None) -> Callable:
         padding = pad_arg.lower()
         name = ctx.short
         if len(xs) != n + 2:
-            ctx.report(TF_NN_SHAPE_ERROR, f"{name}(): the input must be {n + 2}-D (batch, {'spatial, ' * n}channels), got "
-                                f"{fmt_shape(xs)}" + (f" from {x.origin}" if isinstance(x, Tensor) else "")
-                       + (". Add a batch axis (x[None, ...]); TensorFlow aborts the process on a "
+            ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.input_must_d(
+                name=name, n_plus_2=n + 2, detail_times_n='spatial, ' * n, xs=fmt_shape(xs),
+                detail=f" from {x.origin}" if isinstance(x, Tensor) else "",
+                suffix=". Add a batch axis (x[None, ...]); TensorFlow aborts the process on a "
                           "missing batch axis" if len(xs) == n + 1 else "; TensorFlow raises"),
                        related=_related(x))
             return Unknown("conv raises here")
         if len(ws) != n + 2:
-            ctx.report(TF_NN_SHAPE_ERROR, f"{name}(): the filters must be {n + 2}-D ({'size, ' * n}in_channels, "
-                                f"out_channels), got {fmt_shape(ws)}; TensorFlow raises", related=_related(w))
+            ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.filters_must_d(
+                name=name, n_plus_2=n + 2, detail_times_n='size, ' * n, ws=fmt_shape(ws)), related=_related(w))
             return Unknown("conv raises here")
         cin, fin, fout = xs[-1], ws[-2], ws[-1]
         if known(cin) and known(fin) and fin > 0:
             if cin % fin:
-                ctx.report(TF_NN_SHAPE_ERROR, f"{name}(): the input has {cin} channels but the filters {fmt_shape(ws)} expect "
-                                    f"{fin} input channels (TensorFlow raises InvalidArgumentError: input depth must "
-                                    f"be evenly divisible by filter depth). Make filters[..., in, out] match the "
-                                    f"input: in = {cin}", related=_related(x) + _related(w))
+                ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.input_channels_but(
+                    name=name, cin=cin, ws=fmt_shape(ws), fin=fin), related=_related(x) + _related(w))
                 return Unknown("conv raises here")
             groups = cin // fin
             if groups > 1 and known(fout):
                 if fout % groups:
-                    ctx.report(TF_NN_SHAPE_ERROR, f"{name}(): the input has {cin} channels but the filters {fmt_shape(ws)} "
-                                        f"take {fin}, so TensorFlow runs a grouped convolution with {groups} groups, "
-                                        f"and {fout} output channels do not split into {groups} groups "
-                                        f"(InvalidArgumentError: output depth must be evenly divisible by number of "
-                                        f"groups). The real cause: the filters' input-channel axis should be {cin}",
+                    ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.input_channels_but_filters(
+                        name=name, cin=cin, ws=fmt_shape(ws), fin=fin, groups=groups, fout=fout),
                                related=_related(x) + _related(w))
                     return Unknown("conv raises here")
-                ctx.report(TF_CONV_SILENTLY_GROUPED, f"{name}(): the input has {cin} channels but the filters {fmt_shape(ws)} take "
-                                    f"{fin}; TensorFlow silently runs a grouped convolution ({groups} groups of "
-                                    f"{fin} channels). If that is not intended, make the filters "
-                                    f"{fmt_shape((*ws[:-2], cin, fout))}",
+                ctx.report(TF_CONV_SILENTLY_GROUPED, TF_CONV_SILENTLY_GROUPED.input_channels_but(
+                    name=name, cin=cin, ws=fmt_shape(ws), fin=fin, groups=groups,
+                    detail=fmt_shape((*ws[:-2], cin, fout))),
                            related=_related(w), severity="warning")
         spatial = []
         for i in range(n):
@@ -165,8 +160,8 @@ def _tf_pool(nd: int | None, kind: str) -> Callable:
             o = _conv_window(xs[1 + i], ksize[i], strides[i], padding.lower())
             if known(o) and o <= 0:
                 if kind == "max":
-                    ctx.report(TF_NN_SHAPE_ERROR, f"{ctx.short}(): a {'×'.join(map(str, ksize))} window does not fit "
-                                        f"{fmt_shape(xs)} with padding='VALID' (TensorFlow raises AbortedError)",
+                    ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.window_does_not(
+                        short=ctx.short, map='×'.join(map(str, ksize)), xs=fmt_shape(xs)),
                                related=_related(x))
                     return Unknown("pooling raises here")
                 o = 0

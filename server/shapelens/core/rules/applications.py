@@ -66,27 +66,26 @@ def check_arguments(name: str, entry: dict, cfg: dict, input_shape: tuple | None
     if weights == "imagenet" and cfg["include_top"] and isinstance(cfg["classes"], int) and cfg["classes"] != 1000:
         raise LayerError(
             INVALID_ARGUMENT,
-            f"{name}: with weights='imagenet' and include_top=True, classes must be 1000 "
-            f"(got {cfg['classes']}); pass include_top=False and add your own classifier, or weights=None")
+            INVALID_ARGUMENT.weights_imagenet_include_top(name=name, cfg_part=cfg['classes']))
     if input_shape is None:
         return
     if len(input_shape) != 3:
-        raise LayerError(INVALID_ARGUMENT, f"{name}: input_shape must have 3 values (rows, columns, channels), "
-                                  f"got {len(input_shape)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.application_input_shape_needs_3_values(
+            name=name, n_input_shape=len(input_shape)))
     h, w, c = input_shape
     if weights == "imagenet" and isinstance(c, int) and c != 3:
-        raise LayerError(INVALID_ARGUMENT, f"{name}: with weights='imagenet' the input must have 3 channels, got {c}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.weights_imagenet_input(name=name, c=c))
     if weights == "imagenet" and cfg["include_top"] and entry["default_size"] is not None and all(isinstance(d, int) for d in (h, w)) and (
             (h, w) != (entry["default_size"], entry["default_size"])):
         size = entry["default_size"]
         raise LayerError(
             INVALID_ARGUMENT,
-            f"{name}: with include_top=True and weights='imagenet' the input must be "
-            f"({size}, {size}, 3), got ({h}, {w}, {c}); pass include_top=False to use another size")
+            INVALID_ARGUMENT.include_top_true_weights(name=name, size=size, h=h, w=w, c=c))
     low = entry["min_size"]
     for d in (h, w):
         if isinstance(d, int) and d < low:
-            raise LayerError(INVALID_ARGUMENT, f"{name}: the input must be at least {low}x{low}, got {h}x{w}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.application_input_too_small(
+                name=name, low=low, h=h, w=w))
 
 
 def make_rule(name: str) -> Rule:

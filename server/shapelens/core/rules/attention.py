@@ -26,6 +26,7 @@ from shapelens.core.codes import (
     GROUPS_NOT_DIVISIBLE,
     INCOMPATIBLE_MERGE_SHAPES,
     INVALID_ARGUMENT,
+    SHARED,
     UNDEFINED_DIMENSION,
     WRONG_INPUT_RANK,
 )
@@ -42,7 +43,7 @@ def _shape_arg(kind: str, value: Any, what: str) -> Shape:
     if is_unknown(value) or value is None:
         raise Unresolved(f"the shape of `{what}` given to {kind} is not known statically")
     if isinstance(value, list) and value and isinstance(value[0], (tuple, list)):
-        raise LayerError(WRONG_INPUT_RANK, f"{kind} `{what}` must be one tensor, got a list of {len(value)}")
+        raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.must_one_tensor(kind=kind, what=what, n_value=len(value)))
     return tuple(value)
 
 
@@ -78,8 +79,7 @@ def _qvk(kind: str, xs: list) -> tuple[Shape, Shape, Shape, int]:
     if len(xs) < 2 or len(xs) > 3:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            f"{kind} takes a list [query, value] or [query, value, key], got {len(xs)} tensor"
-            f"{'s' if len(xs) != 1 else ''}",
+            INCOMPATIBLE_MERGE_SHAPES.takes_list_query(kind=kind, n_xs=len(xs), plural='s' if len(xs) != 1 else ''),
         )
     shapes = [_shape_arg(kind, s, n) for s, n in zip(xs, ("query", "value", "key"))]
     q, v = shapes[0], shapes[1]
@@ -99,15 +99,12 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
         if bad:
             out.append((
                 FAILS_AT_RUN_TIME,
-                f"{kind}: query features ({fmt_dim(dq)}) and key features ({fmt_dim(dk)}) differ; "
-                "Keras builds this but it fails when the model runs. Project one of them "
-                f"(e.g. Dense({fmt_dim(dk)}) on the query)",
+                FAILS_AT_RUN_TIME.query_features_key(kind=kind, dq=fmt_dim(dq), dk=fmt_dim(dk)),
             ))
     if len(v) >= 2 and len(k) >= 2 and _sure_differ(v[-2], k[-2]):
         out.append((
             FAILS_AT_RUN_TIME,
-            f"{kind}: value has {v[-2]} steps but key has {k[-2]}; they must match "
-            "(Keras builds this but it fails when the model runs)",
+            FAILS_AT_RUN_TIME.value_steps_but(kind=kind, v_part=v[-2], k_part=k[-2]),
         ))
     return out
 
@@ -115,7 +112,7 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
 def _score_mode(a: Args) -> str:
     mode = a.str("score_mode", "dot")
     if mode not in ("dot", "concat"):
-        raise LayerError(INVALID_ARGUMENT, f"{a.kind} score_mode must be 'dot' or 'concat', got {mode!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.score_mode_must_dot(kind=a.kind, mode=mode))
     return mode
 
 
@@ -139,8 +136,7 @@ def additive_attention(a: Args, xs: list, call: dict) -> Out:
         if dim is None:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"AdditiveAttention needs the query's last axis defined to create `scale`, but the query "
-                f"is {fmt_shape(q)}; give it a size or set use_scale=False",
+                UNDEFINED_DIMENSION.additiveattention_needs_query(q=fmt_shape(q)),
             )
         params = dim if known(dim) else None
     return _attention_out("AdditiveAttention", q, v, k, call, params, additive=True)
@@ -148,12 +144,12 @@ def additive_attention(a: Args, xs: list, call: dict) -> Out:
 
 def _attention_out(kind: str, q: Shape, v: Shape, k: Shape, call: dict, params, additive: bool) -> Out:
     if not v:
-        raise LayerError(WRONG_INPUT_RANK, f"{kind} value must have a batch axis, got {fmt_shape(v)}")
+        raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.value_must_batch(kind=kind, v=fmt_shape(v)))
     out = (*q[:-1], v[-1])
     shape: Any = out
     if _flag(kind, call, "return_attention_scores"):
         if len(k) < 2:
-            raise LayerError(WRONG_INPUT_RANK, f"{kind} key needs a time axis to return scores, got {fmt_shape(k)}")
+            raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.key_needs_time(kind=kind, k=fmt_shape(k)))
         shape = [out, (*q[:-1], k[-2])]
     return Out(shape, params, warnings=_attention_warnings(kind, q, v, k, additive))
 
@@ -198,7 +194,8 @@ def _project(kind: str, name: str, tensor: str, equation: str, bias_axes, input_
     try:
         kernel, bias, full, _, _ = analyze_einsum(equation, bias_axes, input_shape, output_shape)
     except LayerError as e:
-        raise LayerError(e.code, f"{kind} cannot build its {name} projection for {tensor} {fmt_shape(input_shape)}: {e.message}") from None
+        raise LayerError(e.code, SHARED.cannot_build_projection(
+            kind=kind, name=name, tensor=tensor, input_shape=fmt_shape(input_shape), message=e.message)) from None
     weights = [kernel] + ([bias] if bias is not None else [])
     total: int | None = 0
     for w in weights:
@@ -206,8 +203,9 @@ def _project(kind: str, name: str, tensor: str, equation: str, bias_axes, input_
             if d is None:
                 raise LayerError(
                     UNDEFINED_DIMENSION,
-                    f"{kind} needs the last axis of {tensor} defined to create its {name} weights "
-                    f"(shape {fmt_shape(tuple(w))}), but {tensor} is {fmt_shape(input_shape)}",
+                    UNDEFINED_DIMENSION.needs_last_axis(
+                        kind=kind, tensor=tensor, name=name, w=fmt_shape(tuple(w)),
+                        input_shape=fmt_shape(input_shape)),
                 )
         if total is not None and all(known(d) for d in w):
             n = 1
@@ -230,7 +228,8 @@ def _positive(a: Args, name: str, optional: bool = False) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         extra = " or None" if optional else ""
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer{extra}, got {value!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_a_positive_integer_extra(
+            name=name, kind=a.kind, extra=extra, value=value))
     return value
 
 
@@ -243,7 +242,7 @@ def _tensors(kind: str, x: Shape, call: dict) -> tuple[Shape, Shape, Shape | Non
         value = extra.pop(0)
     if value is None:
         raise LayerError(
-            INVALID_ARGUMENT, f"{kind} needs a value tensor: call it as layer(query, value) (self-attention: layer(x, x))"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.needs_value_tensor(kind=kind)
         )
     key = call.get("key")
     if key is None and extra:
@@ -264,22 +263,21 @@ def _check_value_key(kind: str, value: Shape, key: Shape | None) -> None:
         detail = f"axis {i} is {fmt_dim(value[i])} vs {fmt_dim(key[i])}"
     raise LayerError(
         INCOMPATIBLE_MERGE_SHAPES,
-        f"{kind} value {fmt_shape(value)} and key {fmt_shape(key)} must match on every axis except "
-        f"the batch and the last: {detail}",
+        INCOMPATIBLE_MERGE_SHAPES.value_key_must(kind=kind, value=fmt_shape(value), key=fmt_shape(key), detail=detail),
     )
 
 
 def _sliding_window(a: Args) -> None:
     sw = a._get("sliding_window", None)
     if sw is not None and (isinstance(sw, bool) or not isinstance(sw, int) or sw <= 0):
-        raise LayerError(INVALID_ARGUMENT, f"`sliding_window` of {a.kind} must be None or a positive integer, got {sw!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.sliding_window_must_none(kind=a.kind, sw=sw))
 
 
 def _flash_dropout(a: Args) -> None:
     flash = a._get("flash_attention", None)
     dropout = a._get("dropout", 0.0)
     if flash and isinstance(dropout, (int, float)) and dropout > 0:
-        raise LayerError(INVALID_ARGUMENT, f"{a.kind} cannot use dropout={dropout} with flash_attention=True; set one of them off")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.cannot_use_dropout(kind=a.kind, dropout=dropout))
 
 
 MHA_ARGS = (
@@ -309,14 +307,14 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
                 raise Unresolved(f"`output_shape` of {kind} is not known statically")
             out_shape = tuple(out_shape)
         else:
-            raise LayerError(INVALID_ARGUMENT, f"`output_shape` of {kind} must be an int or a tuple, got {out_shape!r}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.output_shape_must_int(kind=kind, out_shape=out_shape))
     else:
         out_shape = None
     axes = a._get("attention_axes", None)
     if known(axes):
         axes = (axes,)
     elif axes and not isinstance(axes, (list, tuple)):
-        raise LayerError(INVALID_ARGUMENT, f"`attention_axes` of {kind} must be an int, list or tuple, got {axes!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.attention_axes_must_int(kind=kind, axes=axes))
     if isinstance(axes, (list, tuple)) and any(is_unknown(v) for v in axes):
         raise Unresolved(f"`attention_axes` of {kind} is not known statically")
     _sliding_window(a)
@@ -348,15 +346,16 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
     if axes is not None:
         for ax in axes:
             if not isinstance(ax, int) or isinstance(ax, bool):
-                raise LayerError(INVALID_ARGUMENT, f"`attention_axes` of {kind} must be integers, got {list(axes)}")
+                raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.attention_axes_must_integers(
+                    kind=kind, axes=list(axes)))
             norm = ax if ax >= 0 else (rank - 1) + ax
             if not -rank <= norm < rank:
                 hint = ("leave attention_axes as None" if len(value) <= 2 else "use attention_axes=1"
                         if len(value) == 3 else f"use axes between 1 and {len(value) - 2}")
                 raise LayerError(
                     WRONG_INPUT_RANK,
-                    f"{kind} attention_axes={list(axes)} is out of range for the rank-{len(value)} value "
-                    f"{fmt_shape(value)}; {hint}",
+                    WRONG_INPUT_RANK.attention_axes_out_range(
+                        kind=kind, axes=list(axes), n_value=len(value), value=fmt_shape(value), hint=hint),
                 )
 
     # output projection: (heads, value_dim) -> output_shape or the query's features
@@ -372,8 +371,9 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
             src = "output_shape" if out_shape else "the query's last axis"
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"{kind} needs {src} defined to create its output projection; "
-                f"query is {fmt_shape(query)}" + (f", output_shape={list(out_shape)}" if out_shape else ""),
+                UNDEFINED_DIMENSION.needs_defined_create(
+                    kind=kind, src=src, query=fmt_shape(query),
+                    detail=f", output_shape={list(out_shape)}" if out_shape else ""),
             ) from None
         raise
     params = _add(params, n)
@@ -382,7 +382,7 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
     shape: Any = output
     if _flag(kind, call, "return_attention_scores"):
         if len(query) < 2:
-            raise LayerError(WRONG_INPUT_RANK, f"{kind} query needs a time axis to return scores, got {fmt_shape(query)}")
+            raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.query_needs_time(kind=kind, query=fmt_shape(query)))
         length = query[1]
         shape = [output, (query[0], heads, length, length)]
     explain = [f"{heads} heads × key_dim {key_dim}" + (f", value_dim {value_dim}" if value_dim != key_dim else "")]
@@ -404,10 +404,10 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
     hq = a.int("num_query_heads")
     hkv = a.int("num_key_value_heads")
     if hkv == 0:
-        raise LayerError(INVALID_ARGUMENT, f"`num_key_value_heads` of {kind} cannot be 0")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_key_value_heads_zero(kind=kind))
     if hq % hkv:
         raise LayerError(
-            GROUPS_NOT_DIVISIBLE, f"{kind} num_query_heads={hq} is not divisible by num_key_value_heads={hkv}"
+            GROUPS_NOT_DIVISIBLE, GROUPS_NOT_DIVISIBLE.num_query_heads_not_divisible(kind=kind, hq=hq, hkv=hkv)
         )
     _sliding_window(a)
     _flash_dropout(a)
@@ -419,7 +419,7 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
         if len(t) < 3:
             raise LayerError(
                 WRONG_INPUT_RANK,
-                f"{kind} expects a 3-D {name} (batch, steps, features), got {len(t)}-D {fmt_shape(t)}",
+                WRONG_INPUT_RANK.expects_3_d(kind=kind, name=name, n_t=len(t), t=fmt_shape(t)),
             )
 
     params = 0
@@ -440,15 +440,15 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
     if not (is_unknown(query[-1]) or is_unknown(value[-1])) and query[-1] != value[-1]:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            f"{kind} query and value must have the same last axis, got {fmt_dim(query[-1])} vs "
-            f"{fmt_dim(value[-1])}; project one of them (e.g. Dense({fmt_dim(query[-1])}) on the value)",
+            INCOMPATIBLE_MERGE_SHAPES.query_value_must(
+                kind=kind, query_part=fmt_dim(query[-1]), value_part=fmt_dim(value[-1])),
         )
     _check_value_key(kind, value, key_in)
     shape: Any = tuple(query)
     if _flag(kind, call, "return_attention_scores"):
         kv = key_in if key_in is not None else value
         if len(query) < 2 or len(kv) < 2:
-            raise LayerError(WRONG_INPUT_RANK, f"{kind} needs a time axis on query and key to return scores")
+            raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.needs_time_axis(kind=kind))
         shape = [tuple(query), (query[0], hq, query[1], kv[1])]
     return Out(shape, params)
 

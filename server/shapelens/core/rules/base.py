@@ -176,11 +176,12 @@ class Args:
         if len(positional) > len(names) and not rule.library:
             raise LayerError(
                 INVALID_ARGUMENT,
-                f"{rule.kind} takes at most {len(names)} positional arguments, got {len(positional)}",
+                INVALID_ARGUMENT.takes_most_positional(
+                    kind=rule.kind, n_names=len(names), n_positional=len(positional)),
             )
         for name in list(values)[: len(positional)]:
             if name in keywords:
-                raise LayerError(INVALID_ARGUMENT, f"{rule.kind} got two values for `{name}`")
+                raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.two_values_for_argument(kind=rule.kind, name=name))
         for name, value in keywords.items():
             values[name] = value
         return cls(rule.kind, values)
@@ -196,7 +197,7 @@ class Args:
         if name in self.values:
             value = self.values[name]
         elif default is REQUIRED:
-            raise LayerError(INVALID_ARGUMENT, f"{self.kind} is missing the required argument `{name}`")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.missing_required_argument(kind=self.kind, name=name))
         else:
             value = default
         if is_unknown(value):
@@ -211,21 +212,22 @@ class Args:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not known(value):
-            raise LayerError(INVALID_ARGUMENT, f"`{name}` of {self.kind} must be an integer, got {shown(value)}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_an_integer(
+                name=name, kind=self.kind, value=shown(value)))
         return value
 
     def positive_int(self, name: str, default: Any = REQUIRED) -> int:
         value = self.int(name, default)
         if value is not None and value <= 0:
             raise LayerError(
-                INVALID_ARGUMENT, f"`{name}` of {self.kind} must be a positive integer, got {value}"
+                INVALID_ARGUMENT, INVALID_ARGUMENT.not_a_positive_integer(name=name, kind=self.kind, value=value)
             )
         return value
 
     def float(self, name: str, default: Any = REQUIRED) -> float:
         value = self._get(name, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise LayerError(INVALID_ARGUMENT, f"`{name}` of {self.kind} must be a number, got {value!r}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_a_number(name=name, kind=self.kind, value=value))
         return float(value)
 
     def str(self, name: str, default: Any = REQUIRED) -> str:
@@ -252,11 +254,11 @@ class Args:
             if len(items) != n or not all(known(v) for v in items):
                 raise LayerError(
                     INVALID_ARGUMENT,
-                    f"`{name}` of {self.kind} must be an integer or a tuple of {n} integers, got {value!r}",
+                    INVALID_ARGUMENT.not_integer_or_tuple(name=name, kind=self.kind, n=n, value=value),
                 )
             return items
         raise LayerError(
-            INVALID_ARGUMENT, f"`{name}` of {self.kind} must be an integer or a tuple of {n} integers, got {value!r}"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.not_integer_or_tuple(name=name, kind=self.kind, n=n, value=value)
         )
 
     def padding(self, allowed: Sequence[str] = ("valid", "same")) -> str:
@@ -265,7 +267,8 @@ class Args:
         if low not in allowed:
             options = ", ".join(repr(a) for a in allowed)
             raise LayerError(
-                INVALID_PADDING_MODE, f"{self.kind} does not accept padding={value!r}; use one of {options}"
+                INVALID_PADDING_MODE, INVALID_PADDING_MODE.does_not_accept(
+                    kind=self.kind, value=value, options=options)
             )
         return low
 
@@ -277,7 +280,7 @@ class Args:
         if low not in ("channels_last", "channels_first"):
             raise LayerError(
                 INVALID_ARGUMENT,
-                f"data_format of {self.kind} must be 'channels_last' or 'channels_first', got {value!r}",
+                INVALID_ARGUMENT.data_format_must_channels_last(kind=self.kind, value=value),
             )
         return low
 
@@ -335,7 +338,7 @@ def check_keywords(kind: str, sig: dict, kwargs: dict) -> None:
         else:
             close = difflib.get_close_matches(key, sorted(allowed - BASE_KWARGS), n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
-        raise LayerError(INVALID_ARGUMENT, f"{kind} does not take the keyword argument `{key}`{hint}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.unexpected_keyword(kind=kind, key=key, hint=hint))
 
 
 # ---------------------------------------------------------------------------
@@ -348,13 +351,12 @@ def expect_ndim(kind: str, shape: Shape, ndim: int | None = None, min_ndim: int 
     if ndim is not None and rank != ndim:
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"{kind} expects a {ndim}-D input (batch included), got {rank}-D {fmt_shape(shape)}",
+            WRONG_INPUT_RANK.expects_d_input(kind=kind, ndim=ndim, rank=rank, shape=fmt_shape(shape)),
         )
     if min_ndim is not None and rank < min_ndim:
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"{kind} expects an input of at least {min_ndim} dimensions (batch included), "
-            f"got {rank}-D {fmt_shape(shape)}",
+            WRONG_INPUT_RANK.expects_input_least(kind=kind, min_ndim=min_ndim, rank=rank, shape=fmt_shape(shape)),
         )
 
 
@@ -363,8 +365,8 @@ def require_defined(kind: str, what: str, dim: Dim, shape: Shape, hint: str = ""
     if dim is None:
         raise LayerError(
             UNDEFINED_DIMENSION,
-            f"{kind} needs a defined {what} to create its weights, but the input "
-            f"{fmt_shape(shape)} has None there" + (f"; {hint}" if hint else ""),
+            UNDEFINED_DIMENSION.needs_defined_create_weights(
+                kind=kind, what=what, shape=fmt_shape(shape), detail=f"; {hint}" if hint else ""),
         )
     if isinstance(dim, Unknown):
         raise Unresolved(f"the {what} of the input to {kind} is not known statically")

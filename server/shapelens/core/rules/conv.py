@@ -32,18 +32,23 @@ def read_window(a: Args, rank: int, causal: bool = False):
     dilation = a.ints("dilation_rate", rank, 1)
     padding = a.padding(("valid", "same", "causal") if causal else ("valid", "same"))
     if not all(kernel):
-        raise LayerError(INVALID_ARGUMENT, f"kernel_size of {a.kind} cannot contain 0, got {fmt_window(kernel)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_cannot_contain(
+            kind=a.kind, kernel=fmt_window(kernel)))
     if any(k < 0 for k in kernel):
-        raise LayerError(INVALID_ARGUMENT, f"kernel_size of {a.kind} must be positive, got {fmt_window(kernel)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_must_positive(
+            kind=a.kind, kernel=fmt_window(kernel)))
     if any(v <= 0 for v in strides):
-        raise LayerError(INVALID_ARGUMENT, f"strides of {a.kind} must be positive, got {fmt_window(strides)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.strides_must_positive(
+            kind=a.kind, strides=fmt_window(strides)))
     if any(v <= 0 for v in dilation):
-        raise LayerError(INVALID_ARGUMENT, f"dilation_rate of {a.kind} must be positive, got {fmt_window(dilation)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dilation_rate_must_positive(
+            kind=a.kind, dilation=fmt_window(dilation)))
     if max(strides) > 1 and max(dilation) > 1:
         raise LayerError(
             STRIDES_WITH_DILATION,
-            f"{a.kind} cannot combine strides={strides if rank > 1 else strides[0]} with "
-            f"dilation_rate={dilation if rank > 1 else dilation[0]}; set one of them to 1",
+            STRIDES_WITH_DILATION.cannot_combine_strides(
+                kind=a.kind, strides=strides if rank > 1 else strides[0],
+                dilation=dilation if rank > 1 else dilation[0]),
         )
     return kernel, strides, dilation, padding
 
@@ -68,9 +73,9 @@ def spatial_output(
         stride_txt = f", strides {fmt_window(strides)}" if any(s > 1 for s in strides) else ""
         raise LayerError(
             OUTPUT_SIZE_NOT_POSITIVE,
-            f"{kind} {what} {window}{dil}{stride_txt} does not fit the {in_txt} with padding='valid': "
-            f"output size would be {fmt_window(sizes)}. Use padding='same', a smaller {what}, "
-            f"or a larger input",
+            OUTPUT_SIZE_NOT_POSITIVE.does_not_fit(
+                kind=kind, what=what, window=window, dil=dil, stride_txt=stride_txt, in_txt=in_txt,
+                sizes=fmt_window(sizes)),
             fix="padding_same",
         )
     return sizes, explain
@@ -87,10 +92,11 @@ def _conv(rank: int):
         filters = a.positive_int("filters")
         groups = a.int("groups", 1)
         if groups <= 0:
-            raise LayerError(INVALID_ARGUMENT, f"groups of {a.kind} must be a positive integer, got {groups}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.groups_must_positive(kind=a.kind, groups=groups))
         if filters % groups:
             raise LayerError(
-                GROUPS_NOT_DIVISIBLE, f"{a.kind} filters={filters} is not divisible by groups={groups}"
+                GROUPS_NOT_DIVISIBLE, GROUPS_NOT_DIVISIBLE.filters_not_divisible(
+                    kind=a.kind, filters=filters, groups=groups)
             )
         kernel, strides, dilation, padding = read_window(a, rank, causal=rank == 1)
         fmt = a.data_format()
@@ -101,8 +107,7 @@ def _conv(rank: int):
         if cin % groups:
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE,
-                f"{a.kind} input has {cin} channels, which groups={groups} cannot split evenly "
-                f"(input {fmt_shape(x)})",
+                GROUPS_NOT_DIVISIBLE.input_channels_groups(kind=a.kind, cin=cin, groups=groups, x=fmt_shape(x)),
             )
         sizes, explain = spatial_output(a.kind, x, fmt, kernel, strides, dilation, padding)
         params = count(*kernel, cin // groups, filters)

@@ -57,7 +57,8 @@ def positive_window(a: Args, rank: int, strided_dilation_ok: bool):
     dilation = a.ints("dilation_rate", rank, 1)
     for name, vals in (("kernel_size", kernel), ("strides", strides), ("dilation_rate", dilation)):
         if any(v <= 0 for v in vals):
-            raise LayerError(INVALID_ARGUMENT, f"{name} of {a.kind} must be positive, got {_shown(vals)}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_positive(
+                name=name, kind=a.kind, vals=_shown(vals)))
     if not strided_dilation_ok:
         return read_window(a, rank)
     return kernel, strides, dilation, a.padding()
@@ -72,7 +73,7 @@ def _channels(a: Args, x, fmt: str):
 def _required_positive(a: Args, name: str, default=...) -> int:
     value = a.positive_int(name) if default is ... else a.positive_int(name, default)
     if value is None:
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer, got None")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.positive_integer_got_none(name=name, kind=a.kind))
     return value
 
 
@@ -103,7 +104,8 @@ def _transpose(rank: int):
         out_pad = a.ints("output_padding", rank, None, allow_none=True)
         if out_pad is not None:
             if any(p < 0 for p in out_pad):
-                raise LayerError(INVALID_ARGUMENT, f"output_padding of {a.kind} cannot be negative, got {_shown(out_pad)}")
+                raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.output_padding_cannot_negative(
+                    kind=a.kind, out_pad=_shown(out_pad)))
             bad = [i for i in range(rank) if out_pad[i] >= strides[i]]
             if bad:
                 i = bad[0]
@@ -111,8 +113,9 @@ def _transpose(rank: int):
                     f"use output_padding <= {strides[i] - 1} or larger strides"
                 raise LayerError(
                     OUTPUT_PADDING_TOO_LARGE,
-                    f"{a.kind} output_padding {_shown(out_pad)} must be smaller than strides {_shown(strides)} "
-                    f"(axis {i}: {out_pad[i]} >= {strides[i]}); {fix}",
+                    OUTPUT_PADDING_TOO_LARGE.output_padding_must_smaller(
+                        kind=a.kind, out_pad=_shown(out_pad), strides=_shown(strides), i=i, out_pad_i=out_pad[i],
+                        strides_i=strides[i], fix=fix),
                 )
         fmt = a.data_format()
         expect_ndim(a.kind, x, ndim=rank + 2)

@@ -40,7 +40,7 @@ def _check_rate(a: Args) -> None:
     if not 0 <= rate <= 1:
         raise LayerError(
             INVALID_ARGUMENT,
-            f"`rate` of {a.kind} must be between 0 and 1, got {rate}",
+            INVALID_ARGUMENT.rate_must_between(kind=a.kind, rate=rate),
         )
 
 
@@ -94,19 +94,18 @@ def prelu(a: Args, x: Shape, call: dict) -> Out:
         axes = [shared] if known(shared) else list(shared)
         for ax in axes:
             if not known(ax):
-                raise LayerError(INVALID_ARGUMENT, f"shared_axes of PReLU must be integers, got {shared!r}")
+                raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.shared_axes_prelu_must(shared=shared))
             if not -len(param_shape) <= ax - 1 < len(param_shape):
                 raise LayerError(
                     INVALID_ARGUMENT,
-                    f"PReLU shared_axes={shared!r} names axis {ax}, but the input {fmt_shape(x)} "
-                    f"has only axes 1..{len(param_shape)} besides the batch",
+                    INVALID_ARGUMENT.prelu_shared_axes_names(
+                        shared=shared, ax=ax, x=fmt_shape(x), n_param_shape=len(param_shape)),
                 )
             param_shape[ax - 1] = 1
     for i, d in enumerate(param_shape):
         if d is None:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"PReLU needs every non-batch axis defined to create alpha; axis {i + 1} of the input is None "
-                "(set shared_axes to share alpha along it)",
+                UNDEFINED_DIMENSION.prelu_needs_every(i_plus_1=i + 1),
             )
     return Out(tuple(x), count(*param_shape))

@@ -29,9 +29,11 @@ def _positive_dim(a: Args, name: str) -> int:
     value = a._get(name, REQUIRED)
     if isinstance(value, bool) or not isinstance(value, int):
         hint = f"; write {int(value)}" if isinstance(value, float) and value.is_integer() else ""
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer, got {value!r}{hint}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_a_positive_integer_hint(
+            name=name, kind=a.kind, value=value, hint=hint))
     if value <= 0:
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a positive integer, got {value}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_a_positive_integer(
+            name=name, kind=a.kind, value=value))
     return value
 
 
@@ -41,15 +43,15 @@ def _lora_rank(a: Args, constraint_arg: str) -> int:
     if not rank:
         return 0
     if isinstance(rank, bool) or not isinstance(rank, int):
-        raise LayerError(INVALID_ARGUMENT, f"`lora_rank` of {a.kind} must be an integer, got {shown(rank)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.lora_rank_must_integer(kind=a.kind, rank=shown(rank)))
     if rank < 0:
-        raise LayerError(INVALID_ARGUMENT, f"`lora_rank` of {a.kind} must be positive, got {rank}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.lora_rank_must_positive(kind=a.kind, rank=rank))
     constraint = a.raw(constraint_arg)
     if is_unknown(constraint):
         raise Unresolved(f"`{constraint_arg}` of {a.kind} is not known statically")
     if constraint is not None:
         raise LayerError(
-            INVALID_ARGUMENT, f"{a.kind} cannot use LoRA (lora_rank={rank}) together with `{constraint_arg}`; remove one"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.cannot_use_lora(kind=a.kind, rank=rank, constraint_arg=constraint_arg)
         )
     return rank
 
@@ -92,8 +94,7 @@ def _at(seq, i, what: str, equation: str):
     except IndexError:
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"EinsumDense equation '{equation}' does not fit the input: {what} is out of range; "
-            "make the input letters match the input rank (batch included) or use '...'",
+            WRONG_INPUT_RANK.einsumdense_equation_does(equation=equation, what=what),
         ) from None
 
 
@@ -111,8 +112,7 @@ def analyze_einsum(equation: str, bias_axes, input_shape: Shape, output_shape):
         return _analyze_split(m, bias_axes, input_shape, output_shape, equation)
     raise LayerError(
         INVALID_ARGUMENT,
-        f"EinsumDense equation '{equation}' is not of the form 'ab,bc->ac', '...b,bc->...c' "
-        "or 'ab...,bc->ac...'",
+        INVALID_ARGUMENT.einsumdense_equation_not(equation=equation),
     )
 
 
@@ -144,18 +144,17 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
             if out_d is not None and not is_unknown(out_d) and not is_unknown(in_d) and out_d != in_d:
                 raise LayerError(
                     INCOMPATIBLE_INPUT_DIMENSION,
-                    f"EinsumDense axis '{dim}' is {fmt_dim(in_d)} in the input {fmt_shape(input_shape)} "
-                    f"but {fmt_dim(out_d)} in output_shape; put "
-                    + (f"None or {in_d}" if in_d is not None else "None")
-                    + " there",
+                    INCOMPATIBLE_INPUT_DIMENSION.einsumdense_axis_input(
+                        dim=dim, in_d=fmt_dim(in_d), input_shape=fmt_shape(input_shape), out_d=fmt_dim(out_d),
+                        detail=f"None or {in_d}" if in_d is not None else "None"),
                 )
 
     for dim in output_spec:
         if dim not in input_spec and dim not in weight_spec:
             raise LayerError(
                 INVALID_ARGUMENT,
-                f"EinsumDense output axis '{dim}' of '{equation}' appears in neither the input "
-                f"'{input_spec}' nor the kernel '{weight_spec}'",
+                INVALID_ARGUMENT.einsumdense_output_axis(
+                    dim=dim, equation=equation, input_spec=input_spec, weight_spec=weight_spec),
             )
 
     weight_shape = []
@@ -167,8 +166,8 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
         else:
             raise LayerError(
                 INVALID_ARGUMENT,
-                f"EinsumDense kernel axis '{dim}' of '{equation}' appears in neither the input "
-                f"'{input_spec}' nor the output '{output_spec}'",
+                INVALID_ARGUMENT.einsumdense_kernel_axis(
+                    dim=dim, equation=equation, input_spec=input_spec, output_spec=output_spec),
             )
 
     if bias_axes is not None:
@@ -181,10 +180,10 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
             if char not in output_spec:
                 raise LayerError(
                     INVALID_ARGUMENT,
-                    f"EinsumDense bias axis '{char}' is not in the output '{output_spec}' of '{equation}'",
+                    INVALID_ARGUMENT.einsumdense_bias_axis(char=char, output_spec=output_spec, equation=equation),
                 )
         if not bias_axes:
-            raise LayerError(INVALID_ARGUMENT, "EinsumDense bias_axes='' names no axis; use None for no bias")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.einsumdense_bias_axes_names())
         first = min(output_spec.find(char) for char in bias_axes)
         bias_shape = [idx_map[c] if c in bias_axes else 1 for c in output_spec[first:]]
         if not left_elided:
@@ -200,18 +199,18 @@ def _weight_dims_ok(name: str, shape: list, input_shape: Shape) -> None:
         if d is None:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"EinsumDense {name} would have shape {fmt_shape(tuple(shape))}, which needs defined sizes; "
-                f"the input is {fmt_shape(input_shape)} -- give the None axes a size (in the input or in "
-                "output_shape)",
+                UNDEFINED_DIMENSION.einsumdense_would_shape(
+                    name=name, shape=fmt_shape(tuple(shape)), input_shape=fmt_shape(input_shape)),
             )
         if isinstance(d, Unknown):
             continue
         if isinstance(d, bool) or not isinstance(d, int):
             raise LayerError(
-                INVALID_ARGUMENT, f"EinsumDense {name} shape {tuple(shape)} has a non-integer size {d!r}"
+                INVALID_ARGUMENT, INVALID_ARGUMENT.einsumdense_shape_non(name=name, shape=tuple(shape), d=d)
             )
         if d < 0:
-            raise LayerError(INVALID_ARGUMENT, f"EinsumDense {name} shape {fmt_shape(tuple(shape))} has a negative size")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.einsumdense_shape_negative(
+                name=name, shape=fmt_shape(tuple(shape))))
 
 
 @layer("EinsumDense", args=EINSUM_ARGS, family="core")
@@ -225,7 +224,7 @@ def einsum_dense(a: Args, x: Shape, call: dict) -> Out:
         partial = tuple(raw_out)
     else:
         raise LayerError(
-            INVALID_ARGUMENT, f"`output_shape` of EinsumDense must be an integer or a tuple, got {raw_out!r}"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.output_shape_einsumdense_must(raw_out=raw_out)
         )
     bias_axes = a.raw("bias_axes")
     if is_unknown(bias_axes):

@@ -35,12 +35,12 @@ FUNCTIONAL_DEFAULTS = {"dot": {"axes": -1}, "concatenate": {"axis": -1}}
 
 def _inputs(kind: str, xs: list) -> list[Shape]:
     if not xs:
-        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, f"{kind} was called on an empty list; pass the tensors to merge, e.g. {kind}()([a, b])")
+        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.called_empty_list(kind=kind))
     for s in xs:
         if isinstance(s, list) or is_unknown(s):
             raise Unresolved(f"an input shape of {kind} is not known statically")
         if len(s) == 0:
-            raise LayerError(WRONG_INPUT_RANK, f"{kind} inputs need a batch axis, got a scalar {fmt_shape(s)}")
+            raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.inputs_need_batch(kind=kind, s=fmt_shape(s)))
     return [tuple(s) for s in xs]
 
 
@@ -86,9 +86,9 @@ def _pair(kind: str, a: Shape, b: Shape, full_a: Shape, full_b: Shape) -> Shape:
             axis = k - len(b)  # counted from the end, the same for both inputs
             raise LayerError(
                 INCOMPATIBLE_MERGE_SHAPES,
-                f"{kind} cannot merge {fmt_shape(full_a)} and {fmt_shape(full_b)}: axis {axis} is "
-                f"{i} in one and {j} in the other. Sizes must be equal or 1 (broadcast); "
-                f"{_merge_fix(axis, max(i, j), len(full_a), len(full_b))}",
+                INCOMPATIBLE_MERGE_SHAPES.cannot_merge_axis(
+                    kind=kind, full_a=fmt_shape(full_a), full_b=fmt_shape(full_b), axis=axis, i=i, j=j,
+                    merge_fix=_merge_fix(axis, max(i, j), len(full_a), len(full_b))),
             )
         else:
             out.append(i)
@@ -100,8 +100,8 @@ def _batch(kind: str, xs: list[Shape]) -> Dim:
     if len(sizes) > 1:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            f"{kind} cannot merge tensors with different batch sizes "
-            f"({', '.join(str(v) for v in sorted(sizes))}): {_shapes_txt(xs)}",
+            INCOMPATIBLE_MERGE_SHAPES.cannot_merge_tensors(
+                kind=kind, sizes=', '.join(str(v) for v in sorted(sizes)), shapes_txt=_shapes_txt(xs)),
         )
     if sizes:
         return sizes.pop()
@@ -113,7 +113,8 @@ def _elementwise(a: Args, xs: list, call: dict) -> Out:
     xs = _inputs(a.kind, xs)
     if a.kind == "Subtract" and len(xs) != 2:
         raise LayerError(
-            INCOMPATIBLE_MERGE_SHAPES, f"Subtract takes exactly 2 inputs, got {len(xs)}: {_shapes_txt(xs)}"
+            INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.subtract_takes_exactly(
+                n_xs=len(xs), shapes_txt=_shapes_txt(xs))
         )
     batch = _batch(a.kind, xs)
     out = xs[0][1:]
@@ -154,8 +155,8 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
             if axis < -len(r):
                 raise LayerError(
                     WRONG_INPUT_RANK,
-                    f"Concatenate axis={axis} is out of range for input {i + 1} {fmt_shape(s)} "
-                    f"(rank {len(s)}); use an axis in [-{len(s)}, {len(s) - 1}]",
+                    WRONG_INPUT_RANK.concatenate_axis_out(
+                        axis=axis, i_plus_1=i + 1, s=fmt_shape(s), n_s=len(s), n_s_minus_1=len(s) - 1),
                 )
             del r[axis]
         reduced.append(r)
@@ -163,8 +164,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
         ranks = ", ".join(str(len(s)) for s in xs)
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            f"Concatenate inputs must have the same rank, got ranks {ranks}: {_shapes_txt(xs)}. "
-            "Reshape or expand one of them first",
+            INCOMPATIBLE_MERGE_SHAPES.concatenate_inputs_must(ranks=ranks, shapes_txt=_shapes_txt(xs)),
         )
     for pos in range(len(reduced[0])):
         sizes = {r[pos] for r in reduced if known(r[pos])}
@@ -174,8 +174,8 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
             ax = pos if pos < dropped else pos + 1
             raise LayerError(
                 INCOMPATIBLE_MERGE_SHAPES,
-                f"Concatenate on axis {axis} needs every other axis to match, but axis {ax} is "
-                f"{' vs '.join(str(v) for v in sorted(sizes))}: {_shapes_txt(xs)}",
+                INCOMPATIBLE_MERGE_SHAPES.concatenate_axis_needs(
+                    axis=axis, ax=ax, sizes=' vs '.join(str(v) for v in sorted(sizes)), shapes_txt=_shapes_txt(xs)),
             )
     # compute_output_shape(): first input's shape, sizes along the axis summed.
     out = list(xs[0])
@@ -183,7 +183,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
         if not -len(out) <= axis < len(out):
             raise LayerError(
                 WRONG_INPUT_RANK,
-                f"Concatenate axis={axis} is out of range for rank {len(out)} inputs {_shapes_txt(xs)}",
+                WRONG_INPUT_RANK.concatenate_axis_out_range(axis=axis, n_out=len(out), shapes_txt=_shapes_txt(xs)),
             )
         parts = [out[axis]]
         for s in xs[1:]:
@@ -192,7 +192,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
             if not -len(s) <= axis < len(s):
                 raise LayerError(
                     WRONG_INPUT_RANK,
-                    f"Concatenate axis={axis} is out of range for rank {len(s)} input {fmt_shape(s)}",
+                    WRONG_INPUT_RANK.concatenate_axis_out_range_rank(axis=axis, n_s=len(s), s=fmt_shape(s)),
                 )
             d = s[axis]
             parts.append(d)
@@ -214,19 +214,19 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
 def _dot_axes(a: Args):
     axes = a.raw("axes", None)
     if not a.has("axes"):
-        raise LayerError(INVALID_ARGUMENT, "Dot is missing the required argument `axes`, e.g. Dot(axes=-1)")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dot_missing_required())
     if is_unknown(axes):
         raise Unresolved("`axes` of Dot is not known statically")
     if isinstance(axes, (list, tuple)):
         if any(is_unknown(v) for v in axes):
             raise Unresolved("`axes` of Dot is not known statically")
         if len(axes) != 2:
-            raise LayerError(INVALID_ARGUMENT, f"Dot axes must be one int or a pair (axis in x, axis in y), got {len(axes)} values {list(axes)}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dot_axes_must(n_axes=len(axes), axes=list(axes)))
         if not all(isinstance(v, int) for v in axes):
-            raise LayerError(INVALID_ARGUMENT, f"Dot axes must be integers, got {list(axes)}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dot_axes_must_integers(axes=list(axes)))
         return list(axes)
     if not isinstance(axes, int):
-        raise LayerError(INVALID_ARGUMENT, f"Dot axes must be an int or a pair of ints, got {axes!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dot_axes_must_int(axes=axes))
     return axes
 
 
@@ -237,7 +237,8 @@ def dot(a: Args, xs: list, call: dict) -> Out:
     a.bool("normalize", False)
     xs = _inputs("Dot", xs)
     if len(xs) != 2:
-        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, f"Dot takes exactly 2 inputs, got {len(xs)}: {_shapes_txt(xs)}")
+        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.dot_takes_exactly(
+            n_xs=len(xs), shapes_txt=_shapes_txt(xs)))
     s1, s2 = xs
     if isinstance(axes, int):
         ax = [axes % len(s1), axes % len(s2)] if axes < 0 else [axes, axes]
@@ -247,15 +248,16 @@ def dot(a: Args, xs: list, call: dict) -> Out:
         if not -len(s) <= v < len(s):
             raise LayerError(
                 WRONG_INPUT_RANK,
-                f"Dot axis {v} is out of range for the {which} input {fmt_shape(s)} (rank {len(s)})",
+                WRONG_INPUT_RANK.dot_axis_out(v=v, which=which, s=fmt_shape(s), n_s=len(s)),
             )
     d1, d2 = s1[ax[0]], s2[ax[1]]
     if not (is_unknown(d1) or is_unknown(d2)) and d1 != d2:
         hint = " (Keras needs both sizes defined, or both None)" if d1 is None or d2 is None else ""
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            f"Dot axes {ax[0]} and {ax[1]} must have the same size, got {fmt_dim(d1)} vs {fmt_dim(d2)}"
-            f"{hint}: {fmt_shape(s1)} · {fmt_shape(s2)}",
+            INCOMPATIBLE_MERGE_SHAPES.dot_axes_must(
+                ax_first=ax[0], ax_second=ax[1], d1=fmt_dim(d1), d2=fmt_dim(d2), hint=hint, s1=fmt_shape(s1),
+                s2=fmt_shape(s2)),
         )
     o1, o2 = list(s1), list(s2)
     o1.pop(ax[0])
@@ -263,7 +265,7 @@ def dot(a: Args, xs: list, call: dict) -> Out:
     if not o2:
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"Dot needs inputs of rank 2 or more (batch included), got {fmt_shape(s1)} and {fmt_shape(s2)}",
+            WRONG_INPUT_RANK.dot_needs_inputs(s1=fmt_shape(s1), s2=fmt_shape(s2)),
         )
     o2.pop(0)
     out = o1 + o2

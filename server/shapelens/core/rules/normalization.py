@@ -31,8 +31,7 @@ def _axis_dim(kind: str, x: Shape, axis: int) -> Dim:
     if not -len(x) <= axis < len(x):
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"{kind} axis={axis} is out of range for the {len(x)}-D input {fmt_shape(x)}; "
-            f"use an axis in [-{len(x)}, {len(x) - 1}] (channels are usually -1)",
+            WRONG_INPUT_RANK.axis_out_range(kind=kind, axis=axis, n_x=len(x), x=fmt_shape(x), n_x_minus_1=len(x) - 1),
         )
     return x[axis]
 
@@ -45,7 +44,7 @@ def _weights(kind: str, x: Shape, axes: list[int], dims: list[Dim], copies: int,
         if d is None:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"{kind} needs axis {ax} defined to create {what}, but the input {fmt_shape(x)} has None there",
+                UNDEFINED_DIMENSION.needs_axis_defined(kind=kind, ax=ax, what=what, x=fmt_shape(x)),
             )
     n = 1
     for d in dims:
@@ -62,10 +61,10 @@ def _int_or_list_axis(a: Args, default: Any = -1) -> int | list[int]:
         if any(is_unknown(v) for v in axis):
             raise Unresolved(f"`axis` of {a.kind} is not known statically")
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in axis):
-            raise LayerError(INVALID_ARGUMENT, f"`axis` of {a.kind} must be an int or a list of ints, got {list(axis)!r}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.axis_must_int(kind=a.kind, axis=list(axis)))
         return list(axis)
     if isinstance(axis, bool) or not isinstance(axis, int):
-        raise LayerError(INVALID_ARGUMENT, f"`axis` of {a.kind} must be an int or a list of ints, got {axis!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.axis_must_int(kind=a.kind, axis=axis))
     return axis
 
 
@@ -88,7 +87,7 @@ def batch_normalization(a: Args, x: Shape, call: dict) -> Out:
     if isinstance(raw, float):
         raw = int(raw)  # Keras does int(axis)
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise LayerError(INVALID_ARGUMENT, f"`axis` of BatchNormalization must be one int, got {raw!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.axis_batchnormalization_must(raw=raw))
     axis = raw
     for name in ("momentum", "epsilon"):
         if a.has(name):
@@ -100,14 +99,15 @@ def batch_normalization(a: Args, x: Shape, call: dict) -> Out:
             raise Unresolved("`renorm_clipping` of BatchNormalization is not a dict literal")
         bad = set(clip) - {"rmax", "rmin", "dmax"}
         if bad:
-            raise LayerError(INVALID_ARGUMENT, f"renorm_clipping of BatchNormalization takes rmax, rmin, dmax; got {sorted(bad)}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.renorm_clipping_batchnormalization_takes(
+                bad=sorted(bad)))
         rmax, rmin, dmax = clip.get("rmax"), clip.get("rmin"), clip.get("dmax")
         if any(is_unknown(v) for v in (rmax, rmin, dmax)):
             raise Unresolved("`renorm_clipping` of BatchNormalization is not known statically")
         if rmax is not None and rmin is not None and rmax < rmin:
-            raise LayerError(INVALID_ARGUMENT, f"renorm_clipping rmax={rmax} is smaller than rmin={rmin}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.renorm_clipping_rmax_smaller(rmax=rmax, rmin=rmin))
         if dmax is not None and dmax < 0:
-            raise LayerError(INVALID_ARGUMENT, f"renorm_clipping dmax={dmax} must be non-negative")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.renorm_clipping_dmax_must(dmax=dmax))
     dim = _axis_dim("BatchNormalization", x, axis)
     copies = 2 + (1 if a.bool("center", True) else 0) + (1 if a.bool("scale", True) else 0) + (3 if renorm else 0)
     params = _weights("BatchNormalization", x, [axis], [dim], copies, "its per-channel weights")
@@ -135,32 +135,30 @@ def group_normalization(a: Args, x: Shape, call: dict) -> Out:
     if isinstance(groups, bool) or not isinstance(groups, int) or (groups <= 0 and groups != -1):
         raise LayerError(
             INVALID_ARGUMENT,
-            f"`groups` of GroupNormalization must be a positive integer (or -1 for instance norm), got {groups!r}",
+            INVALID_ARGUMENT.groups_groupnormalization_must(groups=groups),
         )
     axis = a._get("axis", -1)
     if isinstance(axis, bool) or not isinstance(axis, int):
-        raise LayerError(INVALID_ARGUMENT, f"`axis` of GroupNormalization must be one int, got {axis!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.axis_groupnormalization_must(axis=axis))
     dim = _axis_dim("GroupNormalization", x, axis)
     if dim is None:
         raise LayerError(
             UNDEFINED_DIMENSION,
-            f"GroupNormalization needs axis {axis} (the channels) defined, but the input {fmt_shape(x)} has None there",
+            UNDEFINED_DIMENSION.groupnormalization_needs_axis(axis=axis, x=fmt_shape(x)),
         )
     if known(dim):
         g = dim if groups == -1 else groups
         if dim < g:
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE,
-                f"GroupNormalization groups={g} is more than the {dim} channels of {fmt_shape(x)}; "
-                f"use a divisor of {dim}",
+                GROUPS_NOT_DIVISIBLE.groupnormalization_groups_more(g=g, dim=dim, x=fmt_shape(x)),
             )
         if dim % g:
             small = [d for d in range(1, math.isqrt(dim) + 1) if dim % d == 0]  # the divisors in order,
             divisors = small + [dim // d for d in reversed(small) if d * d != dim]  # in O(sqrt(dim))
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE,
-                f"GroupNormalization groups={g} does not divide the {dim} channels of {fmt_shape(x)}; "
-                f"use one of {divisors}",
+                GROUPS_NOT_DIVISIBLE.groupnormalization_groups_does(g=g, dim=dim, x=fmt_shape(x), divisors=divisors),
             )
     copies = (1 if a.bool("center", True) else 0) + (1 if a.bool("scale", True) else 0)
     params = copies * dim if known(dim) else None

@@ -40,20 +40,21 @@ def pool_padding(a: Args) -> str:
         return value
     hint = f"write it in lowercase, padding={value.lower()!r}" if value.lower() in ("valid", "same") \
         else "use 'valid' or 'same'"
-    raise LayerError(INVALID_PADDING_MODE, f"{a.kind} does not accept padding={value!r}: {hint}")
+    raise LayerError(INVALID_PADDING_MODE, INVALID_PADDING_MODE.does_not_accept_padding(
+        kind=a.kind, value=value, hint=hint))
 
 
 def read_pool(a: Args, rank: int, default_size):
     """pool_size, strides (defaulting to pool_size) and padding, validated as BasePooling does."""
     pool = a.ints("pool_size", rank, default_size)
     if any(p <= 0 for p in pool):
-        raise LayerError(INVALID_ARGUMENT, f"pool_size of {a.kind} must be positive, got {_shown(pool)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.pool_size_must_positive(kind=a.kind, pool=_shown(pool)))
     strides = a.ints("strides", rank, None, allow_none=True)
     strides = pool if strides is None else strides
     if any(s <= 0 for s in strides):
         raise LayerError(
             INVALID_ARGUMENT,
-            f"strides of {a.kind} must be positive, got {_shown(strides)}; leave strides unset to use pool_size",
+            INVALID_ARGUMENT.strides_must_positive_leave(kind=a.kind, strides=_shown(strides)),
         )
     return pool, strides, pool_padding(a)
 
@@ -95,18 +96,19 @@ def _adaptive(rank: int, mode: str):
         fmt = a.str("data_format", None) or "channels_last"
         if fmt not in ("channels_last", "channels_first"):
             raise LayerError(
-                INVALID_ARGUMENT, f"data_format of {a.kind} must be 'channels_last' or 'channels_first', got {fmt!r}"
+                INVALID_ARGUMENT, INVALID_ARGUMENT.data_format_must_channels_last(kind=a.kind, value=fmt)
             )
         if any(s < 0 for s in size):
-            raise LayerError(INVALID_ARGUMENT, f"output_size of {a.kind} cannot be negative, got {_shown(size)}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.output_size_cannot_negative(
+                kind=a.kind, size=_shown(size)))
         if fmt == "channels_first" and len(x) < 2:
-            raise LayerError(WRONG_INPUT_RANK, f"{a.kind} with channels_first needs a channel axis, got {len(x)}-D input")
+            raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.channels_first_needs_channel(kind=a.kind, n_x=len(x)))
         warnings = []
         if len(x) != rank + 2:
-            warnings.append((FAILS_AT_RUN_TIME, f"{a.kind} builds on a {len(x)}-D input but fails when run: "
-                                      f"it needs a {rank + 2}-D input (batch included)"))
+            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.builds_d_input(
+                kind=a.kind, n_x=len(x), rank_plus_2=rank + 2)))
         if 0 in size:
-            warnings.append((FAILS_AT_RUN_TIME, f"{a.kind} with output_size 0 builds but fails when run"))
+            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.output_size_0_builds(kind=a.kind)))
         channels = x[-1] if fmt == "channels_last" else x[1]
         out = (x[0], *size, channels) if fmt == "channels_last" else (x[0], channels, *size)
         return Out(out, 0, explain=[f"any size → {fmt_window(size)}"], warnings=warnings)

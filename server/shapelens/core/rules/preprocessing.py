@@ -75,7 +75,7 @@ def base_factor(a: Args, name: str, lo, hi, default: Any = REQUIRED, falsy_ok: b
     if bad:
         raise LayerError(
             INVALID_ARGUMENT,
-            f"`{name}` of {a.kind} must be a number or a pair of numbers in {_range_txt(lo, hi)}, got {f!r}",
+            INVALID_ARGUMENT.not_number_or_pair_in_range(name=name, kind=a.kind, range_txt=_range_txt(lo, hi), f=f),
         )
 
 
@@ -84,42 +84,44 @@ def each_factor(a: Args, name: str, ok: Callable[[float], bool], range_txt: str,
     f = _resolve(a, name, default)
     if isinstance(f, (list, tuple)):
         if len(f) != 2 or not all(_number(v) for v in f):
-            raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a number or a pair of numbers, got {f!r}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_number_or_pair(name=name, kind=a.kind, f=f))
         values = list(f)
     elif _number(f):
         values = [f]
     else:
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a number or a pair of numbers, got {f!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_number_or_pair(name=name, kind=a.kind, f=f))
     for v in values:
         if not ok(v):
-            raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be in {range_txt}, got {v!r}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_in_range(
+                name=name, kind=a.kind, range_txt=range_txt, v=v))
     return tuple(values)
 
 
 def value_range(a: Args, default: Any = (0, 255)) -> None:
     vr = _resolve(a, "value_range", default)
     if not isinstance(vr, (list, tuple)) or len(vr) != 2:
-        raise LayerError(INVALID_ARGUMENT, f"`value_range` of {a.kind} must be a pair (low, high), e.g. (0, 255); got {vr!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.value_range_must_pair(kind=a.kind, vr=vr))
 
 
 def choice(a: Args, name: str, options, default: Any) -> str:
     value = a._get(name, default)
     if value not in options:
         opts = ", ".join(repr(o) for o in options)
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be one of {opts}; got {value!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_one_of(name=name, kind=a.kind, opts=opts, value=value))
     return value
 
 
 def no_factor(a: Args) -> None:
     """Layers without a `factor` pass it on to the base class, which rejects it."""
     if a.has("factor") and a._get("factor", None) is not None:
-        raise LayerError(INVALID_ARGUMENT, f"{a.kind} does not take a `factor` argument")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.does_not_take_factor(kind=a.kind))
 
 
 def number_in(a: Args, name: str, lo, hi, default: Any) -> None:
     v = a._get(name, default)
     if not _number(v) or v < lo or v > hi:
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a number in [{lo}, {hi}], got {v!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.number_out_of_range(
+            name=name, kind=a.kind, lo=lo, hi=hi, v=v))
 
 
 # ---------------------------------------------------------------------------
@@ -212,14 +214,14 @@ def _v_blur(a: Args) -> None:
     k = _resolve(a, "kernel_size", 3)
     if isinstance(k, (list, tuple)):
         if len(k) != 2 or not all(_number(v) for v in k):
-            raise LayerError(INVALID_ARGUMENT, f"`kernel_size` of {a.kind} must be a number or a pair, got {k!r}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_must_number(kind=a.kind, k=k))
         odd = all(v % 2 != 0 for v in k)
     elif _number(k):
         odd = k % 2 != 0
     else:
-        raise LayerError(INVALID_ARGUMENT, f"`kernel_size` of {a.kind} must be an odd number, got {k!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_must_odd(kind=a.kind, k=k))
     if not odd:
-        raise LayerError(INVALID_ARGUMENT, f"`kernel_size` of {a.kind} must be odd, got {k!r}; e.g. 3 or 5")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_must_odd_e(kind=a.kind, k=k))
     base_factor(a, "sigma", 0, 1, 1.0)
 
 
@@ -268,7 +270,7 @@ def _augmenter(all_ops_default: bool, factor_default):
         pair = sorted(f) if isinstance(f, (list, tuple)) else [max(-abs(f), 0), abs(f)]
         for p in pair:
             if not 0 <= p <= 1:
-                raise LayerError(INVALID_ARGUMENT, f"`factor` of {a.kind} must lie in [0, 1], got {f!r}")
+                raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.factor_must_lie(kind=a.kind, f=f))
         choice(a, "interpolation", INTERPOLATIONS, "bilinear")
         value_range(a)
 
@@ -286,7 +288,7 @@ def _v_max_boxes(a: Args) -> None:
         try:
             int(v)
         except (TypeError, ValueError):
-            raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be an integer, got {shown(v)}") from None
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_an_integer(name=name, kind=a.kind, value=shown(v))) from None
     _v_pass_factor(a)
 
 
@@ -337,12 +339,13 @@ def random_color_degeneration(a: Args, x: Shape, call: dict) -> Out:
     if len(x) not in (3, 4):
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"RandomColorDegeneration expects images of rank 3 (one image) or 4 (a batch), got {len(x)}-D {fmt_shape(x)}",
+            WRONG_INPUT_RANK.randomcolordegeneration_expects_images(n_x=len(x), x=fmt_shape(x)),
         )
     c = x[-1] if fmt == "channels_last" else x[-3]
     if known(c) and c != 3:
         raise LayerError(
-            INCOMPATIBLE_INPUT_DIMENSION, f"RandomColorDegeneration needs RGB images (3 channels), got {c} channels in {fmt_shape(x)}"
+            INCOMPATIBLE_INPUT_DIMENSION, INCOMPATIBLE_INPUT_DIMENSION.randomcolordegeneration_needs_rgb(
+                c=c, x=fmt_shape(x))
         )
     return Out(tuple(x), 0)
 
@@ -351,7 +354,7 @@ def random_color_degeneration(a: Args, x: Shape, call: dict) -> Out:
 def rescaling(a: Args, x: Shape, call: dict) -> Out:
     """Same shape: x * scale + offset."""
     if not a.has("scale"):
-        raise LayerError(INVALID_ARGUMENT, "Rescaling is missing the required argument `scale`, e.g. Rescaling(1 / 255)")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.rescaling_missing_required())
     return Out(tuple(x), 0)
 
 
@@ -368,9 +371,9 @@ def _size(a: Args, name: str) -> Any:
     if isinstance(v, bool):
         return int(v)
     if not isinstance(v, int):
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be an integer number of pixels, got {v!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_integer_pixels(name=name, kind=a.kind, v=v))
     if v < 0:
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} cannot be negative, got {v}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.negative(name=name, kind=a.kind, v=v))
     return v
 
 
@@ -380,7 +383,7 @@ def _set_hw(kind: str, x: Shape, hi: int, wi: int, h, w) -> Shape:
         if not -len(out) <= idx < len(out):
             raise LayerError(
                 WRONG_INPUT_RANK,
-                f"{kind} needs an image input (height, width, channels), got {len(x)}-D {fmt_shape(x)}",
+                WRONG_INPUT_RANK.needs_image_input(kind=kind, n_x=len(x), x=fmt_shape(x)),
             )
         out[idx] = val
     return tuple(out)
@@ -405,8 +408,7 @@ def resizing(a: Args, x: Shape, call: dict) -> Out:
     if len(x) not in (3, 4):
         warnings.append((
             FAILS_AT_RUN_TIME,
-            f"Resizing expects a 4-D batch of images (or one 3-D image), got {len(x)}-D {fmt_shape(x)}; "
-            f"Keras builds it as {fmt_shape(out)} but the resize fails when the model runs",
+            FAILS_AT_RUN_TIME.resizing_expects_images(n_x=len(x), x=fmt_shape(x), out=fmt_shape(out)),
         ))
     return Out(out, 0, warnings=warnings)
 
@@ -420,7 +422,7 @@ def center_crop(a: Args, x: Shape, call: dict) -> Out:
     if len(x) not in (3, 4):
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"CenterCrop expects a 4-D batch of images or one 3-D image, got {len(x)}-D {fmt_shape(x)}",
+            WRONG_INPUT_RANK.centercrop_expects_images(n_x=len(x), x=fmt_shape(x)),
         )
     if len(x) == 4:
         hi, wi = (1, 2) if fmt == "channels_last" else (2, 3)
@@ -452,21 +454,21 @@ def category_encoding(a: Args, x: Shape, call: dict) -> Out:
         mode = "multi_hot"
     if mode not in ("count", "one_hot", "multi_hot"):
         raise LayerError(
-            INVALID_ARGUMENT, f"output_mode of CategoryEncoding must be 'multi_hot', 'one_hot' or 'count', got {mode!r}"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.output_mode_categoryencoding_must(mode=mode)
         )
     n = a._get("num_tokens", None)
     if n is None:
         raise LayerError(
-            INVALID_ARGUMENT, "CategoryEncoding needs num_tokens (use IntegerLookup if the vocabulary size is not known)"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.categoryencoding_needs_num_tokens()
         )
     if isinstance(n, bool):
         n = int(n)
     if not isinstance(n, (int, float)):
-        raise LayerError(INVALID_ARGUMENT, f"num_tokens of CategoryEncoding must be an integer, got {shown(n)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_tokens_categoryencoding_must(n=shown(n)))
     if n < 1:
-        raise LayerError(INVALID_ARGUMENT, f"num_tokens of CategoryEncoding must be >= 1, got {n}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_tokens_categoryencoding_below_1(n=n))
     if not isinstance(n, int):
-        raise LayerError(INVALID_ARGUMENT, f"num_tokens of CategoryEncoding must be an integer, got {shown(n)}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_tokens_categoryencoding_must(n=shown(n)))
     x = tuple(x)
     if len(x) == 0:
         return Out((n,), 0)
@@ -507,34 +509,35 @@ def normalization(a: Args, x: Shape, call: dict) -> Out:
     elif isinstance(axis, (list, tuple)):
         axes = tuple(axis)
     else:
-        raise LayerError(INVALID_ARGUMENT, f"`axis` of Normalization must be an int, a list of ints or None, got {axis!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.axis_normalization_must(axis=axis))
     mean, variance = a._get("mean", None), a._get("variance", None)
     if (mean is None) != (variance is None):
-        raise LayerError(INVALID_ARGUMENT, "Normalization needs both `mean` and `variance`, or neither (then call adapt())")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.normalization_needs_both())
     mean_shape = None
     if mean is not None:
         mean_shape, var_shape = _np_shape(mean), _np_shape(variance)
         if mean_shape != var_shape:
             raise LayerError(
-                INVALID_ARGUMENT, f"Normalization mean {mean_shape} and variance {var_shape} must have the same shape"
+                INVALID_ARGUMENT, INVALID_ARGUMENT.normalization_mean_variance(
+                    mean_shape=mean_shape, var_shape=var_shape)
             )
         if len(mean_shape) > len(axes):
             raise LayerError(
                 INVALID_ARGUMENT,
-                f"Normalization mean has rank {len(mean_shape)}, more than the {len(axes)} kept axes {axes}",
+                INVALID_ARGUMENT.normalization_mean_rank(n_mean_shape=len(mean_shape), n_axes=len(axes), axes=axes),
             )
     ndim = len(x)
     for ax in axes:
         if not isinstance(ax, int) or not -ndim <= ax < ndim:
             raise LayerError(
-                WRONG_INPUT_RANK, f"Normalization axis {ax} is out of range for the {ndim}-D input {fmt_shape(x)}"
+                WRONG_INPUT_RANK, WRONG_INPUT_RANK.normalization_axis_out(ax=ax, ndim=ndim, x=fmt_shape(x))
             )
     keep = sorted(ax if ax >= 0 else ax + ndim for ax in axes)
     for d in keep:
         if x[d] is None:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"Normalization keeps axis {d}, which must be defined, but the input {fmt_shape(x)} has None there",
+                UNDEFINED_DIMENSION.normalization_keeps_axis(d=d, x=fmt_shape(x)),
             )
     if mean_shape is None:
         n = 1
@@ -550,8 +553,8 @@ def normalization(a: Args, x: Shape, call: dict) -> Out:
         if known(x[d]) and m != 1 and m != x[d]:
             raise LayerError(
                 INCOMPATIBLE_MERGE_SHAPES,
-                f"Normalization mean/variance of shape {mean_shape} do not fit axis {d} of size {x[d]} "
-                f"in the input {fmt_shape(x)}",
+                INCOMPATIBLE_MERGE_SHAPES.normalization_mean_variance(
+                    mean_shape=mean_shape, d=d, x_d=x[d], x=fmt_shape(x)),
             )
     return Out(tuple(x), 0)
 
@@ -569,9 +572,10 @@ def _encode_mode(a: Args, allowed: tuple, default: str = "int", aliases: bool = 
         mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(mode, mode)
     if mode not in allowed:
         options = ", ".join(repr(m) for m in allowed)
-        raise LayerError(INVALID_ARGUMENT, f"output_mode of {a.kind} must be one of {options}, got {mode!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.output_mode_must_one(
+            kind=a.kind, options=options, mode=mode))
     if mode == "int" and a._get("sparse", False):
-        raise LayerError(INVALID_ARGUMENT, f"sparse=True needs output_mode 'one_hot', 'multi_hot' or 'count' on {a.kind}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.sparse_true_needs(kind=a.kind))
     return mode
 
 
@@ -593,11 +597,11 @@ def discretization(a: Args, x: Shape, call: dict) -> Out:
     bounds = a._get("bin_boundaries", None)
     num_bins = a._get("num_bins", None)
     if num_bins is not None and isinstance(num_bins, (int, float)) and num_bins < 0:
-        raise LayerError(INVALID_ARGUMENT, f"num_bins of Discretization must be >= 0, got {num_bins}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_bins_discretization_must(num_bins=num_bins))
     if num_bins is not None and bounds is not None:
-        raise LayerError(INVALID_ARGUMENT, "Discretization takes num_bins or bin_boundaries, not both")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.discretization_takes_num_bins())
     if num_bins is None and bounds is None:
-        raise LayerError(INVALID_ARGUMENT, "Discretization needs num_bins or bin_boundaries")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.discretization_needs_num_bins())
     x = tuple(x)
     if mode == "int":
         return Out(x, 0)
@@ -621,7 +625,7 @@ def hashing(a: Args, x: Shape, call: dict) -> Out:
     """int: same shape. one_hot/multi_hot/count: the last axis becomes num_bins."""
     num_bins = a._get("num_bins", REQUIRED)
     if num_bins is None or isinstance(num_bins, (int, float)) and not isinstance(num_bins, bool) and num_bins <= 0:
-        raise LayerError(INVALID_ARGUMENT, f"num_bins of Hashing must be a positive integer, got {num_bins!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_bins_hashing_must(num_bins=num_bins))
     mode = _encode_mode(a, ("int", "one_hot", "multi_hot", "count"))
     x = tuple(x)
     if mode == "int":
@@ -651,15 +655,16 @@ def _lookup_depth(a: Args, mode: str) -> Any:
 def _lookup_checks(a: Args, modes: tuple) -> str:
     max_tokens = a._get("max_tokens", None)
     if known(max_tokens) and max_tokens <= 1:
-        raise LayerError(INVALID_ARGUMENT, f"max_tokens of {a.kind} must be greater than 1, got {max_tokens}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.max_tokens_must_greater(
+            kind=a.kind, max_tokens=max_tokens))
     if a._get("pad_to_max_tokens", False) and max_tokens is None:
-        raise LayerError(INVALID_ARGUMENT, f"pad_to_max_tokens=True on {a.kind} needs max_tokens")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.pad_to_max_tokens_true_needs(kind=a.kind))
     oov = a._get("num_oov_indices", 1)
     if known(oov) and oov < 0:
-        raise LayerError(INVALID_ARGUMENT, f"num_oov_indices of {a.kind} must be >= 0, got {oov}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_oov_indices_negative(kind=a.kind, oov=oov))
     mode = _encode_mode(a, modes, aliases=True)
     if a._get("invert", False) and mode != "int":
-        raise LayerError(INVALID_ARGUMENT, f"invert=True on {a.kind} needs output_mode='int', got {mode!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.invert_true_needs(kind=a.kind, mode=mode))
     return mode
 
 
@@ -696,16 +701,16 @@ def text_vectorization(a: Args, x: Shape, call: dict) -> Out:
     mode = _encode_mode(a, ("int", "one_hot", "multi_hot", "count", "tf_idf"), aliases=True)
     osl = a._get("output_sequence_length", None)
     if mode == "int" and not (osl is None or known(osl)):
-        raise LayerError(INVALID_ARGUMENT, f"output_sequence_length of TextVectorization must be None or an integer, got {osl!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.output_sequence_length_textvectorization_must(osl=osl))
     if mode != "int" and osl is not None:
-        raise LayerError(INVALID_ARGUMENT, "output_sequence_length of TextVectorization is only for output_mode='int'")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.output_sequence_length_textvectorization_output_mode())
     if mode != "int" and a._get("ragged", False):
-        raise LayerError(INVALID_ARGUMENT, "ragged=True on TextVectorization needs output_mode='int'")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.ragged_true_textvectorization())
     max_tokens = a._get("max_tokens", None)
     if known(max_tokens) and max_tokens <= 1:
-        raise LayerError(INVALID_ARGUMENT, f"max_tokens of TextVectorization must be greater than 1, got {max_tokens}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.max_tokens_textvectorization_must(max_tokens=max_tokens))
     if a._get("pad_to_max_tokens", False) and max_tokens is None:
-        raise LayerError(INVALID_ARGUMENT, "pad_to_max_tokens=True on TextVectorization needs max_tokens")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.pad_to_max_tokens_true_textvectorization())
     x = tuple(x)
     if mode == "int":  # a scalar string gives one sequence
         return Out((x[0], osl) if x else (osl,), 0)

@@ -26,7 +26,7 @@ from shapelens.core.rules.base import (
 from shapelens.core.rules.conv import assemble, read_window, spatial_output
 from shapelens.core.shapes import Shape, Unknown, fmt_dim, fmt_shape, is_unknown, known
 from shapelens.core.shape_math import prod
-from shapelens.core.codes import INVALID_ARGUMENT, UNDEFINED_DIMENSION, WRONG_INPUT_RANK
+from shapelens.core.codes import INVALID_ARGUMENT, SHARED, UNDEFINED_DIMENSION, WRONG_INPUT_RANK
 
 _INIT = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
 _REG = ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer")
@@ -71,10 +71,12 @@ def strict_int(a: Args, name: str, minimum: int) -> int:
         value = int(value)
     if not isinstance(value, int):
         hint = f"; write {int(value)}" if isinstance(value, float) and value.is_integer() else ""
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be an integer, got {shown(value)}{hint}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_an_integer_hint(
+            name=name, kind=a.kind, value=shown(value), hint=hint))
     if value < minimum:
         need = "a positive integer" if minimum == 1 else f"at least {minimum}"
-        raise LayerError(INVALID_ARGUMENT, f"`{name}` of {a.kind} must be {need}, got {value}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_what_is_needed(
+            name=name, kind=a.kind, need=need, value=value))
     return value
 
 
@@ -86,8 +88,7 @@ def _check_stateful(a: Args, x: Shape) -> None:
     if a.bool("stateful", False) and x[0] is None:
         raise LayerError(
             UNDEFINED_DIMENSION,
-            f"{a.kind}(stateful=True) needs a fixed batch size, but the input {fmt_shape(x)} has "
-            "batch None; use Input(batch_shape=(batch, ...)) or drop stateful=True",
+            UNDEFINED_DIMENSION.stateful_true_needs(kind=a.kind, x=fmt_shape(x)),
         )
 
 
@@ -97,7 +98,7 @@ def _check_cudnn(a: Args) -> None:
         raise Unresolved(f"`use_cudnn` of {a.kind} is not known statically")
     if value not in ("auto", True, False):
         raise LayerError(
-            INVALID_ARGUMENT, f"`use_cudnn` of {a.kind} must be 'auto', True or False, got {value!r}"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.use_cudnn_must_auto(kind=a.kind, value=value)
         )
 
 
@@ -120,7 +121,7 @@ def _expect_sequence(kind: str, x: Shape) -> None:
         fix = "give it a (batch, timesteps, features) tensor"
     raise LayerError(
         WRONG_INPUT_RANK,
-        f"{kind} expects a 3-D input (batch, timesteps, features), got {len(x)}-D {fmt_shape(x)}; {fix}",
+        WRONG_INPUT_RANK.expects_3_d_input(kind=kind, n_x=len(x), x=fmt_shape(x), fix=fix),
     )
 
 
@@ -136,8 +137,7 @@ def _features(kind: str, x: Shape) -> int:
     if len(x) == 2 and not known(f):
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"{kind} got a 2-D per-step input {fmt_shape(x)} but needs (batch, timesteps, features); "
-            "give the wrapper one more axis",
+            WRONG_INPUT_RANK.per_step_input_is_2d(kind=kind, x=fmt_shape(x)),
         )
     require_defined(kind, "feature axis", f, x, hint="give Input a fixed last dimension")
     return f
@@ -170,7 +170,7 @@ def _rnn(a: Args, x: Shape, call: dict) -> Out:
     if not call.get(WRAPPED):  # the InputSpec(ndim=3) check of a direct call
         _expect_sequence(kind, x)
     elif len(x) < 2:
-        raise LayerError(WRONG_INPUT_RANK, f"{kind} needs (batch, timesteps, features), got {fmt_shape(x)}")
+        raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.needs_batch_timesteps(kind=kind, x=fmt_shape(x)))
     f = _features(kind, x)
     _check_stateful(a, x)
 
@@ -219,9 +219,10 @@ def _conv_lstm(rank: int):
         filters = strict_int(a, "filters", 0)  # Keras lets filters=0 through
         kernel, strides, dilation, padding = read_window(a, rank)
         if any(s < 0 for s in strides):
-            raise LayerError(INVALID_ARGUMENT, f"strides of {kind} must be positive, got {strides}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.strides_must_positive(kind=kind, strides=strides))
         if any(d <= 0 for d in dilation):
-            raise LayerError(INVALID_ARGUMENT, f"dilation_rate of {kind} must be positive, got {dilation}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dilation_rate_must_positive(
+                kind=kind, dilation=dilation))
         fmt = a.data_format()
         seqs, state = _flags(a)
         use_bias = a.bool("use_bias", True)
@@ -230,9 +231,9 @@ def _conv_lstm(rank: int):
                 if fmt == "channels_first" else ", ".join(f"d{i + 1}" for i in range(rank)) + ", channels"
             raise LayerError(
                 WRONG_INPUT_RANK,
-                f"{kind} expects a {rank + 3}-D input (batch, time, {layout}), got {len(x)}-D "
-                f"{fmt_shape(x)}"
-                + ("; add a time axis, e.g. layers.Reshape((1, ...)), or use "
+                WRONG_INPUT_RANK.expects_d_input_batch(
+                    kind=kind, rank_plus_3=rank + 3, layout=layout, n_x=len(x), x=fmt_shape(x),
+                    detail="; add a time axis, e.g. layers.Reshape((1, ...)), or use "
                    f"Conv{rank}D" if len(x) == rank + 2 else ""),
             )
         step = (x[0], *x[2:])
@@ -241,14 +242,12 @@ def _conv_lstm(rank: int):
         if None in spatial:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"{kind} needs every spatial axis defined, but the input {fmt_shape(x)} has None "
-                f"there; give Input fixed sizes (only batch and time may be None)",
+                UNDEFINED_DIMENSION.needs_every_spatial(kind=kind, x=fmt_shape(x)),
             )
         if cin is None:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                f"{kind} needs a defined channel axis to create its weights, but the input "
-                f"{fmt_shape(x)} has None there",
+                UNDEFINED_DIMENSION.needs_defined_channel(kind=kind, x=fmt_shape(x)),
             )
         sizes, explain = spatial_output(kind, step, fmt, kernel, strides, dilation, padding)
         out_step = assemble(step, fmt, sizes, filters)
@@ -281,7 +280,7 @@ def inner_layer(a: Args, name: str, required: bool = True):
     value = a.raw(name)
     if value is None:
         if required:
-            raise LayerError(INVALID_ARGUMENT, f"{a.kind} is missing the layer to wrap (`{name}`)")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.missing_layer_wrap(kind=a.kind, name=name))
         return None
     if is_unknown(value):
         raise Unresolved(f"`{name}` of {a.kind} is not known statically")
@@ -294,7 +293,7 @@ def inner_layer(a: Args, name: str, required: bool = True):
             )
             raise Unresolved(reason)
         raise LayerError(
-            INVALID_ARGUMENT, f"`{name}` of {a.kind} must be a Keras layer instance, got {value!r}"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.not_a_keras_layer(name=name, kind=a.kind, value=value)
         )
     return rule, args
 
@@ -306,7 +305,7 @@ def run_rule(rule: Rule, args: Args, x: Shape) -> Out:
     whatever its build and shape computation check, which the rules do themselves).
     """
     if rule.multi_input:
-        raise LayerError(INVALID_ARGUMENT, f"{rule.kind} takes several inputs and cannot be wrapped here")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.takes_several_inputs(kind=rule.kind))
     return rule.fn(args, x, {WRAPPED: True})
 
 
@@ -323,39 +322,33 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
     if merge not in _MERGE_MODES:
         raise LayerError(
             INVALID_ARGUMENT,
-            f"Bidirectional merge_mode={merge!r} is not one of 'concat', 'sum', 'mul', 'ave', None",
+            INVALID_ARGUMENT.bidirectional_merge_mode_not(merge=merge),
         )
     if fwd_rule.kind not in RECURRENT_KINDS:
         raise LayerError(
             INVALID_ARGUMENT,
-            f"Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN, ConvLSTM*D), got "
-            f"{fwd_rule.kind}; for a per-step layer use TimeDistributed or apply it directly",
+            INVALID_ARGUMENT.bidirectional_wraps_recurrent(kind=fwd_rule.kind),
         )
     back = inner_layer(a, "backward_layer", required=False)
     if back is not None and back[0].kind not in RECURRENT_KINDS:
         raise LayerError(
             INVALID_ARGUMENT,
-            f"Bidirectional backward_layer must be a recurrent layer, got {back[0].kind}",
+            INVALID_ARGUMENT.bidirectional_backward_layer_must(kind=back[0].kind),
         )
     fwd_back = fwd_args.bool("go_backwards", False)
     bwd_back = back[1].bool("go_backwards", False) if back is not None else True
     if fwd_back == bwd_back:
         if back is None:
-            msg = ("Bidirectional makes the backward copy itself: remove go_backwards=True from "
-                   f"the wrapped {fwd_rule.kind}")
-        else:
-            msg = (f"Bidirectional needs one direction each: layer has go_backwards={fwd_back} and "
-                   f"backward_layer has go_backwards={bwd_back}; set go_backwards=True on "
-                   "backward_layer only")
-        raise LayerError(INVALID_ARGUMENT, msg)
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.bidirectional_wrapped_goes_backwards(kind=fwd_rule.kind))
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.bidirectional_same_direction(
+            forward=fwd_back, backward=bwd_back))
     if back is not None:
         for flag in ("stateful", "return_sequences", "return_state"):
             fv, bv = fwd_args.bool(flag, False), back[1].bool(flag, False)
             if fv != bv:
                 raise LayerError(
                     INVALID_ARGUMENT,
-                    f"Bidirectional layer and backward_layer must agree on {flag}: "
-                    f"{flag}={fv} forward, {bv} backward",
+                    INVALID_ARGUMENT.bidirectional_layer_backward_layer(flag=flag, fv=fv, bv=bv),
                 )
 
     if fwd_rule.kind in _GATES and not call.get(WRAPPED):
@@ -366,8 +359,7 @@ def bidirectional(a: Args, x: Shape, call: dict) -> Out:
         # Bidirectional.compute_mask multiplies a generator once stateful layers hold states
         raise LayerError(
             INVALID_ARGUMENT,
-            "Keras 3 cannot call Bidirectional on a stateful layer with return_state=True "
-            "(it fails computing the output mask); drop stateful=True or return_state=True",
+            INVALID_ARGUMENT.bidirectional_stateful_return_state(),
         )
     params = None if fwd.params is None or bwd.params is None else fwd.params + bwd.params
 
@@ -406,21 +398,19 @@ def time_distributed(a: Args, x: Shape, call: dict) -> Out:
     if len(x) < 3:
         raise LayerError(
             WRONG_INPUT_RANK,
-            f"TimeDistributed needs an input of at least 3 dimensions (batch, time, ...), got "
-            f"{len(x)}-D {fmt_shape(x)}; apply {rule.kind} directly instead",
+            WRONG_INPUT_RANK.timedistributed_needs_input(n_x=len(x), x=fmt_shape(x), kind=rule.kind),
         )
     step = (x[0], *x[2:])
     try:
         inner = run_rule(rule, args, step)
     except LayerError as e:
         raise LayerError(
-            e.code, f"inside TimeDistributed each step has shape {fmt_shape(step)}: {e.message}", e.fix
+            e.code, SHARED.inside_timedistributed_each(step=fmt_shape(step), message=e.message), e.fix
         ) from None
     if isinstance(inner.shape, list):
         raise LayerError(
             INVALID_ARGUMENT,
-            f"TimeDistributed cannot wrap {rule.kind} with several outputs "
-            f"({len(inner.shape)}); set return_state=False",
+            INVALID_ARGUMENT.timedistributed_cannot_wrap(kind=rule.kind, n_shape=len(inner.shape)),
         )
     if inner.shape is None or isinstance(inner.shape, Unknown):
         raise Unresolved(f"the output of the wrapped {rule.kind} is not known statically")

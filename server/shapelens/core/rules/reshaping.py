@@ -30,6 +30,7 @@ from shapelens.core.codes import (
     INVALID_ARGUMENT,
     INVALID_PERMUTE,
     OUTPUT_SIZE_NOT_POSITIVE,
+    SHARED,
 )
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
@@ -39,7 +40,7 @@ def _literal(a: Args, name: str, default: Any = ...) -> Any:
     """An argument's value, Unresolved if any part of it is unknown."""
     if not a.has(name):
         if default is ...:
-            raise LayerError(INVALID_ARGUMENT, f"{a.kind} is missing the required argument `{name}`")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.missing_required_argument(kind=a.kind, name=name))
         return default
     value = a.raw(name)
 
@@ -62,9 +63,9 @@ def _pair(a: Args, name: str, value: Any, what: str) -> tuple[int, int]:
     """standardize_tuple(value, 2, allow_zero=True): an int or two ints, none negative."""
     pair = (value, value) if _is_int(value) else tuple(value) if isinstance(value, (list, tuple)) else None
     if pair is None or len(pair) != 2 or not all(_is_int(v) for v in pair):
-        raise LayerError(INVALID_ARGUMENT, f"{what} of {a.kind} must be an integer or a pair of integers, got {value!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.not_integer_or_pair(what=what, kind=a.kind, value=value))
     if min(pair) < 0:
-        raise LayerError(INVALID_ARGUMENT, f"{what} of {a.kind} cannot be negative, got {value!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.negative_value(what=what, kind=a.kind, value=value))
     return pair
 
 
@@ -76,7 +77,7 @@ def _pairs(a: Args, name: str, n: int, default: Any) -> tuple[tuple[int, int], .
     if not isinstance(value, (list, tuple)) or len(value) != n:
         raise LayerError(
             INVALID_ARGUMENT,
-            f"`{name}` of {a.kind} must be an int or {n} entries (one per spatial axis), got {value!r}",
+            INVALID_ARGUMENT.not_int_or_one_per_spatial_axis(name=name, kind=a.kind, n=n, value=value),
         )
     return tuple(_pair(a, name, v, f"entry {i} of `{name}`") for i, v in enumerate(value))
 
@@ -84,7 +85,8 @@ def _pairs(a: Args, name: str, n: int, default: Any) -> tuple[tuple[int, int], .
 def _positive_sizes(a: Args, n: int, default: Any) -> tuple[int, ...]:
     size = a.ints("size", n, default)
     if any(s <= 0 for s in size):
-        raise LayerError(INVALID_ARGUMENT, f"size of {a.kind} must be positive, got {size[0] if n == 1 else size}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.size_must_positive(
+            kind=a.kind, size_first=size[0] if n == 1 else size))
     return size
 
 
@@ -120,20 +122,19 @@ def reshape(a: Args, x: Shape, call: dict) -> Out:
     """(batch, *target_shape) with one -1 inferred; the value count must match."""
     target = _literal(a, "target_shape")
     if not isinstance(target, (list, tuple)):
-        raise LayerError(INVALID_ARGUMENT, f"target_shape of Reshape must be a tuple, got {target!r}; write ({target!r},)")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.target_shape_reshape_must(target=target))
     if any(_is_int(t) and t < -1 for t in target):
-        raise LayerError(INVALID_ARGUMENT, f"target_shape {tuple(target)} of Reshape can only use -1 for the inferred axis")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.target_shape_reshape_can(target=tuple(target)))
     if sum(1 for t in target if _is_int(t) and t == -1) > 1:
         raise LayerError(
-            INVALID_ARGUMENT, f"target_shape {tuple(target)} of Reshape has several -1; only one axis can be inferred"
+            INVALID_ARGUMENT, INVALID_ARGUMENT.target_shape_reshape_several(target=tuple(target))
         )
     target = [t if _is_int(t) or is_unknown(t) else None for t in target]
     try:
         out = reshape_target(tuple(x[1:]), target)
     except ShapeError as e:
         hint = "" if -1 in target else " (or use -1 for one axis to infer it)"
-        raise LayerError(e.code, f"Reshape: {e.message}; the target must hold exactly "
-                                 f"{fmt_dim(prod(x[1:]))} values{hint}") from None
+        raise LayerError(e.code, SHARED.reshape_target_must(message=e.message, prod=fmt_dim(prod(x[1:])), hint=hint)) from None
     return Out((x[0], *out), 0, explain=[f"{fmt_dim(prod(x[1:]))} values → {fmt_shape(out)}"])
 
 
@@ -142,12 +143,12 @@ def permute(a: Args, x: Shape, call: dict) -> Out:
     """Reorders the non-batch axes; dims is a permutation of 1..rank-1."""
     dims = _literal(a, "dims")
     if not isinstance(dims, (list, tuple)) or not all(_is_int(d) for d in dims):
-        raise LayerError(INVALID_PERMUTE, f"dims of Permute must be a tuple of axis numbers, got {dims!r}")
+        raise LayerError(INVALID_PERMUTE, INVALID_PERMUTE.dims_permute_must(dims=dims))
     if sorted(dims) != list(range(1, len(dims) + 1)):
         want = tuple(range(1, len(dims) + 1))
         raise LayerError(
             INVALID_PERMUTE,
-            f"Permute dims {tuple(dims)} must reorder {want} (axis 0, the batch, is not included)",
+            INVALID_PERMUTE.permute_dims_must(dims=tuple(dims), want=want),
         )
     expect_ndim("Permute", x, ndim=len(dims) + 1)
     return Out((x[0], *(x[d] for d in dims)), 0)
@@ -158,7 +159,7 @@ def repeat_vector(a: Args, x: Shape, call: dict) -> Out:
     """(batch, features) -> (batch, n, features)."""
     n = _literal(a, "n")
     if not _is_int(n) or n <= 0:
-        raise LayerError(INVALID_ARGUMENT, f"n of RepeatVector must be a positive integer, got {n!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.n_repeatvector_must(n=n))
     return Out((x[0], n, x[1]), 0)
 
 
@@ -175,8 +176,7 @@ def _padded(kind: str, x: Shape, axes: list[int], pads) -> tuple[Shape, list[str
         if known(out) and out < 0:
             raise LayerError(
                 OUTPUT_SIZE_NOT_POSITIVE,
-                f"{kind} padding ({before}, {after}) on an axis of size {d} leaves {out}; "
-                "padding cannot remove more than the axis holds",
+                OUTPUT_SIZE_NOT_POSITIVE.padding_axis_size(kind=kind, before=before, after=after, d=d, out=out),
             )
         sizes.append(out)
         explain.append(f"{d} {_signed(before)} {_signed(after)} = {out}" if known(d) else _stays(d))
@@ -194,8 +194,9 @@ def _cropped(kind: str, x: Shape, axes: list[int], crops) -> tuple[Shape, list[s
         if known(d) and before + after >= d:
             raise LayerError(
                 OUTPUT_SIZE_NOT_POSITIVE,
-                f"{kind} cropping ({before}, {after}) removes {before + after} from an axis of size {d}, "
-                f"leaving {d - before - after}; crop at most {d - 1} in total",
+                OUTPUT_SIZE_NOT_POSITIVE.cropping_removes_axis(
+                    kind=kind, before=before, after=after, before_plus_after=before + after, d=d,
+                    d_minus_before_minus_after=d - before - after, d_minus_1=d - 1),
             )
         sizes.append(d - before - after if known(d) else d)
         explain.append(f"{d} - {before} - {after} = {d - before - after}" if known(d) else _stays(d))
@@ -218,8 +219,7 @@ def _zero_padding(rank: int):
         out, explain = _padded(a.kind, x, spatial_axes(fmt, rank + 2), pads)
         warnings = []
         if any(p < 0 for pair in pads for p in pair):
-            warnings.append((FAILS_AT_RUN_TIME, f"{a.kind} accepts a negative padding when the model is built, "
-                                      "but TensorFlow's pad refuses it when run; use Cropping instead"))
+            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.accepts_negative_padding(kind=a.kind)))
         return Out(out, 0, explain=explain, warnings=warnings)
 
     rule.__doc__ = f"Adds (before, after) zeros along each of the {rank} spatial axes."
@@ -238,7 +238,7 @@ def _cropping(rank: int, default: Any):
     def rule(a: Args, x: Shape, call: dict) -> Out:
         value = _literal(a, "cropping", default)
         if _is_int(value) and value < 0:
-            raise LayerError(INVALID_ARGUMENT, f"cropping of {a.kind} cannot be negative, got {value}")
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.cropping_cannot_negative(kind=a.kind, value=value))
         crops = _pairs(a, "cropping", rank, default)
         fmt = a.data_format()
         out, explain = _cropped(a.kind, x, spatial_axes(fmt, rank + 2), crops)
@@ -264,7 +264,7 @@ def up_sampling1d(a: Args, x: Shape, call: dict) -> Out:
     """Repeats each step `size` times along axis 1."""
     size = _literal(a, "size", 2)
     if not _is_int(size) or size <= 0:
-        raise LayerError(INVALID_ARGUMENT, f"size of UpSampling1D must be a positive integer, got {size!r}")
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.size_upsampling1d_must(size=size))
     out, explain = _upsampled(x, [1], (size,))
     return Out(out, 0, explain=explain)
 
@@ -278,8 +278,8 @@ def up_sampling2d(a: Args, x: Shape, call: dict) -> Out:
     warnings = []
     if interpolation is None or interpolation.lower() not in RESIZE_INTERPOLATIONS:
         options = ", ".join(repr(i) for i in RESIZE_INTERPOLATIONS)
-        warnings.append((FAILS_AT_RUN_TIME, f"UpSampling2D interpolation={interpolation!r} fails when the model runs; "
-                                  f"use one of {options}"))
+        warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.upsampling2d_interpolation_fails(
+            interpolation=interpolation, options=options)))
     out, explain = _upsampled(x, spatial_axes(fmt, 4), size)
     return Out(out, 0, explain=explain, warnings=warnings)
 

@@ -1,0 +1,62 @@
+"""The texts of core/shape_math.OpError: what numpy / TensorFlow say when an array operation
+fails. They belong to no single code: the caller reports an OpError under the code of its kind
+(data/base._OP_CODES for arrays, the Keras layer codes for keras.ops), with its own context."""
+
+from __future__ import annotations
+
+from shapelens.core.code_registry import Msg, messages
+
+
+@messages
+class OP_ERRORS:
+    """Templates of OpError messages (str.format fields, keyword only)."""
+
+    not_followed = Msg("not followed")
+    not_an_integer = Msg("{what} must be an integer, got {axis!r}")
+    axis_out_of_bounds = Msg("{what} {axis} is out of bounds for an array of dimension {ndim}")
+    repeated_axis = Msg("repeated axis in {items}")
+    cannot_broadcast = Msg(
+        "shapes {shapes} cannot be broadcast together: axis {i_minus_n} is {a} in one and {b} in another")
+    cannot_broadcast_smaller = Msg("cannot broadcast {shape} to the smaller rank {target}")
+    cannot_broadcast_axis = Msg("cannot broadcast {shape} to {target}: axis {i_minus_n_target} is {d}, not 1 or {t}")
+    reshape_target_must = Msg("a reshape target must be integers, got {target}")
+    can_infer_one = Msg("can only infer one dimension, but {target} asks for several")
+    reshape_target_cannot = Msg("a reshape target cannot have negative sizes: {target}")
+    reshape_not_a_multiple = Msg(
+        "cannot reshape {shape} ({total:,} values) into {target}: {total:,} is not a multiple of {rest:,}")
+    reshape_size_differs = Msg("cannot reshape {shape} ({total:,} values) into {target} ({rest:,} values)")
+    cannot_squeeze_axis = Msg("cannot squeeze axis {a} of {shape}: its size is {shape_a}, not 1")
+    transpose_axes_mismatch = Msg("axes {axes} do not match an array of dimension {n_shape}")
+    moveaxis_lengths_differ = Msg("`source` and `destination` must have the same number of elements")
+    concatenate_nothing = Msg("need at least one array to concatenate")
+    concatenate_scalars = Msg("zero-dimensional arrays cannot be concatenated")
+    concatenate_ranks_differ = Msg(
+        "all arrays must have the same number of dimensions, but array 0 is {shapes_first} and array {i} is {s}")
+    concatenate_axis_differs = Msg(
+        "arrays must match on every axis except the concatenation axis {ax}, but on axis {d} array {first} "
+        "{shapes_first} has {shapes_first_d} and array {other} {shapes_other} has {shapes_other_d}")
+    stack_nothing = Msg("need at least one array to stack")
+    stack_shapes_differ = Msg(
+        "all arrays must have the same shape to be stacked, but array 0 is {first} and array {i} is {s}")
+    cannot_split_zero = Msg("cannot split a zero-dimensional array")
+    split_indices_must = Msg("split indices must be integers")
+    number_sections_must = Msg("the number of sections must be a positive integer, got {sections!r}")
+    split_not_equal = Msg("axis {ax} of {shape} has {n} entries, which do not split into {sections} equal parts")
+    tile_repetitions_must = Msg("tile repetitions must be non-negative integers, got {reps!r}")
+    repeats_must_non = Msg("repeats must be a non-negative integer, got {repeats!r}")
+    pad_width_pairs_array = Msg("pad_width has {n_pairs} pairs for an array of dimension {n}")
+    pad_width_not_understood = Msg("pad_width is not understood")
+    pad_widths_must = Msg("pad widths must be integers")
+    argmax_argmin_take = Msg("argmax/argmin take a single axis")
+    inner_dimensions_differ = Msg("{what}: the inner dimensions differ, {a} in {sa} against {b} in {sb}")
+    matmul_scalar = Msg("matmul does not take scalars (0-dimensional arrays); use * instead")
+    matmul_batch_axes = Msg("matmul: the batch axes of {a} and {b} do not broadcast ({message})")
+    tf_matmul_needs = Msg("tf.matmul needs tensors of rank 2 or more, got {small}")
+    slice_step_cannot = Msg("slice step cannot be zero")
+    index_type_not_understood = Msg("an index of type {name} is not understood")
+    two_ellipses = Msg("an index can only have a single ellipsis ('...')")
+    too_many_indices = Msg("too many indices: the array is {n_shape}-dimensional {shape}, but {consumed} were indexed")
+    boolean_index_mismatch = Msg(
+        "a boolean index of shape {shape} does not match axis {axis_plus_k} of {array_shape} (size {d})")
+    index_out_of_bounds = Msg("index {it} is out of bounds for axis {axis} with size {n}")
+    index_arrays_cannot = Msg("the index arrays cannot be broadcast together: {adv_shapes}")
