@@ -76,7 +76,6 @@ ENGINE_GAPS = {
     "unk_argparse_hparams.py": "by design: sizes from argparse",
     "unk_json_config.py": "by design: sizes from json.loads",
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
-    "unk_custom_layer_then_dense.py": "by design: custom layers around tf.image.extract_patches",
     "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
 }
 

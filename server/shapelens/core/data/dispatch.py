@@ -262,7 +262,7 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
 
     def collect(v: Any, depth: int = 0) -> Any:
         if isinstance(v, Tensor):
-            if v.shape is None:
+            if v.shape is None and v.symbolic is not True:
                 raise _NotFollowed()
             flat.append(v)
             return ("__tensor__", len(flat) - 1)
@@ -293,14 +293,20 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
             return [tuple(o.shape) for o in out]
         raise OpError("argument", "not followed")
 
-    try:
-        shape_fn([tuple(t.shape) for t in flat])
-    except OpError as err:
-        if err.kind == "argument":
-            return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
+    if all(t.shape is not None for t in flat):
+        try:
+            shape_fn([tuple(t.shape) for t in flat])
+        except OpError as err:
+            if err.kind == "argument":
+                return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
+    # else a Keras tensor of unknown rank: the pseudo-layer's rule is run over the ranks it
+    # may have (rules/symbolic.py), claiming only what every rank that does not raise agrees on
     kind = f"ops.{name}" if label == "keras.ops." else f"activations.{name}" if label == "keras.activations." \
         else f"tf.{name}"
-    return _symbolic_op(ev, ctx.node, kind, flat, shape_fn)
+    out = _symbolic_op(ev, ctx.node, kind, flat, shape_fn)
+    if out is None:  # a tensor of unknown rank, and no fixed rank for the result
+        return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
+    return out
 
 
 def _raise_report(code: str, message: str, related=None, fix=None, severity=None) -> None:
