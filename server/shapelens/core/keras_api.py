@@ -14,7 +14,7 @@ from shapelens.core.data.base import Array
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply, thirdparty
-from shapelens.core.rules.base import NeedInput, PROBE
+from shapelens.core.rules.base import SYMBOLIC_CALL, NeedInput, PROBE
 from shapelens.core.rules.symbolic import RankUnknown
 from shapelens.core.shapes import UNK, ShapeError, Unknown, fmt_shape, known
 from shapelens.core.source import Span
@@ -373,6 +373,7 @@ class KerasApi(KerasSequential, KerasMethods):
             call_shapes[k] = _rule_shape(v) if isinstance(v, Tensor) else v
         if extra:
             call_shapes["args"] = [_rule_shape(t) if isinstance(t, Tensor) else t for t in extra]
+        call_shapes[SYMBOLIC_CALL] = symbolic_of(inputs)
         try:
             self._check_built(layer, shapes)
             out = apply(layer.rule, layer.args, in_arg, call_shapes)

@@ -43,6 +43,7 @@ class Array(Tensor):
     value: Any = None  # a small nested list of the contents, when known
     lib: str = "numpy"  # "numpy" | "tf" | "keras" | "image"
     sequences: bool = False  # an object array of integer sequences (imdb, reuters)
+    variable: str | None = None  # a variable: "tf" (tf.Variable) or "keras" (keras.Variable)
 
 
 @dataclass(eq=False)

@@ -20,6 +20,7 @@ from shapelens.core.data.base import (
     _OP_CODES,
     _any_symbolic,
     _arg,
+    _shape_arg,
     _symbolic_op,
     _tensors,
     keep_like,
@@ -29,6 +30,7 @@ from shapelens.core.data.datasets import NAMES, _load_dataset
 from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_sequences, _to_categorical
 from shapelens.core.data.losses import _LOSS_NAMES
 from shapelens.core.data.registry import HANDLERS
+from shapelens.core.data.tensorflow import initializer
 from shapelens.core.data.sklearn import _train_test_split
 from shapelens.core.data.state import DataEvaluator
 
@@ -225,6 +227,10 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
         if canon is not None and leaf[:1].isupper():
             return LossSpec(canon, leaf)
         return Unknown(f"keras.losses.{leaf}(...) is not followed")
+    if parts[0] == "initializers" and len(parts) == 2 and leaf[:1].isupper():
+        return initializer(_Ctx(ev, node, "keras." + kname, "keras"), args, kwargs)
+    if kname in ("Variable", "backend.Variable", "variables.Variable"):
+        return _keras_variable(_Ctx(ev, node, "keras.Variable", "keras"), args, kwargs)
     ctx = _Ctx(ev, node, "keras." + kname, "numpy")
     if leaf == "to_categorical":
         return _to_categorical(ctx, args, kwargs)
@@ -238,6 +244,18 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
         x = _arg(args, kwargs, 0, "x")
         return ctx.arr(x.shape, keep_like(x)) if isinstance(x, Array) else Unknown("normalize()")
     return Unknown(f"keras.{kname}(...) is not followed")
+
+
+def _keras_variable(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """keras.Variable(initializer, shape=None, ...): the shape of the initializer when it is a
+    tensor, else the shape= given (a weight of the layer it is set on)."""
+    init = _arg(args, kwargs, 0, "initializer")
+    shape_arg = _arg(args, kwargs, 1, "shape")
+    if isinstance(init, Tensor):
+        shape = tuple(init.shape) if init.shape is not None else None
+    else:
+        shape = _shape_arg(shape_arg) if shape_arg is not None else None
+    return ctx.arr(shape, "keras.Variable", variable="keras")
 
 
 def _keras2_tf_op(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
