@@ -333,7 +333,7 @@ class KerasApi(KerasSequential, KerasMethods):
         if isinstance(x, Unknown) and layer.rule is not None and not layer.rule.multi_input:
             # a value shapelens does not follow: Keras makes it a tensor (or raises), of a rank
             # not known here -- the layer still gives what it fixes (Conv2D is 4-D, ends in filters)
-            x = Tensor(None, "a value shapelens does not follow", symbolic=None)
+            x = Tensor(None, _unfollowed(x), symbolic=None)
         inputs = [t for t in _as_list(x)] if isinstance(x, (list, tuple, dict)) else [x]
         span = site or (self.ev.span(node) if node is not None else layer.span)
         call = LayerCall(layer, span, [t for t in inputs if isinstance(t, Tensor)], order=self.ev.next_order(),
@@ -556,7 +556,7 @@ class KerasApi(KerasSequential, KerasMethods):
                 and x is not None:
             # data shapelens does not follow (an array read from a file, a batch of a dataset):
             # a tensor of unknown rank
-            x = Tensor(None, "a value shapelens does not follow", symbolic=None)
+            x = Tensor(None, _unfollowed(x), symbolic=None)
         xs = _as_list(x)
         if not all(isinstance(t, Tensor) for t in xs):
             return Unknown("a model called on values shapelens cannot follow")
@@ -705,6 +705,14 @@ def _input_ends(shape: Any, args: list, kwargs: dict) -> tuple | None:
     if batch is not None and not known(batch):
         return None
     return (batch, UNK)
+
+
+def _unfollowed(value: Any) -> str:
+    """How a note names a value shapelens does not follow: the reason it was lost, when known."""
+    reason = value.reason if isinstance(value, Unknown) else ""
+    if not reason or reason == UNK.reason or len(reason) > 120:
+        return "a value shapelens does not follow"
+    return reason
 
 
 def _rule_shape(t: Tensor) -> Any:
