@@ -63,8 +63,6 @@ ENGINE_GAPS = {
     "err_save_without_extension.py": "model.save('my_model') without .keras/.h5 is not reported; Keras 3 raises ValueError",
     "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
     # shapes
-    "ok_mha_cross_attention_kwargs.py": "predict replays MultiHeadAttention with the scores shape of Keras's "
-                                        "compute_output_spec, (Tq, Tq) = (5, 5); the traced call gives (Tq, Tv) = (5, 7)",
     "ok_feature_extractor_get_layer.py": "model.get_layer(name).output is not followed: the feature-extractor "
                                          "Model and the layers after it are unknown",
     "err_gan_generator_size.py": "a model with a fixed Input called on another shape replays its layers (spurious "
@@ -76,7 +74,6 @@ ENGINE_GAPS = {
     "unk_argparse_hparams.py": "by design: sizes from argparse",
     "unk_json_config.py": "by design: sizes from json.loads",
     "unk_siamese_lambda_distance.py": "by design: a Lambda output",
-    "unk_custom_layer_then_dense.py": "by design: custom layers around tf.image.extract_patches",
     "unk_text_vectorization_adapt.py": "by design: Embedding(len(vocabulary), ...) sized by adapt()",
 }
 

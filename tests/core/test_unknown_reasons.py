@@ -113,3 +113,20 @@ def test_a_layer_made_in_a_subclass_init_says_why_it_was_never_called():
     assert (10, "never called: made in Block.__init__ (line 17), but the Block.call() shapelens followed "
                 "does not call it") in notes
     assert any(i.kind == "Dense" and i.output_shape == (None, 4) for i in a.layers)
+
+
+UNFOLLOWED_VALUE = """\
+import keras
+import pandas as pd
+from keras import layers
+frame = pd.read_csv("data.csv")
+x = layers.Dense(4)(frame)
+model = keras.Sequential([layers.Dense(3)])
+y = model(frame)
+"""
+
+
+def test_a_value_shapelens_does_not_follow_names_why():
+    notes = {(i.span.line + 1, i.kind): (i.output_shape, i.note) for i in analyze(UNFOLLOWED_VALUE).layers}
+    shape, note = notes[(5, "Dense")]
+    assert shape is None and note == "its input (pandas.read_csv(...) is not followed) has an unknown shape"

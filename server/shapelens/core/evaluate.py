@@ -19,6 +19,7 @@ from shapelens.core.results import Diagnostic, ValueInfo
 from shapelens.core.builtins_model import TooLarge
 from shapelens.core.codes import ANALYSIS_LIMIT, CODES, REMOVED_IN_KERAS_3
 from shapelens.core.data.state import DataState
+from shapelens.core.keras_graph import track_variable
 from shapelens.core.plain import (
     CHECK_EVERY,
     MAX_LOOP,
@@ -662,6 +663,8 @@ class Evaluator(ExpressionEvaluator):
             obj = self.eval(target.value, scope)
             if isinstance(obj, Instance):
                 obj.attrs[target.attr] = value
+                if getattr(value, "variable", None) is not None:
+                    track_variable(self.keras.settings, obj, target.attr, value)
                 if isinstance(value, LayerObj) and value.var is None:
                     value.var = f"self.{target.attr}"
         elif isinstance(target, ast.Subscript):

@@ -14,7 +14,7 @@ from shapelens.core.data.base import Array
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply, thirdparty
-from shapelens.core.rules.base import NeedInput, PROBE
+from shapelens.core.rules.base import SYMBOLIC_CALL, NeedInput, PROBE
 from shapelens.core.rules.symbolic import RankUnknown
 from shapelens.core.shapes import UNK, ShapeError, Unknown, fmt_shape, known
 from shapelens.core.source import Span
@@ -332,7 +332,7 @@ class KerasApi(KerasSequential, KerasMethods):
         if isinstance(x, Unknown) and layer.rule is not None and not layer.rule.multi_input:
             # a value shapelens does not follow: Keras makes it a tensor (or raises), of a rank
             # not known here -- the layer still gives what it fixes (Conv2D is 4-D, ends in filters)
-            x = Tensor(None, "a value shapelens does not follow", symbolic=None)
+            x = Tensor(None, _unfollowed(x), symbolic=None)
         inputs = [t for t in _as_list(x)] if isinstance(x, (list, tuple, dict)) else [x]
         span = site or (self.ev.span(node) if node is not None else layer.span)
         call = LayerCall(layer, span, [t for t in inputs if isinstance(t, Tensor)], order=self.ev.next_order(),
@@ -372,6 +372,7 @@ class KerasApi(KerasSequential, KerasMethods):
             call_shapes[k] = _rule_shape(v) if isinstance(v, Tensor) else v
         if extra:
             call_shapes["args"] = [_rule_shape(t) if isinstance(t, Tensor) else t for t in extra]
+        call_shapes[SYMBOLIC_CALL] = symbolic_of(inputs)
         try:
             self._check_built(layer, shapes)
             out = apply(layer.rule, layer.args, in_arg, call_shapes)
@@ -555,7 +556,7 @@ class KerasApi(KerasSequential, KerasMethods):
                 and x is not None:
             # data shapelens does not follow (an array read from a file, a batch of a dataset):
             # a tensor of unknown rank
-            x = Tensor(None, "a value shapelens does not follow", symbolic=None)
+            x = Tensor(None, _unfollowed(x), symbolic=None)
         xs = _as_list(x)
         if not all(isinstance(t, Tensor) for t in xs):
             return Unknown("a model called on values shapelens cannot follow")
@@ -704,6 +705,14 @@ def _input_ends(shape: Any, args: list, kwargs: dict) -> tuple | None:
     if batch is not None and not known(batch):
         return None
     return (batch, UNK)
+
+
+def _unfollowed(value: Any) -> str:
+    """How a note names a value shapelens does not follow: the reason it was lost, when known."""
+    reason = value.reason if isinstance(value, Unknown) else ""
+    if not reason or reason == UNK.reason or len(reason) > 120:
+        return "a value shapelens does not follow"
+    return reason
 
 
 def _rule_shape(t: Tensor) -> Any:

@@ -70,11 +70,27 @@ def model_params(model: Any) -> int | None:
 
 BASE = "__base_layer__"  # a built-in layer's subclass: the base layer (its rule and arguments)
 WEIGHTS = "__weights__"  # parameters of the weights a subclass made with add_weight
+VARIABLES = "__variables__"  # attribute -> parameters of a variable set on it (keras.Variable ...)
+
+
+def track_variable(settings: Any, inst: Instance, attr: str, value: Any) -> None:
+    """``self.<attr> = keras.Variable(...)`` (or tf.Variable under Keras 2) in a Layer/Model
+    subclass: a weight of that instance (None: its size is not known)."""
+    kind = getattr(value, "variable", None)
+    if kind is None or inst.cls.keras_base is None or (kind == "tf" and not settings.tf_variables_are_weights):
+        return
+    count: int | None = 1
+    for d in value.shape if value.shape is not None else (None,):
+        count = count * d if count is not None and isinstance(d, int) and not isinstance(d, bool) else None
+    inst.attrs.setdefault(VARIABLES, {})[attr] = count
 
 
 def own_params(inst: Instance) -> int | None:
-    """Weights a Layer/Model subclass instance holds itself: add_weight plus a built-in base layer's."""
+    """Weights a Layer/Model subclass instance holds itself: add_weight, variables set as
+    attributes, plus a built-in base layer's."""
     total = inst.attrs.get(WEIGHTS, 0)
+    for count in inst.attrs.get(VARIABLES, {}).values():
+        total = total + count if total is not None and count is not None else None
     base = inst.attrs.get(BASE)
     if base is not None:
         total = total + base.params if total is not None and base.params is not None else None

@@ -47,6 +47,9 @@ class KerasSemantics:
     # Keras 3 fit/evaluate/predict raise "Invalid dtype: str32" (or object) on a NumPy array of
     # strings, whatever the model; Keras 2 casts it (fine for a string input, an error otherwise).
     string_arrays_raise: bool
+    # Keras 2 tracks a tf.Variable set as a layer's attribute as a weight (VQ-VAE's codebook);
+    # Keras 3 tracks only keras.Variable (add_weight), the tf.Variable is not in its parameters.
+    tf_variables_are_weights: bool
 
 
 KERAS3 = KerasSemantics("keras3", batch_input_shape_on_layers=False, int_input_shape=False,
@@ -54,13 +57,15 @@ KERAS3 = KerasSemantics("keras3", batch_input_shape_on_layers=False, int_input_s
                         subclass_build_runs_call=False, tf_ops_on_keras_tensors=False,
                         keras3_removals_raise=True, average_pool_size_default=False,
                         scalar_tensor_arguments=False, numpy_int_sizes=False, retrace_rank_raises=True,
-                        embedding_weights_in_constructor=True, string_arrays_raise=True)
+                        embedding_weights_in_constructor=True, string_arrays_raise=True,
+                        tf_variables_are_weights=False)
 KERAS2 = KerasSemantics("keras2", batch_input_shape_on_layers=True, int_input_shape=True,
                         adjust_input_rank=False, embedding_input_length=True,
                         subclass_build_runs_call=True, tf_ops_on_keras_tensors=True,
                         keras3_removals_raise=False, average_pool_size_default=True,
                         scalar_tensor_arguments=True, numpy_int_sizes=True, retrace_rank_raises=False,
-                        embedding_weights_in_constructor=False, string_arrays_raise=False)
+                        embedding_weights_in_constructor=False, string_arrays_raise=False,
+                        tf_variables_are_weights=True)
 
 
 def layer_arguments(semantics: KerasSemantics, kind: str, args: list, kwargs: dict) -> tuple[list, dict]:

@@ -22,6 +22,7 @@ from typing import Any
 from shapelens.core.keras_graph import BASE, WEIGHTS, _as_list, _retag, _shape_tuple, model_params
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, LayerError, Unresolved, apply
+from shapelens.core.rules.base import SYMBOLIC_CALL
 from shapelens.core.shapes import ShapeError, Unknown
 from shapelens.core.values import ClassValue, FunctionValue, Instance, LayerCall, LayerObj, Tensor, symbolic_of
 
@@ -152,6 +153,7 @@ def base_output(api, inst: Instance, base: LayerObj, x: Any, node: ast.AST | Non
     call = {k: tuple(v.shape) if isinstance(v, Tensor) else v for k, v in (kwargs or {}).items()}
     if extra:
         call["args"] = [tuple(t.shape) if isinstance(t, Tensor) else t for t in extra]
+    call[SYMBOLIC_CALL] = symbolic_of(tensors)
     shapes = [tuple(t.shape) for t in tensors]
     try:
         out = apply(base.rule, base.args, shapes if isinstance(x, (list, tuple)) else shapes[0], call)

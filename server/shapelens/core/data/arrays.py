@@ -353,10 +353,15 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
         tuple(target)  # a None (ops.shape(x)[0] of a batch): shape_math.reshape infers it or leaves it unknown
     if tgt is None and isinstance(target, (list, tuple)):
         tgt = tuple(UNK if not _is_int(d) else d for d in target)
-    if shape is None and tgt is not None and all(_is_int(d) and d >= 0 for d in tgt) \
-            and not (isinstance(x, Tensor) and x.symbolic is not False):
-        # every target size written out (no -1): when the reshape runs, the result has that shape
-        return ctx.arr(tuple(tgt), subject)
+    if shape is None and tgt is not None:
+        given = _given_target(target if isinstance(target, (list, tuple)) else tgt)
+        if given is not None:
+            # the input's shape is not known but the target is: when the reshape runs, the
+            # result has the target's rank and every size written out (-1, or a size read at
+            # run time, stays unknown)
+            if isinstance(x, Tensor) and x.symbolic is not False:
+                return Tensor(given, ctx.origin(subject), ctx.span, symbolic=x.symbolic)
+            return ctx.arr(given, subject)
     if shape is None or tgt is None:
         return Unknown(f"{subject} with a shape not known statically")
     try:
@@ -375,6 +380,27 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
                    related=_related(x))
         return Unknown(f"{subject} raises here")
     return _derived(ctx, x, out, subject)
+
+
+def _given_target(target: Any) -> tuple | None:
+    """A reshape target as the result's shape when the input's shape is not known: every entry
+    an int (at most one -1, which becomes unknown, none below -1), or a size not known
+    statically (unknown); None when the target is not such a sequence."""
+    if not isinstance(target, (list, tuple)) or len(target) > 32:
+        return None
+    out = []
+    for d in target:
+        if _is_int(d):
+            if d < -1:
+                return None
+            out.append(UNK if d == -1 else d)
+        elif d is None or isinstance(d, Unknown):
+            out.append(UNK)
+        else:
+            return None
+    if sum(1 for d in target if _is_int(d) and d == -1) > 1:
+        return None
+    return tuple(out)
 
 
 def _unary_shape(fn_shape: Callable[..., tuple], *names: tuple[int, str, Any]) -> Callable:

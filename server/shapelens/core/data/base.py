@@ -44,6 +44,7 @@ class Array(Tensor):
     value: Any = None  # a small nested list of the contents, when known
     lib: str = "numpy"  # "numpy" | "tf" | "keras" | "image"
     sequences: bool = False  # an object array of integer sequences (imdb, reuters)
+    variable: str | None = None  # a variable: "tf" (tf.Variable) or "keras" (keras.Variable)
 
 
 @dataclass(eq=False)
@@ -421,12 +422,29 @@ def _symbolic_op(ev: DataEvaluator, node: ast.AST, label: str, template: list, f
         return Out(out, params=0, explain=[f"{label} → {fmt_shape(out) if isinstance(out, tuple) else out}"])
 
     rule = Rule(kind=label, fn=rule_fn, signature=(), family="ops", multi_input=True)
+    inputs = [t for t in template if isinstance(t, Tensor)]
+    if any(t.shape is None for t in inputs) and not _fixed_rank(rule, Args(label, {}), inputs):
+        return None
     span = ev.span(node)
     layer = LayerObj(layer_id=len(ev.keras.layer_objs), kind=label, rule=rule, args=Args(label, {}), span=span,
                      order=ev.next_order(), implicit=True)
     ev.keras.layer_objs.append(layer)
-    inputs = [t for t in template if isinstance(t, Tensor)]
     return ev.keras.call_layer(layer, [inputs], {}, node)
+
+
+def _fixed_rank(rule: Any, args: Any, inputs: list) -> bool:
+    """Does the op give a shape of a fixed rank on these inputs, some of unknown rank (the rule
+    run over the ranks they may have, core/rules/symbolic.py)? Without one the op is not made a
+    pseudo-layer: its result stays a tensor of unknown shape, as when it is not followed."""
+    from shapelens.core.rules import apply
+    from shapelens.core.rules.symbolic import RankUnknown
+
+    shapes = [RankUnknown(*(t.ends or (UNK, UNK))) if t.shape is None else tuple(t.shape) for t in inputs]
+    try:
+        out = apply(rule, args, shapes, {})
+    except Exception:  # noqa: BLE001 -- Unresolved, or raising for every rank: not followed
+        return False
+    return isinstance(out.shape, (tuple, list))
 
 
 def keep_like(x: Array) -> str:

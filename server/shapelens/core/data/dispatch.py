@@ -20,6 +20,7 @@ from shapelens.core.data.base import (
     _OP_CODES,
     _any_symbolic,
     _arg,
+    _shape_arg,
     _symbolic_op,
     _tensors,
     keep_like,
@@ -29,6 +30,7 @@ from shapelens.core.data.datasets import NAMES, _load_dataset
 from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_sequences, _to_categorical
 from shapelens.core.data.losses import _LOSS_NAMES
 from shapelens.core.data.registry import HANDLERS
+from shapelens.core.data.tensorflow import initializer
 from shapelens.core.data.sklearn import _train_test_split
 from shapelens.core.data.state import DataEvaluator
 
@@ -226,6 +228,10 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
         if canon is not None and leaf[:1].isupper():
             return LossSpec(canon, leaf)
         return Unknown(f"keras.losses.{leaf}(...) is not followed")
+    if parts[0] == "initializers" and len(parts) == 2 and leaf[:1].isupper():
+        return initializer(_Ctx(ev, node, "keras." + kname, "keras"), args, kwargs)
+    if kname in ("Variable", "backend.Variable", "variables.Variable"):
+        return _keras_variable(_Ctx(ev, node, "keras.Variable", "keras"), args, kwargs)
     ctx = _Ctx(ev, node, "keras." + kname, "numpy")
     if leaf == "to_categorical":
         return _to_categorical(ctx, args, kwargs)
@@ -239,6 +245,18 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
         x = _arg(args, kwargs, 0, "x")
         return ctx.arr(x.shape, keep_like(x)) if isinstance(x, Array) else Unknown("normalize()")
     return Unknown(f"keras.{kname}(...) is not followed")
+
+
+def _keras_variable(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """keras.Variable(initializer, shape=None, ...): the shape of the initializer when it is a
+    tensor, else the shape= given (a weight of the layer it is set on)."""
+    init = _arg(args, kwargs, 0, "initializer")
+    shape_arg = _arg(args, kwargs, 1, "shape")
+    if isinstance(init, Tensor):
+        shape = tuple(init.shape) if init.shape is not None else None
+    else:
+        shape = _shape_arg(shape_arg) if shape_arg is not None else None
+    return ctx.arr(shape, "keras.Variable", variable="keras")
 
 
 def _keras2_tf_op(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
@@ -263,7 +281,7 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
 
     def collect(v: Any, depth: int = 0) -> Any:
         if isinstance(v, Tensor):
-            if v.shape is None:
+            if v.shape is None and v.symbolic is not True:
                 raise _NotFollowed()
             flat.append(v)
             return ("__tensor__", len(flat) - 1)
@@ -294,14 +312,20 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
             return [tuple(o.shape) for o in out]
         raise OpError("argument", OP_ERRORS.not_followed())
 
-    try:
-        shape_fn([tuple(t.shape) for t in flat])
-    except OpError as err:
-        if err.kind == "argument":
-            return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
+    if all(t.shape is not None for t in flat):
+        try:
+            shape_fn([tuple(t.shape) for t in flat])
+        except OpError as err:
+            if err.kind == "argument":
+                return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
+    # else a Keras tensor of unknown rank: the pseudo-layer's rule is run over the ranks it
+    # may have (rules/symbolic.py), claiming only what every rank that does not raise agrees on
     kind = f"ops.{name}" if label == "keras.ops." else f"activations.{name}" if label == "keras.activations." \
         else f"tf.{name}"
-    return _symbolic_op(ev, ctx.node, kind, flat, shape_fn)
+    out = _symbolic_op(ev, ctx.node, kind, flat, shape_fn)
+    if out is None:  # a tensor of unknown rank, and no fixed rank for the result
+        return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
+    return out
 
 
 def _raise_report(code: str, message: str, related=None, fix=None, severity=None) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from shapelens.core import shape_math
+from shapelens.core.resolve import ModuleRef
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
-from shapelens.core.values import Tensor
+from shapelens.core.values import Partial, Tensor
 from shapelens.core.data.arrays import (
     _array,
     _binary,
@@ -198,7 +199,27 @@ def _tf_reshape(ctx, args, kwargs):
     return _reshape(ctx, x, _arg(args, kwargs, 1, "shape"), f"{ctx.short}()")
 
 
+def _tf_variable(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.Variable(initial_value, trainable, ..., shape=None): the shape of its initial value
+    (or the shape= given); a weight of the layer it is set on under Keras 2 only."""
+    init = _arg(args, kwargs, 0, "initial_value")
+    shape = _shape_arg(kwargs["shape"]) if kwargs.get("shape") is not None else _shape_of(init)
+    return ctx.arr(shape, "tf.Variable", variable="tf", dtype=getattr(init, "dtype", None))
+
+
+def initializer(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.random_uniform_initializer() / keras.initializers.GlorotUniform() ...: called with a
+    shape (and a dtype), a tensor of that shape, as tf.random.normal(shape, dtype=...) gives."""
+    return Partial(ModuleRef("tensorflow.random.normal"), [], {})
+
+
+_INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zeros_initializer",
+                 "ones_initializer", "constant_initializer", "truncated_normal_initializer",
+                 "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
+                 "orthogonal_initializer")
+
 _TF_FUNCS: dict[str, Callable] = {
+    "tensorflow.Variable": _tf_variable, **{f"tensorflow.{name}": initializer for name in _INITIALIZERS},
     "tensorflow.zeros": _ctor("zeros"), "tensorflow.ones": _ctor("ones"), "tensorflow.fill": _tf_fill,
     "tensorflow.constant": _tf_constant, "tensorflow.convert_to_tensor": _array, "tensorflow.identity": _identity,
     "tensorflow.zeros_like": _like, "tensorflow.ones_like": _like, "tensorflow.cast": _cast(1),

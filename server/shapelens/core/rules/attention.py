@@ -18,7 +18,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, layer
+from shapelens.core.rules.base import REQUIRED, SYMBOLIC_CALL, Args, LayerError, Out, Unresolved, layer
 from shapelens.core.rules.embedding import analyze_einsum
 from shapelens.core.shapes import Dim, Shape, fmt_dim, fmt_shape, is_unknown, known
 from shapelens.core.codes import (
@@ -383,10 +383,23 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
     if _flag(kind, call, "return_attention_scores"):
         if len(query) < 2:
             raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.query_needs_time(kind=kind, query=fmt_shape(query)))
-        length = query[1]
-        shape = [output, (query[0], heads, length, length)]
+        shape = [output, (query[0], heads, *_scores_axes(query, key, axes, call))]
     explain = [f"{heads} heads × key_dim {key_dim}" + (f", value_dim {value_dim}" if value_dim != key_dim else "")]
     return Out(shape, params, explain=explain)
+
+
+def _scores_axes(query: Shape, key: Shape, axes: Any, call: dict) -> tuple:
+    """The attention scores' (Tq, Tk) of MultiHeadAttention. On Keras tensors Keras reports
+    (Tq, Tq) -- compute_output_spec uses the query length twice; where call() runs (on data,
+    inside a layer's call()) the scores are (Tq, Tk)."""
+    tq, tk = query[1], key[1] if len(key) > 1 else None
+    symbolic = call.get(SYMBOLIC_CALL, True)  # not given: the rule on Keras tensors
+    if symbolic is True or (known(tq) and known(tk) and tq == tk) or (tq is None and tk is None):
+        return (tq, tq)
+    if symbolic is False and len(query) == 3 and len(key) == 3 and axes is None:
+        return (tq, tk)
+    raise Unresolved("the attention scores' shape depends on whether MultiHeadAttention runs on Keras "
+                     "tensors or on data, which is not known here")
 
 
 # ---------------------------------------------------------------------------

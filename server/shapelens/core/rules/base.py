@@ -30,6 +30,11 @@ from shapelens.core.codes import (
 )
 
 REQUIRED = object()
+# a key of a rule's ``call`` dict: whether the layer is called on Keras tensors (True: Keras runs
+# compute_output_spec), on data or inside a layer's call() (False: call() itself runs), or not
+# known (None); absent: on Keras tensors, as the rules are written. The two differ where
+# compute_output_spec does not match call().
+SYMBOLIC_CALL = "__symbolic_call__"
 
 _LITERALS = (int, float, str, bool, type(None), complex, bytes)
 
