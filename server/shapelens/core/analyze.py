@@ -24,7 +24,8 @@ MAX_TEXT = 4_000_000  # characters
 
 def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *,
             with_spec: bool = False, cancelled: Callable[[], bool] | None = None,
-            keras: str | KerasTarget | None = None, session: Session | None = None) -> Analysis:
+            keras: str | KerasTarget | None = None, session: Session | None = None,
+            early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:
     """Analyse one Python buffer without running it. Never raises.
 
     ``options`` (shapelens.config) select the findings reported and their severities
@@ -39,9 +40,14 @@ def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *
     ``path`` (core/keras_target.py). ``result.keras`` / ``result.keras_reason`` say which.
     ``session`` (core/incremental.py, one per document) lets this analysis start from the
     saved state of the statements before the last edit; the result is the same.
+    ``early = (line, fn)``: once every top-level statement that starts before ``line``
+    (0-based) has run, ``fn`` gets an Analysis holding only the diagnostics found so far (no
+    options applied), when statements are left after that line; the findings located before
+    it are then final, except those a later statement finds there (``Diagnostic.elsewhere``).
+    The language server publishes an edited notebook cell's findings this way.
     """
     target = target_for(text, path, options, keras)
-    result = _guarded(text, path, with_spec, cancelled, target, session)
+    result = _guarded(text, path, with_spec, cancelled, target, session, early)
     if options is not None:
         from shapelens.core.selection import reported
 
@@ -64,14 +70,15 @@ def target_for(text: str, path: str, options: Options | None = None,
 
 def _guarded(text: str, path: str, with_spec: bool,
              cancelled: Callable[[], bool] | None = None,
-             target: KerasTarget = keras_target.KERAS3_DEFAULT, session: Session | None = None) -> Analysis:
+             target: KerasTarget = keras_target.KERAS3_DEFAULT, session: Session | None = None,
+             early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:
     # The evaluation graph is full of reference cycles (tensors <-> the calls that made
     # them); collecting while it is being built costs a third of the time on big files,
     # and _teardown breaks the cycles afterwards so reference counting frees it.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(text, path, with_spec, cancelled, target, session)
+        return _analyze(text, path, with_spec, cancelled, target, session, early)
     except Exception:  # noqa: BLE001 -- last line of defence: degrade, never crash
         if session is not None:
             session.snapshot = None  # whatever failed must not be restored
@@ -89,7 +96,8 @@ def _guarded(text: str, path: str, with_spec: bool,
 
 def _analyze(text: str, path: str, with_spec: bool = False,
              cancelled: Callable[[], bool] | None = None,
-             target: KerasTarget = keras_target.KERAS3_DEFAULT, session: Session | None = None) -> Analysis:
+             target: KerasTarget = keras_target.KERAS3_DEFAULT, session: Session | None = None,
+             early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:
     result = Analysis(path, keras=target.version, keras_reason=target.reason)
     if len(text) > MAX_TEXT:
         result.complete = False
@@ -120,7 +128,20 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     else:
         ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
         ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
-    ev.run(module, start, save, save_at)
+    checkpoint = None
+    if early is not None:
+        def provisional(ev_: Evaluator) -> None:
+            part = Analysis(path, parsed=result.parsed, complete=False, keras=target.version,
+                            keras_reason=target.reason)
+            part.suppressions = result.suppressions
+            part.diagnostics = _dedupe(result.diagnostics + ev_.diags)
+            try:
+                early[1](part)
+            except Exception:  # noqa: BLE001 -- the caller's problem must not cost the analysis
+                pass
+
+        checkpoint = (early[0], provisional)
+    ev.run(module, start, save, save_at, checkpoint)
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)
     result.values = ev.values

@@ -94,6 +94,7 @@ class Evaluator(ExpressionEvaluator):
         self.module_depth = 0
         self.module_paths: list[str] = []  # the user modules being read, innermost last
         self.current_stmt: ast.stmt | None = None  # top-level statement being run (for SL003)
+        self.top_stmt: ast.stmt | None = None  # the module-level statement being run
         self._generators: dict[int, bool] = {}
         # id(def node) -> how speculative the code was when its innermost running call began
         self._running: dict[int, int] = {}
@@ -139,8 +140,10 @@ class Evaluator(ExpressionEvaluator):
         if self.speculative and not force:
             return
         sev = severity or CODES[code].severity
+        top = self.top_stmt
+        elsewhere = top is not None and not (top.lineno - 1 <= span.line <= top.end_lineno - 1)
         self.diags.append(Diagnostic(code, sev, message, span, list(related or []), raise_span, fix,
-                                     order=self.next_order(), migration=migration))
+                                     order=self.next_order(), migration=migration, elsewhere=elsewhere))
 
     def limit(self, what: str, node: ast.AST | None) -> None:
         self.complete = False
@@ -196,16 +199,25 @@ class Evaluator(ExpressionEvaluator):
 
     # ------------------------------------------------------------------ entry
     def run(self, module: ast.Module, start: int = 0, save: Callable[[Evaluator, int], None] | None = None,
-            save_at: int | None = None) -> None:
+            save_at: int | None = None,
+            checkpoint: tuple[int, Callable[[Evaluator], None]] | None = None) -> None:
         """Run the module's top-level statements from ``start`` (a restored snapshot has run
         the ones before, core/incremental.py); ``save(self, i)`` is called before statement
-        ``save_at``."""
+        ``save_at``; ``checkpoint = (line, fn)``: ``fn(self)`` is called once every statement
+        that starts before that (0-based) line has run, if a statement is left after it."""
         try:
             body = module.body
             for i in range(start, len(body)):
                 if i == save_at and save is not None:
                     save(self, i)
-                self._run_top_level(body[i], self.globals, len(body) - i - 1)
+                if checkpoint is not None and body[i].lineno - 1 >= checkpoint[0]:
+                    checkpoint[1](self)
+                    checkpoint = None
+                self.top_stmt = body[i]
+                try:
+                    self._run_top_level(body[i], self.globals, len(body) - i - 1)
+                finally:
+                    self.top_stmt = None
             if save_at == len(body) and save is not None:
                 save(self, save_at)
         except BudgetExceeded as exc:

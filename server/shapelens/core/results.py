@@ -34,6 +34,10 @@ class Diagnostic:
     # an error the program catches itself (core/caught.py): the handler's span; the finding is
     # then information, but Keras still raises there
     caught: Span | None = None
+    # found while another top-level statement than the one it lies in was running (a function
+    # defined here and called further down): the part of the analysis up to this statement
+    # alone does not give it (the language server's early notebook-cell publication reads it)
+    elsewhere: bool = False
 
 
 @dataclass
