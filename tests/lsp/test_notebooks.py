@@ -279,3 +279,51 @@ async def test_cells_opened_as_text_documents_are_joined_by_notebook_path(client
     for uri in uris:
         client.text_document_did_close(types.DidCloseTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=uri)))
+
+
+# -- the edited cell's findings before the cells below are analysed -----------------------------
+TAIL = ["x = inputs\n" + "\n".join(f"x = layers.Dense({8 + k % 5})(x)" for k in range(12)) for _ in range(40)]
+
+
+def pushes(client, uri: str, version: int) -> list[list[str]]:
+    return [[d.code for d in p.diagnostics] for p in client.published if p.uri == uri and p.version == version]
+
+
+async def settled(client, nb: Notebook, i: int, want) -> list[str]:
+    """Wait for the whole analysis of the cell's current version (its last cell published too)."""
+    uri, version = nb.uri_of(i), nb.cells[i]["version"]
+    await cell_diagnostics(client, uri, want)
+    await asyncio.sleep(0.5)
+    return pushes(client, uri, version)
+
+
+async def test_an_edited_cell_gets_its_findings_first_and_they_stay(client):
+    nb = Notebook(client, [("code", IMPORTS), ("code", "inputs = keras.Input((4, 4, 3))"),
+                           ("code", "y = layers.Conv2D(2, 3)(inputs)"), *[("code", t) for t in TAIL]])
+    await cell_diagnostics(client, nb.uri_of(len(nb.cells) - 1), lambda i: True)
+    await asyncio.sleep(0.5)
+    nb.edit(2, "y = layers.Conv2D(2, 5)(inputs)")  # 5x5 on 4x4
+    got = await settled(client, nb, 2, lambda i: errors(i) == ["SL101"])
+    if pulls(client):
+        assert got == []  # a client that pulls diagnostics is never pushed any
+    else:
+        # published once the analysis passed the cell, then again with the whole notebook: the same
+        assert got == [["SL101"], ["SL101"]]
+    nb.edit(2, "y = layers.Conv2D(2, 3)(inputs)")
+    got = await settled(client, nb, 2, lambda i: errors(i) == [])
+    assert got == ([] if pulls(client) else [[]])  # cleared early; nothing left to clear at the end
+    nb.close()
+
+
+async def test_a_cell_whose_function_fails_further_down_waits_for_the_whole_notebook(client):
+    # the error lies in cell 2 but a later cell's call finds it: an early publication of cell 2
+    # would drop it and the finished analysis bring it back (a flicker); it is not published early
+    nb = Notebook(client, [("code", IMPORTS), ("code", "def block(x):\n    return layers.Conv2D(2, 5)(x)\n"),
+                           *[("code", t.replace("x = inputs", "x = keras.Input((6,))")) for t in TAIL[:10]],
+                           ("code", "y = block(keras.Input((4, 4, 3)))")])
+    await cell_diagnostics(client, nb.uri_of(1), lambda i: errors(i) == ["SL101"])
+    await asyncio.sleep(0.5)
+    nb.edit(1, "def block(x):\n    # a comment\n    return layers.Conv2D(2, 5)(x)\n")
+    got = await settled(client, nb, 1, lambda i: errors(i) == ["SL101"])
+    assert got == ([] if pulls(client) else [["SL101"]])
+    nb.close()

@@ -142,6 +142,12 @@ def _analyze(text: str, path: str, with_spec: bool = False,
 
         checkpoint = (early[0], provisional)
     ev.run(module, start, save, save_at, checkpoint)
+    if cancelled is not None and cancelled():
+        # the text changed: the caller drops this result, so the layer tables are not built
+        # (the next analysis, of the new text, is waiting for this thread)
+        result.complete = False
+        _teardown(ev)
+        return result
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)
     result.values = ev.values

@@ -133,6 +133,19 @@ def _parses(text: str) -> bool:
     return True
 
 
+_CELL_PARSES: dict[str, bool] = {}  # a cell's text -> whether it parses on its own (editing one
+MAX_CACHED_CELLS = 4096             # cell of a notebook re-checks that cell only)
+
+
+def _cell_parses(text: str) -> bool:
+    known = _CELL_PARSES.get(text)
+    if known is None:
+        if len(_CELL_PARSES) >= MAX_CACHED_CELLS:
+            _CELL_PARSES.clear()
+        known = _CELL_PARSES[text] = _parses(text)
+    return known
+
+
 def _neutral(line: str) -> str:
     indent = line[: len(line) - len(line.lstrip())]
     return indent + "pass"
@@ -175,7 +188,10 @@ def join(cells: Iterable[CellSource], language: str = "python") -> Joined:
     programs = [neutralise(own) if _MAGIC_HINT.search(src.text) and not _parses(src.text) else own
                 for own, (_, src) in zip(owns, code)]
     whole = "\n".join(line for program in programs for line in program)
-    careful = not _parses(whole)
+    # Cells that each parse on their own join into a program that parses, or that fails for a
+    # reason no cell is blanked for (a `from __future__` import below the first cell): the
+    # whole is compiled only when a cell does not parse on its own.
+    careful = not all(_cell_parses("\n".join(program)) for program in programs) and not _parses(whole)
     out_lines: list[str] = []
     joined_cells: list[Cell] = []
     notes: list[Diagnostic] = []

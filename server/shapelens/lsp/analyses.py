@@ -109,8 +109,11 @@ class DocumentAnalyses:
         self._serial = itertools.count(1)
 
     # -- writers (the document sync handlers) -----------------------------------
-    def update(self, uri: str, path: str, version: int | None, text: str, delay: float = 0.0) -> None:
-        """The client has this text at this version: analyse it after ``delay`` seconds."""
+    def update(self, uri: str, path: str, version: int | None, text: str, delay: float = 0.0,
+               early: tuple[int, Callable[[Analysis], None]] | None = None) -> None:
+        """The client has this text at this version: analyse it after ``delay`` seconds.
+        ``early``: handed to the analysis (core ``analyze(..., early=...)``; its callback runs
+        on the analysis thread)."""
         entry = self._entries.get(uri)
         if entry is None or entry.closed:
             entry = self._entries[uri] = _Entry(uri, path)
@@ -120,7 +123,7 @@ class DocumentAnalyses:
         entry.cancel.set()  # ... and the analysis still running stops at its next budget check
         entry.cancel = threading.Event()
         entry.go = asyncio.Event()
-        entry.task = asyncio.create_task(self._job(entry, version, text, delay, entry.go))
+        entry.task = asyncio.create_task(self._job(entry, version, text, delay, entry.go, early))
 
     def reanalyze(self) -> None:
         """Analyse every open document again (the options that shape the analysis changed);
@@ -176,7 +179,8 @@ class DocumentAnalyses:
         return None if entry.closed else entry.result
 
     # -- the job ---------------------------------------------------------------------
-    async def _job(self, entry: _Entry, version: int | None, text: str, delay: float, go: asyncio.Event) -> None:
+    async def _job(self, entry: _Entry, version: int | None, text: str, delay: float, go: asyncio.Event,
+                   early: tuple[int, Callable[[Analysis], None]] | None = None) -> None:
         if delay > 0 and not go.is_set():
             try:
                 await asyncio.wait_for(go.wait(), delay)
@@ -189,7 +193,7 @@ class DocumentAnalyses:
                 entry.thread = WorkerThread(f"shapelens-analysis-{len(self._entries)}")
             thread = entry.thread
         try:
-            analysis = await thread.run(self._run, text, entry.path, cancel)
+            analysis = await thread.run(self._run, text, entry.path, cancel, early)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 -- analyze() never raises; belt and braces
@@ -206,10 +210,13 @@ class DocumentAnalyses:
                 log.exception("publishing the analysis of %s failed", entry.uri)
         await self._notify(entry)
 
-    def _run(self, text: str, path: str, cancel: threading.Event) -> Analysis:
+    def _run(self, text: str, path: str, cancel: threading.Event,
+             early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:
         if cancel.is_set():
             return _unfinished(path)  # outdated before it started
         try:
+            if early is not None:
+                return self._analyze(text, path, cancelled=cancel.is_set, early=early)
             return self._analyze(text, path, cancelled=cancel.is_set)
         except TypeError:  # an analyze_fn without the cancel flag (tests)
             return self._analyze(text, path)

@@ -97,7 +97,7 @@ class ShapelensServer(LanguageServer):
         """
         return await self.analyses.current(uri, urgent)
 
-    def _analyze(self, text: str, path: str, cancelled=None):
+    def _analyze(self, text: str, path: str, cancelled=None, early=None):
         # the TensorFlow dry run (lsp/dryrun_scheduler.py) reads the model specification of every result
         core = core_analyze()
         from shapelens.core.incremental import Session  # loaded with the core (core_analyze)
@@ -107,7 +107,7 @@ class ShapelensServer(LanguageServer):
             session = None  # the same file analysed on two threads at once: the second starts afresh
         try:
             return core.analyze(text, path, with_spec=self.options.dry_run.mode != "off", cancelled=cancelled,
-                                keras=self.keras_target(text, path), session=session)
+                                keras=self.keras_target(text, path), session=session, early=early)
         finally:
             if session is not None:
                 lock.release()

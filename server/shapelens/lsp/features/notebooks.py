@@ -9,6 +9,13 @@ analysis that lies in that cell, in the cell's own coordinates (:func:`cell_resu
 Quick fixes are computed on the joined program and offered only when every edit falls in
 the cell of the diagnostic.
 
+When an edit changed one cell's text only, that cell's diagnostics are published as soon as
+the analysis has passed the cell (core ``analyze(..., early=...)``), before the cells below
+it are analysed; the finished analysis publishes every cell as usual. Not when the last
+analysis found something in that cell from a later cell (a function defined there and
+called below: the early list would drop it and the finished one bring it back), nor when the
+cell holds a suppression comment (whether it is used is known at the end).
+
 Clients without notebook sync open cells as ``vscode-notebook-cell:`` text documents: the
 cells whose URIs share a path are joined in the order they were opened. A JupyterLab
 "virtual document" (jupyterlab-lsp joins the cells itself) is a plain Python document and
@@ -17,8 +24,10 @@ needs nothing here.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -45,6 +54,8 @@ SYNC = types.NotebookDocumentSyncOptions(
         cells=[types.NotebookCellLanguage(language="python")])],
     save=True)
 KEEP_JOINS = 4  # joined programs kept per notebook: a result may be for a slightly older text
+# a suppression comment: whether it is used is known only when the whole notebook is analysed
+SUPPRESSION = re.compile(r"shapelens\s*:\s*ignore|noqa\s*:?\s*SL", re.IGNORECASE)
 
 
 @dataclass
@@ -56,6 +67,7 @@ class Book:
     version: int = 0
     joins: dict[str, nb.Joined] = field(default_factory=dict)  # joined text -> mapping
     published: set[str] = field(default_factory=set)  # cell URIs that may hold diagnostics
+    last: list[tuple] | None = None  # (uri, kind, text) of every cell at the last refresh
 
 
 class Notebooks:
@@ -83,7 +95,9 @@ class Notebooks:
             out.append(nb.CellSource("code" if code else "markdown", text_doc.source if text_doc else "", uri))
         return out, language
 
-    def refresh(self, book: Book, delay: float) -> None:
+    def refresh(self, book: Book, delay: float, edit: bool = False) -> None:
+        """Analyse the notebook again after ``delay`` seconds; ``edit``: the client changed a
+        cell's text (not a cell opened, closed or reordered)."""
         sources, language = self._sources(book)
         joined = nb.join(sources, language)
         current = {s.uri for s in sources}
@@ -98,7 +112,49 @@ class Notebooks:
         while len(book.joins) > KEEP_JOINS:
             book.joins.pop(next(iter(book.joins)))
         book.version += 1
-        self.ls.analyses.update(book.uri, book.path, book.version, joined.text, delay)
+        early = self._early(book, sources, joined) if edit else None
+        book.last = [(c.uri, c.kind, c.text) for c in sources]
+        self.ls.analyses.update(book.uri, book.path, book.version, joined.text, delay, early)
+
+    def _early(self, book: Book, sources: list[nb.CellSource], joined: nb.Joined):
+        """When one cell's text is all that changed: publish that cell's findings as soon as the
+        analysis has passed it, before the cells below it are analysed (core ``analyze(...,
+        early=...)``). Only when nothing further down can change them: the last analysis found
+        nothing in this cell from a later cell (a function defined here and called below), and
+        the cell holds no suppression comment (whether it is used is known at the end)."""
+        prev = book.last
+        if self.ls.pull_diagnostics or prev is None or len(prev) != len(sources) \
+                or any((u, k) != (c.uri, c.kind) for (u, k, _), c in zip(prev, sources)):
+            return None
+        changed = [c for (_, _, t), c in zip(prev, sources) if t != c.text]
+        if len(changed) != 1 or changed[0].kind != "code" or SUPPRESSION.search(changed[0].text):
+            return None
+        uri = changed[0].uri
+        cell = joined.by_uri(uri)
+        last = self.ls.analyses.latest(book.uri)
+        last_joined = self.located(last) if last is not None else None
+        if cell is None or last_joined is None:
+            return None
+        for d in last.analysis.diagnostics:
+            located = last_joined.cell_span(d.span) if d.elsewhere else None
+            if located is not None and located[0].uri == uri:
+                return None
+        loop = asyncio.get_running_loop()
+        version, text = book.version, joined.text
+
+        def found(part) -> None:  # on the analysis thread
+            loop.call_soon_threadsafe(self._publish_early, book, version, text, uri, part)
+
+        return cell.end, found
+
+    def _publish_early(self, book: Book, version: int, text: str, uri: str, part) -> None:
+        if self.books.get(book.uri) is not book or self.ls.analyses.version(book.uri) != version:
+            return  # the notebook changed since: this is no longer its text
+        joined = book.joins.get(text)
+        if joined is None:
+            return
+        items = self.cell_diagnostics(Result(book.uri, version, text, part, 0), joined, only=uri).get(uri, [])
+        publish(self.ls, book, uri, items)
 
     def close(self, book: Book) -> None:
         self.books.pop(book.uri, None)
@@ -123,26 +179,47 @@ class Notebooks:
         cell = joined.by_uri(uri) if joined is not None else None
         return None if cell is None else (result, joined, cell)
 
-    def cell_diagnostics(self, result: Result, joined: nb.Joined) -> dict[str, list[types.Diagnostic]]:
+    def cell_diagnostics(self, result: Result, joined: nb.Joined,
+                         only: str | None = None) -> dict[str, list[types.Diagnostic]]:
+        """Every cell's diagnostics (``only``: that cell's)."""
         out: dict[str, list[types.Diagnostic]] = {c.uri: [] for c in joined.cells if c.uri}
-        indexes = {c.uri: LineIndex("\n".join(c.lines), self.ls.encoding) for c in joined.cells}
+        indexes = {c.uri: LineIndex("\n".join(c.lines), self.ls.encoding) for c in joined.cells
+                   if only is None or c.uri == only}
         first = joined.cells[0] if joined.cells else None
         notes = results.Analysis(result.analysis.path, diagnostics=list(joined.notes))  # cells that do not parse
         for d in convert.reported(notes, self.ls.options) + convert.reported(result.analysis, self.ls.options):
             located = joined.cell_span(d.span)
             cell, span = located if located is not None else (first, d.span)
-            if cell is None or cell.uri is None:
+            if cell is None or cell.uri is None or (only is not None and cell.uri != only):
                 continue
             main = results.Diagnostic(d.code, d.severity, nb.relabel(d.message, joined), span)
             item = convert.diagnostic(main, cell.uri, indexes[cell.uri])
             item.related_information = [
                 types.DiagnosticRelatedInformation(
-                    location=types.Location(uri=c.uri, range=indexes[c.uri].range(s)),
+                    location=types.Location(uri=c.uri, range=_index(indexes, c, self.ls.encoding).range(s)),
                     message=nb.relabel(message, joined))
                 for c, s, message in nb.located_related(d, joined) if c.uri
             ] or None
             out[cell.uri].append(item)
         return out
+
+
+def _index(indexes: dict, cell: nb.Cell, encoding: str) -> LineIndex:
+    if cell.uri not in indexes:
+        indexes[cell.uri] = LineIndex("\n".join(cell.lines), encoding)
+    return indexes[cell.uri]
+
+
+def publish(ls, book: Book, uri: str, items: list[types.Diagnostic]) -> None:
+    """Push one cell's diagnostics (an empty list only to a cell that may hold some)."""
+    if items or uri in book.published:
+        doc = ls.workspace.text_documents.get(unquote(uri))
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=items, version=getattr(doc, "version", None)))
+    if items:
+        book.published.add(uri)
+    else:
+        book.published.discard(uri)
 
 
 def cell_result(result: Result, joined: nb.Joined, cell: nb.Cell) -> Result:
@@ -161,7 +238,7 @@ def did_open(ls, params: types.DidOpenNotebookDocumentParams) -> None:
 def did_change(ls, params: types.DidChangeNotebookDocumentParams) -> None:
     book = ls.notebooks.books.get(params.notebook_document.uri)
     if book is not None:
-        ls.notebooks.refresh(book, ls.options.diagnostics.debounce_ms / 1000)
+        ls.notebooks.refresh(book, ls.options.diagnostics.debounce_ms / 1000, edit=True)
 
 
 def did_save(ls, params: types.DidSaveNotebookDocumentParams) -> None:
@@ -180,14 +257,7 @@ def on_result(ls, result: Result) -> None:
         return
     book = ls.notebooks.books[result.uri]
     for uri, items in ls.notebooks.cell_diagnostics(result, joined).items():
-        if items or uri in book.published:
-            doc = ls.workspace.text_documents.get(unquote(uri))
-            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=items, version=getattr(doc, "version", None)))
-        if items:
-            book.published.add(uri)
-        else:
-            book.published.discard(uri)
+        publish(ls, book, uri, items)
 
 
 async def pull(ls, params: types.DocumentDiagnosticParams):
@@ -278,7 +348,7 @@ def _wrap_text_sync(ls) -> None:
         uri = params.text_document.uri
         book = _loose_book(ls, uri)
         if book is not None:
-            ls.notebooks.refresh(book, ls.options.diagnostics.debounce_ms / 1000)
+            ls.notebooks.refresh(book, ls.options.diagnostics.debounce_ms / 1000, edit=True)
         elif ls.notebooks.owner.get(uri) is None:
             return old_change(params)
 
