@@ -210,7 +210,7 @@ class KerasApi(KerasSequential, KerasMethods):
                 else f"no rule for this {library} layer" if library
                 else f"shapelens has no rule for {kind}"
             )
-            self.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.output_shape_unknown(name=kind, reason=layer.unknown_reason), span)
+            self.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.no_rule(name=kind, reason=layer.unknown_reason), span)
             return layer
         try:
             layer.args = Args.bind(rule, args, kwargs)
@@ -285,7 +285,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not self.settings.int_input_shape:
                 self.ev.report(
                     INVALID_ARGUMENT,
-                    INVALID_ARGUMENT.input_shape_must(shape=shape),
+                    INVALID_ARGUMENT.input_shape_not_tuple(shape=shape),
                     span, raise_span=self.ev.trigger,
                 )
                 return None
@@ -433,7 +433,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not -len(shape) <= axis < len(shape):
                 raise LayerError(
                     WRONG_INPUT_RANK,
-                    WRONG_INPUT_RANK.built_d_inputs(
+                    WRONG_INPUT_RANK.shared_layer_rank(
                         kind=layer.kind, built_ndim=layer.built_ndim, where=where, n_shape=len(shape),
                         shape=fmt_shape(shape)),
                 )
@@ -442,7 +442,7 @@ class KerasApi(KerasSequential, KerasMethods):
                 name = "last axis" if axis in (-1, len(shape) - 1) else f"axis {axis}"
                 raise LayerError(
                     INCOMPATIBLE_INPUT_DIMENSION,
-                    INCOMPATIBLE_INPUT_DIMENSION.built_inputs_whose(
+                    INCOMPATIBLE_INPUT_DIMENSION.shared_layer_size(
                         kind=layer.kind, name=name, size=size, where=where, shape=fmt_shape(shape), got=got),
                 )
 
@@ -458,7 +458,7 @@ class KerasApi(KerasSequential, KerasMethods):
         if differs:
             self.ev.report(
                 INPUT_SHAPE_OVERRIDDEN,
-                INPUT_SHAPE_OVERRIDDEN.declares_input_shape_but(
+                INPUT_SHAPE_OVERRIDDEN.called_on_other_shape(
                     kind=layer.kind, declared_part=fmt_shape(declared[1:]), got=fmt_shape(got)),
                 call.span,
                 related=[Related(layer.span, "input_shape declared here")],

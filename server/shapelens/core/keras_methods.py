@@ -69,7 +69,7 @@ class KerasMethods:
                 if not obj.built and obj.cls.keras_base == "Model":
                     self.ev.report(
                         SUBCLASS_BUILD_DOES_NOT_RUN_CALL,
-                        SUBCLASS_BUILD_DOES_NOT_RUN_CALL.keras_3_s(
+                        SUBCLASS_BUILD_DOES_NOT_RUN_CALL.build_does_not_run_call(
                             name=obj.cls.name, shape_part=fmt_shape(shape[1:]) if shape else '(...)'),
                         self.ev.span(node),
                     )

@@ -220,7 +220,7 @@ def _tf_constant(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     n = shape_math.size(base.shape) if isinstance(base, Tensor) and base.shape is not None else None
     m = shape_math.size(shape)
     if known(n) and known(m) and n != m and n != 1:
-        ctx.report(IMPOSSIBLE_RESHAPE, IMPOSSIBLE_RESHAPE.tf_constant_values(n=n, shape=fmt_shape(shape), m=m))
+        ctx.report(IMPOSSIBLE_RESHAPE, IMPOSSIBLE_RESHAPE.tf_constant_size(n=n, shape=fmt_shape(shape), m=m))
         return Unknown("tf.constant raises here")
     return ctx.arr(shape, dtype=base.dtype if isinstance(base, Array) else None)
 

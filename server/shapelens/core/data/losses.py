@@ -184,7 +184,7 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 flat = _flat_values(yt.value)
                 top = int(max(flat)) + 1 if flat and all(_is_int(v) for v in flat) else None
             if top is not None and known(width) and top > width:
-                ctx.report(LABEL_OUT_OF_RANGE, LABEL_OUT_OF_RANGE.holds_class_labels(
+                ctx.report(LABEL_OUT_OF_RANGE, LABEL_OUT_OF_RANGE.labels_beyond_units(
                     short=ctx.short, label=label, ydesc=ydesc, top_minus_1=top - 1, width=width, odesc=odesc,
                     top=top),
                            related=related, fix=_units_fix(ctx, last, top))
