@@ -40,7 +40,7 @@ from shapelens.core.code_registry import (  # noqa: F401  (CODES, Code, get, ...
       "The file does not parse; shapes are shown up to the last statement that does.")
 class SYNTAX_ERROR:
     in_file = Msg("syntax error ({message}): shapes are shown for the code that parses")
-    in_cell = Msg("syntax error in this cell ({problem_first}): shapelens skips the cell and analyses the others")
+    in_cell = Msg("syntax error in this cell ({problem}): shapelens skips the cell and analyses the others")
 
 
 @code("SL002", "unknown-layer", "information",
@@ -89,8 +89,8 @@ class OUTPUT_SIZE_NOT_POSITIVE:
         "{kind} padding ({before}, {after}) on an axis of size {d} leaves {out}; padding cannot remove more than "
         "the axis holds")
     cropping_removes_axis = Msg(
-        "{kind} cropping ({before}, {after}) removes {before_plus_after} from an axis of size {d}, leaving "
-        "{d_minus_before_minus_after}; crop at most {d_minus_1} in total")
+        "{kind} cropping ({before}, {after}) removes {removed} from an axis of size {d}, leaving {left}; crop at "
+        "most {most} in total")
 
 
 @code("SL102", "wrong-input-rank", "error", "A layer receives a tensor with the wrong number of dimensions.")
@@ -113,14 +113,14 @@ class WRONG_INPUT_RANK:
         "match the input rank (batch included) or use '...'")
     inputs_need_batch = Msg("{kind} inputs need a batch axis, got a scalar {s}")
     concatenate_axis_out = Msg(
-        "Concatenate axis={axis} is out of range for input {i_plus_1} {s} (rank {n_s}); use an axis in [-{n_s}, "
-        "{n_s_minus_1}]")
+        "Concatenate axis={axis} is out of range for input {input_number} {s} (rank {n_s}); use an axis in "
+        "[-{n_s}, {last_axis}]")
     concatenate_axis_out_range = Msg("Concatenate axis={axis} is out of range for rank {n_out} inputs {shapes_txt}")
     concatenate_axis_out_range_rank = Msg("Concatenate axis={axis} is out of range for rank {n_s} input {s}")
     dot_axis_out_of_range = Msg("Dot axis {v} is out of range for the {which} input {s} (rank {n_s})")
     dot_needs_inputs = Msg("Dot needs inputs of rank 2 or more (batch included), got {s1} and {s2}")
     axis_out_of_range = Msg(
-        "{kind} axis={axis} is out of range for the {n_x}-D input {x}; use an axis in [-{n_x}, {n_x_minus_1}] "
+        "{kind} axis={axis} is out of range for the {n_x}-D input {x}; use an axis in [-{n_x}, {last_axis}] "
         "(channels are usually -1)")
     channels_first_needs_channel = Msg("{kind} with channels_first needs a channel axis, got {n_x}-D input")
     randomcolordegeneration_expects_images = Msg(
@@ -132,8 +132,7 @@ class WRONG_INPUT_RANK:
     per_step_input_is_2d = Msg(
         "{kind} got a 2-D per-step input {x} but needs (batch, timesteps, features); give the wrapper one more axis")
     needs_batch_timesteps = Msg("{kind} needs (batch, timesteps, features), got {x}")
-    expects_d_input_batch = Msg(
-        "{kind} expects a {rank_plus_3}-D input (batch, time, {layout}), got {n_x}-D {x}{detail}")
+    expects_d_input_batch = Msg("{kind} expects a {ndim}-D input (batch, time, {layout}), got {n_x}-D {x}{detail}")
     timedistributed_needs_input = Msg(
         "TimeDistributed needs an input of at least 3 dimensions (batch, time, ...), got {n_x}-D {x}; apply {kind} "
         "directly instead")
@@ -161,8 +160,8 @@ class INCOMPATIBLE_MERGE_SHAPES:
     value_key_mismatch = Msg(
         "{kind} value {value} and key {key} must match on every axis except the batch and the last: {detail}")
     query_value_last_axis = Msg(
-        "{kind} query and value must have the same last axis, got {query_part} vs {value_part}; project one of "
-        "them (e.g. Dense({query_part}) on the value)")
+        "{kind} query and value must have the same last axis, got {query_size} vs {value_size}; project one of "
+        "them (e.g. Dense({query_size}) on the value)")
     empty_list = Msg("{kind} was called on an empty list; pass the tensors to merge, e.g. {kind}()([a, b])")
     axis_mismatch = Msg(
         "{kind} cannot merge {full_a} and {full_b}: axis {axis} is {i} in one and {j} in the other. Sizes must be "
@@ -176,7 +175,7 @@ class INCOMPATIBLE_MERGE_SHAPES:
         "Concatenate on axis {axis} needs every other axis to match, but axis {ax} is {sizes}: {shapes_txt}")
     dot_input_count = Msg("Dot takes exactly 2 inputs, got {n_xs}: {shapes_txt}")
     dot_axes_sizes_differ = Msg(
-        "Dot axes {ax_first} and {ax_second} must have the same size, got {d1} vs {d2}{hint}: {s1} · {s2}")
+        "Dot axes {axis_x} and {axis_y} must have the same size, got {d1} vs {d2}{hint}: {s1} · {s2}")
     normalization_mean_variance = Msg(
         "Normalization mean/variance of shape {mean_shape} do not fit axis {d} of size {x_d} in the input {x}")
 
@@ -203,7 +202,7 @@ class UNDEFINED_DIMENSION:
     weights_need_defined = Msg(
         "{kind} needs a defined {what} to create its weights, but the input {shape} has None there{detail}")
     prelu_needs_every = Msg(
-        "PReLU needs every non-batch axis defined to create alpha; axis {i_plus_1} of the input is None (set "
+        "PReLU needs every non-batch axis defined to create alpha; axis {axis} of the input is None (set "
         "shared_axes to share alpha along it)")
     einsumdense_would_shape = Msg(
         "EinsumDense {name} would have shape {shape}, which needs defined sizes; the input is {input_shape} -- "
@@ -236,7 +235,7 @@ class INPUT_SHAPE_IGNORED:
       "builds it for the tensor it receives.")
 class INPUT_SHAPE_OVERRIDDEN:
     called_on_other_shape = Msg(
-        "{kind} declares input_shape={declared_part} but is called on {got}; Keras 3 ignores input_shape here and "
+        "{kind} declares input_shape={declared} but is called on {got}; Keras 3 ignores input_shape here and "
         "builds for {got}. Fix the data or the declared shape")
 
 
@@ -246,7 +245,7 @@ class INPUT_SHAPE_OVERRIDDEN:
 class SUBCLASS_BUILD_DOES_NOT_RUN_CALL:
     build_does_not_run_call = Msg(
         "Keras 3's build() does not run {name}.call(): its layers stay unbuilt and summary() shows no shapes. Call "
-        "the model on a tensor instead, e.g. model(keras.Input(shape={shape_part}))")
+        "the model on a tensor instead, e.g. model(keras.Input(shape={input_shape}))")
 
 
 @code("SL123", "fails-at-run-time", "warning",
@@ -257,10 +256,10 @@ class FAILS_AT_RUN_TIME:
         "{kind}: query features ({dq}) and key features ({dk}) differ; Keras builds this but it fails when the "
         "model runs. Project one of them (e.g. Dense({dk}) on the query)")
     value_key_steps_differ = Msg(
-        "{kind}: value has {v_part} steps but key has {k_part}; they must match (Keras builds this but it fails "
-        "when the model runs)")
+        "{kind}: value has {value_steps} steps but key has {key_steps}; they must match (Keras builds this but it "
+        "fails when the model runs)")
     adaptive_pool_rank = Msg(
-        "{kind} builds on a {n_x}-D input but fails when run: it needs a {rank_plus_2}-D input (batch included)")
+        "{kind} builds on a {n_x}-D input but fails when run: it needs a {needed_rank}-D input (batch included)")
     adaptive_pool_output_zero = Msg("{kind} with output_size 0 builds but fails when run")
     resizing_expects_images = Msg(
         "Resizing expects a 4-D batch of images (or one 3-D image), got {n_x}-D {x}; Keras builds it as {out} but "
@@ -289,9 +288,9 @@ class TENSORFLOW_FUNCTION_ON_KERAS_TENSOR:
 class INVALID_ARGUMENT:
     batch_input_shape_not_accepted = Msg(
         "Keras 3 does not accept batch_input_shape= on {kind}; start the model with "
-        "keras.Input(batch_shape={fmt_value}) instead")
+        "keras.Input(batch_shape={batch_shape}) instead")
     input_shape_not_tuple = Msg("Input shape must be a tuple: use shape=({shape},) instead of shape={shape}")
-    model_unexpected_keyword = Msg("Model does not take the keyword argument `{unexpected_first}`{hint}")
+    model_unexpected_keyword = Msg("Model does not take the keyword argument `{keyword}`{hint}")
     float_size = Msg(
         "`{name}` of {kind} is a float ({value}); Keras 3 wants a Python int and raises ValueError. Use an int: "
         "{shown} (// divides to an int)")
@@ -300,13 +299,12 @@ class INVALID_ARGUMENT:
         "int(...)")
     embedding_weights_shape = Msg(
         "Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape {shape}; Keras "
-        "sets it in the constructor and raises ValueError. Use Embedding({shape_first}, {shape_second}, ...) to "
-        "match the array")
+        "sets it in the constructor and raises ValueError. Use Embedding({rows}, {columns}, ...) to match the array")
     embedding_weights_not_2d = Msg(
         "Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape {shape}; Keras "
         "sets it in the constructor and raises ValueError")
     application_classes_not_1000 = Msg(
-        "{name}: with weights='imagenet' and include_top=True, classes must be 1000 (got {cfg_part}); pass "
+        "{name}: with weights='imagenet' and include_top=True, classes must be 1000 (got {classes}); pass "
         "include_top=False and add your own classifier, or weights=None")
     application_input_shape_needs_3_values = Msg(
         "{name}: input_shape must have 3 values (rows, columns, channels), got {n_input_shape}")
@@ -453,7 +451,7 @@ class INVALID_ARGUMENT:
     negative_value = Msg("{what} of {kind} cannot be negative, got {value!r}")
     not_int_or_one_per_spatial_axis = Msg(
         "`{name}` of {kind} must be an int or {n} entries (one per spatial axis), got {value!r}")
-    size_must_positive = Msg("size of {kind} must be positive, got {size_first}")
+    size_must_positive = Msg("size of {kind} must be positive, got {size}")
     target_shape_reshape_must = Msg("target_shape of Reshape must be a tuple, got {target!r}; write ({target!r},)")
     target_shape_reshape_can = Msg("target_shape {target} of Reshape can only use -1 for the inferred axis")
     target_shape_reshape_several = Msg("target_shape {target} of Reshape has several -1; only one axis can be inferred")
@@ -515,8 +513,7 @@ class DATA_DOES_NOT_FIT_MODEL_INPUT:
     data_does_not_fit = Msg("{short}(): {data}; {expects}{why}{hint}")
     with_label = Msg("{short}(): {label}{message}")
     layer_fails_when_run = Msg(
-        "{short}(): {kind} (line {line_plus_1}) builds but fails when the model runs: {message}; TensorFlow raises "
-        "here")
+        "{short}(): {kind} (line {line}) builds but fails when the model runs: {message}; TensorFlow raises here")
 
 
 @code("SL302", "missing-batch-axis", "error",
@@ -544,7 +541,7 @@ class TARGETS_DO_NOT_MATCH_OUTPUT:
         "ValueError{detail}")
     needs_integer_labels = Msg(
         "{short}(): {label}{ydesc}; {odesc}. {display} needs integer labels with one axis less than the output "
-        "({ob_part}); Keras raises ValueError{flatten_hint}")
+        "({label_shape}); Keras raises ValueError{flatten_hint}")
     needs_labels_match = Msg(
         "{short}(): {label}{ydesc}; {odesc}. {display} needs the labels to match the output up to its last axis; "
         "Keras raises ValueError")
@@ -563,9 +560,9 @@ class INTEGER_LABELS_FOR_CATEGORICAL_LOSS:
       "sparse_categorical_crossentropy needs integer class labels, but the targets are one-hot.")
 class ONE_HOT_LABELS_FOR_SPARSE_LOSS:
     one_hot_targets = Msg(
-        "{short}(): {label}{ydesc}: one-hot targets, but {display} needs integer class labels of shape {ob_part} "
-        "({odesc}); Keras raises ValueError. Use loss='categorical_crossentropy', or pass the class indices: "
-        "np.argmax({name}, axis=-1)")
+        "{short}(): {label}{ydesc}: one-hot targets, but {display} needs integer class labels of shape "
+        "{label_shape} ({odesc}); Keras raises ValueError. Use loss='categorical_crossentropy', or pass the class "
+        "indices: np.argmax({name}, axis=-1)")
 
 
 @code("SL306", "sample-count-mismatch", "error",
@@ -573,13 +570,13 @@ class ONE_HOT_LABELS_FOR_SPARSE_LOSS:
 class SAMPLE_COUNT_MISMATCH:
     fit_arrays = Msg(
         '{short}(): {what} must have the same number of samples ({desc}). Keras raises ValueError ("Data '
-        'cardinality is ambiguous": \'{xrole}\' sizes: {xs_sizes}{ys_part})')
+        'cardinality is ambiguous": \'{xrole}\' sizes: {xs_sizes}{y_sizes})')
     train_test_split = Msg(
         "train_test_split(): the arrays have different numbers of samples: {zip} (scikit-learn raises ValueError: "
         "Found input variables with inconsistent numbers of samples)")
     from_tensor_slices = Msg(
-        "tf.data.Dataset.from_tensor_slices(): the arrays have different numbers of samples ({leaves_part}); "
-        'TensorFlow raises ValueError ("Dimensions {b} and {a} are not compatible")')
+        "tf.data.Dataset.from_tensor_slices(): the arrays have different numbers of samples ({sizes}); TensorFlow "
+        'raises ValueError ("Dimensions {b} and {a} are not compatible")')
 
 
 @code("SL307", "targets-broadcast-against-output", "warning",
@@ -606,11 +603,11 @@ class RETRACE_WITH_ANOTHER_RANK:
       "Integer class labels go beyond the number of output units (or num_classes).")
 class LABEL_OUT_OF_RANGE:
     to_categorical_num_classes = Msg(
-        "to_categorical(num_classes={k}): the labels {shape} from {origin} take {classes} values "
-        "(0..{classes_minus_1}); Keras raises IndexError for a label ≥ num_classes. Use num_classes={classes}")
+        "to_categorical(num_classes={k}): the labels {shape} from {origin} take {classes} values (0..{top_label}); "
+        "Keras raises IndexError for a label ≥ num_classes. Use num_classes={classes}")
     labels_beyond_units = Msg(
-        "{short}(): {label}{ydesc} holds class labels up to {top_minus_1}, but the output has {width} units "
-        '({odesc}); TensorFlow raises InvalidArgumentError ("Received a label value of {top_minus_1} which is '
+        "{short}(): {label}{ydesc} holds class labels up to {top_label}, but the output has {width} units "
+        '({odesc}); TensorFlow raises InvalidArgumentError ("Received a label value of {top_label} which is '
         'outside the valid range of [0, {width})"). The last layer needs {top} units')
 
 
@@ -631,8 +628,7 @@ class IMPOSSIBLE_RESHAPE:
 @code("SL312", "arrays-do-not-broadcast", "error",
       "Arithmetic between arrays whose shapes cannot be broadcast together.")
 class ARRAYS_DO_NOT_BROADCAST:
-    cannot_broadcast_together = Msg(
-        "{text}: {parts_first} and {parts_second} cannot be broadcast together ({split_part}); {raiser}")
+    cannot_broadcast_together = Msg("{text}: {left} and {right} cannot be broadcast together ({reason}); {raiser}")
 
 
 @code("SL313", "axis-out-of-range", "error",
@@ -640,8 +636,8 @@ class ARRAYS_DO_NOT_BROADCAST:
       "array, or squeeze names an axis whose size is not 1.")
 class AXIS_OUT_OF_RANGE:
     axis_out_range = Msg(
-        "{short}(): axis {axis} is out of range for {shape} — the new axis must be in [{detail_minus_1}, "
-        "{n_shape}] ({raiser})")
+        "{short}(): axis {axis} is out of range for {shape} — the new axis must be in [{lowest}, {n_shape}] "
+        "({raiser})")
     op_error = Msg("{short}(): {message} ({raiser})")
 
 
@@ -657,7 +653,7 @@ class ARRAYS_CANNOT_BE_JOINED:
 @code("SL315", "matmul-inner-dimensions", "error",
       "A matrix product (@, np.matmul, np.dot, tf.matmul) of shapes whose inner dimensions differ.")
 class MATMUL_INNER_DIMENSIONS:
-    inner_dimensions_differ = Msg("{short}: {parts_first} times {parts_second}: {split_part}; {raiser}")
+    inner_dimensions_differ = Msg("{short}: {left} times {right}: {reason}; {raiser}")
 
 
 @code("SL316", "index-out-of-range", "error",
@@ -674,11 +670,10 @@ class INDEX_OUT_OF_RANGE:
       "tf.nn convolution or pooling on shapes TensorFlow rejects (wrong rank, channels that the filters "
       "do not divide, a max-pool window larger than its input).")
 class TF_NN_SHAPE_ERROR:
-    input_rank = Msg(
-        "{name}(): the input must be {n_plus_2}-D (batch, {detail_times_n}channels), got {xs}{detail}{suffix}")
+    input_rank = Msg("{name}(): the input must be {ndim}-D (batch, {detail_times_n}channels), got {xs}{detail}{suffix}")
     filters_rank = Msg(
-        "{name}(): the filters must be {n_plus_2}-D ({detail_times_n}in_channels, out_channels), got {ws}; "
-        "TensorFlow raises")
+        "{name}(): the filters must be {ndim}-D ({detail_times_n}in_channels, out_channels), got {ws}; TensorFlow "
+        "raises")
     channels_differ = Msg(
         "{name}(): the input has {cin} channels but the filters {ws} expect {fin} input channels (TensorFlow "
         "raises InvalidArgumentError: input depth must be evenly divisible by filter depth). Make filters[..., in, "
@@ -766,8 +761,7 @@ class SHARED:
     """Templates a finding of any code can carry: a rule error re-raised with where it happened,
     a check whose code depends on the argument (x or y)."""
 
-    cannot_broadcast_together = Msg(
-        "{subject}: {parts_first} and {parts_second} cannot be broadcast together ({split_part}); {raiser}")
+    cannot_broadcast_together = Msg("{subject}: {left} and {right} cannot be broadcast together ({reason}); {raiser}")
     op_error_at = Msg("{what}: {message} ({raiser})")
     with_label = Msg("{label}: {message}")
     string_array = Msg(

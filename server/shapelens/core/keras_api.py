@@ -232,7 +232,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not self.settings.batch_input_shape_on_layers:
                 self.ev.report(
                     INVALID_ARGUMENT,
-                    INVALID_ARGUMENT.batch_input_shape_not_accepted(kind=kind, fmt_value=_fmt_value(value)),
+                    INVALID_ARGUMENT.batch_input_shape_not_accepted(kind=kind, batch_shape=_fmt_value(value)),
                     span, raise_span=self.ev.trigger,
                 )
                 return None
@@ -459,7 +459,7 @@ class KerasApi(KerasSequential, KerasMethods):
             self.ev.report(
                 INPUT_SHAPE_OVERRIDDEN,
                 INPUT_SHAPE_OVERRIDDEN.called_on_other_shape(
-                    kind=layer.kind, declared_part=fmt_shape(declared[1:]), got=fmt_shape(got)),
+                    kind=layer.kind, declared=fmt_shape(declared[1:]), got=fmt_shape(got)),
                 call.span,
                 related=[Related(layer.span, "input_shape declared here")],
             )
@@ -497,7 +497,7 @@ class KerasApi(KerasSequential, KerasMethods):
             close = difflib.get_close_matches(unexpected[0], ["inputs", "outputs", "name", "trainable"], n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             self.ev.report(INVALID_ARGUMENT, INVALID_ARGUMENT.model_unexpected_keyword(
-                unexpected_first=unexpected[0], hint=hint),
+                keyword=unexpected[0], hint=hint),
                            span, raise_span=self.ev.trigger)
             return Unknown("a Model(...) call Keras rejects")
         inputs = args[0] if args else kwargs.get("inputs")

@@ -70,7 +70,7 @@ class KerasMethods:
                     self.ev.report(
                         SUBCLASS_BUILD_DOES_NOT_RUN_CALL,
                         SUBCLASS_BUILD_DOES_NOT_RUN_CALL.build_does_not_run_call(
-                            name=obj.cls.name, shape_part=fmt_shape(shape[1:]) if shape else '(...)'),
+                            name=obj.cls.name, input_shape=fmt_shape(shape[1:]) if shape else '(...)'),
                         self.ev.span(node),
                     )
                 obj.built = True

@@ -186,7 +186,7 @@ def join(cells: Iterable[CellSource], language: str = "python") -> Joined:
             at = problem[1] if problem[1] < len(own) else 0
             notes.append(Diagnostic(
                 SYNTAX_ERROR, "information",
-                SYNTAX_ERROR.in_cell(problem_first=problem[0]),
+                SYNTAX_ERROR.in_cell(problem=problem[0]),
                 Span(len(out_lines) + at, 0, len(out_lines) + at, len(own[at]))))
         joined_cells.append(Cell(index, len(out_lines), own, src.uri))
         out_lines.extend(program)

@@ -15,10 +15,9 @@ class OP_ERRORS:
     not_an_integer = Msg("{what} must be an integer, got {axis!r}")
     axis_out_of_bounds = Msg("{what} {axis} is out of bounds for an array of dimension {ndim}")
     repeated_axis = Msg("repeated axis in {items}")
-    cannot_broadcast = Msg(
-        "shapes {shapes} cannot be broadcast together: axis {i_minus_n} is {a} in one and {b} in another")
+    cannot_broadcast = Msg("shapes {shapes} cannot be broadcast together: axis {axis} is {a} in one and {b} in another")
     cannot_broadcast_smaller = Msg("cannot broadcast {shape} to the smaller rank {target}")
-    cannot_broadcast_axis = Msg("cannot broadcast {shape} to {target}: axis {i_minus_n_target} is {d}, not 1 or {t}")
+    cannot_broadcast_axis = Msg("cannot broadcast {shape} to {target}: axis {axis} is {d}, not 1 or {t}")
     reshape_target_not_integers = Msg("a reshape target must be integers, got {target}")
     reshape_several_inferred = Msg("can only infer one dimension, but {target} asks for several")
     reshape_negative_sizes = Msg("a reshape target cannot have negative sizes: {target}")
@@ -31,10 +30,10 @@ class OP_ERRORS:
     concatenate_nothing = Msg("need at least one array to concatenate")
     concatenate_scalars = Msg("zero-dimensional arrays cannot be concatenated")
     concatenate_ranks_differ = Msg(
-        "all arrays must have the same number of dimensions, but array 0 is {shapes_first} and array {i} is {s}")
+        "all arrays must have the same number of dimensions, but array 0 is {first_shape} and array {i} is {s}")
     concatenate_axis_differs = Msg(
         "arrays must match on every axis except the concatenation axis {ax}, but on axis {d} array {first} "
-        "{shapes_first} has {shapes_first_d} and array {other} {shapes_other} has {shapes_other_d}")
+        "{first_shape} has {first_size} and array {other} {shapes_other} has {shapes_other_d}")
     stack_nothing = Msg("need at least one array to stack")
     stack_shapes_differ = Msg(
         "all arrays must have the same shape to be stacked, but array 0 is {first} and array {i} is {s}")
@@ -57,6 +56,6 @@ class OP_ERRORS:
     two_ellipses = Msg("an index can only have a single ellipsis ('...')")
     too_many_indices = Msg("too many indices: the array is {n_shape}-dimensional {shape}, but {consumed} were indexed")
     boolean_index_mismatch = Msg(
-        "a boolean index of shape {shape} does not match axis {axis_plus_k} of {array_shape} (size {d})")
+        "a boolean index of shape {shape} does not match axis {axis} of {array_shape} (size {d})")
     index_out_of_bounds = Msg("index {it} is out of bounds for axis {axis} with size {n}")
     index_arrays_do_not_broadcast = Msg("the index arrays cannot be broadcast together: {adv_shapes}")

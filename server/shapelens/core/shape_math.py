@@ -209,7 +209,7 @@ def broadcast(*shapes: Shape) -> Shape:
             raise OpError(
                 "broadcast",
                 OP_ERRORS.cannot_broadcast(
-                    shapes=" and ".join(fmt_shape(s) for s in shapes), i_minus_n=i - n, a=a, b=b),
+                    shapes=" and ".join(fmt_shape(s) for s in shapes), axis=i - n, a=a, b=b),
             )
         if sizes:
             out.append(sizes.pop())
@@ -230,7 +230,7 @@ def broadcast_to(shape: Shape, target: Shape) -> Shape:
     for i, (d, t) in enumerate(zip(padded, target)):
         if known(d) and known(t) and d != 1 and d != t:
             raise OpError("broadcast", OP_ERRORS.cannot_broadcast_axis(
-                shape=fmt_shape(shape), target=fmt_shape(target), i_minus_n_target=i - len(target), d=d, t=t))
+                shape=fmt_shape(shape), target=fmt_shape(target), axis=i - len(target), d=d, t=t))
     return target
 
 
@@ -383,7 +383,7 @@ def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
     for i, s in enumerate(shapes[1:], 1):
         if len(s) != ndim:
             raise OpError("concat", OP_ERRORS.concatenate_ranks_differ(
-                shapes_first=fmt_shape(shapes[0]), i=i, s=fmt_shape(s)))
+                first_shape=fmt_shape(shapes[0]), i=i, s=fmt_shape(s)))
     ax = _axis(axis, ndim)
     out = list(shapes[0])
     for d in range(ndim):
@@ -403,7 +403,7 @@ def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
             raise OpError(
                 "concat",
                 OP_ERRORS.concatenate_axis_differs(
-                    ax=ax, d=d, first=first, shapes_first=fmt_shape(shapes[first]), shapes_first_d=shapes[first][d],
+                    ax=ax, d=d, first=first, first_shape=fmt_shape(shapes[first]), first_size=shapes[first][d],
                     other=other, shapes_other=fmt_shape(shapes[other]), shapes_other_d=shapes[other][d]),
             )
         out[d] = values.pop() if values else unknown_dim(*(s[d] for s in shapes))
@@ -643,7 +643,7 @@ def index(shape: Shape, key: Any) -> Shape:
                 for k, (m, d) in enumerate(zip(it.shape, dims)):
                     if known(m) and known(d) and m != d:
                         raise OpError("index", OP_ERRORS.boolean_index_mismatch(
-                            shape=fmt_shape(it.shape), axis_plus_k=axis + k, array_shape=fmt_shape(shape), d=d))
+                            shape=fmt_shape(it.shape), axis=axis + k, array_shape=fmt_shape(shape), d=d))
                 adv_shapes.append((UNK,))
                 adv_positions.append(pos)
                 axis += len(it.shape)

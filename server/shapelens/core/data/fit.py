@@ -299,7 +299,7 @@ def _check_counts(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed], xrole:
     what = f"{xrole} and {yrole}" if yc else "the input arrays"
     ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.fit_arrays(
         short=ctx.short, what=what, desc=desc, xrole=xrole, xs_sizes=xs_sizes,
-        ys_part=f", '{yrole}' sizes: {ys_sizes}" if ys_sizes else ""),
+        y_sizes=f", '{yrole}' sizes: {ys_sizes}" if ys_sizes else ""),
                related=[r for f, _ in (xc + yc)[:4] for r in _related(f.tensor, f"{f.name}: {fmt_shape(f.tensor.shape)}"
                                                                                  f" from {f.tensor.origin}")])
     return True
@@ -584,7 +584,7 @@ def _fails_when_run(ctx: _Ctx, model: Any) -> bool:
             continue
         call = by_span[d.span]
         ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, DATA_DOES_NOT_FIT_MODEL_INPUT.layer_fails_when_run(
-            short=ctx.short, kind=call.layer.kind, line_plus_1=call.layer.span.line + 1, message=d.message),
+            short=ctx.short, kind=call.layer.kind, line=call.layer.span.line + 1, message=d.message),
                    related=[Related(d.span, d.message)])
         return True
     return False

@@ -100,7 +100,7 @@ def _tf_conv(nd: int | None) -> Callable:
         name = ctx.short
         if len(xs) != n + 2:
             ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.input_rank(
-                name=name, n_plus_2=n + 2, detail_times_n='spatial, ' * n, xs=fmt_shape(xs),
+                name=name, ndim=n + 2, detail_times_n='spatial, ' * n, xs=fmt_shape(xs),
                 detail=f" from {x.origin}" if isinstance(x, Tensor) else "",
                 suffix=". Add a batch axis (x[None, ...]); TensorFlow aborts the process on a "
                           "missing batch axis" if len(xs) == n + 1 else "; TensorFlow raises"),
@@ -108,7 +108,7 @@ def _tf_conv(nd: int | None) -> Callable:
             return Unknown("conv raises here")
         if len(ws) != n + 2:
             ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.filters_rank(
-                name=name, n_plus_2=n + 2, detail_times_n='size, ' * n, ws=fmt_shape(ws)), related=_related(w))
+                name=name, ndim=n + 2, detail_times_n='size, ' * n, ws=fmt_shape(ws)), related=_related(w))
             return Unknown("conv raises here")
         cin, fin, fout = xs[-1], ws[-2], ws[-1]
         if known(cin) and known(fin) and fin > 0:

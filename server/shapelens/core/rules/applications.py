@@ -66,7 +66,7 @@ def check_arguments(name: str, entry: dict, cfg: dict, input_shape: tuple | None
     if weights == "imagenet" and cfg["include_top"] and isinstance(cfg["classes"], int) and cfg["classes"] != 1000:
         raise LayerError(
             INVALID_ARGUMENT,
-            INVALID_ARGUMENT.application_classes_not_1000(name=name, cfg_part=cfg['classes']))
+            INVALID_ARGUMENT.application_classes_not_1000(name=name, classes=cfg['classes']))
     if input_shape is None:
         return
     if len(input_shape) != 3:

@@ -104,7 +104,7 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
     if len(v) >= 2 and len(k) >= 2 and _sure_differ(v[-2], k[-2]):
         out.append((
             FAILS_AT_RUN_TIME,
-            FAILS_AT_RUN_TIME.value_key_steps_differ(kind=kind, v_part=v[-2], k_part=k[-2]),
+            FAILS_AT_RUN_TIME.value_key_steps_differ(kind=kind, value_steps=v[-2], key_steps=k[-2]),
         ))
     return out
 
@@ -441,7 +441,7 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
             INCOMPATIBLE_MERGE_SHAPES.query_value_last_axis(
-                kind=kind, query_part=fmt_dim(query[-1]), value_part=fmt_dim(value[-1])),
+                kind=kind, query_size=fmt_dim(query[-1]), value_size=fmt_dim(value[-1])),
         )
     _check_value_key(kind, value, key_in)
     shape: Any = tuple(query)

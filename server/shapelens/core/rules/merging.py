@@ -156,7 +156,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
                 raise LayerError(
                     WRONG_INPUT_RANK,
                     WRONG_INPUT_RANK.concatenate_axis_out(
-                        axis=axis, i_plus_1=i + 1, s=fmt_shape(s), n_s=len(s), n_s_minus_1=len(s) - 1),
+                        axis=axis, input_number=i + 1, s=fmt_shape(s), n_s=len(s), last_axis=len(s) - 1),
                 )
             del r[axis]
         reduced.append(r)
@@ -256,7 +256,7 @@ def dot(a: Args, xs: list, call: dict) -> Out:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
             INCOMPATIBLE_MERGE_SHAPES.dot_axes_sizes_differ(
-                ax_first=ax[0], ax_second=ax[1], d1=fmt_dim(d1), d2=fmt_dim(d2), hint=hint, s1=fmt_shape(s1),
+                axis_x=ax[0], axis_y=ax[1], d1=fmt_dim(d1), d2=fmt_dim(d2), hint=hint, s1=fmt_shape(s1),
                 s2=fmt_shape(s2)),
         )
     o1, o2 = list(s1), list(s2)

@@ -31,7 +31,7 @@ def _axis_dim(kind: str, x: Shape, axis: int) -> Dim:
     if not -len(x) <= axis < len(x):
         raise LayerError(
             WRONG_INPUT_RANK,
-            WRONG_INPUT_RANK.axis_out_of_range(kind=kind, axis=axis, n_x=len(x), x=fmt_shape(x), n_x_minus_1=len(x) - 1),
+            WRONG_INPUT_RANK.axis_out_of_range(kind=kind, axis=axis, n_x=len(x), x=fmt_shape(x), last_axis=len(x) - 1),
         )
     return x[axis]
 

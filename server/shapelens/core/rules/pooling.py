@@ -106,7 +106,7 @@ def _adaptive(rank: int, mode: str):
         warnings = []
         if len(x) != rank + 2:
             warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.adaptive_pool_rank(
-                kind=a.kind, n_x=len(x), rank_plus_2=rank + 2)))
+                kind=a.kind, n_x=len(x), needed_rank=rank + 2)))
         if 0 in size:
             warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.adaptive_pool_output_zero(kind=a.kind)))
         channels = x[-1] if fmt == "channels_last" else x[1]

@@ -232,7 +232,7 @@ def _conv_lstm(rank: int):
             raise LayerError(
                 WRONG_INPUT_RANK,
                 WRONG_INPUT_RANK.expects_d_input_batch(
-                    kind=kind, rank_plus_3=rank + 3, layout=layout, n_x=len(x), x=fmt_shape(x),
+                    kind=kind, ndim=rank + 3, layout=layout, n_x=len(x), x=fmt_shape(x),
                     detail="; add a time axis, e.g. layers.Reshape((1, ...)), or use "
                    f"Conv{rank}D" if len(x) == rank + 2 else ""),
             )

@@ -86,7 +86,7 @@ def _positive_sizes(a: Args, n: int, default: Any) -> tuple[int, ...]:
     size = a.ints("size", n, default)
     if any(s <= 0 for s in size):
         raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.size_must_positive(
-            kind=a.kind, size_first=size[0] if n == 1 else size))
+            kind=a.kind, size=size[0] if n == 1 else size))
     return size
 
 
@@ -195,8 +195,8 @@ def _cropped(kind: str, x: Shape, axes: list[int], crops) -> tuple[Shape, list[s
             raise LayerError(
                 OUTPUT_SIZE_NOT_POSITIVE,
                 OUTPUT_SIZE_NOT_POSITIVE.cropping_removes_axis(
-                    kind=kind, before=before, after=after, before_plus_after=before + after, d=d,
-                    d_minus_before_minus_after=d - before - after, d_minus_1=d - 1),
+                    kind=kind, before=before, after=after, removed=before + after, d=d,
+                    left=d - before - after, most=d - 1),
             )
         sizes.append(d - before - after if known(d) else d)
         explain.append(f"{d} - {before} - {after} = {d - before - after}" if known(d) else _stays(d))
