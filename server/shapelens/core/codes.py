@@ -21,16 +21,8 @@ call supplies exactly a template's fields, and that every template is used.
 
 from __future__ import annotations
 
-from shapelens.core.code_registry import (  # noqa: F401  (CODES, Code, get, ... are used through this module)
-    CODES,
-    DOCS_BASE_URL,
-    Code,
-    Msg,
-    all_codes,
-    code,
-    get,
-    messages,
-)
+# CODES, Code, get, ... are used through this module
+from shapelens.core.code_registry import CODES, DOCS_BASE_URL, Code, Msg, all_codes, code, get, messages  # noqa: F401
 
 
 # --- analysis notes -----------------------------------------------------
@@ -722,14 +714,39 @@ class WRONG_NUMBER_OF_INPUTS:
 @code("SL901", "tensorflow-raises", "error",
       "Rebuilt with real Keras by the dry run, a layer (or model) raises; the message is Keras's own.")
 class TENSORFLOW_RAISES:
-    pass
+    on_call = Msg("TensorFlow {version} raises {error}")
+    on_constructor = Msg("TensorFlow {version} raises {error_type} constructing {kind}: {error_message}")
+    on_model_build = Msg("TensorFlow {version} raises {error_type} building this model: {error_message}")
 
 
 @code("SL902", "tensorflow-disagrees", "warning",
       "TensorFlow and shapelens give different answers for a layer (output shape, parameter count, or "
       "whether it raises): a shapelens bug, reported with both answers.")
 class TENSORFLOW_DISAGREES:
-    pass
+    raises_where_shapelens_builds = Msg(
+        "TensorFlow {version} raises on this {kind} call, but shapelens expected {expected}. shapelens got this "
+        "wrong; please report it with the snippet.")
+    builds_where_shapelens_raises = Msg(
+        "shapelens reports an error on this {kind} call, but TensorFlow {version} builds it (output {output}). "
+        "shapelens got this wrong; please report it with the snippet.")
+    output_differs = Msg(
+        "TensorFlow {version} and shapelens disagree on the output of this {kind}: TensorFlow {tensorflow_output}, "
+        "shapelens {shapelens_output}. shapelens got this wrong; please report it with the snippet.")
+    rejects_arguments = Msg(
+        "TensorFlow {version} rejects the arguments of this {kind}, but shapelens accepted them. shapelens got "
+        "this wrong; please report it with the snippet.")
+    constructs_where_shapelens_raises = Msg(
+        "shapelens reports that this {kind} raises when constructed, but TensorFlow {version} constructs it. "
+        "shapelens got this wrong; please report it with the snippet.")
+    layer_params_differ = Msg(
+        "TensorFlow {version} counts {tensorflow_params} parameters in this {kind}, shapelens {shapelens_params}. "
+        "shapelens got this wrong; please report it with the snippet.")
+    model_fails_to_build = Msg(
+        "TensorFlow {version} cannot build this model, but shapelens found nothing wrong. shapelens got this "
+        "wrong; please report it with the snippet.")
+    model_params_differ = Msg(
+        "TensorFlow {version} counts {tensorflow_params} parameters in this model, shapelens {shapelens_params}. "
+        "shapelens got this wrong; please report it with the snippet.")
 
 
 # --- Keras 2 code that Keras 3 rejects ----------------------------------------
