@@ -85,7 +85,7 @@ def _guarded(text: str, path: str, with_spec: bool,
         result = Analysis(path, complete=False, keras=target.version, keras_reason=target.reason)
         result.diagnostics.append(
             Diagnostic(ANALYSIS_LIMIT, "information",
-                       ANALYSIS_LIMIT.shapelens_could_not(),
+                       ANALYSIS_LIMIT.internal_failure(),
                        Span(0, 0, 0, 0))
         )
         return result
@@ -103,7 +103,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
         result.complete = False
         result.diagnostics.append(Diagnostic(
             ANALYSIS_LIMIT, "information",
-            ANALYSIS_LIMIT.file_characters_more(n_text=len(text), max_text=MAX_TEXT),
+            ANALYSIS_LIMIT.file_too_large(n_text=len(text), max_text=MAX_TEXT),
             Span(0, 0, 0, 0)))
         return result
     result.suppressions = scan(text)
@@ -115,7 +115,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
         result.parsed = False
         result.diagnostics.append(Diagnostic(
             SYNTAX_ERROR, "information",
-            SYNTAX_ERROR.syntax_error_shapes(message=p.message), p.span))
+            SYNTAX_ERROR.in_file(message=p.message), p.span))
     start, save, save_at = 0, None, None
     if session is not None:
         start = session.plan(text, module, key)

@@ -136,5 +136,5 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
 
 
 def _unknown(api, name: str, reason: str, span) -> Unknown:
-    api.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.output_shape_unknown(name=name, reason=reason), span)
+    api.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.no_rule(name=name, reason=reason), span)
     return Unknown(reason)

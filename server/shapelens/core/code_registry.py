@@ -1,7 +1,6 @@
 """The machinery of the code registry (shapelens.core.codes): a code is a ``str`` subclass
 registered with :func:`code`, its message templates are :class:`Msg` objects."""
 
-
 from __future__ import annotations
 
 import string
@@ -85,6 +84,7 @@ class Messages:
 
 
 CODES: dict[str, Code] = {}
+GROUPS: dict[str, Messages] = {}  # the template groups of no single code, by name
 _RESERVED = frozenset(dir(str)) | {"code", "name", "severity", "summary", "url", "messages"}
 
 
@@ -121,7 +121,16 @@ def code(number: str, name: str, severity: str, summary: str) -> Callable[[type]
 
 def messages(cls: type) -> Messages:
     """A group of templates that belong to no single code."""
-    return Messages(cls.__name__, _templates(cls, cls.__name__))
+    if cls.__name__ in GROUPS:
+        raise ValueError(f"{cls.__name__} is registered twice")
+    group = GROUPS[cls.__name__] = Messages(cls.__name__, _templates(cls, cls.__name__))
+    return group
+
+
+def all_templates() -> list[Msg]:
+    """Every template of every code and group (import core.op_errors first to have its group)."""
+    owners: list[Code | Messages] = [*CODES.values(), *GROUPS.values()]
+    return [msg for owner in owners for msg in owner.messages.values()]
 
 
 def all_codes() -> list[Code]:

@@ -21,16 +21,8 @@ call supplies exactly a template's fields, and that every template is used.
 
 from __future__ import annotations
 
-from shapelens.core.code_registry import (  # noqa: F401  (CODES, Code, get, ... are used through this module)
-    CODES,
-    DOCS_BASE_URL,
-    Code,
-    Msg,
-    all_codes,
-    code,
-    get,
-    messages,
-)
+# CODES, Code, get, ... are used through this module
+from shapelens.core.code_registry import CODES, DOCS_BASE_URL, Code, Msg, all_codes, code, get, messages  # noqa: F401
 
 
 # --- analysis notes -----------------------------------------------------
@@ -39,9 +31,8 @@ from shapelens.core.code_registry import (  # noqa: F401  (CODES, Code, get, ...
 @code("SL001", "syntax-error", "information",
       "The file does not parse; shapes are shown up to the last statement that does.")
 class SYNTAX_ERROR:
-    syntax_error_shapes = Msg("syntax error ({message}): shapes are shown for the code that parses")
-    syntax_error_cell = Msg(
-        "syntax error in this cell ({problem_first}): shapelens skips the cell and analyses the others")
+    in_file = Msg("syntax error ({message}): shapes are shown for the code that parses")
+    in_cell = Msg("syntax error in this cell ({problem}): shapelens skips the cell and analyses the others")
 
 
 @code("SL002", "unknown-layer", "information",
@@ -50,30 +41,30 @@ class UNKNOWN_LAYER:
     hub_model = Msg(
         "{what} ({leaf}) is loaded at run time; shapelens does not know its architecture, so its output shape is "
         "unknown")
-    output_shape_unknown = Msg("{name}: {reason}; its output shape is unknown")
-    lambda_function_could = Msg("Lambda: its function could not be followed ({reason}); its output shape is unknown")
+    no_rule = Msg("{name}: {reason}; its output shape is unknown")
+    lambda_not_followed = Msg("Lambda: its function could not be followed ({reason}); its output shape is unknown")
 
 
 @code("SL003", "analysis-limit", "information",
       "A loop, recursion or file size limit was reached; later values are unknown.")
 class ANALYSIS_LIMIT:
-    shapelens_could_not = Msg("shapelens could not analyse this file; shapes are unknown")
-    file_characters_more = Msg("the file has {n_text:,} characters, more than shapelens analyses ({max_text:,})")
-    analysis_stopped_following = Msg(
-        "Analysis stopped following values here: {what}. Shapes after this point may be unknown.")
-    analysis_stopped_following_statement = Msg(
+    internal_failure = Msg("shapelens could not analyse this file; shapes are unknown")
+    file_too_large = Msg("the file has {n_text:,} characters, more than shapelens analyses ({max_text:,})")
+    values_not_followed = Msg("Analysis stopped following values here: {what}. Shapes after this point may be unknown.")
+    statement_not_followed = Msg(
         "Analysis stopped following this statement: {reason}. Shapes it computes are unknown; the statements after "
         "it are still analysed.")
-    notebook_s_kernel = Msg("this notebook's kernel language is {language}, not Python: shapelens does not analyse it")
+    not_a_python_notebook = Msg(
+        "this notebook's kernel language is {language}, not Python: shapelens does not analyse it")
 
 
 @code("SL004", "unused-suppression", "warning",
       "A `# shapelens: ignore[...]` or `# noqa: SL...` comment suppresses nothing (reported with "
       "`reportUnusedSuppressions`), or names a code shapelens does not have (always reported).")
 class UNUSED_SUPPRESSION:
-    suppression_comment_not = Msg("`{code}` in this suppression comment is not a shapelens code; it suppresses nothing")
-    unused_suppression_no = Msg("unused suppression: no shapelens finding on this line")
-    unused_suppression_no_finding = Msg("unused suppression: no {unused} finding on this line")
+    unknown_code = Msg("`{code}` in this suppression comment is not a shapelens code; it suppresses nothing")
+    unused = Msg("unused suppression: no shapelens finding on this line")
+    unused_codes = Msg("unused suppression: no {unused} finding on this line")
 
 
 # --- shape mismatches ---------------------------------------------------
@@ -83,45 +74,45 @@ class UNUSED_SUPPRESSION:
       "A kernel or pool window (with its strides and dilation) does not fit the input: the output size "
       "would be zero or negative.")
 class OUTPUT_SIZE_NOT_POSITIVE:
-    does_not_fit = Msg(
+    window_does_not_fit = Msg(
         "{kind} {what} {window}{dil}{stride_txt} does not fit the {in_txt} with padding='valid': output size would "
         "be {sizes}. Use padding='same', a smaller {what}, or a larger input")
-    padding_axis_size = Msg(
+    padding_removes_axis = Msg(
         "{kind} padding ({before}, {after}) on an axis of size {d} leaves {out}; padding cannot remove more than "
         "the axis holds")
     cropping_removes_axis = Msg(
-        "{kind} cropping ({before}, {after}) removes {before_plus_after} from an axis of size {d}, leaving "
-        "{d_minus_before_minus_after}; crop at most {d_minus_1} in total")
+        "{kind} cropping ({before}, {after}) removes {removed} from an axis of size {d}, leaving {left}; crop at "
+        "most {most} in total")
 
 
 @code("SL102", "wrong-input-rank", "error", "A layer receives a tensor with the wrong number of dimensions.")
 class WRONG_INPUT_RANK:
-    built_d_inputs = Msg("{kind} was built for {built_ndim}-D inputs ({where}) but gets {n_shape}-D {shape}")
-    takes_one_input = Msg("{kind} takes one input tensor, got a list of {n_inputs}")
-    must_one_tensor = Msg("{kind} `{what}` must be one tensor, got a list of {n_value}")
-    value_must_batch = Msg("{kind} value must have a batch axis, got {v}")
+    shared_layer_rank = Msg("{kind} was built for {built_ndim}-D inputs ({where}) but gets {n_shape}-D {shape}")
+    list_given = Msg("{kind} takes one input tensor, got a list of {n_inputs}")
+    argument_is_a_list = Msg("{kind} `{what}` must be one tensor, got a list of {n_value}")
+    value_without_batch = Msg("{kind} value must have a batch axis, got {v}")
     key_needs_time = Msg("{kind} key needs a time axis to return scores, got {k}")
     attention_axes_out_range = Msg(
         "{kind} attention_axes={axes} is out of range for the rank-{n_value} value {value}; {hint}")
     query_needs_time = Msg("{kind} query needs a time axis to return scores, got {query}")
-    expects_3_d = Msg("{kind} expects a 3-D {name} (batch, steps, features), got {n_t}-D {t}")
+    expects_3d_sequence = Msg("{kind} expects a 3-D {name} (batch, steps, features), got {n_t}-D {t}")
     needs_time_axis = Msg("{kind} needs a time axis on query and key to return scores")
-    expects_d_input = Msg("{kind} expects a {ndim}-D input (batch included), got {rank}-D {shape}")
-    expects_input_least = Msg(
+    expects_rank = Msg("{kind} expects a {ndim}-D input (batch included), got {rank}-D {shape}")
+    expects_min_rank = Msg(
         "{kind} expects an input of at least {min_ndim} dimensions (batch included), got {rank}-D {shape}")
-    einsumdense_equation_does = Msg(
+    einsumdense_equation_input = Msg(
         "EinsumDense equation '{equation}' does not fit the input: {what} is out of range; make the input letters "
         "match the input rank (batch included) or use '...'")
     inputs_need_batch = Msg("{kind} inputs need a batch axis, got a scalar {s}")
     concatenate_axis_out = Msg(
-        "Concatenate axis={axis} is out of range for input {i_plus_1} {s} (rank {n_s}); use an axis in [-{n_s}, "
-        "{n_s_minus_1}]")
+        "Concatenate axis={axis} is out of range for input {input_number} {s} (rank {n_s}); use an axis in "
+        "[-{n_s}, {last_axis}]")
     concatenate_axis_out_range = Msg("Concatenate axis={axis} is out of range for rank {n_out} inputs {shapes_txt}")
     concatenate_axis_out_range_rank = Msg("Concatenate axis={axis} is out of range for rank {n_s} input {s}")
-    dot_axis_out = Msg("Dot axis {v} is out of range for the {which} input {s} (rank {n_s})")
+    dot_axis_out_of_range = Msg("Dot axis {v} is out of range for the {which} input {s} (rank {n_s})")
     dot_needs_inputs = Msg("Dot needs inputs of rank 2 or more (batch included), got {s1} and {s2}")
-    axis_out_range = Msg(
-        "{kind} axis={axis} is out of range for the {n_x}-D input {x}; use an axis in [-{n_x}, {n_x_minus_1}] "
+    axis_out_of_range = Msg(
+        "{kind} axis={axis} is out of range for the {n_x}-D input {x}; use an axis in [-{n_x}, {last_axis}] "
         "(channels are usually -1)")
     channels_first_needs_channel = Msg("{kind} with channels_first needs a channel axis, got {n_x}-D input")
     randomcolordegeneration_expects_images = Msg(
@@ -129,12 +120,11 @@ class WRONG_INPUT_RANK:
     needs_image_input = Msg("{kind} needs an image input (height, width, channels), got {n_x}-D {x}")
     centercrop_expects_images = Msg("CenterCrop expects a 4-D batch of images or one 3-D image, got {n_x}-D {x}")
     normalization_axis_out = Msg("Normalization axis {ax} is out of range for the {ndim}-D input {x}")
-    expects_3_d_input = Msg("{kind} expects a 3-D input (batch, timesteps, features), got {n_x}-D {x}; {fix}")
+    expects_3d_input = Msg("{kind} expects a 3-D input (batch, timesteps, features), got {n_x}-D {x}; {fix}")
     per_step_input_is_2d = Msg(
         "{kind} got a 2-D per-step input {x} but needs (batch, timesteps, features); give the wrapper one more axis")
     needs_batch_timesteps = Msg("{kind} needs (batch, timesteps, features), got {x}")
-    expects_d_input_batch = Msg(
-        "{kind} expects a {rank_plus_3}-D input (batch, time, {layout}), got {n_x}-D {x}{detail}")
+    expects_d_input_batch = Msg("{kind} expects a {ndim}-D input (batch, time, {layout}), got {n_x}-D {x}{detail}")
     timedistributed_needs_input = Msg(
         "TimeDistributed needs an input of at least 3 dimensions (batch, time, ...), got {n_x}-D {x}; apply {kind} "
         "directly instead")
@@ -144,10 +134,10 @@ class WRONG_INPUT_RANK:
       "An axis of the input does not match what the layer was built for (a shared layer called on a "
       "different shape, a layer built for other channels).")
 class INCOMPATIBLE_INPUT_DIMENSION:
-    built_inputs_whose = Msg(
+    shared_layer_size = Msg(
         "{kind} was built for inputs whose {name} is {size} ({where}), but gets {shape} here (size {got}); a "
         "shared layer needs the same size there")
-    einsumdense_axis_input = Msg(
+    einsumdense_axis_mismatch = Msg(
         "EinsumDense axis '{dim}' is {in_d} in the input {input_shape} but {out_d} in output_shape; put {detail} "
         "there")
     randomcolordegeneration_needs_rgb = Msg(
@@ -157,27 +147,27 @@ class INCOMPATIBLE_INPUT_DIMENSION:
 @code("SL104", "incompatible-merge-shapes", "error",
       "The tensors given to a merge layer (Add, Concatenate, Dot, ...) do not have compatible shapes.")
 class INCOMPATIBLE_MERGE_SHAPES:
-    must_called_list = Msg("{kind} must be called on a list of tensors, got a single tensor of shape {inputs}")
-    takes_list_query = Msg("{kind} takes a list [query, value] or [query, value, key], got {n_xs} tensor{plural}")
-    value_key_must = Msg(
+    single_tensor = Msg("{kind} must be called on a list of tensors, got a single tensor of shape {inputs}")
+    attention_input_count = Msg("{kind} takes a list [query, value] or [query, value, key], got {n_xs} tensor{plural}")
+    value_key_mismatch = Msg(
         "{kind} value {value} and key {key} must match on every axis except the batch and the last: {detail}")
-    query_value_must = Msg(
-        "{kind} query and value must have the same last axis, got {query_part} vs {value_part}; project one of "
-        "them (e.g. Dense({query_part}) on the value)")
-    called_empty_list = Msg("{kind} was called on an empty list; pass the tensors to merge, e.g. {kind}()([a, b])")
-    cannot_merge_axis = Msg(
+    query_value_last_axis = Msg(
+        "{kind} query and value must have the same last axis, got {query_size} vs {value_size}; project one of "
+        "them (e.g. Dense({query_size}) on the value)")
+    empty_list = Msg("{kind} was called on an empty list; pass the tensors to merge, e.g. {kind}()([a, b])")
+    axis_mismatch = Msg(
         "{kind} cannot merge {full_a} and {full_b}: axis {axis} is {i} in one and {j} in the other. Sizes must be "
         "equal or 1 (broadcast); {merge_fix}")
-    cannot_merge_tensors = Msg("{kind} cannot merge tensors with different batch sizes ({sizes}): {shapes_txt}")
-    subtract_takes_exactly = Msg("Subtract takes exactly 2 inputs, got {n_xs}: {shapes_txt}")
-    concatenate_inputs_must = Msg(
+    batch_mismatch = Msg("{kind} cannot merge tensors with different batch sizes ({sizes}): {shapes_txt}")
+    subtract_input_count = Msg("Subtract takes exactly 2 inputs, got {n_xs}: {shapes_txt}")
+    concatenate_ranks_differ = Msg(
         "Concatenate inputs must have the same rank, got ranks {ranks}: {shapes_txt}. Reshape or expand one of "
         "them first")
-    concatenate_axis_needs = Msg(
+    concatenate_axis_mismatch = Msg(
         "Concatenate on axis {axis} needs every other axis to match, but axis {ax} is {sizes}: {shapes_txt}")
-    dot_takes_exactly = Msg("Dot takes exactly 2 inputs, got {n_xs}: {shapes_txt}")
-    dot_axes_must = Msg(
-        "Dot axes {ax_first} and {ax_second} must have the same size, got {d1} vs {d2}{hint}: {s1} · {s2}")
+    dot_input_count = Msg("Dot takes exactly 2 inputs, got {n_xs}: {shapes_txt}")
+    dot_axes_sizes_differ = Msg(
+        "Dot axes {axis_x} and {axis_y} must have the same size, got {d1} vs {d2}{hint}: {s1} · {s2}")
     normalization_mean_variance = Msg(
         "Normalization mean/variance of shape {mean_shape} do not fit axis {d} of size {x_d} in the input {x}")
 
@@ -185,10 +175,9 @@ class INCOMPATIBLE_MERGE_SHAPES:
 @code("SL105", "reshape-size-mismatch", "error",
       "Reshape asks for a shape with a different number of values than the input has.")
 class RESHAPE_SIZE_MISMATCH:
-    can_infer_one = Msg("can only infer one unknown dimension, target {target} has several -1")
-    cannot_reshape_values = Msg(
-        "cannot reshape {source} ({total} values) into {target}: {total} is not divisible by {rest}")
-    cannot_reshape_values_values = Msg("cannot reshape {source} ({total} values) into {target} ({want} values)")
+    several_inferred = Msg("can only infer one unknown dimension, target {target} has several -1")
+    not_divisible = Msg("cannot reshape {source} ({total} values) into {target}: {total} is not divisible by {rest}")
+    sizes_differ = Msg("cannot reshape {source} ({total} values) into {target} ({want} values)")
 
 
 @code("SL106", "undefined-dimension", "error",
@@ -200,11 +189,12 @@ class UNDEFINED_DIMENSION:
     needs_last_axis = Msg(
         "{kind} needs the last axis of {tensor} defined to create its {name} weights (shape {w}), but {tensor} is "
         "{input_shape}")
-    needs_defined_create = Msg("{kind} needs {src} defined to create its output projection; query is {query}{detail}")
-    needs_defined_create_weights = Msg(
+    projection_needs_defined = Msg(
+        "{kind} needs {src} defined to create its output projection; query is {query}{detail}")
+    weights_need_defined = Msg(
         "{kind} needs a defined {what} to create its weights, but the input {shape} has None there{detail}")
     prelu_needs_every = Msg(
-        "PReLU needs every non-batch axis defined to create alpha; axis {i_plus_1} of the input is None (set "
+        "PReLU needs every non-batch axis defined to create alpha; axis {axis} of the input is None (set "
         "shared_axes to share alpha along it)")
     einsumdense_would_shape = Msg(
         "EinsumDense {name} would have shape {shape}, which needs defined sizes; the input is {input_shape} -- "
@@ -227,7 +217,7 @@ class UNDEFINED_DIMENSION:
 @code("SL120", "input-shape-ignored", "warning",
       "`input_shape=` on a layer that is not the first layer of a Sequential model is ignored by Keras.")
 class INPUT_SHAPE_IGNORED:
-    input_shape_ignored_not = Msg(
+    not_first_layer = Msg(
         "input_shape= on {kind} is ignored: it is not the first layer of the Sequential model. Remove it (the "
         "shape comes from the previous layer)")
 
@@ -236,8 +226,8 @@ class INPUT_SHAPE_IGNORED:
       "A layer declared with `input_shape=` is called on a tensor of a different shape; Keras 3 silently "
       "builds it for the tensor it receives.")
 class INPUT_SHAPE_OVERRIDDEN:
-    declares_input_shape_but = Msg(
-        "{kind} declares input_shape={declared_part} but is called on {got}; Keras 3 ignores input_shape here and "
+    called_on_other_shape = Msg(
+        "{kind} declares input_shape={declared} but is called on {got}; Keras 3 ignores input_shape here and "
         "builds for {got}. Fix the data or the declared shape")
 
 
@@ -245,31 +235,31 @@ class INPUT_SHAPE_OVERRIDDEN:
       "`model.build(shape)` on a subclassed Model without its own build() does not run call() in Keras "
       "3, so its layers stay unbuilt.")
 class SUBCLASS_BUILD_DOES_NOT_RUN_CALL:
-    keras_3_s = Msg(
+    build_does_not_run_call = Msg(
         "Keras 3's build() does not run {name}.call(): its layers stay unbuilt and summary() shows no shapes. Call "
-        "the model on a tensor instead, e.g. model(keras.Input(shape={shape_part}))")
+        "the model on a tensor instead, e.g. model(keras.Input(shape={input_shape}))")
 
 
 @code("SL123", "fails-at-run-time", "warning",
       "The model builds, but TensorFlow will fail when it runs (e.g. a negative padding, an "
       "interpolation the op does not support).")
 class FAILS_AT_RUN_TIME:
-    query_features_key = Msg(
+    query_key_features_differ = Msg(
         "{kind}: query features ({dq}) and key features ({dk}) differ; Keras builds this but it fails when the "
         "model runs. Project one of them (e.g. Dense({dk}) on the query)")
-    value_steps_but = Msg(
-        "{kind}: value has {v_part} steps but key has {k_part}; they must match (Keras builds this but it fails "
-        "when the model runs)")
-    builds_d_input = Msg(
-        "{kind} builds on a {n_x}-D input but fails when run: it needs a {rank_plus_2}-D input (batch included)")
-    output_size_0_builds = Msg("{kind} with output_size 0 builds but fails when run")
+    value_key_steps_differ = Msg(
+        "{kind}: value has {value_steps} steps but key has {key_steps}; they must match (Keras builds this but it "
+        "fails when the model runs)")
+    adaptive_pool_rank = Msg(
+        "{kind} builds on a {n_x}-D input but fails when run: it needs a {needed_rank}-D input (batch included)")
+    adaptive_pool_output_zero = Msg("{kind} with output_size 0 builds but fails when run")
     resizing_expects_images = Msg(
         "Resizing expects a 4-D batch of images (or one 3-D image), got {n_x}-D {x}; Keras builds it as {out} but "
         "the resize fails when the model runs")
-    accepts_negative_padding = Msg(
+    negative_padding = Msg(
         "{kind} accepts a negative padding when the model is built, but TensorFlow's pad refuses it when run; use "
         "Cropping instead")
-    upsampling2d_interpolation_fails = Msg(
+    upsampling2d_interpolation = Msg(
         "UpSampling2D interpolation={interpolation!r} fails when the model runs; use one of {options}")
 
 
@@ -277,7 +267,7 @@ class FAILS_AT_RUN_TIME:
       "A TensorFlow function (tf.*) is applied to a symbolic Keras tensor; Keras 3 raises. Use the "
       "keras.ops equivalent or wrap it in a layer.")
 class TENSORFLOW_FUNCTION_ON_KERAS_TENSOR:
-    cannot_take_keras = Msg(
+    tf_function_on_keras_tensor = Msg(
         "{short}() cannot take {what}: Keras 3 raises for TensorFlow functions on symbolic tensors. Use "
         "{ops_equivalent} or a layer instead")
 
@@ -290,9 +280,9 @@ class TENSORFLOW_FUNCTION_ON_KERAS_TENSOR:
 class INVALID_ARGUMENT:
     batch_input_shape_not_accepted = Msg(
         "Keras 3 does not accept batch_input_shape= on {kind}; start the model with "
-        "keras.Input(batch_shape={fmt_value}) instead")
-    input_shape_must = Msg("Input shape must be a tuple: use shape=({shape},) instead of shape={shape}")
-    model_unexpected_keyword = Msg("Model does not take the keyword argument `{unexpected_first}`{hint}")
+        "keras.Input(batch_shape={batch_shape}) instead")
+    input_shape_not_tuple = Msg("Input shape must be a tuple: use shape=({shape},) instead of shape={shape}")
+    model_unexpected_keyword = Msg("Model does not take the keyword argument `{keyword}`{hint}")
     float_size = Msg(
         "`{name}` of {kind} is a float ({value}); Keras 3 wants a Python int and raises ValueError. Use an int: "
         "{shown} (// divides to an int)")
@@ -301,22 +291,21 @@ class INVALID_ARGUMENT:
         "int(...)")
     embedding_weights_shape = Msg(
         "Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape {shape}; Keras "
-        "sets it in the constructor and raises ValueError. Use Embedding({shape_first}, {shape_second}, ...) to "
-        "match the array")
+        "sets it in the constructor and raises ValueError. Use Embedding({rows}, {columns}, ...) to match the array")
     embedding_weights_not_2d = Msg(
         "Embedding({n}, {d}) has a table of shape ({n}, {d}), but weights= gives an array of shape {shape}; Keras "
         "sets it in the constructor and raises ValueError")
-    weights_imagenet_include_top = Msg(
-        "{name}: with weights='imagenet' and include_top=True, classes must be 1000 (got {cfg_part}); pass "
+    application_classes_not_1000 = Msg(
+        "{name}: with weights='imagenet' and include_top=True, classes must be 1000 (got {classes}); pass "
         "include_top=False and add your own classifier, or weights=None")
     application_input_shape_needs_3_values = Msg(
         "{name}: input_shape must have 3 values (rows, columns, channels), got {n_input_shape}")
-    weights_imagenet_input = Msg("{name}: with weights='imagenet' the input must have 3 channels, got {c}")
-    include_top_true_weights = Msg(
+    application_channels_not_3 = Msg("{name}: with weights='imagenet' the input must have 3 channels, got {c}")
+    application_input_size_fixed = Msg(
         "{name}: with include_top=True and weights='imagenet' the input must be ({size}, {size}, 3), got ({h}, "
         "{w}, {c}); pass include_top=False to use another size")
     application_input_too_small = Msg("{name}: the input must be at least {low}x{low}, got {h}x{w}")
-    score_mode_must_dot = Msg("{kind} score_mode must be 'dot' or 'concat', got {mode!r}")
+    score_mode = Msg("{kind} score_mode must be 'dot' or 'concat', got {mode!r}")
     not_a_positive_integer_extra = Msg("`{name}` of {kind} must be a positive integer{extra}, got {value!r}")
     needs_value_tensor = Msg(
         "{kind} needs a value tensor: call it as layer(query, value) (self-attention: layer(x, x))")
@@ -326,7 +315,7 @@ class INVALID_ARGUMENT:
     attention_axes_must_int = Msg("`attention_axes` of {kind} must be an int, list or tuple, got {axes!r}")
     attention_axes_must_integers = Msg("`attention_axes` of {kind} must be integers, got {axes}")
     num_key_value_heads_zero = Msg("`num_key_value_heads` of {kind} cannot be 0")
-    takes_most_positional = Msg("{kind} takes at most {n_names} positional arguments, got {n_positional}")
+    too_many_positional = Msg("{kind} takes at most {n_names} positional arguments, got {n_positional}")
     two_values_for_argument = Msg("{kind} got two values for `{name}`")
     missing_required_argument = Msg("{kind} is missing the required argument `{name}`")
     not_an_integer = Msg("`{name}` of {kind} must be an integer, got {value}")
@@ -336,11 +325,11 @@ class INVALID_ARGUMENT:
     data_format_must_channels_last = Msg(
         "data_format of {kind} must be 'channels_last' or 'channels_first', got {value!r}")
     unexpected_keyword = Msg("{kind} does not take the keyword argument `{key}`{hint}")
-    kernel_size_cannot_contain = Msg("kernel_size of {kind} cannot contain 0, got {kernel}")
-    kernel_size_must_positive = Msg("kernel_size of {kind} must be positive, got {kernel}")
-    strides_must_positive = Msg("strides of {kind} must be positive, got {strides}")
-    dilation_rate_must_positive = Msg("dilation_rate of {kind} must be positive, got {dilation}")
-    groups_must_positive = Msg("groups of {kind} must be a positive integer, got {groups}")
+    kernel_size_zero = Msg("kernel_size of {kind} cannot contain 0, got {kernel}")
+    kernel_size_negative = Msg("kernel_size of {kind} must be positive, got {kernel}")
+    strides_not_positive = Msg("strides of {kind} must be positive, got {strides}")
+    dilation_rate_not_positive = Msg("dilation_rate of {kind} must be positive, got {dilation}")
+    groups_not_positive = Msg("groups of {kind} must be a positive integer, got {groups}")
     not_positive = Msg("{name} of {kind} must be positive, got {vals}")
     positive_integer_got_none = Msg("`{name}` of {kind} must be a positive integer, got None")
     output_padding_cannot_negative = Msg("output_padding of {kind} cannot be negative, got {out_pad}")
@@ -353,7 +342,7 @@ class INVALID_ARGUMENT:
     lora_rank_must_integer = Msg("`lora_rank` of {kind} must be an integer, got {rank}")
     lora_rank_must_positive = Msg("`lora_rank` of {kind} must be positive, got {rank}")
     cannot_use_lora = Msg("{kind} cannot use LoRA (lora_rank={rank}) together with `{constraint_arg}`; remove one")
-    einsumdense_equation_not = Msg(
+    einsumdense_equation_form = Msg(
         "EinsumDense equation '{equation}' is not of the form 'ab,bc->ac', '...b,bc->...c' or 'ab...,bc->ac...'")
     einsumdense_output_axis = Msg(
         "EinsumDense output axis '{dim}' of '{equation}' appears in neither the input '{input_spec}' nor the "
@@ -363,7 +352,7 @@ class INVALID_ARGUMENT:
         "output '{output_spec}'")
     einsumdense_bias_axis = Msg("EinsumDense bias axis '{char}' is not in the output '{output_spec}' of '{equation}'")
     einsumdense_bias_axes_names = Msg("EinsumDense bias_axes='' names no axis; use None for no bias")
-    einsumdense_shape_non = Msg("EinsumDense {name} shape {shape} has a non-integer size {d!r}")
+    einsumdense_shape_not_integer = Msg("EinsumDense {name} shape {shape} has a non-integer size {d!r}")
     einsumdense_shape_negative = Msg("EinsumDense {name} shape {shape} has a negative size")
     output_shape_einsumdense_must = Msg("`output_shape` of EinsumDense must be an integer or a tuple, got {raw_out!r}")
     dot_missing_required = Msg("Dot is missing the required argument `axes`, e.g. Dot(axes=-1)")
@@ -393,7 +382,7 @@ class INVALID_ARGUMENT:
     number_out_of_range = Msg("`{name}` of {kind} must be a number in [{lo}, {hi}], got {v!r}")
     kernel_size_must_number = Msg("`kernel_size` of {kind} must be a number or a pair, got {k!r}")
     kernel_size_must_odd = Msg("`kernel_size` of {kind} must be an odd number, got {k!r}")
-    kernel_size_must_odd_e = Msg("`kernel_size` of {kind} must be odd, got {k!r}; e.g. 3 or 5")
+    kernel_size_even = Msg("`kernel_size` of {kind} must be odd, got {k!r}; e.g. 3 or 5")
     factor_must_lie = Msg("`factor` of {kind} must lie in [0, 1], got {f!r}")
     rescaling_missing_required = Msg("Rescaling is missing the required argument `scale`, e.g. Rescaling(1 / 255)")
     not_integer_pixels = Msg("`{name}` of {kind} must be an integer number of pixels, got {v!r}")
@@ -403,7 +392,7 @@ class INVALID_ARGUMENT:
     categoryencoding_needs_num_tokens = Msg(
         "CategoryEncoding needs num_tokens (use IntegerLookup if the vocabulary size is not known)")
     num_tokens_categoryencoding_must = Msg("num_tokens of CategoryEncoding must be an integer, got {n}")
-    num_tokens_categoryencoding_below_1 = Msg("num_tokens of CategoryEncoding must be >= 1, got {n}")
+    num_tokens_categoryencoding_below_one = Msg("num_tokens of CategoryEncoding must be >= 1, got {n}")
     axis_normalization_must = Msg("`axis` of Normalization must be an int, a list of ints or None, got {axis!r}")
     normalization_needs_both = Msg("Normalization needs both `mean` and `variance`, or neither (then call adapt())")
     normalization_mean_variance = Msg(
@@ -454,7 +443,7 @@ class INVALID_ARGUMENT:
     negative_value = Msg("{what} of {kind} cannot be negative, got {value!r}")
     not_int_or_one_per_spatial_axis = Msg(
         "`{name}` of {kind} must be an int or {n} entries (one per spatial axis), got {value!r}")
-    size_must_positive = Msg("size of {kind} must be positive, got {size_first}")
+    size_must_positive = Msg("size of {kind} must be positive, got {size}")
     target_shape_reshape_must = Msg("target_shape of Reshape must be a tuple, got {target!r}; write ({target!r},)")
     target_shape_reshape_can = Msg("target_shape {target} of Reshape can only use -1 for the inferred axis")
     target_shape_reshape_several = Msg("target_shape {target} of Reshape has several -1; only one axis can be inferred")
@@ -467,18 +456,18 @@ class INVALID_ARGUMENT:
 class GROUPS_NOT_DIVISIBLE:
     num_query_heads_not_divisible = Msg("{kind} num_query_heads={hq} is not divisible by num_key_value_heads={hkv}")
     filters_not_divisible = Msg("{kind} filters={filters} is not divisible by groups={groups}")
-    input_channels_groups = Msg(
+    input_channels_not_divisible = Msg(
         "{kind} input has {cin} channels, which groups={groups} cannot split evenly (input {x})")
-    groupnormalization_groups_more = Msg(
+    groupnormalization_groups_above_channels = Msg(
         "GroupNormalization groups={g} is more than the {dim} channels of {x}; use a divisor of {dim}")
-    groupnormalization_groups_does = Msg(
+    groupnormalization_groups_not_divisor = Msg(
         "GroupNormalization groups={g} does not divide the {dim} channels of {x}; use one of {divisors}")
 
 
 @code("SL203", "output-padding-too-large", "error",
       "`output_padding` of a transposed convolution must be smaller than its strides.")
 class OUTPUT_PADDING_TOO_LARGE:
-    output_padding_must_smaller = Msg(
+    not_smaller_than_strides = Msg(
         "{kind} output_padding {out_pad} must be smaller than strides {strides} (axis {i}: {out_pad_i} >= "
         "{strides_i}); {fix}")
 
@@ -486,22 +475,21 @@ class OUTPUT_PADDING_TOO_LARGE:
 @code("SL204", "strides-with-dilation", "error",
       "Strides greater than 1 cannot be combined with a dilation rate greater than 1.")
 class STRIDES_WITH_DILATION:
-    cannot_combine_strides = Msg(
-        "{kind} cannot combine strides={strides} with dilation_rate={dilation}; set one of them to 1")
+    both_above_one = Msg("{kind} cannot combine strides={strides} with dilation_rate={dilation}; set one of them to 1")
 
 
 @code("SL205", "invalid-permute", "error",
       "Permute `dims` must be a permutation of 1..n for an input with n non-batch axes.")
 class INVALID_PERMUTE:
-    dims_permute_must = Msg("dims of Permute must be a tuple of axis numbers, got {dims!r}")
-    permute_dims_must = Msg("Permute dims {dims} must reorder {want} (axis 0, the batch, is not included)")
+    dims_not_a_tuple = Msg("dims of Permute must be a tuple of axis numbers, got {dims!r}")
+    not_a_permutation = Msg("Permute dims {dims} must reorder {want} (axis 0, the batch, is not included)")
 
 
 @code("SL206", "invalid-padding-mode", "error",
       "The padding mode is not accepted by this layer (e.g. 'causal' outside 1-D convolutions).")
 class INVALID_PADDING_MODE:
-    does_not_accept = Msg("{kind} does not accept padding={value!r}; use one of {options}")
-    does_not_accept_padding = Msg("{kind} does not accept padding={value!r}: {hint}")
+    not_one_of_options = Msg("{kind} does not accept padding={value!r}; use one of {options}")
+    not_accepted = Msg("{kind} does not accept padding={value!r}: {hint}")
 
 
 # --- data and inputs (fit / predict / model(x), numpy, tf.*) --------------------
@@ -516,9 +504,8 @@ class DATA_DOES_NOT_FIT_MODEL_INPUT:
         "{shape}{detail} (TensorFlow raises ValueError)")
     data_does_not_fit = Msg("{short}(): {data}; {expects}{why}{hint}")
     with_label = Msg("{short}(): {label}{message}")
-    line_builds_but = Msg(
-        "{short}(): {kind} (line {line_plus_1}) builds but fails when the model runs: {message}; TensorFlow raises "
-        "here")
+    layer_fails_when_run = Msg(
+        "{short}(): {kind} (line {line}) builds but fails when the model runs: {message}; TensorFlow raises here")
 
 
 @code("SL302", "missing-batch-axis", "error",
@@ -546,7 +533,7 @@ class TARGETS_DO_NOT_MATCH_OUTPUT:
         "ValueError{detail}")
     needs_integer_labels = Msg(
         "{short}(): {label}{ydesc}; {odesc}. {display} needs integer labels with one axis less than the output "
-        "({ob_part}); Keras raises ValueError{flatten_hint}")
+        "({label_shape}); Keras raises ValueError{flatten_hint}")
     needs_labels_match = Msg(
         "{short}(): {label}{ydesc}; {odesc}. {display} needs the labels to match the output up to its last axis; "
         "Keras raises ValueError")
@@ -565,23 +552,23 @@ class INTEGER_LABELS_FOR_CATEGORICAL_LOSS:
       "sparse_categorical_crossentropy needs integer class labels, but the targets are one-hot.")
 class ONE_HOT_LABELS_FOR_SPARSE_LOSS:
     one_hot_targets = Msg(
-        "{short}(): {label}{ydesc}: one-hot targets, but {display} needs integer class labels of shape {ob_part} "
-        "({odesc}); Keras raises ValueError. Use loss='categorical_crossentropy', or pass the class indices: "
-        "np.argmax({name}, axis=-1)")
+        "{short}(): {label}{ydesc}: one-hot targets, but {display} needs integer class labels of shape "
+        "{label_shape} ({odesc}); Keras raises ValueError. Use loss='categorical_crossentropy', or pass the class "
+        "indices: np.argmax({name}, axis=-1)")
 
 
 @code("SL306", "sample-count-mismatch", "error",
       "Arrays that must have one row per sample (x and y, several inputs) have different lengths.")
 class SAMPLE_COUNT_MISMATCH:
-    must_same_number = Msg(
+    fit_arrays = Msg(
         '{short}(): {what} must have the same number of samples ({desc}). Keras raises ValueError ("Data '
-        'cardinality is ambiguous": \'{xrole}\' sizes: {xs_sizes}{ys_part})')
-    train_test_split_arrays_different = Msg(
+        'cardinality is ambiguous": \'{xrole}\' sizes: {xs_sizes}{y_sizes})')
+    train_test_split = Msg(
         "train_test_split(): the arrays have different numbers of samples: {zip} (scikit-learn raises ValueError: "
         "Found input variables with inconsistent numbers of samples)")
-    tf_data_dataset = Msg(
-        "tf.data.Dataset.from_tensor_slices(): the arrays have different numbers of samples ({leaves_part}); "
-        'TensorFlow raises ValueError ("Dimensions {b} and {a} are not compatible")')
+    from_tensor_slices = Msg(
+        "tf.data.Dataset.from_tensor_slices(): the arrays have different numbers of samples ({sizes}); TensorFlow "
+        'raises ValueError ("Dimensions {b} and {a} are not compatible")')
 
 
 @code("SL307", "targets-broadcast-against-output", "warning",
@@ -597,7 +584,7 @@ class TARGETS_BROADCAST_AGAINST_OUTPUT:
       "fit/evaluate/predict is called again on the same model with inputs of another rank; TensorFlow "
       "retraces with an unknown rank and Keras raises.")
 class RETRACE_WITH_ANOTHER_RANK:
-    already_ran_line = Msg(
+    other_rank = Msg(
         "{short}(): {method}() already ran on line {line} with {which} of rank {old_ranks} {old_shapes}; Keras "
         "traced its {kind} function for that rank. Called again with rank {new_ranks} {new_shapes}, TensorFlow "
         'retraces with an input of unknown rank and Keras raises ValueError ("Cannot take the length of shape with '
@@ -607,25 +594,25 @@ class RETRACE_WITH_ANOTHER_RANK:
 @code("SL309", "label-out-of-range", "error",
       "Integer class labels go beyond the number of output units (or num_classes).")
 class LABEL_OUT_OF_RANGE:
-    to_categorical_num_classes_labels = Msg(
-        "to_categorical(num_classes={k}): the labels {shape} from {origin} take {classes} values "
-        "(0..{classes_minus_1}); Keras raises IndexError for a label ≥ num_classes. Use num_classes={classes}")
-    holds_class_labels = Msg(
-        "{short}(): {label}{ydesc} holds class labels up to {top_minus_1}, but the output has {width} units "
-        '({odesc}); TensorFlow raises InvalidArgumentError ("Received a label value of {top_minus_1} which is '
+    to_categorical_num_classes = Msg(
+        "to_categorical(num_classes={k}): the labels {shape} from {origin} take {classes} values (0..{top_label}); "
+        "Keras raises IndexError for a label ≥ num_classes. Use num_classes={classes}")
+    labels_beyond_units = Msg(
+        "{short}(): {label}{ydesc} holds class labels up to {top_label}, but the output has {width} units "
+        '({odesc}); TensorFlow raises InvalidArgumentError ("Received a label value of {top_label} which is '
         'outside the valid range of [0, {width})"). The last layer needs {top} units')
 
 
 @code("SL310", "ragged-array", "error",
       "np.array / tf.constant of sequences whose lengths differ: numpy and TensorFlow raise.")
 class RAGGED_ARRAY:
-    sequences_whose_shapes = Msg("{short}() of {n_shapes} sequences whose shapes differ ({level} are {shown}): {tail}")
+    sequences_differ = Msg("{short}() of {n_shapes} sequences whose shapes differ ({level} are {shown}): {tail}")
 
 
 @code("SL311", "impossible-reshape", "error",
       "An array or tensor is reshaped to a shape with a different number of values.")
 class IMPOSSIBLE_RESHAPE:
-    tf_constant_values = Msg(
+    tf_constant_size = Msg(
         "tf.constant(): {n:,} values cannot fill shape {shape} ({m:,} values); TensorFlow raises TypeError")
     op_error_on_data = Msg("{subject}: {what}{where} is {shape}; {message}. {raiser}")
 
@@ -633,8 +620,7 @@ class IMPOSSIBLE_RESHAPE:
 @code("SL312", "arrays-do-not-broadcast", "error",
       "Arithmetic between arrays whose shapes cannot be broadcast together.")
 class ARRAYS_DO_NOT_BROADCAST:
-    cannot_broadcast_together = Msg(
-        "{text}: {parts_first} and {parts_second} cannot be broadcast together ({split_part}); {raiser}")
+    cannot_broadcast_together = Msg("{text}: {left} and {right} cannot be broadcast together ({reason}); {raiser}")
 
 
 @code("SL313", "axis-out-of-range", "error",
@@ -642,8 +628,8 @@ class ARRAYS_DO_NOT_BROADCAST:
       "array, or squeeze names an axis whose size is not 1.")
 class AXIS_OUT_OF_RANGE:
     axis_out_range = Msg(
-        "{short}(): axis {axis} is out of range for {shape} — the new axis must be in [{detail_minus_1}, "
-        "{n_shape}] ({raiser})")
+        "{short}(): axis {axis} is out of range for {shape} — the new axis must be in [{lowest}, {n_shape}] "
+        "({raiser})")
     op_error = Msg("{short}(): {message} ({raiser})")
 
 
@@ -659,7 +645,7 @@ class ARRAYS_CANNOT_BE_JOINED:
 @code("SL315", "matmul-inner-dimensions", "error",
       "A matrix product (@, np.matmul, np.dot, tf.matmul) of shapes whose inner dimensions differ.")
 class MATMUL_INNER_DIMENSIONS:
-    inner_dimensions_differ = Msg("{short}: {parts_first} times {parts_second}: {split_part}; {raiser}")
+    inner_dimensions_differ = Msg("{short}: {left} times {right}: {reason}; {raiser}")
 
 
 @code("SL316", "index-out-of-range", "error",
@@ -676,12 +662,11 @@ class INDEX_OUT_OF_RANGE:
       "tf.nn convolution or pooling on shapes TensorFlow rejects (wrong rank, channels that the filters "
       "do not divide, a max-pool window larger than its input).")
 class TF_NN_SHAPE_ERROR:
-    input_must_d = Msg(
-        "{name}(): the input must be {n_plus_2}-D (batch, {detail_times_n}channels), got {xs}{detail}{suffix}")
-    filters_must_d = Msg(
-        "{name}(): the filters must be {n_plus_2}-D ({detail_times_n}in_channels, out_channels), got {ws}; "
-        "TensorFlow raises")
-    input_channels_but = Msg(
+    input_rank = Msg("{name}(): the input must be {ndim}-D (batch, {detail_times_n}channels), got {xs}{detail}{suffix}")
+    filters_rank = Msg(
+        "{name}(): the filters must be {ndim}-D ({detail_times_n}in_channels, out_channels), got {ws}; TensorFlow "
+        "raises")
+    channels_differ = Msg(
         "{name}(): the input has {cin} channels but the filters {ws} expect {fin} input channels (TensorFlow "
         "raises InvalidArgumentError: input depth must be evenly divisible by filter depth). Make filters[..., in, "
         "out] match the input: in = {cin}")
@@ -690,7 +675,7 @@ class TF_NN_SHAPE_ERROR:
         "convolution with {groups} groups, and {fout} output channels do not split into {groups} groups "
         "(InvalidArgumentError: output depth must be evenly divisible by number of groups). The real cause: the "
         "filters' input-channel axis should be {cin}")
-    window_does_not = Msg(
+    pool_window_too_large = Msg(
         "{short}(): a {map} window does not fit {xs} with padding='VALID' (TensorFlow raises AbortedError)")
 
 
@@ -698,7 +683,7 @@ class TF_NN_SHAPE_ERROR:
       "tf.nn.conv*d with filters whose input-channel axis divides but differs from the input's channels: "
       "TensorFlow silently runs a grouped convolution.")
 class TF_CONV_SILENTLY_GROUPED:
-    input_channels_but = Msg(
+    grouped_convolution = Msg(
         "{name}(): the input has {cin} channels but the filters {ws} take {fin}; TensorFlow silently runs a "
         "grouped convolution ({groups} groups of {fin} channels). If that is not intended, make the filters "
         "{detail}")
@@ -708,17 +693,17 @@ class TF_CONV_SILENTLY_GROUPED:
       "A Sequential model declared for one input size is given data of another size; Keras 3 runs its "
       "layers on it without checking.")
 class DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT:
-    but_model_declared = Msg(
+    declared_size_differs = Msg(
         "{short}(): {name} is {shape} from {origin}, but the model was declared for {spec}; Keras 3 runs the "
         "layers on it anyway (a Sequential model does not check its declared input)")
 
 
 @code("SL320", "wrong-number-of-inputs", "error", "A model with several inputs is given a different number of arrays.")
 class WRONG_NUMBER_OF_INPUTS:
-    model_inputs_but = Msg(
+    fit_inputs = Msg(
         "{short}(): {label}the model has {n_specs} inputs ({specs}) but gets {n_feeds} array{plural} ({feeds}); "
         "Keras raises ValueError. Pass a list with one array per input, in the order of the model's inputs")
-    model_inputs_but_gets = Msg(
+    call_inputs = Msg(
         "{short}(...): the model has {n_specs} inputs ({specs}) but gets {n_xs} array{plural} ({xs}); Keras raises "
         "ValueError. Pass a list with one array per input")
 
@@ -729,14 +714,39 @@ class WRONG_NUMBER_OF_INPUTS:
 @code("SL901", "tensorflow-raises", "error",
       "Rebuilt with real Keras by the dry run, a layer (or model) raises; the message is Keras's own.")
 class TENSORFLOW_RAISES:
-    pass
+    on_call = Msg("TensorFlow {version} raises {error}")
+    on_constructor = Msg("TensorFlow {version} raises {error_type} constructing {kind}: {error_message}")
+    on_model_build = Msg("TensorFlow {version} raises {error_type} building this model: {error_message}")
 
 
 @code("SL902", "tensorflow-disagrees", "warning",
       "TensorFlow and shapelens give different answers for a layer (output shape, parameter count, or "
       "whether it raises): a shapelens bug, reported with both answers.")
 class TENSORFLOW_DISAGREES:
-    pass
+    raises_where_shapelens_builds = Msg(
+        "TensorFlow {version} raises on this {kind} call, but shapelens expected {expected}. shapelens got this "
+        "wrong; please report it with the snippet.")
+    builds_where_shapelens_raises = Msg(
+        "shapelens reports an error on this {kind} call, but TensorFlow {version} builds it (output {output}). "
+        "shapelens got this wrong; please report it with the snippet.")
+    output_differs = Msg(
+        "TensorFlow {version} and shapelens disagree on the output of this {kind}: TensorFlow {tensorflow_output}, "
+        "shapelens {shapelens_output}. shapelens got this wrong; please report it with the snippet.")
+    rejects_arguments = Msg(
+        "TensorFlow {version} rejects the arguments of this {kind}, but shapelens accepted them. shapelens got "
+        "this wrong; please report it with the snippet.")
+    constructs_where_shapelens_raises = Msg(
+        "shapelens reports that this {kind} raises when constructed, but TensorFlow {version} constructs it. "
+        "shapelens got this wrong; please report it with the snippet.")
+    layer_params_differ = Msg(
+        "TensorFlow {version} counts {tensorflow_params} parameters in this {kind}, shapelens {shapelens_params}. "
+        "shapelens got this wrong; please report it with the snippet.")
+    model_fails_to_build = Msg(
+        "TensorFlow {version} cannot build this model, but shapelens found nothing wrong. shapelens got this "
+        "wrong; please report it with the snippet.")
+    model_params_differ = Msg(
+        "TensorFlow {version} counts {tensorflow_params} parameters in this model, shapelens {shapelens_params}. "
+        "shapelens got this wrong; please report it with the snippet.")
 
 
 # --- Keras 2 code that Keras 3 rejects ----------------------------------------
@@ -754,8 +764,8 @@ class REMOVED_IN_KERAS_3:
 @code("SL402", "removed-model-method", "error",
       "A Model method Keras 3 removed (`fit_generator`, `predict_classes`, ...).")
 class REMOVED_MODEL_METHOD:
-    keras_3_removed = Msg("Keras 3 removed Model.{name}(): use {use}")
-    model_removed_tensorflow = Msg(
+    removed = Msg("Keras 3 removed Model.{name}(): use {use}")
+    removed_before_keras_3 = Msg(
         "Model.{name}() was removed in TensorFlow 2.6 (tf-keras and Keras 3 do not have it): use {use}")
     migrating_removed_method = Msg("migrating to Keras 3: Keras 3 removed Model.{name}(): use {use}")
 
@@ -768,14 +778,13 @@ class SHARED:
     """Templates a finding of any code can carry: a rule error re-raised with where it happened,
     a check whose code depends on the argument (x or y)."""
 
-    cannot_broadcast_together = Msg(
-        "{subject}: {parts_first} and {parts_second} cannot be broadcast together ({split_part}); {raiser}")
+    cannot_broadcast_together = Msg("{subject}: {left} and {right} cannot be broadcast together ({reason}); {raiser}")
     op_error_at = Msg("{what}: {message} ({raiser})")
     with_label = Msg("{label}: {message}")
-    numpy_array_keras = Msg(
+    string_array = Msg(
         '{short}(): {name} is a NumPy array of {kind}; Keras 3 cannot convert it and raises ValueError ("Invalid '
         'dtype"). Convert the data to numbers first, or pass strings as a tensor (tf.constant) to a model with a '
         "string input")
-    cannot_build_projection = Msg("{kind} cannot build its {name} projection for {tensor} {input_shape}: {message}")
-    inside_timedistributed_each = Msg("inside TimeDistributed each step has shape {step}: {message}")
-    reshape_target_must = Msg("Reshape: {message}; the target must hold exactly {prod} values{hint}")
+    in_einsum_projection = Msg("{kind} cannot build its {name} projection for {tensor} {input_shape}: {message}")
+    in_timedistributed_step = Msg("inside TimeDistributed each step has shape {step}: {message}")
+    in_reshape = Msg("Reshape: {message}; the target must hold exactly {prod} values{hint}")

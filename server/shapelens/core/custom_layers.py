@@ -63,7 +63,7 @@ def run_lambda(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unkn
             reason = result.reason if isinstance(result, Unknown) else "the Lambda function's result is not known"
             if layer.first_call is None or layer.first_call is call:
                 # once per layer: why everything computed from it is unchecked
-                api.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.lambda_function_could(reason=reason), layer.span)
+                api.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.lambda_not_followed(reason=reason), layer.span)
             return unknown(f"Lambda: {reason}")
         shapes = [tuple(o.shape) for o in outs]
         multi = isinstance(result, (list, tuple))

@@ -151,7 +151,7 @@ class Evaluator(ExpressionEvaluator):
             return
         self._limit_reported = True
         span = self.span(node) if node is not None and hasattr(node, "lineno") else Span(0, 0, 0, 0)
-        self.report(ANALYSIS_LIMIT, ANALYSIS_LIMIT.analysis_stopped_following(what=what),
+        self.report(ANALYSIS_LIMIT, ANALYSIS_LIMIT.values_not_followed(what=what),
                     span, force=True)
 
     def tick(self, node: ast.AST | None = None) -> None:
@@ -191,7 +191,7 @@ class Evaluator(ExpressionEvaluator):
             self.complete = False
             if self._statement_notes < MAX_STATEMENT_NOTES:
                 self._statement_notes += 1
-                self.report(ANALYSIS_LIMIT, ANALYSIS_LIMIT.analysis_stopped_following_statement(reason=exc.reason),
+                self.report(ANALYSIS_LIMIT, ANALYSIS_LIMIT.statement_not_followed(reason=exc.reason),
                             self.span(stmt), force=True)
         finally:
             self._stmt_steps = self.max_steps

@@ -526,11 +526,11 @@ class ExpressionEvaluator:
                 span = self.span(node)
                 use = keras2_removed.REMOVED_MODEL_METHODS[func.name]
                 if self.keras.settings.keras3_removals_raise:
-                    self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.keras_3_removed(name=func.name, use=use), span, raise_span=span)
+                    self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.removed(name=func.name, use=use), span, raise_span=span)
                     return Unknown(f"Model.{func.name}() does not exist in Keras 3")
                 if func.name in keras2_removed.REMOVED_IN_KERAS2:
                     # gone since TensorFlow 2.6; an older Keras 2 still has it, so not an error
-                    self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.model_removed_tensorflow(
+                    self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.removed_before_keras_3(
                         name=func.name, use=use), span, severity="warning")
                     return Unknown(f"Model.{func.name}() was removed in TensorFlow 2.6")
                 self.report(REMOVED_MODEL_METHOD, REMOVED_MODEL_METHOD.migrating_removed_method(

@@ -210,7 +210,7 @@ class KerasApi(KerasSequential, KerasMethods):
                 else f"no rule for this {library} layer" if library
                 else f"shapelens has no rule for {kind}"
             )
-            self.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.output_shape_unknown(name=kind, reason=layer.unknown_reason), span)
+            self.ev.report(UNKNOWN_LAYER, UNKNOWN_LAYER.no_rule(name=kind, reason=layer.unknown_reason), span)
             return layer
         try:
             layer.args = Args.bind(rule, args, kwargs)
@@ -232,7 +232,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not self.settings.batch_input_shape_on_layers:
                 self.ev.report(
                     INVALID_ARGUMENT,
-                    INVALID_ARGUMENT.batch_input_shape_not_accepted(kind=kind, fmt_value=_fmt_value(value)),
+                    INVALID_ARGUMENT.batch_input_shape_not_accepted(kind=kind, batch_shape=_fmt_value(value)),
                     span, raise_span=self.ev.trigger,
                 )
                 return None
@@ -285,7 +285,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not self.settings.int_input_shape:
                 self.ev.report(
                     INVALID_ARGUMENT,
-                    INVALID_ARGUMENT.input_shape_must(shape=shape),
+                    INVALID_ARGUMENT.input_shape_not_tuple(shape=shape),
                     span, raise_span=self.ev.trigger,
                 )
                 return None
@@ -434,7 +434,7 @@ class KerasApi(KerasSequential, KerasMethods):
             if not -len(shape) <= axis < len(shape):
                 raise LayerError(
                     WRONG_INPUT_RANK,
-                    WRONG_INPUT_RANK.built_d_inputs(
+                    WRONG_INPUT_RANK.shared_layer_rank(
                         kind=layer.kind, built_ndim=layer.built_ndim, where=where, n_shape=len(shape),
                         shape=fmt_shape(shape)),
                 )
@@ -443,7 +443,7 @@ class KerasApi(KerasSequential, KerasMethods):
                 name = "last axis" if axis in (-1, len(shape) - 1) else f"axis {axis}"
                 raise LayerError(
                     INCOMPATIBLE_INPUT_DIMENSION,
-                    INCOMPATIBLE_INPUT_DIMENSION.built_inputs_whose(
+                    INCOMPATIBLE_INPUT_DIMENSION.shared_layer_size(
                         kind=layer.kind, name=name, size=size, where=where, shape=fmt_shape(shape), got=got),
                 )
 
@@ -459,8 +459,8 @@ class KerasApi(KerasSequential, KerasMethods):
         if differs:
             self.ev.report(
                 INPUT_SHAPE_OVERRIDDEN,
-                INPUT_SHAPE_OVERRIDDEN.declares_input_shape_but(
-                    kind=layer.kind, declared_part=fmt_shape(declared[1:]), got=fmt_shape(got)),
+                INPUT_SHAPE_OVERRIDDEN.called_on_other_shape(
+                    kind=layer.kind, declared=fmt_shape(declared[1:]), got=fmt_shape(got)),
                 call.span,
                 related=[Related(layer.span, "input_shape declared here")],
             )
@@ -498,7 +498,7 @@ class KerasApi(KerasSequential, KerasMethods):
             close = difflib.get_close_matches(unexpected[0], ["inputs", "outputs", "name", "trainable"], n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             self.ev.report(INVALID_ARGUMENT, INVALID_ARGUMENT.model_unexpected_keyword(
-                unexpected_first=unexpected[0], hint=hint),
+                keyword=unexpected[0], hint=hint),
                            span, raise_span=self.ev.trigger)
             return Unknown("a Model(...) call Keras rejects")
         inputs = args[0] if args else kwargs.get("inputs")

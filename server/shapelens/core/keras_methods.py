@@ -69,8 +69,8 @@ class KerasMethods:
                 if not obj.built and obj.cls.keras_base == "Model":
                     self.ev.report(
                         SUBCLASS_BUILD_DOES_NOT_RUN_CALL,
-                        SUBCLASS_BUILD_DOES_NOT_RUN_CALL.keras_3_s(
-                            name=obj.cls.name, shape_part=fmt_shape(shape[1:]) if shape else '(...)'),
+                        SUBCLASS_BUILD_DOES_NOT_RUN_CALL.build_does_not_run_call(
+                            name=obj.cls.name, input_shape=fmt_shape(shape[1:]) if shape else '(...)'),
                         self.ev.span(node),
                     )
                 obj.built = True

@@ -58,7 +58,7 @@ class KerasSequential:
         elif item.declared_input is not None and (model.layers or model.input_layer_obj is not None):
             self.ev.report(
                 INPUT_SHAPE_IGNORED,
-                INPUT_SHAPE_IGNORED.input_shape_ignored_not(kind=item.kind),
+                INPUT_SHAPE_IGNORED.not_first_layer(kind=item.kind),
                 item.span,
                 related=[Related(model.span, "the Sequential model")],
                 fix={"kind": "remove_input_shape", "layer": _span_dict(item.span)},

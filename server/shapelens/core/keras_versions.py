@@ -137,7 +137,7 @@ def embedding_weights_problem(semantics: KerasSemantics, kind: str, values: dict
         return None
     if len(shape) == 2:
         return INVALID_ARGUMENT.embedding_weights_shape(
-            n=n, d=d, shape=fmt_shape(shape), shape_first=shape[0], shape_second=shape[1])
+            n=n, d=d, shape=fmt_shape(shape), rows=shape[0], columns=shape[1])
     return INVALID_ARGUMENT.embedding_weights_not_2d(n=n, d=d, shape=fmt_shape(shape))
 
 

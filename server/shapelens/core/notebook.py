@@ -179,7 +179,7 @@ def join(cells: Iterable[CellSource], language: str = "python") -> Joined:
     all_cells = list(cells)
     if language not in PYTHON_LANGUAGES:
         note = Diagnostic(ANALYSIS_LIMIT, "information",
-                          ANALYSIS_LIMIT.notebook_s_kernel(language=language),
+                          ANALYSIS_LIMIT.not_a_python_notebook(language=language),
                           Span(0, 0, 0, 0))
         return Joined("", [], [note], language, skipped=True)
     code = [(index, src) for index, src in enumerate(all_cells) if src.kind == "code"]
@@ -202,7 +202,7 @@ def join(cells: Iterable[CellSource], language: str = "python") -> Joined:
             at = problem[1] if problem[1] < len(own) else 0
             notes.append(Diagnostic(
                 SYNTAX_ERROR, "information",
-                SYNTAX_ERROR.syntax_error_cell(problem_first=problem[0]),
+                SYNTAX_ERROR.in_cell(problem=problem[0]),
                 Span(len(out_lines) + at, 0, len(out_lines) + at, len(own[at]))))
         joined_cells.append(Cell(index, len(out_lines), own, src.uri))
         out_lines.extend(program)

@@ -125,16 +125,16 @@ def _suppression_findings(s: Suppression, used: set[str], options: Options) -> l
     out = []
     for code in s.unknown:
         out.append(Diagnostic(UNUSED_SUPPRESSION, "warning",
-                              UNUSED_SUPPRESSION.suppression_comment_not(code=code), s.span))
+                              UNUSED_SUPPRESSION.unknown_code(code=code), s.span))
     if not options.report_unused_suppressions:
         return out
     if s.codes is None:
         if not used:
             out.append(Diagnostic(UNUSED_SUPPRESSION, "warning",
-                                  UNUSED_SUPPRESSION.unused_suppression_no(), s.span))
+                                  UNUSED_SUPPRESSION.unused(), s.span))
         return out
     unused = [c for c in s.codes if c not in used]
     if unused:
         out.append(Diagnostic(UNUSED_SUPPRESSION, "warning",
-                              UNUSED_SUPPRESSION.unused_suppression_no_finding(unused=', '.join(unused)), s.span))
+                              UNUSED_SUPPRESSION.unused_codes(unused=', '.join(unused)), s.span))
     return out

@@ -108,7 +108,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     """
     target = list(target)
     if sum(1 for t in target if t == -1) > 1:
-        raise ShapeError(RESHAPE_SIZE_MISMATCH, RESHAPE_SIZE_MISMATCH.can_infer_one(target=tuple(target)))
+        raise ShapeError(RESHAPE_SIZE_MISMATCH, RESHAPE_SIZE_MISMATCH.several_inferred(target=tuple(target)))
     total = prod(source)
     if -1 in target:
         idx = target.index(-1)
@@ -117,7 +117,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
             if rest == 0 or total % rest != 0:
                 raise ShapeError(
                     RESHAPE_SIZE_MISMATCH,
-                    RESHAPE_SIZE_MISMATCH.cannot_reshape_values(
+                    RESHAPE_SIZE_MISMATCH.not_divisible(
                         source=fmt_shape(tuple(source)), total=total, target=fmt_shape(tuple(target)), rest=rest),
                 )
             target[idx] = total // rest
@@ -128,7 +128,7 @@ def reshape_target(source: Shape, target: Sequence[Dim]) -> Shape:
     if known(total) and known(want) and total != want:
         raise ShapeError(
             RESHAPE_SIZE_MISMATCH,
-            RESHAPE_SIZE_MISMATCH.cannot_reshape_values_values(
+            RESHAPE_SIZE_MISMATCH.sizes_differ(
                 source=fmt_shape(tuple(source)), total=total, target=fmt_shape(tuple(target)), want=want),
         )
     return tuple(target)
@@ -209,7 +209,7 @@ def broadcast(*shapes: Shape) -> Shape:
             raise OpError(
                 "broadcast",
                 OP_ERRORS.cannot_broadcast(
-                    shapes=" and ".join(fmt_shape(s) for s in shapes), i_minus_n=i - n, a=a, b=b),
+                    shapes=" and ".join(fmt_shape(s) for s in shapes), axis=i - n, a=a, b=b),
             )
         if sizes:
             out.append(sizes.pop())
@@ -230,7 +230,7 @@ def broadcast_to(shape: Shape, target: Shape) -> Shape:
     for i, (d, t) in enumerate(zip(padded, target)):
         if known(d) and known(t) and d != 1 and d != t:
             raise OpError("broadcast", OP_ERRORS.cannot_broadcast_axis(
-                shape=fmt_shape(shape), target=fmt_shape(target), i_minus_n_target=i - len(target), d=d, t=t))
+                shape=fmt_shape(shape), target=fmt_shape(target), axis=i - len(target), d=d, t=t))
     return target
 
 
@@ -242,10 +242,10 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
     target = list(target)
     for t in target:
         if isinstance(t, bool) or not (known(t) or t is None or isinstance(t, Unknown)):
-            raise OpError("argument", OP_ERRORS.reshape_target_must(target=fmt_target(target)))
+            raise OpError("argument", OP_ERRORS.reshape_target_not_integers(target=fmt_target(target)))
     minus = [i for i, t in enumerate(target) if known(t) and t == -1]
     if len(minus) > 1:
-        raise OpError("reshape", OP_ERRORS.can_infer_one(target=fmt_target(target)))
+        raise OpError("reshape", OP_ERRORS.reshape_several_inferred(target=fmt_target(target)))
     # a None (a batch size read with ops.shape(x)[0]) is a size known only when the code
     # runs: inferred like -1 when it is the only one, unknown otherwise -- never an error
     nones = [i for i, t in enumerate(target) if t is None]
@@ -254,7 +254,7 @@ def reshape(shape: Shape, target: Sequence[Any]) -> Shape:
         if i not in unknowns:
             target[i] = UNK
     if any(known(t) and t < -1 for t in target):
-        raise OpError("reshape", OP_ERRORS.reshape_target_cannot(target=fmt_target(target)))
+        raise OpError("reshape", OP_ERRORS.reshape_negative_sizes(target=fmt_target(target)))
     total = size(shape)
     rest = 1
     rest_known = True
@@ -383,7 +383,7 @@ def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
     for i, s in enumerate(shapes[1:], 1):
         if len(s) != ndim:
             raise OpError("concat", OP_ERRORS.concatenate_ranks_differ(
-                shapes_first=fmt_shape(shapes[0]), i=i, s=fmt_shape(s)))
+                first_shape=fmt_shape(shapes[0]), i=i, s=fmt_shape(s)))
     ax = _axis(axis, ndim)
     out = list(shapes[0])
     for d in range(ndim):
@@ -403,7 +403,7 @@ def concatenate(shapes: Sequence[Shape], axis: Any = 0) -> Shape:
             raise OpError(
                 "concat",
                 OP_ERRORS.concatenate_axis_differs(
-                    ax=ax, d=d, first=first, shapes_first=fmt_shape(shapes[first]), shapes_first_d=shapes[first][d],
+                    ax=ax, d=d, first=first, first_shape=fmt_shape(shapes[first]), first_size=shapes[first][d],
                     other=other, shapes_other=fmt_shape(shapes[other]), shapes_other_d=shapes[other][d]),
             )
         out[d] = values.pop() if values else unknown_dim(*(s[d] for s in shapes))
@@ -445,19 +445,19 @@ def column_stack(shapes: Sequence[Shape]) -> Shape:
 def split(shape: Shape, sections: Any, axis: int = 0, equal: bool = True) -> list[Shape]:
     shape = tuple(shape)
     if not shape:
-        raise OpError("axis", OP_ERRORS.cannot_split_zero())
+        raise OpError("axis", OP_ERRORS.split_scalar())
     ax = _axis(axis, len(shape))
     n = shape[ax]
     if isinstance(sections, (list, tuple)):
         bounds = list(sections)
         if not all(known(b) for b in bounds):
-            raise OpError("argument", OP_ERRORS.split_indices_must())
+            raise OpError("argument", OP_ERRORS.split_indices_not_integers())
         if not known(n):
             return [shape[:ax] + (unknown_dim(n),) + shape[ax + 1:] for _ in range(len(bounds) + 1)]
         edges = [0] + [min(max(b if b >= 0 else b + n, 0), n) for b in bounds] + [n]
         return [shape[:ax] + (max(edges[i + 1] - edges[i], 0),) + shape[ax + 1:] for i in range(len(edges) - 1)]
     if not known(sections) or sections <= 0:
-        raise OpError("argument", OP_ERRORS.number_sections_must(sections=sections))
+        raise OpError("argument", OP_ERRORS.sections_not_positive(sections=sections))
     if not known(n):
         return [shape[:ax] + (unknown_dim(n),) + shape[ax + 1:] for _ in range(sections)]
     if equal and n % sections:
@@ -469,7 +469,7 @@ def split(shape: Shape, sections: Any, axis: int = 0, equal: bool = True) -> lis
 def tile(shape: Shape, reps: Any) -> Shape:
     reps = tuple(reps) if isinstance(reps, (list, tuple)) else (reps,)
     if not all(known(r) and r >= 0 for r in reps):
-        raise OpError("argument", OP_ERRORS.tile_repetitions_must(reps=reps))
+        raise OpError("argument", OP_ERRORS.tile_repetitions_negative(reps=reps))
     n = max(len(shape), len(reps))
     s = (1,) * (n - len(shape)) + tuple(shape)
     r = (1,) * (n - len(reps)) + reps
@@ -478,7 +478,7 @@ def tile(shape: Shape, reps: Any) -> Shape:
 
 def repeat(shape: Shape, repeats: Any, axis: Any = None) -> Shape:
     if not known(repeats) or repeats < 0:
-        raise OpError("argument", OP_ERRORS.repeats_must_non(repeats=repeats))
+        raise OpError("argument", OP_ERRORS.repeats_negative(repeats=repeats))
     if axis is None:
         n = size(shape)
         return (n * repeats if known(n) else unknown_dim(n),)
@@ -500,7 +500,7 @@ def pad(shape: Shape, pad_width: Any) -> Shape:
     elif isinstance(pad_width, (list, tuple)) and all(isinstance(p, (list, tuple)) for p in pad_width):
         pairs = [tuple(p) for p in pad_width]
         if len(pairs) != n:
-            raise OpError("argument", OP_ERRORS.pad_width_pairs_array(n_pairs=len(pairs), n=n))
+            raise OpError("argument", OP_ERRORS.pad_width_pairs(n_pairs=len(pairs), n=n))
     else:
         raise OpError("argument", OP_ERRORS.pad_width_not_understood())
     out = []
@@ -508,7 +508,7 @@ def pad(shape: Shape, pad_width: Any) -> Shape:
         if len(p) == 1:
             p = (p[0], p[0])
         if not all(known(v) for v in p):
-            raise OpError("argument", OP_ERRORS.pad_widths_must())
+            raise OpError("argument", OP_ERRORS.pad_widths_not_integers())
         out.append(d + p[0] + p[1] if known(d) else unknown_dim(d))
     return tuple(out)
 
@@ -536,7 +536,7 @@ def argreduce(shape: Shape, axis: Any = None, keepdims: bool = False) -> Shape:
     if axis is None:
         return tuple(1 for _ in shape) if keepdims else ()
     if isinstance(axis, (list, tuple)):
-        raise OpError("argument", OP_ERRORS.argmax_argmin_take())
+        raise OpError("argument", OP_ERRORS.argmax_several_axes())
     ax = _axis(axis, max(len(shape), 1))
     if not shape:
         return ()
@@ -576,7 +576,7 @@ def tf_matmul(a: Shape, b: Shape, transpose_a: bool = False, transpose_b: bool =
     a, b = tuple(a), tuple(b)
     if len(a) < 2 or len(b) < 2:
         small = a if len(a) < 2 else b
-        raise OpError("matmul", OP_ERRORS.tf_matmul_needs(small=fmt_shape(small)))
+        raise OpError("matmul", OP_ERRORS.tf_matmul_rank(small=fmt_shape(small)))
     if transpose_a:
         a = a[:-2] + (a[-1], a[-2])
     if transpose_b:
@@ -600,7 +600,7 @@ def dot(a: Shape, b: Shape) -> Shape:
 
 def _slice_len(s: slice, n: Any) -> Any:
     if s.step == 0:
-        raise OpError("index", OP_ERRORS.slice_step_cannot())
+        raise OpError("index", OP_ERRORS.slice_step_zero())
     if known(n):
         return len(range(*s.indices(n)))
     if s.start is None and s.stop is None and s.step in (None, 1):
@@ -643,7 +643,7 @@ def index(shape: Shape, key: Any) -> Shape:
                 for k, (m, d) in enumerate(zip(it.shape, dims)):
                     if known(m) and known(d) and m != d:
                         raise OpError("index", OP_ERRORS.boolean_index_mismatch(
-                            shape=fmt_shape(it.shape), axis_plus_k=axis + k, array_shape=fmt_shape(shape), d=d))
+                            shape=fmt_shape(it.shape), axis=axis + k, array_shape=fmt_shape(shape), d=d))
                 adv_shapes.append((UNK,))
                 adv_positions.append(pos)
                 axis += len(it.shape)
@@ -667,7 +667,7 @@ def index(shape: Shape, key: Any) -> Shape:
     try:
         bshape = broadcast(*adv_shapes)
     except OpError:
-        raise OpError("index", OP_ERRORS.index_arrays_cannot(adv_shapes=" ".join(fmt_shape(s) for s in adv_shapes))) from None
+        raise OpError("index", OP_ERRORS.index_arrays_do_not_broadcast(adv_shapes=" ".join(fmt_shape(s) for s in adv_shapes))) from None
     # numpy: the advanced indices are adjacent in the index as written (an Ellipsis between them,
     # even one that stands for no axis, separates them)
     written = list(key) if isinstance(key, tuple) else [key]

@@ -30,7 +30,6 @@ from shapelens.core.codes import TENSORFLOW_DISAGREES, TENSORFLOW_RAISES
 
 TF_RAISES = TENSORFLOW_RAISES
 TF_DISAGREES = TENSORFLOW_DISAGREES
-REPORT_ADVICE = "shapelens got this wrong; please report it with the snippet."
 
 
 @dataclass
@@ -205,12 +204,11 @@ class _Compare:
             else:
                 check.status = "disagrees"
             if span is not None and not nested:  # a model's own layers carry its error
-                self._add(TF_RAISES, "error", f"TensorFlow {v} raises {check.error}", span, site,
-                          f"{kind} created here")
+                self._add(TENSORFLOW_RAISES, "error", TENSORFLOW_RAISES.on_call(version=v, error=check.error),
+                          span, site, f"{kind} created here")
                 if check.status == "disagrees":
-                    self._add(TF_DISAGREES, "warning",
-                              f"TensorFlow {v} raises on this {kind} call, but shapelens expected "
-                              f"{fmt_shape(engine_show)}. {REPORT_ADVICE}", span, site, f"{kind} created here")
+                    self._add(TENSORFLOW_DISAGREES, "warning", TENSORFLOW_DISAGREES.raises_where_shapelens_builds(
+                        version=v, kind=kind, expected=fmt_shape(engine_show)), span, site, f"{kind} created here")
             return check
         check.tensorflow = _show(tf.get("outputs"))
         if not consistent:
@@ -219,19 +217,16 @@ class _Compare:
         if call.get("failed"):
             check.status = "disagrees"
             if span is not None:
-                self._add(TF_DISAGREES, "warning",
-                          f"shapelens reports an error on this {kind} call, but TensorFlow {v} builds it "
-                          f"(output {fmt_shape(check.tensorflow)}). {REPORT_ADVICE}", span, site,
-                          f"{kind} created here")
+                self._add(TENSORFLOW_DISAGREES, "warning", TENSORFLOW_DISAGREES.builds_where_shapelens_raises(
+                    kind=kind, version=v, output=fmt_shape(check.tensorflow)), span, site, f"{kind} created here")
             return check
         match = _all_match(engine_out, tf.get("outputs") or [])
         if match is False and any(s is not None for s in engine_out):
             check.status = "disagrees"
             if span is not None:
-                self._add(TF_DISAGREES, "warning",
-                          f"TensorFlow {v} and shapelens disagree on the output of this {kind}: TensorFlow "
-                          f"{fmt_shape(check.tensorflow)}, shapelens {fmt_shape(engine_show)}. {REPORT_ADVICE}",
-                          span, site, f"{kind} created here")
+                self._add(TENSORFLOW_DISAGREES, "warning", TENSORFLOW_DISAGREES.output_differs(
+                    version=v, kind=kind, tensorflow_output=fmt_shape(check.tensorflow),
+                    shapelens_output=fmt_shape(engine_show)), span, site, f"{kind} created here")
             return check
         check.status = "confirmed" if match else "filled"
         return check
@@ -256,24 +251,22 @@ class _Compare:
             return
         if entry["status"] == "raised":
             err = entry.get("error") or {}
-            self._add(TF_RAISES, "error", f"TensorFlow {v} raises {err.get('type', 'an error')} constructing "
-                                          f"{kind}: {err.get('message', '')}", site)
+            self._add(TENSORFLOW_RAISES, "error", TENSORFLOW_RAISES.on_constructor(
+                version=v, error_type=err.get("type", "an error"), kind=kind, error_message=err.get("message", "")),
+                site)
             if not layer.get("init_error"):
-                self._add(TF_DISAGREES, "warning",
-                          f"TensorFlow {v} rejects the arguments of this {kind}, but shapelens accepted them. "
-                          f"{REPORT_ADVICE}", site)
+                self._add(TENSORFLOW_DISAGREES, "warning", TENSORFLOW_DISAGREES.rejects_arguments(version=v, kind=kind),
+                          site)
             return
         if layer.get("init_error") and entry["status"] in ("constructed", "built"):
-            self._add(TF_DISAGREES, "warning",
-                      f"shapelens reports that this {kind} raises when constructed, but TensorFlow {v} constructs "
-                      f"it. {REPORT_ADVICE}", site)
+            self._add(TENSORFLOW_DISAGREES, "warning",
+                      TENSORFLOW_DISAGREES.constructs_where_shapelens_raises(kind=kind, version=v), site)
             return
         ours, theirs = self.engine_params.get(lid), entry.get("params")
         comparable = first is not None and first.status in ("confirmed", "filled") and not layer.get("model")
         if comparable and ours is not None and theirs is not None and ours != theirs:
-            self._add(TF_DISAGREES, "warning",
-                      f"TensorFlow {v} counts {fmt_params(theirs)} parameters in this {kind}, shapelens "
-                      f"{fmt_params(ours)}. {REPORT_ADVICE}", site)
+            self._add(TENSORFLOW_DISAGREES, "warning", TENSORFLOW_DISAGREES.layer_params_differ(
+                version=v, tensorflow_params=fmt_params(theirs), kind=kind, shapelens_params=fmt_params(ours)), site)
 
     # -- models ----------------------------------------------------------------------------
     def _models(self) -> None:
@@ -294,20 +287,20 @@ class _Compare:
             elif entry["status"] == "raised":
                 err = entry.get("error") or {}
                 self.verdict.models[mine] = ModelCheck("raises", error=_error(err))
-                self._add(TF_RAISES, "error", f"TensorFlow {v} raises {err.get('type', 'an error')} building "
-                                              f"this model: {err.get('message', '')}", model.span)
-                self._add(TF_DISAGREES, "warning",
-                          f"TensorFlow {v} cannot build this model, but shapelens found nothing wrong. "
-                          f"{REPORT_ADVICE}", model.span)
+                self._add(TENSORFLOW_RAISES, "error", TENSORFLOW_RAISES.on_model_build(
+                    version=v, error_type=err.get("type", "an error"), error_message=err.get("message", "")),
+                    model.span)
+                self._add(TENSORFLOW_DISAGREES, "warning",
+                          TENSORFLOW_DISAGREES.model_fails_to_build(version=v), model.span)
             elif model.params is None:
                 self.verdict.models[mine] = ModelCheck("filled", params=entry.get("params"))
             elif model.params != entry.get("params"):
                 self.verdict.models[mine] = ModelCheck("disagrees", params=entry.get("params"))
                 if any(c.status in ("disagrees", "diverged") for c in self.verdict.calls.values()):
                     continue  # follows from the disagreement already reported on its layer
-                self._add(TF_DISAGREES, "warning",
-                          f"TensorFlow {v} counts {fmt_params(entry.get('params'))} parameters in this model, "
-                          f"shapelens {fmt_params(model.params)}. {REPORT_ADVICE}", model.span)
+                self._add(TENSORFLOW_DISAGREES, "warning", TENSORFLOW_DISAGREES.model_params_differ(
+                    version=v, tensorflow_params=fmt_params(entry.get("params")),
+                    shapelens_params=fmt_params(model.params)), model.span)
             else:
                 self.verdict.models[mine] = ModelCheck("confirmed", params=entry.get("params"))
 

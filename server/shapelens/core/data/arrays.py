@@ -220,7 +220,7 @@ def _tf_constant(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     n = shape_math.size(base.shape) if isinstance(base, Tensor) and base.shape is not None else None
     m = shape_math.size(shape)
     if known(n) and known(m) and n != m and n != 1:
-        ctx.report(IMPOSSIBLE_RESHAPE, IMPOSSIBLE_RESHAPE.tf_constant_values(n=n, shape=fmt_shape(shape), m=m))
+        ctx.report(IMPOSSIBLE_RESHAPE, IMPOSSIBLE_RESHAPE.tf_constant_size(n=n, shape=fmt_shape(shape), m=m))
         return Unknown("tf.constant raises here")
     return ctx.arr(shape, dtype=base.dtype if isinstance(base, Array) else None)
 
@@ -320,7 +320,7 @@ def _broadcast_op(ctx: _Ctx, a: Any, b: Any, subject: str) -> Any:
         for t, s in ((ta, sa), (tb, sb)):
             parts.append(f"{fmt_shape(s)} from {t.origin}" if isinstance(t, Tensor) and t.origin else fmt_shape(s))
         ctx.report(code, SHARED.cannot_broadcast_together(
-            subject=subject, parts_first=parts[0], parts_second=parts[1], split_part=err.message.split(': ', 1)[-1],
+            subject=subject, left=parts[0], right=parts[1], reason=err.message.split(': ', 1)[-1],
             raiser=raiser),
                    related=_related(ta) + _related(tb))
         return Unknown(f"{subject} raises here")
@@ -431,7 +431,7 @@ def _expand_dims(ctx: _Ctx, args: list, kwargs: dict) -> Any:
         out = shape_math.expand_dims(shape, axis)
     except OpError as err:
         ctx.report(AXIS_OUT_OF_RANGE, AXIS_OUT_OF_RANGE.axis_out_range(
-            short=ctx.short, axis=axis, shape=fmt_shape(shape), detail_minus_1=-len(shape) - 1, n_shape=len(shape),
+            short=ctx.short, axis=axis, shape=fmt_shape(shape), lowest=-len(shape) - 1, n_shape=len(shape),
             raiser=_raiser(ctx.lib, 'axis')),
                    related=_related(x))
         return Unknown("expand_dims raises here")
@@ -654,8 +654,8 @@ def _matmul(ctx: _Ctx, a: Any, b: Any, kind: str, kwargs: dict | None = None) ->
         raiser = {"numpy": "numpy raises ValueError", "tf": "TensorFlow raises InvalidArgumentError "
                   "(\"Matrix size-incompatible\")", "keras": "Keras raises ValueError"}.get(ctx.lib)
         ctx.report(MATMUL_INNER_DIMENSIONS, MATMUL_INNER_DIMENSIONS.inner_dimensions_differ(
-            short=ctx.short if ctx.short != '@' else 'a @ b', parts_first=parts[0], parts_second=parts[1],
-            split_part=err.message.split(': ', 1)[-1], raiser=raiser),
+            short=ctx.short if ctx.short != '@' else 'a @ b', left=parts[0], right=parts[1],
+            reason=err.message.split(': ', 1)[-1], raiser=raiser),
                    related=_related(a) + _related(b))
         return Unknown("matmul raises here")
     return ctx.arr(out)

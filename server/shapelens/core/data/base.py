@@ -284,7 +284,7 @@ def _report_ragged(ctx: _Ctx, value: Any, r: _Ragged) -> None:
         tail = "TensorFlow raises ValueError (\"Can't convert non-rectangular Python sequence to Tensor\"). " \
                "Pad them to one length first (keras.utils.pad_sequences) or use tf.ragged.constant"
     level = "the items" if r.depth == 0 else f"the items at depth {r.depth + 1}"
-    ctx.report(RAGGED_ARRAY, RAGGED_ARRAY.sequences_whose_shapes(
+    ctx.report(RAGGED_ARRAY, RAGGED_ARRAY.sequences_differ(
         short=ctx.short, n_shapes=len(shapes), level=level, shown=shown, tail=tail),
                related=related[:4])
 

@@ -133,7 +133,7 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
                 else f"the Keras tensor from {src} (shape {shape})"
             ev.report(
                 TENSORFLOW_FUNCTION_ON_KERAS_TENSOR,
-                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR.cannot_take_keras(
+                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR.tf_function_on_keras_tensor(
                     short=short, what=what, ops_equivalent=_ops_equivalent(leaf)),
                 ev.span(node), raise_span=ev.trigger or ev.span(node),
             )

@@ -281,7 +281,7 @@ def _check_string_arrays(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed])
         t = f.tensor
         if isinstance(t, Array) and t.lib == "numpy" and t.dtype in ("str", "object") and not f.dataset:
             kind = "strings" if t.dtype == "str" else "Python objects"
-            ctx.report(code, SHARED.numpy_array_keras(short=ctx.short, name=f.name, kind=kind),
+            ctx.report(code, SHARED.string_array(short=ctx.short, name=f.name, kind=kind),
                        related=_related(t))
             return True
     return False
@@ -297,9 +297,9 @@ def _check_counts(ctx: _Ctx, name: str, xs: list[_Feed], ys: list[_Feed], xrole:
     xs_sizes = ", ".join(str(c) for _, c in xc)
     ys_sizes = ", ".join(str(c) for _, c in yc)
     what = f"{xrole} and {yrole}" if yc else "the input arrays"
-    ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.must_same_number(
+    ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.fit_arrays(
         short=ctx.short, what=what, desc=desc, xrole=xrole, xs_sizes=xs_sizes,
-        ys_part=f", '{yrole}' sizes: {ys_sizes}" if ys_sizes else ""),
+        y_sizes=f", '{yrole}' sizes: {ys_sizes}" if ys_sizes else ""),
                related=[r for f, _ in (xc + yc)[:4] for r in _related(f.tensor, f"{f.name}: {fmt_shape(f.tensor.shape)}"
                                                                                  f" from {f.tensor.origin}")])
     return True
@@ -338,7 +338,7 @@ def _check_retrace(ctx: _Ctx, model: Any, kind: str, xs: list[_Feed], ys: list[_
     which = "inputs" if now[0] != ranks[0] else "targets"
     old = shapes[0] if which == "inputs" else shapes[1]
     new = [f.tensor.shape for f in (xs if which == "inputs" else ys or [])]
-    ctx.report(RETRACE_WITH_ANOTHER_RANK, RETRACE_WITH_ANOTHER_RANK.already_ran_line(
+    ctx.report(RETRACE_WITH_ANOTHER_RANK, RETRACE_WITH_ANOTHER_RANK.other_rank(
         short=ctx.short, method=method, line=line, which=which, old_ranks='/'.join(str(len(s)) for s in old),
         old_shapes=', '.join(fmt_shape(s) for s in old), kind=kind, new_ranks='/'.join(str(len(s)) for s in new),
         new_shapes=', '.join(fmt_shape(s) for s in new)))
@@ -481,7 +481,7 @@ def _feed_model(ctx: _Ctx, model: Any, feeds: list[_Feed], name: str, on_batch: 
         return [out] if isinstance(out, Tensor) else []
     if len(feeds) != len(specs):
         if isinstance(model, FunctionalModel) and (len(specs) > 1 or len(feeds) > 1):
-            ctx.report(WRONG_NUMBER_OF_INPUTS, WRONG_NUMBER_OF_INPUTS.model_inputs_but(
+            ctx.report(WRONG_NUMBER_OF_INPUTS, WRONG_NUMBER_OF_INPUTS.fit_inputs(
                 short=ctx.short, label=label, n_specs=len(specs), specs=', '.join(fmt_shape(s) for s in specs),
                 n_feeds=len(feeds), plural='s' if len(feeds) != 1 else '',
                 feeds=', '.join(fmt_shape(f.tensor.shape) for f in feeds)),
@@ -583,8 +583,8 @@ def _fails_when_run(ctx: _Ctx, model: Any) -> bool:
         if d.code != FAILS_AT_RUN_TIME or d.span not in by_span:
             continue
         call = by_span[d.span]
-        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, DATA_DOES_NOT_FIT_MODEL_INPUT.line_builds_but(
-            short=ctx.short, kind=call.layer.kind, line_plus_1=call.layer.span.line + 1, message=d.message),
+        ctx.report(DATA_DOES_NOT_FIT_MODEL_INPUT, DATA_DOES_NOT_FIT_MODEL_INPUT.layer_fails_when_run(
+            short=ctx.short, kind=call.layer.kind, line=call.layer.span.line + 1, message=d.message),
                    related=[Related(d.span, d.message)])
         return True
     return False
@@ -651,7 +651,7 @@ def _warn_declared_size(ctx: _Ctx, model: Any, feeds: list[_Feed], specs: list[t
         return
     diffs = [i for i, (a, b) in enumerate(zip(adj, spec)) if i > 0 and known(a) and known(b) and a != b]
     if diffs:
-        ctx.report(DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT, DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT.but_model_declared(
+        ctx.report(DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT, DATA_SIZE_DIFFERS_FROM_DECLARED_INPUT.declared_size_differs(
             short=ctx.short, name=feed.name, shape=fmt_shape(feed.tensor.shape), origin=feed.tensor.origin,
             spec=fmt_shape(spec)),
                    related=_related(feed.tensor) + _model_related(model), severity="warning")
@@ -716,7 +716,7 @@ def _model_call_check(ev: DataEvaluator, model: Any, xs: list[Tensor], node) -> 
     ctx = _Ctx(ev, node, _model_name(model), "keras")
     if len(specs) != len(xs):
         if isinstance(model, FunctionalModel) and (len(specs) > 1 or len(xs) > 1):
-            ctx.report(WRONG_NUMBER_OF_INPUTS, WRONG_NUMBER_OF_INPUTS.model_inputs_but_gets(
+            ctx.report(WRONG_NUMBER_OF_INPUTS, WRONG_NUMBER_OF_INPUTS.call_inputs(
                 short=ctx.short, n_specs=len(specs), specs=', '.join(fmt_shape(s) for s in specs), n_xs=len(xs),
                 plural='s' if len(xs) != 1 else '', xs=', '.join(fmt_shape(t.shape) for t in xs)),
                        related=[r for t in xs[:3] for r in _related(t)])

@@ -45,8 +45,8 @@ def _to_categorical(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     elif not _is_int(k):
         k = UNK
     elif y.classes is not None and y.classes > k:
-        ctx.report(LABEL_OUT_OF_RANGE, LABEL_OUT_OF_RANGE.to_categorical_num_classes_labels(
-            k=k, shape=fmt_shape(y.shape), origin=y.origin, classes=y.classes, classes_minus_1=y.classes - 1), related=_related(y))
+        ctx.report(LABEL_OUT_OF_RANGE, LABEL_OUT_OF_RANGE.to_categorical_num_classes(
+            k=k, shape=fmt_shape(y.shape), origin=y.origin, classes=y.classes, top_label=y.classes - 1), related=_related(y))
         return Unknown("to_categorical raises here")
     return Array((*shape, k), f"to_categorical(...) (line {ctx.line})", ctx.span, symbolic=False, dtype="float",
                  lib="numpy")

@@ -167,12 +167,12 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 if len(ya) == len(ob) and known(ya[-1]) and ya[-1] > 1:
                     fix = _loss_fix(ctx, model, display, "categorical_crossentropy")
                     ctx.report(ONE_HOT_LABELS_FOR_SPARSE_LOSS, ONE_HOT_LABELS_FOR_SPARSE_LOSS.one_hot_targets(
-                        short=ctx.short, label=label, ydesc=ydesc, display=display, ob_part=fmt_shape(ob[:-1]),
+                        short=ctx.short, label=label, ydesc=ydesc, display=display, label_shape=fmt_shape(ob[:-1]),
                         odesc=odesc, name=yf.name), related=related, fix=fix)
                 else:
                     ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, TARGETS_DO_NOT_MATCH_OUTPUT.needs_integer_labels(
                         short=ctx.short, label=label, ydesc=ydesc, odesc=odesc, display=display,
-                        ob_part=fmt_shape(ob[:-1]), flatten_hint=_flatten_hint(o_shape)), related=related)
+                        label_shape=fmt_shape(ob[:-1]), flatten_hint=_flatten_hint(o_shape)), related=related)
                 return True
             if any(known(a) and known(b) and a != b for a, b in zip(t[1:], ob[1:-1])):
                 ctx.report(TARGETS_DO_NOT_MATCH_OUTPUT, TARGETS_DO_NOT_MATCH_OUTPUT.needs_labels_match(
@@ -184,8 +184,8 @@ def _check_targets(ctx: _Ctx, model: Any, ys: list[_Feed], outputs: list[Tensor]
                 flat = _flat_values(yt.value)
                 top = int(max(flat)) + 1 if flat and all(_is_int(v) for v in flat) else None
             if top is not None and known(width) and top > width:
-                ctx.report(LABEL_OUT_OF_RANGE, LABEL_OUT_OF_RANGE.holds_class_labels(
-                    short=ctx.short, label=label, ydesc=ydesc, top_minus_1=top - 1, width=width, odesc=odesc,
+                ctx.report(LABEL_OUT_OF_RANGE, LABEL_OUT_OF_RANGE.labels_beyond_units(
+                    short=ctx.short, label=label, ydesc=ydesc, top_label=top - 1, width=width, odesc=odesc,
                     top=top),
                            related=related, fix=_units_fix(ctx, last, top))
                 return True

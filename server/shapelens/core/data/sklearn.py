@@ -21,7 +21,7 @@ def _train_test_split(ctx: _Ctx, args: list, kwargs: dict) -> Any:
         return Unknown("train_test_split() of values not known")
     counts = {s[0] for s in shapes if known(s[0])}
     if len(counts) > 1:
-        ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.train_test_split_arrays_different(
+        ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.train_test_split(
             zip=", ".join(f"{fmt_shape(s)}" + (f" from {a.origin}" if isinstance(a, Tensor) else "")
                                         for a, s in zip(arrays[:3], shapes[:3]))), related=[r for a in arrays[:3] for r in _related(a)])
         return Unknown("train_test_split raises here")

@@ -312,7 +312,7 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
                   "tf": "TensorFlow raises InvalidArgumentError (\"Incompatible shapes\")"}.get(
             lib, "Keras raises ValueError")
         ctx.report(ARRAYS_DO_NOT_BROADCAST, ARRAYS_DO_NOT_BROADCAST.cannot_broadcast_together(
-            text=text, parts_first=parts[0], parts_second=parts[1], split_part=err.message.split(': ', 1)[-1],
+            text=text, left=parts[0], right=parts[1], reason=err.message.split(': ', 1)[-1],
             raiser=raiser),
                    related=_related(left) + _related(right))
         return Unknown("a failed broadcast")

@@ -100,21 +100,21 @@ def _tf_conv(nd: int | None) -> Callable:
         padding = pad_arg.lower()
         name = ctx.short
         if len(xs) != n + 2:
-            ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.input_must_d(
-                name=name, n_plus_2=n + 2, detail_times_n='spatial, ' * n, xs=fmt_shape(xs),
+            ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.input_rank(
+                name=name, ndim=n + 2, detail_times_n='spatial, ' * n, xs=fmt_shape(xs),
                 detail=f" from {x.origin}" if isinstance(x, Tensor) else "",
                 suffix=". Add a batch axis (x[None, ...]); TensorFlow aborts the process on a "
                           "missing batch axis" if len(xs) == n + 1 else "; TensorFlow raises"),
                        related=_related(x))
             return Unknown("conv raises here")
         if len(ws) != n + 2:
-            ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.filters_must_d(
-                name=name, n_plus_2=n + 2, detail_times_n='size, ' * n, ws=fmt_shape(ws)), related=_related(w))
+            ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.filters_rank(
+                name=name, ndim=n + 2, detail_times_n='size, ' * n, ws=fmt_shape(ws)), related=_related(w))
             return Unknown("conv raises here")
         cin, fin, fout = xs[-1], ws[-2], ws[-1]
         if known(cin) and known(fin) and fin > 0:
             if cin % fin:
-                ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.input_channels_but(
+                ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.channels_differ(
                     name=name, cin=cin, ws=fmt_shape(ws), fin=fin), related=_related(x) + _related(w))
                 return Unknown("conv raises here")
             groups = cin // fin
@@ -124,7 +124,7 @@ def _tf_conv(nd: int | None) -> Callable:
                         name=name, cin=cin, ws=fmt_shape(ws), fin=fin, groups=groups, fout=fout),
                                related=_related(x) + _related(w))
                     return Unknown("conv raises here")
-                ctx.report(TF_CONV_SILENTLY_GROUPED, TF_CONV_SILENTLY_GROUPED.input_channels_but(
+                ctx.report(TF_CONV_SILENTLY_GROUPED, TF_CONV_SILENTLY_GROUPED.grouped_convolution(
                     name=name, cin=cin, ws=fmt_shape(ws), fin=fin, groups=groups,
                     detail=fmt_shape((*ws[:-2], cin, fout))),
                            related=_related(w), severity="warning")
@@ -161,7 +161,7 @@ def _tf_pool(nd: int | None, kind: str) -> Callable:
             o = _conv_window(xs[1 + i], ksize[i], strides[i], padding.lower())
             if known(o) and o <= 0:
                 if kind == "max":
-                    ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.window_does_not(
+                    ctx.report(TF_NN_SHAPE_ERROR, TF_NN_SHAPE_ERROR.pool_window_too_large(
                         short=ctx.short, map='×'.join(map(str, ksize)), xs=fmt_shape(xs)),
                                related=_related(x))
                     return Unknown("pooling raises here")

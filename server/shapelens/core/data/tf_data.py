@@ -36,8 +36,8 @@ def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     counts = {t.shape[0] for t in leaves if known(t.shape[0])}
     if len(counts) > 1:
         a, b = sorted(counts)[:2]
-        ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.tf_data_dataset(
-            leaves_part=", ".join(f"{fmt_shape(t.shape)} from {t.origin}" for t in leaves[:3]), b=b, a=a),
+        ctx.report(SAMPLE_COUNT_MISMATCH, SAMPLE_COUNT_MISMATCH.from_tensor_slices(
+            sizes=", ".join(f"{fmt_shape(t.shape)} from {t.origin}" for t in leaves[:3]), b=b, a=a),
                    related=[r for t in leaves[:3] for r in _related(t)])
         return Unknown("from_tensor_slices raises here")
     n = counts.pop() if counts else UNK

@@ -48,14 +48,14 @@ def _apply(rule: Rule, args: Args, inputs: Any, call: dict[str, Any]) -> Out:
         if not isinstance(inputs, list):
             raise LayerError(
                 INCOMPATIBLE_MERGE_SHAPES,
-                INCOMPATIBLE_MERGE_SHAPES.must_called_list(kind=rule.kind, inputs=inputs),
+                INCOMPATIBLE_MERGE_SHAPES.single_tensor(kind=rule.kind, inputs=inputs),
             )
     else:
         if isinstance(inputs, list):
             if len(inputs) != 1:
                 raise LayerError(
                     WRONG_INPUT_RANK,
-                    WRONG_INPUT_RANK.takes_one_input(kind=rule.kind, n_inputs=len(inputs)),
+                    WRONG_INPUT_RANK.list_given(kind=rule.kind, n_inputs=len(inputs)),
                 )
             inputs = inputs[0]
         if rule.ndim is not None or rule.min_ndim is not None:

@@ -66,7 +66,7 @@ def check_arguments(name: str, entry: dict, cfg: dict, input_shape: tuple | None
     if weights == "imagenet" and cfg["include_top"] and isinstance(cfg["classes"], int) and cfg["classes"] != 1000:
         raise LayerError(
             INVALID_ARGUMENT,
-            INVALID_ARGUMENT.weights_imagenet_include_top(name=name, cfg_part=cfg['classes']))
+            INVALID_ARGUMENT.application_classes_not_1000(name=name, classes=cfg['classes']))
     if input_shape is None:
         return
     if len(input_shape) != 3:
@@ -74,13 +74,13 @@ def check_arguments(name: str, entry: dict, cfg: dict, input_shape: tuple | None
             name=name, n_input_shape=len(input_shape)))
     h, w, c = input_shape
     if weights == "imagenet" and isinstance(c, int) and c != 3:
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.weights_imagenet_input(name=name, c=c))
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.application_channels_not_3(name=name, c=c))
     if weights == "imagenet" and cfg["include_top"] and entry["default_size"] is not None and all(isinstance(d, int) for d in (h, w)) and (
             (h, w) != (entry["default_size"], entry["default_size"])):
         size = entry["default_size"]
         raise LayerError(
             INVALID_ARGUMENT,
-            INVALID_ARGUMENT.include_top_true_weights(name=name, size=size, h=h, w=w, c=c))
+            INVALID_ARGUMENT.application_input_size_fixed(name=name, size=size, h=h, w=w, c=c))
     low = entry["min_size"]
     for d in (h, w):
         if isinstance(d, int) and d < low:

@@ -43,7 +43,7 @@ def _shape_arg(kind: str, value: Any, what: str) -> Shape:
     if is_unknown(value) or value is None:
         raise Unresolved(f"the shape of `{what}` given to {kind} is not known statically")
     if isinstance(value, list) and value and isinstance(value[0], (tuple, list)):
-        raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.must_one_tensor(kind=kind, what=what, n_value=len(value)))
+        raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.argument_is_a_list(kind=kind, what=what, n_value=len(value)))
     return tuple(value)
 
 
@@ -79,7 +79,7 @@ def _qvk(kind: str, xs: list) -> tuple[Shape, Shape, Shape, int]:
     if len(xs) < 2 or len(xs) > 3:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            INCOMPATIBLE_MERGE_SHAPES.takes_list_query(kind=kind, n_xs=len(xs), plural='s' if len(xs) != 1 else ''),
+            INCOMPATIBLE_MERGE_SHAPES.attention_input_count(kind=kind, n_xs=len(xs), plural='s' if len(xs) != 1 else ''),
         )
     shapes = [_shape_arg(kind, s, n) for s, n in zip(xs, ("query", "value", "key"))]
     q, v = shapes[0], shapes[1]
@@ -99,12 +99,12 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
         if bad:
             out.append((
                 FAILS_AT_RUN_TIME,
-                FAILS_AT_RUN_TIME.query_features_key(kind=kind, dq=fmt_dim(dq), dk=fmt_dim(dk)),
+                FAILS_AT_RUN_TIME.query_key_features_differ(kind=kind, dq=fmt_dim(dq), dk=fmt_dim(dk)),
             ))
     if len(v) >= 2 and len(k) >= 2 and _sure_differ(v[-2], k[-2]):
         out.append((
             FAILS_AT_RUN_TIME,
-            FAILS_AT_RUN_TIME.value_steps_but(kind=kind, v_part=v[-2], k_part=k[-2]),
+            FAILS_AT_RUN_TIME.value_key_steps_differ(kind=kind, value_steps=v[-2], key_steps=k[-2]),
         ))
     return out
 
@@ -112,7 +112,7 @@ def _attention_warnings(kind: str, q: Shape, v: Shape, k: Shape, additive: bool)
 def _score_mode(a: Args) -> str:
     mode = a.str("score_mode", "dot")
     if mode not in ("dot", "concat"):
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.score_mode_must_dot(kind=a.kind, mode=mode))
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.score_mode(kind=a.kind, mode=mode))
     return mode
 
 
@@ -144,7 +144,7 @@ def additive_attention(a: Args, xs: list, call: dict) -> Out:
 
 def _attention_out(kind: str, q: Shape, v: Shape, k: Shape, call: dict, params, additive: bool) -> Out:
     if not v:
-        raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.value_must_batch(kind=kind, v=fmt_shape(v)))
+        raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.value_without_batch(kind=kind, v=fmt_shape(v)))
     out = (*q[:-1], v[-1])
     shape: Any = out
     if _flag(kind, call, "return_attention_scores"):
@@ -194,7 +194,7 @@ def _project(kind: str, name: str, tensor: str, equation: str, bias_axes, input_
     try:
         kernel, bias, full, _, _ = analyze_einsum(equation, bias_axes, input_shape, output_shape)
     except LayerError as e:
-        raise LayerError(e.code, SHARED.cannot_build_projection(
+        raise LayerError(e.code, SHARED.in_einsum_projection(
             kind=kind, name=name, tensor=tensor, input_shape=fmt_shape(input_shape), message=e.message)) from None
     weights = [kernel] + ([bias] if bias is not None else [])
     total: int | None = 0
@@ -263,7 +263,7 @@ def _check_value_key(kind: str, value: Shape, key: Shape | None) -> None:
         detail = f"axis {i} is {fmt_dim(value[i])} vs {fmt_dim(key[i])}"
     raise LayerError(
         INCOMPATIBLE_MERGE_SHAPES,
-        INCOMPATIBLE_MERGE_SHAPES.value_key_must(kind=kind, value=fmt_shape(value), key=fmt_shape(key), detail=detail),
+        INCOMPATIBLE_MERGE_SHAPES.value_key_mismatch(kind=kind, value=fmt_shape(value), key=fmt_shape(key), detail=detail),
     )
 
 
@@ -371,7 +371,7 @@ def multi_head_attention(a: Args, x: Shape, call: dict) -> Out:
             src = "output_shape" if out_shape else "the query's last axis"
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                UNDEFINED_DIMENSION.needs_defined_create(
+                UNDEFINED_DIMENSION.projection_needs_defined(
                     kind=kind, src=src, query=fmt_shape(query),
                     detail=f", output_shape={list(out_shape)}" if out_shape else ""),
             ) from None
@@ -432,7 +432,7 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
         if len(t) < 3:
             raise LayerError(
                 WRONG_INPUT_RANK,
-                WRONG_INPUT_RANK.expects_3_d(kind=kind, name=name, n_t=len(t), t=fmt_shape(t)),
+                WRONG_INPUT_RANK.expects_3d_sequence(kind=kind, name=name, n_t=len(t), t=fmt_shape(t)),
             )
 
     params = 0
@@ -453,8 +453,8 @@ def group_query_attention(a: Args, x: Shape, call: dict) -> Out:
     if not (is_unknown(query[-1]) or is_unknown(value[-1])) and query[-1] != value[-1]:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            INCOMPATIBLE_MERGE_SHAPES.query_value_must(
-                kind=kind, query_part=fmt_dim(query[-1]), value_part=fmt_dim(value[-1])),
+            INCOMPATIBLE_MERGE_SHAPES.query_value_last_axis(
+                kind=kind, query_size=fmt_dim(query[-1]), value_size=fmt_dim(value[-1])),
         )
     _check_value_key(kind, value, key_in)
     shape: Any = tuple(query)

@@ -181,7 +181,7 @@ class Args:
         if len(positional) > len(names) and not rule.library:
             raise LayerError(
                 INVALID_ARGUMENT,
-                INVALID_ARGUMENT.takes_most_positional(
+                INVALID_ARGUMENT.too_many_positional(
                     kind=rule.kind, n_names=len(names), n_positional=len(positional)),
             )
         for name in list(values)[: len(positional)]:
@@ -272,7 +272,7 @@ class Args:
         if low not in allowed:
             options = ", ".join(repr(a) for a in allowed)
             raise LayerError(
-                INVALID_PADDING_MODE, INVALID_PADDING_MODE.does_not_accept(
+                INVALID_PADDING_MODE, INVALID_PADDING_MODE.not_one_of_options(
                     kind=self.kind, value=value, options=options)
             )
         return low
@@ -356,12 +356,12 @@ def expect_ndim(kind: str, shape: Shape, ndim: int | None = None, min_ndim: int 
     if ndim is not None and rank != ndim:
         raise LayerError(
             WRONG_INPUT_RANK,
-            WRONG_INPUT_RANK.expects_d_input(kind=kind, ndim=ndim, rank=rank, shape=fmt_shape(shape)),
+            WRONG_INPUT_RANK.expects_rank(kind=kind, ndim=ndim, rank=rank, shape=fmt_shape(shape)),
         )
     if min_ndim is not None and rank < min_ndim:
         raise LayerError(
             WRONG_INPUT_RANK,
-            WRONG_INPUT_RANK.expects_input_least(kind=kind, min_ndim=min_ndim, rank=rank, shape=fmt_shape(shape)),
+            WRONG_INPUT_RANK.expects_min_rank(kind=kind, min_ndim=min_ndim, rank=rank, shape=fmt_shape(shape)),
         )
 
 
@@ -370,7 +370,7 @@ def require_defined(kind: str, what: str, dim: Dim, shape: Shape, hint: str = ""
     if dim is None:
         raise LayerError(
             UNDEFINED_DIMENSION,
-            UNDEFINED_DIMENSION.needs_defined_create_weights(
+            UNDEFINED_DIMENSION.weights_need_defined(
                 kind=kind, what=what, shape=fmt_shape(shape), detail=f"; {hint}" if hint else ""),
         )
     if isinstance(dim, Unknown):

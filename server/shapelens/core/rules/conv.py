@@ -32,21 +32,21 @@ def read_window(a: Args, rank: int, causal: bool = False):
     dilation = a.ints("dilation_rate", rank, 1)
     padding = a.padding(("valid", "same", "causal") if causal else ("valid", "same"))
     if not all(kernel):
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_cannot_contain(
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_zero(
             kind=a.kind, kernel=fmt_window(kernel)))
     if any(k < 0 for k in kernel):
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_must_positive(
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_negative(
             kind=a.kind, kernel=fmt_window(kernel)))
     if any(v <= 0 for v in strides):
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.strides_must_positive(
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.strides_not_positive(
             kind=a.kind, strides=fmt_window(strides)))
     if any(v <= 0 for v in dilation):
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dilation_rate_must_positive(
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dilation_rate_not_positive(
             kind=a.kind, dilation=fmt_window(dilation)))
     if max(strides) > 1 and max(dilation) > 1:
         raise LayerError(
             STRIDES_WITH_DILATION,
-            STRIDES_WITH_DILATION.cannot_combine_strides(
+            STRIDES_WITH_DILATION.both_above_one(
                 kind=a.kind, strides=strides if rank > 1 else strides[0],
                 dilation=dilation if rank > 1 else dilation[0]),
         )
@@ -73,7 +73,7 @@ def spatial_output(
         stride_txt = f", strides {fmt_window(strides)}" if any(s > 1 for s in strides) else ""
         raise LayerError(
             OUTPUT_SIZE_NOT_POSITIVE,
-            OUTPUT_SIZE_NOT_POSITIVE.does_not_fit(
+            OUTPUT_SIZE_NOT_POSITIVE.window_does_not_fit(
                 kind=kind, what=what, window=window, dil=dil, stride_txt=stride_txt, in_txt=in_txt,
                 sizes=fmt_window(sizes)),
             fix="padding_same",
@@ -92,7 +92,7 @@ def _conv(rank: int):
         filters = a.positive_int("filters")
         groups = a.int("groups", 1)
         if groups <= 0:
-            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.groups_must_positive(kind=a.kind, groups=groups))
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.groups_not_positive(kind=a.kind, groups=groups))
         if filters % groups:
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE, GROUPS_NOT_DIVISIBLE.filters_not_divisible(
@@ -107,7 +107,7 @@ def _conv(rank: int):
         if cin % groups:
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE,
-                GROUPS_NOT_DIVISIBLE.input_channels_groups(kind=a.kind, cin=cin, groups=groups, x=fmt_shape(x)),
+                GROUPS_NOT_DIVISIBLE.input_channels_not_divisible(kind=a.kind, cin=cin, groups=groups, x=fmt_shape(x)),
             )
         sizes, explain = spatial_output(a.kind, x, fmt, kernel, strides, dilation, padding)
         params = count(*kernel, cin // groups, filters)

@@ -113,7 +113,7 @@ def _transpose(rank: int):
                     f"use output_padding <= {strides[i] - 1} or larger strides"
                 raise LayerError(
                     OUTPUT_PADDING_TOO_LARGE,
-                    OUTPUT_PADDING_TOO_LARGE.output_padding_must_smaller(
+                    OUTPUT_PADDING_TOO_LARGE.not_smaller_than_strides(
                         kind=a.kind, out_pad=_shown(out_pad), strides=_shown(strides), i=i, out_pad_i=out_pad[i],
                         strides_i=strides[i], fix=fix),
                 )

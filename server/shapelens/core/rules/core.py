@@ -106,6 +106,6 @@ def prelu(a: Args, x: Shape, call: dict) -> Out:
         if d is None:
             raise LayerError(
                 UNDEFINED_DIMENSION,
-                UNDEFINED_DIMENSION.prelu_needs_every(i_plus_1=i + 1),
+                UNDEFINED_DIMENSION.prelu_needs_every(axis=i + 1),
             )
     return Out(tuple(x), count(*param_shape))

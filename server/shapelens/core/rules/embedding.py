@@ -94,7 +94,7 @@ def _at(seq, i, what: str, equation: str):
     except IndexError:
         raise LayerError(
             WRONG_INPUT_RANK,
-            WRONG_INPUT_RANK.einsumdense_equation_does(equation=equation, what=what),
+            WRONG_INPUT_RANK.einsumdense_equation_input(equation=equation, what=what),
         ) from None
 
 
@@ -112,7 +112,7 @@ def analyze_einsum(equation: str, bias_axes, input_shape: Shape, output_shape):
         return _analyze_split(m, bias_axes, input_shape, output_shape, equation)
     raise LayerError(
         INVALID_ARGUMENT,
-        INVALID_ARGUMENT.einsumdense_equation_not(equation=equation),
+        INVALID_ARGUMENT.einsumdense_equation_form(equation=equation),
     )
 
 
@@ -144,7 +144,7 @@ def _analyze_split(m, bias_axes, input_shape, output_shape, equation, left_elide
             if out_d is not None and not is_unknown(out_d) and not is_unknown(in_d) and out_d != in_d:
                 raise LayerError(
                     INCOMPATIBLE_INPUT_DIMENSION,
-                    INCOMPATIBLE_INPUT_DIMENSION.einsumdense_axis_input(
+                    INCOMPATIBLE_INPUT_DIMENSION.einsumdense_axis_mismatch(
                         dim=dim, in_d=fmt_dim(in_d), input_shape=fmt_shape(input_shape), out_d=fmt_dim(out_d),
                         detail=f"None or {in_d}" if in_d is not None else "None"),
                 )
@@ -206,7 +206,7 @@ def _weight_dims_ok(name: str, shape: list, input_shape: Shape) -> None:
             continue
         if isinstance(d, bool) or not isinstance(d, int):
             raise LayerError(
-                INVALID_ARGUMENT, INVALID_ARGUMENT.einsumdense_shape_non(name=name, shape=tuple(shape), d=d)
+                INVALID_ARGUMENT, INVALID_ARGUMENT.einsumdense_shape_not_integer(name=name, shape=tuple(shape), d=d)
             )
         if d < 0:
             raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.einsumdense_shape_negative(

@@ -35,7 +35,7 @@ FUNCTIONAL_DEFAULTS = {"dot": {"axes": -1}, "concatenate": {"axis": -1}}
 
 def _inputs(kind: str, xs: list) -> list[Shape]:
     if not xs:
-        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.called_empty_list(kind=kind))
+        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.empty_list(kind=kind))
     for s in xs:
         if isinstance(s, list) or is_unknown(s):
             raise Unresolved(f"an input shape of {kind} is not known statically")
@@ -86,7 +86,7 @@ def _pair(kind: str, a: Shape, b: Shape, full_a: Shape, full_b: Shape) -> Shape:
             axis = k - len(b)  # counted from the end, the same for both inputs
             raise LayerError(
                 INCOMPATIBLE_MERGE_SHAPES,
-                INCOMPATIBLE_MERGE_SHAPES.cannot_merge_axis(
+                INCOMPATIBLE_MERGE_SHAPES.axis_mismatch(
                     kind=kind, full_a=fmt_shape(full_a), full_b=fmt_shape(full_b), axis=axis, i=i, j=j,
                     merge_fix=_merge_fix(axis, max(i, j), len(full_a), len(full_b))),
             )
@@ -100,7 +100,7 @@ def _batch(kind: str, xs: list[Shape]) -> Dim:
     if len(sizes) > 1:
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            INCOMPATIBLE_MERGE_SHAPES.cannot_merge_tensors(
+            INCOMPATIBLE_MERGE_SHAPES.batch_mismatch(
                 kind=kind, sizes=', '.join(str(v) for v in sorted(sizes)), shapes_txt=_shapes_txt(xs)),
         )
     if sizes:
@@ -113,7 +113,7 @@ def _elementwise(a: Args, xs: list, call: dict) -> Out:
     xs = _inputs(a.kind, xs)
     if a.kind == "Subtract" and len(xs) != 2:
         raise LayerError(
-            INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.subtract_takes_exactly(
+            INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.subtract_input_count(
                 n_xs=len(xs), shapes_txt=_shapes_txt(xs))
         )
     batch = _batch(a.kind, xs)
@@ -156,7 +156,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
                 raise LayerError(
                     WRONG_INPUT_RANK,
                     WRONG_INPUT_RANK.concatenate_axis_out(
-                        axis=axis, i_plus_1=i + 1, s=fmt_shape(s), n_s=len(s), n_s_minus_1=len(s) - 1),
+                        axis=axis, input_number=i + 1, s=fmt_shape(s), n_s=len(s), last_axis=len(s) - 1),
                 )
             del r[axis]
         reduced.append(r)
@@ -164,7 +164,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
         ranks = ", ".join(str(len(s)) for s in xs)
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            INCOMPATIBLE_MERGE_SHAPES.concatenate_inputs_must(ranks=ranks, shapes_txt=_shapes_txt(xs)),
+            INCOMPATIBLE_MERGE_SHAPES.concatenate_ranks_differ(ranks=ranks, shapes_txt=_shapes_txt(xs)),
         )
     for pos in range(len(reduced[0])):
         sizes = {r[pos] for r in reduced if known(r[pos])}
@@ -174,7 +174,7 @@ def concatenate(a: Args, xs: list, call: dict) -> Out:
             ax = pos if pos < dropped else pos + 1
             raise LayerError(
                 INCOMPATIBLE_MERGE_SHAPES,
-                INCOMPATIBLE_MERGE_SHAPES.concatenate_axis_needs(
+                INCOMPATIBLE_MERGE_SHAPES.concatenate_axis_mismatch(
                     axis=axis, ax=ax, sizes=' vs '.join(str(v) for v in sorted(sizes)), shapes_txt=_shapes_txt(xs)),
             )
     # compute_output_shape(): first input's shape, sizes along the axis summed.
@@ -237,7 +237,7 @@ def dot(a: Args, xs: list, call: dict) -> Out:
     a.bool("normalize", False)
     xs = _inputs("Dot", xs)
     if len(xs) != 2:
-        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.dot_takes_exactly(
+        raise LayerError(INCOMPATIBLE_MERGE_SHAPES, INCOMPATIBLE_MERGE_SHAPES.dot_input_count(
             n_xs=len(xs), shapes_txt=_shapes_txt(xs)))
     s1, s2 = xs
     if isinstance(axes, int):
@@ -248,15 +248,15 @@ def dot(a: Args, xs: list, call: dict) -> Out:
         if not -len(s) <= v < len(s):
             raise LayerError(
                 WRONG_INPUT_RANK,
-                WRONG_INPUT_RANK.dot_axis_out(v=v, which=which, s=fmt_shape(s), n_s=len(s)),
+                WRONG_INPUT_RANK.dot_axis_out_of_range(v=v, which=which, s=fmt_shape(s), n_s=len(s)),
             )
     d1, d2 = s1[ax[0]], s2[ax[1]]
     if not (is_unknown(d1) or is_unknown(d2)) and d1 != d2:
         hint = " (Keras needs both sizes defined, or both None)" if d1 is None or d2 is None else ""
         raise LayerError(
             INCOMPATIBLE_MERGE_SHAPES,
-            INCOMPATIBLE_MERGE_SHAPES.dot_axes_must(
-                ax_first=ax[0], ax_second=ax[1], d1=fmt_dim(d1), d2=fmt_dim(d2), hint=hint, s1=fmt_shape(s1),
+            INCOMPATIBLE_MERGE_SHAPES.dot_axes_sizes_differ(
+                axis_x=ax[0], axis_y=ax[1], d1=fmt_dim(d1), d2=fmt_dim(d2), hint=hint, s1=fmt_shape(s1),
                 s2=fmt_shape(s2)),
         )
     o1, o2 = list(s1), list(s2)

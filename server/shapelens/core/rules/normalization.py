@@ -31,7 +31,7 @@ def _axis_dim(kind: str, x: Shape, axis: int) -> Dim:
     if not -len(x) <= axis < len(x):
         raise LayerError(
             WRONG_INPUT_RANK,
-            WRONG_INPUT_RANK.axis_out_range(kind=kind, axis=axis, n_x=len(x), x=fmt_shape(x), n_x_minus_1=len(x) - 1),
+            WRONG_INPUT_RANK.axis_out_of_range(kind=kind, axis=axis, n_x=len(x), x=fmt_shape(x), last_axis=len(x) - 1),
         )
     return x[axis]
 
@@ -151,14 +151,14 @@ def group_normalization(a: Args, x: Shape, call: dict) -> Out:
         if dim < g:
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE,
-                GROUPS_NOT_DIVISIBLE.groupnormalization_groups_more(g=g, dim=dim, x=fmt_shape(x)),
+                GROUPS_NOT_DIVISIBLE.groupnormalization_groups_above_channels(g=g, dim=dim, x=fmt_shape(x)),
             )
         if dim % g:
             small = [d for d in range(1, math.isqrt(dim) + 1) if dim % d == 0]  # the divisors in order,
             divisors = small + [dim // d for d in reversed(small) if d * d != dim]  # in O(sqrt(dim))
             raise LayerError(
                 GROUPS_NOT_DIVISIBLE,
-                GROUPS_NOT_DIVISIBLE.groupnormalization_groups_does(g=g, dim=dim, x=fmt_shape(x), divisors=divisors),
+                GROUPS_NOT_DIVISIBLE.groupnormalization_groups_not_divisor(g=g, dim=dim, x=fmt_shape(x), divisors=divisors),
             )
     copies = (1 if a.bool("center", True) else 0) + (1 if a.bool("scale", True) else 0)
     params = copies * dim if known(dim) else None

@@ -40,7 +40,7 @@ def pool_padding(a: Args) -> str:
         return value
     hint = f"write it in lowercase, padding={value.lower()!r}" if value.lower() in ("valid", "same") \
         else "use 'valid' or 'same'"
-    raise LayerError(INVALID_PADDING_MODE, INVALID_PADDING_MODE.does_not_accept_padding(
+    raise LayerError(INVALID_PADDING_MODE, INVALID_PADDING_MODE.not_accepted(
         kind=a.kind, value=value, hint=hint))
 
 
@@ -105,10 +105,10 @@ def _adaptive(rank: int, mode: str):
             raise LayerError(WRONG_INPUT_RANK, WRONG_INPUT_RANK.channels_first_needs_channel(kind=a.kind, n_x=len(x)))
         warnings = []
         if len(x) != rank + 2:
-            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.builds_d_input(
-                kind=a.kind, n_x=len(x), rank_plus_2=rank + 2)))
+            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.adaptive_pool_rank(
+                kind=a.kind, n_x=len(x), needed_rank=rank + 2)))
         if 0 in size:
-            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.output_size_0_builds(kind=a.kind)))
+            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.adaptive_pool_output_zero(kind=a.kind)))
         channels = x[-1] if fmt == "channels_last" else x[1]
         out = (x[0], *size, channels) if fmt == "channels_last" else (x[0], channels, *size)
         return Out(out, 0, explain=[f"any size → {fmt_window(size)}"], warnings=warnings)

@@ -221,7 +221,7 @@ def _v_blur(a: Args) -> None:
     else:
         raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_must_odd(kind=a.kind, k=k))
     if not odd:
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_must_odd_e(kind=a.kind, k=k))
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.kernel_size_even(kind=a.kind, k=k))
     base_factor(a, "sigma", 0, 1, 1.0)
 
 
@@ -466,7 +466,7 @@ def category_encoding(a: Args, x: Shape, call: dict) -> Out:
     if not isinstance(n, (int, float)):
         raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_tokens_categoryencoding_must(n=shown(n)))
     if n < 1:
-        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_tokens_categoryencoding_below_1(n=n))
+        raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_tokens_categoryencoding_below_one(n=n))
     if not isinstance(n, int):
         raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.num_tokens_categoryencoding_must(n=shown(n)))
     x = tuple(x)

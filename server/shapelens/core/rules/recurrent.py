@@ -121,7 +121,7 @@ def _expect_sequence(kind: str, x: Shape) -> None:
         fix = "give it a (batch, timesteps, features) tensor"
     raise LayerError(
         WRONG_INPUT_RANK,
-        WRONG_INPUT_RANK.expects_3_d_input(kind=kind, n_x=len(x), x=fmt_shape(x), fix=fix),
+        WRONG_INPUT_RANK.expects_3d_input(kind=kind, n_x=len(x), x=fmt_shape(x), fix=fix),
     )
 
 
@@ -219,9 +219,9 @@ def _conv_lstm(rank: int):
         filters = strict_int(a, "filters", 0)  # Keras lets filters=0 through
         kernel, strides, dilation, padding = read_window(a, rank)
         if any(s < 0 for s in strides):
-            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.strides_must_positive(kind=kind, strides=strides))
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.strides_not_positive(kind=kind, strides=strides))
         if any(d <= 0 for d in dilation):
-            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dilation_rate_must_positive(
+            raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.dilation_rate_not_positive(
                 kind=kind, dilation=dilation))
         fmt = a.data_format()
         seqs, state = _flags(a)
@@ -232,7 +232,7 @@ def _conv_lstm(rank: int):
             raise LayerError(
                 WRONG_INPUT_RANK,
                 WRONG_INPUT_RANK.expects_d_input_batch(
-                    kind=kind, rank_plus_3=rank + 3, layout=layout, n_x=len(x), x=fmt_shape(x),
+                    kind=kind, ndim=rank + 3, layout=layout, n_x=len(x), x=fmt_shape(x),
                     detail="; add a time axis, e.g. layers.Reshape((1, ...)), or use "
                    f"Conv{rank}D" if len(x) == rank + 2 else ""),
             )
@@ -405,7 +405,7 @@ def time_distributed(a: Args, x: Shape, call: dict) -> Out:
         inner = run_rule(rule, args, step)
     except LayerError as e:
         raise LayerError(
-            e.code, SHARED.inside_timedistributed_each(step=fmt_shape(step), message=e.message), e.fix
+            e.code, SHARED.in_timedistributed_step(step=fmt_shape(step), message=e.message), e.fix
         ) from None
     if isinstance(inner.shape, list):
         raise LayerError(

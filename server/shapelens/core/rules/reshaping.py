@@ -86,7 +86,7 @@ def _positive_sizes(a: Args, n: int, default: Any) -> tuple[int, ...]:
     size = a.ints("size", n, default)
     if any(s <= 0 for s in size):
         raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.size_must_positive(
-            kind=a.kind, size_first=size[0] if n == 1 else size))
+            kind=a.kind, size=size[0] if n == 1 else size))
     return size
 
 
@@ -134,7 +134,7 @@ def reshape(a: Args, x: Shape, call: dict) -> Out:
         out = reshape_target(tuple(x[1:]), target)
     except ShapeError as e:
         hint = "" if -1 in target else " (or use -1 for one axis to infer it)"
-        raise LayerError(e.code, SHARED.reshape_target_must(message=e.message, prod=fmt_dim(prod(x[1:])), hint=hint)) from None
+        raise LayerError(e.code, SHARED.in_reshape(message=e.message, prod=fmt_dim(prod(x[1:])), hint=hint)) from None
     return Out((x[0], *out), 0, explain=[f"{fmt_dim(prod(x[1:]))} values → {fmt_shape(out)}"])
 
 
@@ -143,12 +143,12 @@ def permute(a: Args, x: Shape, call: dict) -> Out:
     """Reorders the non-batch axes; dims is a permutation of 1..rank-1."""
     dims = _literal(a, "dims")
     if not isinstance(dims, (list, tuple)) or not all(_is_int(d) for d in dims):
-        raise LayerError(INVALID_PERMUTE, INVALID_PERMUTE.dims_permute_must(dims=dims))
+        raise LayerError(INVALID_PERMUTE, INVALID_PERMUTE.dims_not_a_tuple(dims=dims))
     if sorted(dims) != list(range(1, len(dims) + 1)):
         want = tuple(range(1, len(dims) + 1))
         raise LayerError(
             INVALID_PERMUTE,
-            INVALID_PERMUTE.permute_dims_must(dims=tuple(dims), want=want),
+            INVALID_PERMUTE.not_a_permutation(dims=tuple(dims), want=want),
         )
     expect_ndim("Permute", x, ndim=len(dims) + 1)
     return Out((x[0], *(x[d] for d in dims)), 0)
@@ -176,7 +176,7 @@ def _padded(kind: str, x: Shape, axes: list[int], pads) -> tuple[Shape, list[str
         if known(out) and out < 0:
             raise LayerError(
                 OUTPUT_SIZE_NOT_POSITIVE,
-                OUTPUT_SIZE_NOT_POSITIVE.padding_axis_size(kind=kind, before=before, after=after, d=d, out=out),
+                OUTPUT_SIZE_NOT_POSITIVE.padding_removes_axis(kind=kind, before=before, after=after, d=d, out=out),
             )
         sizes.append(out)
         explain.append(f"{d} {_signed(before)} {_signed(after)} = {out}" if known(d) else _stays(d))
@@ -195,8 +195,8 @@ def _cropped(kind: str, x: Shape, axes: list[int], crops) -> tuple[Shape, list[s
             raise LayerError(
                 OUTPUT_SIZE_NOT_POSITIVE,
                 OUTPUT_SIZE_NOT_POSITIVE.cropping_removes_axis(
-                    kind=kind, before=before, after=after, before_plus_after=before + after, d=d,
-                    d_minus_before_minus_after=d - before - after, d_minus_1=d - 1),
+                    kind=kind, before=before, after=after, removed=before + after, d=d,
+                    left=d - before - after, most=d - 1),
             )
         sizes.append(d - before - after if known(d) else d)
         explain.append(f"{d} - {before} - {after} = {d - before - after}" if known(d) else _stays(d))
@@ -219,7 +219,7 @@ def _zero_padding(rank: int):
         out, explain = _padded(a.kind, x, spatial_axes(fmt, rank + 2), pads)
         warnings = []
         if any(p < 0 for pair in pads for p in pair):
-            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.accepts_negative_padding(kind=a.kind)))
+            warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.negative_padding(kind=a.kind)))
         return Out(out, 0, explain=explain, warnings=warnings)
 
     rule.__doc__ = f"Adds (before, after) zeros along each of the {rank} spatial axes."
@@ -278,7 +278,7 @@ def up_sampling2d(a: Args, x: Shape, call: dict) -> Out:
     warnings = []
     if interpolation is None or interpolation.lower() not in RESIZE_INTERPOLATIONS:
         options = ", ".join(repr(i) for i in RESIZE_INTERPOLATIONS)
-        warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.upsampling2d_interpolation_fails(
+        warnings.append((FAILS_AT_RUN_TIME, FAILS_AT_RUN_TIME.upsampling2d_interpolation(
             interpolation=interpolation, options=options)))
     out, explain = _upsampled(x, spatial_axes(fmt, 4), size)
     return Out(out, 0, explain=explain, warnings=warnings)
