@@ -406,17 +406,18 @@ class KerasApi(KerasSequential, KerasMethods):
             self.ev.report(code, message, call.span, severity="warning")
         call.explain = list(out.explain)
         origin = f"{layer.kind} (line {layer.span.line + 1})"
+        symbolic = symbolic_of(inputs)
+        eager = symbolic is False and not self.in_layer_call  # data, not a custom layer's trace
         if isinstance(out.shape, list):
             # a layer called on data (numpy / eager tensors) gives data, not Keras tensors
-            symbolic = symbolic_of(inputs)
-            call.outputs = [Tensor(tuple(s), origin, call.span, call, symbolic=symbolic, index=i)
+            call.outputs = [Tensor(_eager(tuple(s), eager), origin, call.span, call, symbolic=symbolic, index=i)
                             for i, s in enumerate(out.shape)]
             return list(call.outputs)
         if isinstance(out.shape, RankUnknown):
-            t = Tensor(None, origin, call.span, call, symbolic=symbolic_of(inputs),
+            t = Tensor(None, origin, call.span, call, symbolic=symbolic,
                        ends=(out.shape.first, out.shape.last))
         else:
-            t = Tensor(tuple(out.shape), origin, call.span, call, symbolic=symbolic_of(inputs))
+            t = Tensor(_eager(tuple(out.shape), eager), origin, call.span, call, symbolic=symbolic)
         call.outputs = [t]
         return t
 
@@ -678,6 +679,16 @@ class KerasApi(KerasSequential, KerasMethods):
             return self.ev.call_function(fn, [inst, *args], kwargs, node or inst.cls.node)
         finally:
             self._self_stack.pop()
+
+
+def _eager(shape: tuple, eager: bool) -> tuple:
+    """An eager call (on data) gives a tensor of concrete sizes: where the rule can only say
+    None (Keras's "any size" of a symbolic tensor: a text's token count, a ragged row), the
+    size is one the data decides, not Keras's None."""
+    if not eager or None not in shape:
+        return shape
+    return tuple(Unknown("a size the data decides (the layer is called on data)") if d is None else d
+                 for d in shape)
 
 
 def _lost_inside(out: Any, kind: str) -> str:
