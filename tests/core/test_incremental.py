@@ -55,6 +55,14 @@ def test_typing_in_a_program_gives_the_fresh_result(program):
             # a comment after the statement leaves it unchanged: the snapshot is after it
             assert session.restored_from in (index, index + 1), "the snapshot was not used"
             assert same(incremental, analyze(edited, "prog.py"))
+        # the language server copies the state ahead, between two edits (Session.prepare)
+        session.prepare()
+        assert session._ready is not None
+        edited = type_at(text, index, "    ")
+        incremental = analyze(edited, "prog.py", session=session)
+        assert session._ready is None, "the copy made ahead was not used"
+        assert session.restored_from in (index, index + 1)
+        assert same(incremental, analyze(edited, "prog.py"))
 
 
 MODEL = """import keras

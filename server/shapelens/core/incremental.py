@@ -111,6 +111,7 @@ class Session:
     want: int | None = None  # save the state before this statement during the analysis
     restored_from: int | None = None  # statements skipped by the last analysis (for tests/bench)
     stats: dict = field(default_factory=lambda: {"restored": 0, "saved": 0, "full": 0})
+    _ready: tuple | None = None  # (snapshot, a copy of its state made ahead by prepare())
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple) -> int:
@@ -195,10 +196,18 @@ class Session:
                                  clean=not any(line < last.end_lineno for line in problem_lines))
         self.stats["saved"] += 1
 
+    def prepare(self) -> None:
+        """Copy the snapshot's state now (between analyses, while the user types), so that the
+        next analysis that restores it starts at once. The copy is used once."""
+        snap = self.snapshot
+        if snap is not None and (self._ready is None or self._ready[0] is not snap):
+            self._ready = (snap, _Unpickler(snap.data, snap.keep).load())
+
     def restore(self, source: Any, cancelled: Any, module: ast.Module) -> Any:
         snap = self.snapshot
         assert snap is not None
-        ev = _Unpickler(snap.data, snap.keep).load()
+        ready, self._ready = self._ready, None
+        ev = ready[1] if ready is not None and ready[0] is snap else _Unpickler(snap.data, snap.keep).load()
         ev.source = source
         ev.cancelled = cancelled
         ev.data_state.module = module

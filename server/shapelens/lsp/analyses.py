@@ -99,12 +99,15 @@ class _Entry:
 
 class DocumentAnalyses:
     def __init__(self, analyze_fn: Callable[..., Analysis], worker: WorkerThread | None = None,
-                 on_result: Callable[[Result], None] | None = None) -> None:
+                 on_result: Callable[[Result], None] | None = None,
+                 idle: Callable[[str], None] | None = None) -> None:
         """``analyze_fn(text, path, cancelled=...)``. ``worker``: one thread for every
-        document (tests); None: a thread per open document."""
+        document (tests); None: a thread per open document. ``idle(path)`` runs on the
+        document's thread after each of its analyses (work for the next one: it waits for it)."""
         self._analyze = analyze_fn
         self._worker = worker
         self._on_result = on_result
+        self._idle = idle
         self._entries: dict[str, _Entry] = {}
         self._serial = itertools.count(1)
 
@@ -199,6 +202,9 @@ class DocumentAnalyses:
         except Exception:  # noqa: BLE001 -- analyze() never raises; belt and braces
             log.exception("analysis of %s failed", entry.uri)
             analysis = _unfinished(entry.path)
+        finally:
+            if self._idle is not None and not entry.closed:
+                thread.submit(self._idle, entry.path)
         if entry.closed or version != entry.version or text != entry.text:
             log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import logging
@@ -61,6 +62,12 @@ def run(tcp: str | None = None, log_level: str = "warning") -> int:
     # to let go of the GIL; 1 ms keeps the editor's round trips short at a small cost in
     # throughput.
     sys.setswitchinterval(0.001)
+    # A full (generation 2) garbage collection every 10th generation-1 one is Python's default;
+    # with a notebook's analysis state in memory each takes tens of milliseconds, and they fell
+    # between edits and their diagnostics. They are 10x rarer here; the server runs one itself
+    # when the documents are quiet (session.py, _collect_when_idle).
+    threshold = gc.get_threshold()
+    gc.set_threshold(threshold[0], threshold[1], threshold[2] * 10)
     ls.cli_log_level = log_level
     ls.log_handler = logs.setup(ls, log_level)
     if tcp:

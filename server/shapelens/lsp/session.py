@@ -6,6 +6,7 @@ features/ module stays a couple of dozen lines over the pure core.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("shapelens.lsp")
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collection
 _CORE_LOCK = threading.Lock()
 
 
@@ -53,7 +55,7 @@ class ShapelensServer(LanguageServer):
         self.shutdown_requested = False
         self.worker = Worker()
         # self.worker runs the other blocking calls (fixes); analyses run on a thread per document
-        self.analyses = DocumentAnalyses(self._analyze, on_result=self._announce)
+        self.analyses = DocumentAnalyses(self._analyze, on_result=self._announce, idle=self._prepare)
         self.dry_runs = DryRuns(self)
         self.result_listeners: list[Callable[[ShapelensServer, Result], None]] = []
         self.python_uris: set[str] = set()
@@ -64,6 +66,7 @@ class ShapelensServer(LanguageServer):
         self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
         # per document path: the incremental state of its analyses (core/incremental.py)
         self._incremental: dict[str, tuple[threading.Lock, "Session"]] = {}
+        self._idle_gc = None  # the full garbage collection planned for the next quiet moment
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -112,6 +115,18 @@ class ShapelensServer(LanguageServer):
             if session is not None:
                 lock.release()
 
+    def _prepare(self, path: str) -> None:
+        """Between two analyses of a document: copy the state the next one restores."""
+        found = self._incremental.get(path)
+        if found is None or not found[0].acquire(blocking=False):
+            return
+        try:
+            found[1].prepare()
+        except Exception:  # noqa: BLE001 -- the next analysis restores it itself
+            log.debug("preparing the next analysis of %s failed", path, exc_info=True)
+        finally:
+            found[0].release()
+
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
         text, the project around it and the interpreter of the dry run (else this one)."""
@@ -148,7 +163,23 @@ class ShapelensServer(LanguageServer):
             values[name] = build()
         return values[name]
 
+    def _collect_when_idle(self) -> None:
+        """Python's full garbage collection walks every live object (tens of milliseconds with a
+        big notebook's analysis state in memory); run while someone types, it lands between an
+        edit and its diagnostics. The server makes full collections rare (run()) and runs one
+        itself once no document has changed for IDLE_COLLECT seconds."""
+        import asyncio
+
+        if self._idle_gc is not None:
+            self._idle_gc.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._idle_gc = loop.call_later(IDLE_COLLECT, gc.collect)
+
     def _announce(self, result: Result) -> None:
+        self._collect_when_idle()
         # what was kept for the previous text goes now, not when the next request replaces it
         for cache in (self._lookups, self._derived):
             if result.uri in cache and cache[result.uri][0] != result.serial:
