@@ -3,9 +3,9 @@
     python bench/check_incremental.py PATH... [--edits N]
 
 For every ``.py`` / ``.ipynb`` file, simulates a user typing at a few places (in the middle
-and near the end): per place, one edit (where the next snapshot is saved) then a second edit
-at the same place (which restores it). The second analysis must equal, field for field, a
-fresh analysis of the same text. Reports mismatches, how often the snapshot was used and
+and near the end): per place, one edit (where the next snapshot is saved) then four more at the same place
+(which restore it): two in the line, one adding a line above the statement, one taking it
+away. Each must equal, field for field, a fresh analysis of the same text. Reports mismatches, how often the snapshot was used and
 the time of the incremental analysis against the fresh one. Never runs the scanned code.
 """
 
@@ -55,6 +55,9 @@ def type_in(text: str, stmt_index: int, what: str) -> str:
     return "\n".join(lines)
 
 
+TAILS = [0]  # analyses that parsed only the edited part (the statements below it reused)
+
+
 def check(text: str, path: str) -> tuple[int, int, list[float], list[float], list[str]]:
     used = total = 0
     inc_times: list[float] = []
@@ -65,8 +68,12 @@ def check(text: str, path: str) -> tuple[int, int, list[float], list[float], lis
         analyze(text, path, session=session)
         first = type_in(text, k, " ")
         analyze(first, path, session=session)
-        for j, extra in enumerate(("  ", "   ")):
-            second = type_in(text, k, extra)
+        # in-line edits (the lines below stay where they are), then a line added above the
+        # statement and taken away again (the lines below move, then move back)
+        lines = text.split("\n")
+        at = Source(text).parse()[0].body[k].lineno - 1
+        added = "\n".join(lines[:at] + ["# a new line"] + lines[at:])
+        for j, second in enumerate((type_in(text, k, "  "), type_in(text, k, "   "), added, first)):
             t = time.perf_counter()
             inc = analyze(second, path, session=session)
             inc_times.append(time.perf_counter() - t)
@@ -77,6 +84,7 @@ def check(text: str, path: str) -> tuple[int, int, list[float], list[float], lis
             used += bool(session.restored_from)
             if fingerprint(inc) != fingerprint(fresh):
                 problems.append(f"{path}: statement {k}, edit {j}: incremental result differs from a fresh one")
+        TAILS[0] += session.stats.get("tails", 0)
     return used, total, inc_times, fresh_times, problems
 
 
@@ -107,7 +115,8 @@ def main() -> int:
         problems += pr
     for p in problems:
         print(p)
-    print(f"files: {len(files)}, second edits: {total}, snapshot used: {used}, mismatches: {len(problems)}")
+    print(f"files: {len(files)}, second edits: {total}, snapshot used: {used}, "
+          f"only the edited part parsed: {TAILS[0]}, mismatches: {len(problems)}")
     if inc:
         print(f"analysis after an edit: incremental median {statistics.median(inc) * 1000:.1f} ms "
               f"(max {max(inc) * 1000:.0f}), fresh median {statistics.median(fresh) * 1000:.1f} ms "

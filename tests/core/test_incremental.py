@@ -199,3 +199,27 @@ def test_half_typed_code_after_the_snapshot():
         text = MODEL.replace("keras.Model(inputs, y)", typed)
         result = analyze(text, "prog.py", session=session)
         assert same(result, analyze(text, "prog.py"))
+
+
+def test_a_state_restored_keeps_the_sentinels_it_compares_by_identity():
+    # the sizes of an array read from a file are the UNK sentinel; a copy of it made by the
+    # snapshot no longer compared equal, and `x /= y` after a restore made a new array (its
+    # hover named `x /= y` instead of where x came from) -- found by bench/check_incremental.py
+    text = "\n".join([
+        "import numpy as np",
+        "lines = open('climate.csv').read().split('\\n')",
+        "data = np.zeros((len(lines), len(lines[0].split(',')) - 1))",
+        "mean = data[:100].mean(axis=0)",
+        "data -= mean",
+        "std = data[:100].std(axis=0)",
+        "data /= std",
+        "x = data[0]",
+        ""])
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    lines = text.split("\n")
+    added = "\n".join(lines[:6] + ["# a new line"] + lines[6:])
+    analyze(added, "prog.py", session=session)  # saves the state before `data /= std`
+    again = analyze(text, "prog.py", session=session)
+    assert session.restored_from == 6
+    assert same(again, analyze(text, "prog.py"))

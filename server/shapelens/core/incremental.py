@@ -71,7 +71,7 @@ class _Pickler(pickle.Pickler):
         self._keep = keep
 
     def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, _BY_REFERENCE) or type(obj).__name__ == "Source":
+        if isinstance(obj, _BY_REFERENCE) or type(obj).__name__ == "Source" or id(obj) in _singletons():
             self._keep[id(obj)] = obj
             return id(obj)
         return None
@@ -86,8 +86,76 @@ class _Unpickler(pickle.Unpickler):
         return self._keep[pid]
 
 
+_SINGLETONS: dict[int, Any] = {}
+
+
+def _singletons() -> dict[int, Any]:
+    """The module-level sentinels the analysis compares by identity (``d is UNK``,
+    ``value is _MISSING``): a copy of one would no longer be it, so they are kept by
+    reference. (A broadcast kept its left operand only when the unknown sizes were UNK
+    itself: after a restore, ``x /= y`` made a new array.)"""
+    if not _SINGLETONS:
+        from shapelens.core import interp, loops, shapes, subclass_layers
+        from shapelens.core.data import fit
+        from shapelens.core.rules import base, symbolic
+
+        for obj in (shapes.UNK, symbolic.DEPENDS, symbolic._NO_AXIS, symbolic._U, base.REQUIRED,
+                    interp._MISSING, loops._NO, fit._RAISED, subclass_layers.NOT_HANDLED):
+            _SINGLETONS[id(obj)] = obj
+    return _SINGLETONS
+
+
 _BY_REFERENCE = (ast.AST, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                  types.ModuleType, types.CodeType, type)
+
+
+MAX_TAILS = 4  # recent parses of the text after a snapshot, kept for their statements
+_NOT_AT_LINE_START = -1
+
+
+def _parse_at(text: str, lines_before: int) -> list[ast.stmt] | None:
+    """The statements of ``text`` as if it started on line ``lines_before`` (0-based)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse("\n" * lines_before + text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _count_breaks(text: str) -> int:
+    return sum(1 for _ in LINE_BREAK.finditer(text))
+
+
+def _common_suffix(a: str, b: str) -> int:
+    """Length of the longest common suffix (slice comparisons, as _common_prefix)."""
+    lo, hi = 0, min(len(a), len(b))
+    if hi == 0 or a[len(a) - hi:] == b[len(b) - hi:]:
+        return hi
+    while lo < hi:  # invariant: the last lo characters agree, the last hi+1 do not
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:len(a) - lo] == b[len(b) - mid:len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+@dataclass
+class _Tail:
+    """One parse of the text after a snapshot: the text, its first line, its statements and the
+    offset in the text where each statement starts (_NOT_AT_LINE_START: not at column 0)."""
+
+    text: str
+    lines_before: int
+    body: list[ast.stmt]
+    starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        offsets = line_starts(self.text)
+        self.starts = [offsets[stmt.lineno - 1 - self.lines_before]
+                       if stmt.col_offset == 0 and 0 <= stmt.lineno - 1 - self.lines_before < len(offsets)
+                       else _NOT_AT_LINE_START for stmt in self.body]
 
 
 @dataclass
@@ -112,6 +180,7 @@ class Session:
     restored_from: int | None = None  # statements skipped by the last analysis (for tests/bench)
     stats: dict = field(default_factory=lambda: {"restored": 0, "saved": 0, "full": 0})
     _ready: tuple | None = None  # (snapshot, a copy of its state made ahead by prepare())
+    _tails: list = field(default_factory=list)  # recent parses after the snapshot (_Tail), newest first
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple) -> int:
@@ -156,14 +225,41 @@ class Session:
         if rest_of_line and not rest_of_line.startswith("#"):
             return None
         lines_before = snap.positions[-1][2]  # the suffix starts on the line after the prefix ends
-        padded = "\n" * lines_before + text[brk.end():]
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                rest = ast.parse(padded)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        return ast.Module(body=list(snap.keep[-1]) + rest.body, type_ignores=[])
+        rest = text[brk.end():]
+        body = self._reuse_tail(rest, lines_before)
+        if body is None:
+            body = _parse_at(rest, lines_before)
+            if body is None:
+                return None
+            self._tails.insert(0, _Tail(rest, lines_before, body))
+            del self._tails[MAX_TAILS:]
+        return ast.Module(body=list(snap.keep[-1]) + body, type_ignores=[])
+
+    def _reuse_tail(self, rest: str, lines_before: int) -> list[ast.stmt] | None:
+        """The statements of ``rest`` (starting on line ``lines_before``) taken from a recent
+        parse where the text from some top-level statement to the end is the same and that
+        statement is on the same line: only the text before it is parsed. Typing in one cell of
+        a notebook (or in the middle of a file) parses the edited part, not everything below."""
+        for tail in self._tails:
+            common = _common_suffix(tail.text, rest)
+            first = len(tail.text) - common
+            i = next((k for k, start in enumerate(tail.starts) if start >= first), None)
+            if i is None:
+                continue
+            keep = len(tail.text) - tail.starts[i]
+            head = rest[:len(rest) - keep]
+            if head and head[-1] not in "\r\n":
+                continue
+            if lines_before + _count_breaks(head) != tail.body[i].lineno - 1:
+                continue  # the same statements, on other lines
+            if any(isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__" for stmt in tail.body[i:]):
+                continue  # legal only at the top of a module: whether it is depends on the head
+            head_body = _parse_at(head, lines_before)
+            if head_body is None:
+                return None
+            self.stats["tails"] = self.stats.get("tails", 0) + 1
+            return head_body + tail.body[i:]
+        return None
 
     # -- during it --------------------------------------------------------------------
     def save(self, ev: Any, index: int, text: str, module: ast.Module, key: tuple,
