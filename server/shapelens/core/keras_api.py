@@ -10,7 +10,7 @@ import ast
 import contextlib
 from typing import Any
 from shapelens.core import backbones, custom_layers, data, keras_versions, subclass_layers
-from shapelens.core.data.base import Array
+from shapelens.core.data.base import Array, literal_array
 from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply, thirdparty
@@ -329,6 +329,11 @@ class KerasApi(KerasSequential, KerasMethods):
             return Unknown(f"{layer.kind} called without an input")
         x = args[0]
         extra = args[1:]
+        if isinstance(x, (list, tuple)) and layer.kind in LIST_INPUT_LAYERS:
+            # these layers make a TensorFlow tensor of a Python list (Keras 2 and 3 alike)
+            x = literal_array(x, f"the list given to {layer.kind} (line {self.ev.span(node).line + 1})"
+                              if node is not None else f"the list given to {layer.kind}",
+                              self.ev.span(node) if node is not None else None) or x
         if isinstance(x, Unknown) and layer.rule is not None and not layer.rule.multi_input:
             # a value shapelens does not follow: Keras makes it a tensor (or raises), of a rank
             # not known here -- the layer still gives what it fixes (Conv2D is 4-D, ends in filters)
@@ -679,6 +684,10 @@ class KerasApi(KerasSequential, KerasMethods):
             return self.ev.call_function(fn, [inst, *args], kwargs, node or inst.cls.node)
         finally:
             self._self_stack.pop()
+
+
+# text and lookup layers that turn a Python list into a tensor themselves
+LIST_INPUT_LAYERS = frozenset({"TextVectorization", "StringLookup", "IntegerLookup", "Hashing"})
 
 
 def _eager(shape: tuple, eager: bool) -> tuple:

@@ -184,6 +184,31 @@ def _literal_shape(value: Any, budget: list, depth: int = 0) -> tuple | None:
     return None
 
 
+def literal_array(value: Any, origin: str, span: Any) -> Array | None:
+    """A nested list or tuple of plain strings or numbers written in the code, as the tensor
+    TensorFlow makes of it (``TextVectorization()(["a b", "c"])``); None when it holds anything
+    else, is ragged (TensorFlow raises) or is too long to count."""
+    budget = [MAX_LITERAL_ITEMS]
+
+    def plain_items(v: Any, depth: int = 0) -> bool:
+        if isinstance(v, (list, tuple)):
+            return depth < 8 and all(plain_items(i, depth + 1) for i in v)
+        return isinstance(v, (bool, int, float, str))
+
+    if not isinstance(value, (list, tuple)) or not plain_items(value):
+        return None
+    try:
+        shape = _literal_shape(value, budget)
+    except _Ragged:
+        return None
+    if shape is None:
+        return None
+    return Array(shape, origin, span, symbolic=False, dtype=_literal_dtype(value), lib="tf")
+
+
+MAX_LITERAL_ITEMS = 100_000
+
+
 def _literal_dtype(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, bool):
         return "bool"
