@@ -107,12 +107,39 @@ async function main() {
       return file;
     };
     const palette = async (title) => {
-      await page.keyboard.press('Control+Shift+P');
+      // F1 is the workbench's other "Show All Commands" key: with Chromium 156 Ctrl+Shift+P
+      // did not always open the palette, so the driver tries both; and when the focus is in a
+      // part that keeps the keys (the Output panel), it focuses the active editor first
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor();
-      await input.fill('>' + title);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-      await page.keyboard.press('Enter');
+      const open = async () => {
+        for (const key of ['F1', 'Control+Shift+P']) {
+          await page.keyboard.press(key);
+          if (await input.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) return true;
+        }
+        return false;
+      };
+      // the palette can also close again at once (the live summary view taking the focus when
+      // an analysis lands): open and type again, three times at most
+      for (let attempt = 1; ; attempt++) {
+        if (!(await open())) {
+          await page.keyboard.press('Escape');
+          await page.locator('.editor-group-container.active .tab.active').first().click().catch(() => undefined);
+          if (!(await open())) throw new Error('the command palette does not open (F1, Ctrl+Shift+P)');
+        }
+        try {
+          await input.fill('>' + title, { timeout: 5000 });
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
+      // the command of exactly this name (not "Preferences: Open User Settings (JSON)", which
+      // the palette may list first once it has been used)
+      const exact = new RegExp('^\\s*' + title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\s*$');
+      const row = page.locator('.quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+      await row.waitFor();
+      await row.click();
     };
 
     await page.goto(`${config.url}/?folder=${encodeURIComponent(config.workspace)}`);
