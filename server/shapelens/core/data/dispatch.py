@@ -202,6 +202,10 @@ def _activation_call(ev: DataEvaluator, leaf: str, path: str, args: list, kwargs
     return _identity(ctx, [x], {})
 
 
+# keras.ops namespaces whose functions keras.ops itself exports under the same names
+_OPS_ALIASES = ("nn", "numpy", "core", "math")
+
+
 def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     parts = kname.split(".")
     leaf = parts[-1]
@@ -209,6 +213,8 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
         return _activation_call(ev, leaf, path, args, kwargs, node)
     if parts[0] == "ops" and len(parts) >= 2:
         name = ".".join(parts[1:])
+        if len(parts) == 3 and parts[1] in _OPS_ALIASES:
+            name = leaf  # keras.ops.nn.relu is keras.ops.relu, keras.ops.numpy.reshape keras.ops.reshape
         ctx = _Ctx(ev, node, "keras.ops." + name, "keras")
         fn = HANDLERS.get("keras.ops." + name) or HANDLERS.get("numpy." + name)
         if fn is None:
