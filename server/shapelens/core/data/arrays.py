@@ -268,6 +268,9 @@ def _scalar_math(ctx: _Ctx, x: Any) -> Any:
                 return fn(x)
             except (ValueError, OverflowError):
                 return Unknown("math that fails")
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and ctx.lib in ("tf", "keras"):
+        # tf.sqrt(gain / fan_in), keras.ops.exp(2.0): a 0-d tensor (its value is not followed)
+        return ctx.arr((), dtype="float" if isinstance(x, float) else None)
     return Unknown(f"{ctx.short}() of a scalar")
 
 
