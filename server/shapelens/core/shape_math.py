@@ -467,23 +467,39 @@ def split(shape: Shape, sections: Any, axis: int = 0, equal: bool = True) -> lis
 
 def tile(shape: Shape, reps: Any) -> Shape:
     reps = tuple(reps) if isinstance(reps, (list, tuple)) else (reps,)
-    if not all(known(r) and r >= 0 for r in reps):
+    if not all(isinstance(r, Unknown) or known(r) and r >= 0 for r in reps):
         raise OpError("argument", f"tile repetitions must be non-negative integers, got {reps!r}")
     n = max(len(shape), len(reps))
     s = (1,) * (n - len(shape)) + tuple(shape)
     r = (1,) * (n - len(reps)) + reps
-    return tuple(d * k if known(d) else unknown_dim(d) for d, k in zip(s, r))
+    # a repetition count read at run time (tf.shape(x)[0]): that axis's size is not known
+    return tuple(d * k if known(d) and known(k) else unknown_dim(d) for d, k in zip(s, r))
 
 
 def repeat(shape: Shape, repeats: Any, axis: Any = None) -> Shape:
-    if not known(repeats) or repeats < 0:
-        raise OpError("argument", f"repeats must be a non-negative integer, got {repeats!r}")
+    """numpy.repeat / tf.repeat / keras.ops.repeat. ``repeats``: an int, an Unknown (a count
+    read at run time: the axis becomes unknown), or one count per element."""
+    if isinstance(repeats, (list, tuple)) and len(repeats) == 1:
+        repeats = repeats[0]
+    each = isinstance(repeats, (list, tuple))
+    for r in (repeats if each else [repeats]):
+        if not isinstance(r, Unknown) and (not known(r) or r < 0):
+            raise OpError("argument", f"repeats must be non-negative integers, got {repeats!r}")
+
+    def grown(n: Any) -> Any:
+        if each:
+            if known(n) and n != len(repeats):
+                raise OpError("argument", f"{len(repeats)} repeat counts for an axis of {n} elements")
+            return sum(repeats) if all(known(r) for r in repeats) else UNK
+        if isinstance(repeats, Unknown):
+            return unknown_dim(n)
+        return n * repeats if known(n) else unknown_dim(n)
+
     if axis is None:
-        n = size(shape)
-        return (n * repeats if known(n) else unknown_dim(n),)
+        return (grown(size(shape)),)
     shape = list(shape) or [1]
     ax = _axis(axis, len(shape))
-    shape[ax] = shape[ax] * repeats if known(shape[ax]) else unknown_dim(shape[ax])
+    shape[ax] = grown(shape[ax])
     return tuple(shape)
 
 
@@ -506,9 +522,10 @@ def pad(shape: Shape, pad_width: Any) -> Shape:
     for d, p in zip(shape, pairs):
         if len(p) == 1:
             p = (p[0], p[0])
-        if not all(known(v) for v in p):
+        if not all(known(v) or isinstance(v, Unknown) for v in p):
             raise OpError("argument", "pad widths must be integers")
-        out.append(d + p[0] + p[1] if known(d) else unknown_dim(d))
+        # a width read at run time (max_len - n): that axis's size is not known
+        out.append(d + p[0] + p[1] if known(d) and known(p[0]) and known(p[1]) else unknown_dim(d))
     return tuple(out)
 
 

@@ -420,6 +420,59 @@ def _unary_shape(fn_shape: Callable[..., tuple], *names: tuple[int, str, Any]) -
     return fn
 
 
+def _int_tree(value: Any, depth: int = 0) -> Any:
+    """Nested lists of sizes as the shape math takes them: ints kept, a size read at run time
+    (None from tf.shape(x)[0], an unknown, a 0-d tensor) an Unknown; _NOT_SIZES otherwise."""
+    if _is_int(value):
+        return value
+    if value is None or isinstance(value, Unknown) or (isinstance(value, Tensor) and value.shape == ()):
+        return UNK
+    if isinstance(value, Array) and isinstance(value.value, list) and depth == 0:
+        return _int_tree(value.value, depth)
+    if isinstance(value, (list, tuple)) and depth < 2 and len(value) <= 64:
+        out = [_int_tree(v, depth + 1) for v in value]
+        return _NOT_SIZES if any(o is _NOT_SIZES for o in out) else tuple(out)
+    return _NOT_SIZES
+
+
+_NOT_SIZES = object()
+
+
+def _sized_op(fn_shape: Callable[..., tuple], x_names: tuple, arg: tuple[int, str], *rest: tuple[int, str]) -> Callable:
+    """repeat / pad / broadcast_to: one array and a size argument (sizes read at run time allowed:
+    the axes they set are unknown), then plain arguments (given as (position, name))."""
+
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        x = _x(args, kwargs, *x_names)
+        shape = _shape_of(x)
+        if shape is None:
+            return Unknown(f"{ctx.short}() of a value not known")
+        sizes = _int_tree(_arg(args, kwargs, *arg))
+        values = [_arg(args, kwargs, pos, name) for pos, name in rest]
+        if sizes is _NOT_SIZES or any(isinstance(v, Unknown) for v in values):
+            return Unknown(f"{ctx.short}() with arguments not known statically")
+        return _run(ctx, lambda: _derived(ctx, x, fn_shape(shape, sizes, *values), None), _tensors([x]))
+
+    return fn
+
+
+def _broadcast_target(shape: tuple, target: Any) -> tuple:
+    if not isinstance(target, tuple):
+        target = (target,)
+    if any(isinstance(t, tuple) for t in target):
+        raise OpError("argument", "a broadcast target must be a list of sizes")
+    return shape_math.broadcast_to(shape, target)
+
+
+_tile = _sized_op(shape_math.tile, ("A", "x", "input"), (1, "reps"))
+_repeat = _sized_op(shape_math.repeat, ("a", "x", "input"), (1, "repeats"), (2, "axis"))
+_broadcast_to = _sized_op(_broadcast_target, ("array", "x", "input"), (1, "shape"))
+
+
+def _pad(width_name: str) -> Callable:
+    return _sized_op(shape_math.pad, ("array", "x", "tensor"), (1, width_name))
+
+
 def _expand_dims(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     x = _x(args, kwargs, "a", "x", "input")
     axis = _axis_arg(_arg(args, kwargs, 1, "axis"))

@@ -12,15 +12,19 @@ from shapelens.core.values import Partial, Tensor
 from shapelens.core.data.arrays import (
     _array,
     _binary,
+    _broadcast_to,
     _cast,
     _ctor,
     _expand_dims,
     _identity,
+    _int_tree,
     _join,
     _like,
     _matmul_fn,
     _one_hot,
+    _pad,
     _reduction,
+    _repeat,
     _reshape,
     _shape_query,
     _tf_range,
@@ -189,10 +193,9 @@ def _tf_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 
 def _tf_tile(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     x = _x(args, kwargs, "input")
-    reps = _arg(args, kwargs, 1, "multiples")
     shape = _shape_of(x)
-    reps = _shape_arg(reps)
-    if shape is None or reps is None:
+    reps = _int_tree(_arg(args, kwargs, 1, "multiples"))
+    if shape is None or not isinstance(reps, tuple) or not all(_is_int(r) or isinstance(r, Unknown) for r in reps):
         return Unknown("tile() not followed")
     if len(reps) != len(shape) and ctx.lib == "tf":
         return Unknown("tf.tile with a multiples length that differs from the rank")
@@ -224,7 +227,8 @@ _INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zer
                  "orthogonal_initializer")
 
 _TF_FUNCS: dict[str, Callable] = {
-    "tensorflow.Variable": _tf_variable, **{f"tensorflow.{name}": initializer for name in _INITIALIZERS},
+    "tensorflow.Variable": _tf_variable, "tensorflow.repeat": _repeat, "tensorflow.pad": _pad("paddings"),
+    "tensorflow.broadcast_to": _broadcast_to, **{f"tensorflow.{name}": initializer for name in _INITIALIZERS},
     "tensorflow.zeros": _ctor("zeros"), "tensorflow.ones": _ctor("ones"), "tensorflow.fill": _tf_fill,
     "tensorflow.constant": _tf_constant, "tensorflow.convert_to_tensor": _array, "tensorflow.identity": _identity,
     "tensorflow.zeros_like": _like, "tensorflow.ones_like": _like, "tensorflow.cast": _cast(1),
