@@ -199,8 +199,9 @@ def _known(result: Any) -> bool:
 
 
 def _is_shape(value: Any) -> bool:
+    """A shape compute_output_shape returned: sizes, None, or sizes not known (the input's own)."""
     return isinstance(value, (tuple, list)) and all(
-        (isinstance(d, int) and not isinstance(d, bool)) or d is None for d in value)
+        (isinstance(d, int) and not isinstance(d, bool)) or d is None or isinstance(d, Unknown) for d in value)
 
 
 def _declared(api, inst: Instance, shapes: Any, node) -> Any:

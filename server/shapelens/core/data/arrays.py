@@ -380,6 +380,10 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
         ctx.report(IMPOSSIBLE_RESHAPE, f"{subject}: {what}{where} is {fmt_shape(shape)}; {err.message}. {raiser}",
                    related=_related(x))
         return Unknown(f"{subject} raises here")
+    if isinstance(x, Tensor) and x.symbolic is False and not getattr(x, "stand_in", False):
+        # not a Keras tensor (inside a layer's call(), data): a size inferred from a None batch
+        # axis is None while Keras builds the model, but a number when it runs on data: not known
+        out = tuple(UNK if d is None and (t is None or t == -1) else d for d, t in zip(out, tgt))
     return _derived(ctx, x, out, subject)
 
 

@@ -302,7 +302,8 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
 
     def rebuild(v: Any, shapes: list) -> Any:
         if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label.startswith("keras.") else "tf")
+            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label.startswith("keras.") else "tf",
+                         stand_in=True)
         if isinstance(v, (list, tuple)):
             return type(v)(rebuild(x, shapes) for x in v)
         return v

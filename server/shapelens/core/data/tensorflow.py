@@ -207,6 +207,46 @@ def _tf_reshape(ctx, args, kwargs):
     return _reshape(ctx, x, _arg(args, kwargs, 1, "shape"), f"{ctx.short}()")
 
 
+def _extract_patches(tf_style: bool) -> Callable:
+    """tf.image.extract_patches(images, sizes=[1, kh, kw, 1], strides, rates, padding) and
+    keras.ops.image.extract_patches(images, size, strides=None (= size), dilation_rate=1,
+    padding="valid"): (batch, rows, cols, kh * kw * channels), rows and cols as a convolution's."""
+
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        x = _x(args, kwargs, "images", "image")
+        shape = _shape_of(x)
+        if shape is None or len(shape) not in (3, 4):
+            return Unknown(f"{ctx.short}() of a value not known")
+        if tf_style:
+            size = _tf_strides(_arg(args, kwargs, 1, "sizes"), 2)
+            strides = _tf_strides(_arg(args, kwargs, 2, "strides"), 2)
+            rates = _tf_strides(_arg(args, kwargs, 3, "rates"), 2)
+            padding = _arg(args, kwargs, 4, "padding")
+            if len(shape) != 4:
+                return Unknown("tf.image.extract_patches wants 4-D images")
+        else:
+            if _arg(args, kwargs, 5, "data_format") not in (None, "channels_last"):
+                return Unknown("channels-first patches not followed")
+            raw = _arg(args, kwargs, 1, "size")
+            if isinstance(raw, (list, tuple)) and len(raw) != 2:
+                return Unknown("3-D patches not followed")
+            size = _tf_strides(raw, 2)
+            strides = _tf_strides(_arg(args, kwargs, 2, "strides") or raw, 2)
+            rates = _tf_strides(_arg(args, kwargs, 3, "dilation_rate", 1), 2)
+            padding = _arg(args, kwargs, 4, "padding", "valid")
+        if size is None or strides is None or rates is None or not isinstance(padding, str) \
+                or padding.lower() not in ("valid", "same"):
+            return Unknown(f"{ctx.short}() arguments not known statically")
+        *lead, h, w, c = shape
+        out = [_conv_window(n, k, st, padding.lower(), r) for n, k, st, r in zip((h, w), size, strides, rates)]
+        if any(known(o) and o <= 0 for o in out):
+            return Unknown("patches larger than the image")
+        depth = size[0] * size[1] * c if known(c) else UNK
+        return _derived(ctx, x, (*lead, *out, depth), None)
+
+    return fn
+
+
 def _tf_variable(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     """tf.Variable(initial_value, trainable, ..., shape=None): the shape of its initial value
     (or the shape= given); a weight of the layer it is set on under Keras 2 only."""
@@ -227,7 +267,7 @@ _INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zer
                  "orthogonal_initializer")
 
 _TF_FUNCS: dict[str, Callable] = {
-    "tensorflow.Variable": _tf_variable, "tensorflow.repeat": _repeat, "tensorflow.pad": _pad("paddings"),
+    "tensorflow.image.extract_patches": _extract_patches(True), "tensorflow.Variable": _tf_variable, "tensorflow.repeat": _repeat, "tensorflow.pad": _pad("paddings"),
     "tensorflow.broadcast_to": _broadcast_to, **{f"tensorflow.{name}": initializer for name in _INITIALIZERS},
     "tensorflow.zeros": _ctor("zeros"), "tensorflow.ones": _ctor("ones"), "tensorflow.fill": _tf_fill,
     "tensorflow.constant": _tf_constant, "tensorflow.convert_to_tensor": _array, "tensorflow.identity": _identity,
