@@ -700,9 +700,72 @@ def index(shape: Shape, key: Any) -> Shape:
     return tuple(before) + bshape + tuple(after)
 
 
+# ---------------------------------------------------------------------------- take / gather / einsum
+
+
+def take(shape: Shape, indices: Shape, axis: Any = None, batch_dims: int = 0) -> Shape:
+    """numpy.take / keras.ops.take (axis None: of the flattened array) and tf.gather (batch_dims:
+    that many leading axes of the indices index alongside, not into, the array)."""
+    if axis is None:
+        if batch_dims:
+            raise OpError("argument", "batch_dims without an axis")
+        return tuple(indices)
+    ax = _axis(axis, len(shape))
+    if not 0 <= batch_dims <= min(ax, len(indices)):
+        raise OpError("argument", f"batch_dims {batch_dims} does not fit axis {axis}")
+    return tuple(shape[:ax]) + tuple(indices[batch_dims:]) + tuple(shape[ax + 1:])
+
+
+def einsum(equation: str, shapes: Sequence[Shape]) -> Shape:
+    """numpy / TensorFlow / keras.ops einsum: each output label's size from the operands (one
+    ``...`` per operand, broadcast). Only ``argument`` errors: a mismatch is left to the library."""
+    if not isinstance(equation, str):
+        raise OpError("argument", "the equation is not known")
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise OpError("argument", f"{len(terms)} operands in the equation, {len(shapes)} given")
+    sizes: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    ellipses: list = []
+    for term, shape in zip(terms, shapes):
+        pre, dots, post = term.partition("...")
+        if "." in pre + post or not (pre + post).isalpha() and pre + post:
+            raise OpError("argument", f"cannot read the einsum term {term!r}")
+        n_ell = len(shape) - len(pre) - len(post)
+        if n_ell < 0 or (not dots and n_ell):
+            raise OpError("argument", f"the einsum term {term!r} does not fit {fmt_shape(tuple(shape))}")
+        if dots:
+            ellipses.append(tuple(shape[len(pre):len(pre) + n_ell]))
+        mine: dict[str, Any] = {}
+        for label, d in zip(pre + post, tuple(shape[:len(pre)]) + tuple(shape[len(shape) - len(post):])):
+            counts[label] = counts.get(label, 0) + 1
+            if known(mine.setdefault(label, d)) and known(d) and mine[label] != d:
+                raise OpError("argument", f"label {label} repeats in {term!r} with sizes {mine[label]} and {d}")
+            prev = sizes.get(label, d)
+            if known(prev) and known(d) and prev != d and 1 not in (prev, d):
+                raise OpError("argument", f"label {label} is {prev} in one operand and {d} in another")
+            if known(prev) and known(d):
+                sizes[label] = max(prev, d) if 1 in (prev, d) else d  # numpy broadcasts a size-1 label
+            elif known(prev) and prev != 1 or known(d) and d != 1:
+                sizes[label] = prev if known(prev) else d
+            else:
+                sizes[label] = unknown_dim(prev, d) if not (known(prev) and known(d)) else d
+    try:
+        ell = broadcast(*ellipses) if ellipses else ()
+    except OpError:
+        raise OpError("argument", "the ... axes do not broadcast") from None
+    if not arrow:
+        rhs = ("..." if ellipses else "") + "".join(sorted(label for label, n in counts.items() if n == 1))
+    pre, dots, post = rhs.partition("...")
+    if any(label not in sizes for label in pre + post) or len(set(pre + post)) != len(pre + post):
+        raise OpError("argument", f"cannot read the einsum output {rhs!r}")
+    return tuple(sizes[label] for label in pre) + (ell if dots else ()) + tuple(sizes[label] for label in post)
+
+
 __all__ = [
     "ArrayIndex", "OpError", "argreduce", "atleast", "broadcast", "broadcast_to", "column_stack",
-    "concatenate", "dot", "dstack", "expand_dims", "flatten", "hstack", "index", "matmul", "moveaxis",
+    "concatenate", "dot", "dstack", "einsum", "expand_dims", "flatten", "hstack", "index", "matmul", "moveaxis",
     "pad", "reduce", "repeat", "reshape", "size", "split", "squeeze", "stack", "swapaxes", "tf_matmul",
-    "tile", "transpose", "unknown_dim", "vstack",
+    "take", "tile", "transpose", "unknown_dim", "vstack",
 ]

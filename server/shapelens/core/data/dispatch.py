@@ -36,7 +36,7 @@ from shapelens.core.data.state import DataEvaluator
 
 
 # the families, imported for their registrations (as core/rules/__init__.py imports every family)
-from shapelens.core.data import keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
+from shapelens.core.data import gather, keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
 from shapelens.core.codes import TENSORFLOW_FUNCTION_ON_KERAS_TENSOR
 
 
