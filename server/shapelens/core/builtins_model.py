@@ -184,6 +184,44 @@ def _reversed(ev, args, kwargs, node):
     return list(reversed(items)) if items is not None else Unknown("reversed() of a value not known statically")
 
 
+class DatasetIterator(Builtin):
+    """iter(dataset): every next() gives an element of the dataset's shapes."""
+
+    def __init__(self, dataset: Any) -> None:
+        super().__init__("iterator")
+        self.dataset = dataset
+
+
+def _iter(ev, args, kwargs, node):
+    from shapelens.core.data.base import Dataset
+
+    if args and isinstance(args[0], Dataset):
+        return DatasetIterator(args[0])
+    return Unknown("iter() is followed over datasets only")
+
+
+def _next(ev, args, kwargs, node):
+    """next(iter(dataset)): one element (a batch, when the dataset is batched) of the data."""
+    from shapelens.core.data.base import Array
+
+    it = args[0] if args else None
+    if not isinstance(it, DatasetIterator) or it.dataset.element is None:
+        return Unknown("next() of an iterator shapelens does not follow")
+
+    def element(el: Any, depth: int = 0) -> Any:
+        if isinstance(el, tuple) and all(d is None or isinstance(d, int) and not isinstance(d, bool) for d in el):
+            return Array(el, "an element of the dataset", None, symbolic=False, lib="tf")
+        if isinstance(el, (tuple, list)) and depth < 3:
+            parts = [element(e, depth + 1) for e in el]
+            return type(el)(parts) if not any(isinstance(p, Unknown) for p in parts) else Unknown("a dataset element")
+        if isinstance(el, dict) and depth < 3:
+            parts = {k: element(v, depth + 1) for k, v in el.items()}
+            return parts if not any(isinstance(p, Unknown) for p in parts.values()) else Unknown("a dataset element")
+        return Unknown("a dataset element shapelens does not follow")
+
+    return element(it.dataset.element)
+
+
 def _isinstance(ev, args, kwargs, node):
     return Unknown("isinstance() is not followed")
 
@@ -294,6 +332,8 @@ _BUILTINS = {
     "pow": _pow,
     "reversed": _reversed,
     "isinstance": _isinstance,
+    "iter": _iter,
+    "next": _next,
     "print": _print,
     "super": _super,
 }
