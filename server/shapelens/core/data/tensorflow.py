@@ -247,6 +247,29 @@ def _extract_patches(tf_style: bool) -> Callable:
     return fn
 
 
+def _stft(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.signal.stft(signals, frame_length, frame_step, fft_length=None, ..., pad_end=False):
+    (..., frames, fft_length // 2 + 1); fft_length defaults to the power of 2 >= frame_length."""
+    x = _x(args, kwargs, "signals")
+    shape = _shape_of(x)
+    length, step = _arg(args, kwargs, 1, "frame_length"), _arg(args, kwargs, 2, "frame_step")
+    fft = _arg(args, kwargs, 3, "fft_length")
+    pad_end = _arg(args, kwargs, 5, "pad_end", False)
+    if shape is None or not shape or not (_is_int(length) and _is_int(step) and length > 0 and step > 0) \
+            or not (fft is None or _is_int(fft) and fft > 0) or not isinstance(pad_end, bool):
+        return Unknown(f"{ctx.short}() arguments not known statically")
+    if fft is None:
+        fft = 1 << (length - 1).bit_length()
+    n = shape[-1]
+    if not known(n):
+        frames = UNK if n is not None else None
+    elif pad_end:
+        frames = -(-n // step)
+    else:
+        frames = max(0, 1 + (n - length) // step)
+    return ctx.arr((*shape[:-1], frames, fft // 2 + 1), dtype="complex")
+
+
 def _tf_variable(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     """tf.Variable(initial_value, trainable, ..., shape=None): the shape of its initial value
     (or the shape= given); a weight of the layer it is set on under Keras 2 only."""
@@ -267,7 +290,9 @@ _INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zer
                  "orthogonal_initializer")
 
 _TF_FUNCS: dict[str, Callable] = {
-    "tensorflow.image.extract_patches": _extract_patches(True), "tensorflow.Variable": _tf_variable, "tensorflow.repeat": _repeat, "tensorflow.pad": _pad("paddings"),
+    "tensorflow.image.extract_patches": _extract_patches(True), "tensorflow.signal.stft": _stft,
+    **{f"tensorflow.signal.{name}": _identity for name in ("fft", "fft2d", "fft3d", "ifft", "ifft2d", "ifft3d")},
+    "tensorflow.real": _identity, "tensorflow.imag": _identity, "tensorflow.math.conj": _identity, "tensorflow.Variable": _tf_variable, "tensorflow.repeat": _repeat, "tensorflow.pad": _pad("paddings"),
     "tensorflow.broadcast_to": _broadcast_to, **{f"tensorflow.{name}": initializer for name in _INITIALIZERS},
     "tensorflow.zeros": _ctor("zeros"), "tensorflow.ones": _ctor("ones"), "tensorflow.fill": _tf_fill,
     "tensorflow.constant": _tf_constant, "tensorflow.convert_to_tensor": _array, "tensorflow.identity": _identity,
