@@ -202,14 +202,23 @@ def _iter(ev, args, kwargs, node):
 
 def _next(ev, args, kwargs, node):
     """next(iter(dataset)): one element (a batch, when the dataset is batched) of the data."""
-    from shapelens.core.data.base import Array
-
     it = args[0] if args else None
     if not isinstance(it, DatasetIterator) or it.dataset.element is None:
         return Unknown("next() of an iterator shapelens does not follow")
+    return dataset_element(it.dataset)
+
+
+def dataset_element(dataset: Any) -> Any:
+    """An element of a tf.data.Dataset shapelens follows, as the data it holds (eager tensors of
+    the element's shapes, nested as the element is); Unknown when it is not followed."""
+    from shapelens.core.data.base import Array, Dataset
+
+    if not isinstance(dataset, Dataset) or dataset.element is None:
+        return Unknown("an element of a dataset shapelens does not follow")
 
     def element(el: Any, depth: int = 0) -> Any:
-        if isinstance(el, tuple) and all(d is None or isinstance(d, int) and not isinstance(d, bool) for d in el):
+        if isinstance(el, tuple) and all(d is None or isinstance(d, Unknown) or isinstance(d, int)
+                                         and not isinstance(d, bool) for d in el):
             return Array(el, "an element of the dataset", None, symbolic=False, lib="tf")
         if isinstance(el, (tuple, list)) and depth < 3:
             parts = [element(e, depth + 1) for e in el]
@@ -219,7 +228,7 @@ def _next(ev, args, kwargs, node):
             return parts if not any(isinstance(p, Unknown) for p in parts.values()) else Unknown("a dataset element")
         return Unknown("a dataset element shapelens does not follow")
 
-    return element(it.dataset.element)
+    return element(dataset.element)
 
 
 def _isinstance(ev, args, kwargs, node):

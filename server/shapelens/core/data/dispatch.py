@@ -31,6 +31,7 @@ from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_seque
 from shapelens.core.data.losses import _LOSS_NAMES
 from shapelens.core.data.registry import HANDLERS
 from shapelens.core.data.tensorflow import initializer
+from shapelens.core.data.tf_data import from_directory
 from shapelens.core.data.sklearn import _train_test_split
 from shapelens.core.data.state import DataEvaluator
 
@@ -240,6 +241,8 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
     ctx = _Ctx(ev, node, "keras." + kname, "numpy")
     if leaf == "to_categorical":
         return _to_categorical(ctx, args, kwargs)
+    if leaf in ("image_dataset_from_directory", "text_dataset_from_directory"):
+        return from_directory(_Ctx(ev, node, leaf, "tf"), leaf.split("_")[0], args, kwargs)
     if leaf == "pad_sequences":
         return _pad_sequences(ctx, args, kwargs)
     if leaf == "load_img":
