@@ -447,7 +447,8 @@ class Evaluator(ExpressionEvaluator):
             if isinstance(iterable, TooLarge) or isinstance(iterable, range):
                 # not silent: the loop's effects (layers added in it ...) are dropped
                 self.limit(f"a loop over {iterable.reason if isinstance(iterable, TooLarge) else 'a huge range'}", s)
-            element = builtins_model.dataset_element(iterable) if type(iterable).__name__ == "Dataset" else None
+            element = builtins_model.dataset_element(iterable) if type(iterable).__name__ == "Dataset" \
+                else builtins_model.array_rows(iterable, every=False)
             self.unknown_loop(s, scope, f"the loop runs over {describe(iterable)}",
                               None if isinstance(element, Unknown) else element)
             return

@@ -7,7 +7,7 @@ import ast
 import operator
 from typing import Any
 from shapelens.core.plain import plain
-from shapelens.core.shapes import Unknown, fmt_shape
+from shapelens.core.shapes import UNK, Unknown, fmt_shape
 from shapelens.core.values import Tensor
 
 class BudgetExceeded(BaseException):
@@ -113,6 +113,12 @@ def same_value(a: Any, b: Any) -> Any:
         return present if not isinstance(present, (Tensor,)) else Unknown("set on only one branch of an unknown `if`")
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape and a.shape is not None:
         return a
+    if type(a) is Tensor and type(b) is Tensor and a.shape is not None and b.shape is not None \
+            and len(a.shape) == len(b.shape) and a.symbolic == b.symbolic:
+        # the same kind of tensor, of one rank: the axes both branches agree on (a tensor of the
+        # first branch, for the graph: both come from the same inputs)
+        merged = tuple(x if x == y and type(x) is type(y) else UNK for x, y in zip(a.shape, b.shape))
+        return Tensor(merged, a.origin, a.span, a.producer, a.symbolic, a.index, a.ends)
     try:
         if plain(a) and plain(b) and a == b and type(a) is type(b):
             return a

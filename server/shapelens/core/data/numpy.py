@@ -9,6 +9,7 @@ from shapelens.core import shape_math
 from shapelens.core.shapes import Unknown
 from shapelens.core.data.arrays import (
     _arange,
+    _argsort,
     _array,
     _binary,
     _broadcast_to,
@@ -95,7 +96,7 @@ _NUMPY_FUNCS: dict[str, Callable] = {
     "numpy.flip": _identity, "numpy.roll": _identity,
     "numpy.cumsum": lambda c, a, k: _identity(c, a, k) if _arg(a, k, 1, "axis") is not None else _flatten_fn(c, a, k),
     "numpy.cumprod": lambda c, a, k: _identity(c, a, k) if _arg(a, k, 1, "axis") is not None else _flatten_fn(c, a, k),
-    "numpy.sort": _identity, "numpy.argsort": _identity, "numpy.real": _identity, "numpy.imag": _identity,
+    "numpy.sort": _identity, "numpy.argsort": _argsort, "numpy.real": _identity, "numpy.imag": _identity,
     "numpy.conj": _identity, "numpy.reciprocal": _identity, "numpy.sigmoid": _identity,
     "numpy.logical_not": _identity, "numpy.invert": _identity, "numpy.fix": _identity, "numpy.trunc": _identity,
     "numpy.float16": _np_scalar_type, "numpy.float32": _np_scalar_type, "numpy.float64": _np_scalar_type,

@@ -10,6 +10,7 @@ from shapelens.core.resolve import ModuleRef
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Partial, Tensor
 from shapelens.core.data.arrays import (
+    _argsort,
     _array,
     _binary,
     _broadcast_to,
@@ -333,7 +334,7 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.nn.swish": _identity, "tensorflow.nn.softplus": _identity, "tensorflow.clip_by_value": _identity,
     "tensorflow.math.l2_normalize": _identity, "tensorflow.nn.l2_normalize": _identity,
     "tensorflow.nn.dropout": _identity, "tensorflow.ensure_shape": _identity, "tensorflow.sort": _identity,
-    "tensorflow.argsort": _identity, "tensorflow.reverse": _identity, "tensorflow.roll": _identity,
+    "tensorflow.argsort": _argsort, "tensorflow.reverse": _identity, "tensorflow.roll": _identity,
     "tensorflow.cumsum": _identity, "tensorflow.math.cumsum": _identity, "tensorflow.is_nan": _identity,
     "tensorflow.math.is_nan": _identity, "tensorflow.nn.bias_add": _identity, "tensorflow.math.log1p": _identity,
     "tensorflow.reciprocal": _identity, "tensorflow.rsqrt": _identity, "tensorflow.math.rsqrt": _identity,
