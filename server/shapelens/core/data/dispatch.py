@@ -156,6 +156,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
         fn = HANDLERS.get("tensorflow." + name)
         if fn is None and name.startswith("math."):
             fn = HANDLERS.get("tensorflow." + name[5:])
+        if fn is None and name.startswith("experimental.numpy."):
+            fn = HANDLERS.get("numpy." + name[len("experimental.numpy."):])  # tf's NumPy API
         if fn is None:
             return Unknown(f"tf.{name}(...) is not followed")
         return fn(ctx, args, kwargs)

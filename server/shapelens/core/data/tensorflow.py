@@ -21,6 +21,7 @@ from shapelens.core.data.arrays import (
     _int_tree,
     _join,
     _like,
+    _linspace,
     _matmul_fn,
     _one_hot,
     _pad,
@@ -322,6 +323,8 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.nn.avg_pool2d": _tf_pool(2, "avg"), "tensorflow.nn.avg_pool3d": _tf_pool(3, "avg"),
     "tensorflow.nn.avg_pool": _tf_pool(None, "avg"),
     "tensorflow.shape": _shape_query("shape"), "tensorflow.range": _tf_range,
+    "tensorflow.linspace": lambda c, a, k: _linspace(c, a, k) if len(a) < 4 and "axis" not in k
+    else Unknown("tf.linspace() along an axis is not followed"),
     "tensorflow.rank": _shape_query("ndim"), "tensorflow.size": _shape_query("size"), "tensorflow.abs": _identity,
     "tensorflow.exp": _identity, "tensorflow.log": _identity, "tensorflow.sqrt": _identity,
     "tensorflow.square": _identity, "tensorflow.sin": _identity, "tensorflow.cos": _identity,
