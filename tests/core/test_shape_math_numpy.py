@@ -351,3 +351,11 @@ def test_einsum(equation, data):
         shapes.append(tuple(extra) + tuple(data.draw(st.integers(1, 3)) for _ in fixed))
     agree(numpy_shape(lambda: np.einsum(equation, *[np.zeros(s) for s in shapes])),
           ours(lambda: shape_math.einsum(equation, shapes)))
+
+
+@SETTINGS
+@given(shapes, shapes, st.one_of(st.integers(0, 3), st.tuples(st.lists(st.integers(-3, 3), max_size=2),
+                                                               st.lists(st.integers(-3, 3), max_size=2))))
+def test_tensordot(a, b, axes):
+    agree(numpy_shape(lambda: np.tensordot(np.zeros(a), np.zeros(b), axes)),
+          ours(lambda: shape_math.tensordot(a, b, axes)))

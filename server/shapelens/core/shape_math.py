@@ -716,6 +716,27 @@ def take(shape: Shape, indices: Shape, axis: Any = None, batch_dims: int = 0) ->
     return tuple(shape[:ax]) + tuple(indices[batch_dims:]) + tuple(shape[ax + 1:])
 
 
+def tensordot(a: Shape, b: Shape, axes: Any = 2) -> Shape:
+    """numpy / TensorFlow / keras.ops tensordot: a's axes not summed, then b's (``axes``: the
+    last n of a with the first n of b, or two lists of axes)."""
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        if not 0 <= axes <= min(len(a), len(b)):
+            raise OpError("argument", f"cannot sum {axes} axes of {fmt_shape(tuple(a))} and {fmt_shape(tuple(b))}")
+        pa, pb = list(range(len(a) - axes, len(a))), list(range(axes))
+    elif isinstance(axes, (list, tuple)) and len(axes) == 2:
+        pa, pb = ([x] if isinstance(x, int) and not isinstance(x, bool) else list(x) if isinstance(x, (list, tuple))
+                  else None for x in axes)
+        if pa is None or pb is None or len(pa) != len(pb):
+            raise OpError("argument", "tensordot axes are not understood")
+        pa, pb = [_axis(x, len(a)) for x in pa], [_axis(x, len(b)) for x in pb]
+    else:
+        raise OpError("argument", "tensordot axes are not understood")
+    for i, j in zip(pa, pb):
+        if known(a[i]) and known(b[j]) and a[i] != b[j]:
+            raise OpError("argument", f"summed axes of sizes {a[i]} and {b[j]}")
+    return tuple(d for i, d in enumerate(a) if i not in pa) + tuple(d for j, d in enumerate(b) if j not in pb)
+
+
 def einsum(equation: str, shapes: Sequence[Shape]) -> Shape:
     """numpy / TensorFlow / keras.ops einsum: each output label's size from the operands (one
     ``...`` per operand, broadcast). Only ``argument`` errors: a mismatch is left to the library."""
@@ -767,5 +788,5 @@ __all__ = [
     "ArrayIndex", "OpError", "argreduce", "atleast", "broadcast", "broadcast_to", "column_stack",
     "concatenate", "dot", "dstack", "einsum", "expand_dims", "flatten", "hstack", "index", "matmul", "moveaxis",
     "pad", "reduce", "repeat", "reshape", "size", "split", "squeeze", "stack", "swapaxes", "tf_matmul",
-    "take", "tile", "transpose", "unknown_dim", "vstack",
+    "take", "tensordot", "tile", "transpose", "unknown_dim", "vstack",
 ]

@@ -1,4 +1,4 @@
-"""take / gather / einsum for numpy, TensorFlow and keras.ops (the shape math is
+"""take / gather / einsum / tensordot for numpy, TensorFlow and keras.ops (the shape math is
 shape_math.take / shape_math.einsum). They never report: a call that would raise is left
 unknown (the library's message is clearer than a guess at it).
 """
@@ -53,7 +53,22 @@ def _einsum(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return ctx.arr(out, dtype="float")
 
 
+def _tensordot(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    a, b = _arg(args, kwargs, 0, "a", kwargs.get("x1")), _arg(args, kwargs, 1, "b", kwargs.get("x2"))
+    axes = _arg(args, kwargs, 2, "axes", 2)
+    sa, sb = _shape_of(a), _shape_of(b)
+    if sa is None or sb is None:
+        return Unknown(f"{ctx.short}() of values not known")
+    try:
+        out = shape_math.tensordot(sa, sb, axes)
+    except shape_math.OpError as err:
+        return Unknown(f"{ctx.short}(): {err.message}")
+    return ctx.arr(out, dtype="float")
+
+
 register({
+    "numpy.tensordot": _tensordot, "keras.ops.tensordot": _tensordot, "tensorflow.tensordot": _tensordot,
+    "tensorflow.linalg.tensordot": _tensordot,
     "numpy.take": _take(False), "keras.ops.take": _take(False), "tensorflow.gather": _take(True),
     "numpy.einsum": _einsum, "keras.ops.einsum": _einsum, "tensorflow.einsum": _einsum,
     "tensorflow.linalg.einsum": _einsum,
