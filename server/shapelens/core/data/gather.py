@@ -1,4 +1,4 @@
-"""take / gather / einsum / tensordot for numpy, TensorFlow and keras.ops (the shape math is
+"""take / gather / einsum / tensordot / moments for numpy, TensorFlow and keras.ops (the shape math is
 shape_math.take / shape_math.einsum). They never report: a call that would raise is left
 unknown (the library's message is clearer than a guess at it).
 """
@@ -66,7 +66,26 @@ def _tensordot(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return ctx.arr(out, dtype="float")
 
 
+def _moments(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.nn.moments(x, axes, shift=None, keepdims=False) / keras.ops.moments(x, axes,
+    keepdims=False): (mean, variance), each x reduced over those axes."""
+    x = _x(args, kwargs, "x")
+    shape = _shape_of(x)
+    axes = _arg(args, kwargs, 1, "axes")
+    keepdims = kwargs.get("keepdims", args[3] if ctx.lib == "tf" and len(args) > 3 else
+                          args[2] if ctx.lib != "tf" and len(args) > 2 else False)
+    if shape is None or not isinstance(keepdims, bool) or not (
+            _is_int(axes) or isinstance(axes, (list, tuple)) and all(_is_int(a) for a in axes)):
+        return Unknown(f"{ctx.short}() arguments not known statically")
+    try:
+        out = shape_math.reduce(shape, list(axes) if isinstance(axes, (list, tuple)) else [axes], keepdims)
+    except shape_math.OpError as err:
+        return Unknown(f"{ctx.short}(): {err.message}")
+    return (ctx.arr(out, dtype="float"), ctx.arr(out, dtype="float"))
+
+
 register({
+    "tensorflow.nn.moments": _moments, "keras.ops.moments": _moments,
     "numpy.tensordot": _tensordot, "keras.ops.tensordot": _tensordot, "tensorflow.tensordot": _tensordot,
     "tensorflow.linalg.tensordot": _tensordot,
     "numpy.take": _take(False), "keras.ops.take": _take(False), "tensorflow.gather": _take(True),
