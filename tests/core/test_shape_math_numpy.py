@@ -323,3 +323,39 @@ def test_index_advanced_separated_by_ellipsis(shape, key):
     np_key = tuple(np.zeros(4, dtype=int) if k == "array" else k for k in key)
     our_key = tuple(ArrayIndex((4,)) if k == "array" else k for k in key)
     agree(numpy_shape(lambda: np.zeros(shape)[np_key]), ours(lambda: shape_math.index(shape, our_key)))
+
+
+pos_shapes = st.lists(pos_dims, min_size=1, max_size=4).map(tuple)
+
+
+@SETTINGS
+@given(pos_shapes, shapes, st.one_of(st.none(), st.integers(-4, 4)))
+def test_take(shape, indices, axis):
+    # index 0 is in range of every (non-empty) axis: only the shapes decide
+    agree(numpy_shape(lambda: np.take(np.zeros(shape), np.zeros(indices, dtype=int), axis=axis)),
+          ours(lambda: shape_math.take(shape, indices, axis)))
+
+
+EINSUMS = ["ij,jk->ik", "bij,bjk->bik", "bqhd,bkhd->bhqk", "ij->ji", "ii->i", "ij,ij->", "i,j->ij",
+           "...ij,...jk->...ik", "ij,jk", "bi,bi->b", "...i->...", "ab,cd->abcd"]
+
+
+@SETTINGS
+@given(st.sampled_from(EINSUMS), st.data())
+def test_einsum(equation, data):
+    terms = equation.split("->")[0].split(",")
+    shapes = []
+    for term in terms:
+        fixed = term.replace("...", "")
+        extra = data.draw(st.lists(pos_dims, max_size=2)) if "..." in term else []
+        shapes.append(tuple(extra) + tuple(data.draw(st.integers(1, 3)) for _ in fixed))
+    agree(numpy_shape(lambda: np.einsum(equation, *[np.zeros(s) for s in shapes])),
+          ours(lambda: shape_math.einsum(equation, shapes)))
+
+
+@SETTINGS
+@given(shapes, shapes, st.one_of(st.integers(0, 3), st.tuples(st.lists(st.integers(-3, 3), max_size=2),
+                                                               st.lists(st.integers(-3, 3), max_size=2))))
+def test_tensordot(a, b, axes):
+    agree(numpy_shape(lambda: np.tensordot(np.zeros(a), np.zeros(b), axes)),
+          ours(lambda: shape_math.tensordot(a, b, axes)))

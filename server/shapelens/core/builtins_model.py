@@ -152,6 +152,9 @@ def _reduce(fn_name):
             items = _materialize(ev, args[0])
         else:
             items = list(args)
+        if fn_name == "sorted" and items is not None and kwargs.get("key") is None and _distinct_heads(items):
+            # sorted(d.items()): pairs whose first items differ are never compared further
+            return sorted(items, key=lambda t: t[0], reverse=bool(kwargs.get("reverse", False)))
         if items is None or not all(_plain(i) for i in items) or kwargs.get("key") is not None:
             return Unknown(f"{fn_name}() of values not known statically")
         try:
@@ -163,6 +166,15 @@ def _reduce(fn_name):
             return Unknown(f"{fn_name}() fails on these values")
 
     return fn
+
+
+def _distinct_heads(items: list) -> bool:
+    """Tuples whose first items are plain strings (or numbers), all different."""
+    if not items or not all(isinstance(i, tuple) and i for i in items):
+        return False
+    heads = [i[0] for i in items]
+    kinds = {str} if all(isinstance(h, str) for h in heads) else {int, float}
+    return all(type(h) in kinds for h in heads) and len(set(heads)) == len(heads)
 
 
 def _divmod(ev, args, kwargs, node):
@@ -182,6 +194,77 @@ def _pow(ev, args, kwargs, node):
 def _reversed(ev, args, kwargs, node):
     items = _materialize(ev, args[0]) if args else None
     return list(reversed(items)) if items is not None else Unknown("reversed() of a value not known statically")
+
+
+class DatasetIterator(Builtin):
+    """iter(dataset): every next() gives an element of the dataset's shapes."""
+
+    def __init__(self, dataset: Any) -> None:
+        super().__init__("iterator")
+        self.dataset = dataset
+
+
+def _iter(ev, args, kwargs, node):
+    from shapelens.core.data.base import Dataset
+
+    if args and isinstance(args[0], Dataset):
+        return DatasetIterator(args[0])
+    return Unknown("iter() is followed over datasets only")
+
+
+def _next(ev, args, kwargs, node):
+    """next(iter(dataset)): one element (a batch, when the dataset is batched) of the data."""
+    it = args[0] if args else None
+    if not isinstance(it, DatasetIterator) or it.dataset.element is None:
+        return Unknown("next() of an iterator shapelens does not follow")
+    return dataset_element(it.dataset)
+
+
+def dataset_element(dataset: Any) -> Any:
+    """An element of a tf.data.Dataset shapelens follows, as the data it holds (eager tensors of
+    the element's shapes, nested as the element is); Unknown when it is not followed."""
+    from shapelens.core.data.base import Array, Dataset
+
+    if not isinstance(dataset, Dataset) or dataset.element is None:
+        return Unknown("an element of a dataset shapelens does not follow")
+
+    def element(el: Any, depth: int = 0) -> Any:
+        if isinstance(el, tuple) and all(d is None or isinstance(d, Unknown) or isinstance(d, int)
+                                         and not isinstance(d, bool) for d in el):
+            return Array(el, "an element of the dataset", None, symbolic=False, lib="tf")
+        if isinstance(el, (tuple, list)) and depth < 3:
+            parts = [element(e, depth + 1) for e in el]
+            return type(el)(parts) if not any(isinstance(p, Unknown) for p in parts) else Unknown("a dataset element")
+        if isinstance(el, dict) and depth < 3:
+            parts = {k: element(v, depth + 1) for k, v in el.items()}
+            return parts if not any(isinstance(p, Unknown) for p in parts.values()) else Unknown("a dataset element")
+        return Unknown("a dataset element shapelens does not follow")
+
+    return element(dataset.element)
+
+
+MAX_ROWS = 64  # an array with more rows is not unrolled: a loop over it runs once on a row
+
+
+def array_rows(value: Any, every: bool) -> Any:
+    """The rows of an array (numpy, eager tensor) whose first axis shapelens knows: row arrays of
+    shape[1:] (its numbers, for a 1-D array whose values it knows). ``every``: the list of all rows
+    (None above MAX_ROWS); else one row, as every row looks. None when not an array it follows."""
+    from shapelens.core.data.base import Array
+
+    if not isinstance(value, Array) or value.symbolic is not False or not value.shape \
+            or value.variable is not None:
+        return None
+    n = value.shape[0]
+    if not (isinstance(n, int) and n >= 0) or (every and n > MAX_ROWS):
+        return None
+    rest = tuple(value.shape[1:])
+    numbers = value.value if isinstance(value.value, list) and len(value.value) == n and not rest \
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.value) else None
+    if numbers is not None:
+        return list(numbers) if every else Unknown("a number of the array")
+    row = lambda: Array(rest, value.origin, value.span, symbolic=False, dtype=value.dtype, lib=value.lib)  # noqa: E731
+    return [row() for _ in range(n)] if every else row()
 
 
 def _isinstance(ev, args, kwargs, node):
@@ -306,6 +389,8 @@ _BUILTINS = {
     "pow": _pow,
     "reversed": _reversed,
     "isinstance": _isinstance,
+    "iter": _iter,
+    "next": _next,
     "print": _print,
     "super": _super,
 }

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from shapelens.core import caught, keras2_removed, loops
 from shapelens.core.results import Diagnostic, ValueInfo
+from shapelens.core import builtins_model
 from shapelens.core.builtins_model import TooLarge
 from shapelens.core.codes import ANALYSIS_LIMIT, CODES, REMOVED_IN_KERAS_3
 from shapelens.core.data.state import DataState
@@ -459,7 +460,10 @@ class Evaluator(ExpressionEvaluator):
             if isinstance(iterable, TooLarge) or isinstance(iterable, range):
                 # not silent: the loop's effects (layers added in it ...) are dropped
                 self.limit(f"a loop over {iterable.reason if isinstance(iterable, TooLarge) else 'a huge range'}", s)
-            self.unknown_loop(s, scope, f"the loop runs over {describe(iterable)}")
+            element = builtins_model.dataset_element(iterable) if type(iterable).__name__ == "Dataset" \
+                else builtins_model.array_rows(iterable, every=False)
+            self.unknown_loop(s, scope, f"the loop runs over {describe(iterable)}",
+                              None if isinstance(element, Unknown) else element)
             return
         seq = list(itertools.islice(items, MAX_LOOP + 1))
         count = 0
@@ -590,11 +594,12 @@ class Evaluator(ExpressionEvaluator):
                 stack.extend(ast.iter_child_nodes(n))
         return False
 
-    def unknown_loop(self, s: ast.For | ast.While, scope: Scope, reason: str) -> None:
+    def unknown_loop(self, s: ast.For | ast.While, scope: Scope, reason: str, element: Any = None) -> None:
         """Run the body once speculatively (so definitions are seen), then forget its effects:
-        names it assigns, and containers or objects it changes (``xs.append(...)``), become unknown."""
+        names it assigns, and containers or objects it changes (``xs.append(...)``), become unknown.
+        ``element``: what every item looks like, when known (the batches of a dataset)."""
         if isinstance(s, (ast.For, ast.AsyncFor)):
-            self.assign(s.target, Unknown(reason), scope, s.iter)
+            self.assign(s.target, element if element is not None else Unknown(reason), scope, s.iter)
         names = loops.loop_names(self, s)
         before = loops.snapshot(scope, names)
         self.loop_depth += 1

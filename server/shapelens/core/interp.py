@@ -7,7 +7,7 @@ import ast
 import operator
 from typing import Any
 from shapelens.core.plain import plain
-from shapelens.core.shapes import Unknown, fmt_shape
+from shapelens.core.shapes import UNK, Unknown, fmt_shape
 from shapelens.core.values import Tensor
 
 class BudgetExceeded(BaseException):
@@ -118,6 +118,13 @@ def same_value(a: Any, b: Any) -> Any:
         # not (a model built on it has the layers of one branch or the other, not both)
         return Tensor(a.shape, "a tensor made by either branch of an `if` whose condition is not known "
                       "statically", a.span, None, a.symbolic if a.symbolic == b.symbolic else None)
+    if type(a) is Tensor and type(b) is Tensor and a.shape is not None and b.shape is not None \
+            and len(a.shape) == len(b.shape) and a.symbolic == b.symbolic:
+        # the same kind of tensor, of one rank: the axes both branches agree on (made by either
+        # branch: no graph is claimed, as above)
+        merged = tuple(x if x == y and type(x) is type(y) else UNK for x, y in zip(a.shape, b.shape))
+        return Tensor(merged, "a tensor made by either branch of an `if` whose condition is not known "
+                      "statically", a.span, None, a.symbolic, 0, a.ends)
     try:
         if plain(a) and plain(b) and a == b and type(a) is type(b):
             return a

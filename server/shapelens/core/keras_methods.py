@@ -180,4 +180,7 @@ class KerasMethods:
         return data.tensor_binop(self.ev, op, left, right, node)
 
     def iterate(self, value: Any):
-        return None
+        from shapelens.core.builtins_model import array_rows
+
+        rows = array_rows(value, every=True)
+        return iter(rows) if rows is not None else None

@@ -468,23 +468,39 @@ def split(shape: Shape, sections: Any, axis: int = 0, equal: bool = True) -> lis
 
 def tile(shape: Shape, reps: Any) -> Shape:
     reps = tuple(reps) if isinstance(reps, (list, tuple)) else (reps,)
-    if not all(known(r) and r >= 0 for r in reps):
+    if not all(isinstance(r, Unknown) or known(r) and r >= 0 for r in reps):
         raise OpError("argument", OP_ERRORS.tile_repetitions_negative(reps=reps))
     n = max(len(shape), len(reps))
     s = (1,) * (n - len(shape)) + tuple(shape)
     r = (1,) * (n - len(reps)) + reps
-    return tuple(d * k if known(d) else unknown_dim(d) for d, k in zip(s, r))
+    # a repetition count read at run time (tf.shape(x)[0]): that axis's size is not known
+    return tuple(d * k if known(d) and known(k) else unknown_dim(d) for d, k in zip(s, r))
 
 
 def repeat(shape: Shape, repeats: Any, axis: Any = None) -> Shape:
-    if not known(repeats) or repeats < 0:
-        raise OpError("argument", OP_ERRORS.repeats_negative(repeats=repeats))
+    """numpy.repeat / tf.repeat / keras.ops.repeat. ``repeats``: an int, an Unknown (a count
+    read at run time: the axis becomes unknown), or one count per element."""
+    if isinstance(repeats, (list, tuple)) and len(repeats) == 1:
+        repeats = repeats[0]
+    each = isinstance(repeats, (list, tuple))
+    for r in (repeats if each else [repeats]):
+        if not isinstance(r, Unknown) and (not known(r) or r < 0):
+            raise OpError("argument", OP_ERRORS.repeats_negative(repeats=repeats))
+
+    def grown(n: Any) -> Any:
+        if each:
+            if known(n) and n != len(repeats):
+                raise OpError("argument", OP_ERRORS.repeat_counts_mismatch(count=len(repeats), n=n))
+            return sum(repeats) if all(known(r) for r in repeats) else UNK
+        if isinstance(repeats, Unknown):
+            return unknown_dim(n)
+        return n * repeats if known(n) else unknown_dim(n)
+
     if axis is None:
-        n = size(shape)
-        return (n * repeats if known(n) else unknown_dim(n),)
+        return (grown(size(shape)),)
     shape = list(shape) or [1]
     ax = _axis(axis, len(shape))
-    shape[ax] = shape[ax] * repeats if known(shape[ax]) else unknown_dim(shape[ax])
+    shape[ax] = grown(shape[ax])
     return tuple(shape)
 
 
@@ -507,9 +523,10 @@ def pad(shape: Shape, pad_width: Any) -> Shape:
     for d, p in zip(shape, pairs):
         if len(p) == 1:
             p = (p[0], p[0])
-        if not all(known(v) for v in p):
+        if not all(known(v) or isinstance(v, Unknown) for v in p):
             raise OpError("argument", OP_ERRORS.pad_widths_not_integers())
-        out.append(d + p[0] + p[1] if known(d) else unknown_dim(d))
+        # a width read at run time (max_len - n): that axis's size is not known
+        out.append(d + p[0] + p[1] if known(d) and known(p[0]) and known(p[1]) else unknown_dim(d))
     return tuple(out)
 
 
@@ -682,9 +699,95 @@ def index(shape: Shape, key: Any) -> Shape:
     return tuple(before) + bshape + tuple(after)
 
 
+# ---------------------------------------------------------------------------- take / gather / einsum
+
+
+def take(shape: Shape, indices: Shape, axis: Any = None, batch_dims: int = 0) -> Shape:
+    """numpy.take / keras.ops.take (axis None: of the flattened array) and tf.gather (batch_dims:
+    that many leading axes of the indices index alongside, not into, the array)."""
+    if axis is None:
+        if batch_dims:
+            raise OpError("argument", OP_ERRORS.batch_dims_without_axis())
+        return tuple(indices)
+    ax = _axis(axis, len(shape))
+    if not 0 <= batch_dims <= min(ax, len(indices)):
+        raise OpError("argument", OP_ERRORS.batch_dims_do_not_fit(batch_dims=batch_dims, axis=axis))
+    return tuple(shape[:ax]) + tuple(indices[batch_dims:]) + tuple(shape[ax + 1:])
+
+
+def tensordot(a: Shape, b: Shape, axes: Any = 2) -> Shape:
+    """numpy / TensorFlow / keras.ops tensordot: a's axes not summed, then b's (``axes``: the
+    last n of a with the first n of b, or two lists of axes)."""
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        if not 0 <= axes <= min(len(a), len(b)):
+            raise OpError("argument", OP_ERRORS.cannot_sum_axes(axes=axes, a=fmt_shape(tuple(a)), b=fmt_shape(tuple(b))))
+        pa, pb = list(range(len(a) - axes, len(a))), list(range(axes))
+    elif isinstance(axes, (list, tuple)) and len(axes) == 2:
+        pa, pb = ([x] if isinstance(x, int) and not isinstance(x, bool) else list(x) if isinstance(x, (list, tuple))
+                  else None for x in axes)
+        if pa is None or pb is None or len(pa) != len(pb):
+            raise OpError("argument", OP_ERRORS.tensordot_axes_not_understood())
+        pa, pb = [_axis(x, len(a)) for x in pa], [_axis(x, len(b)) for x in pb]
+        if len(set(pa)) != len(pa) or len(set(pb)) != len(pb):
+            raise OpError("argument", OP_ERRORS.repeated_axis(items=axes))
+    else:
+        raise OpError("argument", OP_ERRORS.tensordot_axes_not_understood())
+    for i, j in zip(pa, pb):
+        if known(a[i]) and known(b[j]) and a[i] != b[j]:
+            raise OpError("argument", OP_ERRORS.summed_axes_differ(a=a[i], b=b[j]))
+    return tuple(d for i, d in enumerate(a) if i not in pa) + tuple(d for j, d in enumerate(b) if j not in pb)
+
+
+def einsum(equation: str, shapes: Sequence[Shape]) -> Shape:
+    """numpy / TensorFlow / keras.ops einsum: each output label's size from the operands (one
+    ``...`` per operand, broadcast). Only ``argument`` errors: a mismatch is left to the library."""
+    if not isinstance(equation, str):
+        raise OpError("argument", OP_ERRORS.equation_not_known())
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise OpError("argument", OP_ERRORS.einsum_operand_count(n_terms=len(terms), n_shapes=len(shapes)))
+    sizes: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    ellipses: list = []
+    for term, shape in zip(terms, shapes):
+        pre, dots, post = term.partition("...")
+        if "." in pre + post or not (pre + post).isalpha() and pre + post:
+            raise OpError("argument", OP_ERRORS.einsum_term_unreadable(term=term))
+        n_ell = len(shape) - len(pre) - len(post)
+        if n_ell < 0 or (not dots and n_ell):
+            raise OpError("argument", OP_ERRORS.einsum_term_does_not_fit(term=term, shape=fmt_shape(tuple(shape))))
+        if dots:
+            ellipses.append(tuple(shape[len(pre):len(pre) + n_ell]))
+        mine: dict[str, Any] = {}
+        for label, d in zip(pre + post, tuple(shape[:len(pre)]) + tuple(shape[len(shape) - len(post):])):
+            counts[label] = counts.get(label, 0) + 1
+            if known(mine.setdefault(label, d)) and known(d) and mine[label] != d:
+                raise OpError("argument", OP_ERRORS.einsum_label_repeats(label=label, term=term, a=mine[label], b=d))
+            prev = sizes.get(label, d)
+            if known(prev) and known(d) and prev != d and 1 not in (prev, d):
+                raise OpError("argument", OP_ERRORS.einsum_label_differs(label=label, a=prev, b=d))
+            if known(prev) and known(d):
+                sizes[label] = max(prev, d) if 1 in (prev, d) else d  # numpy broadcasts a size-1 label
+            elif known(prev) and prev != 1 or known(d) and d != 1:
+                sizes[label] = prev if known(prev) else d
+            else:
+                sizes[label] = unknown_dim(prev, d) if not (known(prev) and known(d)) else d
+    try:
+        ell = broadcast(*ellipses) if ellipses else ()
+    except OpError:
+        raise OpError("argument", OP_ERRORS.ellipsis_axes_do_not_broadcast()) from None
+    if not arrow:
+        rhs = ("..." if ellipses else "") + "".join(sorted(label for label, n in counts.items() if n == 1))
+    pre, dots, post = rhs.partition("...")
+    if any(label not in sizes for label in pre + post) or len(set(pre + post)) != len(pre + post):
+        raise OpError("argument", OP_ERRORS.einsum_output_unreadable(rhs=rhs))
+    return tuple(sizes[label] for label in pre) + (ell if dots else ()) + tuple(sizes[label] for label in post)
+
+
 __all__ = [
     "ArrayIndex", "OpError", "argreduce", "atleast", "broadcast", "broadcast_to", "column_stack",
-    "concatenate", "dot", "dstack", "expand_dims", "flatten", "hstack", "index", "matmul", "moveaxis",
+    "concatenate", "dot", "dstack", "einsum", "expand_dims", "flatten", "hstack", "index", "matmul", "moveaxis",
     "pad", "reduce", "repeat", "reshape", "size", "split", "squeeze", "stack", "swapaxes", "tf_matmul",
-    "tile", "transpose", "unknown_dim", "vstack",
+    "take", "tensordot", "tile", "transpose", "unknown_dim", "vstack",
 ]

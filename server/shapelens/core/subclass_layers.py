@@ -199,8 +199,9 @@ def _known(result: Any) -> bool:
 
 
 def _is_shape(value: Any) -> bool:
+    """A shape compute_output_shape returned: sizes, None, or sizes not known (the input's own)."""
     return isinstance(value, (tuple, list)) and all(
-        (isinstance(d, int) and not isinstance(d, bool)) or d is None for d in value)
+        (isinstance(d, int) and not isinstance(d, bool)) or d is None or isinstance(d, Unknown) for d in value)
 
 
 def _declared(api, inst: Instance, shapes: Any, node) -> Any:
@@ -273,7 +274,7 @@ def call(api, inst: Instance, args: list, kwargs: dict, node: ast.AST | None, re
     if not record:
         inst.attrs.pop("__raised__", None)
         return result
-    return _record(api, inst, x, xs, result, kwargs, node, symbolic)
+    return _record(api, inst, x, xs, result, kwargs, node, symbolic, list(args[1:]))
 
 
 def _with_training(api, fn: FunctionValue, args: list, kwargs: dict) -> dict:
@@ -302,12 +303,14 @@ def _unknown_parts(result: Any, origin: str, span) -> Any:
     return Tensor(None, origin, span)
 
 
-def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, node, symbolic: bool) -> Any:
-    """The call as one layer record; its outputs are new tensors produced by it."""
+def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, node, symbolic: bool,
+            extra: list | None = None) -> Any:
+    """The call as one layer record; its outputs are new tensors produced by it. ``extra``: the
+    positional arguments after the input (a decoder's encoder outputs), kept for replays."""
     layer = api.instance_as_layer(inst)
     span = api.ev.span(node) if node is not None else layer.span
-    c = LayerCall(layer, span, xs, order=api.ev.next_order(), call_kwargs=dict(kwargs))
-    c.extra_inputs = [t for v in kwargs.values() for t in _as_list(v) if isinstance(t, Tensor)]
+    c = LayerCall(layer, span, xs, order=api.ev.next_order(), call_kwargs=dict(kwargs), call_args=list(extra or []))
+    c.extra_inputs = [t for v in [*(extra or []), *kwargs.values()] for t in _as_list(v) if isinstance(t, Tensor)]
     c.failed = bool(inst.attrs.pop("__raised__", False))
     layer.calls.append(c)
     if api._call_log:

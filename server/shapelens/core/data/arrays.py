@@ -9,6 +9,7 @@ import math
 
 from shapelens.core import shape_math
 from shapelens.core.shape_math import OpError
+from shapelens.core.op_errors import OP_ERRORS
 from shapelens.core.shapes import UNK, NumpyInt, Unknown, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import (
@@ -257,6 +258,14 @@ def _identity(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return ctx.arr(shape)
 
 
+def _argsort(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """np.argsort / tf.argsort / x.argsort(): the input's shape, integer positions (whatever it held)."""
+    out = _identity(ctx, args[:1], {})
+    if isinstance(out, Array):
+        out.dtype, out.classes, out.upper, out.value = "int", None, None, None
+    return out
+
+
 def _scalar_math(ctx: _Ctx, x: Any) -> Any:
     name = ctx.short.rsplit(".", 1)[-1]
     if isinstance(x, (int, float)) and not isinstance(x, bool) and ctx.lib == "numpy":
@@ -268,6 +277,9 @@ def _scalar_math(ctx: _Ctx, x: Any) -> Any:
                 return fn(x)
             except (ValueError, OverflowError):
                 return Unknown("math that fails")
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and ctx.lib in ("tf", "keras"):
+        # tf.sqrt(gain / fan_in), keras.ops.exp(2.0): a 0-d tensor (its value is not followed)
+        return ctx.arr((), dtype="float" if isinstance(x, float) else None)
     return Unknown(f"{ctx.short}() of a scalar")
 
 
@@ -379,6 +391,10 @@ def _reshape(ctx: _Ctx, x: Any, target: Any, subject: str) -> Any:
             subject=subject, what=what, where=where, shape=fmt_shape(shape), message=err.message, raiser=raiser),
                    related=_related(x))
         return Unknown(f"{subject} raises here")
+    if isinstance(x, Tensor) and x.symbolic is False and not getattr(x, "stand_in", False):
+        # not a Keras tensor (inside a layer's call(), data): a size inferred from a None batch
+        # axis is None while Keras builds the model, but a number when it runs on data: not known
+        out = tuple(UNK if d is None and (t is None or t == -1) else d for d, t in zip(out, tgt))
     return _derived(ctx, x, out, subject)
 
 
@@ -417,6 +433,59 @@ def _unary_shape(fn_shape: Callable[..., tuple], *names: tuple[int, str, Any]) -
         return _run(ctx, lambda: _derived(ctx, x, fn_shape(shape, *values), None), _tensors([x]))
 
     return fn
+
+
+def _int_tree(value: Any, depth: int = 0) -> Any:
+    """Nested lists of sizes as the shape math takes them: ints kept, a size read at run time
+    (None from tf.shape(x)[0], an unknown, a 0-d tensor) an Unknown; _NOT_SIZES otherwise."""
+    if _is_int(value):
+        return value
+    if value is None or isinstance(value, Unknown) or (isinstance(value, Tensor) and value.shape == ()):
+        return UNK
+    if isinstance(value, Array) and isinstance(value.value, list) and depth == 0:
+        return _int_tree(value.value, depth)
+    if isinstance(value, (list, tuple)) and depth < 2 and len(value) <= 64:
+        out = [_int_tree(v, depth + 1) for v in value]
+        return _NOT_SIZES if any(o is _NOT_SIZES for o in out) else tuple(out)
+    return _NOT_SIZES
+
+
+_NOT_SIZES = object()
+
+
+def _sized_op(fn_shape: Callable[..., tuple], x_names: tuple, arg: tuple[int, str], *rest: tuple[int, str]) -> Callable:
+    """repeat / pad / broadcast_to: one array and a size argument (sizes read at run time allowed:
+    the axes they set are unknown), then plain arguments (given as (position, name))."""
+
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        x = _x(args, kwargs, *x_names)
+        shape = _shape_of(x)
+        if shape is None:
+            return Unknown(f"{ctx.short}() of a value not known")
+        sizes = _int_tree(_arg(args, kwargs, *arg))
+        values = [_arg(args, kwargs, pos, name) for pos, name in rest]
+        if sizes is _NOT_SIZES or any(isinstance(v, Unknown) for v in values):
+            return Unknown(f"{ctx.short}() with arguments not known statically")
+        return _run(ctx, lambda: _derived(ctx, x, fn_shape(shape, sizes, *values), None), _tensors([x]))
+
+    return fn
+
+
+def _broadcast_target(shape: tuple, target: Any) -> tuple:
+    if not isinstance(target, tuple):
+        target = (target,)
+    if any(isinstance(t, tuple) for t in target):
+        raise OpError("argument", OP_ERRORS.broadcast_target_not_sizes())
+    return shape_math.broadcast_to(shape, target)
+
+
+_tile = _sized_op(shape_math.tile, ("A", "x", "input"), (1, "reps"))
+_repeat = _sized_op(shape_math.repeat, ("a", "x", "input"), (1, "repeats"), (2, "axis"))
+_broadcast_to = _sized_op(_broadcast_target, ("array", "x", "input"), (1, "shape"))
+
+
+def _pad(width_name: str) -> Callable:
+    return _sized_op(shape_math.pad, ("array", "x", "tensor"), (1, width_name))
 
 
 def _expand_dims(ctx: _Ctx, args: list, kwargs: dict) -> Any:

@@ -45,6 +45,7 @@ class Array(Tensor):
     lib: str = "numpy"  # "numpy" | "tf" | "keras" | "image"
     sequences: bool = False  # an object array of integer sequences (imdb, reuters)
     variable: str | None = None  # a variable: "tf" (tf.Variable) or "keras" (keras.Variable)
+    stand_in: bool = False  # a Keras tensor's stand-in in a keras.ops shape function (its None is Keras's)
 
 
 @dataclass(eq=False)

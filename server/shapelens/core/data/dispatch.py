@@ -31,12 +31,13 @@ from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_seque
 from shapelens.core.data.losses import _LOSS_NAMES
 from shapelens.core.data.registry import HANDLERS
 from shapelens.core.data.tensorflow import initializer
+from shapelens.core.data.tf_data import from_directory
 from shapelens.core.data.sklearn import _train_test_split
 from shapelens.core.data.state import DataEvaluator
 
 
 # the families, imported for their registrations (as core/rules/__init__.py imports every family)
-from shapelens.core.data import keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
+from shapelens.core.data import gather, keras_ops, numpy, tensorflow, tf_data  # noqa: F401,E402
 from shapelens.core.codes import TENSORFLOW_FUNCTION_ON_KERAS_TENSOR
 from shapelens.core.op_errors import OP_ERRORS
 
@@ -156,6 +157,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
         fn = HANDLERS.get("tensorflow." + name)
         if fn is None and name.startswith("math."):
             fn = HANDLERS.get("tensorflow." + name[5:])
+        if fn is None and name.startswith("experimental.numpy."):
+            fn = HANDLERS.get("numpy." + name[len("experimental.numpy."):])  # tf's NumPy API
         if fn is None:
             return Unknown(f"tf.{name}(...) is not followed")
         return fn(ctx, args, kwargs)
@@ -203,6 +206,10 @@ def _activation_call(ev: DataEvaluator, leaf: str, path: str, args: list, kwargs
     return _identity(ctx, [x], {})
 
 
+# keras.ops namespaces whose functions keras.ops itself exports under the same names
+_OPS_ALIASES = ("nn", "numpy", "core", "math")
+
+
 def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: dict, node: ast.AST) -> Any:
     parts = kname.split(".")
     leaf = parts[-1]
@@ -210,6 +217,8 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
         return _activation_call(ev, leaf, path, args, kwargs, node)
     if parts[0] == "ops" and len(parts) >= 2:
         name = ".".join(parts[1:])
+        if len(parts) == 3 and parts[1] in _OPS_ALIASES:
+            name = leaf  # keras.ops.nn.relu is keras.ops.relu, keras.ops.numpy.reshape keras.ops.reshape
         ctx = _Ctx(ev, node, "keras.ops." + name, "keras")
         fn = HANDLERS.get("keras.ops." + name) or HANDLERS.get("numpy." + name)
         if fn is None:
@@ -235,6 +244,8 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
     ctx = _Ctx(ev, node, "keras." + kname, "numpy")
     if leaf == "to_categorical":
         return _to_categorical(ctx, args, kwargs)
+    if leaf in ("image_dataset_from_directory", "text_dataset_from_directory"):
+        return from_directory(_Ctx(ev, node, leaf, "tf"), leaf.split("_")[0], args, kwargs)
     if leaf == "pad_sequences":
         return _pad_sequences(ctx, args, kwargs)
     if leaf == "load_img":
@@ -297,7 +308,8 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
 
     def rebuild(v: Any, shapes: list) -> Any:
         if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label.startswith("keras.") else "tf")
+            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label.startswith("keras.") else "tf",
+                         stand_in=True)
         if isinstance(v, (list, tuple)):
             return type(v)(rebuild(x, shapes) for x in v)
         return v

@@ -20,6 +20,7 @@ from shapelens.core.data.arrays import (
 from shapelens.core.data.base import _Ctx
 from shapelens.core.data.numpy import _np_reshape
 from shapelens.core.data.registry import register
+from shapelens.core.data.tensorflow import _extract_patches
 
 
 def _keras_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:
@@ -29,7 +30,7 @@ def _keras_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 _KERAS_OPS: dict[str, Callable] = {
     "keras.ops.convert_to_tensor": _array, "keras.ops.cast": _cast(1), "keras.ops.one_hot": _one_hot,
     "keras.ops.reshape": _np_reshape, "keras.ops.concatenate": _join("concatenate"),
-    "keras.ops.image.resize": _tf_image_resize, "keras.ops.argmax": _keras_argmax, "keras.ops.argmin": _keras_argmax,
+    "keras.ops.image.resize": _tf_image_resize, "keras.ops.image.extract_patches": _extract_patches(False), "keras.ops.argmax": _keras_argmax, "keras.ops.argmin": _keras_argmax,
     "keras.ops.matmul": _matmul_fn("matmul"), "keras.ops.zeros": _ctor("zeros"), "keras.ops.ones": _ctor("ones"),
     "keras.ops.relu": _identity, "keras.ops.sigmoid": _identity, "keras.ops.softmax": _identity,
     "keras.ops.tanh": _identity, "keras.ops.gelu": _identity, "keras.ops.silu": _identity,

@@ -13,7 +13,7 @@ from shapelens.core.shape_math import ArrayIndex, OpError
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import BoundMethod, Tensor
 from shapelens.core.data import numpy  # noqa: F401 -- registers the numpy.* handlers used here
-from shapelens.core.data.arrays import _identity, _matmul, _reduction, _reshape, _squeeze, _transpose
+from shapelens.core.data.arrays import _argsort, _identity, _matmul, _reduction, _reshape, _squeeze, _transpose
 from shapelens.core.data.base import (
     Array,
     Dataset,
@@ -108,7 +108,9 @@ def _tensor_method(ev: DataEvaluator, t: Tensor, name: str, args: list, kwargs: 
         return _reduction(arg=True)(ctx, [t, *args], kwargs)
     if name == "repeat":
         return HANDLERS["numpy.repeat"](ctx, [t, *args], kwargs)
-    if name in ("clip", "round", "sort", "argsort", "cumsum", "fill"):
+    if name == "argsort":
+        return _argsort(ctx, [t], {})
+    if name in ("clip", "round", "sort", "cumsum", "fill"):
         return None if name == "fill" else _identity(ctx, [t], {})
     if name in ("tolist", "item", "tobytes"):
         return Unknown(f"`.{name}()` values are not followed")

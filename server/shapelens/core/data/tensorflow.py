@@ -10,17 +10,23 @@ from shapelens.core.resolve import ModuleRef
 from shapelens.core.shapes import UNK, Unknown, fmt_shape, known
 from shapelens.core.values import Partial, Tensor
 from shapelens.core.data.arrays import (
+    _argsort,
     _array,
     _binary,
+    _broadcast_to,
     _cast,
     _ctor,
     _expand_dims,
     _identity,
+    _int_tree,
     _join,
     _like,
+    _linspace,
     _matmul_fn,
     _one_hot,
+    _pad,
     _reduction,
+    _repeat,
     _reshape,
     _shape_query,
     _tf_range,
@@ -184,10 +190,9 @@ def _tf_argmax(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 
 def _tf_tile(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     x = _x(args, kwargs, "input")
-    reps = _arg(args, kwargs, 1, "multiples")
     shape = _shape_of(x)
-    reps = _shape_arg(reps)
-    if shape is None or reps is None:
+    reps = _int_tree(_arg(args, kwargs, 1, "multiples"))
+    if shape is None or not isinstance(reps, tuple) or not all(_is_int(r) or isinstance(r, Unknown) for r in reps):
         return Unknown("tile() not followed")
     if len(reps) != len(shape) and ctx.lib == "tf":
         return Unknown("tf.tile with a multiples length that differs from the rank")
@@ -197,6 +202,69 @@ def _tf_tile(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 def _tf_reshape(ctx, args, kwargs):
     x = _x(args, kwargs, "tensor")
     return _reshape(ctx, x, _arg(args, kwargs, 1, "shape"), f"{ctx.short}()")
+
+
+def _extract_patches(tf_style: bool) -> Callable:
+    """tf.image.extract_patches(images, sizes=[1, kh, kw, 1], strides, rates, padding) and
+    keras.ops.image.extract_patches(images, size, strides=None (= size), dilation_rate=1,
+    padding="valid"): (batch, rows, cols, kh * kw * channels), rows and cols as a convolution's."""
+
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        x = _x(args, kwargs, "images", "image")
+        shape = _shape_of(x)
+        if shape is None or len(shape) not in (3, 4):
+            return Unknown(f"{ctx.short}() of a value not known")
+        if tf_style:
+            size = _tf_strides(_arg(args, kwargs, 1, "sizes"), 2)
+            strides = _tf_strides(_arg(args, kwargs, 2, "strides"), 2)
+            rates = _tf_strides(_arg(args, kwargs, 3, "rates"), 2)
+            padding = _arg(args, kwargs, 4, "padding")
+            if len(shape) != 4:
+                return Unknown("tf.image.extract_patches wants 4-D images")
+        else:
+            if _arg(args, kwargs, 5, "data_format") not in (None, "channels_last"):
+                return Unknown("channels-first patches not followed")
+            raw = _arg(args, kwargs, 1, "size")
+            if isinstance(raw, (list, tuple)) and len(raw) != 2:
+                return Unknown("3-D patches not followed")
+            size = _tf_strides(raw, 2)
+            strides = _tf_strides(_arg(args, kwargs, 2, "strides") or raw, 2)
+            rates = _tf_strides(_arg(args, kwargs, 3, "dilation_rate", 1), 2)
+            padding = _arg(args, kwargs, 4, "padding", "valid")
+        if size is None or strides is None or rates is None or not isinstance(padding, str) \
+                or padding.lower() not in ("valid", "same"):
+            return Unknown(f"{ctx.short}() arguments not known statically")
+        *lead, h, w, c = shape
+        out = [_conv_window(n, k, st, padding.lower(), r) for n, k, st, r in zip((h, w), size, strides, rates)]
+        if any(known(o) and o <= 0 for o in out):
+            return Unknown("patches larger than the image")
+        depth = size[0] * size[1] * c if known(c) else UNK
+        return _derived(ctx, x, (*lead, *out, depth), None)
+
+    return fn
+
+
+def _stft(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.signal.stft(signals, frame_length, frame_step, fft_length=None, ..., pad_end=False):
+    (..., frames, fft_length // 2 + 1); fft_length defaults to the power of 2 >= frame_length."""
+    x = _x(args, kwargs, "signals")
+    shape = _shape_of(x)
+    length, step = _arg(args, kwargs, 1, "frame_length"), _arg(args, kwargs, 2, "frame_step")
+    fft = _arg(args, kwargs, 3, "fft_length")
+    pad_end = _arg(args, kwargs, 5, "pad_end", False)
+    if shape is None or not shape or not (_is_int(length) and _is_int(step) and length > 0 and step > 0) \
+            or not (fft is None or _is_int(fft) and fft > 0) or not isinstance(pad_end, bool):
+        return Unknown(f"{ctx.short}() arguments not known statically")
+    if fft is None:
+        fft = 1 << (length - 1).bit_length()
+    n = shape[-1]
+    if not known(n):
+        frames = UNK if n is not None else None
+    elif pad_end:
+        frames = -(-n // step)
+    else:
+        frames = max(0, 1 + (n - length) // step)
+    return ctx.arr((*shape[:-1], frames, fft // 2 + 1), dtype="complex")
 
 
 def _tf_variable(ctx: _Ctx, args: list, kwargs: dict) -> Any:
@@ -219,7 +287,10 @@ _INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zer
                  "orthogonal_initializer")
 
 _TF_FUNCS: dict[str, Callable] = {
-    "tensorflow.Variable": _tf_variable, **{f"tensorflow.{name}": initializer for name in _INITIALIZERS},
+    "tensorflow.image.extract_patches": _extract_patches(True), "tensorflow.signal.stft": _stft,
+    **{f"tensorflow.signal.{name}": _identity for name in ("fft", "fft2d", "fft3d", "ifft", "ifft2d", "ifft3d")},
+    "tensorflow.real": _identity, "tensorflow.imag": _identity, "tensorflow.math.conj": _identity, "tensorflow.Variable": _tf_variable, "tensorflow.repeat": _repeat, "tensorflow.pad": _pad("paddings"),
+    "tensorflow.broadcast_to": _broadcast_to, **{f"tensorflow.{name}": initializer for name in _INITIALIZERS},
     "tensorflow.zeros": _ctor("zeros"), "tensorflow.ones": _ctor("ones"), "tensorflow.fill": _tf_fill,
     "tensorflow.constant": _tf_constant, "tensorflow.convert_to_tensor": _array, "tensorflow.identity": _identity,
     "tensorflow.zeros_like": _like, "tensorflow.ones_like": _like, "tensorflow.cast": _cast(1),
@@ -247,6 +318,8 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.nn.avg_pool2d": _tf_pool(2, "avg"), "tensorflow.nn.avg_pool3d": _tf_pool(3, "avg"),
     "tensorflow.nn.avg_pool": _tf_pool(None, "avg"),
     "tensorflow.shape": _shape_query("shape"), "tensorflow.range": _tf_range,
+    "tensorflow.linspace": lambda c, a, k: _linspace(c, a, k) if len(a) < 4 and "axis" not in k
+    else Unknown("tf.linspace() along an axis is not followed"),
     "tensorflow.rank": _shape_query("ndim"), "tensorflow.size": _shape_query("size"), "tensorflow.abs": _identity,
     "tensorflow.exp": _identity, "tensorflow.log": _identity, "tensorflow.sqrt": _identity,
     "tensorflow.square": _identity, "tensorflow.sin": _identity, "tensorflow.cos": _identity,
@@ -259,7 +332,7 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.nn.swish": _identity, "tensorflow.nn.softplus": _identity, "tensorflow.clip_by_value": _identity,
     "tensorflow.math.l2_normalize": _identity, "tensorflow.nn.l2_normalize": _identity,
     "tensorflow.nn.dropout": _identity, "tensorflow.ensure_shape": _identity, "tensorflow.sort": _identity,
-    "tensorflow.argsort": _identity, "tensorflow.reverse": _identity, "tensorflow.roll": _identity,
+    "tensorflow.argsort": _argsort, "tensorflow.reverse": _identity, "tensorflow.roll": _identity,
     "tensorflow.cumsum": _identity, "tensorflow.math.cumsum": _identity, "tensorflow.is_nan": _identity,
     "tensorflow.math.is_nan": _identity, "tensorflow.nn.bias_add": _identity, "tensorflow.math.log1p": _identity,
     "tensorflow.reciprocal": _identity, "tensorflow.rsqrt": _identity, "tensorflow.math.rsqrt": _identity,

@@ -44,6 +44,46 @@ def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return _dataset(ctx, el, False, n, f"tf.data.Dataset.from_tensor_slices(...) (line {ctx.line})")
 
 
+_CHANNELS = {"rgb": 3, "grayscale": 1, "rgba": 4}
+
+
+def from_directory(ctx: _Ctx, kind: str, args: list, kwargs: dict) -> Any:
+    """keras.utils.image_dataset_from_directory / text_dataset_from_directory: batches of images
+    (batch, *image_size, channels) or of strings (batch,), with labels by label_mode: "int"
+    (batch,), "binary" (batch, 1), "categorical" (batch, classes), none when labels=None or
+    label_mode=None. subset="both" gives two such datasets."""
+    get = lambda i, name, default: _arg(args, kwargs, i, name, default)  # noqa: E731
+    labels, label_mode, class_names = get(1, "labels", "inferred"), get(2, "label_mode", "int"), get(3, "class_names", None)
+    if kind == "image":
+        color_mode, batch, size = get(4, "color_mode", "rgb"), get(5, "batch_size", 32), get(6, "image_size", (256, 256))
+        fmt = get(15, "data_format", None)
+        if color_mode not in _CHANNELS or fmt not in (None, "channels_last") or not (
+                isinstance(size, (list, tuple)) and len(size) == 2 and all(_is_int(d) for d in size)):
+            return Unknown(f"{ctx.short}() arguments not known statically")
+        data: tuple = (*size, _CHANNELS[color_mode])
+    else:
+        batch, data = get(4, "batch_size", 32), ()
+    if not (batch is None or _is_int(batch)) or not isinstance(labels, (str, list, tuple, type(None))):
+        return Unknown(f"{ctx.short}() arguments not known statically")
+    if labels is None or label_mode is None:
+        target = None
+    elif label_mode == "int":
+        target = ()
+    elif label_mode == "binary":
+        target = (1,)
+    elif label_mode == "categorical":
+        target = (len(class_names) if isinstance(class_names, (list, tuple)) else UNK,)
+    else:
+        return Unknown(f"{ctx.short}(): label_mode={label_mode!r} is not followed")
+    lead = (None,) if batch is not None else ()
+    element: Any = (*lead, *data) if target is None else ((*lead, *data), (*lead, *target))
+    origin = f"{ctx.short}(...) (line {ctx.line})"
+    subset = get(9, "subset", None)
+    if subset == "both":
+        return (_dataset(ctx, element, batch is not None, UNK, origin), _dataset(ctx, element, batch is not None, UNK, origin))
+    return _dataset(ctx, element, batch is not None, UNK, origin)
+
+
 def _dataset(ctx: _Ctx, element: Any, batched: bool, n: Any, origin: str) -> Dataset:
     return Dataset(None, origin, ctx.span, symbolic=False, element=element, batched=batched, cardinality=n)
 
