@@ -20,6 +20,7 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the core loads with the first analysis (on its thread), not
     from shapelens.core.results import Analysis
 
 log = logging.getLogger("shapelens.lsp")
+IDLE_DELAY = 0.005  # seconds between a result and the idle work that follows it
 
 
 class WorkerThread:
@@ -53,6 +55,10 @@ class WorkerThread:
                 fut.set_result(fn(*args))
             except BaseException as exc:  # noqa: BLE001 -- handed to the awaiting coroutine
                 fut.set_exception(exc)
+
+    def pending(self) -> bool:
+        """Whether jobs are waiting behind the running one."""
+        return not self._jobs.empty()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         fut: concurrent.futures.Future = concurrent.futures.Future()
@@ -204,7 +210,7 @@ class DocumentAnalyses:
             analysis = _unfinished(entry.path)
         finally:
             if self._idle is not None and not entry.closed:
-                thread.submit(self._idle, entry.path)
+                thread.submit(self._after, entry.path, thread)
         if entry.closed or version != entry.version or text != entry.text:
             log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
             return
@@ -215,6 +221,15 @@ class DocumentAnalyses:
             except Exception:  # noqa: BLE001
                 log.exception("publishing the analysis of %s failed", entry.uri)
         await self._notify(entry)
+
+    def _after(self, path: str, thread: WorkerThread) -> None:
+        """The idle work after an analysis (core state copied for the next one). It starts a few
+        milliseconds late -- the result is being published on the event loop meanwhile, and pure
+        Python work holding the GIL delayed that -- and not at all when the next analysis of the
+        document is already waiting."""
+        time.sleep(IDLE_DELAY)
+        if not thread.pending():
+            self._idle(path)
 
     def _run(self, text: str, path: str, cancel: threading.Event,
              early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:

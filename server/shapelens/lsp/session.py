@@ -116,7 +116,8 @@ class ShapelensServer(LanguageServer):
                 lock.release()
 
     def _prepare(self, path: str) -> None:
-        """Between two analyses of a document: copy the state the next one restores."""
+        """Between two analyses of a document: copy the state the next one restores (on the
+        document's thread, after a result: analyses.py, DocumentAnalyses._after)."""
         found = self._incremental.get(path)
         if found is None or not found[0].acquire(blocking=False):
             return
