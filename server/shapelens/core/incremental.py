@@ -129,24 +129,6 @@ def _parse_at(text: str, lines_before: int) -> list[ast.stmt] | None:
         return None
 
 
-def _count_breaks(text: str) -> int:
-    return sum(1 for _ in LINE_BREAK.finditer(text))
-
-
-def _common_suffix(a: str, b: str) -> int:
-    """Length of the longest common suffix (slice comparisons, as _common_prefix)."""
-    lo, hi = 0, min(len(a), len(b))
-    if hi == 0 or a[len(a) - hi:] == b[len(b) - hi:]:
-        return hi
-    while lo < hi:  # invariant: the last lo characters agree, the last hi+1 do not
-        mid = (lo + hi + 1) // 2
-        if a[len(a) - mid:len(a) - lo] == b[len(b) - mid:len(b) - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
 @dataclass
 class _Tail:
     """One parse of the text after a snapshot: the text, its first line, its statements and the
@@ -184,7 +166,7 @@ class Session:
     last_text: str | None = None
     want: int | None = None  # save the state before this statement during the analysis
     restored_from: int | None = None  # statements skipped by the last analysis (for tests/bench)
-    stats: dict = field(default_factory=lambda: {"restored": 0, "saved": 0, "full": 0})
+    stats: dict = field(default_factory=lambda: {"restored": 0, "saved": 0, "full": 0, "tails": 0})
     _ready: tuple | None = None  # (snapshot, a copy of its state made ahead by prepare())
     _tails: list = field(default_factory=list)  # recent parses after the snapshot (_Tail), newest first
 
@@ -248,7 +230,7 @@ class Session:
         statement is on the same line: only the text before it is parsed. Typing in one cell of
         a notebook (or in the middle of a file) parses the edited part, not everything below."""
         for tail in self._tails:
-            common = _common_suffix(tail.text, rest)
+            common = _common_prefix(tail.text[::-1], rest[::-1])  # the common end
             first = len(tail.text) - common
             i = next((k for k, start in enumerate(tail.starts) if start >= first), None)
             if i is None:
@@ -257,14 +239,14 @@ class Session:
             head = rest[:len(rest) - keep]
             if head and head[-1] not in "\r\n":
                 continue
-            if lines_before + _count_breaks(head) != tail.body[i].lineno - 1:
+            if lines_before + len(line_starts(head)) - 1 != tail.body[i].lineno - 1:
                 continue  # the same statements, on other lines
             if any(isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__" for stmt in tail.body[i:]):
                 continue  # legal only at the top of a module: whether it is depends on the head
             head_body = _parse_at(head, lines_before)
             if head_body is None:
                 return None
-            self.stats["tails"] = self.stats.get("tails", 0) + 1
+            self.stats["tails"] += 1
             return head_body + tail.body[i:]
         return None
 

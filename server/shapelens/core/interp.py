@@ -104,6 +104,9 @@ class Scope:
 _MISSING = object()
 
 
+_EITHER_BRANCH = "a tensor made by either branch of an `if` whose condition is not known statically"
+
+
 def same_value(a: Any, b: Any) -> Any:
     """Merge two branches' values: keep what both agree on."""
     if a is b:
@@ -116,15 +119,13 @@ def same_value(a: Any, b: Any) -> Any:
             return a
         # the same shape from different layers: the shape is certain, the graph that made it is
         # not (a model built on it has the layers of one branch or the other, not both)
-        return Tensor(a.shape, "a tensor made by either branch of an `if` whose condition is not known "
-                      "statically", a.span, None, a.symbolic if a.symbolic == b.symbolic else None)
+        return Tensor(a.shape, _EITHER_BRANCH, a.span, None, a.symbolic if a.symbolic == b.symbolic else None)
     if type(a) is Tensor and type(b) is Tensor and a.shape is not None and b.shape is not None \
             and len(a.shape) == len(b.shape) and a.symbolic == b.symbolic:
         # the same kind of tensor, of one rank: the axes both branches agree on (made by either
         # branch: no graph is claimed, as above)
         merged = tuple(x if x == y and type(x) is type(y) else UNK for x, y in zip(a.shape, b.shape))
-        return Tensor(merged, "a tensor made by either branch of an `if` whose condition is not known "
-                      "statically", a.span, None, a.symbolic, 0, a.ends)
+        return Tensor(merged, _EITHER_BRANCH, a.span, None, a.symbolic, 0, a.ends)
     try:
         if plain(a) and plain(b) and a == b and type(a) is type(b):
             return a

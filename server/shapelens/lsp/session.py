@@ -6,6 +6,7 @@ features/ module stays a couple of dozen lines over the pure core.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import sys
@@ -169,8 +170,6 @@ class ShapelensServer(LanguageServer):
         big notebook's analysis state in memory); run while someone types, it lands between an
         edit and its diagnostics. The server makes full collections rare (run()) and runs one
         itself once no document has changed for IDLE_COLLECT seconds."""
-        import asyncio
-
         if self._idle_gc is not None:
             self._idle_gc.cancel()
         try:
