@@ -329,8 +329,8 @@ class KerasApi(KerasSequential, KerasMethods):
             return Unknown(f"{layer.kind} called without an input")
         x = args[0]
         extra = args[1:]
-        if isinstance(x, (list, tuple)) and layer.kind in LIST_INPUT_LAYERS:
-            # these layers make a TensorFlow tensor of a Python list (Keras 2 and 3 alike)
+        if isinstance(x, (list, tuple)) and layer.rule is not None and layer.rule.takes_lists:
+            # the text and lookup layers make a TensorFlow tensor of a Python list (Keras 2 and 3)
             x = literal_array(x, f"the list given to {layer.kind} (line {self.ev.span(node).line + 1})"
                               if node is not None else f"the list given to {layer.kind}",
                               self.ev.span(node) if node is not None else None) or x
@@ -684,10 +684,6 @@ class KerasApi(KerasSequential, KerasMethods):
             return self.ev.call_function(fn, [inst, *args], kwargs, node or inst.cls.node)
         finally:
             self._self_stack.pop()
-
-
-# text and lookup layers that turn a Python list into a tensor themselves
-LIST_INPUT_LAYERS = frozenset({"TextVectorization", "StringLookup", "IntegerLookup", "Hashing"})
 
 
 def _eager(shape: tuple, eager: bool) -> tuple:

@@ -103,6 +103,8 @@ class Rule:
     family: str
     aliases: tuple[str, ...] = ()
     multi_input: bool = False
+    # the layer makes a TensorFlow tensor of a Python list itself (the text and lookup layers)
+    takes_lists: bool = False
     # default ndim / min_ndim check done before the rule runs (Keras InputSpec)
     ndim: int | None = None
     min_ndim: int | None = None
@@ -133,6 +135,7 @@ def layer(
     multi_input: bool = False,
     ndim: int | None = None,
     min_ndim: int | None = None,
+    takes_lists: bool = False,
 ) -> Callable[[Callable[..., Out]], Callable[..., Out]]:
     """Register ``fn`` as the rule for the layer classes ``names`` (first is canonical).
 
@@ -150,6 +153,7 @@ def layer(
                 family=family,
                 aliases=tuple(n for n in names if n != canonical),
                 multi_input=multi_input,
+                takes_lists=takes_lists,
                 ndim=ndim,
                 min_ndim=min_ndim,
                 doc=(fn.__doc__ or "").strip(),

@@ -620,7 +620,8 @@ def discretization(a: Args, x: Shape, call: dict) -> Out:
     return Out((depth,), 0)
 
 
-@layer("Hashing", args=("num_bins", "mask_value", "salt", "output_mode", "sparse"), family="preprocessing")
+@layer("Hashing", args=("num_bins", "mask_value", "salt", "output_mode", "sparse"), family="preprocessing",
+       takes_lists=True)
 def hashing(a: Args, x: Shape, call: dict) -> Out:
     """int: same shape. one_hot/multi_hot/count: the last axis becomes num_bins."""
     num_bins = a._get("num_bins", REQUIRED)
@@ -684,17 +685,17 @@ def index_lookup(a: Args, x: Shape, call: dict) -> Out:
 
 layer("StringLookup", args=("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",
                             "idf_weights", "invert", "output_mode", "pad_to_max_tokens", "sparse"),
-      family="preprocessing")(index_lookup)
+      family="preprocessing", takes_lists=True)(index_lookup)
 layer("IntegerLookup", args=("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",
                              "vocabulary_dtype", "idf_weights", "invert", "output_mode", "sparse",
                              "pad_to_max_tokens"),
-      family="preprocessing")(index_lookup)
+      family="preprocessing", takes_lists=True)(index_lookup)
 
 
 @layer("TextVectorization",
        args=("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
              "pad_to_max_tokens", "vocabulary", "idf_weights", "sparse", "ragged", "encoding"),
-       family="preprocessing")
+       family="preprocessing", takes_lists=True)
 def text_vectorization(a: Args, x: Shape, call: dict) -> Out:
     """int: (batch, output_sequence_length) (None when not set). Other modes: the string axis is
     split into tokens (an extra axis) and encoded into max_tokens bins with pad_to_max_tokens."""
