@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -44,6 +43,7 @@ nb = lazy_module("shapelens.core.notebook")
 results = lazy_module("shapelens.core.results")
 fixes = lazy_module("shapelens.core.fixes")
 convert = lazy_module("shapelens.lsp.convert")
+suppressions = lazy_module("shapelens.core.suppressions")
 
 log = logging.getLogger("shapelens.lsp")
 
@@ -54,8 +54,6 @@ SYNC = types.NotebookDocumentSyncOptions(
         cells=[types.NotebookCellLanguage(language="python")])],
     save=True)
 KEEP_JOINS = 4  # joined programs kept per notebook: a result may be for a slightly older text
-# a suppression comment: whether it is used is known only when the whole notebook is analysed
-SUPPRESSION = re.compile(r"shapelens\s*:\s*ignore|noqa\s*:?\s*SL", re.IGNORECASE)
 
 
 @dataclass
@@ -127,7 +125,8 @@ class Notebooks:
                 or any((u, k) != (c.uri, c.kind) for (u, k, _), c in zip(prev, sources)):
             return None
         changed = [c for (_, _, t), c in zip(prev, sources) if t != c.text]
-        if len(changed) != 1 or changed[0].kind != "code" or SUPPRESSION.search(changed[0].text):
+        # a suppression comment: whether it is used is known only once the whole notebook is analysed
+        if len(changed) != 1 or changed[0].kind != "code" or suppressions.scan(changed[0].text):
             return None
         uri = changed[0].uri
         cell = joined.by_uri(uri)
