@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import statistics
 import sys
 import time
@@ -56,6 +57,55 @@ def type_in(text: str, stmt_index: int, what: str) -> str:
 
 
 TAILS = [0]  # analyses that parsed only the edited part (the statements below it reused)
+KEPT = [0, 0]  # statements that kept their last results after an edit, statements after the edits
+NUMBER = re.compile(r"(?<![\w.])[1-9][0-9]*(?![\w.])")
+
+
+def numbers_retyped(text: str, stmt_index: int) -> list[str]:
+    """The first number of a top-level statement retyped: a digit more, another value, back."""
+    module, _ = Source(text).parse()
+    stmt = module.body[stmt_index]
+    lines = text.split("\n")
+    for line in range(stmt.lineno - 1, stmt.end_lineno):
+        m = NUMBER.search(lines[line])
+        if m is None or '"' * 3 in lines[line] or "'" * 3 in lines[line]:
+            continue
+        out = []
+        for new in (m.group() + "1", str(int(m.group()) + 1), m.group()):
+            edited = list(lines)
+            edited[line] = lines[line][:m.start()] + new + lines[line][m.end():]
+            out.append("\n".join(edited))
+        return out
+    return []
+
+
+def check_numbers(text: str, path: str) -> tuple[list[float], list[float], list[str]]:
+    """Retypes a number in each of up to 8 statements spread over the file: after each edit the
+    statements after it may keep their last results; the result must equal a fresh one."""
+    inc_times: list[float] = []
+    fresh_times: list[float] = []
+    problems: list[str] = []
+    body = Source(text).parse()[0].body
+    step = max(1, len(body) // 8)
+    for k in range(0, len(body), step):
+        edits = numbers_retyped(text, k)
+        if not edits:
+            continue
+        session = Session()
+        analyze(text, path, session=session)
+        for j, edited in enumerate(edits):
+            t = time.perf_counter()
+            inc = analyze(edited, path, session=session)
+            inc_times.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            fresh = analyze(edited, path)
+            fresh_times.append(time.perf_counter() - t)
+            if fingerprint(inc) != fingerprint(fresh):
+                problems.append(f"{path}: statement {k} (line {body[k].lineno}), number edit {j}: "
+                                "incremental result differs from a fresh one")
+        KEPT[0] += session.stats.get("kept", 0)
+        KEPT[1] += 2 * (len(body) - k - 1)
+    return inc_times, fresh_times, problems
 
 
 def check(text: str, path: str) -> tuple[int, int, list[float], list[float], list[str]]:
@@ -91,6 +141,9 @@ def check(text: str, path: str) -> tuple[int, int, list[float], list[float], lis
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("paths", nargs="+")
+    ap.add_argument("--numbers", action="store_true",
+                    help="also retype a number in statements spread over each file (the statements after it "
+                         "may keep their last results)")
     args = ap.parse_args()
     files: list[Path] = []
     for p in map(Path, args.paths):
@@ -100,6 +153,8 @@ def main() -> int:
     inc: list[float] = []
     fresh: list[float] = []
     problems: list[str] = []
+    num_inc: list[float] = []
+    num_fresh: list[float] = []
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace")
         if f.suffix == ".ipynb":  # the notebook as the server analyses it: its code cells joined
@@ -113,6 +168,11 @@ def main() -> int:
         inc += i
         fresh += fr
         problems += pr
+        if args.numbers:
+            i, fr, pr = check_numbers(text, str(f))
+            num_inc += i
+            num_fresh += fr
+            problems += pr
     for p in problems:
         print(p)
     print(f"files: {len(files)}, second edits: {total}, snapshot used: {used}, "
@@ -121,6 +181,11 @@ def main() -> int:
         print(f"analysis after an edit: incremental median {statistics.median(inc) * 1000:.1f} ms "
               f"(max {max(inc) * 1000:.0f}), fresh median {statistics.median(fresh) * 1000:.1f} ms "
               f"(max {max(fresh) * 1000:.0f})")
+    if num_inc:
+        print(f"numbers retyped: {len(num_inc)} edits; statements after them that kept their results: "
+              f"{KEPT[0]} of {KEPT[1]}; analysis incremental median {statistics.median(num_inc) * 1000:.1f} ms "
+              f"(p95 {sorted(num_inc)[int(len(num_inc) * 0.95)] * 1000:.0f}, max {max(num_inc) * 1000:.0f}), "
+              f"fresh median {statistics.median(num_fresh) * 1000:.1f} ms (max {max(num_fresh) * 1000:.0f})")
     return 1 if problems else 0
 
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from shapelens.core import keras_target
 from shapelens.core.keras_target import KerasTarget
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
-from shapelens.core.evaluate import Evaluator
-from shapelens.core.incremental import Session
+from shapelens.core.evaluate import Evaluator, Misaligned
+from shapelens.core.incremental import Session, cut
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
 from shapelens.core.suppressions import scan
@@ -123,11 +123,17 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             save_at = session.want
             lines = [p.span.line for p in problems]
             save = lambda ev_, i: session.save(ev_, i, text, module, key, lines)  # noqa: E731
-    if start:
-        ev = session.restore(source, cancelled, module)
-    else:
-        ev = Evaluator(source, path, cancelled=cancelled, keras=target.version)
-        ev.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
+    def fresh() -> Evaluator:
+        if start:
+            return session.restore(source, cancelled, module)
+        ev_ = Evaluator(source, path, cancelled=cancelled, keras=target.version)
+        ev_.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
+        return ev_
+
+    ev = fresh()
+    replay = None
+    if session is not None and not with_spec and not problems:
+        replay = session.keep(text, module, key, start, ev.globals.vars)
     checkpoint = None
     if early is not None:
         def provisional(ev_: Evaluator) -> None:
@@ -141,7 +147,17 @@ def _analyze(text: str, path: str, with_spec: bool = False,
                 pass
 
         checkpoint = (early[0], provisional)
-    ev.run(module, start, save, save_at, checkpoint)
+    if replay is not None:
+        try:
+            ev.run(module, start, save, save_at, checkpoint, kept=replay.kept)
+        except Misaligned:  # an edit that made more or fewer layers: everything after it runs
+            replay = None
+            session.stats["misaligned"] = session.stats.get("misaligned", 0) + 1
+            _teardown(ev)
+            ev = fresh()
+            result.diagnostics = [d for d in result.diagnostics if d.code == SYNTAX_ERROR]
+    if replay is None:
+        ev.run(module, start, save, save_at, checkpoint)
     if cancelled is not None and cancelled():
         # the text changed: the caller drops this result, so the layer tables are not built
         # (the next analysis, of the new text, is waiting for this thread)
@@ -153,10 +169,21 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     result.values = ev.values
     called_on_unknown = _called_on_unknown(ev.keras.layer_objs)
     infos = _layer_infos(ev.keras.layer_objs, ev.keras.models, called_on_unknown)
-    result.layers = sorted((i for infos_ in infos.values() for i in infos_), key=lambda i: i.order)
-    result.models = [_model_info(m, infos, called_on_unknown) for m in ev.keras.models]
-    result.models = [m for m in result.models if m is not None]
+    models = {m.model_id: _model_info(m, infos, called_on_unknown) for m in ev.keras.models}
+    models = {k: m for k, m in models.items() if m is not None}
+    kept = replay.kept if replay is not None else {}
+    rows = [i for infos_ in infos.values() for i in infos_]
+    result.models = list(models.values())
+    for out in kept.values():
+        rows.extend(out.layers)
+        result.models.extend(out.models)
+    result.layers = sorted(rows, key=lambda i: i.order)
+    if kept:
+        result.models.sort(key=lambda m: m.model_id)
     result.diagnostics = _dedupe(result.diagnostics)
+    if session is not None:
+        session.remember(text, module, key, None if problems or with_spec else
+                         cut(ev, len(module.body), infos, models, kept))
     if with_spec:
         from shapelens.core.spec import build_spec
 

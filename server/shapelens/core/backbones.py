@@ -119,14 +119,14 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
         # Keras builds this InputLayer inside the constructor: not a layer the user wrote
         if api.layer_objs and x.producer is not None and api.layer_objs[-1] is x.producer.layer:
             api.layer_objs.pop()
-    layer = LayerObj(len(api.layer_objs), name, table.make_rule(name), table.make_args(name, cfg),
+    layer = LayerObj(api.next_layer_id(), name, table.make_rule(name), table.make_args(name, cfg),
                      span, ev.next_order())
     api.layer_objs.append(layer)
     out = api.call_layer(layer, [x], {}, node)
     if not isinstance(out, Tensor):
         return Unknown(f"{name} could not be followed")
     model_name = values.get("name")
-    model = FunctionalModel(len(api.models), span, ev.next_order(), [x], [out],
+    model = FunctionalModel(api.next_model_id(), span, ev.next_order(), [x], [out],
                             name=model_name if isinstance(model_name, str) else name.lower())
     from shapelens.core.keras_graph import graph_calls
 

@@ -59,6 +59,10 @@ from shapelens.core.interp import (
 from shapelens.core.evaluate_expr import ExpressionEvaluator
 
 
+class Misaligned(Exception):
+    """A statement whose results were to be kept would not get the ids and order it had."""
+
+
 class Evaluator(ExpressionEvaluator):
     def __init__(self, source: Source, path: str, *, cancelled: Callable[[], bool] | None = None,
                  max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS, keras: str = "3") -> None:
@@ -105,6 +109,9 @@ class Evaluator(ExpressionEvaluator):
         self.loop_memo = loops.CallMemo()
         self.loops_summarised = 0  # a loop whose body holds a summarised loop is costly too
         self._loop_names: dict[int, tuple[str, ...]] = {}
+        # before each top-level statement (and after the last): where the analysis stood, to cut
+        # the results into per-statement parts (core/incremental.py: Replay)
+        self.marks: list[tuple] = []
         self.globals = Scope()
         self.globals.vars["__name__"] = "__main__"
         self.globals.vars["__file__"] = path
@@ -201,11 +208,13 @@ class Evaluator(ExpressionEvaluator):
     # ------------------------------------------------------------------ entry
     def run(self, module: ast.Module, start: int = 0, save: Callable[[Evaluator, int], None] | None = None,
             save_at: int | None = None,
-            checkpoint: tuple[int, Callable[[Evaluator], None]] | None = None) -> None:
+            checkpoint: tuple[int, Callable[[Evaluator], None]] | None = None,
+            kept: dict[int, Any] | None = None) -> None:
         """Run the module's top-level statements from ``start`` (a restored snapshot has run
         the ones before, core/incremental.py); ``save(self, i)`` is called before statement
         ``save_at``; ``checkpoint = (line, fn)``: ``fn(self)`` is called once every statement
-        that starts before that (0-based) line has run, if a statement is left after it."""
+        that starts before that (0-based) line has run, if a statement is left after it;
+        ``kept``: statements not run again, with their last results (incremental.Kept)."""
         try:
             body = module.body
             for i in range(start, len(body)):
@@ -214,11 +223,16 @@ class Evaluator(ExpressionEvaluator):
                 if checkpoint is not None and body[i].lineno - 1 >= checkpoint[0]:
                     checkpoint[1](self)
                     checkpoint = None
+                self.marks.append(self.mark())
+                if kept is not None and i in kept:
+                    self._keep(kept[i])
+                    continue
                 self.top_stmt = body[i]
                 try:
                     self._run_top_level(body[i], self.globals, len(body) - i - 1)
                 finally:
                     self.top_stmt = None
+            self.marks.append(self.mark())
             if save_at == len(body) and save is not None:
                 save(self, save_at)
         except BudgetExceeded as exc:
@@ -226,6 +240,21 @@ class Evaluator(ExpressionEvaluator):
             self.limit(exc.reason, self.current_stmt)
         except (_Return, _Break, _Continue):
             pass
+
+    def mark(self) -> tuple:
+        return (len(self.diags), len(self.values), self.keras.next_layer_id(), self.keras.next_model_id(),
+                self.order, self.steps)
+
+    def _keep(self, out: Any) -> None:
+        """A statement whose last results are kept: the analysis moves on as if it had run."""
+        if self.marks[-1][2:5] != out.start:
+            raise Misaligned()  # the statements before made other layers or models than last time
+        self.diags.extend(out.diags)
+        self.values.extend(out.values)
+        self.keras.layer_base += out.n_layers
+        self.keras.model_base += out.n_models
+        self.order += out.n_order
+        self.steps += out.n_steps
 
     # ------------------------------------------------------------------ statements
     def exec_block(self, body: list[ast.stmt], scope: Scope) -> None:

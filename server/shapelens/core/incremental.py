@@ -29,6 +29,7 @@ Pure: imports no TensorFlow, never runs user code.
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import pickle
 import types
@@ -36,6 +37,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from shapelens.core import depends
 from shapelens.core.lines import LINE_BREAK, line_starts
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
@@ -113,9 +115,10 @@ _BY_REFERENCE = (ast.AST, types.FunctionType, types.BuiltinFunctionType, types.M
 
 
 MAX_TAILS = 2  # recent parses of the text after a snapshot, kept for their statements
-# A kept parse costs about 2.4 KB a line and saves about 3 ms per 1,000 lines: a longer text
-# after the snapshot is not kept (its analysis takes far longer than its parse).
-MAX_TAIL_LINES = 2_000
+# A kept parse costs about 2.4 KB a line (its statements are mostly those of the module in use, so
+# shared) and saves about 5 ms per 1,000 lines, and its statements keep what core/depends.py
+# found in them: the statements after an edit are neither parsed nor examined again.
+MAX_TAIL_LINES = 20_000
 _NOT_AT_LINE_START = -1
 
 
@@ -159,6 +162,40 @@ class Snapshot:
 
 
 @dataclass
+class Kept:
+    """What one top-level statement gave in the last analysis, to be used again when running it
+    again would do exactly the same (core/depends.py decides)."""
+
+    start: tuple  # (next layer id, next model id, order) when it began
+    n_layers: int  # layers, models, order numbers and steps it used
+    n_models: int
+    n_order: int
+    n_steps: int
+    diags: list
+    values: list
+    layers: list  # the LayerInfo rows of the layers it made (with every call made on them)
+    models: list  # the ModelInfo of the models it made
+
+
+@dataclass
+class Replay:
+    """Statements after the edit whose last results are kept (Evaluator.run(kept=...))."""
+
+    kept: dict  # statement index -> Kept
+    run: int  # statements that run again
+
+
+@dataclass
+class _Last:
+    """The last analysis, cut per top-level statement."""
+
+    text: str
+    key: tuple
+    body: list
+    outs: list
+
+
+@dataclass
 class Session:
     """What one document's analyses carry from one to the next (see the module docstring)."""
 
@@ -169,6 +206,7 @@ class Session:
     stats: dict = field(default_factory=lambda: {"restored": 0, "saved": 0, "full": 0, "tails": 0})
     _ready: tuple | None = None  # (snapshot, a copy of its state made ahead by prepare())
     _tails: list = field(default_factory=list)  # recent parses after the snapshot (_Tail), newest first
+    _last: _Last | None = None  # the last analysis's results, per statement (keep/remember)
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple) -> int:
@@ -223,6 +261,40 @@ class Session:
                 self._tails.insert(0, _Tail(rest, lines_before, body))
                 del self._tails[MAX_TAILS:]
         return ast.Module(body=list(snap.keep[-1]) + body, type_ignores=[])
+
+    def keep(self, text: str, module: ast.Module, key: tuple, start: int, bound: dict) -> Replay | None:
+        """Which statements after the edit keep their last results: the edit changed statements
+        ``first..last`` (``start`` == first: the state before them is restored), the lines did
+        not move, and the statements after are the same text at the same place."""
+        last = self._last
+        if last is None or last.key != key or last.text == text:
+            return None
+        old_text = last.text
+        if text.count("\n") != old_text.count("\n") or text.count("\r") != text.count("\r\n") \
+                or old_text.count("\r") != old_text.count("\r\n"):
+            return None  # lines moved (messages that name a line would be wrong), or lone CRs
+        a = _common_prefix(old_text, text)
+        b = _common_prefix(old_text[a:][::-1], text[a:][::-1])  # the common end, after the common start
+        new_body, old_body = module.body, last.body
+        line_a = text.count("\n", 0, a) + 1  # the (1-based) lines where the change starts and ends
+        first_new, last_new = _changed(new_body, line_a, text.count("\n", 0, len(text) - b) + 1)
+        first_old, last_old = _changed(old_body, line_a, old_text.count("\n", 0, len(old_text) - b) + 1)
+        if first_new != first_old or first_new != start or len(new_body) - last_new != len(old_body) - last_old:
+            return None
+        if any(_stmt_pos(n) != _stmt_pos(o) for n, o in zip(new_body[last_new:], old_body[last_old:])):
+            return None
+        run = depends.plan(new_body, start, last_new, [depends.deps(st) for st in old_body[first_old:last_old]], bound)
+        if run is None:
+            return None
+        kept = {i: last.outs[i - last_new + last_old] for i in range(last_new, len(new_body)) if i not in run}
+        if not kept:
+            return None
+        self.stats["kept"] = self.stats.get("kept", 0) + len(kept)
+        return Replay(kept, len(run))
+
+    def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None) -> None:
+        """The results of this analysis per statement (None: not to be kept)."""
+        self._last = _Last(text, key, module.body, outs) if outs is not None else None
 
     def _reuse_tail(self, rest: str, lines_before: int) -> list[ast.stmt] | None:
         """The statements of ``rest`` (starting on line ``lines_before``) taken from a recent
@@ -301,6 +373,36 @@ class Session:
         ev._started = ev._clock() - snap.elapsed
         self.stats["restored"] += 1
         return ev
+
+
+def _changed(body: list[ast.stmt], first_line: int, last_line: int) -> tuple[int, int]:
+    """The statements on the lines ``first_line..last_line``: ``body[i:j]`` (i == j for an
+    edit between two statements)."""
+    i = bisect.bisect_left([st.end_lineno for st in body], first_line)
+    j = i
+    while j < len(body) and body[j].lineno <= last_line:
+        j += 1
+    return i, j
+
+
+def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[Kept] | None:
+    """The results of an analysis of ``n`` top-level statements, per statement: ``infos`` the
+    LayerInfo rows by layer id, ``models`` the ModelInfo by model id (of the layers and models
+    this run made); ``kept``: the statements whose results were kept."""
+    marks = ev.marks
+    if len(marks) != n + 1 or not _clean(ev):
+        return None
+    outs = []
+    for i in range(n):
+        if kept and i in kept:
+            outs.append(kept[i])
+            continue
+        m0, m1 = marks[i], marks[i + 1]
+        outs.append(Kept((m0[2], m0[3], m0[4]), m1[2] - m0[2], m1[3] - m0[3], m1[4] - m0[4], m1[5] - m0[5],
+                         ev.diags[m0[0]:m1[0]], ev.values[m0[1]:m1[1]],
+                         [row for lid in range(m0[2], m1[2]) for row in infos.get(lid, ())],
+                         [models[mid] for mid in range(m0[3], m1[3]) if mid in models]))
+    return outs
 
 
 def _clean(ev: Any) -> bool:

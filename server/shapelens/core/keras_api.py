@@ -67,8 +67,19 @@ class KerasApi(KerasSequential, KerasMethods):
         self.constructing: list = []  # the user's Layer/Model instances whose __init__ is running
         self._self_stack: list[Instance] = []
         self._call_log: list[list[LayerCall]] = []
-        self._model_layers: dict[Any, tuple[Any, LayerObj]] = {}  # model (by identity) -> (model, its layer)
+        # model (by identity) -> (model, its layer, its index in layer_objs)
+        self._model_layers: dict[Any, tuple[Any, LayerObj, int]] = {}
         self.settings = keras_versions.KERAS3
+        # ids given to the layers and models made by statements whose last results were kept
+        # (core/incremental.py: Replay): the ids of the others stay what a full run gives them
+        self.layer_base = 0
+        self.model_base = 0
+
+    def next_layer_id(self) -> int:
+        return self.layer_base + len(self.layer_objs)
+
+    def next_model_id(self) -> int:
+        return self.model_base + len(self.models)
 
     # ------------------------------------------------------------------ bookkeeping
     def current_self(self) -> Instance | None:
@@ -179,7 +190,7 @@ class KerasApi(KerasSequential, KerasMethods):
         declared = self._declared_input(kind, kwargs, span, own)
         common = {k: kwargs.pop(k) for k in list(kwargs) if k in BASE_LAYER_KWARGS and k not in own}
         layer = LayerObj(
-            layer_id=len(self.layer_objs),
+            layer_id=self.next_layer_id(),
             kind=rule.kind if rule else kind,
             rule=rule,
             args=None,
@@ -298,7 +309,7 @@ class KerasApi(KerasSequential, KerasMethods):
 
     def make_input(self, args: list, kwargs: dict, node: ast.AST) -> Any:
         span = self.ev.span(node)
-        layer = LayerObj(len(self.layer_objs), "InputLayer", None, None, span, self.ev.next_order())
+        layer = LayerObj(self.next_layer_id(), "InputLayer", None, None, span, self.ev.next_order())
         self.layer_objs.append(layer)
         errors_before = len(self.ev.diags)
         shape = self._input_batch_shape(args, kwargs, span)
@@ -515,7 +526,7 @@ class KerasApi(KerasSequential, KerasMethods):
         outs = [t for t in _as_list(outputs)]
         if not all(isinstance(t, Tensor) for t in ins + outs):
             return Unknown("a Model whose inputs or outputs are not tensors shapelens can follow")
-        model = FunctionalModel(len(self.models), span, self.ev.next_order(), ins, outs,
+        model = FunctionalModel(self.next_model_id(), span, self.ev.next_order(), ins, outs,
                                 output_is_list=isinstance(outputs, (list, tuple, dict)),
                                 name=_str_or_none(kwargs.get("name")))
         gaps: list = []
@@ -533,15 +544,15 @@ class KerasApi(KerasSequential, KerasMethods):
         # only loses its tail). An index instead of a scan of every layer (quadratic).
         hit = self._model_layers.get(model) if _identity_hashed(model) else None
         if hit is not None and hit[0] is model:
-            existing = hit[1]
+            existing, index = hit[1], hit[2]
             objs = self.layer_objs
-            if existing.model is model and existing.layer_id < len(objs) and objs[existing.layer_id] is existing:
+            if existing.model is model and index < len(objs) and objs[index] is existing:
                 return existing
-        layer = LayerObj(len(self.layer_objs), kind, None, None, span, self.ev.next_order())
+        layer = LayerObj(self.next_layer_id(), kind, None, None, span, self.ev.next_order())
         layer.model = model
         self.layer_objs.append(layer)
         if _identity_hashed(model):
-            self._model_layers[model] = (model, layer)
+            self._model_layers[model] = (model, layer, len(self.layer_objs) - 1)
         return layer
 
     def instance_as_layer(self, inst: Instance) -> LayerObj:
@@ -641,7 +652,7 @@ class KerasApi(KerasSequential, KerasMethods):
     # ------------------------------------------------------------------ subclassed models
     def register_instance(self, inst: Instance, node: ast.AST) -> None:
         if inst.cls.keras_base == "Model":
-            inst.model_id = len(self.models)
+            inst.model_id = self.next_model_id()
             self.models.append(inst)
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:

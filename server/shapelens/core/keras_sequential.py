@@ -19,7 +19,7 @@ class KerasSequential:
     # ------------------------------------------------------------------ Sequential
     def make_sequential(self, args: list, kwargs: dict, node: ast.AST) -> SequentialModel:
         span = self.ev.span(node)
-        model = SequentialModel(len(self.models), span, self.ev.next_order(), name=_str_or_none(kwargs.get("name")))
+        model = SequentialModel(self.next_model_id(), span, self.ev.next_order(), name=_str_or_none(kwargs.get("name")))
         self.models.append(model)
         layers = args[0] if args else kwargs.get("layers")
         if layers is None:

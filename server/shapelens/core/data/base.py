@@ -452,7 +452,7 @@ def _symbolic_op(ev: DataEvaluator, node: ast.AST, label: str, template: list, f
     if any(t.shape is None for t in inputs) and not _fixed_rank(rule, Args(label, {}), inputs):
         return None
     span = ev.span(node)
-    layer = LayerObj(layer_id=len(ev.keras.layer_objs), kind=label, rule=rule, args=Args(label, {}), span=span,
+    layer = LayerObj(layer_id=ev.keras.next_layer_id(), kind=label, rule=rule, args=Args(label, {}), span=span,
                      order=ev.next_order(), implicit=True)
     ev.keras.layer_objs.append(layer)
     return ev.keras.call_layer(layer, [inputs], {}, node)

@@ -1,0 +1,344 @@
+"""What a top-level statement reads and writes, for reusing the statements after an edit.
+
+``core/incremental.py`` restores the evaluator's state before the statement the user is typing
+in; this module decides which of the statements *after* it must run again and which can keep
+their last results (their diagnostics, layer records, models and values, see
+``incremental.Replay``). A statement can keep its results when running it again would do
+exactly what it did last time, with no effect the new run could see:
+
+- it reads no name that an edited or re-run statement writes (or may have changed through a
+  method call: every name a re-run statement reads counts as possibly changed);
+- it touches no object that the new run holds: every name it reads that was bound before the
+  edit, or by a re-run statement, is bound to a value nothing can change (a module, a function,
+  a class nobody assigns into, a number, a string, a tuple of those);
+- a statement that runs again gets every name it reads from statements that also run again (or
+  from before the edit).
+
+Reads are over-approximated: a statement that calls anything may run any function of the
+file, so it reads the free names of every function and class body too. A file with code that
+reaches names dynamically (``globals()``, ``exec``, ``global`` declarations, star imports,
+Keras's global configuration setters) is always analysed in full.
+
+Pure: the syntax tree only, plus the values bound before the edit (for the "cannot change"
+test). Imports no TensorFlow, never runs user code.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "eval", "exec", "setattr", "delattr", "__import__",
+                            "__builtins__", "__dict__", "reload"})
+_GLOBAL_SETTERS_PREFIX = ("set_", "enable_", "disable_", "reset_")
+_GLOBAL_SETTERS = frozenset({"clear_session", "run_functions_eagerly", "experimental_run_functions_eagerly",
+                             "register_keras_serializable", "get_custom_objects", "custom_object_scope"})
+_PLAIN = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Import, ast.ImportFrom,
+          ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
+
+
+@dataclass(frozen=True)
+class StmtDeps:
+    reads: frozenset  # names it loads at module level (a class body included, function bodies not)
+    writes: frozenset  # names it binds at module level
+    mutates: frozenset  # names whose objects it (or a function it defines) assigns into: x.a = / x[i] =
+    fn_free: frozenset  # free names of the function and class bodies it defines (read when they run)
+    calls: bool  # it calls something (which may run any function of the file)
+    conditional: bool  # a compound statement: its writes may not happen
+    barrier: bool  # reaches names dynamically or changes global configuration
+
+
+def deps(stmt: ast.stmt) -> StmtDeps:
+    """The dependencies of one top-level statement (cached on the node)."""
+    cached = getattr(stmt, "_sl_deps", None)
+    if cached is None:
+        cached = _Collector().top(stmt)
+        try:
+            stmt._sl_deps = cached  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return cached
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+        self.writes: set[str] = set()
+        self.mutates: set[str] = set()
+        self.fn_free: set[str] = set()
+        self.calls = False
+        self.barrier = False
+
+    def top(self, stmt: ast.stmt) -> StmtDeps:
+        self._module_level(stmt)
+        return StmtDeps(frozenset(self.reads), frozenset(self.writes), frozenset(self.mutates),
+                        frozenset(self.fn_free), self.calls, not isinstance(stmt, _PLAIN), self.barrier)
+
+    # -- module level: loads are reads, stores are writes
+    def _module_level(self, node: ast.AST) -> None:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _FUNCTIONS):
+                self._function(n, self.fn_free)
+                continue
+            if isinstance(n, _COMPREHENSIONS):
+                free: set[str] = set()
+                self._scope(n, free, comprehension=True)
+                self.reads |= free
+                continue
+            if isinstance(n, ast.ClassDef):
+                self.writes.add(n.name)
+                for part in (*n.bases, *n.keywords, *n.decorator_list):
+                    stack.append(part)
+                for item in n.body:  # the class body runs now, its methods later
+                    stack.append(item)
+                continue
+            self._common(n, self.reads, self.writes, self.mutates)
+            stack.extend(ast.iter_child_nodes(n))
+
+    def _common(self, n: ast.AST, loads: set, stores: set, mutates: set) -> None:
+        if isinstance(n, ast.Name):
+            if isinstance(n.ctx, ast.Load):
+                loads.add(n.id)
+                if n.id in _DYNAMIC_NAMES:
+                    self.barrier = True
+            else:
+                stores.add(n.id)
+        elif isinstance(n, (ast.Attribute, ast.Subscript)):
+            if not isinstance(n.ctx, ast.Load):
+                root = _root(n)
+                if root is not None:
+                    mutates.add(root)
+                    loads.add(root)
+            if isinstance(n, ast.Attribute) and (n.attr in _GLOBAL_SETTERS or n.attr in _DYNAMIC_NAMES
+                                                 or n.attr.startswith(_GLOBAL_SETTERS_PREFIX)):
+                self.barrier = True
+        elif isinstance(n, ast.Call):
+            self.calls = True
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stores.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for alias in n.names:
+                if alias.name == "*":
+                    self.barrier = True
+                stores.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            stores.add(n.name)
+        elif isinstance(n, (ast.Global, ast.Nonlocal, ast.Match)):
+            self.barrier = True
+        elif isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name):
+            self.writes.add(n.target.id)  # a walrus binds in the enclosing function or module
+
+    # -- function bodies: free names (loads that are not local) go to ``free``
+    def _function(self, fn: ast.AST, free: set) -> None:
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.writes.add(fn.name)
+            # decorators, defaults and annotations run when the def runs
+            for part in (*fn.decorator_list, *fn.args.defaults, *(d for d in fn.args.kw_defaults if d),
+                         *(a.annotation for a in _all_args(fn.args) if a.annotation), fn.returns):
+                if part is not None:
+                    self._module_level(part)
+        else:
+            for part in (*fn.args.defaults, *(d for d in fn.args.kw_defaults if d)):
+                self._module_level(part)
+        self._scope(fn, free)
+
+    def _scope(self, fn: ast.AST, free: set, comprehension: bool = False) -> None:
+        loads: set[str] = set()
+        local: set[str] = set()
+        mutated: set[str] = set()
+        inner_free: set[str] = set()
+        if comprehension:
+            body: list[ast.AST] = []
+            for gen in fn.generators:  # type: ignore[attr-defined]
+                body.extend([gen.target, gen.iter, *gen.ifs])
+            body.extend([fn.key, fn.value] if isinstance(fn, ast.DictComp) else [fn.elt])  # type: ignore[attr-defined]
+        else:
+            local.update(a.arg for a in _all_args(fn.args))  # type: ignore[attr-defined]
+            body = list(fn.body) if isinstance(fn.body, list) else [fn.body]  # type: ignore[attr-defined]
+        stack = list(body)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _FUNCTIONS):
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    local.add(n.name)
+                    for part in (*n.decorator_list, *n.args.defaults, *(d for d in n.args.kw_defaults if d)):
+                        stack.append(part)
+                else:
+                    for part in (*n.args.defaults, *(d for d in n.args.kw_defaults if d)):
+                        stack.append(part)
+                self._scope(n, inner_free)
+                continue
+            if isinstance(n, _COMPREHENSIONS):
+                self._scope(n, inner_free, comprehension=True)
+                continue
+            if isinstance(n, ast.ClassDef):
+                local.add(n.name)
+                self._class_in_function(n, loads, inner_free)
+                continue
+            if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name) and comprehension:
+                free.add(n.target.id)  # binds outside the comprehension
+            self._common(n, loads, local, mutated)
+            stack.extend(ast.iter_child_nodes(n))
+        if comprehension:
+            # the first iterable is evaluated outside; targets are the comprehension's own
+            targets = set()
+            for gen in fn.generators:  # type: ignore[attr-defined]
+                targets |= {t.id for t in ast.walk(gen.target) if isinstance(t, ast.Name)}
+            local = targets
+        free |= (loads | inner_free) - local
+        # an object assigned into through a free name is changed when the function runs
+        self.mutates |= mutated - local
+
+    def _class_in_function(self, cls: ast.ClassDef, loads: set, inner_free: set) -> None:
+        for part in (*cls.bases, *cls.keywords, *cls.decorator_list):
+            for n in ast.walk(part):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                    loads.add(n.id)
+        for item in cls.body:
+            if isinstance(item, _FUNCTIONS):
+                self._scope(item, inner_free)
+            else:
+                for n in ast.walk(item):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                        inner_free.add(n.id)
+                    elif isinstance(n, ast.Call):
+                        self.calls = True
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _root(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+# --------------------------------------------------------------------------- planning
+
+def frozen(value: Any, depth: int = 0) -> bool:
+    """A value no statement can change: a module, a function, a class, a number, a string,
+    None, a tuple of those. (Whether something assigns into a function or class is checked
+    on the syntax, see ``StmtDeps.mutates``.)"""
+    from shapelens.core.resolve import ModuleRef
+    from shapelens.core.shapes import Unknown
+    from shapelens.core.values import Builtin, ClassValue, FunctionValue, ModuleValue
+
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, range, Unknown, ModuleRef,
+                                           ModuleValue, Builtin)):
+        return True
+    if depth >= 3:
+        return False
+    if isinstance(value, FunctionValue):  # its defaults and closure go with it when it runs
+        return all(frozen(v, depth + 1) for v in (*value.defaults, *value.kw_defaults.values(),
+                                                    *value.closure.values()))
+    if isinstance(value, ClassValue):
+        return all(frozen(v, depth + 1) for v in (*value.bases, *value.namespace.values()))
+    if isinstance(value, (tuple, frozenset)) and len(value) <= 64:
+        return all(frozen(v, depth + 1) for v in value)
+    return False
+
+
+_MISSING = object()
+
+
+def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound: dict[str, Any]) -> set[int] | None:
+    """The statements from ``first`` on that must run (the others keep their last results), or
+    None when nothing can be kept. ``body[first:last]`` are the edited statements (they run),
+    ``old`` the dependencies of what they were; ``bound``: the module's names before
+    ``body[first]`` and their values."""
+    n = len(body)
+    info = [deps(s) for s in body[first:]]
+    if any(d.barrier for d in info) or any(d.barrier for d in old):
+        return None
+    every_fn_free: set[str] = set()
+    mutated: set[str] = set()
+    for d in (*info, *old):
+        every_fn_free |= d.fn_free
+        mutated |= d.mutates
+    for value in bound.values():  # functions and classes defined before the edit
+        node = getattr(value, "node", None)
+        if isinstance(value, _callables()) and isinstance(node, ast.AST):
+            every_fn_free |= _free_of(node)
+            mutated |= _free_of(node) & _mutates_of(node)
+
+    reads = [(d.reads | every_fn_free) if d.calls else d.reads for d in info]
+    writers: dict[str, list[int]] = {}  # name -> statements (from ``first``) that bind it, in order
+    for i, d in enumerate(info):
+        for name in d.writes:
+            writers.setdefault(name, []).append(i + first)
+    old_writes = set().union(*(d.writes for d in old)) if old else set()
+    for name in old_writes:  # what the edited statements bound before the edit may be unbound now
+        writers.setdefault(name, []).insert(0, first)
+    run = set(range(first, max(last, first + 1)))
+
+    def kept_can_read(name: str, i: int) -> bool:
+        for w in reversed(writers.get(name, ())):
+            if w >= i:
+                continue
+            if w in run:
+                return False
+            if not info[w - first].conditional:
+                return True  # bound by a kept statement: the same value as last time
+        value = bound.get(name, _MISSING)  # bound before the edit (or a builtin)
+        return value is _MISSING or (name not in mutated and frozen(value))
+
+    grew = True
+    while grew:
+        grew = False
+        for i in range(first, n):
+            if i not in run and not all(kept_can_read(name, i) for name in reads[i - first]):
+                run.add(i)
+                grew = True
+        # a statement that runs needs what it reads from statements that run too
+        for i in sorted(run):
+            for name in reads[i - first]:
+                for w in reversed(writers.get(name, ())):
+                    if w >= i:
+                        continue
+                    if w not in run:
+                        run.add(w)
+                        grew = True
+                    if not info[w - first].conditional:
+                        break
+    return run
+
+
+def _callables() -> tuple:
+    from shapelens.core.values import ClassValue, FunctionValue
+
+    return (FunctionValue, ClassValue)
+
+
+def _free_of(node: ast.AST) -> frozenset:
+    cached = getattr(node, "_sl_free", None)
+    if cached is None:
+        c = _Collector()
+        if isinstance(node, ast.ClassDef):
+            c._module_level(node)
+            free = c.reads | c.fn_free
+        else:
+            free = set()
+            c._scope(node, free)
+        cached = (frozenset(free), frozenset(c.mutates))
+        try:
+            node._sl_free = cached  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return cached[0]
+
+
+def _mutates_of(node: ast.AST) -> frozenset:
+    _free_of(node)
+    return node._sl_free[1]  # type: ignore[attr-defined]

@@ -1,0 +1,222 @@
+"""Statements after an edit keep their last results when running them again would do the same
+(core/depends.py, incremental.Session.keep): the result must equal a fresh analysis, field for
+field, whatever the edit and whatever the statements after it do with what it binds."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from shapelens.core.analyze import analyze
+from shapelens.core.incremental import Session
+from shapelens.core.source import Source
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PROGRAMS = sorted((FIXTURES / "programs").glob("*.py")) + sorted((FIXTURES / "precision").glob("*.py"))
+NUMBER = re.compile(r"(?<![\w.])[1-9][0-9]*(?![\w.])")
+
+
+def same(a, b) -> bool:
+    return repr(dataclasses.asdict(a)) == repr(dataclasses.asdict(b))
+
+
+def numbers_edited(text: str, index: int) -> list[str]:
+    """Texts where the user retypes the first number of top-level statement ``index``: the
+    number with a digit more, with another digit, and back (the lines do not move)."""
+    module, _ = Source(text).parse()
+    stmt = module.body[index]
+    lines = text.split("\n")
+    for line in range(stmt.lineno - 1, stmt.end_lineno):
+        m = NUMBER.search(lines[line])
+        if m is None or '"""' in lines[line]:
+            continue
+        out = []
+        for new in (m.group() + "1", str(int(m.group()) + 1), m.group()):
+            edited = list(lines)
+            edited[line] = lines[line][:m.start()] + new + lines[line][m.end():]
+            out.append("\n".join(edited))
+        return out
+    return []
+
+
+def check_program(text: str, path: str = "prog.py") -> int:
+    """Edits a number in every top-level statement in turn; returns how many statements kept
+    their results over all edits."""
+    body = Source(text).parse()[0].body
+    kept = 0
+    for index in range(len(body)):
+        edits = numbers_edited(text, index)
+        if not edits:
+            continue
+        session = Session()
+        analyze(text, path, session=session)
+        for edited in edits:
+            before = session.stats.get("kept", 0)
+            incremental = analyze(edited, path, session=session)
+            fresh = analyze(edited, path)
+            assert same(incremental, fresh), f"statement {index}: {edited.splitlines()[body[index].lineno - 1]!r}"
+            kept += session.stats.get("kept", 0) - before
+    return kept
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_retyping_a_number_anywhere_gives_the_fresh_result(program):
+    check_program(program.read_text())
+
+
+MODEL_UNITS = '''
+import keras
+from keras import layers
+
+UNITS = 8
+
+
+def block(x, n=UNITS):
+    x = layers.Dense(n)(x)
+    return layers.Dense(n * 2)(x)
+
+
+a_in = keras.Input(shape=(16,))
+a = block(a_in)
+a_out = layers.Dense(3)(a)
+model_a = keras.Model(a_in, a_out)
+
+b_in = keras.Input(shape=(32,))
+b = layers.Dense(64)(b_in)
+b = layers.Dense(10)(b)
+model_b = keras.Model(b_in, b)
+model_b.compile(optimizer="adam", loss="mse")
+'''
+
+
+def test_independent_models_keep_their_results():
+    assert check_program(MODEL_UNITS) > 0
+
+
+# Each program: statements after the edited one that touch what it binds, through an alias,
+# a shared object, a function reading a global, a class attribute, a conditional binding.
+TRICKY = {
+    "shared layer called later": '''
+import keras
+from keras import layers
+shared = layers.Dense(4)
+x_in = keras.Input(shape=(3,))
+y = shared(x_in)
+z_in = keras.Input(shape=(3,))
+z = shared(z_in)
+model = keras.Model([x_in, z_in], [y, z])
+''',
+    "sequential grown by later statements": '''
+import keras
+from keras import layers
+model = keras.Sequential()
+model.add(keras.Input(shape=(8,)))
+model.add(layers.Dense(16))
+other = 5
+model.add(layers.Dense(2))
+model.summary()
+''',
+    "alias mutated": '''
+import keras
+from keras import layers
+stack = []
+alias = stack
+alias.append(layers.Dense(3))
+n = 7
+stack.append(layers.Dense(n))
+model = keras.Sequential([keras.Input(shape=(4,))] + stack)
+''',
+    "function reads a global": '''
+import keras
+from keras import layers
+WIDTH = 12
+def head(x):
+    return layers.Dense(WIDTH)(x)
+inp = keras.Input(shape=(5,))
+out = head(inp)
+model = keras.Model(inp, out)
+''',
+    "class attribute set later": '''
+import keras
+from keras import layers
+class Cfg:
+    units = 3
+Cfg.units = 9
+inp = keras.Input(shape=(5,))
+out = layers.Dense(Cfg.units)(inp)
+model = keras.Model(inp, out)
+''',
+    "conditional binding": '''
+import keras
+from keras import layers
+import random
+size = 10
+if random.random() > 0.5:
+    size = 20
+inp = keras.Input(shape=(size,))
+out = layers.Dense(2)(inp)
+''',
+    "error downstream": '''
+import keras
+from keras import layers
+inp = keras.Input(shape=(28, 28, 1))
+x = layers.Conv2D(8, 3)(inp)
+x = layers.Conv2D(8, 30)(x)
+y = layers.Dense(5)(keras.Input(shape=(3,)))
+''',
+    "fit with data sized by an earlier statement": '''
+import numpy as np
+import keras
+from keras import layers
+x = np.zeros((100, 20))
+y = np.zeros((100, 1))
+model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(x, y, epochs=2)
+''',
+    "loop appends layers": '''
+import keras
+from keras import layers
+blocks = []
+for i in range(3):
+    blocks.append(layers.Dense(4 * (i + 1)))
+inp = keras.Input(shape=(6,))
+x = inp
+for b in blocks:
+    x = b(x)
+model = keras.Model(inp, x)
+''',
+    "global configuration": '''
+import keras
+from keras import layers
+inp = keras.Input(shape=(3, 32, 32))
+keras.config.set_image_data_format("channels_first")
+x = layers.Conv2D(4, 3)(inp)
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_statements_that_touch_the_edited_one_run_again(name):
+    check_program(TRICKY[name])
+
+
+def test_the_5000_line_file_keeps_most_statements():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from common import generate_large
+
+    text = generate_large(1500)
+    lines = text.split("\n")
+    at = [i for i, line in enumerate(lines) if "layers.Dense(64" in line][2]
+    session = Session()
+    analyze(text, "big.py", session=session)
+    for n in (6, 65, 66):
+        edited = "\n".join(lines[:at] + [lines[at].replace("Dense(64", f"Dense({n}")] + lines[at + 1:])
+        before = session.stats.get("kept", 0)
+        assert same(analyze(edited, "big.py", session=session), analyze(edited, "big.py"))
+    assert session.stats.get("kept", 0) - before > 50  # the units after the edited one are not run again
