@@ -274,7 +274,7 @@ def _specialise_ranks(plain, rule: Rule, args: Args, inputs: Any, call: dict) ->
 # replaced by the same sample value), and its answer holds no fresh Unknown (sizes, None or the
 # shared DEPENDS). A layer called again and again (blocks built in a loop or a function) asks
 # the same question: the answer is kept, for plain arguments only, and handed out as a copy.
-_MEMO: dict[tuple, Out | None] = {}
+_MEMO: dict[tuple, tuple[Rule, Out | None]] = {}
 _MEMO_MAX = 4096
 _U = object()  # every unknown, in a memo key
 
@@ -308,13 +308,16 @@ def _ranks_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out |
         key = (id(rule), plain, type(args), args.kind, _key(args.values), _key(inputs, 1, True), _key(call))
     except _NoKey:
         return _specialise_ranks(plain, rule, args, inputs, call)
-    if key in _MEMO:
-        out = _MEMO[key]
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is rule:
+        out = hit[1]
     else:
         out = _specialise_ranks(plain, rule, args, inputs, call)
         if len(_MEMO) >= _MEMO_MAX:
             _MEMO.clear()
-        _MEMO[key] = out
+        # the rule goes with the answer: some rules are made for one call (ops.reshape's, say), and
+        # an id is unique only while its object lives
+        _MEMO[key] = (rule, out)
     if out is None:
         return None
     shape = out.shape
