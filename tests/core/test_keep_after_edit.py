@@ -25,7 +25,8 @@ def same(a, b) -> bool:
 
 def numbers_edited(text: str, index: int) -> list[str]:
     """Texts where the user retypes the first number of top-level statement ``index``: the
-    number with a digit more, with another digit, and back (the lines do not move)."""
+    number with a digit more, with another digit, and back; then lines added above and below
+    it and taken away (the lines after them move)."""
     module, _ = Source(text).parse()
     stmt = module.body[index]
     lines = text.split("\n")
@@ -38,8 +39,13 @@ def numbers_edited(text: str, index: int) -> list[str]:
             edited = list(lines)
             edited[line] = lines[line][:m.start()] + new + lines[line][m.end():]
             out.append("\n".join(edited))
-        return out
-    return []
+        break
+    else:
+        return []
+    # a line added above the statement and taken away again: the lines below move, then move back
+    added = "\n".join(lines[:stmt.lineno - 1] + ["# a new line"] + lines[stmt.lineno - 1:])
+    inside = "\n".join(lines[:stmt.end_lineno] + ["", "# after it"] + lines[stmt.end_lineno:])
+    return out + [added, text, inside, text]
 
 
 def check_program(text: str, path: str = "prog.py") -> int:

@@ -107,6 +107,8 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             Span(0, 0, 0, 0)))
         return result
     result.suppressions = scan(text)
+    if session is not None:
+        session.collect()  # the last analysis's objects, if nothing freed them since
     source = Source(text)
     key = (path, target.version, target.reason)
     module = session.parse_suffix(text, key) if session is not None else None
@@ -167,28 +169,38 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     result.complete = ev.complete and result.parsed
     result.diagnostics.extend(ev.diags)
     result.values = ev.values
-    called_on_unknown = _called_on_unknown(ev.keras.layer_objs)
-    infos = _layer_infos(ev.keras.layer_objs, ev.keras.models, called_on_unknown)
-    models = {m.model_id: _model_info(m, infos, called_on_unknown) for m in ev.keras.models}
-    models = {k: m for k, m in models.items() if m is not None}
     kept = replay.kept if replay is not None else {}
+    before = replay.before if replay is not None else {}
+    layer_objs, model_objs = ev.keras.layer_objs, ev.keras.models
+    if before:  # the layers and models of the statements before the edit that nothing reached
+        old_layers = {lid for out in before.values() for lid in range(out.start[0], out.start[0] + out.n_layers)}
+        old_models = {mid for out in before.values() for mid in range(out.start[1], out.start[1] + out.n_models)}
+        layer_objs = [o for o in layer_objs if o.layer_id not in old_layers]
+        model_objs = [m for m in model_objs if m.model_id not in old_models]
+    called_on_unknown = _called_on_unknown(layer_objs)
+    infos = _layer_infos(layer_objs, model_objs, called_on_unknown)
+    models = {m.model_id: _model_info(m, infos, called_on_unknown) for m in model_objs}
+    models = {k: m for k, m in models.items() if m is not None}
     rows = [i for infos_ in infos.values() for i in infos_]
     result.models = list(models.values())
-    for out in kept.values():
+    for out in (*before.values(), *kept.values()):
         rows.extend(out.layers)
         result.models.extend(out.models)
     result.layers = sorted(rows, key=lambda i: i.order)
-    if kept:
+    if kept or before:
         result.models.sort(key=lambda m: m.model_id)
     result.diagnostics = _dedupe(result.diagnostics)
     if session is not None:
         session.remember(text, module, key, None if problems or with_spec else
-                         cut(ev, len(module.body), infos, models, kept))
+                         cut(ev, len(module.body), infos, models, {**before, **kept}))
     if with_spec:
         from shapelens.core.spec import build_spec
 
         result.spec = build_spec(ev.keras.layer_objs, ev.keras.models)
-    _teardown(ev)
+    if session is not None:
+        session.defer(_teardown, ev)
+    else:
+        _teardown(ev)
     return result
 
 

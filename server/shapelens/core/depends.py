@@ -49,6 +49,7 @@ class StmtDeps:
     calls: bool  # it calls something (which may run any function of the file)
     conditional: bool  # a compound statement: its writes may not happen
     barrier: bool  # reaches names dynamically or changes global configuration
+    frozen_writes: frozenset = frozenset()  # names it binds to a module, a function, a class or a literal
 
 
 def deps(stmt: ast.stmt) -> StmtDeps:
@@ -75,7 +76,8 @@ class _Collector:
     def top(self, stmt: ast.stmt) -> StmtDeps:
         self._module_level(stmt)
         return StmtDeps(frozenset(self.reads), frozenset(self.writes), frozenset(self.mutates),
-                        frozenset(self.fn_free), self.calls, not isinstance(stmt, _PLAIN), self.barrier)
+                        frozenset(self.fn_free), self.calls, not isinstance(stmt, _PLAIN), self.barrier,
+                        _frozen_writes(stmt, self.writes))
 
     # -- module level: loads are reads, stores are writes
     def _module_level(self, node: ast.AST) -> None:
@@ -210,6 +212,85 @@ class _Collector:
                         self.calls = True
 
 
+def _literal(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _literal(node.operand)
+    if isinstance(node, ast.Tuple):
+        return all(_literal(e) for e in node.elts)
+    return False
+
+
+def _frozen_writes(stmt: ast.stmt, writes: set[str]) -> frozenset:
+    """The names ``stmt`` binds to values nothing can change or share: imports, functions whose
+    defaults are literals, classes whose body binds only methods and literals, literals."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return frozenset(writes)
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        defaults = [*stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d)]
+        return frozenset({stmt.name}) if all(_literal(d) for d in defaults) else frozenset()
+    if isinstance(stmt, ast.ClassDef):
+        for item in stmt.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if not all(_literal(d) for d in [*item.args.defaults, *(d for d in item.args.kw_defaults if d)]):
+                    return frozenset()
+            elif isinstance(item, (ast.Assign, ast.AnnAssign)):
+                if not _literal(item.value):
+                    return frozenset()
+            elif not isinstance(item, (ast.Pass, ast.Expr)):
+                return frozenset()
+        return frozenset({stmt.name})
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and _literal(stmt.value):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if all(isinstance(t, ast.Name) for t in targets):
+            return frozenset(t.id for t in targets)
+    return frozenset()
+
+
+def untouched(body: list[ast.stmt], first: int, run: set[int], old: list[StmtDeps], every_fn_free: set[str],
+              max_names: int = 20_000) -> set[int]:
+    """The statements before ``first`` whose layers and models nothing that runs again (``run``,
+    and the edited statements as they were, ``old``) can reach: their last results stand. Reach
+    is followed through names: a statement is touched when it binds, reads or assigns into a name
+    a touched statement (or one that runs) reads or binds; names bound only to imports,
+    functions, classes or literals link nothing."""
+    info = [deps(s) for s in body]
+    static: dict[str, bool] = {}
+    for d in info:
+        for name in d.writes:
+            static[name] = static.get(name, True) and name in d.frozen_writes
+    for d in info:
+        for name in d.mutates:
+            static[name] = False
+
+    def links(d: StmtDeps) -> set[str]:
+        names = (d.reads | every_fn_free) if d.calls else set(d.reads)
+        names |= d.writes | d.mutates
+        return {n for n in names if not static.get(n, True)}
+
+    reach: set[str] = set()
+    for i in run:
+        reach |= links(info[i])
+    for d in old:
+        reach |= links(d)
+    touched: set[int] = set()
+    grew = True
+    while grew and len(reach) < max_names:
+        grew = False
+        for p in range(first - 1, -1, -1):
+            if p in touched:
+                continue
+            mine = links(info[p])
+            if mine & reach:
+                touched.add(p)
+                reach |= mine
+                grew = True
+    if len(reach) >= max_names:
+        return set()
+    return set(range(first)) - touched
+
+
 def _all_args(args: ast.arguments) -> list[ast.arg]:
     out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     if args.vararg:
@@ -253,11 +334,13 @@ def frozen(value: Any, depth: int = 0) -> bool:
 _MISSING = object()
 
 
-def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound: dict[str, Any]) -> set[int] | None:
-    """The statements from ``first`` on that must run (the others keep their last results), or
-    None when nothing can be kept. ``body[first:last]`` are the edited statements (they run),
+def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound: dict[str, Any],
+         cache: dict | None = None) -> tuple[set[int], set[str]] | None:
+    """The statements from ``first`` on that must run (the others keep their last results) and
+    the free names of every function (what a call may read), or None when nothing can be kept. ``body[first:last]`` are the edited statements (they run),
     ``old`` the dependencies of what they were; ``bound``: the module's names before
-    ``body[first]`` and their values."""
+    ``body[first]`` and their values; ``cache``: what was found in ``bound`` last time, when it
+    is the same state (the same snapshot restored)."""
     n = len(body)
     info = [deps(s) for s in body[first:]]
     if any(d.barrier for d in info) or any(d.barrier for d in old):
@@ -267,11 +350,28 @@ def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound
     for d in (*info, *old):
         every_fn_free |= d.fn_free
         mutated |= d.mutates
-    for value in bound.values():  # functions and classes defined before the edit
-        node = getattr(value, "node", None)
-        if isinstance(value, _callables()) and isinstance(node, ast.AST):
-            every_fn_free |= _free_of(node)
-            mutated |= _free_of(node) & _mutates_of(node)
+    if cache is not None and "fn_free" in cache:
+        before_free, before_mutated = cache["fn_free"]
+    else:
+        before_free, before_mutated = set(), set()
+        callables = _callables()
+        for value in bound.values():  # functions and classes defined before the edit
+            node = getattr(value, "node", None)
+            if isinstance(value, callables) and isinstance(node, ast.AST):
+                before_free |= _free_of(node)
+                before_mutated |= _mutates_of(node)
+        if cache is not None:
+            cache["fn_free"] = (before_free, before_mutated)
+    every_fn_free |= before_free
+    mutated |= before_mutated
+    frozen_before: dict[str, bool] = {}
+
+    def bound_frozen(name: str) -> bool:
+        ok = frozen_before.get(name)
+        if ok is None:
+            value = bound.get(name, _MISSING)  # bound before the edit (or a builtin)
+            ok = frozen_before[name] = value is _MISSING or (name not in mutated and frozen(value))
+        return ok
 
     reads = [(d.reads | every_fn_free) if d.calls else d.reads for d in info]
     writers: dict[str, list[int]] = {}  # name -> statements (from ``first``) that bind it, in order
@@ -281,7 +381,9 @@ def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound
     old_writes = set().union(*(d.writes for d in old)) if old else set()
     for name in old_writes:  # what the edited statements bound before the edit may be unbound now
         writers.setdefault(name, []).insert(0, first)
-    run = set(range(first, max(last, first + 1)))
+    if first >= n:
+        return None
+    run = set(range(first, min(n, max(last, first + 1))))
 
     def kept_can_read(name: str, i: int) -> bool:
         for w in reversed(writers.get(name, ())):
@@ -291,8 +393,7 @@ def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound
                 return False
             if not info[w - first].conditional:
                 return True  # bound by a kept statement: the same value as last time
-        value = bound.get(name, _MISSING)  # bound before the edit (or a builtin)
-        return value is _MISSING or (name not in mutated and frozen(value))
+        return bound_frozen(name)
 
     grew = True
     while grew:
@@ -312,7 +413,7 @@ def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound
                         grew = True
                     if not info[w - first].conditional:
                         break
-    return run
+    return run, every_fn_free
 
 
 def _callables() -> tuple:

@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import copy as _copy
+import dataclasses
 import io
+import re
 import pickle
 import types
 import warnings
@@ -39,11 +42,13 @@ from typing import Any
 
 from shapelens.core import depends
 from shapelens.core.lines import LINE_BREAK, line_starts
+from shapelens.core.shapes import Unknown
+from shapelens.core.source import Span
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
 # A state copied ahead (Session.prepare) costs memory (about 12x its pickle) and saves a few
 # milliseconds; past this size the analysis after it takes hundreds, and the copy is not made.
-MAX_PREPARED_BYTES = 512 * 1024
+MAX_PREPARED_BYTES = 2 * 1024 * 1024
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -183,6 +188,7 @@ class Replay:
 
     kept: dict  # statement index -> Kept
     run: int  # statements that run again
+    before: dict = field(default_factory=dict)  # statements before the edit whose last tables stand
 
 
 @dataclass
@@ -207,6 +213,8 @@ class Session:
     _ready: tuple | None = None  # (snapshot, a copy of its state made ahead by prepare())
     _tails: list = field(default_factory=list)  # recent parses after the snapshot (_Tail), newest first
     _last: _Last | None = None  # the last analysis's results, per statement (keep/remember)
+    _plan_cache: dict = field(default_factory=dict)  # what depends.plan found in the snapshot's state
+    _garbage: list = field(default_factory=list)  # (teardown, evaluator): cycles to break when idle
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple) -> int:
@@ -217,17 +225,19 @@ class Session:
         snap = self.snapshot
         if snap is not None and snap.key == key and 0 < snap.index <= len(body) \
                 and text.startswith(snap.prefix) \
-                and all(_stmt_pos(body[i]) == snap.positions[i] for i in range(snap.index)):
+                and all(body[i] is node or _stmt_pos(body[i]) == snap.positions[i]
+                        for i, node in zip(range(snap.index), snap.keep[-1])):
             start = snap.index
         # where the next edit is likely: the first statement this edit touched
         want = None
         if self.last_text is not None and self.last_text != text:
             common = _common_prefix(self.last_text, text)
-            offsets = _line_offsets(text)
-            want = 0
-            for stmt in body:
-                if _char_offset(text, offsets, stmt.end_lineno, stmt.end_col_offset) > common:
-                    break
+            # the statements that end on a line before the one of the first change come first
+            want = bisect.bisect_left(body, text.count("\n", 0, common) + 1, key=lambda st: st.end_lineno)
+            offsets = _line_offsets(text) if want < len(body) and body[want].end_lineno == \
+                text.count("\n", 0, common) + 1 else None
+            while offsets is not None and want < len(body) and \
+                    _char_offset(text, offsets, body[want].end_lineno, body[want].end_col_offset) <= common:
                 want += 1
         self.want = want if want and want > start else None
         self.restored_from = start or None
@@ -270,9 +280,8 @@ class Session:
         if last is None or last.key != key or last.text == text:
             return None
         old_text = last.text
-        if text.count("\n") != old_text.count("\n") or text.count("\r") != text.count("\r\n") \
-                or old_text.count("\r") != old_text.count("\r\n"):
-            return None  # lines moved (messages that name a line would be wrong), or lone CRs
+        if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
+            return None  # lone CRs: lines are not counted by "\n"
         a = _common_prefix(old_text, text)
         b = _common_prefix(old_text[a:][::-1], text[a:][::-1])  # the common end, after the common start
         new_body, old_body = module.body, last.body
@@ -281,16 +290,31 @@ class Session:
         first_old, last_old = _changed(old_body, line_a, old_text.count("\n", 0, len(old_text) - b) + 1)
         if first_new != first_old or first_new != start or len(new_body) - last_new != len(old_body) - last_old:
             return None
-        if any(_stmt_pos(n) != _stmt_pos(o) for n, o in zip(new_body[last_new:], old_body[last_old:])):
-            return None
-        run = depends.plan(new_body, start, last_new, [depends.deps(st) for st in old_body[first_old:last_old]], bound)
+        # the lines after the change moved by `delta` (an added or removed line): the results kept
+        # have their positions, and the line numbers in their messages, moved too
+        delta = text.count("\n") - old_text.count("\n")
+        end = len(old_text) - b
+        moved_from = old_text.count("\n", 0, end) + (0 if end == 0 or old_text[end - 1] == "\n" else 1)
+        if any(n is not o and _stmt_pos(n) != _moved_pos(o, moved_from, delta)
+               for n, o in zip(new_body[last_new:], old_body[last_old:])):
+            return None  # (a statement reused from the last parse is where it was: parse_suffix)
+        if self._plan_cache.get("snapshot") is not self.snapshot:
+            self._plan_cache = {"snapshot": self.snapshot}
+        run = depends.plan(new_body, start, last_new, [depends.deps(st) for st in old_body[first_old:last_old]],
+                           bound, self._plan_cache if start else None)
         if run is None:
             return None
+        run, every_fn_free = run
         kept = {i: last.outs[i - last_new + last_old] for i in range(last_new, len(new_body)) if i not in run}
+        if delta and kept:
+            kept = {i: shift_lines(out, moved_from, delta) for i, out in kept.items()}
         if not kept:
             return None
         self.stats["kept"] = self.stats.get("kept", 0) + len(kept)
-        return Replay(kept, len(run))
+        # the statements before the edit whose layers and models nothing that runs can reach
+        before = {p: last.outs[p] for p in depends.untouched(
+            new_body, start, run, [depends.deps(st) for st in old_body[first_old:last_old]], every_fn_free)}
+        return Replay(kept, len(run), before)
 
     def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None) -> None:
         """The results of this analysis per statement (None: not to be kept)."""
@@ -353,9 +377,20 @@ class Session:
                                  clean=not any(line < last.end_lineno for line in problem_lines))
         self.stats["saved"] += 1
 
+    def defer(self, teardown: Any, ev: Any) -> None:
+        """Break the last evaluator's reference cycles later (prepare, or the next analysis): the
+        result is published first."""
+        self._garbage.append((teardown, ev))
+
+    def collect(self) -> None:
+        garbage, self._garbage = self._garbage, []
+        for teardown, ev in garbage:
+            teardown(ev)
+
     def prepare(self) -> None:
         """Copy the snapshot's state now (between analyses, while the user types), so that the
         next analysis that restores it starts at once. The copy is used once."""
+        self.collect()
         snap = self.snapshot
         if snap is None or len(snap.data) > MAX_PREPARED_BYTES:
             self._ready = None
@@ -378,11 +413,56 @@ class Session:
 def _changed(body: list[ast.stmt], first_line: int, last_line: int) -> tuple[int, int]:
     """The statements on the lines ``first_line..last_line``: ``body[i:j]`` (i == j for an
     edit between two statements)."""
-    i = bisect.bisect_left([st.end_lineno for st in body], first_line)
+    i = bisect.bisect_left(body, first_line, key=lambda st: st.end_lineno)
     j = i
     while j < len(body) and body[j].lineno <= last_line:
         j += 1
     return i, j
+
+
+def _moved_pos(stmt: ast.stmt, moved_from: int, delta: int) -> tuple:
+    line, col, end_line, end_col = _stmt_pos(stmt)
+    return (line + delta if line - 1 >= moved_from else line, col,
+            end_line + delta if end_line - 1 >= moved_from else end_line, end_col)
+
+
+_LINE_REF = re.compile(r"\b(lines? )(\d+)")
+
+
+def shift_lines(value: Any, moved_from: int, delta: int, depth: int = 0) -> Any:
+    """``value`` (a result: Kept, LayerInfo, Diagnostic, ...) with every 0-based line from
+    ``moved_from`` on moved by ``delta``: spans, the ``line`` of position dicts, and the line
+    numbers written in messages ("(line 12)"). A copy: the results of the last analysis may
+    still be in use."""
+    if isinstance(value, Span):
+        line = value.line + delta if value.line >= moved_from else value.line
+        end = value.end_line + delta if value.end_line >= moved_from else value.end_line
+        return value if (line, end) == (value.line, value.end_line) else Span(line, value.col, end, value.end_col)
+    if isinstance(value, str):
+        if "line" not in value:
+            return value
+        return _LINE_REF.sub(lambda m: m.group(1) + (str(int(m.group(2)) + delta) if int(m.group(2)) - 1 >= moved_from
+                                                     else m.group(2)), value)
+    if depth > 12:
+        return value
+    if isinstance(value, Unknown):
+        reason = shift_lines(value.reason, moved_from, delta, depth + 1)
+        if reason == value.reason:
+            return value
+        copy = _copy.copy(value)
+        copy.reason = reason
+        return copy
+    if isinstance(value, list):
+        return [shift_lines(v, moved_from, delta, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(shift_lines(v, moved_from, delta, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return {k: (v + delta if k in ("line", "end_line") and type(v) is int and v >= moved_from
+                    else shift_lines(v, moved_from, delta, depth + 1)) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: shift_lines(getattr(value, f.name), moved_from, delta, depth + 1)
+                                             for f in dataclasses.fields(value) if f.init})
+    return value
 
 
 def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[Kept] | None:
