@@ -48,7 +48,7 @@ from shapelens.core.source import Span
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
 # A state copied ahead (Session.prepare) costs memory (about 12x its pickle) and saves a few
 # milliseconds; past this size the analysis after it takes hundreds, and the copy is not made.
-MAX_PREPARED_BYTES = 2 * 1024 * 1024
+MAX_PREPARED_BYTES = 512 * 1024
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -197,7 +197,7 @@ class _Last:
 
     text: str
     key: tuple
-    body: list
+    positions: list  # of its top-level statements (_stmt_pos); not the syntax tree (memory)
     outs: list
 
 
@@ -284,41 +284,46 @@ class Session:
             return None  # lone CRs: lines are not counted by "\n"
         a = _common_prefix(old_text, text)
         b = _common_prefix(old_text[a:][::-1], text[a:][::-1])  # the common end, after the common start
-        new_body, old_body = module.body, last.body
+        new_body, old_pos = module.body, last.positions
         line_a = text.count("\n", 0, a) + 1  # the (1-based) lines where the change starts and ends
-        first_new, last_new = _changed(new_body, line_a, text.count("\n", 0, len(text) - b) + 1)
-        first_old, last_old = _changed(old_body, line_a, old_text.count("\n", 0, len(old_text) - b) + 1)
-        if first_new != first_old or first_new != start or len(new_body) - last_new != len(old_body) - last_old:
+        first_new, last_new = _changed([_stmt_pos(st) for st in new_body], line_a,
+                                       text.count("\n", 0, len(text) - b) + 1)
+        first_old, last_old = _changed(old_pos, line_a, old_text.count("\n", 0, len(old_text) - b) + 1)
+        if first_new != first_old or first_new != start or len(new_body) - last_new != len(old_pos) - last_old:
             return None
         # the lines after the change moved by `delta` (an added or removed line): the results kept
         # have their positions, and the line numbers in their messages, moved too
         delta = text.count("\n") - old_text.count("\n")
         end = len(old_text) - b
         moved_from = old_text.count("\n", 0, end) + (0 if end == 0 or old_text[end - 1] == "\n" else 1)
-        if any(n is not o and _stmt_pos(n) != _moved_pos(o, moved_from, delta)
-               for n, o in zip(new_body[last_new:], old_body[last_old:])):
-            return None  # (a statement reused from the last parse is where it was: parse_suffix)
+        if any(_stmt_pos(n) != _moved_pos(o, moved_from, delta)
+               for n, o in zip(new_body[last_new:], old_pos[last_old:])):
+            return None
+        old = _old_deps(old_text, old_pos[first_old:last_old])
+        if old is None:
+            return None
         if self._plan_cache.get("snapshot") is not self.snapshot:
             self._plan_cache = {"snapshot": self.snapshot}
-        run = depends.plan(new_body, start, last_new, [depends.deps(st) for st in old_body[first_old:last_old]],
+        run = depends.plan(new_body, start, last_new, old,
                            bound, self._plan_cache if start else None)
         if run is None:
             return None
         run, every_fn_free = run
         kept = {i: last.outs[i - last_new + last_old] for i in range(last_new, len(new_body)) if i not in run}
         if delta and kept:
-            kept = {i: shift_lines(out, moved_from, delta) for i, out in kept.items()}
+            shift = _Shift(moved_from, delta)
+            kept = {i: shift.kept(out) for i, out in kept.items()}
         if not kept:
             return None
         self.stats["kept"] = self.stats.get("kept", 0) + len(kept)
         # the statements before the edit whose layers and models nothing that runs can reach
         before = {p: last.outs[p] for p in depends.untouched(
-            new_body, start, run, [depends.deps(st) for st in old_body[first_old:last_old]], every_fn_free)}
+            new_body, start, run, old, every_fn_free)}
         return Replay(kept, len(run), before)
 
     def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None) -> None:
         """The results of this analysis per statement (None: not to be kept)."""
-        self._last = _Last(text, key, module.body, outs) if outs is not None else None
+        self._last = _Last(text, key, [_stmt_pos(st) for st in module.body], outs) if outs is not None else None
 
     def _reuse_tail(self, rest: str, lines_before: int) -> list[ast.stmt] | None:
         """The statements of ``rest`` (starting on line ``lines_before``) taken from a recent
@@ -410,18 +415,34 @@ class Session:
         return ev
 
 
-def _changed(body: list[ast.stmt], first_line: int, last_line: int) -> tuple[int, int]:
-    """The statements on the lines ``first_line..last_line``: ``body[i:j]`` (i == j for an
-    edit between two statements)."""
-    i = bisect.bisect_left(body, first_line, key=lambda st: st.end_lineno)
+def _changed(positions: list[tuple], first_line: int, last_line: int) -> tuple[int, int]:
+    """The statements (by their positions) on the lines ``first_line..last_line``:
+    ``[i:j]`` (i == j for an edit between two statements)."""
+    i = bisect.bisect_left(positions, first_line, key=lambda p: p[2])
     j = i
-    while j < len(body) and body[j].lineno <= last_line:
+    while j < len(positions) and positions[j][0] <= last_line:
         j += 1
     return i, j
 
 
-def _moved_pos(stmt: ast.stmt, moved_from: int, delta: int) -> tuple:
-    line, col, end_line, end_col = _stmt_pos(stmt)
+def _old_deps(text: str, positions: list[tuple]) -> list | None:
+    """What the edited statements were (the last text is kept, not its syntax tree): parsed again."""
+    if not positions:
+        return []
+    if any(p[1] != 0 for p in positions):
+        return None  # a statement after another on its line
+    lines = "\n".join(text.split("\n", positions[-1][2])[positions[0][0] - 1:positions[-1][2]])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            body = ast.parse(lines).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return [depends.deps(st) for st in body]
+
+
+def _moved_pos(pos: tuple, moved_from: int, delta: int) -> tuple:
+    line, col, end_line, end_col = pos
     return (line + delta if line - 1 >= moved_from else line, col,
             end_line + delta if end_line - 1 >= moved_from else end_line, end_col)
 
@@ -429,40 +450,96 @@ def _moved_pos(stmt: ast.stmt, moved_from: int, delta: int) -> tuple:
 _LINE_REF = re.compile(r"\b(lines? )(\d+)")
 
 
-def shift_lines(value: Any, moved_from: int, delta: int, depth: int = 0) -> Any:
-    """``value`` (a result: Kept, LayerInfo, Diagnostic, ...) with every 0-based line from
-    ``moved_from`` on moved by ``delta``: spans, the ``line`` of position dicts, and the line
-    numbers written in messages ("(line 12)"). A copy: the results of the last analysis may
-    still be in use."""
-    if isinstance(value, Span):
-        line = value.line + delta if value.line >= moved_from else value.line
-        end = value.end_line + delta if value.end_line >= moved_from else value.end_line
-        return value if (line, end) == (value.line, value.end_line) else Span(line, value.col, end, value.end_col)
-    if isinstance(value, str):
-        if "line" not in value:
+class _Shift:
+    """Moves every 0-based line from ``at`` on by ``delta`` in results (core/results.py types):
+    spans, the ``line`` of position dicts, the line numbers written in messages ("(line 12)").
+    Copies: the results of the last analysis may still be in use."""
+
+    def __init__(self, at: int, delta: int) -> None:
+        self.at, self.delta = at, delta
+        self._texts: dict[str, str] = {}
+
+    def span(self, span: Any) -> Any:
+        if span is None or (span.line < self.at and span.end_line < self.at):
+            return span
+        d, at = self.delta, self.at
+        return Span(span.line + d if span.line >= at else span.line, span.col,
+                    span.end_line + d if span.end_line >= at else span.end_line, span.end_col)
+
+    def text(self, text: Any) -> Any:
+        if type(text) is not str or "line" not in text:
+            return text
+        out = self._texts.get(text)
+        if out is None:
+            at, d = self.at, self.delta
+            out = self._texts[text] = _LINE_REF.sub(
+                lambda m: m.group(1) + (str(int(m.group(2)) + d) if int(m.group(2)) - 1 >= at else m.group(2)), text)
+        return out
+
+    def any(self, value: Any, depth: int = 0) -> Any:
+        """Shapes (tuples of sizes, some unknown with a reason), lists, dicts, strings."""
+        t = type(value)
+        if value is None or t is int or t is bool or t is float:
             return value
-        return _LINE_REF.sub(lambda m: m.group(1) + (str(int(m.group(2)) + delta) if int(m.group(2)) - 1 >= moved_from
-                                                     else m.group(2)), value)
-    if depth > 12:
+        if t is str:
+            return self.text(value)
+        if t is Span:
+            return self.span(value)
+        if depth > 8:
+            return value
+        if t is tuple:
+            if all(type(v) is int or v is None for v in value):
+                return value
+            return tuple(self.any(v, depth + 1) for v in value)
+        if t is list:
+            return [self.any(v, depth + 1) for v in value]
+        if t is dict:
+            return {k: (v + self.delta if k in ("line", "end_line") and type(v) is int and v >= self.at
+                        else self.any(v, depth + 1)) for k, v in value.items()}
+        if isinstance(value, Unknown):
+            reason = self.text(value.reason)
+            if reason is value.reason or reason == value.reason:
+                return value
+            copy = _copy.copy(value)
+            copy.reason = reason
+            return copy
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return _clone(value, {f.name: self.any(getattr(value, f.name), depth + 1)
+                                  for f in dataclasses.fields(value)})
         return value
-    if isinstance(value, Unknown):
-        reason = shift_lines(value.reason, moved_from, delta, depth + 1)
-        if reason == value.reason:
-            return value
-        copy = _copy.copy(value)
-        copy.reason = reason
-        return copy
-    if isinstance(value, list):
-        return [shift_lines(v, moved_from, delta, depth + 1) for v in value]
-    if isinstance(value, tuple):
-        return tuple(shift_lines(v, moved_from, delta, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return {k: (v + delta if k in ("line", "end_line") and type(v) is int and v >= moved_from
-                    else shift_lines(v, moved_from, delta, depth + 1)) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{f.name: shift_lines(getattr(value, f.name), moved_from, delta, depth + 1)
-                                             for f in dataclasses.fields(value) if f.init})
-    return value
+
+    def layer(self, row: Any) -> Any:
+        return _clone(row, {"span": self.span(row.span), "call_span": self.span(row.call_span),
+                            "input_shape": self.any(row.input_shape), "output_shape": self.any(row.output_shape),
+                            "explain": [self.text(e) for e in row.explain] if row.explain else row.explain,
+                            "note": self.text(row.note)})
+
+    def kept(self, out: "Kept") -> "Kept":
+        rows = {id(r): self.layer(r) for r in out.layers}
+        models = []
+        for m in out.models:
+            layers = [rows.get(id(r)) or self.layer(r) for r in m.layers]
+            models.append(_clone(m, {"span": self.span(m.span), "layers": layers, "input_shape": self.any(m.input_shape),
+                                     "output_shape": self.any(m.output_shape), "note": self.text(m.note)}))
+        diags = [self.any(d) for d in out.diags]
+        values = [_clone(v, {"span": self.span(v.span), "shape": self.any(v.shape), "origin": self.text(v.origin)})
+                  for v in out.values]
+        return _clone(out, {"diags": diags, "values": values, "layers": list(rows.values()), "models": models})
+
+
+def _clone(obj: Any, changes: dict) -> Any:
+    new = object.__new__(type(obj))
+    d = obj.__dict__.copy()
+    d.update(changes)
+    new.__dict__ = d
+    return new
+
+
+def shift_lines(value: Any, moved_from: int, delta: int) -> Any:
+    """``value`` (a Kept, or any result) with every 0-based line from ``moved_from`` on moved by
+    ``delta`` (see _Shift)."""
+    shift = _Shift(moved_from, delta)
+    return shift.kept(value) if isinstance(value, Kept) else shift.any(value)
 
 
 def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[Kept] | None:
