@@ -45,7 +45,12 @@ def numbers_edited(text: str, index: int) -> list[str]:
     # a line added above the statement and taken away again: the lines below move, then move back
     added = "\n".join(lines[:stmt.lineno - 1] + ["# a new line"] + lines[stmt.lineno - 1:])
     inside = "\n".join(lines[:stmt.end_lineno] + ["", "# after it"] + lines[stmt.end_lineno:])
-    return out + [added, text, inside, text]
+    # a statement that makes a layer typed above it and taken away: what follows is numbered anew
+    layer = "\n".join(lines[:stmt.lineno - 1] + ["import keras as _k; _extra = _k.layers.Dense(2)"]
+                      + lines[stmt.lineno - 1:])
+    called = "\n".join(lines[:stmt.lineno - 1] + ["import keras as _k; _y = _k.layers.Dense(2)(_k.Input((3,)))"]
+                       + lines[stmt.lineno - 1:])
+    return out + [added, text, inside, text, layer, text, called, layer]
 
 
 def check_program(text: str, path: str = "prog.py") -> int:

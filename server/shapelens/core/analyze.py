@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from shapelens.core import keras_target
 from shapelens.core.keras_target import KerasTarget
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
-from shapelens.core.evaluate import Evaluator, Misaligned
-from shapelens.core.incremental import Session, cut
+from shapelens.core.evaluate import Evaluator
+from shapelens.core.incremental import Misaligned, Session, cut
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
 from shapelens.core.suppressions import scan

@@ -310,14 +310,16 @@ def _root(node: ast.AST) -> str | None:
 
 def frozen(value: Any, depth: int = 0) -> bool:
     """A value no statement can change: a module, a function, a class, a number, a string,
-    None, a tuple of those. (Whether something assigns into a function or class is checked
+    a tensor or array, None, a tuple of those. (Whether something assigns into a function or class is checked
     on the syntax, see ``StmtDeps.mutates``.)"""
     from shapelens.core.resolve import ModuleRef
     from shapelens.core.shapes import Unknown
-    from shapelens.core.values import Builtin, ClassValue, FunctionValue, ModuleValue
+    from shapelens.core.values import Builtin, ClassValue, FunctionValue, ModuleValue, Tensor
 
+    # A tensor or array is never changed once made (a layer called on it makes a new one; its
+    # producer is a call record, which nothing the user writes can reach).
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, range, Unknown, ModuleRef,
-                                           ModuleValue, Builtin)):
+                                           ModuleValue, Builtin, Tensor)):
         return True
     if depth >= 3:
         return False

@@ -57,10 +57,7 @@ from shapelens.core.interp import (
     same_value,
 )
 from shapelens.core.evaluate_expr import ExpressionEvaluator
-
-
-class Misaligned(Exception):
-    """A statement whose results were to be kept would not get the ids and order it had."""
+from shapelens.core.incremental import Misaligned
 
 
 class Evaluator(ExpressionEvaluator):
@@ -215,6 +212,7 @@ class Evaluator(ExpressionEvaluator):
         ``save_at``; ``checkpoint = (line, fn)``: ``fn(self)`` is called once every statement
         that starts before that (0-based) line has run, if a statement is left after it;
         ``kept``: statements not run again, with their last results (incremental.Kept)."""
+        self._loose = self._renumbered = False  # (see _keep)
         try:
             body = module.body
             for i in range(start, len(body)):
@@ -225,7 +223,7 @@ class Evaluator(ExpressionEvaluator):
                     checkpoint = None
                 self.marks.append(self.mark())
                 if kept is not None and i in kept:
-                    self._keep(kept[i])
+                    kept[i] = self._keep(kept[i])
                     continue
                 self.top_stmt = body[i]
                 try:
@@ -245,16 +243,25 @@ class Evaluator(ExpressionEvaluator):
         return (len(self.diags), len(self.values), self.keras.next_layer_id(), self.keras.next_model_id(),
                 self.order, self.steps)
 
-    def _keep(self, out: Any) -> None:
-        """A statement whose last results are kept: the analysis moves on as if it had run."""
+    def _keep(self, out: Any) -> Any:
+        """A statement whose last results are kept: the analysis moves on as if it had run.
+        Returns them, renumbered when the statements before made more or fewer layers, models
+        or order numbers than last time (incremental.Kept)."""
+        self._loose = self._loose or not out.contained
         if self.marks[-1][2:5] != out.start:
-            raise Misaligned()  # the statements before made other layers or models than last time
+            if self._loose:  # rows of one statement made by another: they cannot be renumbered apart
+                raise Misaligned()
+            out = out.renumbered(self.marks[-1][2:5])
+            self._renumbered = True
+        elif self._loose and self._renumbered:
+            raise Misaligned()
         self.diags.extend(out.diags)
         self.values.extend(out.values)
         self.keras.layer_base += out.n_layers
         self.keras.model_base += out.n_models
         self.order += out.n_order
         self.steps += out.n_steps
+        return out
 
     # ------------------------------------------------------------------ statements
     def exec_block(self, body: list[ast.stmt], scope: Scope) -> None:

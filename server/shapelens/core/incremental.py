@@ -166,6 +166,10 @@ class Snapshot:
     clean: bool = True  # the prefix had no syntax problem (parse_suffix may then be used)
 
 
+class Misaligned(Exception):
+    """Results kept after an edit would not get the ids and order numbers a run gives them."""
+
+
 @dataclass
 class Kept:
     """What one top-level statement gave in the last analysis, to be used again when running it
@@ -180,6 +184,21 @@ class Kept:
     values: list
     layers: list  # the LayerInfo rows of the layers it made (with every call made on them)
     models: list  # the ModelInfo of the models it made
+    # its rows, diagnostics and models come from it alone (no call of its layers elsewhere, no
+    # model of others' layers): it can be renumbered on its own
+    contained: bool = True
+
+
+    def renumbered(self, start: tuple) -> "Kept":
+        """The same results for a statement that now begins at ``start`` (the statements before
+        it made more or fewer layers, models or order numbers than last time): ids and order
+        numbers moved as a run would give them."""
+        dl, dm, do = (a - b for a, b in zip(start, self.start))
+        rows = {id(r): _clone(r, {"layer_id": r.layer_id + dl, "order": r.order + do}) for r in self.layers}
+        models = [_clone(m, {"model_id": m.model_id + dm, "layers": [rows[id(r)] for r in m.layers]})
+                  for m in self.models]
+        diags = [_clone(d, {"order": d.order + do}) for d in self.diags]
+        return _clone(self, {"start": tuple(start), "layers": list(rows.values()), "models": models, "diags": diags})
 
 
 @dataclass
@@ -555,10 +574,15 @@ def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[K
             outs.append(kept[i])
             continue
         m0, m1 = marks[i], marks[i + 1]
+        rows = [row for lid in range(m0[2], m1[2]) for row in infos.get(lid, ())]
+        made = [models[mid] for mid in range(m0[3], m1[3]) if mid in models]
+        diags = ev.diags[m0[0]:m1[0]]
+        lo, hi = m0[4], m1[4]
+        own = {id(r) for r in rows}
+        contained = all(lo < r.order <= hi for r in rows) and all(lo < d.order <= hi for d in diags if d.order) \
+            and all(id(r) in own for m in made for r in m.layers)
         outs.append(Kept((m0[2], m0[3], m0[4]), m1[2] - m0[2], m1[3] - m0[3], m1[4] - m0[4], m1[5] - m0[5],
-                         ev.diags[m0[0]:m1[0]], ev.values[m0[1]:m1[1]],
-                         [row for lid in range(m0[2], m1[2]) for row in infos.get(lid, ())],
-                         [models[mid] for mid in range(m0[3], m1[3]) if mid in models]))
+                         diags, ev.values[m0[1]:m1[1]], rows, made, contained))
     return outs
 
 
