@@ -62,7 +62,8 @@ NUMBER = re.compile(r"(?<![\w.])[1-9][0-9]*(?![\w.])")
 
 
 def numbers_retyped(text: str, stmt_index: int) -> list[str]:
-    """The first number of a top-level statement retyped: a digit more, another value, back."""
+    """The first number of a top-level statement retyped: a digit more, another value, back; then
+    a line making a layer added above the statement, and taken away."""
     module, _ = Source(text).parse()
     stmt = module.body[stmt_index]
     lines = text.split("\n")
@@ -75,7 +76,10 @@ def numbers_retyped(text: str, stmt_index: int) -> list[str]:
             edited = list(lines)
             edited[line] = lines[line][:m.start()] + new + lines[line][m.end():]
             out.append("\n".join(edited))
-        return out
+        # then a statement making a layer typed above it and taken away (what follows is renumbered)
+        layer = "\n".join(lines[:stmt.lineno - 1] + ["import keras as _k; _y = _k.layers.Dense(2)(_k.Input((3,)))"]
+                          + lines[stmt.lineno - 1:])
+        return out + [layer, text]
     return []
 
 
@@ -104,7 +108,7 @@ def check_numbers(text: str, path: str) -> tuple[list[float], list[float], list[
                 problems.append(f"{path}: statement {k} (line {body[k].lineno}), number edit {j}: "
                                 "incremental result differs from a fresh one")
         KEPT[0] += session.stats.get("kept", 0)
-        KEPT[1] += 2 * (len(body) - k - 1)
+        KEPT[1] += 4 * (len(body) - k - 1)
     return inc_times, fresh_times, problems
 
 
