@@ -288,7 +288,8 @@ class KerasApi(KerasSequential, KerasMethods):
                     INVALID_ARGUMENT.input_shape_not_tuple(shape=shape),
                     span, raise_span=self.ev.trigger,
                 )
-                return None
+            # after the error, the shape the suggested fix gives: a user who writes shape=(n,)
+            # sees the model's shapes at once (the call itself still raises)
             shape = (shape,)
         inner = _shape_tuple(shape)
         if inner is None:
@@ -301,9 +302,10 @@ class KerasApi(KerasSequential, KerasMethods):
         layer = LayerObj(len(self.layer_objs), "InputLayer", None, None, span, self.ev.next_order())
         self.layer_objs.append(layer)
         errors_before = len(self.ev.diags)
+        order = self.ev.next_order()  # the call comes before the error it raises
         shape = self._input_batch_shape(args, kwargs, span)
         tensor = Tensor(shape, f"keras.Input (line {span.line + 1})", span, ends=_input_ends(shape, args, kwargs))
-        call = LayerCall(layer, span, [], [tensor], order=self.ev.next_order())
+        call = LayerCall(layer, span, [], [tensor], order=order)
         call.failed = any(d.severity == "error" for d in self.ev.diags[errors_before:])
         tensor.producer = call
         layer.calls.append(call)

@@ -138,6 +138,12 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
                     short=short, what=what, ops_equivalent=_ops_equivalent(leaf)),
                 ev.span(node), raise_span=ev.trigger or ev.span(node),
             )
+            if _ops_equivalent(leaf).startswith("keras.ops."):
+                # after the error, the value the suggested keras.ops call gives (the op's own
+                # shape): a user who makes that change sees the model's shapes at once
+                out = _keras2_tf_op(ev, path, args, kwargs, node)
+                if isinstance(out, Tensor) and out.shape is not None:
+                    return out
             return Tensor(None, f"{short}(...)", ev.span(node))
     if kname is not None:
         return _keras_call(ev, kname, path, args, kwargs, node)
