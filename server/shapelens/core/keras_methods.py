@@ -116,6 +116,8 @@ class KerasMethods:
             return None if name in ("add_weight", "add_loss", "add_metric") else Unknown(f"{name}() is not followed")
         if isinstance(obj, Tensor):
             return data.tensor_method(self.ev, obj, name, args, kwargs, node)
+        if isinstance(obj, data.ShapeKeepingTransformer):
+            return data.transformer_method(self.ev, obj, name, args, kwargs, node)
         return Unknown(f".{name}() is not followed")
 
     def object_attr(self, obj: Any, attr: str, node: ast.AST | None) -> Any:
@@ -166,7 +168,7 @@ class KerasMethods:
                 shapes = [t.shape for t in obj.outputs]
                 return shapes[0] if len(shapes) == 1 else shapes
             return BoundMethod(obj, attr)
-        if isinstance(obj, Instance):
+        if isinstance(obj, (Instance, data.ShapeKeepingTransformer)):
             return BoundMethod(obj, attr)
         return None
 

@@ -1,8 +1,10 @@
-"""scikit-learn helpers followed for their shapes: ``train_test_split``.
+"""scikit-learn helpers followed for their shapes: ``train_test_split``, and the scalers and
+encoders that keep their input's shape (``StandardScaler().fit_transform(x)`` is shaped like ``x``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 import math
 
@@ -54,3 +56,34 @@ def _train_test_split(ctx: _Ctx, args: list, kwargs: dict) -> Any:
                              symbolic=False, dtype=a.dtype if isinstance(a, Array) else None,
                              classes=None, upper=a.upper if isinstance(a, Array) else None))
     return out
+
+
+# sklearn.preprocessing transformers whose transform keeps the input's shape (and gives floats;
+# LabelEncoder maps a 1-D array of labels to as many integers)
+SHAPE_KEEPING = frozenset({"StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "Normalizer",
+                           "QuantileTransformer", "PowerTransformer", "LabelEncoder"})
+_TRANSFORMS = frozenset({"fit_transform", "transform", "inverse_transform"})
+
+
+@dataclass(eq=False)
+class ShapeKeepingTransformer:
+    """An instance of one of :data:`SHAPE_KEEPING`: only its shapes are followed."""
+
+    name: str
+
+
+def transformer_method(ev: Any, obj: ShapeKeepingTransformer, name: str, args: list, kwargs: dict,
+                       node: Any) -> Any:
+    ctx = _Ctx(ev, node, f"{obj.name}.{name}", "numpy")
+    if name == "fit":
+        return obj  # fit returns the estimator
+    x = args[0] if args else kwargs.get("X", kwargs.get("y"))
+    if name not in _TRANSFORMS or x is None:
+        return Unknown(f"{obj.name}.{name}() is not followed")
+    shape = _shape_of(x)
+    if shape is None or (obj.name == "LabelEncoder" and len(shape) != 1):
+        return Unknown(f"{obj.name}.{name}() of a value not known")
+    if obj.name != "LabelEncoder" and len(shape) != 2:
+        return Unknown(f"{obj.name}.{name}() of a {len(shape)}-D array (scikit-learn wants 2-D)")
+    return Array(tuple(shape), f"{obj.name}.{name}(...) (line {ctx.line})", ctx.span, symbolic=False,
+                 dtype="int64" if obj.name == "LabelEncoder" else "float64")
