@@ -336,6 +336,12 @@ class KerasApi(KerasSequential, KerasMethods):
             x = literal_array(x, f"the list given to {layer.kind} (line {self.ev.span(node).line + 1})"
                               if node is not None else f"the list given to {layer.kind}",
                               self.ev.span(node) if node is not None else None) or x
+        if isinstance(x, (list, tuple)) and x and layer.rule is not None and not layer.rule.multi_input \
+                and all(isinstance(a, Array) and a.symbolic is False and a.shape is not None
+                        and a.shape == x[0].shape for a in x):
+            # a list of same-shape arrays given to a one-input layer: Keras stacks it into one tensor
+            x = Array((len(x), *x[0].shape), f"the {len(x)} arrays stacked by {layer.kind}", x[0].span,
+                      symbolic=False, dtype=x[0].dtype)
         if isinstance(x, Unknown) and layer.rule is not None and not layer.rule.multi_input:
             # a value shapelens does not follow: Keras makes it a tensor (or raises), of a rank
             # not known here -- the layer still gives what it fixes (Conv2D is 4-D, ends in filters)

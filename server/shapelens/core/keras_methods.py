@@ -121,6 +121,8 @@ class KerasMethods:
         return Unknown(f".{name}() is not followed")
 
     def object_attr(self, obj: Any, attr: str, node: ast.AST | None) -> Any:
+        if isinstance(obj, data.Bunch):
+            return data.bunch_field(obj, attr)
         if isinstance(obj, Tensor):
             return data.tensor_attr(self.ev, obj, attr)
         if isinstance(obj, LayerObj):
@@ -176,6 +178,8 @@ class KerasMethods:
         return data.index_tensor(self.ev, tensor, key, node)
 
     def subscript(self, obj: Any, key: Any, node) -> Any:
+        if isinstance(obj, data.Bunch) and isinstance(key, str):
+            return data.bunch_field(obj, key)
         return Unknown("indexing a value shapelens does not follow")
 
     def tensor_binop(self, op: type, left: Any, right: Any, node: ast.AST) -> Any:

@@ -56,3 +56,35 @@ def test_the_model_is_built_on_the_scaled_data():
     dense = [i for i in analysis.layers if i.kind == "Dense"]
     assert [i.output_shape for i in dense] == [(None, 30), (None, 1)]
     assert not [d for d in analysis.diagnostics if d.severity == "error"]
+
+
+# modelled on Hands-On Machine Learning, chapters 10, 12 and 13
+LOADERS = """
+import tensorflow as tf
+from sklearn.datasets import fetch_california_housing, load_iris, load_sample_images
+from sklearn.model_selection import train_test_split
+
+housing = fetch_california_housing()
+X_train_full, X_test, y_train_full, y_test = train_test_split(
+    housing.data, housing.target.reshape(-1, 1), random_state=42)
+iris_x, iris_y = load_iris(return_X_y=True)
+iris_frame = load_iris(as_frame=True).data
+img = load_sample_images()["images"][0]
+images = load_sample_images()["images"]
+cropped = tf.keras.layers.CenterCrop(height=70, width=120)(images)
+norm_layer = tf.keras.layers.Normalization(input_shape=X_train_full.shape[1:])
+model = tf.keras.Sequential([norm_layer, tf.keras.layers.Dense(1)])
+"""
+
+
+def test_dataset_loaders_give_their_documented_shapes():
+    analysis = analyze(textwrap.dedent(LOADERS).lstrip("\n"), "<test>")
+    shapes = {v.name: v.shape for v in analysis.values}
+    assert shapes["X_train_full"] == (15480, 8) and shapes["y_test"] == (5160, 1)
+    assert shapes["iris_x"] == (150, 4) and shapes["iris_y"] == (150,)
+    assert shapes.get("iris_frame") is None  # a pandas DataFrame: not followed
+    assert shapes["img"] == (427, 640, 3)
+    layers = {i.kind: i.output_shape for i in analysis.layers}
+    assert layers["CenterCrop"] == (2, 70, 120, 3)  # the list of two images, stacked by Keras
+    assert layers["Dense"] == (None, 1)
+    assert not [d for d in analysis.diagnostics if d.severity == "error"]

@@ -87,3 +87,47 @@ def transformer_method(ev: Any, obj: ShapeKeepingTransformer, name: str, args: l
         return Unknown(f"{obj.name}.{name}() of a {len(shape)}-D array (scikit-learn wants 2-D)")
     return Array(tuple(shape), f"{obj.name}.{name}(...) (line {ctx.line})", ctx.span, symbolic=False,
                  dtype="int64" if obj.name == "LabelEncoder" else "float64")
+
+
+# sklearn.datasets loaders whose arrays have fixed shapes (scikit-learn's dataset docs; the
+# bundled ones and California housing): name -> {field: (shape, dtype)}, ``images`` of
+# load_sample_images being a list of two images
+_DATASETS = {
+    "fetch_california_housing": {"data": ((20640, 8), "float64"), "target": ((20640,), "float64")},
+    "load_iris": {"data": ((150, 4), "float64"), "target": ((150,), "int64")},
+    "load_digits": {"data": ((1797, 64), "float64"), "images": ((1797, 8, 8), "float64"),
+                    "target": ((1797,), "int64")},
+    "load_breast_cancer": {"data": ((569, 30), "float64"), "target": ((569,), "int64")},
+    "load_wine": {"data": ((178, 13), "float64"), "target": ((178,), "int64")},
+    "load_diabetes": {"data": ((442, 10), "float64"), "target": ((442,), "float64")},
+}
+_SAMPLE_IMAGE = ((427, 640, 3), "uint8")  # china.jpg and flower.jpg
+
+
+@dataclass(eq=False)
+class Bunch:
+    """What a scikit-learn dataset loader returns: fields read as attributes or keys."""
+
+    name: str
+    fields: dict
+
+
+def load_dataset(ctx: _Ctx, name: str, args: list, kwargs: dict) -> Any:
+    """``sklearn.datasets.<name>(...)`` with the default arguments that fix its shapes."""
+    def arr(spec: tuple, field: str) -> Array:
+        return Array(spec[0], f"{name}().{field} (line {ctx.line})", ctx.span, symbolic=False, dtype=spec[1])
+
+    if name == "load_sample_images":
+        return Bunch(name, {"images": [arr(_SAMPLE_IMAGE, "images[0]"), arr(_SAMPLE_IMAGE, "images[1]")]})
+    spec = _DATASETS.get(name)
+    if spec is None or args or kwargs.get("as_frame") or any(
+            k not in ("return_X_y", "as_frame", "data_home", "download_if_missing") for k in kwargs):
+        return Unknown(f"{name}(...) is not followed")
+    fields = {field: arr(v, field) for field, v in spec.items()}
+    if kwargs.get("return_X_y"):
+        return (fields["data"], fields["target"])
+    return Bunch(name, fields)
+
+
+def bunch_field(obj: Bunch, key: Any) -> Any:
+    return obj.fields[key] if key in obj.fields else Unknown(f"{obj.name}().{key} is not followed")
