@@ -35,6 +35,14 @@ _KERAS_OPS: dict[str, Callable] = {
     "keras.ops.relu": _identity, "keras.ops.sigmoid": _identity, "keras.ops.softmax": _identity,
     "keras.ops.tanh": _identity, "keras.ops.gelu": _identity, "keras.ops.silu": _identity,
     "keras.ops.log_softmax": _identity, "keras.ops.normalize": _identity, "keras.ops.stop_gradient": _identity,
+    # the other activations of keras.ops, elementwise like keras.activations (Keras 3.15's list)
+    "keras.ops.celu": _identity, "keras.ops.elu": _identity, "keras.ops.hard_shrink": _identity,
+    "keras.ops.hard_sigmoid": _identity, "keras.ops.hard_silu": _identity, "keras.ops.hard_swish": _identity,
+    "keras.ops.hard_tanh": _identity, "keras.ops.leaky_relu": _identity, "keras.ops.log_sigmoid": _identity,
+    "keras.ops.relu6": _identity, "keras.ops.selu": _identity, "keras.ops.soft_shrink": _identity,
+    "keras.ops.softplus": _identity, "keras.ops.softsign": _identity, "keras.ops.sparse_plus": _identity,
+    "keras.ops.sparse_sigmoid": _identity, "keras.ops.sparsemax": _identity, "keras.ops.squareplus": _identity,
+    "keras.ops.swish": _identity, "keras.ops.tanh_shrink": _identity, "keras.ops.threshold": _identity,
     "keras.ops.random.normal": _keras_random, "keras.ops.random.uniform": _keras_random,
 }
 register(_KERAS_OPS)
