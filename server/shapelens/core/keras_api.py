@@ -336,6 +336,14 @@ class KerasApi(KerasSequential, KerasMethods):
             x = literal_array(x, f"the list given to {layer.kind} (line {self.ev.span(node).line + 1})"
                               if node is not None else f"the list given to {layer.kind}",
                               self.ev.span(node) if node is not None else None) or x
+        if layer.kind == "TextVectorization" and layer.rule is not None and (
+                isinstance(x, str) or isinstance(x, (list, tuple)) and x
+                and all(isinstance(i, (str, Unknown)) for i in x)):
+            # one text, or a list of texts some not known here (a function's parameter, a file's
+            # contents): a string tensor of that many texts (a one-item list [s] is (1,) whether
+            # s is a text or a list of one text; TextVectorization treats (1, 1) as (1,))
+            x = Array(() if isinstance(x, str) else (len(x),), f"the text given to {layer.kind}",
+                      self.ev.span(node) if node is not None else None, symbolic=False, dtype="str", lib="tf")
         if isinstance(x, (list, tuple)) and x and layer.rule is not None and not layer.rule.multi_input \
                 and all(isinstance(a, Array) and a.symbolic is False and a.shape is not None
                         and a.shape == x[0].shape for a in x):
