@@ -25,7 +25,7 @@ from shapelens.core.data.base import (
     _tensors,
     keep_like,
 )
-from shapelens.core.data.arrays import _identity
+from shapelens.core.data.arrays import _identity, _keras_random
 from shapelens.core.data.datasets import NAMES, _load_dataset
 from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_sequences, _to_categorical
 from shapelens.core.data.losses import _LOSS_NAMES
@@ -255,6 +255,12 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
     if kname in ("Variable", "backend.Variable", "variables.Variable"):
         return _keras_variable(_Ctx(ev, node, "keras.Variable", "keras"), args, kwargs)
     ctx = _Ctx(ev, node, "keras." + kname, "numpy")
+    if parts[0] == "random" and len(parts) == 2 and leaf in ("normal", "uniform", "truncated_normal", "randint"):
+        # keras.random.<leaf>(shape, ...): an array of that shape (ints from randint)
+        out = _keras_random(_Ctx(ev, node, "keras." + kname, "keras"), args, kwargs)
+        if isinstance(out, Array) and leaf == "randint":
+            out.dtype = "int"
+        return out
     if leaf == "correct_pad" and "imagenet_utils" in path:
         return _correct_pad(args, kwargs)
     if leaf == "to_categorical":
