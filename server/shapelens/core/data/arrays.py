@@ -110,10 +110,13 @@ def _randint(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 
 def _choice(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     size = _arg(args, kwargs, 1, "size")
+    a = _arg(args, kwargs, 0, "a")
+    if size is None and (_is_int(a) or isinstance(a, range)):
+        # one item of range(a): a NumPy integer, which indexes like an int
+        return ctx.arr((), dtype="int")
     shape = _shape_arg(size)
     if shape is None:
         return Unknown("a random choice")
-    a = _arg(args, kwargs, 0, "a")
     return ctx.arr(shape, dtype="int" if _is_int(a) else None, upper=a if _is_int(a) else None)
 
 
