@@ -63,8 +63,6 @@ ENGINE_GAPS = {
     "err_save_without_extension.py": "model.save('my_model') without .keras/.h5 is not reported; Keras 3 raises ValueError",
     "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
     # shapes
-    "ok_feature_extractor_get_layer.py": "model.get_layer(name).output is not followed: the feature-extractor "
-                                         "Model and the layers after it are unknown",
     "err_gan_generator_size.py": "a model with a fixed Input called on another shape replays its layers (spurious "
                                  "16x16 shapes, SL103 on Dense) instead of failing at the model's input check",
     "err_normalization_adapt_feature_count.py": "Normalization.adapt(data) is not modelled: Keras builds the layer "

@@ -186,6 +186,7 @@ class KerasApi(KerasSequential, KerasMethods):
             span=span,
             order=self.ev.next_order(),
             declared_input=declared,
+            name=common.get("name") if isinstance(common.get("name"), str) else None,
         )
         self.layer_objs.append(layer)
         if self.constructing:

@@ -69,6 +69,7 @@ class LayerObj:
     built_on_unknown_rank: bool = False
     wrapped_by: "LayerObj | None" = None  # the layer it was given to (Bidirectional, TimeDistributed...)
     owner: Any = None  # the user's Layer/Model instance whose __init__ made it
+    name: str | None = None  # the name= given to the constructor (model.get_layer(name))
 
 
 @dataclass(eq=False)
