@@ -120,6 +120,8 @@ class KerasMethods:
             return data.tensor_method(self.ev, obj, name, args, kwargs, node)
         if isinstance(obj, data.ShapeKeepingTransformer):
             return data.transformer_method(self.ev, obj, name, args, kwargs, node)
+        if isinstance(obj, Unknown) and name == "reshape":
+            return data.reshape_unknown(self.ev, obj, args, kwargs, node)
         return Unknown(f".{name}() is not followed")
 
     def _get_layer(self, model: Any, args: list, kwargs: dict, node: ast.AST) -> Any:

@@ -347,3 +347,11 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
 def _with_scalars(template: list, shapes: list) -> list:
     it = iter(shapes)
     return [next(it) if isinstance(v, Tensor) else () for v in template]
+
+
+def reshape_unknown(ev: DataEvaluator, value: Unknown, args: list, kwargs: dict, node) -> Any:
+    """``x.reshape(target)`` of a value shapelens does not follow: only arrays (numpy, torch, jax)
+    have the method, and its result has the target's rank and every size written out."""
+    target = args[0] if len(args) == 1 else tuple(args) if args else kwargs.get("shape")
+    return _reshape(_Ctx(ev, node, "reshape", "numpy"), Array(None, value.reason, None, symbolic=False), target,
+                    ".reshape()")
