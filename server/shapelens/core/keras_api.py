@@ -308,6 +308,10 @@ class KerasApi(KerasSequential, KerasMethods):
         tensor = Tensor(shape, f"keras.Input (line {span.line + 1})", span, ends=_input_ends(shape, args, kwargs))
         call = LayerCall(layer, span, [], [tensor], order=order)
         call.failed = any(d.severity == "error" for d in self.ev.diags[errors_before:])
+        if shape is None and not call.failed:
+            given = args[0] if args else kwargs.get("shape", kwargs.get("batch_shape"))
+            why = f" ({given.reason})" if isinstance(given, Unknown) and given.reason else ""
+            call.note = f"the shape given to Input is not known statically{why}"
         tensor.producer = call
         layer.calls.append(call)
         layer.first_call = call
