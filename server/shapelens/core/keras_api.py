@@ -666,9 +666,15 @@ class KerasApi(KerasSequential, KerasMethods):
             self.models.append(inst)
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:
+        call_fn = inst.cls.lookup("call")
+        if not args and isinstance(call_fn, FunctionValue) and not isinstance(call_fn.node, ast.Lambda):
+            # the input passed by the name call() gives it: layer(source=x, source_mask=m)
+            params = [a.arg for a in [*call_fn.node.args.posonlyargs, *call_fn.node.args.args]][1:2]
+            if params and params[0] in kwargs:
+                kwargs = dict(kwargs)
+                args = [kwargs.pop(params[0])]
         if inst.cls.keras_base is not None and args:
             return subclass_layers.call(self, inst, args, kwargs, node)
-        call_fn = inst.cls.lookup("call")
         if not isinstance(call_fn, FunctionValue):
             return Unknown(f"{inst.cls.name} has no call() shapelens can follow")
         if not args:
