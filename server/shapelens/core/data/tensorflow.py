@@ -281,6 +281,21 @@ def initializer(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return Partial(ModuleRef("tensorflow.random.normal"), [], {})
 
 
+def _bounding_box(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.image.crop_to_bounding_box / pad_to_bounding_box(image, offset_height, offset_width,
+    target_height, target_width): the image (3-D) or batch (4-D) at the target height and width."""
+    x = _arg(args, kwargs, 0, "image")
+    shape = x.shape if isinstance(x, Tensor) else None
+    if shape is None or len(shape) not in (3, 4):
+        return Unknown(f"{ctx.short}() of an image whose shape is not known")
+    size = tuple(d if isinstance(d, int) and not isinstance(d, bool) else UNK
+                 for d in (_arg(args, kwargs, 3, "target_height"), _arg(args, kwargs, 4, "target_width")))
+    out = (*size, shape[-1]) if len(shape) == 3 else (shape[0], *size, shape[-1])
+    if type(x) is Tensor:  # a tensor traced in a layer's call(): its None is Keras's batch axis
+        return Tensor(out, ctx.origin(), ctx.span, symbolic=x.symbolic)
+    return _derived(ctx, x, out, None)
+
+
 _INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zeros_initializer",
                  "ones_initializer", "constant_initializer", "truncated_normal_initializer",
                  "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
@@ -308,6 +323,7 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.reduce_logsumexp": _reduction(), "tensorflow.argmax": _tf_argmax, "tensorflow.argmin": _tf_argmax,
     "tensorflow.matmul": _matmul_fn("tf"), "tensorflow.linalg.matmul": _matmul_fn("tf"),
     "tensorflow.one_hot": _one_hot, "tensorflow.image.resize": _tf_image_resize,
+    "tensorflow.image.crop_to_bounding_box": _bounding_box, "tensorflow.image.pad_to_bounding_box": _bounding_box,
     "tensorflow.image.rgb_to_grayscale": _tf_gray(1), "tensorflow.image.grayscale_to_rgb": _tf_gray(3),
     "tensorflow.image.convert_image_dtype": _identity, "tensorflow.image.per_image_standardization": _identity,
     "tensorflow.image.flip_left_right": _identity, "tensorflow.image.random_flip_left_right": _identity,
