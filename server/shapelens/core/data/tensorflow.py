@@ -296,6 +296,23 @@ def _bounding_box(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return _derived(ctx, x, out, None)
 
 
+def _compare(op: Callable) -> Callable:
+    """tf.equal / tf.not_equal: of two Python numbers an eager boolean, whose truth decides an
+    `if` (MobileViT's `if tf.math.equal(x.shape[-1], output_channels)`); else elementwise.
+    Given as a Python bool: only its truth is used."""
+
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        a, b = _arg(args, kwargs, 0, "x"), _arg(args, kwargs, 1, "y")
+        # eager only: inside a layer's call() TensorFlow may be tracing a graph, where a tensor
+        # cannot decide an `if`
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)) \
+                and not getattr(ctx.ev.keras, "in_layer_call", 0):
+            return bool(op(a, b))
+        return _binary(ctx, args, kwargs)
+
+    return fn
+
+
 _INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zeros_initializer",
                  "ones_initializer", "constant_initializer", "truncated_normal_initializer",
                  "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
@@ -355,8 +372,8 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.nn.batch_normalization": _identity, "tensorflow.add": _binary, "tensorflow.subtract": _binary,
     "tensorflow.multiply": _binary, "tensorflow.divide": _binary, "tensorflow.truediv": _binary,
     "tensorflow.floordiv": _binary, "tensorflow.pow": _binary, "tensorflow.maximum": _binary,
-    "tensorflow.minimum": _binary, "tensorflow.mod": _binary, "tensorflow.equal": _binary,
-    "tensorflow.not_equal": _binary, "tensorflow.less": _binary, "tensorflow.greater": _binary,
+    "tensorflow.minimum": _binary, "tensorflow.mod": _binary, "tensorflow.equal": _compare(lambda a, b: a == b),
+    "tensorflow.not_equal": _compare(lambda a, b: a != b), "tensorflow.less": _binary, "tensorflow.greater": _binary,
     "tensorflow.less_equal": _binary, "tensorflow.greater_equal": _binary, "tensorflow.logical_and": _binary,
     "tensorflow.logical_or": _binary, "tensorflow.squared_difference": _binary,
     "tensorflow.math.squared_difference": _binary, "tensorflow.add_n_pair": _binary, "tensorflow.realdiv": _binary,
