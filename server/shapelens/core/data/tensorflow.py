@@ -296,6 +296,21 @@ def _bounding_box(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return _derived(ctx, x, out, None)
 
 
+def _crop_and_resize(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.image.crop_and_resize(image, boxes, box_indices, crop_size): one crop per box,
+    (num_boxes, crop_height, crop_width, depth)."""
+    x, boxes = _arg(args, kwargs, 0, "image"), _arg(args, kwargs, 1, "boxes")
+    size = _arg(args, kwargs, 3, "crop_size")
+    shape, box_shape = _shape_of(x), _shape_of(boxes)
+    if shape is None or len(shape) != 4 or box_shape is None or len(box_shape) != 2 \
+            or not (isinstance(size, (list, tuple)) and len(size) == 2):
+        return Unknown("tf.image.crop_and_resize() of values not known")
+    out = (box_shape[0], *(d if _is_int(d) else UNK for d in size), shape[-1])
+    if type(x) is Tensor:  # a tensor traced in a layer's call(): its None is Keras's batch axis
+        return Tensor(out, ctx.origin(), ctx.span, symbolic=x.symbolic)
+    return _derived(ctx, x, out, None, dtype="float")
+
+
 def _compare(op: Callable) -> Callable:
     """tf.equal / tf.not_equal: of two Python numbers an eager boolean, whose truth decides an
     `if` (MobileViT's `if tf.math.equal(x.shape[-1], output_channels)`); else elementwise.
@@ -340,6 +355,7 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.reduce_logsumexp": _reduction(), "tensorflow.argmax": _tf_argmax, "tensorflow.argmin": _tf_argmax,
     "tensorflow.matmul": _matmul_fn("tf"), "tensorflow.linalg.matmul": _matmul_fn("tf"),
     "tensorflow.one_hot": _one_hot, "tensorflow.image.resize": _tf_image_resize,
+    "tensorflow.image.crop_and_resize": _crop_and_resize,
     "tensorflow.image.crop_to_bounding_box": _bounding_box, "tensorflow.image.pad_to_bounding_box": _bounding_box,
     "tensorflow.image.rgb_to_grayscale": _tf_gray(1), "tensorflow.image.grayscale_to_rgb": _tf_gray(3),
     "tensorflow.image.convert_image_dtype": _identity, "tensorflow.image.per_image_standardization": _identity,
