@@ -88,3 +88,22 @@ def test_dataset_loaders_give_their_documented_shapes():
     assert layers["CenterCrop"] == (2, 70, 120, 3)  # the list of two images, stacked by Keras
     assert layers["Dense"] == (None, 1)
     assert not [d for d in analysis.diagnostics if d.severity == "error"]
+
+
+def test_make_moons_gives_points_and_labels():
+    # modelled on keras.io's real_nvp: the two moons, normalised for a flow model
+    analysis = analyze(textwrap.dedent("""
+        import keras
+        from keras import layers
+        from sklearn.datasets import make_circles, make_moons
+        data = make_moons(3000, noise=0.05)[0].astype("float32")
+        X_moons, y_moons = make_moons(n_samples=150, noise=0.2, random_state=42)
+        X_circles, _ = make_circles(n_samples=(10, 20))
+        norm = layers.Normalization()
+        norm.adapt(data)
+        normalized_data = norm(data)
+    """).lstrip("\n"), "<test>")
+    shapes = {v.name: v.shape for v in analysis.values}
+    assert shapes["data"] == (3000, 2) and shapes["normalized_data"] == (3000, 2)
+    assert shapes["X_moons"] == (150, 2) and shapes["y_moons"] == (150,)
+    assert shapes.get("X_circles") is None  # a pair of per-class counts: not followed

@@ -32,7 +32,7 @@ from shapelens.core.data.losses import _LOSS_NAMES
 from shapelens.core.data.registry import HANDLERS
 from shapelens.core.data.tensorflow import initializer
 from shapelens.core.data.tf_data import from_directory
-from shapelens.core.data.sklearn import SHAPE_KEEPING, ShapeKeepingTransformer, _train_test_split, load_dataset
+from shapelens.core.data.sklearn import SHAPE_KEEPING, ShapeKeepingTransformer, _train_test_split, load_dataset, make_dataset
 from shapelens.core.data.state import DataEvaluator
 
 
@@ -175,6 +175,8 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
         ctx = _Ctx(ev, node, leaf, "numpy")
         if leaf == "train_test_split":
             return _train_test_split(ctx, args, kwargs)
+        if path.startswith("sklearn.datasets.") and leaf in ("make_moons", "make_circles"):
+            return make_dataset(ctx, leaf, args, kwargs)
         if path.startswith("sklearn.datasets.") and (leaf.startswith("load_") or leaf.startswith("fetch_")):
             return load_dataset(ctx, leaf, args, kwargs)
         if leaf in SHAPE_KEEPING and ".preprocessing" in path:

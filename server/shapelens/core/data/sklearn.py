@@ -129,5 +129,20 @@ def load_dataset(ctx: _Ctx, name: str, args: list, kwargs: dict) -> Any:
     return Bunch(name, fields)
 
 
+def make_dataset(ctx: _Ctx, name: str, args: list, kwargs: dict) -> Any:
+    """sklearn.datasets.make_moons / make_circles (n_samples, ...): (X of (n, 2), y of (n,)) --
+    n_samples an int (a pair of per-class counts is not followed)."""
+    n = _arg_at(args, kwargs, 0, "n_samples", 100)
+    if not (isinstance(n, int) and not isinstance(n, bool)) or n < 0:
+        return Unknown(f"{name}() of a sample count not known statically")
+    def arr(shape: tuple, what: str, dtype: str) -> Array:
+        return Array(shape, f"{name}()[{what}] (line {ctx.line})", ctx.span, symbolic=False, dtype=dtype)
+    return (arr((n, 2), "0", "float64"), arr((n,), "1", "int64"))
+
+
+def _arg_at(args: list, kwargs: dict, i: int, name: str, default: Any) -> Any:
+    return kwargs[name] if name in kwargs else args[i] if len(args) > i else default
+
+
 def bunch_field(obj: Bunch, key: Any) -> Any:
     return obj.fields[key] if key in obj.fields else Unknown(f"{obj.name}().{key} is not followed")
