@@ -666,6 +666,11 @@ class KerasApi(KerasSequential, KerasMethods):
             self.models.append(inst)
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:
+        if inst.cls.keras_base is None:
+            # a plain class of the user's (a model builder): obj(...) runs its __call__
+            dunder = inst.cls.lookup("__call__")
+            if isinstance(dunder, FunctionValue):
+                return self._run_method(inst, dunder, args, kwargs, node)
         call_fn = inst.cls.lookup("call")
         if not args and isinstance(call_fn, FunctionValue) and not isinstance(call_fn.node, ast.Lambda):
             # the input passed by the name call() gives it: layer(source=x, source_mask=m)
