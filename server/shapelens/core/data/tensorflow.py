@@ -356,6 +356,11 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.matmul": _matmul_fn("tf"), "tensorflow.linalg.matmul": _matmul_fn("tf"),
     "tensorflow.one_hot": _one_hot, "tensorflow.image.resize": _tf_image_resize,
     "tensorflow.image.crop_and_resize": _crop_and_resize,
+    # elementwise string ops: one string (or number) per input string
+    "tensorflow.strings.lower": _identity, "tensorflow.strings.upper": _identity,
+    "tensorflow.strings.strip": _identity, "tensorflow.strings.regex_replace": _identity,
+    "tensorflow.strings.to_number": _identity, "tensorflow.strings.length": _identity,
+    "tensorflow.strings.as_string": _identity,
     "tensorflow.image.crop_to_bounding_box": _bounding_box, "tensorflow.image.pad_to_bounding_box": _bounding_box,
     "tensorflow.image.rgb_to_grayscale": _tf_gray(1), "tensorflow.image.grayscale_to_rgb": _tf_gray(3),
     "tensorflow.image.convert_image_dtype": _identity, "tensorflow.image.per_image_standardization": _identity,
