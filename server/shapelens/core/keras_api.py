@@ -223,9 +223,24 @@ class KerasApi(KerasSequential, KerasMethods):
         except LayerError as err:
             layer.init_error = True
             self._report_error(layer, err, span, [], init=True)
+            layer.fixed_args = self._keras2_pool_size(layer, rule, args, kwargs)
         except Unresolved:
             pass
         return layer
+
+    def _keras2_pool_size(self, layer: LayerObj, rule: Any, args: list, kwargs: dict) -> Args | None:
+        """AveragePooling1D/2D/3D() without pool_size raises in Keras 3; Keras 2, which such code
+        was written for, pooled by 2: the calls go on with that (the error stays)."""
+        if not layer.kind.startswith("AveragePooling") or args or "pool_size" in kwargs:
+            return None
+        try:
+            fixed = Args.bind(rule, [], {**kwargs, "pool_size": 2})
+            rule.fn(fixed, PROBE, {})
+        except NeedInput:
+            return fixed
+        except Exception:  # noqa: BLE001 -- another error of the arguments: no fix to go on with
+            return None
+        return fixed
 
     def _declared_input(self, kind: str, kwargs: dict, span: Span, own: set) -> tuple | None:
         if "batch_input_shape" in kwargs and kind != "InputLayer":
@@ -379,7 +394,7 @@ class KerasApi(KerasSequential, KerasMethods):
             call.outputs = [t]
             return t
 
-        if layer.init_error:
+        if layer.init_error and layer.fixed_args is None:
             return unknown(f"{layer.kind} raises in its constructor (see the error on it)")
         if layer.kind == "Lambda" and layer.rule is None:
             return custom_layers.run_lambda(self, layer, call, x, inputs, unknown)
@@ -401,7 +416,7 @@ class KerasApi(KerasSequential, KerasMethods):
         call_shapes[SYMBOLIC_CALL] = symbolic_of(inputs)
         try:
             self._check_built(layer, shapes)
-            out = apply(layer.rule, layer.args, in_arg, call_shapes)
+            out = apply(layer.rule, layer.fixed_args if layer.init_error else layer.args, in_arg, call_shapes)
         except LayerError as err:
             call.failed = True
             self._report_error(layer, err, call.span, inputs)
