@@ -338,7 +338,7 @@ class KerasApi(KerasSequential, KerasMethods):
     def call_layer(self, layer: LayerObj, args: list, kwargs: dict, node: ast.AST | None,
                    site: Span | None = None) -> Any:
         if not args:
-            for key in ("inputs", "query", "x", "input"):
+            for key in ("inputs", "query", "x", "input", "decoder_sequence"):  # the last: KerasHub's decoder
                 if key in kwargs:
                     kwargs = dict(kwargs)
                     args = [kwargs.pop(key)]
