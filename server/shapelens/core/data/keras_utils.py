@@ -103,10 +103,7 @@ def _load_img(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 def _img_to_array(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     img = _x(args, kwargs, "img")
     if not isinstance(img, Array) or img.shape is None:
-        # a PIL image read at run time: img_to_array always gives (height, width, channels)
-        # (a grayscale image gets its channel axis), or raises
-        return Array((UNK, UNK, UNK), ctx.origin("img_to_array(...)"), ctx.span, symbolic=False, dtype="float",
-                     lib="numpy")
+        return Unknown("img_to_array() of an image not known")
     shape = tuple(img.shape)
     if len(shape) == 2:
         shape = (*shape, 1)
