@@ -63,11 +63,8 @@ ENGINE_GAPS = {
     "err_save_without_extension.py": "model.save('my_model') without .keras/.h5 is not reported; Keras 3 raises ValueError",
     "err_unet_metrics_string.py": "compile(metrics='accuracy') is not checked; Keras 3 wants a list (ValueError)",
     # shapes
-    "ok_feature_extractor_get_layer.py": "model.get_layer(name).output is not followed: the feature-extractor "
-                                         "Model and the layers after it are unknown",
     "err_gan_generator_size.py": "a model with a fixed Input called on another shape replays its layers (spurious "
                                  "16x16 shapes, SL103 on Dense) instead of failing at the model's input check",
-    "err_input_int_shape.py": "Input(shape=784) is reported, but its InputLayer call is not marked as raising",
     "err_normalization_adapt_feature_count.py": "Normalization.adapt(data) is not modelled: Keras builds the layer "
                                                 "for the data (9 features, 19 params); predict on 7 features fails",
     # by design
@@ -332,6 +329,50 @@ def test_program_matches_tensorflow(program: Path, oracle_reports):
             if t["params"] is not None and t["outputs"] and e["params"] != t["params"] and not unknown_ok:
                 problems.append(f"{where}: params engine {e['params']} vs TensorFlow {t['params']}")
 
+    assert not problems, f"{program.name}:\n  " + "\n  ".join(problems)
+
+
+# An error fixture may name the change that fixes it: `# fixed by: tf.nn.gelu( -> keras.ops.gelu(`.
+# After a true error the engine goes on with the value that fix gives, so a user who makes it
+# sees the right shapes at once; the fixed program is run under TensorFlow to check them.
+FIX_MARK = re.compile(r"^#\s*fixed by:\s*(.+?)\s+->\s+(.+?)\s*$", re.M)
+FIXED = [p for p in PROGRAMS if FIX_MARK.search(p.read_text())]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("program", FIXED, ids=[f"{p.parent.name}/{p.name}" for p in FIXED])
+def test_shapes_after_an_error_are_the_fixed_programs(program: Path):
+    require_tensorflow()
+    text = program.read_text()
+    fixed, fixed_lines = text, set()
+    for old, new in FIX_MARK.findall(text):
+        lines = fixed.split("\n")
+        fixed_lines |= {i + 1 for i, ln in enumerate(lines) if old in ln and not ln.lstrip().startswith("#")}
+        fixed = fixed.replace(old, new)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"{program.stem}_fixed.py"
+    path.write_text(fixed)
+    report = _oracle(path)
+    assert report["error"] is None, f"the fixed program raises under TensorFlow: {report['error']}"
+    analysis = analyze(text, str(program))
+    problems = []
+    # the only errors are the ones the fix removes
+    for d in analysis.diagnostics:
+        if d.severity == "error" and d.span.line + 1 not in fixed_lines:
+            problems.append(f"an error the fix does not remove: line {d.span.line + 1} {d.code} {d.message[:120]}")
+    if not any(d.severity == "error" for d in analysis.diagnostics):
+        problems.append("the program has no error to fix")
+    pairs, missing, _extra = _match(_engine_objects(analysis, float("inf")), _oracle_objects(report))
+    problems += [f"engine has no {t['kind']} constructed on line {t['line']}" for t in missing]
+    for e, t in pairs:
+        where = f"{t['kind']} (line {t['line']})"
+        if e["failed"]:
+            continue  # the call that raises: its own error says what to change
+        if not e["outputs"] or not _outputs_agree(e["outputs"], t["outputs"]):
+            problems.append(f"{where}: output shapes engine {sorted(map(str, e['outputs']))} "
+                            f"vs the fixed program under TensorFlow {sorted(map(str, t['outputs']))}")
+        if t["params"] is not None and e["params"] != t["params"]:
+            problems.append(f"{where}: params engine {e['params']} vs TensorFlow {t['params']}")
     assert not problems, f"{program.name}:\n  " + "\n  ".join(problems)
 
 

@@ -36,7 +36,15 @@ def test_the_tensor_is_named_by_where_it_comes_from():
     messages = _messages()
     assert "cannot take the Keras tensor keras.Input output (None, 4, 3)" in messages[0]
     assert "cannot take the Keras tensor Dense output (None, 4, 2)" in messages[2]
-    assert "cannot take the Keras tensor from tf.expand_dims(...) (shape unknown)" in messages[-1]
+    # after the error, tf.expand_dims(x, 1) is what keras.ops.expand_dims (the fix) gives
+    assert "cannot take the Keras tensor from tf.expand_dims (shape (None, 1, 4, 3))" in messages[-1]
+
+
+def test_after_the_error_the_value_is_the_keras_ops_ones():
+    program = PROGRAM + "y = keras.layers.Dense(5)(t)\nz = keras.layers.Dense(5)(d)\n"
+    shapes = {i.span.line + 1: i.output_shape for i in analyze(program, "p.py").layers if i.kind == "Dense"}
+    assert shapes[11] == (None, 2, 4, 5)
+    assert shapes[12] is None  # tf.math.squared_difference has no keras.ops equivalent to go on with
 
 
 @pytest.mark.tf

@@ -37,3 +37,21 @@ def test_a_third_party_layer_named_like_a_keras_layer_does_not_get_the_keras_rul
 def test_presets_keep_their_own_note():
     a = analyze("import keras_nlp\nbackbone = keras_nlp.models.BertBackbone.from_preset('bert_base_en')\n", "p.py")
     assert any("preset" in d.message for d in a.diagnostics if d.code == "SL002")
+
+
+def test_a_keras_hub_decoder_takes_its_input_by_keyword():
+    # modelled on keras.io's neural_machine_translation_with_keras_nlp: the decoder sequence and
+    # the encoder sequence are both passed by name
+    a = analyze("import keras\nimport keras_nlp\n"
+                "dec = keras.Input((None,), dtype='int64')\nenc = keras.Input((None, 64))\n"
+                "x = keras_nlp.layers.TokenAndPositionEmbedding(vocabulary_size=100, sequence_length=40, "
+                "embedding_dim=64)(dec)\n"
+                "x = keras_nlp.layers.TransformerDecoder(intermediate_dim=128, num_heads=4)"
+                "(decoder_sequence=x, encoder_sequence=enc)\n"
+                "y = keras.layers.Dense(100)(x)\n", "nmt.py")
+    layers = {i.kind: i for i in a.layers}
+    assert layers["TransformerDecoder"].output_shape == (None, None, 64)
+    assert layers["Dense"].output_shape == (None, None, 100)
+    # self-attention and cross-attention blocks, the feed-forward block and three LayerNormalization
+    mha = 4 * (64 * 64 + 64)
+    assert layers["TransformerDecoder"].params == 2 * mha + 3 * 2 * 64 + 64 * 128 + 128 + 128 * 64 + 64

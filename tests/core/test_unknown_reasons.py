@@ -29,11 +29,20 @@ def test_a_layer_after_an_unknown_one_names_where_the_shape_was_lost():
         assert note == f"its input comes from Lambda (line 4): {lam}"
 
 
-def test_a_call_that_raises_says_so_and_what_follows_points_at_it():
-    notes = _notes()
-    shape, note = notes[(7, "InputLayer")]
-    assert shape is None and note == "InputLayer raises here (see the error on it)"
-    assert notes[(8, "Dense")] == (None, "its input comes from InputLayer (line 7), which raises")
+def test_a_call_that_raises_goes_on_with_the_value_of_its_fix():
+    # Input(shape=8) raises (SL201: use shape=(8,)); what follows gets the shapes of the fixed
+    # program, so a user who makes the fix sees them at once
+    infos = {(i.span.line + 1, i.kind): i for i in analyze(PROGRAM).layers}
+    assert infos[(7, "InputLayer")].raised and infos[(7, "InputLayer")].output_shape == (None, 8)
+    assert infos[(8, "Dense")].output_shape == (None, 2) and not infos[(8, "Dense")].raised
+
+
+def test_what_follows_a_call_that_raises_without_a_value_points_at_it():
+    program = "import keras\nfrom keras import layers\nx = keras.Input(shape=(8,))\n" \
+              "y = layers.Dense(4)(layers.Reshape((3, 3))(x))\n"
+    notes = {(i.span.line + 1, i.kind): (i.output_shape, i.note) for i in analyze(program).layers}
+    assert notes[(4, "Reshape")] == (None, "Reshape raises here")
+    assert notes[(4, "Dense")] == (None, "its input comes from Reshape (line 4): Reshape raises here")
 
 
 def test_known_shapes_carry_no_note():

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from shapelens.core.plain import plain, safe_format
-from shapelens.core.shapes import Unknown
+from shapelens.core.shapes import Unknown, UnknownInt
 from shapelens.core.values import Builtin, Tensor
 
 _MAX = 100_000
@@ -46,8 +46,8 @@ def _len(ev, args, kwargs, node):
     if isinstance(x, (list, tuple, str, dict, set, range)):
         return len(x)
     if isinstance(x, Tensor) and x.shape:
-        return x.shape[0] if isinstance(x.shape[0], int) else Unknown("the tensor's first axis is not known")
-    return Unknown("len() of a value that is not known")
+        return x.shape[0] if isinstance(x.shape[0], int) else UnknownInt("the tensor's first axis is not known")
+    return UnknownInt("len() of a value that is not known")
 
 
 def _range(ev, args, kwargs, node):

@@ -48,9 +48,14 @@ def run_lambda(api, layer: LayerObj, call: LayerCall, x: Any, inputs: list, unkn
         kwargs = dict(extra) if isinstance(extra, dict) else {}
         arg = _retag(list(x) if isinstance(x, (list, tuple)) else x, False)
         errors_before = sum(1 for d in api.ev.diags if d.severity == "error")
+        # a library function (Lambda(keras.applications.inception_v3.preprocess_input)) has no node
+        # of its own: it is placed at the call of the Lambda layer
+        node = fn.node if isinstance(fn, FunctionValue) else api.ev._trigger[0] if api.ev._trigger else None
+        if node is None:
+            return unknown("the Lambda function could not be followed")
         api.in_layer_call += 1
         try:
-            result = api.ev.call(fn, [arg], kwargs, fn.node if isinstance(fn, FunctionValue) else None)
+            result = api.ev.call(fn, [arg], kwargs, node)
         except RecursionError:
             return unknown("the Lambda function could not be followed")
         finally:

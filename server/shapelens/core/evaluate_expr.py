@@ -202,7 +202,8 @@ class ExpressionEvaluator:
             found = obj.lookup(attr)
             return found if found is not None else Unknown(f"`{obj.name}.{attr}` is not known")
         if isinstance(obj, Unknown):
-            return obj
+            # x.reshape(target) is an array of the target's rank whatever x is (numpy, torch, jax)
+            return BoundMethod(obj, attr) if attr == "reshape" else obj
         result = self.keras.object_attr(obj, attr, node)
         if result is not None:
             return result

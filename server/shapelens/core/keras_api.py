@@ -197,6 +197,7 @@ class KerasApi(KerasSequential, KerasMethods):
             span=span,
             order=self.ev.next_order(),
             declared_input=declared,
+            name=common.get("name") if isinstance(common.get("name"), str) else None,
         )
         self.layer_objs.append(layer)
         if self.constructing:
@@ -233,9 +234,24 @@ class KerasApi(KerasSequential, KerasMethods):
         except LayerError as err:
             layer.init_error = True
             self._report_error(layer, err, span, [], init=True)
+            layer.fixed_args = self._keras2_pool_size(layer, rule, args, kwargs)
         except Unresolved:
             pass
         return layer
+
+    def _keras2_pool_size(self, layer: LayerObj, rule: Any, args: list, kwargs: dict) -> Args | None:
+        """AveragePooling1D/2D/3D() without pool_size raises in Keras 3; Keras 2, which such code
+        was written for, pooled by 2: the calls go on with that (the error stays)."""
+        if not layer.kind.startswith("AveragePooling") or args or "pool_size" in kwargs:
+            return None
+        try:
+            fixed = Args.bind(rule, [], {**kwargs, "pool_size": 2})
+            rule.fn(fixed, PROBE, {})
+        except NeedInput:
+            return fixed
+        except Exception:  # noqa: BLE001 -- another error of the arguments: no fix to go on with
+            return None
+        return fixed
 
     def _declared_input(self, kind: str, kwargs: dict, span: Span, own: set) -> tuple | None:
         if "batch_input_shape" in kwargs and kind != "InputLayer":
@@ -299,7 +315,8 @@ class KerasApi(KerasSequential, KerasMethods):
                     INVALID_ARGUMENT.input_shape_not_tuple(shape=shape),
                     span, raise_span=self.ev.trigger,
                 )
-                return None
+            # after the error, the shape the suggested fix gives: a user who writes shape=(n,)
+            # sees the model's shapes at once (the call itself still raises)
             shape = (shape,)
         inner = _shape_tuple(shape)
         if inner is None:
@@ -312,10 +329,15 @@ class KerasApi(KerasSequential, KerasMethods):
         layer = LayerObj(self.next_layer_id(), "InputLayer", None, None, span, self.ev.next_order())
         self.layer_objs.append(layer)
         errors_before = len(self.ev.diags)
+        order = self.ev.next_order()  # the call comes before the error it raises
         shape = self._input_batch_shape(args, kwargs, span)
         tensor = Tensor(shape, f"keras.Input (line {span.line + 1})", span, ends=_input_ends(shape, args, kwargs))
-        call = LayerCall(layer, span, [], [tensor], order=self.ev.next_order())
+        call = LayerCall(layer, span, [], [tensor], order=order)
         call.failed = any(d.severity == "error" for d in self.ev.diags[errors_before:])
+        if shape is None and not call.failed:
+            given = args[0] if args else kwargs.get("shape", kwargs.get("batch_shape"))
+            why = f" ({given.reason})" if isinstance(given, Unknown) and given.reason else ""
+            call.note = f"the shape given to Input is not known statically{why}"
         tensor.producer = call
         layer.calls.append(call)
         layer.first_call = call
@@ -327,7 +349,7 @@ class KerasApi(KerasSequential, KerasMethods):
     def call_layer(self, layer: LayerObj, args: list, kwargs: dict, node: ast.AST | None,
                    site: Span | None = None) -> Any:
         if not args:
-            for key in ("inputs", "query", "x", "input"):
+            for key in ("inputs", "query", "x", "input", "decoder_sequence"):  # the last: KerasHub's decoder
                 if key in kwargs:
                     kwargs = dict(kwargs)
                     args = [kwargs.pop(key)]
@@ -345,6 +367,20 @@ class KerasApi(KerasSequential, KerasMethods):
             x = literal_array(x, f"the list given to {layer.kind} (line {self.ev.span(node).line + 1})"
                               if node is not None else f"the list given to {layer.kind}",
                               self.ev.span(node) if node is not None else None) or x
+        if layer.kind == "TextVectorization" and layer.rule is not None and (
+                isinstance(x, str) or isinstance(x, (list, tuple)) and x
+                and all(isinstance(i, (str, Unknown)) for i in x)):
+            # one text, or a list of texts some not known here (a function's parameter, a file's
+            # contents): a string tensor of that many texts (a one-item list [s] is (1,) whether
+            # s is a text or a list of one text; TextVectorization treats (1, 1) as (1,))
+            x = Array(() if isinstance(x, str) else (len(x),), f"the text given to {layer.kind}",
+                      self.ev.span(node) if node is not None else None, symbolic=False, dtype="str", lib="tf")
+        if isinstance(x, (list, tuple)) and x and layer.rule is not None and not layer.rule.multi_input \
+                and all(isinstance(a, Array) and a.symbolic is False and a.shape is not None
+                        and a.shape == x[0].shape for a in x):
+            # a list of same-shape arrays given to a one-input layer: Keras stacks it into one tensor
+            x = Array((len(x), *x[0].shape), f"the {len(x)} arrays stacked by {layer.kind}", x[0].span,
+                      symbolic=False, dtype=x[0].dtype)
         if isinstance(x, Unknown) and layer.rule is not None and not layer.rule.multi_input:
             # a value shapelens does not follow: Keras makes it a tensor (or raises), of a rank
             # not known here -- the layer still gives what it fixes (Conv2D is 4-D, ends in filters)
@@ -369,7 +405,7 @@ class KerasApi(KerasSequential, KerasMethods):
             call.outputs = [t]
             return t
 
-        if layer.init_error:
+        if layer.init_error and layer.fixed_args is None:
             return unknown(f"{layer.kind} raises in its constructor (see the error on it)")
         if layer.kind == "Lambda" and layer.rule is None:
             return custom_layers.run_lambda(self, layer, call, x, inputs, unknown)
@@ -391,7 +427,7 @@ class KerasApi(KerasSequential, KerasMethods):
         call_shapes[SYMBOLIC_CALL] = symbolic_of(inputs)
         try:
             self._check_built(layer, shapes)
-            out = apply(layer.rule, layer.args, in_arg, call_shapes)
+            out = apply(layer.rule, layer.fixed_args if layer.init_error else layer.args, in_arg, call_shapes)
         except LayerError as err:
             call.failed = True
             self._report_error(layer, err, call.span, inputs)
@@ -656,9 +692,20 @@ class KerasApi(KerasSequential, KerasMethods):
             self.models.append(inst)
 
     def call_instance(self, inst: Instance, args: list, kwargs: dict, node: ast.AST | None) -> Any:
+        if inst.cls.keras_base is None:
+            # a plain class of the user's (a model builder): obj(...) runs its __call__
+            dunder = inst.cls.lookup("__call__")
+            if isinstance(dunder, FunctionValue):
+                return self._run_method(inst, dunder, args, kwargs, node)
+        call_fn = inst.cls.lookup("call")
+        if not args and isinstance(call_fn, FunctionValue) and not isinstance(call_fn.node, ast.Lambda):
+            # the input passed by the name call() gives it: layer(source=x, source_mask=m)
+            params = [a.arg for a in [*call_fn.node.args.posonlyargs, *call_fn.node.args.args]][1:2]
+            if params and params[0] in kwargs:
+                kwargs = dict(kwargs)
+                args = [kwargs.pop(params[0])]
         if inst.cls.keras_base is not None and args:
             return subclass_layers.call(self, inst, args, kwargs, node)
-        call_fn = inst.cls.lookup("call")
         if not isinstance(call_fn, FunctionValue):
             return Unknown(f"{inst.cls.name} has no call() shapelens can follow")
         if not args:

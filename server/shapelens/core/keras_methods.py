@@ -83,6 +83,8 @@ class KerasMethods:
                                                         self.ev.span(node))], {}, node, record=False)
             return None
         if is_model(obj):
+            if name == "get_layer" and isinstance(obj, (SequentialModel, FunctionalModel)):
+                return self._get_layer(obj, args, kwargs, node)
             if name in ("compile",):
                 # positional optimizer, loss, loss_weights, metrics as in Model.compile
                 obj.compile_kwargs = {**dict(zip(("optimizer", "loss", "loss_weights", "metrics"), args)), **kwargs}
@@ -116,9 +118,32 @@ class KerasMethods:
             return None if name in ("add_weight", "add_loss", "add_metric") else Unknown(f"{name}() is not followed")
         if isinstance(obj, Tensor):
             return data.tensor_method(self.ev, obj, name, args, kwargs, node)
+        if isinstance(obj, data.ShapeKeepingTransformer):
+            return data.transformer_method(self.ev, obj, name, args, kwargs, node)
+        if isinstance(obj, Unknown) and name == "reshape":
+            return data.reshape_unknown(self.ev, obj, args, kwargs, node)
         return Unknown(f".{name}() is not followed")
 
+    def _get_layer(self, model: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+        """model.get_layer(name) / get_layer(index=i): a layer named by the user (Keras's own names,
+        dense_1 ..., depend on what else the session made: not followed)."""
+        layers = self.object_attr(model, "layers", node)
+        if not isinstance(layers, list):
+            return Unknown("get_layer() of a model whose layers are not known")
+        name = args[0] if args else kwargs.get("name")
+        index = args[1] if len(args) > 1 else kwargs.get("index")
+        if name is None and isinstance(index, int) and not isinstance(index, bool):
+            return layers[index] if -len(layers) <= index < len(layers) else Unknown("get_layer(index=...) out of range")
+        if not isinstance(name, str):
+            return Unknown("get_layer() of a name not known statically")
+        found = [layer.model if layer.model is not None else layer for layer in layers
+                 if isinstance(layer, LayerObj) and (layer.name == name or layer.model is not None
+                                                     and getattr(layer.model, "name", None) == name)]
+        return found[0] if len(found) == 1 else Unknown(f"get_layer({name!r}): no layer given that name shapelens follows")
+
     def object_attr(self, obj: Any, attr: str, node: ast.AST | None) -> Any:
+        if isinstance(obj, data.Bunch):
+            return data.bunch_field(obj, attr)
         if isinstance(obj, Tensor):
             return data.tensor_attr(self.ev, obj, attr)
         if isinstance(obj, LayerObj):
@@ -166,7 +191,7 @@ class KerasMethods:
                 shapes = [t.shape for t in obj.outputs]
                 return shapes[0] if len(shapes) == 1 else shapes
             return BoundMethod(obj, attr)
-        if isinstance(obj, Instance):
+        if isinstance(obj, (Instance, data.ShapeKeepingTransformer)):
             return BoundMethod(obj, attr)
         return None
 
@@ -174,6 +199,8 @@ class KerasMethods:
         return data.index_tensor(self.ev, tensor, key, node)
 
     def subscript(self, obj: Any, key: Any, node) -> Any:
+        if isinstance(obj, data.Bunch) and isinstance(key, str):
+            return data.bunch_field(obj, key)
         return Unknown("indexing a value shapelens does not follow")
 
     def tensor_binop(self, op: type, left: Any, right: Any, node: ast.AST) -> Any:

@@ -34,6 +34,13 @@ class Unknown:
         return True
 
 
+class UnknownInt(Unknown):
+    """An integer whose value is not known statically (``len(x)`` of an array of unknown length):
+    unknown, but known to be a number, not an array."""
+
+    __slots__ = ()
+
+
 UNK = Unknown("not known statically")
 
 Dim = Union[int, None, Unknown]

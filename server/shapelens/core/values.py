@@ -69,6 +69,10 @@ class LayerObj:
     built_on_unknown_rank: bool = False
     wrapped_by: "LayerObj | None" = None  # the layer it was given to (Bidirectional, TimeDistributed...)
     owner: Any = None  # the user's Layer/Model instance whose __init__ made it
+    name: str | None = None  # the name= given to the constructor (model.get_layer(name))
+    # the arguments its calls go on with after a constructor error (AveragePooling2D() without
+    # pool_size: Keras 2's default 2, which the code was written for); the error stays
+    fixed_args: Any = None
 
 
 @dataclass(eq=False)

@@ -39,10 +39,12 @@ from shapelens.core.shapes import fmt_shape
 from shapelens.core.data.base import Array, Dataset, LossSpec
 from shapelens.core.data.dispatch import call
 from shapelens.core.data.fit import explain_model_call, model_call_check, model_data_call
-from shapelens.core.data.tensor import index_tensor, tensor_attr, tensor_binop, tensor_method
+from shapelens.core.data.sklearn import Bunch, ShapeKeepingTransformer, bunch_field, transformer_method
+from shapelens.core.data.tensor import index_tensor, reshape_unknown, tensor_attr, tensor_binop, tensor_method
 
 
 __all__ = [
     "Array", "Dataset", "LossSpec", "call", "explain_model_call", "index_tensor", "model_call_check",
-    "model_data_call", "tensor_attr", "tensor_binop", "tensor_method", "fmt_shape",
+    "model_data_call", "tensor_attr", "tensor_binop", "tensor_method", "fmt_shape", "ShapeKeepingTransformer",
+    "transformer_method", "Bunch", "bunch_field", "reshape_unknown",
 ]

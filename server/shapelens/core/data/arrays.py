@@ -10,7 +10,7 @@ import math
 from shapelens.core import shape_math
 from shapelens.core.shape_math import OpError
 from shapelens.core.op_errors import OP_ERRORS
-from shapelens.core.shapes import UNK, NumpyInt, Unknown, fmt_shape, known
+from shapelens.core.shapes import UNK, NumpyInt, Unknown, UnknownInt, fmt_shape, known
 from shapelens.core.values import Tensor
 from shapelens.core.data.base import (
     Array,
@@ -110,17 +110,20 @@ def _randint(ctx: _Ctx, args: list, kwargs: dict) -> Any:
 
 def _choice(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     size = _arg(args, kwargs, 1, "size")
+    a = _arg(args, kwargs, 0, "a")
+    if size is None and (_is_int(a) or isinstance(a, range)):
+        # one item of range(a): a NumPy integer, which indexes like an int
+        return ctx.arr((), dtype="int")
     shape = _shape_arg(size)
     if shape is None:
         return Unknown("a random choice")
-    a = _arg(args, kwargs, 0, "a")
     return ctx.arr(shape, dtype="int" if _is_int(a) else None, upper=a if _is_int(a) else None)
 
 
 def _permutation(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     x = _arg(args, kwargs, 0, "x")
-    if _is_int(x):
-        return ctx.arr((x,), dtype="int")
+    if _is_int(x) or isinstance(x, UnknownInt):
+        return ctx.arr((UNK if isinstance(x, UnknownInt) else x,), dtype="int")
     if isinstance(x, Array) and x.shape is not None:
         return ctx.arr(x.shape, keep_like(x), dtype=x.dtype)
     return Unknown("permutation()")

@@ -25,14 +25,14 @@ from shapelens.core.data.base import (
     _tensors,
     keep_like,
 )
-from shapelens.core.data.arrays import _identity
+from shapelens.core.data.arrays import _identity, _keras_random
 from shapelens.core.data.datasets import NAMES, _load_dataset
 from shapelens.core.data.keras_utils import _img_to_array, _load_img, _pad_sequences, _to_categorical
 from shapelens.core.data.losses import _LOSS_NAMES
 from shapelens.core.data.registry import HANDLERS
 from shapelens.core.data.tensorflow import initializer
 from shapelens.core.data.tf_data import from_directory
-from shapelens.core.data.sklearn import _train_test_split
+from shapelens.core.data.sklearn import SHAPE_KEEPING, ShapeKeepingTransformer, _train_test_split, load_dataset, make_dataset
 from shapelens.core.data.state import DataEvaluator
 
 
@@ -132,12 +132,21 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
             # a layer's or an Input's output, else a tensor computed by an op
             what = f"the Keras tensor {src} output {shape}" if src[:1].isupper() or src.startswith("keras.") \
                 else f"the Keras tensor from {src} (shape {shape})"
-            ev.report(
-                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR,
-                TENSORFLOW_FUNCTION_ON_KERAS_TENSOR.tf_function_on_keras_tensor(
-                    short=short, what=what, ops_equivalent=_ops_equivalent(leaf)),
-                ev.span(node), raise_span=ev.trigger or ev.span(node),
-            )
+            span = ev.span(node)
+            # once per place: a function called on several shapes raises at the same call
+            if not any(d.code == TENSORFLOW_FUNCTION_ON_KERAS_TENSOR and d.span == span for d in ev.diags):
+                ev.report(
+                    TENSORFLOW_FUNCTION_ON_KERAS_TENSOR,
+                    TENSORFLOW_FUNCTION_ON_KERAS_TENSOR.tf_function_on_keras_tensor(
+                        short=short, what=what, ops_equivalent=_ops_equivalent(leaf)),
+                    span, raise_span=ev.trigger or span,
+                )
+            if _ops_equivalent(leaf).startswith("keras.ops."):
+                # after the error, the value the suggested keras.ops call gives (the op's own
+                # shape): a user who makes that change sees the model's shapes at once
+                out = _keras2_tf_op(ev, path, args, kwargs, node)
+                if isinstance(out, Tensor) and out.shape is not None:
+                    return out
             return Tensor(None, f"{short}(...)", ev.span(node))
     if kname is not None:
         return _keras_call(ev, kname, path, args, kwargs, node)
@@ -166,6 +175,12 @@ def _call(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: ast.AST)
         ctx = _Ctx(ev, node, leaf, "numpy")
         if leaf == "train_test_split":
             return _train_test_split(ctx, args, kwargs)
+        if path.startswith("sklearn.datasets.") and leaf in ("make_moons", "make_circles"):
+            return make_dataset(ctx, leaf, args, kwargs)
+        if path.startswith("sklearn.datasets.") and (leaf.startswith("load_") or leaf.startswith("fetch_")):
+            return load_dataset(ctx, leaf, args, kwargs)
+        if leaf in SHAPE_KEEPING and ".preprocessing" in path:
+            return ShapeKeepingTransformer(leaf)
         if leaf == "shuffle" and ".utils" in path:
             return list(args) if len(args) > 1 else (args[0] if args else Unknown("shuffle()"))
         return Unknown(f"{leaf}(...) is not followed")
@@ -242,6 +257,14 @@ def _keras_call(ev: DataEvaluator, kname: str, path: str, args: list, kwargs: di
     if kname in ("Variable", "backend.Variable", "variables.Variable"):
         return _keras_variable(_Ctx(ev, node, "keras.Variable", "keras"), args, kwargs)
     ctx = _Ctx(ev, node, "keras." + kname, "numpy")
+    if parts[0] == "random" and len(parts) == 2 and leaf in ("normal", "uniform", "truncated_normal", "randint"):
+        # keras.random.<leaf>(shape, ...): an array of that shape (ints from randint)
+        out = _keras_random(_Ctx(ev, node, "keras." + kname, "keras"), args, kwargs)
+        if isinstance(out, Array) and leaf == "randint":
+            out.dtype = "int"
+        return out
+    if leaf == "correct_pad" and "imagenet_utils" in path:
+        return _correct_pad(args, kwargs)
     if leaf == "to_categorical":
         return _to_categorical(ctx, args, kwargs)
     if leaf in ("image_dataset_from_directory", "text_dataset_from_directory"):
@@ -342,3 +365,24 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
 
 def _raise_report(code: str, message: str, related=None, fix=None, severity=None) -> None:
     raise OpError({v: k for k, v in _OP_CODES.items()}.get(code, "axis"), message.split(": ", 1)[-1])
+
+
+def _correct_pad(args: list, kwargs: dict) -> Any:
+    """keras.src.applications.imagenet_utils.correct_pad(inputs, kernel_size): the ZeroPadding2D
+    padding that keeps a strided 'valid' convolution centred (channels last, as Keras's default)."""
+    x, kernel = _arg(args, kwargs, 0, "inputs"), _arg(args, kwargs, 1, "kernel_size")
+    if isinstance(kernel, int) and not isinstance(kernel, bool):
+        kernel = (kernel, kernel)
+    shape = getattr(x, "shape", None)
+    if not isinstance(x, Tensor) or not isinstance(shape, tuple) or len(shape) != 4 \
+            or not (isinstance(kernel, tuple) and len(kernel) == 2 and all(isinstance(k, int) for k in kernel)):
+        return Unknown("correct_pad() of values not known")
+    size = shape[1:3]
+    if size[0] is None:
+        adjust = (1, 1)
+    elif all(isinstance(d, int) and not isinstance(d, bool) for d in size):
+        adjust = (1 - size[0] % 2, 1 - size[1] % 2)
+    else:
+        return Unknown("correct_pad() of an image size not known")
+    correct = (kernel[0] // 2, kernel[1] // 2)
+    return ((correct[0] - adjust[0], correct[0]), (correct[1] - adjust[1], correct[1]))

@@ -49,6 +49,21 @@ def _np_reshape(ctx, args, kwargs):
     return _reshape_fn(ctx, args, kwargs)
 
 
+def _multivariate_normal(ctx, args, kwargs):
+    """np.random.multivariate_normal(mean, cov, size): ``size`` samples of len(mean) values."""
+    mean, size = _arg(args, kwargs, 0, "mean"), _arg(args, kwargs, 2, "size")
+    if isinstance(mean, (list, tuple)):
+        k = len(mean)
+    elif isinstance(getattr(mean, "shape", None), tuple) and len(mean.shape) == 1:
+        k = mean.shape[0]
+    else:
+        return Unknown(f"{ctx.short}() of a mean not known statically")
+    shape = () if size is None else _shape_arg(size)
+    if shape is None:
+        return Unknown("a size not known statically")
+    return ctx.arr((*shape, k), dtype="float")
+
+
 _NUMPY_FUNCS: dict[str, Callable] = {
     "numpy.zeros": _ctor("zeros"), "numpy.ones": _ctor("ones"), "numpy.empty": _ctor("empty"),
     "numpy.full": _ctor("full"), "numpy.zeros_like": _like, "numpy.ones_like": _like, "numpy.empty_like": _like,
@@ -62,7 +77,8 @@ _NUMPY_FUNCS: dict[str, Callable] = {
     "numpy.random.standard_normal": _size_ctor("float", 0), "numpy.random.normal": _size_ctor("float", 2),
     "numpy.random.uniform": _size_ctor("float", 2), "numpy.random.binomial": _size_ctor("int", 2),
     "numpy.random.poisson": _size_ctor("int", 1), "numpy.random.exponential": _size_ctor("float", 1),
-    "numpy.random.beta": _size_ctor("float", 2), "numpy.random.randint": _randint, "numpy.random.choice": _choice,
+    "numpy.random.beta": _size_ctor("float", 2),
+    "numpy.random.multivariate_normal": _multivariate_normal, "numpy.random.randint": _randint, "numpy.random.choice": _choice,
     "numpy.random.permutation": _permutation, "numpy.reshape": _np_reshape, "numpy.expand_dims": _expand_dims,
     "numpy.squeeze": _squeeze, "numpy.transpose": _transpose,
     "numpy.swapaxes": _unary_shape(shape_math.swapaxes, (1, "axis1", None), (2, "axis2", None)),

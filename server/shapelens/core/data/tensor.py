@@ -16,6 +16,7 @@ from shapelens.core.data import numpy  # noqa: F401 -- registers the numpy.* han
 from shapelens.core.data.arrays import _argsort, _identity, _matmul, _reduction, _reshape, _squeeze, _transpose
 from shapelens.core.data.base import (
     Array,
+    literal_array,
     Dataset,
     MAX_WALK,
     _Ctx,
@@ -278,6 +279,11 @@ def _operand_shape(v: Any) -> tuple | None:
 def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.AST) -> Any:
     if isinstance(left, Dataset) or isinstance(right, Dataset):
         return Unknown("arithmetic on a dataset")
+    if op is not ast.MatMult and any(isinstance(v, Tensor) and v.symbolic is False for v in (left, right)):
+        # a list of numbers written in the code is made an array by numpy and TensorFlow (a
+        # Keras tensor refuses it: "Invalid dtype: list")
+        left, right = (literal_array(v, "a list", None) or v if isinstance(v, (list, tuple)) else v
+                       for v in (left, right))
     symbolic = any(isinstance(v, Tensor) and v.symbolic for v in (left, right))
     sl, sr = _operand_shape(left), _operand_shape(right)
     name = _OP_NAMES.get(op)
@@ -341,3 +347,11 @@ def _tensor_binop(ev: DataEvaluator, op: type, left: Any, right: Any, node: ast.
 def _with_scalars(template: list, shapes: list) -> list:
     it = iter(shapes)
     return [next(it) if isinstance(v, Tensor) else () for v in template]
+
+
+def reshape_unknown(ev: DataEvaluator, value: Unknown, args: list, kwargs: dict, node) -> Any:
+    """``x.reshape(target)`` of a value shapelens does not follow: only arrays (numpy, torch, jax)
+    have the method, and its result has the target's rank and every size written out."""
+    target = args[0] if len(args) == 1 else tuple(args) if args else kwargs.get("shape")
+    return _reshape(_Ctx(ev, node, "reshape", "numpy"), Array(None, value.reason, None, symbolic=False), target,
+                    ".reshape()")

@@ -281,6 +281,53 @@ def initializer(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     return Partial(ModuleRef("tensorflow.random.normal"), [], {})
 
 
+def _bounding_box(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.image.crop_to_bounding_box / pad_to_bounding_box(image, offset_height, offset_width,
+    target_height, target_width): the image (3-D) or batch (4-D) at the target height and width."""
+    x = _arg(args, kwargs, 0, "image")
+    shape = x.shape if isinstance(x, Tensor) else None
+    if shape is None or len(shape) not in (3, 4):
+        return Unknown(f"{ctx.short}() of an image whose shape is not known")
+    size = tuple(d if isinstance(d, int) and not isinstance(d, bool) else UNK
+                 for d in (_arg(args, kwargs, 3, "target_height"), _arg(args, kwargs, 4, "target_width")))
+    out = (*size, shape[-1]) if len(shape) == 3 else (shape[0], *size, shape[-1])
+    if type(x) is Tensor:  # a tensor traced in a layer's call(): its None is Keras's batch axis
+        return Tensor(out, ctx.origin(), ctx.span, symbolic=x.symbolic)
+    return _derived(ctx, x, out, None)
+
+
+def _crop_and_resize(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+    """tf.image.crop_and_resize(image, boxes, box_indices, crop_size): one crop per box,
+    (num_boxes, crop_height, crop_width, depth)."""
+    x, boxes = _arg(args, kwargs, 0, "image"), _arg(args, kwargs, 1, "boxes")
+    size = _arg(args, kwargs, 3, "crop_size")
+    shape, box_shape = _shape_of(x), _shape_of(boxes)
+    if shape is None or len(shape) != 4 or box_shape is None or len(box_shape) != 2 \
+            or not (isinstance(size, (list, tuple)) and len(size) == 2):
+        return Unknown("tf.image.crop_and_resize() of values not known")
+    out = (box_shape[0], *(d if _is_int(d) else UNK for d in size), shape[-1])
+    if type(x) is Tensor:  # a tensor traced in a layer's call(): its None is Keras's batch axis
+        return Tensor(out, ctx.origin(), ctx.span, symbolic=x.symbolic)
+    return _derived(ctx, x, out, None, dtype="float")
+
+
+def _compare(op: Callable) -> Callable:
+    """tf.equal / tf.not_equal: of two Python numbers an eager boolean, whose truth decides an
+    `if` (MobileViT's `if tf.math.equal(x.shape[-1], output_channels)`); else elementwise.
+    Given as a Python bool: only its truth is used."""
+
+    def fn(ctx: _Ctx, args: list, kwargs: dict) -> Any:
+        a, b = _arg(args, kwargs, 0, "x"), _arg(args, kwargs, 1, "y")
+        # eager only: inside a layer's call() TensorFlow may be tracing a graph, where a tensor
+        # cannot decide an `if`
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)) \
+                and not getattr(ctx.ev.keras, "in_layer_call", 0):
+            return bool(op(a, b))
+        return _binary(ctx, args, kwargs)
+
+    return fn
+
+
 _INITIALIZERS = ("random_uniform_initializer", "random_normal_initializer", "zeros_initializer",
                  "ones_initializer", "constant_initializer", "truncated_normal_initializer",
                  "glorot_uniform_initializer", "glorot_normal_initializer", "variance_scaling_initializer",
@@ -308,6 +355,13 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.reduce_logsumexp": _reduction(), "tensorflow.argmax": _tf_argmax, "tensorflow.argmin": _tf_argmax,
     "tensorflow.matmul": _matmul_fn("tf"), "tensorflow.linalg.matmul": _matmul_fn("tf"),
     "tensorflow.one_hot": _one_hot, "tensorflow.image.resize": _tf_image_resize,
+    "tensorflow.image.crop_and_resize": _crop_and_resize,
+    # elementwise string ops: one string (or number) per input string
+    "tensorflow.strings.lower": _identity, "tensorflow.strings.upper": _identity,
+    "tensorflow.strings.strip": _identity, "tensorflow.strings.regex_replace": _identity,
+    "tensorflow.strings.to_number": _identity, "tensorflow.strings.length": _identity,
+    "tensorflow.strings.as_string": _identity,
+    "tensorflow.image.crop_to_bounding_box": _bounding_box, "tensorflow.image.pad_to_bounding_box": _bounding_box,
     "tensorflow.image.rgb_to_grayscale": _tf_gray(1), "tensorflow.image.grayscale_to_rgb": _tf_gray(3),
     "tensorflow.image.convert_image_dtype": _identity, "tensorflow.image.per_image_standardization": _identity,
     "tensorflow.image.flip_left_right": _identity, "tensorflow.image.random_flip_left_right": _identity,
@@ -339,8 +393,8 @@ _TF_FUNCS: dict[str, Callable] = {
     "tensorflow.nn.batch_normalization": _identity, "tensorflow.add": _binary, "tensorflow.subtract": _binary,
     "tensorflow.multiply": _binary, "tensorflow.divide": _binary, "tensorflow.truediv": _binary,
     "tensorflow.floordiv": _binary, "tensorflow.pow": _binary, "tensorflow.maximum": _binary,
-    "tensorflow.minimum": _binary, "tensorflow.mod": _binary, "tensorflow.equal": _binary,
-    "tensorflow.not_equal": _binary, "tensorflow.less": _binary, "tensorflow.greater": _binary,
+    "tensorflow.minimum": _binary, "tensorflow.mod": _binary, "tensorflow.equal": _compare(lambda a, b: a == b),
+    "tensorflow.not_equal": _compare(lambda a, b: a != b), "tensorflow.less": _binary, "tensorflow.greater": _binary,
     "tensorflow.less_equal": _binary, "tensorflow.greater_equal": _binary, "tensorflow.logical_and": _binary,
     "tensorflow.logical_or": _binary, "tensorflow.squared_difference": _binary,
     "tensorflow.math.squared_difference": _binary, "tensorflow.add_n_pair": _binary, "tensorflow.realdiv": _binary,
