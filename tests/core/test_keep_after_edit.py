@@ -200,6 +200,19 @@ for b in blocks:
     x = b(x)
 model = keras.Model(inp, x)
 ''',
+    "model of earlier tensors trained later": '''
+import numpy as np
+import keras
+from keras import layers
+a = keras.Input((16,))
+h = layers.Dense(8)(a)
+o1 = layers.Dense(3)(h)
+o2 = layers.Dense(1)(h)
+multi = keras.Model(a, [o1, o2])
+multi.fit(np.zeros((10, 16)), [np.zeros((10, 3)), np.zeros((10, 1))], epochs=1)
+other = keras.Model(a, o2)
+other.fit(np.zeros((10, 16)), np.zeros((10, 1)), epochs=1)
+''',
     "global configuration": '''
 import keras
 from keras import layers
@@ -231,3 +244,15 @@ def test_the_5000_line_file_keeps_most_statements():
         before = session.stats.get("kept", 0)
         assert same(analyze(edited, "big.py", session=session), analyze(edited, "big.py"))
     assert session.stats.get("kept", 0) - before > 50  # the units after the edited one are not run again
+
+
+def test_layer_and_model_ids_come_from_the_counters():
+    """Kept statements advance KerasApi.layer_base/model_base: an id taken from len(layer_objs)
+    would collide with theirs."""
+    import re as _re
+
+    core = Path(__file__).resolve().parents[2] / "server" / "shapelens" / "core"
+    pattern = _re.compile(r"(LayerObj|FunctionalModel|SequentialModel)\(\s*(layer_id=)?len\(|model_id = len\(")
+    offenders = [f"{p.relative_to(core)}:{n}" for p in core.rglob("*.py")
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert not offenders

@@ -310,17 +310,19 @@ def _root(node: ast.AST) -> str | None:
 
 def frozen(value: Any, depth: int = 0) -> bool:
     """A value no statement can change: a module, a function, a class, a number, a string,
-    a tensor or array, None, a tuple of those. (Whether something assigns into a function or class is checked
+    an array no layer made, None, a tuple of those. (Whether something assigns into a function or class is checked
     on the syntax, see ``StmtDeps.mutates``.)"""
     from shapelens.core.resolve import ModuleRef
     from shapelens.core.shapes import Unknown
     from shapelens.core.values import Builtin, ClassValue, FunctionValue, ModuleValue, Tensor
 
-    # A tensor or array is never changed once made (a layer called on it makes a new one; its
-    # producer is a call record, which nothing the user writes can reach).
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, range, Unknown, ModuleRef,
-                                           ModuleValue, Builtin, Tensor)):
+                                           ModuleValue, Builtin)):
         return True
+    if isinstance(value, Tensor):
+        # data (an array) that no layer made is never changed once made; a Keras tensor leads to
+        # the layers that made it (keras.Model(inputs, outputs) collects them, fit() calls them)
+        return value.symbolic is False and value.producer is None
     if depth >= 3:
         return False
     if isinstance(value, FunctionValue):  # its defaults and closure go with it when it runs
