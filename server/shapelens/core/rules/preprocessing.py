@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from shapelens.core.rules.base import REQUIRED, Args, LayerError, Out, Unresolved, layer, shown
-from shapelens.core.shapes import Shape, fmt_shape, is_unknown, known
+from shapelens.core.shapes import UNK, Shape, fmt_shape, is_unknown, known
 from shapelens.core.codes import (
     FAILS_AT_RUN_TIME,
     INCOMPATIBLE_INPUT_DIMENSION,
@@ -640,6 +640,8 @@ def _lookup_depth(a: Args, mode: str) -> Any:
     max_tokens = a._get("max_tokens", None)
     if a._get("pad_to_max_tokens", False):
         return max_tokens
+    if is_unknown(a.raw("vocabulary")):
+        return UNK  # learned by adapt() from data: a size Keras knows, shapelens does not
     vocab = a._get("vocabulary", None)
     if vocab is None:
         return None
