@@ -150,6 +150,8 @@ def _analyze(text: str, path: str, with_spec: bool = False,
 
         checkpoint = (early[0], provisional)
     if replay is not None:
+        if save_at is not None and any(i < save_at for i in replay.kept):
+            save = None  # the state there lacks what the kept statements before it bound
         try:
             ev.run(module, start, save, save_at, checkpoint, kept=replay.kept)
         except Misaligned:  # an edit that made more or fewer layers: everything after it runs

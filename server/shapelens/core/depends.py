@@ -26,6 +26,7 @@ test). Imports no TensorFlow, never runs user code.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,9 @@ class StmtDeps:
     conditional: bool  # a compound statement: its writes may not happen
     barrier: bool  # reaches names dynamically or changes global configuration
     frozen_writes: frozenset = frozenset()  # names it binds to a module, a function, a class or a literal
+    # names it binds to a value its own text decides (an import, a literal, a function with no
+    # decorator and literal defaults): the same whenever it runs
+    same_writes: frozenset = frozenset()
 
 
 def deps(stmt: ast.stmt) -> StmtDeps:
@@ -77,7 +81,7 @@ class _Collector:
         self._module_level(stmt)
         return StmtDeps(frozenset(self.reads), frozenset(self.writes), frozenset(self.mutates),
                         frozenset(self.fn_free), self.calls, not isinstance(stmt, _PLAIN), self.barrier,
-                        _frozen_writes(stmt, self.writes))
+                        _frozen_writes(stmt, self.writes), _same_writes(stmt, self.writes))
 
     # -- module level: loads are reads, stores are writes
     def _module_level(self, node: ast.AST) -> None:
@@ -248,6 +252,15 @@ def _frozen_writes(stmt: ast.stmt, writes: set[str]) -> frozenset:
     return frozenset()
 
 
+def _same_writes(stmt: ast.stmt, writes: set[str]) -> frozenset:
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return frozenset({stmt.name}) if not stmt.decorator_list and not stmt.returns and \
+            not any(a.annotation for a in _all_args(stmt.args)) and _frozen_writes(stmt, writes) else frozenset()
+    if isinstance(stmt, ast.ClassDef):
+        return frozenset()
+    return _frozen_writes(stmt, writes)
+
+
 def untouched(body: list[ast.stmt], first: int, run: set[int], old: list[StmtDeps], every_fn_free: set[str],
               max_names: int = 20_000) -> set[int]:
     """The statements before ``first`` whose layers and models nothing that runs again (``run``,
@@ -338,13 +351,17 @@ def frozen(value: Any, depth: int = 0) -> bool:
 _MISSING = object()
 
 
-def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound: dict[str, Any],
-         cache: dict | None = None) -> tuple[set[int], set[str]] | None:
+def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[StmtDeps], bound: dict[str, Any],
+         cache: dict | None = None, keep_before: bool = True) -> tuple[set[int], set[str]] | None:
     """The statements from ``first`` on that must run (the others keep their last results) and
-    the free names of every function (what a call may read), or None when nothing can be kept. ``body[first:last]`` are the edited statements (they run),
-    ``old`` the dependencies of what they were; ``bound``: the module's names before
-    ``body[first]`` and their values; ``cache``: what was found in ``bound`` last time, when it
-    is the same state (the same snapshot restored)."""
+    the free names of every function (what a call may read), or None when nothing can be kept.
+    ``body[edited[0]:edited[1]]`` are the edited statements (they run; ``first`` <= edited[0]:
+    the statements between are unchanged), ``old`` the dependencies of what they were;
+    ``bound``: the module's names before ``body[first]`` and their values; ``cache``: what was
+    found in ``bound`` last time, when it is the same state (the same snapshot restored);
+    ``keep_before``: whether the unchanged statements before the edit may keep their results
+    (else they all run)."""
+    k, last = edited
     n = len(body)
     info = [deps(s) for s in body[first:]]
     if any(d.barrier for d in info) or any(d.barrier for d in old):
@@ -384,17 +401,21 @@ def plan(body: list[ast.stmt], first: int, last: int, old: list[StmtDeps], bound
             writers.setdefault(name, []).append(i + first)
     old_writes = set().union(*(d.writes for d in old)) if old else set()
     for name in old_writes:  # what the edited statements bound before the edit may be unbound now
-        writers.setdefault(name, []).insert(0, first)
-    if first >= n:
+        if k not in writers.setdefault(name, []):
+            bisect.insort(writers[name], k)
+    if k >= n:
         return None
-    run = set(range(first, min(n, max(last, first + 1))))
+    run = set(range(first if not keep_before else k, min(n, max(last, k + 1))))
 
     def kept_can_read(name: str, i: int) -> bool:
         for w in reversed(writers.get(name, ())):
             if w >= i:
                 continue
             if w in run:
-                return False
+                # an unchanged import, literal, or plain function definition that runs again binds
+                # what it bound last time (its text decides it all), and nothing can change it
+                return not (k <= w < last) and name in info[w - first].same_writes and name not in mutated \
+                    and not info[w - first].conditional
             if not info[w - first].conditional:
                 return True  # bound by a kept statement: the same value as last time
         return bound_frozen(name)

@@ -308,7 +308,7 @@ class Session:
         first_new, last_new = _changed([_stmt_pos(st) for st in new_body], line_a,
                                        text.count("\n", 0, len(text) - b) + 1)
         first_old, last_old = _changed(old_pos, line_a, old_text.count("\n", 0, len(old_text) - b) + 1)
-        if first_new != first_old or first_new != start or len(new_body) - last_new != len(old_pos) - last_old:
+        if first_new != first_old or first_new < start or len(new_body) - last_new != len(old_pos) - last_old:
             return None
         # the lines after the change moved by `delta` (an added or removed line): the results kept
         # have their positions, and the line numbers in their messages, moved too
@@ -323,12 +323,17 @@ class Session:
             return None
         if self._plan_cache.get("snapshot") is not self.snapshot:
             self._plan_cache = {"snapshot": self.snapshot}
-        run = depends.plan(new_body, start, last_new, old,
-                           bound, self._plan_cache if start else None)
+        # the statements before the edit run when this analysis is to save its state there
+        keep_before = self.want is None
+        run = depends.plan(new_body, start, (first_new, last_new), old,
+                           bound, self._plan_cache if start else None, keep_before)
         if run is None:
             return None
         run, every_fn_free = run
-        kept = {i: last.outs[i - last_new + last_old] for i in range(last_new, len(new_body)) if i not in run}
+        # the unchanged statements between the restored state and the edit (all of them after an
+        # open or a full analysis), and those after the edit
+        kept = {i: last.outs[i] for i in range(start, first_new) if i not in run}
+        kept.update((i, last.outs[i - last_new + last_old]) for i in range(last_new, len(new_body)) if i not in run)
         if delta and kept:
             shift = _Shift(moved_from, delta)
             kept = {i: shift.kept(out) for i, out in kept.items()}
