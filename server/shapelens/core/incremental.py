@@ -48,7 +48,7 @@ from shapelens.core.source import Span
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
 # A state copied ahead (Session.prepare) costs memory (about 12x its pickle) and saves a few
 # milliseconds; past this size the analysis after it takes hundreds, and the copy is not made.
-MAX_PREPARED_BYTES = 512 * 1024
+MAX_PREPARED_BYTES = 2 * 1024 * 1024
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -119,6 +119,7 @@ _BY_REFERENCE = (ast.AST, types.FunctionType, types.BuiltinFunctionType, types.M
                  types.ModuleType, types.CodeType, type)
 
 
+MAX_DEPS_BY_TEXT = 50_000  # statements whose dependencies are kept by their text (a few hundred bytes each)
 MAX_TAILS = 2  # recent parses of the text after a snapshot, kept for their statements
 # A kept parse costs about 2.4 KB a line (its statements are mostly those of the module in use, so
 # shared) and saves about 5 ms per 1,000 lines, and its statements keep what core/depends.py
@@ -233,6 +234,8 @@ class Session:
     _tails: list = field(default_factory=list)  # recent parses after the snapshot (_Tail), newest first
     _last: _Last | None = None  # the last analysis's results, per statement (keep/remember)
     _plan_cache: dict = field(default_factory=dict)  # what depends.plan found in the snapshot's state
+    _deps_by_text: dict = field(default_factory=dict)  # (columns, text) of a statement -> depends.deps
+    _to_read: tuple | None = None  # (text, statements) of the last analysis, for read_ahead
     _garbage: list = field(default_factory=list)  # (teardown, evaluator): cycles to break when idle
 
     # -- before an analysis -------------------------------------------------------------
@@ -323,6 +326,7 @@ class Session:
             return None
         if self._plan_cache.get("snapshot") is not self.snapshot:
             self._plan_cache = {"snapshot": self.snapshot}
+        self._known_deps(text, new_body[start:])
         # the statements before the edit run when this analysis is to save its state there
         keep_before = self.want is None
         run = depends.plan(new_body, start, (first_new, last_new), old,
@@ -348,6 +352,33 @@ class Session:
     def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None) -> None:
         """The results of this analysis per statement (None: not to be kept)."""
         self._last = _Last(text, key, [_stmt_pos(st) for st in module.body], outs) if outs is not None else None
+        self._to_read = (text, module.body) if outs is not None else None
+
+    def _known_deps(self, text: str, body: list[ast.stmt]) -> None:
+        """What core/depends.py found in statements of the same text before (parsed anew, they are
+        new nodes): looked up by their text, so a statement is read once."""
+        cache = self._deps_by_text
+        lines = None
+        for st in body:
+            if "_sl_deps" in st.__dict__:
+                continue
+            if lines is None:
+                lines = text.split("\n")
+            src = (st.col_offset, st.end_col_offset, "\n".join(lines[st.lineno - 1:st.end_lineno]))
+            found = cache.get(src)
+            if found is None:
+                found = cache[src] = depends.deps(st)
+            else:
+                st._sl_deps = found  # type: ignore[attr-defined]
+        if len(cache) > MAX_DEPS_BY_TEXT:
+            cache.clear()
+
+    def read_ahead(self) -> None:
+        """Between two analyses: read the last analysis's statements (core/depends.py) so that
+        the next one finds them by their text."""
+        pending, self._to_read = self._to_read, None
+        if pending is not None:
+            self._known_deps(*pending)
 
     def _reuse_tail(self, rest: str, lines_before: int) -> list[ast.stmt] | None:
         """The statements of ``rest`` (starting on line ``lines_before``) taken from a recent
@@ -420,6 +451,7 @@ class Session:
         """Copy the snapshot's state now (between analyses, while the user types), so that the
         next analysis that restores it starts at once. The copy is used once."""
         self.collect()
+        self.read_ahead()
         snap = self.snapshot
         if snap is None or len(snap.data) > MAX_PREPARED_BYTES:
             self._ready = None
