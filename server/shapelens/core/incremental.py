@@ -447,11 +447,16 @@ class Session:
         for teardown, ev in garbage:
             teardown(ev)
 
-    def prepare(self) -> None:
+    def prepare(self, stop: Any = None) -> None:
         """Copy the snapshot's state now (between analyses, while the user types), so that the
-        next analysis that restores it starts at once. The copy is used once."""
+        next analysis that restores it starts at once. The copy is used once. ``stop()``: an
+        analysis is waiting, the rest is left to it (each step is also done when needed)."""
         self.collect()
+        if stop is not None and stop():
+            return
         self.read_ahead()
+        if stop is not None and stop():
+            return
         snap = self.snapshot
         if snap is None or len(snap.data) > MAX_PREPARED_BYTES:
             self._ready = None

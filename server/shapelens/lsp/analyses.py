@@ -229,7 +229,7 @@ class DocumentAnalyses:
         document is already waiting."""
         time.sleep(IDLE_DELAY)
         if not thread.pending():
-            self._idle(path)
+            self._idle(path, thread.pending)  # stops between its steps when an analysis is waiting
 
     def _run(self, text: str, path: str, cancel: threading.Event,
              early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:

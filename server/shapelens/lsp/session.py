@@ -116,14 +116,14 @@ class ShapelensServer(LanguageServer):
             if session is not None:
                 lock.release()
 
-    def _prepare(self, path: str) -> None:
+    def _prepare(self, path: str, stop=None) -> None:
         """Between two analyses of a document: copy the state the next one restores (on the
         document's thread, after a result: analyses.py, DocumentAnalyses._after)."""
         found = self._incremental.get(path)
         if found is None or not found[0].acquire(blocking=False):
             return
         try:
-            found[1].prepare()
+            found[1].prepare(stop)
         except Exception:  # noqa: BLE001 -- the next analysis restores it itself
             log.debug("preparing the next analysis of %s failed", path, exc_info=True)
         finally:
