@@ -5,7 +5,7 @@ field, whatever the edit and whatever the statements after it do with what it bi
 from __future__ import annotations
 
 import dataclasses
-import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,11 @@ from shapelens.core.analyze import analyze
 from shapelens.core.incremental import Session
 from shapelens.core.source import Source
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from check_incremental import numbers_retyped  # noqa: E402
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PROGRAMS = sorted((FIXTURES / "programs").glob("*.py")) + sorted((FIXTURES / "precision").glob("*.py"))
-NUMBER = re.compile(r"(?<![\w.])[1-9][0-9]*(?![\w.])")
 
 
 def same(a, b) -> bool:
@@ -25,32 +27,19 @@ def same(a, b) -> bool:
 
 def numbers_edited(text: str, index: int) -> list[str]:
     """Texts where the user retypes the first number of top-level statement ``index``: the
-    number with a digit more, with another digit, and back; then lines added above and below
-    it and taken away (the lines after them move)."""
-    module, _ = Source(text).parse()
-    stmt = module.body[index]
-    lines = text.split("\n")
-    for line in range(stmt.lineno - 1, stmt.end_lineno):
-        m = NUMBER.search(lines[line])
-        if m is None or '"""' in lines[line]:
-            continue
-        out = []
-        for new in (m.group() + "1", str(int(m.group()) + 1), m.group()):
-            edited = list(lines)
-            edited[line] = lines[line][:m.start()] + new + lines[line][m.end():]
-            out.append("\n".join(edited))
-        break
-    else:
+    number with a digit more, with another digit, and back (bench/check_incremental.py); then
+    lines added above and below it and taken away (the lines after them move), and statements
+    making a layer typed above it and taken away (what follows is numbered anew)."""
+    retyped = numbers_retyped(text, index)  # three number edits, a line making and calling a layer, back
+    if not retyped:
         return []
-    # a line added above the statement and taken away again: the lines below move, then move back
+    stmt = Source(text).parse()[0].body[index]
+    lines = text.split("\n")
     added = "\n".join(lines[:stmt.lineno - 1] + ["# a new line"] + lines[stmt.lineno - 1:])
     inside = "\n".join(lines[:stmt.end_lineno] + ["", "# after it"] + lines[stmt.end_lineno:])
-    # a statement that makes a layer typed above it and taken away: what follows is numbered anew
     layer = "\n".join(lines[:stmt.lineno - 1] + ["import keras as _k; _extra = _k.layers.Dense(2)"]
                       + lines[stmt.lineno - 1:])
-    called = "\n".join(lines[:stmt.lineno - 1] + ["import keras as _k; _y = _k.layers.Dense(2)(_k.Input((3,)))"]
-                       + lines[stmt.lineno - 1:])
-    return out + [added, text, inside, text, layer, text, called, layer]
+    return retyped[:3] + [added, text, inside, text, layer, text] + retyped[3:] + [layer]
 
 
 def check_program(text: str, path: str = "prog.py") -> int:
@@ -229,8 +218,6 @@ def test_statements_that_touch_the_edited_one_run_again(name):
 
 
 def test_the_5000_line_file_keeps_most_statements():
-    import sys
-
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     from common import generate_large
 
