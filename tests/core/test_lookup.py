@@ -14,8 +14,8 @@ head = layers.Dense(
 )
 x = inputs
 for step in range(300):
-    y = dense(inputs)
-    z = head(y)
+    y = layers.Dense(4)(dense(inputs))
+    z = head(layers.Dense(4)(y))
 model = keras.Model(inputs, z)
 """
 
@@ -35,7 +35,7 @@ def _scan(lookup: Lookup, line: int, col: int):
 
 def test_layer_records_found_by_index_match_a_full_scan():
     analysis = analyze(PROGRAM, "many.py")
-    assert len(analysis.layers) >= 600  # the loop leaves a record per call
+    assert len(analysis.layers) >= 600  # the loop makes 600 layers: a record each
     lookup = Lookup(PROGRAM, analysis)
     checked = 0
     for line, text in enumerate(PROGRAM.split("\n")):

@@ -51,12 +51,17 @@ def test_a_loop_creating_layers_keeps_one_record_per_layer():
     assert a.models[0].params == 12 * (16 * 16 + 16)
 
 
-def test_a_shared_layer_called_in_a_loop_on_symbolic_tensors_is_recorded_each_time():
+def test_a_shared_layer_called_in_a_loop_on_symbolic_tensors_is_one_record_per_input_shape():
+    """The issue's contract: one record per call site and distinct input shape (the model still
+    has the three calls: its output and parameters are those of the chain)."""
     a, sites = _per_site("import keras\nfrom keras import layers\nx = inputs = keras.Input((16,))\n"
                          "shared = layers.Dense(16)\nfor i in range(3):\n    x = shared(x)\n"
                          "m = keras.Model(inputs, x)\n")
-    assert sum(v for k, v in sites.items() if k[2] == "Dense") == 3
+    assert sum(v for k, v in sites.items() if k[2] == "Dense") == 1
     assert a.models[0].output_shape == (None, 16) and a.models[0].params == 16 * 16 + 16
+    b, sites = _per_site("import keras\nfrom keras import layers\nx = inputs = keras.Input((16,))\n"
+                         "for n in (8, 4, 2):\n    x = layers.Dense(n)(x)\nm = keras.Model(inputs, x)\n")
+    assert sum(v for k, v in sites.items() if k[2] == "Dense") == 3  # three layers made: three records
 
 
 def test_other_shapes_in_the_loop_are_other_records():

@@ -188,7 +188,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     for out in (*before.values(), *kept.values()):
         rows.extend(out.layers)
         result.models.extend(out.models)
-    result.layers = sorted(rows, key=lambda i: i.order)
+    result.layers = _distinct(sorted(rows, key=lambda i: i.order))
     if kept or before:
         result.models.sort(key=lambda m: m.model_id)
     result.diagnostics = _dedupe(result.diagnostics)
@@ -367,6 +367,22 @@ def _model_info(model: Any, infos: dict[int, list[LayerInfo]],
                          model.span, layers, model.input_shape, model.output_shape,
                          model_params(model) if model.built else None, note)
     return None
+
+
+def _distinct(rows: list[LayerInfo]) -> list[LayerInfo]:
+    """One record per layer, call site and shapes: a layer called again and again at one place
+    with the same input (a decoding loop over a model, an attention block applied in a loop in
+    call()) is one record; a layer made N times in a loop is N layers, N records."""
+    seen: set = set()
+    out = []
+    for r in rows:
+        if r.call_span is not None:
+            key = (r.layer_id, r.call_span, repr(r.input_shape), repr(r.output_shape), r.params, r.note, r.raised)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(r)
+    return out
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
