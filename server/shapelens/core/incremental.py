@@ -207,7 +207,6 @@ class Replay:
     """Statements after the edit whose last results are kept (Evaluator.run(kept=...))."""
 
     kept: dict  # statement index -> Kept
-    run: int  # statements that run again
     before: dict = field(default_factory=dict)  # statements before the edit whose last tables stand
 
 
@@ -347,7 +346,7 @@ class Session:
         # the statements before the edit whose layers and models nothing that runs can reach
         before = {p: last.outs[p] for p in depends.untouched(
             new_body, start, run, old, every_fn_free)}
-        return Replay(kept, len(run), before)
+        return Replay(kept, before)
 
     def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None) -> None:
         """The results of this analysis per statement (None: not to be kept)."""
@@ -594,13 +593,6 @@ def _clone(obj: Any, changes: dict) -> Any:
     d.update(changes)
     new.__dict__ = d
     return new
-
-
-def shift_lines(value: Any, moved_from: int, delta: int) -> Any:
-    """``value`` (a Kept, or any result) with every 0-based line from ``moved_from`` on moved by
-    ``delta`` (see _Shift)."""
-    shift = _Shift(moved_from, delta)
-    return shift.kept(value) if isinstance(value, Kept) else shift.any(value)
 
 
 def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[Kept] | None:
