@@ -83,6 +83,17 @@ def numbers_retyped(text: str, stmt_index: int) -> list[str]:
     return []
 
 
+def same_as_fresh(text: str, path: str, session: Session, inc_times: list[float], fresh_times: list[float]) -> bool:
+    """Analyses ``text`` through the session and afresh (both timed): are the results equal?"""
+    t = time.perf_counter()
+    inc = analyze(text, path, session=session)
+    inc_times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    fresh = analyze(text, path)
+    fresh_times.append(time.perf_counter() - t)
+    return fingerprint(inc) == fingerprint(fresh)
+
+
 def check_numbers(text: str, path: str) -> tuple[list[float], list[float], list[str]]:
     """Retypes a number in each of up to 8 statements spread over the file: after each edit the
     statements after it may keep their last results; the result must equal a fresh one."""
@@ -98,13 +109,7 @@ def check_numbers(text: str, path: str) -> tuple[list[float], list[float], list[
         session = Session()
         analyze(text, path, session=session)
         for j, edited in enumerate(edits):
-            t = time.perf_counter()
-            inc = analyze(edited, path, session=session)
-            inc_times.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            fresh = analyze(edited, path)
-            fresh_times.append(time.perf_counter() - t)
-            if fingerprint(inc) != fingerprint(fresh):
+            if not same_as_fresh(edited, path, session, inc_times, fresh_times):
                 problems.append(f"{path}: statement {k} (line {body[k].lineno}), number edit {j}: "
                                 "incremental result differs from a fresh one")
         KEPT[0] += session.stats.get("kept", 0)
@@ -128,15 +133,10 @@ def check(text: str, path: str) -> tuple[int, int, list[float], list[float], lis
         at = Source(text).parse()[0].body[k].lineno - 1
         added = "\n".join(lines[:at] + ["# a new line"] + lines[at:])
         for j, second in enumerate((type_in(text, k, "  "), type_in(text, k, "   "), added, first)):
-            t = time.perf_counter()
-            inc = analyze(second, path, session=session)
-            inc_times.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            fresh = analyze(second, path)
-            fresh_times.append(time.perf_counter() - t)
+            same = same_as_fresh(second, path, session, inc_times, fresh_times)
             total += 1
             used += bool(session.restored_from)
-            if fingerprint(inc) != fingerprint(fresh):
+            if not same:
                 problems.append(f"{path}: statement {k}, edit {j}: incremental result differs from a fresh one")
         TAILS[0] += session.stats.get("tails", 0)
     return used, total, inc_times, fresh_times, problems

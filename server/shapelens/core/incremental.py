@@ -254,9 +254,9 @@ class Session:
         if self.last_text is not None and self.last_text != text:
             common = _common_prefix(self.last_text, text)
             # the statements that end on a line before the one of the first change come first
-            want = bisect.bisect_left(body, text.count("\n", 0, common) + 1, key=lambda st: st.end_lineno)
-            offsets = _line_offsets(text) if want < len(body) and body[want].end_lineno == \
-                text.count("\n", 0, common) + 1 else None
+            line = text.count("\n", 0, common) + 1
+            want = bisect.bisect_left(body, line, key=lambda st: st.end_lineno)
+            offsets = _line_offsets(text) if want < len(body) and body[want].end_lineno == line else None
             while offsets is not None and want < len(body) and \
                     _char_offset(text, offsets, body[want].end_lineno, body[want].end_col_offset) <= common:
                 want += 1
