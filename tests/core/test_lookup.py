@@ -103,3 +103,18 @@ def test_the_text_read_a_statement_at_a_time_gives_the_whole_text_answers():
     assert lookup.at(4, 2) is None  # the model in the string is text
     assert lookup.at(15, 1).model.output_shape == (None, 7) and lookup.at(15, 1).name == "big"
     assert lookup.at(15, 5).call.method == "fit"
+
+
+def test_building_the_index_gives_way_when_told():
+    """The language server builds the index while idle (lsp/session.py, _prepare); a new analysis
+    waiting stops it, and nothing half-built is returned."""
+    import pytest
+
+    from shapelens.core.analyze import analyze
+    from shapelens.core.lookup import Lookup, Stopped
+
+    text = "import keras\nx = keras.Input((4,))\ny = keras.layers.Dense(2)(x)\n"
+    analysis = analyze(text, "prog.py")
+    with pytest.raises(Stopped):
+        Lookup(text, analysis, stop=lambda: True)
+    assert Lookup(text, analysis, stop=lambda: False).at(2, 20).layers[0].kind == "Dense"

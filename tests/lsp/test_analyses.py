@@ -110,3 +110,25 @@ async def test_a_failing_analysis_degrades_to_an_empty_result():
     result = await asyncio.wait_for(docs.current("u"), 2)
     assert result.analysis.diagnostics == [] and not result.analysis.parsed
     worker.stop()
+
+
+async def test_idle_work_follows_a_result_on_the_documents_thread():
+    """After a result: the idle work (the next analysis's state, the hover index) runs with the
+    document's latest result at hand, and is told to stop once another analysis waits."""
+    rec = Recorder()
+    seen = []
+
+    def idle(uri: str, path: str, stop) -> None:
+        latest = docs.latest(uri)
+        seen.append((uri, path, latest.version if latest else None, stop(), threading.current_thread().name))
+
+    worker = Worker()
+    docs = DocumentAnalyses(rec, worker, idle=idle)
+    docs.update("u", "p", 1, "text 1")
+    await docs.current("u")
+    for _ in range(100):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    assert seen == [("u", "p", 1, False, "shapelens-analysis")]
+    worker.stop()

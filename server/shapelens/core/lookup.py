@@ -119,12 +119,18 @@ def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
     return span
 
 
+class Stopped(Exception):
+    """The index was not built (Lookup's ``stop``)."""
+
+
 class Lookup:
     """Position indexes over one analysis, built once per analysis so that a query costs
     O(what lies on the position's line), not O(file): names, layer records, data calls and
     models by line. The syntax tree is read once and not kept."""
 
-    def __init__(self, text: str, analysis: Analysis) -> None:
+    def __init__(self, text: str, analysis: Analysis, stop: Callable[[], bool] | None = None) -> None:
+        """``stop()``: checked between parts of the text (a language server builds the index while
+        idle and gives way to the next analysis); true raises Stopped and nothing is built."""
         self.analysis = analysis
         source = Source(text)
         self._lines = source.lines
@@ -132,6 +138,8 @@ class Lookup:
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
         self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
         for span, tree in _trees(source):
+            if stop is not None and stop():
+                raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
             for node in ast.walk(tree):
                 if isinstance(node, ast.Name):

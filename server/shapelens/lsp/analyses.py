@@ -210,7 +210,7 @@ class DocumentAnalyses:
             analysis = _unfinished(entry.path)
         finally:
             if self._idle is not None and not entry.closed:
-                thread.submit(self._after, entry.path, thread)
+                thread.submit(self._after, entry, thread)
         if entry.closed or version != entry.version or text != entry.text:
             log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
             return
@@ -222,14 +222,15 @@ class DocumentAnalyses:
                 log.exception("publishing the analysis of %s failed", entry.uri)
         await self._notify(entry)
 
-    def _after(self, path: str, thread: WorkerThread) -> None:
+    def _after(self, entry: _Entry, thread: WorkerThread) -> None:
         """The idle work after an analysis (core state copied for the next one). It starts a few
         milliseconds late -- the result is being published on the event loop meanwhile, and pure
         Python work holding the GIL delayed that -- and not at all when the next analysis of the
         document is already waiting."""
         time.sleep(IDLE_DELAY)
         if not thread.pending():
-            self._idle(path, thread.pending)  # stops between its steps when an analysis is waiting
+            # stops between its steps when an analysis is waiting
+            self._idle(entry.uri, entry.path, thread.pending)
 
     def _run(self, text: str, path: str, cancel: threading.Event,
              early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:

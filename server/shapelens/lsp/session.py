@@ -116,18 +116,26 @@ class ShapelensServer(LanguageServer):
             if session is not None:
                 lock.release()
 
-    def _prepare(self, path: str, stop=None) -> None:
-        """Between two analyses of a document: copy the state the next one restores (on the
-        document's thread, after a result: analyses.py, DocumentAnalyses._after)."""
+    def _prepare(self, uri: str, path: str, stop=None) -> None:
+        """Between two analyses of a document (on the document's thread, after a result:
+        analyses.py, DocumentAnalyses._after): prepare the state the next one restores, then
+        build the position index of the result, so that a hover after a pause is answered at
+        once. Each step gives way when an analysis is waiting (``stop()``)."""
         found = self._incremental.get(path)
-        if found is None or not found[0].acquire(blocking=False):
+        if found is not None and found[0].acquire(blocking=False):
+            try:
+                found[1].prepare(stop)
+            except Exception:  # noqa: BLE001 -- the next analysis restores it itself
+                log.debug("preparing the next analysis of %s failed", path, exc_info=True)
+            finally:
+                found[0].release()
+        result = self.analyses.latest(uri)
+        if result is None or (stop is not None and stop()):
             return
         try:
-            found[1].prepare(stop)
-        except Exception:  # noqa: BLE001 -- the next analysis restores it itself
-            log.debug("preparing the next analysis of %s failed", path, exc_info=True)
-        finally:
-            found[0].release()
+            self.lookup(result, stop)
+        except Exception:  # noqa: BLE001 -- stopped (Stopped), or built again by the first hover
+            pass
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
@@ -141,13 +149,16 @@ class ShapelensServer(LanguageServer):
         interpreter = options.dry_run.interpreter or sys.executable
         return core_analyze().target_for(text, path, options, interpreter=interpreter)
 
-    def lookup(self, result: Result) -> Lookup:
-        """The position index of a result, kept while the result is the document's latest."""
+    def lookup(self, result: Result, stop: Callable[[], bool] | None = None) -> Lookup:
+        """The position index of a result, kept while the result is the document's latest (built
+        when the document's thread is idle, or by the first request that needs it)."""
         cached = self._lookups.get(result.uri)
         if cached is None or cached[0] != result.serial:
             from shapelens.core.lookup import Lookup
 
-            cached = self._lookups[result.uri] = (result.serial, Lookup(result.text, result.analysis))
+            cached = (result.serial, Lookup(result.text, result.analysis, stop))
+            if stop is None or self.analyses.latest(result.uri) is result:  # (idle: not outdated meanwhile)
+                self._lookups[result.uri] = cached
         return cached[1]
 
     def derived(self, result: Result, name: str, build: Callable[[], object]):
