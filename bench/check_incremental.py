@@ -83,11 +83,15 @@ def numbers_retyped(text: str, stmt_index: int) -> list[str]:
     return []
 
 
-def same_as_fresh(text: str, path: str, session: Session, inc_times: list[float], fresh_times: list[float]) -> bool:
-    """Analyses ``text`` through the session and afresh (both timed): are the results equal?"""
+def same_as_fresh(text: str, path: str, session: Session, inc_times: list[float], fresh_times: list[float],
+                  prepare: bool = False) -> bool:
+    """Analyses ``text`` through the session and afresh (both timed): are the results equal?
+    ``prepare``: then do what the language server does between two edits (Session.prepare)."""
     t = time.perf_counter()
     inc = analyze(text, path, session=session)
     inc_times.append(time.perf_counter() - t)
+    if prepare:
+        session.prepare()
     t = time.perf_counter()
     fresh = analyze(text, path)
     fresh_times.append(time.perf_counter() - t)
@@ -109,7 +113,7 @@ def check_numbers(text: str, path: str) -> tuple[list[float], list[float], list[
         session = Session()
         analyze(text, path, session=session)
         for j, edited in enumerate(edits):
-            if not same_as_fresh(edited, path, session, inc_times, fresh_times):
+            if not same_as_fresh(edited, path, session, inc_times, fresh_times, prepare=j % 2 == 0):
                 problems.append(f"{path}: statement {k} (line {body[k].lineno}), number edit {j}: "
                                 "incremental result differs from a fresh one")
         KEPT[0] += session.stats.get("kept", 0)
@@ -127,13 +131,14 @@ def check(text: str, path: str) -> tuple[int, int, list[float], list[float], lis
         analyze(text, path, session=session)
         first = type_in(text, k, " ")
         analyze(first, path, session=session)
+        session.prepare()  # the state before the statement: saved by the analysis or between two
         # in-line edits (the lines below stay where they are), then a line added above the
         # statement and taken away again (the lines below move, then move back)
         lines = text.split("\n")
         at = Source(text).parse()[0].body[k].lineno - 1
         added = "\n".join(lines[:at] + ["# a new line"] + lines[at:])
         for j, second in enumerate((type_in(text, k, "  "), type_in(text, k, "   "), added, first)):
-            same = same_as_fresh(second, path, session, inc_times, fresh_times)
+            same = same_as_fresh(second, path, session, inc_times, fresh_times, prepare=j % 2 == 1)
             total += 1
             used += bool(session.restored_from)
             if not same:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from shapelens.core.analyze import analyze
+from shapelens.core.evaluate import Evaluator
 from shapelens.core.incremental import Session
 from shapelens.core.notebook import CellSource, join
 from shapelens.core.source import Source
@@ -39,7 +40,11 @@ def type_at(text: str, index: int, what: str) -> str:
 def session_after_one_edit(text: str, index: int, path: str = "prog.py") -> Session:
     session = Session()
     analyze(text, path, session=session)
-    analyze(type_at(text, index, " "), path, session=session)  # saves the state before `index`
+    analyze(type_at(text, index, " "), path, session=session)
+    # the state before `index` is saved by that analysis, or (far from the last one) between two
+    # analyses, as the language server does (Session.prepare)
+    session.prepare()
+    assert session.snapshot is not None and session.snapshot.index in (index, index + 1)
     return session
 
 
@@ -223,3 +228,38 @@ def test_a_state_restored_keeps_the_sentinels_it_compares_by_identity():
     again = analyze(text, "prog.py", session=session)
     assert session.restored_from == 6
     assert same(again, analyze(text, "prog.py"))
+
+
+def test_a_first_edit_far_from_the_last_parses_and_runs_little(monkeypatch):
+    """Typing at a new place far below the last snapshot: the statements above the edit keep
+    their results (only those the edit needs run), only the text from the edit on is parsed,
+    and the state before the edit is saved between analyses (Session.prepare) for the next
+    edit there, which restores it. Every result equals a fresh analysis."""
+    from shapelens.core import incremental
+
+    units = "\n".join(f"i{i} = keras.Input(({i + 1},))\nd{i} = layers.Dense(2)(i{i})" for i in range(60))
+    text = f"import keras\nfrom keras import layers\n{units}\nmodel = keras.Model(i59, d59)\n"
+    parsed: list[int] = []
+    real = incremental._parse_at
+    monkeypatch.setattr(incremental, "_parse_at", lambda t, before: parsed.append(t.count("\n")) or real(t, before))
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    lines = text.split("\n")
+    at = lines.index("d40 = layers.Dense(2)(i40)")
+    added = "\n".join(lines[:at] + ["# a new line"] + lines[at:])
+    ran = []
+    real_run = Evaluator._run_top_level
+    monkeypatch.setattr(Evaluator, "_run_top_level", lambda self, stmt, *a: ran.append(stmt.lineno) or
+                        real_run(self, stmt, *a))
+    result = analyze(added, "prog.py", session=session)
+    ran_then = sorted(ran)
+    assert same(result, analyze(added, "prog.py"))
+    assert parsed[0] <= len(lines) - at + 1  # the text from the edit on, not the whole file
+    assert session.restored_from is None and session.snapshot is None  # nothing saved during it
+    # the edited statement and what it reads (the imports, its input), not the 80 statements above
+    assert ran_then == [1, 2, at, at + 2]
+    ran.clear()
+    session.prepare()  # between two edits: the state before the edit is made and saved
+    assert session.snapshot is not None and session.snapshot.index == at
+    result = analyze(text, "prog.py", session=session)  # the line taken away again
+    assert session.restored_from == at and same(result, analyze(text, "prog.py"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gc
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -152,6 +153,8 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     if replay is not None:
         if save_at is not None and any(i < save_at for i in replay.kept):
             save = None  # the state there lacks what the kept statements before it bound
+            if session.deferred is not None:  # made between analyses (Session.prepare)
+                session.later = _save_later(session, source, path, target, module, key, start, save_at)
         try:
             ev.run(module, start, save, save_at, checkpoint, kept=replay.kept)
         except Misaligned:  # an edit that made more or fewer layers: everything after it runs
@@ -194,7 +197,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     result.diagnostics = _dedupe(result.diagnostics)
     if session is not None:
         session.remember(text, module, key, None if problems or with_spec else
-                         cut(ev, len(module.body), infos, models, {**before, **kept}))
+                         cut(ev, len(module.body), infos, models, {**before, **kept}), clean=not problems)
     if with_spec:
         from shapelens.core.spec import build_spec
 
@@ -204,6 +207,37 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     else:
         _teardown(ev)
     return result
+
+
+def _save_later(session: Session, source: Source, path: str, target: KerasTarget, module: ast.Module,
+                key: tuple, start: int, at: int) -> Callable[[Callable[[], bool] | None], None]:
+    """``later(stop)``: runs the statements before statement ``at`` (from the restored state when
+    ``start``) and saves the state there, as the analysis would have (Session.save); ``stop()``
+    cuts it short and nothing is saved."""
+    snap = session.snapshot
+
+    def later(stop: Callable[[], bool] | None) -> None:
+        if start and session.snapshot is not snap:
+            return
+        was_enabled = gc.isenabled()
+        gc.disable()
+        ev = None
+        try:
+            if start:
+                ev = session.restore(source, stop, module)
+            else:
+                ev = Evaluator(source, path, cancelled=stop, keras=target.version)
+                ev.data_state.module = module
+            ev.run(ast.Module(body=module.body[:at], type_ignores=[]), start,
+                   lambda ev_, i: session.save(ev_, i, source.text, module, key), at)
+        except Exception:  # noqa: BLE001 -- a state not saved is made again by the next analysis
+            pass
+        finally:
+            if ev is not None:
+                _teardown(ev)
+            if was_enabled:
+                gc.enable()
+    return later
 
 
 def _teardown(ev: Evaluator) -> None:

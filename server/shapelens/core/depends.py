@@ -394,7 +394,6 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
             ok = frozen_before[name] = value is _MISSING or (name not in mutated and frozen(value))
         return ok
 
-    reads = [(d.reads | every_fn_free) if d.calls else d.reads for d in info]
     writers: dict[str, list[int]] = {}  # name -> statements (from ``first``) that bind it, in order
     for i, d in enumerate(info):
         for name in d.writes:
@@ -406,37 +405,57 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     if k >= n:
         return None
     run = set(range(first if not keep_before else k, min(n, max(last, k + 1))))
+    # the names a statement reads (a statement that calls anything reads every function's free names)
+    read_names = set(every_fn_free).union(*(d.reads for d in info))
+    unsafe_before = {name for name in read_names if not bound_frozen(name)}
 
-    def kept_can_read(name: str, i: int) -> bool:
-        for w in reversed(writers.get(name, ())):
-            if w >= i:
-                continue
-            if w in run:
-                # an unchanged import, literal, or plain function definition that runs again binds
-                # what it bound last time (its text decides it all), and nothing can change it
-                return not (k <= w < last) and name in info[w - first].same_writes and name not in mutated \
-                    and not info[w - first].conditional
-            if not info[w - first].conditional:
-                return True  # bound by a kept statement: the same value as last time
-        return bound_frozen(name)
-
-    grew = True
-    while grew:
+    def sweep() -> bool:
+        """One pass in statement order: a statement that is kept but reads a name whose value may
+        differ from last time (bound by a statement that runs again and may bind something else,
+        or a value bound before ``first`` that a run may change) runs. Returns whether any did."""
         grew = False
+        bad = set(unsafe_before)  # reading these now may see another value than last time
+        bad_fn = len(bad & every_fn_free)
         for i in range(first, n):
-            if i not in run and not all(kept_can_read(name, i) for name in reads[i - first]):
+            d = info[i - first]
+            if i not in run and ((d.calls and bad_fn) or not bad.isdisjoint(d.reads)):
                 run.add(i)
                 grew = True
+            names = d.writes | old_writes if i == k else d.writes
+            for name in names:
+                if i in run:
+                    # an unchanged import, literal, or plain function definition that runs again binds
+                    # what it bound last time (its text decides it all), and nothing can change it
+                    now_bad = (k <= i < last) or name not in d.same_writes or name in mutated or d.conditional
+                elif not d.conditional:
+                    now_bad = False  # bound by a kept statement: the same value as last time
+                else:
+                    continue  # maybe bound: the value before stands as well
+                if now_bad and name not in bad:
+                    bad.add(name)
+                    bad_fn += name in every_fn_free
+                elif not now_bad and name in bad:
+                    bad.discard(name)
+                    bad_fn -= name in every_fn_free
+        return grew
+
+    needed: set[int] = set()  # run statements whose writers were looked for
+    grew = True
+    while grew:
+        grew = sweep()
         # a statement that runs needs what it reads from statements that run too
-        for i in sorted(run):
-            for name in reads[i - first]:
-                for w in reversed(writers.get(name, ())):
-                    if w >= i:
-                        continue
+        for i in sorted(run - needed):
+            needed.add(i)
+            d = info[i - first]
+            for name in ((d.reads | every_fn_free) if d.calls else d.reads):
+                ws = writers.get(name, ())
+                for j in range(bisect.bisect_left(ws, i) - 1, -1, -1):  # its writers before i, nearest first
+                    w = ws[j]
                     if w not in run:
                         run.add(w)
                         grew = True
-                    if not info[w - first].conditional:
+                    # (the edited statement stands for what it bound before the edit: not a writer then)
+                    if not info[w - first].conditional and name in info[w - first].writes:
                         break
     return run, every_fn_free
 

@@ -230,9 +230,9 @@ class Evaluator(ExpressionEvaluator):
                     self._run_top_level(body[i], self.globals, len(body) - i - 1)
                 finally:
                     self.top_stmt = None
-            self.marks.append(self.mark())
             if save_at == len(body) and save is not None:
                 save(self, save_at)
+            self.marks.append(self.mark())
         except BudgetExceeded as exc:
             self.anchor = None
             self.limit(exc.reason, self.current_stmt)

@@ -119,6 +119,12 @@ _BY_REFERENCE = (ast.AST, types.FunctionType, types.BuiltinFunctionType, types.M
                  types.ModuleType, types.CodeType, type)
 
 
+# When more top-level statements than this lie between the restored state and an edit at a new
+# place, the analysis keeps their results (core/depends.py decides which) instead of running
+# them all to save the state before the edit; the state there is made between analyses
+# (Session.prepare), for the edits that follow at the same place.
+SAVE_DURING = 16
+
 MAX_DEPS_BY_TEXT = 50_000  # statements whose dependencies are kept by their text (a few hundred bytes each)
 MAX_TAILS = 2  # recent parses of the text after a snapshot, kept for their statements
 # A kept parse costs about 2.4 KB a line (its statements are mostly those of the module in use, so
@@ -235,7 +241,10 @@ class Session:
     _plan_cache: dict = field(default_factory=dict)  # what depends.plan found in the snapshot's state
     _deps_by_text: dict = field(default_factory=dict)  # (columns, text) of a statement -> depends.deps
     _to_read: tuple | None = None  # (text, statements) of the last analysis, for read_ahead
+    _tree: tuple | None = None  # (text, key, statements) of the last analysis when its text parsed as is
     _garbage: list = field(default_factory=list)  # (teardown, evaluator): cycles to break when idle
+    deferred: int | None = None  # this analysis kept the statements before `want`: save there later
+    later: Any = None  # later(stop): makes the state before `deferred` (set by the analysis)
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple) -> int:
@@ -243,6 +252,7 @@ class Session:
         statement to evaluate (> 0 when a snapshot is restored)."""
         body = module.body
         start = 0
+        self.deferred = self.later = None
         snap = self.snapshot
         if snap is not None and snap.key == key and 0 < snap.index <= len(body) \
                 and text.startswith(snap.prefix) \
@@ -266,23 +276,46 @@ class Session:
         return start
 
     def parse_suffix(self, text: str, key: tuple) -> ast.Module | None:
-        """The module of ``text`` with the snapshot's statements for the unchanged prefix and
-        only the text after it parsed; None when that cannot be done exactly (no usable
-        snapshot, a statement after the prefix on the same line, or the rest does not parse
-        on its own: an indented line or an ``else:`` continuing the statement above,
-        half-typed code) - then the whole text is parsed as usual."""
+        """The module of ``text`` with the statements of an unchanged prefix taken from an earlier
+        parse (the snapshot's, or the last analysis's up to the line of the first change, whichever
+        is longer) and only the text after it parsed; None when that cannot be done exactly (a
+        statement after the prefix on the same line, or the rest does not parse on its own: an
+        indented line or an ``else:`` continuing the statement above, half-typed code) - then the
+        whole text is parsed as usual."""
+        prefix: tuple | None = None  # (its length in characters, its statements, the line it ends on)
         snap = self.snapshot
-        if snap is None or not snap.clean or snap.key != key or snap.index <= 0 or not text.startswith(snap.prefix):
+        if snap is not None and snap.clean and snap.key == key and snap.index > 0 and text.startswith(snap.prefix):
+            prefix = (len(snap.prefix), snap.keep[-1], snap.positions[-1][2])
+        last = self._tree
+        if last is not None and last[1] == key and not text.startswith("\ufeff") \
+                and text.count("\r") == text.count("\r\n"):  # lines counted by "\n" as the parser does
+            old_text, _, body = last
+            common = _common_prefix(old_text, text)
+            line = text.count("\n", 0, common) + 1  # the (1-based) line of the first change
+            i = bisect.bisect_left(body, line, key=lambda st: st.end_lineno)  # those ending before it
+            if i > 0 and (prefix is None or body[i - 1].end_lineno > prefix[2]):
+                end = body[i - 1]
+                prefix = (_char_offset(old_text, _line_offsets(old_text), end.end_lineno, end.end_col_offset),
+                          body[:i], end.end_lineno)
+                # the last text after the prefix is a parse at hand for the statements below the edit
+                # (typing in a line: they are on the same lines), and for the edit after (a line
+                # added, then taken away)
+                brk = LINE_BREAK.search(old_text, prefix[0])
+                if brk is not None:
+                    old_rest = old_text[brk.end():]
+                    if body[i:] and not any(t.body and t.body[-1] is body[-1] for t in self._tails):
+                        self._tails.insert(0, _Tail(old_rest, end.end_lineno, body[i:]))
+                        del self._tails[MAX_TAILS:]
+        if prefix is None:
             return None
-        cut = len(snap.prefix)
+        cut, statements, lines_before = prefix
         brk = LINE_BREAK.search(text, cut)
         if brk is None:
             return None
         rest_of_line = text[cut:brk.start()].strip()
         if rest_of_line and not rest_of_line.startswith("#"):
             return None
-        lines_before = snap.positions[-1][2]  # the suffix starts on the line after the prefix ends
-        rest = text[brk.end():]
+        rest = text[brk.end():]  # the suffix starts on the line after the prefix ends
         body = self._reuse_tail(rest, lines_before)
         if body is None:
             body = _parse_at(rest, lines_before)
@@ -291,7 +324,7 @@ class Session:
             if body and body[-1].end_lineno - lines_before <= MAX_TAIL_LINES:
                 self._tails.insert(0, _Tail(rest, lines_before, body))
                 del self._tails[MAX_TAILS:]
-        return ast.Module(body=list(snap.keep[-1]) + body, type_ignores=[])
+        return ast.Module(body=list(statements) + body, type_ignores=[])
 
     def keep(self, text: str, module: ast.Module, key: tuple, start: int, bound: dict) -> Replay | None:
         """Which statements after the edit keep their last results: the edit changed statements
@@ -307,9 +340,8 @@ class Session:
         b = _common_prefix(old_text[a:][::-1], text[a:][::-1])  # the common end, after the common start
         new_body, old_pos = module.body, last.positions
         line_a = text.count("\n", 0, a) + 1  # the (1-based) lines where the change starts and ends
-        first_new, last_new = _changed([_stmt_pos(st) for st in new_body], line_a,
-                                       text.count("\n", 0, len(text) - b) + 1)
-        first_old, last_old = _changed(old_pos, line_a, old_text.count("\n", 0, len(old_text) - b) + 1)
+        first_new, last_new = _changed([_stmt_pos(st) for st in new_body], line_a, _last_line_of(text, a, len(text) - b))
+        first_old, last_old = _changed(old_pos, line_a, _last_line_of(old_text, a, len(old_text) - b))
         if first_new != first_old or first_new < start or len(new_body) - last_new != len(old_pos) - last_old:
             return None
         # the lines after the change moved by `delta` (an added or removed line): the results kept
@@ -326,8 +358,10 @@ class Session:
         if self._plan_cache.get("snapshot") is not self.snapshot:
             self._plan_cache = {"snapshot": self.snapshot}
         self._known_deps(text, new_body[start:])
-        # the statements before the edit run when this analysis is to save its state there
-        keep_before = self.want is None
+        # the statements before the edit run when this analysis is to save its state there (when
+        # they are few; else their results are kept and the state is made between analyses)
+        defer = self.want is not None and self.want - start > SAVE_DURING
+        keep_before = self.want is None or defer
         run = depends.plan(new_body, start, (first_new, last_new), old,
                            bound, self._plan_cache if start else None, keep_before)
         if run is None:
@@ -343,15 +377,20 @@ class Session:
         if not kept:
             return None
         self.stats["kept"] = self.stats.get("kept", 0) + len(kept)
+        if defer:
+            self.deferred = self.want
         # the statements before the edit whose layers and models nothing that runs can reach
         before = {p: last.outs[p] for p in depends.untouched(
             new_body, start, run, old, every_fn_free)}
         return Replay(kept, before)
 
-    def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None) -> None:
-        """The results of this analysis per statement (None: not to be kept)."""
-        self._last = _Last(text, key, [_stmt_pos(st) for st in module.body], outs) if outs is not None else None
+    def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None, clean: bool = True) -> None:
+        """The results of this analysis per statement (None: not to be kept); ``clean``: the
+        text parsed as it is (its statements are then those of the text, for parse_suffix)."""
+        positions = [(st.lineno, st.col_offset, st.end_lineno, st.end_col_offset) for st in module.body]  # _stmt_pos
+        self._last = _Last(text, key, positions, outs) if outs is not None else None
         self._to_read = (text, module.body) if outs is not None else None
+        self._tree = (text, key, module.body) if clean else None
 
     def _known_deps(self, text: str, body: list[ast.stmt]) -> None:
         """What core/depends.py found in statements of the same text before (parsed anew, they are
@@ -456,6 +495,16 @@ class Session:
         self.read_ahead()
         if stop is not None and stop():
             return
+        if self._last is not None:  # what the next edit's line shift must look at (_Shift.kept)
+            for k, out in enumerate(self._last.outs):
+                last_line(out)
+                if k % 64 == 63 and stop is not None and stop():
+                    return
+        later, self.later = self.later, None
+        if later is not None:
+            later(stop)  # stopped when an analysis waits: the state is then not saved
+            if stop is not None and stop():
+                return
         snap = self.snapshot
         if snap is None or len(snap.data) > MAX_PREPARED_BYTES:
             self._ready = None
@@ -483,6 +532,18 @@ def _changed(positions: list[tuple], first_line: int, last_line: int) -> tuple[i
     while j < len(positions) and positions[j][0] <= last_line:
         j += 1
     return i, j
+
+
+def _last_line_of(text: str, start: int, end: int) -> int:
+    """The last (1-based) line with a character of ``text[start:end]`` in it, the changed part of
+    a text: a change that ends with a line break ends on that line (the statement on the line
+    after it is unchanged, only moved), and one that is empty at a line's start (lines taken
+    away in the other text) ends on the line before."""
+    if end > start and text[end - 1] == "\n":
+        end -= 1
+    elif end == start and (start == 0 or text[start - 1] == "\n"):
+        return text.count("\n", 0, start)
+    return text.count("\n", 0, end) + 1
 
 
 def _old_deps(text: str, positions: list[tuple]) -> list | None:
@@ -569,12 +630,26 @@ class _Shift:
         return value
 
     def layer(self, row: Any) -> Any:
+        if row.__dict__.get("_spans_only"):  # no line number in its shapes and texts (last_line)
+            span, call_span = self.span(row.span), self.span(row.call_span)
+            if span is row.span and call_span is row.call_span:
+                return row
+            return _clone(row, {"span": span, "call_span": call_span})
         return _clone(row, {"span": self.span(row.span), "call_span": self.span(row.call_span),
                             "input_shape": self.any(row.input_shape), "output_shape": self.any(row.output_shape),
                             "explain": [self.text(e) for e in row.explain] if row.explain else row.explain,
                             "note": self.text(row.note)})
 
+    def value(self, v: Any) -> Any:
+        if v.__dict__.get("_spans_only"):
+            span = self.span(v.span)
+            return v if span is v.span else _clone(v, {"span": span})
+        return _clone(v, {"span": self.span(v.span), "shape": self.any(v.shape), "origin": self.text(v.origin)})
+
     def kept(self, out: "Kept") -> "Kept":
+        last = last_line(out)
+        if last < self.at:  # nothing in it is on a line that moved
+            return out
         rows = {id(r): self.layer(r) for r in out.layers}
         models = []
         for m in out.models:
@@ -582,9 +657,62 @@ class _Shift:
             models.append(_clone(m, {"span": self.span(m.span), "layers": layers, "input_shape": self.any(m.input_shape),
                                      "output_shape": self.any(m.output_shape), "note": self.text(m.note)}))
         diags = [self.any(d) for d in out.diags]
-        values = [_clone(v, {"span": self.span(v.span), "shape": self.any(v.shape), "origin": self.text(v.origin)})
-                  for v in out.values]
-        return _clone(out, {"diags": diags, "values": values, "layers": list(rows.values()), "models": models})
+        values = [self.value(v) for v in out.values]
+        return _clone(out, {"diags": diags, "values": values, "layers": list(rows.values()), "models": models,
+                            "_last_line": last + self.delta})
+
+
+def last_line(out: "Kept") -> int:
+    """The last (0-based) line anything in a statement's results names: its spans, the ``line`` of
+    position dicts, the line numbers written in messages (what _Shift moves). Found once per
+    results (Session.prepare reads them between analyses) and carried by their shifted copies."""
+    found = out.__dict__.get("_last_line")
+    if found is None:
+        found = -1
+        for r in out.layers:
+            named = max(_lines_in(r.input_shape), _lines_in(r.output_shape), _lines_in(r.explain), _lines_in(r.note))
+            r.__dict__["_spans_only"] = named < 0  # (a row of the last results: read, never changed)
+            found = max(found, _span_line(r.span), _span_line(r.call_span), named)
+        for m in out.models:
+            found = max(found, _span_line(m.span), _lines_in(m.input_shape), _lines_in(m.output_shape),
+                        _lines_in(m.note))
+        for d in out.diags:
+            found = max(found, _lines_in(d))
+        for v in out.values:
+            named = max(_lines_in(v.shape), _lines_in(v.origin))
+            v.__dict__["_spans_only"] = named < 0
+            found = max(found, _span_line(v.span), named)
+        out.__dict__["_last_line"] = found
+    return found
+
+
+def _span_line(span: Any) -> int:
+    return -1 if span is None else max(span.line, span.end_line)
+
+
+def _lines_in(value: Any, depth: int = 0) -> int:
+    """The last line ``value`` names, as _Shift.any walks it (-1: none)."""
+    t = type(value)
+    if value is None or t is int or t is bool or t is float:
+        return -1
+    if t is str:
+        if "line" not in value:
+            return -1
+        return max((int(m.group(2)) - 1 for m in _LINE_REF.finditer(value)), default=-1)
+    if t is Span:
+        return _span_line(value)
+    if depth > 8:
+        return -1
+    if t is tuple or t is list:
+        return max((_lines_in(v, depth + 1) for v in value), default=-1)
+    if t is dict:
+        return max((v if k in ("line", "end_line") and type(v) is int else _lines_in(v, depth + 1)
+                    for k, v in value.items()), default=-1)
+    if isinstance(value, Unknown):
+        return _lines_in(value.reason, depth + 1)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return max((_lines_in(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)), default=-1)
+    return -1
 
 
 def _clone(obj: Any, changes: dict) -> Any:
