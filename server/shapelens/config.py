@@ -48,9 +48,9 @@ class DiagnosticsOptions:
     warning: bool = _opt(True, "Report findings of severity warning (e.g. an ignored `input_shape=`).")
     information: bool = _opt(True, "Report informational notes (unknown layers, syntax errors, limits).")
     hint: bool = _opt(True, "Report hints.")
-    debounce_ms: int = _opt(25, "Milliseconds to wait after an edit that follows the document's last edit within that time, "
-                            "before analysing it (edits in a burst are analysed once, the newest); the first edit "
-                            "after a pause is analysed at once.",
+    debounce_ms: int = _opt(25, "Milliseconds to wait before analysing an edit that comes while the document's last edit "
+                            "is still waiting or being analysed (a burst of edits is analysed once, the newest); "
+                            "an edit that finds the document idle is analysed at once.",
                             min=0, max=10_000)
 
 

@@ -60,7 +60,7 @@ async def test_debounce_coalesces_a_burst():
     worker.stop()
 
 
-async def test_the_first_edit_after_a_pause_is_not_delayed():
+async def test_an_edit_that_finds_the_document_idle_is_not_delayed():
     rec, published, docs, worker = make()
     docs.update("u", "p", 1, "text 1")
     await docs.current("u")
@@ -70,7 +70,7 @@ async def test_the_first_edit_after_a_pause_is_not_delayed():
     while not published or published[-1].version != 2:
         await asyncio.sleep(0.005)
     assert time.monotonic() - t < 0.2, "the debounce was waited out"
-    # an edit soon after it is debounced (coalesced with what follows)
+    # an edit while another waits is debounced (coalesced with what follows)
     docs.update("u", "p", 3, "text 3", delay=0.25)
     docs.update("u", "p", 4, "text 4", delay=0.25)
     result = await docs.current("u")
@@ -156,4 +156,19 @@ async def test_idle_work_follows_a_result_on_the_documents_thread():
             break
         await asyncio.sleep(0.01)
     assert seen == [("u", "p", 1, False, "shapelens-analysis")]
+    worker.stop()
+
+
+async def test_work_handed_to_a_documents_thread_when_idle():
+    """when_idle(uri, fn): fn(stop) runs on the document's thread after what is queued there
+    (the server builds the hover index so, IDLE_INDEX after a result: lsp/session.py)."""
+    rec, published, docs, worker = make()
+    docs.update("u", "p", 1, "text 1")
+    await docs.current("u")
+    done = threading.Event()
+    seen = []
+    docs.when_idle("u", lambda stop: (seen.append((threading.current_thread().name, stop())), done.set()))
+    docs.when_idle("not open", lambda stop: seen.append("never"))
+    assert await asyncio.get_running_loop().run_in_executor(None, done.wait, 5)
+    assert seen == [("shapelens-analysis", False)]
     worker.stop()

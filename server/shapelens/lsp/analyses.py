@@ -97,7 +97,6 @@ class _Entry:
         self.go = asyncio.Event()  # set: skip the rest of the debounce
         self.changed = asyncio.Condition()
         self.closed = False
-        self.last_update: float | None = None  # time.monotonic() of the last update
 
     @property
     def fresh(self) -> bool:
@@ -122,20 +121,17 @@ class DocumentAnalyses:
     def update(self, uri: str, path: str, version: int | None, text: str, delay: float = 0.0,
                early: tuple[int, Callable[[Analysis], None]] | None = None) -> None:
         """The client has this text at this version: analyse it after ``delay`` seconds, the
-        debounce -- which only a burst waits for: an update that comes ``delay`` or more after the
-        last one, with no analysis of the document pending or running, is analysed at once (the
-        first keystroke after a pause gets its diagnostics without waiting; the edits that follow
-        it within ``delay`` are coalesced, the newest analysed once they stop).
+        debounce -- which only a burst waits for: an update that finds no analysis of the
+        document pending or running is analysed at once (a keystroke gets its diagnostics without
+        waiting); updates that come while one is pending or running are coalesced, the newest
+        analysed ``delay`` after the last of them (the running analysis of an older text stops).
         ``early``: handed to the analysis (core ``analyze(..., early=...)``; its callback runs
         on the analysis thread)."""
         entry = self._entries.get(uri)
         if entry is None or entry.closed:
             entry = self._entries[uri] = _Entry(uri, path)
-        now = time.monotonic()
-        quiet = entry.last_update is None or now - entry.last_update >= delay
-        if delay > 0 and quiet and (entry.task is None or entry.task.done()):
+        if delay > 0 and (entry.task is None or entry.task.done()):
             delay = 0.0
-        entry.last_update = now
         entry.version, entry.text = version, text
         if entry.task is not None and not entry.task.done():
             entry.task.cancel()  # its result is dropped ...
@@ -241,6 +237,16 @@ class DocumentAnalyses:
         if not thread.pending():
             # stops between its steps when an analysis is waiting
             self._idle(entry.uri, entry.path, thread.pending)
+
+    def when_idle(self, uri: str, fn: Callable[[Callable[[], bool]], None]) -> None:
+        """Run ``fn(stop)`` on the document's thread after what is queued there; ``stop()`` says
+        an analysis of the document is waiting (fn then gives way)."""
+        entry = self._entries.get(uri)
+        if entry is None or entry.closed:
+            return
+        thread = self._worker or entry.thread
+        if thread is not None:
+            thread.submit(fn, thread.pending)
 
     def _run(self, text: str, path: str, cancel: threading.Event,
              early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:
