@@ -32,6 +32,7 @@ log = logging.getLogger("shapelens.lsp")
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collection
+IDLE_INDEX = 0.2  # seconds without a new result before the position index of the last one is built
 _CORE_LOCK = threading.Lock()
 
 
@@ -68,6 +69,7 @@ class ShapelensServer(LanguageServer):
         # per document path: the incremental state of its analyses (core/incremental.py)
         self._incremental: dict[str, tuple[threading.Lock, "Session"]] = {}
         self._idle_gc = None  # the full garbage collection planned for the next quiet moment
+        self._index_timers: dict[str, asyncio.TimerHandle] = {}  # uri -> the index build planned
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -88,6 +90,9 @@ class ShapelensServer(LanguageServer):
         self.forget_incremental(to_fs_path(uri) or uri)
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
+        timer = self._index_timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
         self._indexes.pop(uri, None)
         self._derived.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
@@ -118,9 +123,8 @@ class ShapelensServer(LanguageServer):
 
     def _prepare(self, uri: str, path: str, stop=None) -> None:
         """Between two analyses of a document (on the document's thread, after a result:
-        analyses.py, DocumentAnalyses._after): prepare the state the next one restores, then
-        build the position index of the result, so that a hover after a pause is answered at
-        once. Each step gives way when an analysis is waiting (``stop()``)."""
+        analyses.py, DocumentAnalyses._after): prepare the state the next one restores, giving
+        way when an analysis is waiting (``stop()``)."""
         found = self._incremental.get(path)
         if found is not None and found[0].acquire(blocking=False):
             try:
@@ -129,13 +133,29 @@ class ShapelensServer(LanguageServer):
                 log.debug("preparing the next analysis of %s failed", path, exc_info=True)
             finally:
                 found[0].release()
-        result = self.analyses.latest(uri)
-        if result is None or (stop is not None and stop()):
-            return
+
+    def _index_when_quiet(self, result: Result) -> None:
+        """IDLE_INDEX seconds after a result with no newer one: build its position index on the
+        document's thread, so that a hover after a pause is answered at once (while someone
+        types, the index of every result would be built for nothing)."""
+        found = self._index_timers.pop(result.uri, None)
+        if found is not None:
+            found.cancel()
         try:
-            self.lookup(result, stop)
-        except Exception:  # noqa: BLE001 -- stopped (Stopped), or built again by the first hover
-            pass
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        def build(stop) -> None:
+            if self.analyses.latest(result.uri) is not result or stop():
+                return
+            try:
+                self.lookup(result, stop)
+            except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
+                pass
+
+        self._index_timers[result.uri] = loop.call_later(
+            IDLE_INDEX, lambda: self.analyses.when_idle(result.uri, build))
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
@@ -191,6 +211,7 @@ class ShapelensServer(LanguageServer):
 
     def _announce(self, result: Result) -> None:
         self._collect_when_idle()
+        self._index_when_quiet(result)
         # what was kept for the previous text goes now, not when the next request replaces it
         for cache in (self._lookups, self._derived):
             if result.uri in cache and cache[result.uri][0] != result.serial:
