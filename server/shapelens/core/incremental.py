@@ -392,12 +392,15 @@ class Session:
         self._to_read = (text, module.body) if outs is not None else None
         self._tree = (text, key, module.body) if clean else None
 
-    def _known_deps(self, text: str, body: list[ast.stmt]) -> None:
+    def _known_deps(self, text: str, body: list[ast.stmt], stop: Any = None) -> bool:
         """What core/depends.py found in statements of the same text before (parsed anew, they are
-        new nodes): looked up by their text, so a statement is read once."""
+        new nodes): looked up by their text, so a statement is read once. Returns False when
+        ``stop()`` cut it short (what was found is kept)."""
         cache = self._deps_by_text
         lines = None
-        for st in body:
+        for k, st in enumerate(body):
+            if k % 64 == 63 and stop is not None and stop():
+                return False
             if "_sl_deps" in st.__dict__:
                 continue
             if lines is None:
@@ -410,13 +413,14 @@ class Session:
                 st._sl_deps = found  # type: ignore[attr-defined]
         if len(cache) > MAX_DEPS_BY_TEXT:
             cache.clear()
+        return True
 
-    def read_ahead(self) -> None:
+    def read_ahead(self, stop: Any = None) -> None:
         """Between two analyses: read the last analysis's statements (core/depends.py) so that
-        the next one finds them by their text."""
+        the next one finds them by their text (``stop()``: the rest another time)."""
         pending, self._to_read = self._to_read, None
-        if pending is not None:
-            self._known_deps(*pending)
+        if pending is not None and not self._known_deps(*pending, stop=stop):
+            self._to_read = pending
 
     def _reuse_tail(self, rest: str, lines_before: int) -> list[ast.stmt] | None:
         """The statements of ``rest`` (starting on line ``lines_before``) taken from a recent
@@ -492,7 +496,7 @@ class Session:
         self.collect()
         if stop is not None and stop():
             return
-        self.read_ahead()
+        self.read_ahead(stop)
         if stop is not None and stop():
             return
         if self._last is not None:  # what the next edit's line shift must look at (_Shift.kept)
