@@ -118,3 +118,32 @@ def test_building_the_index_gives_way_when_told():
     with pytest.raises(Stopped):
         Lookup(text, analysis, stop=lambda: True)
     assert Lookup(text, analysis, stop=lambda: False).at(2, 20).layers[0].kind == "Dense"
+
+
+def test_the_index_from_the_analysis_parse_equals_the_one_from_the_text():
+    """The language server hands Lookup the statements the analysis parsed (Session.statements):
+    the index is the same as when Lookup parses the text itself, on every fixture program."""
+    from pathlib import Path
+
+    from shapelens.core.analyze import analyze
+    from shapelens.core.incremental import Session
+    from shapelens.core.lookup import Lookup
+
+    programs = sorted((Path(__file__).resolve().parents[1] / "fixtures").rglob("*.py"))
+    assert len(programs) > 50
+    fields = ("_names", "_layer_spans", "_data_calls", "_model_bindings", "_layer_bindings", "_models", "_values")
+    for program in programs:
+        text = program.read_text(encoding="utf-8")
+        session = Session()
+        analysis = analyze(text, "prog.py", session=session)
+        found = session.statements()
+        if found is None:  # the text does not parse as it is
+            continue
+        assert found[0] is text
+        given, parsed = Lookup(text, analysis, statements=found[1]), Lookup(text, analysis)
+        for name in fields:  # the same entries (their order across lines follows the chunks parsed)
+            assert _entries(getattr(given, name)) == _entries(getattr(parsed, name)), (program.name, name)
+
+
+def _entries(index: dict) -> dict:
+    return {key: sorted(map(repr, value)) if isinstance(value, list) else repr(value) for key, value in index.items()}

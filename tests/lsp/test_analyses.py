@@ -158,17 +158,3 @@ async def test_idle_work_follows_a_result_on_the_documents_thread():
     assert seen == [("u", "p", 1, False, "shapelens-analysis")]
     worker.stop()
 
-
-async def test_work_handed_to_a_documents_thread_when_idle():
-    """when_idle(uri, fn): fn(stop) runs on the document's thread after what is queued there
-    (the server builds the hover index so, IDLE_INDEX after a result: lsp/session.py)."""
-    rec, published, docs, worker = make()
-    docs.update("u", "p", 1, "text 1")
-    await docs.current("u")
-    done = threading.Event()
-    seen = []
-    docs.when_idle("u", lambda stop: (seen.append((threading.current_thread().name, stop())), done.set()))
-    docs.when_idle("not open", lambda stop: seen.append("never"))
-    assert await asyncio.get_running_loop().run_in_executor(None, done.wait, 5)
-    assert seen == [("shapelens-analysis", False)]
-    worker.stop()

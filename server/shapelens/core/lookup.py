@@ -108,6 +108,12 @@ def _trees(source: Source) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Modu
         yield source._span, module
 
 
+def _given(source: Source, statements: list[ast.stmt]) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module]]:
+    """The statements of an analysis's parse, a few at a time (as _trees yields them)."""
+    for i in range(0, len(statements), 16):
+        yield source._span, ast.Module(body=statements[i:i + 16], type_ignores=[])
+
+
 def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
     def span(node: ast.AST) -> Span:
         line = node.lineno - 1 + first
@@ -128,16 +134,19 @@ class Lookup:
     O(what lies on the position's line), not O(file): names, layer records, data calls and
     models by line. The syntax tree is read once and not kept."""
 
-    def __init__(self, text: str, analysis: Analysis, stop: Callable[[], bool] | None = None) -> None:
+    def __init__(self, text: str, analysis: Analysis, stop: Callable[[], bool] | None = None,
+                 statements: list[ast.stmt] | None = None) -> None:
         """``stop()``: checked between parts of the text (a language server builds the index while
-        idle and gives way to the next analysis); true raises Stopped and nothing is built."""
+        idle and gives way to the next analysis); true raises Stopped and nothing is built.
+        ``statements``: the text's top-level statements as the analysis parsed them (else the
+        text is parsed here)."""
         self.analysis = analysis
         source = Source(text)
         self._lines = source.lines
         names: list[tuple[str, int, int, int]] = []  # name, line, start and end byte columns
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
         self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
-        for span, tree in _trees(source):
+        for span, tree in (_trees(source) if statements is None else _given(source, statements)):
             if stop is not None and stop():
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []

@@ -238,16 +238,6 @@ class DocumentAnalyses:
             # stops between its steps when an analysis is waiting
             self._idle(entry.uri, entry.path, thread.pending)
 
-    def when_idle(self, uri: str, fn: Callable[[Callable[[], bool]], None]) -> None:
-        """Run ``fn(stop)`` on the document's thread after what is queued there; ``stop()`` says
-        an analysis of the document is waiting (fn then gives way)."""
-        entry = self._entries.get(uri)
-        if entry is None or entry.closed:
-            return
-        thread = self._worker or entry.thread
-        if thread is not None:
-            thread.submit(fn, thread.pending)
-
     def _run(self, text: str, path: str, cancel: threading.Event,
              early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:
         if cancel.is_set():

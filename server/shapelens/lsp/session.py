@@ -32,7 +32,6 @@ log = logging.getLogger("shapelens.lsp")
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collection
-IDLE_INDEX = 0.2  # seconds without a new result before the position index of the last one is built
 _CORE_LOCK = threading.Lock()
 
 
@@ -69,7 +68,6 @@ class ShapelensServer(LanguageServer):
         # per document path: the incremental state of its analyses (core/incremental.py)
         self._incremental: dict[str, tuple[threading.Lock, "Session"]] = {}
         self._idle_gc = None  # the full garbage collection planned for the next quiet moment
-        self._index_timers: dict[str, asyncio.TimerHandle] = {}  # uri -> the index build planned
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -90,9 +88,6 @@ class ShapelensServer(LanguageServer):
         self.forget_incremental(to_fs_path(uri) or uri)
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
-        timer = self._index_timers.pop(uri, None)
-        if timer is not None:
-            timer.cancel()
         self._indexes.pop(uri, None)
         self._derived.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
@@ -126,36 +121,24 @@ class ShapelensServer(LanguageServer):
         analyses.py, DocumentAnalyses._after): prepare the state the next one restores, giving
         way when an analysis is waiting (``stop()``)."""
         found = self._incremental.get(path)
+        statements = None
         if found is not None and found[0].acquire(blocking=False):
             try:
                 found[1].prepare(stop)
+                statements = found[1].statements()
             except Exception:  # noqa: BLE001 -- the next analysis restores it itself
                 log.debug("preparing the next analysis of %s failed", path, exc_info=True)
             finally:
                 found[0].release()
-
-    def _index_when_quiet(self, result: Result) -> None:
-        """IDLE_INDEX seconds after a result with no newer one: build its position index on the
-        document's thread, so that a hover after a pause is answered at once (while someone
-        types, the index of every result would be built for nothing)."""
-        found = self._index_timers.pop(result.uri, None)
-        if found is not None:
-            found.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        # then the position index of the result (from the analysis's own parse when at hand), so
+        # that a hover is answered at once
+        result = self.analyses.latest(uri)
+        if result is None or (stop is not None and stop()):
             return
-
-        def build(stop) -> None:
-            if self.analyses.latest(result.uri) is not result or stop():
-                return
-            try:
-                self.lookup(result, stop)
-            except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
-                pass
-
-        self._index_timers[result.uri] = loop.call_later(
-            IDLE_INDEX, lambda: self.analyses.when_idle(result.uri, build))
+        try:
+            self.lookup(result, stop, statements[1] if statements and statements[0] is result.text else None)
+        except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
+            pass
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
@@ -169,14 +152,14 @@ class ShapelensServer(LanguageServer):
         interpreter = options.dry_run.interpreter or sys.executable
         return core_analyze().target_for(text, path, options, interpreter=interpreter)
 
-    def lookup(self, result: Result, stop: Callable[[], bool] | None = None) -> Lookup:
+    def lookup(self, result: Result, stop: Callable[[], bool] | None = None, statements=None) -> Lookup:
         """The position index of a result, kept while the result is the document's latest (built
         when the document's thread is idle, or by the first request that needs it)."""
         cached = self._lookups.get(result.uri)
         if cached is None or cached[0] != result.serial:
             from shapelens.core.lookup import Lookup
 
-            cached = (result.serial, Lookup(result.text, result.analysis, stop))
+            cached = (result.serial, Lookup(result.text, result.analysis, stop, statements))
             if stop is None or self.analyses.latest(result.uri) is result:  # (idle: not outdated meanwhile)
                 self._lookups[result.uri] = cached
         return cached[1]
@@ -211,7 +194,6 @@ class ShapelensServer(LanguageServer):
 
     def _announce(self, result: Result) -> None:
         self._collect_when_idle()
-        self._index_when_quiet(result)
         # what was kept for the previous text goes now, not when the next request replaces it
         for cache in (self._lookups, self._derived):
             if result.uri in cache and cache[result.uri][0] != result.serial:
