@@ -43,6 +43,7 @@ from typing import Any
 from shapelens.core import depends
 from shapelens.core.lines import LINE_BREAK, line_starts
 from shapelens.core.shapes import Unknown
+from shapelens.core.results import ValueInfo
 from shapelens.core.source import Span
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
@@ -373,7 +374,7 @@ class Session:
         kept.update((i, last.outs[i - last_new + last_old]) for i in range(last_new, len(new_body)) if i not in run)
         if delta and kept:
             shift = _Shift(moved_from, delta)
-            kept = {i: shift.kept(out) for i, out in kept.items()}
+            kept = {i: shift.kept(out, i >= last_new) for i, out in kept.items()}
         if not kept:
             return None
         self.stats["kept"] = self.stats.get("kept", 0) + len(kept)
@@ -391,6 +392,10 @@ class Session:
         self._last = _Last(text, key, positions, outs) if outs is not None else None
         self._to_read = (text, module.body) if outs is not None else None
         self._tree = (text, key, module.body) if clean else None
+
+    def statements(self) -> tuple[str, list[ast.stmt]] | None:
+        """(text, its top-level statements) of the last analysis, when its text parsed as it is."""
+        return (self._tree[0], self._tree[2]) if self._tree is not None else None
 
     def _known_deps(self, text: str, body: list[ast.stmt], stop: Any = None) -> bool:
         """What core/depends.py found in statements of the same text before (parsed anew, they are
@@ -634,7 +639,7 @@ class _Shift:
         return value
 
     def layer(self, row: Any) -> Any:
-        if row.__dict__.get("_spans_only"):  # no line number in its shapes and texts (last_line)
+        if _spans_only(row):  # no line number in its shapes and texts
             span, call_span = self.span(row.span), self.span(row.call_span)
             if span is row.span and call_span is row.call_span:
                 return row
@@ -645,14 +650,16 @@ class _Shift:
                             "note": self.text(row.note)})
 
     def value(self, v: Any) -> Any:
-        if v.__dict__.get("_spans_only"):
+        if _spans_only(v):
             span = self.span(v.span)
             return v if span is v.span else _clone(v, {"span": span})
         return _clone(v, {"span": self.span(v.span), "shape": self.any(v.shape), "origin": self.text(v.origin)})
 
-    def kept(self, out: "Kept") -> "Kept":
-        last = last_line(out)
-        if last < self.at:  # nothing in it is on a line that moved
+    def kept(self, out: "Kept", after: bool = False) -> "Kept":
+        """``out`` with its lines moved; ``after``: its statement is below the moved line (then
+        something in it moves, no need to look first)."""
+        last = out.__dict__.get("_last_line") if after else last_line(out)
+        if last is not None and last < self.at:  # nothing in it is on a line that moved
             return out
         rows = {id(r): self.layer(r) for r in out.layers}
         models = []
@@ -662,8 +669,11 @@ class _Shift:
                                      "output_shape": self.any(m.output_shape), "note": self.text(m.note)}))
         diags = [self.any(d) for d in out.diags]
         values = [self.value(v) for v in out.values]
-        return _clone(out, {"diags": diags, "values": values, "layers": list(rows.values()), "models": models,
-                            "_last_line": last + self.delta})
+        shifted = _clone(out, {"diags": diags, "values": values, "layers": list(rows.values()), "models": models,
+                               "_last_line": None if last is None else last + self.delta})
+        if last is None:
+            del shifted.__dict__["_last_line"]  # found when needed (last_line)
+        return shifted
 
 
 def last_line(out: "Kept") -> int:
@@ -674,8 +684,7 @@ def last_line(out: "Kept") -> int:
     if found is None:
         found = -1
         for r in out.layers:
-            named = max(_lines_in(r.input_shape), _lines_in(r.output_shape), _lines_in(r.explain), _lines_in(r.note))
-            r.__dict__["_spans_only"] = named < 0  # (a row of the last results: read, never changed)
+            named = _named_line(r)
             found = max(found, _span_line(r.span), _span_line(r.call_span), named)
         for m in out.models:
             found = max(found, _span_line(m.span), _lines_in(m.input_shape), _lines_in(m.output_shape),
@@ -683,10 +692,29 @@ def last_line(out: "Kept") -> int:
         for d in out.diags:
             found = max(found, _lines_in(d))
         for v in out.values:
-            named = max(_lines_in(v.shape), _lines_in(v.origin))
-            v.__dict__["_spans_only"] = named < 0
-            found = max(found, _span_line(v.span), named)
+            found = max(found, _span_line(v.span), _named_line(v))
         out.__dict__["_last_line"] = found
+    return found
+
+
+def _named_line(row: Any) -> int:
+    """The last line the shapes and texts of a LayerInfo or ValueInfo name; whether they name none
+    is kept with it (``_spans_only``: a row of the last results is read, never changed, and its
+    shifted copies name no line either)."""
+    if isinstance(row, ValueInfo):
+        named = max(_lines_in(row.shape), _lines_in(row.origin))
+    else:
+        named = max(_lines_in(row.input_shape), _lines_in(row.output_shape), _lines_in(row.explain),
+                    _lines_in(row.note))
+    row.__dict__["_spans_only"] = named < 0
+    return named
+
+
+def _spans_only(row: Any) -> bool:
+    found = row.__dict__.get("_spans_only")
+    if found is None:
+        _named_line(row)
+        found = row.__dict__["_spans_only"]
     return found
 
 
