@@ -243,3 +243,23 @@ def test_layer_and_model_ids_come_from_the_counters():
     offenders = [f"{p.relative_to(core)}:{n}" for p in core.rglob("*.py")
                  for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert not offenders
+
+
+@pytest.mark.parametrize("line, barrier", [
+    ("image.set_shape([None, None, 3])", False),  # changes its receiver only: the names cover it
+    ("model.set_weights(weights)", False),
+    ("ax.set_title('loss')", False),
+    ("keras.config.set_image_data_format('channels_first')", True),  # global state: analysed in full
+    ("tf.random.set_seed(1)", True),
+    ("set_floatx('float16')", True),
+    ("keras.utils.get_custom_objects()['f'] = f", True),
+    ("globals()['x'] = 1", True),
+])
+def test_only_global_setters_turn_keeping_off(line, barrier):
+    import ast
+
+    from shapelens.core import depends
+
+    assert depends.deps(ast.parse(line).body[0]).barrier is barrier
+    in_function = depends.deps(ast.parse("def f(image, model, ax, f, weights):\n    " + line).body[0])
+    assert in_function.barrier is barrier

@@ -45,12 +45,26 @@ def _children(node: ast.AST, out: list) -> None:
                     out.append(item)
         elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
             out.append(value)
+
+
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "eval", "exec", "setattr", "delattr", "__import__",
                             "__builtins__", "__dict__", "reload"})
-_GLOBAL_SETTERS_PREFIX = ("set_", "enable_", "disable_", "reset_")
-_GLOBAL_SETTERS = frozenset({"clear_session", "run_functions_eagerly", "experimental_run_functions_eagerly",
-                             "register_keras_serializable", "get_custom_objects", "custom_object_scope"})
+# Keras's and TensorFlow's functions that change global state (config, policies, seeds, custom
+# objects): a file calling one is analysed in full. Named one by one: `x.set_shape(...)`,
+# `model.set_weights(...)`, `ax.set_title(...)` change their receiver only, which the names cover.
+_GLOBAL_SETTERS = frozenset({
+    "clear_session", "run_functions_eagerly", "experimental_run_functions_eagerly",
+    "register_keras_serializable", "get_custom_objects", "custom_object_scope",
+    "set_floatx", "set_epsilon", "set_image_data_format", "set_global_policy", "set_policy", "set_dtype_policy",
+    "set_backend", "set_learning_phase", "set_random_seed", "set_seed", "enable_unsafe_deserialization",
+    "enable_eager_execution", "disable_eager_execution", "enable_v2_behavior", "disable_v2_behavior",
+    "enable_traceback_filtering", "disable_traceback_filtering", "enable_interactive_logging",
+    "disable_interactive_logging", "enable_op_determinism", "enable_tensor_float_32_execution",
+    "set_memory_growth", "set_visible_devices", "set_logical_device_configuration", "set_jit",
+    "set_soft_device_placement", "enable_flash_attention", "disable_flash_attention", "reset_uids",
+    "set_max_epochs", "set_max_steps_per_epoch", "set_sharding", "set_distribution",
+})
 _PLAIN = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Import, ast.ImportFrom,
           ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
 
@@ -124,7 +138,7 @@ class _Collector:
         if isinstance(n, ast.Name):
             if isinstance(n.ctx, ast.Load):
                 loads.add(n.id)
-                if n.id in _DYNAMIC_NAMES:
+                if n.id in _DYNAMIC_NAMES or n.id in _GLOBAL_SETTERS:
                     self.barrier = True
             else:
                 stores.add(n.id)
@@ -134,8 +148,7 @@ class _Collector:
                 if root is not None:
                     mutates.add(root)
                     loads.add(root)
-            if isinstance(n, ast.Attribute) and (n.attr in _GLOBAL_SETTERS or n.attr in _DYNAMIC_NAMES
-                                                 or n.attr.startswith(_GLOBAL_SETTERS_PREFIX)):
+            if isinstance(n, ast.Attribute) and (n.attr in _GLOBAL_SETTERS or n.attr in _DYNAMIC_NAMES):
                 self.barrier = True
         elif isinstance(n, ast.Call):
             self.calls = True
