@@ -1,0 +1,104 @@
+"""Edit -> analysis time on every file of a directory, as the language server's core sees it.
+
+    python bench/bench_edits.py DIR [--json out.json]
+
+For every ``.py`` / ``.ipynb`` file (a notebook as the server analyses it: its code cells
+joined): opens it in a Session, then types at four places (a quarter, half, three quarters
+down, the last statement): a character in the line, another, a line added above the statement,
+the line taken away -- with ``Session.prepare()`` between edits, as the server runs it while
+idle. Reports, per file, the slowest and the median incremental analysis and the fresh
+``analyze()`` time, and over the directory how many files have an edit slower than 50 ms.
+This is the core's part of change -> diagnostics; ``bench_lsp.py`` measures the server's part
+(a few ms on files of this size). Never runs the scanned code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "server"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from check_incremental import type_in  # noqa: E402
+from shapelens.core.analyze import analyze  # noqa: E402
+from shapelens.core.incremental import Session  # noqa: E402
+from shapelens.core.notebook import NotebookError, join, read_ipynb  # noqa: E402
+from shapelens.core.source import Source  # noqa: E402
+
+LIMIT_S = 0.050
+
+
+def file_text(path: Path) -> str | None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        try:
+            return join(*read_ipynb(text)).text
+        except NotebookError:
+            return None
+    return text
+
+
+def measure(text: str, path: str) -> dict | None:
+    body = Source(text).parse()[0].body
+    if len(body) < 2:
+        return None
+    session = Session()
+    t = time.perf_counter()
+    analyze(text, path, session=session)
+    fresh = time.perf_counter() - t
+    session.prepare()
+    times = []
+    for k in sorted({len(body) // 4, len(body) // 2, 3 * len(body) // 4, len(body) - 1}):
+        lines = text.split("\n")
+        at = body[k].lineno - 1
+        added = "\n".join(lines[:at] + ["# a new line"] + lines[at:])
+        for edited in (type_in(text, k, " "), type_in(text, k, "  "), added, text):
+            t = time.perf_counter()
+            analyze(edited, path, session=session)
+            times.append(time.perf_counter() - t)
+            session.prepare()
+    return {"max_ms": 1000 * max(times), "median_ms": 1000 * statistics.median(times), "fresh_ms": 1000 * fresh,
+            "lines": text.count("\n") + 1}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("paths", nargs="+")
+    ap.add_argument("--json", help="write the per-file figures here")
+    args = ap.parse_args()
+    files: list[Path] = []
+    for p in map(Path, args.paths):
+        files += sorted(x for x in p.rglob("*") if x.suffix in (".py", ".ipynb") and x.is_file()
+                        and ".ipynb_checkpoints" not in x.parts) if p.is_dir() else [p]
+    gc.disable()  # as the server runs analyses (it collects when idle)
+    rows: dict[str, dict] = {}
+    for f in files:
+        text = file_text(f)
+        if text is None:
+            continue
+        row = measure(text, str(f))
+        gc.collect()
+        if row is not None:
+            rows[str(f)] = row
+    slow = sorted(rows.items(), key=lambda kv: -kv[1]["max_ms"])
+    worst = [r["max_ms"] for r in rows.values()]
+    print(f"files: {len(rows)}; slowest edit per file: median {statistics.median(worst):.1f} ms, "
+          f"p95 {sorted(worst)[int(0.95 * (len(worst) - 1))]:.1f} ms; files with an edit over "
+          f"{1000 * LIMIT_S:.0f} ms: {sum(w > 1000 * LIMIT_S for w in worst)}")
+    for name, r in slow[:10]:
+        print(f"  {r['max_ms']:7.1f} ms slowest, {r['median_ms']:6.1f} median, fresh {r['fresh_ms']:6.1f}  "
+              f"({r['lines']} lines) {name}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
