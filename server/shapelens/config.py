@@ -48,9 +48,10 @@ class DiagnosticsOptions:
     warning: bool = _opt(True, "Report findings of severity warning (e.g. an ignored `input_shape=`).")
     information: bool = _opt(True, "Report informational notes (unknown layers, syntax errors, limits).")
     hint: bool = _opt(True, "Report hints.")
-    debounce_ms: int = _opt(25, "Milliseconds to wait before analysing an edit that comes while the document's last edit "
-                            "is still waiting or being analysed (a burst of edits is analysed once, the newest); "
-                            "an edit that finds the document idle is analysed at once.",
+    debounce_ms: int = _opt(0, "Milliseconds to wait before analysing an edit that comes while the document's last edit "
+                            "is still waiting or being analysed (the edits of a burst are then analysed once, the "
+                            "newest); 0: at once, the analysis of the older text stops at its next check. An edit "
+                            "that finds the document idle is analysed at once.",
                             min=0, max=10_000)
 
 

@@ -22,7 +22,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 def test_defaults():
     o = Options()
-    assert o.diagnostics.enabled and o.diagnostics.debounce_ms == 25
+    assert o.diagnostics.enabled and o.diagnostics.debounce_ms == 0
     assert o.inlay_hints.enabled and o.code_lens.enabled and o.checks.data_shapes
     assert o.dry_run.mode == "off" and o.dry_run.interpreter == "" and o.dry_run.timeout_ms == 30_000
     assert o.log_level == "warning"
@@ -32,7 +32,7 @@ def test_defaults():
 def test_wire_names_are_camel_case():
     assert camel("debounce_ms") == "debounceMs" and camel("log_level") == "logLevel" and camel("mode") == "mode"
     wire = to_wire(Options())
-    assert wire["diagnostics"]["debounceMs"] == 25
+    assert wire["diagnostics"]["debounceMs"] == 0
     assert wire["dryRun"]["startupTimeoutMs"] == 60_000
     assert wire["logLevel"] == "warning"
     assert load(wire) == (Options(), [])
