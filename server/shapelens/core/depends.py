@@ -28,15 +28,24 @@ from __future__ import annotations
 import ast
 import bisect
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # nodes that bind, read or call nothing: not walked into (a third of a statement's nodes)
 _LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
 
 
-def _children(node: ast.AST, out: list) -> None:
-    """``out.extend(ast.iter_child_nodes(node))`` without the leaves."""
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without the leaves (in another order: depth first)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        child_nodes(n, stack)
+
+
+def child_nodes(node: ast.AST, out: list) -> None:
+    """``out.extend(ast.iter_child_nodes(node))`` without the leaves (also core/lookup.py)."""
     for name in node._fields:
         value = getattr(node, name, None)
         if type(value) is list:
@@ -132,7 +141,7 @@ class _Collector:
                     stack.append(item)
                 continue
             self._common(n, self.reads, self.writes, self.mutates)
-            _children(n, stack)
+            child_nodes(n, stack)
 
     def _common(self, n: ast.AST, loads: set, stores: set, mutates: set) -> None:
         if isinstance(n, ast.Name):
@@ -216,7 +225,7 @@ class _Collector:
             if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name) and comprehension:
                 free.add(n.target.id)  # binds outside the comprehension
             self._common(n, loads, local, mutated)
-            _children(n, stack)
+            child_nodes(n, stack)
         if comprehension:
             # the first iterable is evaluated outside; targets are the comprehension's own
             targets = set()

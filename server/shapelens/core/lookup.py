@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from shapelens.core import depends
 from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.source import Source, Span
 
@@ -150,7 +151,7 @@ class Lookup:
             if stop is not None and stop():
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
-            for node in ast.walk(tree):
+            for node in depends.walk(tree):
                 if isinstance(node, ast.Name):
                     line = span(node).line
                     names.append((node.id, line, node.col_offset, node.end_col_offset or node.col_offset))

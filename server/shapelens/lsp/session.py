@@ -7,6 +7,7 @@ features/ module stays a couple of dozen lines over the pure core.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
 import logging
 import sys
@@ -63,6 +64,7 @@ class ShapelensServer(LanguageServer):
         self.log_handler = None  # logs.ClientLogHandler once run() set logging up
         self.fix_cache: dict[tuple, list] = {}  # (uri, result serial, diagnostic index) -> verified fixes
         self._lookups: dict[str, tuple[int, Lookup]] = {}
+        self._building: dict[str, tuple[int, concurrent.futures.Future]] = {}  # uri -> index being built (serial)
         self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
         self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
         # per document path: the incremental state of its analyses (core/incremental.py)
@@ -131,14 +133,41 @@ class ShapelensServer(LanguageServer):
             finally:
                 found[0].release()
         # then the position index of the result (from the analysis's own parse when at hand), so
-        # that a hover is answered at once
+        # that a hover is answered at once; a hover that comes meanwhile waits for it (lookup_async)
         result = self.analyses.latest(uri)
         if result is None or (stop is not None and stop()):
             return
+        cached = self._lookups.get(uri)
+        if cached is not None and cached[0] == result.serial:
+            return
+        building = self._building[uri] = (result.serial, concurrent.futures.Future())
         try:
             self.lookup(result, stop, statements[1] if statements and statements[0] is result.text else None)
         except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
             pass
+        finally:
+            if self._building.get(uri) is building:
+                del self._building[uri]
+            building[1].set_result(None)
+
+    async def lookup_async(self, result: Result) -> Lookup:
+        """The position index of a result for a request: the one built while idle (waited for
+        when it is being built), else built now from the analysis's parse when at hand."""
+        cached = self._lookups.get(result.uri)
+        if cached is not None and cached[0] == result.serial:
+            return cached[1]
+        building = self._building.get(result.uri)
+        if building is not None and building[0] == result.serial:
+            try:
+                await asyncio.wait_for(asyncio.wrap_future(building[1]), 2.0)
+            except (asyncio.TimeoutError, concurrent.futures.CancelledError):
+                pass
+            cached = self._lookups.get(result.uri)
+            if cached is not None and cached[0] == result.serial:
+                return cached[1]
+        found = self._incremental.get(to_fs_path(result.uri) or result.uri)
+        statements = found[1].statements() if found is not None else None
+        return self.lookup(result, statements=statements[1] if statements and statements[0] is result.text else None)
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the

@@ -70,7 +70,7 @@ async def hover(ls, params: types.HoverParams) -> types.Hover | None:
     result: Result | None = await ls.result(params.text_document.uri, urgent=True)
     if result is None or ls.dry_runs.verdict(result) is None:
         return answer
-    target = ls.lookup(result).at(*ls.index(result).to_cp(params.position))
+    target = (await ls.lookup_async(result)).at(*ls.index(result).to_cp(params.position))
     lines = ls.dry_runs.hover_lines(result, target) if target is not None else []
     if not lines:
         return answer

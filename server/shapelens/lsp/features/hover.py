@@ -12,7 +12,7 @@ async def hover(ls, params: types.HoverParams) -> types.Hover | None:
     from shapelens.lsp import render  # with the first result, not at start
 
     index = ls.index(result)
-    target = ls.lookup(result).at(*index.to_cp(params.position))
+    target = (await ls.lookup_async(result)).at(*index.to_cp(params.position))
     text = render.hover_markdown(target) if target is not None else ""
     if not text:
         return None
