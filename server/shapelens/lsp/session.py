@@ -121,7 +121,18 @@ class ShapelensServer(LanguageServer):
     def _prepare(self, uri: str, path: str, stop=None) -> None:
         """Between two analyses of a document (on the document's thread, after a result:
         analyses.py, DocumentAnalyses._after): prepare the state the next one restores, giving
-        way when an analysis is waiting (``stop()``)."""
+        way when an analysis is waiting (``stop()``). Without garbage collections meanwhile, as
+        during an analysis: a full one walks every object of the analyses in memory (tens of ms),
+        and the idle collection (_collect_when_idle) follows."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._prepare_now(uri, path, stop)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _prepare_now(self, uri: str, path: str, stop=None) -> None:
         found = self._incremental.get(path)
         statements = None
         if found is not None and found[0].acquire(blocking=False):
