@@ -494,10 +494,13 @@ class Session:
         for teardown, ev in garbage:
             teardown(ev)
 
-    def prepare(self, stop: Any = None) -> None:
-        """Copy the snapshot's state now (between analyses, while the user types), so that the
-        next analysis that restores it starts at once. The copy is used once. ``stop()``: an
-        analysis is waiting, the rest is left to it (each step is also done when needed)."""
+    def prepare(self, stop: Any = None, between: Any = None) -> None:
+        """Between analyses, while the user types: read the last analysis's statements and results
+        for the next edit, make the state the analysis left to be made (``later``), and copy the
+        snapshot's state, so that the next analysis that restores it starts at once (the copy is
+        used once). ``stop()``: an analysis is waiting, the rest is left to it (each step is also
+        done when needed). ``between()``: run after the quick steps, before the long ones (the
+        language server builds the hover index there)."""
         self.collect()
         if stop is not None and stop():
             return
@@ -509,6 +512,10 @@ class Session:
                 last_line(out)
                 if k % 64 == 63 and stop is not None and stop():
                     return
+        if between is not None:
+            between()
+            if stop is not None and stop():
+                return
         later, self.later = self.later, None
         if later is not None:
             later(stop)  # stopped when an analysis waits: the state is then not saved

@@ -134,17 +134,22 @@ class ShapelensServer(LanguageServer):
 
     def _prepare_now(self, uri: str, path: str, stop=None) -> None:
         found = self._incremental.get(path)
-        statements = None
+        indexed = []
         if found is not None and found[0].acquire(blocking=False):
             try:
-                found[1].prepare(stop)
-                statements = found[1].statements()
+                # the hover index after the quick steps, before the state saved for the next edit
+                found[1].prepare(stop, between=lambda: indexed.append(self._index(uri, stop, found[1].statements())))
             except Exception:  # noqa: BLE001 -- the next analysis restores it itself
                 log.debug("preparing the next analysis of %s failed", path, exc_info=True)
             finally:
                 found[0].release()
-        # then the position index of the result (from the analysis's own parse when at hand), so
-        # that a hover is answered at once; a hover that comes meanwhile waits for it (lookup_async)
+        if not indexed:
+            self._index(uri, stop, None)
+
+    def _index(self, uri: str, stop, statements) -> None:
+        """Build the position index of the document's latest result (from the analysis's own parse
+        when at hand), so that a hover is answered at once; a hover that comes meanwhile waits
+        for it (lookup_async)."""
         result = self.analyses.latest(uri)
         if result is None or (stop is not None and stop()):
             return
