@@ -19,6 +19,7 @@ import concurrent.futures
 import itertools
 import logging
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -207,6 +208,7 @@ class DocumentAnalyses:
             if entry.thread is None:
                 entry.thread = WorkerThread(f"shapelens-analysis-{len(self._entries)}")
             thread = entry.thread
+        idle_due = self._idle is not None
         try:
             analysis = await thread.run(self._run, text, entry.path, cancel, early)
         except asyncio.CancelledError:
@@ -215,17 +217,23 @@ class DocumentAnalyses:
             log.exception("analysis of %s failed", entry.uri)
             analysis = _unfinished(entry.path)
         finally:
-            if self._idle is not None and not entry.closed:
+            if sys.exc_info()[0] is not None and idle_due and not entry.closed:
+                thread.submit(self._after, entry, thread)  # (cancelled: the idle work still follows)
+                idle_due = False
+        try:
+            if entry.closed or version != entry.version or text != entry.text:
+                log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
+                return
+            entry.result = Result(entry.uri, version, text, analysis, next(self._serial))
+            if self._on_result is not None:
+                try:
+                    self._on_result(entry.result)
+                except Exception:  # noqa: BLE001
+                    log.exception("publishing the analysis of %s failed", entry.uri)
+        finally:
+            # the idle work follows the result's announcement (it builds what was announced)
+            if idle_due and not entry.closed:
                 thread.submit(self._after, entry, thread)
-        if entry.closed or version != entry.version or text != entry.text:
-            log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
-            return
-        entry.result = Result(entry.uri, version, text, analysis, next(self._serial))
-        if self._on_result is not None:
-            try:
-                self._on_result(entry.result)
-            except Exception:  # noqa: BLE001
-                log.exception("publishing the analysis of %s failed", entry.uri)
         await self._notify(entry)
 
     def _after(self, entry: _Entry, thread: WorkerThread) -> None:

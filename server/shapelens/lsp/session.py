@@ -33,6 +33,7 @@ log = logging.getLogger("shapelens.lsp")
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collection
+INDEX_WAIT = 1.0  # longest wait of a request for the position index being built while idle
 _CORE_LOCK = threading.Lock()
 
 
@@ -90,6 +91,9 @@ class ShapelensServer(LanguageServer):
         self.forget_incremental(to_fs_path(uri) or uri)
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
+        promised = self._building.get(uri)
+        if promised is not None:
+            self._keep_promise(uri, promised)
         self._indexes.pop(uri, None)
         self._derived.pop(uri, None)
         self.fix_cache = {k: v for k, v in self.fix_cache.items() if k[0] != uri}
@@ -148,23 +152,29 @@ class ShapelensServer(LanguageServer):
 
     def _index(self, uri: str, stop, statements) -> None:
         """Build the position index of the document's latest result (from the analysis's own parse
-        when at hand), so that a hover is answered at once; a hover that comes meanwhile waits
-        for it (lookup_async)."""
+        when at hand), so that a hover is answered at once; a hover that comes before it is built
+        waits for it (lookup_async: the result's announcement promised it, _announce)."""
         result = self.analyses.latest(uri)
-        if result is None or (stop is not None and stop()):
-            return
-        cached = self._lookups.get(uri)
-        if cached is not None and cached[0] == result.serial:
-            return
-        building = self._building[uri] = (result.serial, concurrent.futures.Future())
+        promised = self._building.get(uri)
         try:
+            if result is None or (stop is not None and stop()):
+                return
+            cached = self._lookups.get(uri)
+            if cached is not None and cached[0] == result.serial:
+                return
             self.lookup(result, stop, statements[1] if statements and statements[0] is result.text else None)
         except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
             pass
         finally:
-            if self._building.get(uri) is building:
-                del self._building[uri]
-            building[1].set_result(None)
+            if promised is not None and (result is None or promised[0] == result.serial):
+                self._keep_promise(uri, promised)
+
+    def _keep_promise(self, uri: str, promised: tuple) -> None:
+        """The index promised for a result is built, or will not be: whoever waits for it goes on."""
+        if self._building.get(uri) is promised:
+            del self._building[uri]
+        if not promised[1].done():
+            promised[1].set_result(None)
 
     async def lookup_async(self, result: Result) -> Lookup:
         """The position index of a result for a request: the one built while idle (waited for
@@ -175,7 +185,7 @@ class ShapelensServer(LanguageServer):
         building = self._building.get(result.uri)
         if building is not None and building[0] == result.serial:
             try:
-                await asyncio.wait_for(asyncio.wrap_future(building[1]), 2.0)
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(building[1])), INDEX_WAIT)
             except (asyncio.TimeoutError, concurrent.futures.CancelledError):
                 pass
             cached = self._lookups.get(result.uri)
@@ -239,6 +249,11 @@ class ShapelensServer(LanguageServer):
 
     def _announce(self, result: Result) -> None:
         self._collect_when_idle()
+        # the document's thread builds this result's position index when idle (_prepare)
+        promised = self._building.get(result.uri)
+        if promised is not None:
+            self._keep_promise(result.uri, promised)
+        self._building[result.uri] = (result.serial, concurrent.futures.Future())
         # what was kept for the previous text goes now, not when the next request replaces it
         for cache in (self._lookups, self._derived):
             if result.uri in cache and cache[result.uri][0] != result.serial:

@@ -1,0 +1,66 @@
+"""The position index promised with each result (lsp/session.py): a hover that comes before the
+document's thread has built it waits for that build instead of building its own, and never waits
+for a promise that will not be kept (a newer result, a closed document)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from shapelens.core.analyze import analyze
+from shapelens.lsp.analyses import Result
+from shapelens.lsp.session import INDEX_WAIT, ShapelensServer
+
+pytestmark = pytest.mark.asyncio
+
+URI = "file:///work/prog.py"
+TEXT = "import keras\nx = keras.Input((4,))\ny = keras.layers.Dense(2)(x)\n"
+
+
+def server_with(results: list[Result]) -> ShapelensServer:
+    ls = ShapelensServer()
+    ls.analyses.latest = lambda uri: results[-1] if results else None  # type: ignore[method-assign]
+    return ls
+
+
+async def test_a_hover_waits_for_the_index_being_built_on_the_documents_thread():
+    results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)]
+    ls = server_with(results)
+    ls._announce(results[0])
+    builds = []
+    real = ls.lookup
+    ls.lookup = lambda result, stop=None, statements=None: builds.append(threading.current_thread().name) \
+        or real(result, stop, statements)  # type: ignore[method-assign]
+    idle = threading.Timer(0.1, ls._index, (URI, None, None))
+    idle.start()
+    t = time.monotonic()
+    lookup = await ls.lookup_async(results[0])
+    assert time.monotonic() - t < INDEX_WAIT
+    assert builds == [idle.name]  # built once, by the idle work
+    assert lookup is ls._lookups[URI][1] and lookup.at(2, 20).layers[0].kind == "Dense"
+    assert URI not in ls._building
+
+
+async def test_a_newer_result_or_closing_releases_the_wait():
+    first = Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)
+    results = [first]
+    ls = server_with(results)
+    ls._announce(first)
+    waiting = asyncio.create_task(ls.lookup_async(first))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    second = Result(URI, 2, TEXT + "\n", analyze(TEXT + "\n", "/work/prog.py"), 2)
+    results.append(second)
+    t = time.monotonic()
+    ls._announce(second)  # the index promised for the first result will not be built
+    lookup = await waiting
+    assert time.monotonic() - t < INDEX_WAIT / 2 and lookup.at(2, 20).layers[0].kind == "Dense"
+    waiting = asyncio.create_task(ls.lookup_async(second))
+    await asyncio.sleep(0.05)
+    t = time.monotonic()
+    ls._keep_promise(URI, ls._building[URI])  # as untrack() does when the document closes
+    await waiting
+    assert time.monotonic() - t < INDEX_WAIT / 2
