@@ -263,3 +263,27 @@ def test_a_first_edit_far_from_the_last_parses_and_runs_little(monkeypatch):
     assert session.snapshot is not None and session.snapshot.index == at
     result = analyze(text, "prog.py", session=session)  # the line taken away again
     assert session.restored_from == at and same(result, analyze(text, "prog.py"))
+
+
+def test_an_evaluation_started_again_restores_the_planned_state():
+    """An edit whose kept results cannot be renumbered runs again from the restored state
+    (Misaligned); the first attempt had meanwhile saved a newer snapshot (before the edited
+    statement), and the restart restored that one, running statements twice (8 layers too many).
+    Found by random edits through a Session (three lines taken away, the server's idle work
+    between the last two)."""
+    program = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "array_rows_branch_merge.py"
+    lines = program.read_text().split("\n")
+    session = Session()
+    analyze("\n".join(lines), "prog.py", session=session)
+    for index, removed, prepare in ((31, "    y = StochasticDepth(dpr[i])(y) if dpr[i] else y", False),
+                                    (16, "", True),
+                                    (33, 'inputs = {"b": keras.Input(shape=(1,), name="b"), '
+                                         '"a": keras.Input(shape=(2,), name="a")}', True)):
+        assert lines[index] == removed, "the fixture changed: update the edits"
+        del lines[index]
+        text = "\n".join(lines)
+        result = analyze(text, "prog.py", session=session)
+        assert same(result, analyze(text, "prog.py"))
+        if prepare:
+            session.prepare()
+    assert session.stats.get("misaligned", 0) >= 1 and session.restored_from

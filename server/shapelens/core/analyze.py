@@ -126,9 +126,14 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             save_at = session.want
             lines = [p.span.line for p in problems]
             save = lambda ev_, i: session.save(ev_, i, text, module, key, lines)  # noqa: E731
+    # the state restored is the snapshot as planned: an evaluation that is started again (Misaligned
+    # below) must not restore the one the first attempt saved meanwhile (it already ran statements
+    # the restart runs again)
+    planned = session.snapshot if session is not None else None
+
     def fresh() -> Evaluator:
         if start:
-            return session.restore(source, cancelled, module)
+            return session.restore(source, cancelled, module, planned)
         ev_ = Evaluator(source, path, cancelled=cancelled, keras=target.version)
         ev_.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
         return ev_

@@ -527,8 +527,9 @@ class Session:
         elif self._ready is None or self._ready[0] is not snap:
             self._ready = (snap, _Unpickler(snap.data, snap.keep).load())
 
-    def restore(self, source: Any, cancelled: Any, module: ast.Module) -> Any:
-        snap = self.snapshot
+    def restore(self, source: Any, cancelled: Any, module: ast.Module, snap: Snapshot | None = None) -> Any:
+        """The state of ``snap`` (default: the snapshot), restored for an analysis of ``module``."""
+        snap = snap or self.snapshot
         assert snap is not None
         ready, self._ready = self._ready, None
         ev = ready[1] if ready is not None and ready[0] is snap else _Unpickler(snap.data, snap.keep).load()
