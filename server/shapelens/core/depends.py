@@ -483,7 +483,11 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
         for i in sorted(run - needed):
             needed.add(i)
             d = info[i - first]
-            for name in ((d.reads | every_fn_free) if d.calls else d.reads):
+            names = (d.reads | every_fn_free) if d.calls else d.reads
+            if i == k:  # and what the edited statements read before the edit: the rows of a layer
+                # made above and called by them then must be made again (it is not called now)
+                names = names.union(*(((o.reads | every_fn_free) if o.calls else o.reads) for o in old))
+            for name in names:
                 ws = writers.get(name, ())
                 for j in range(bisect.bisect_left(ws, i) - 1, -1, -1):  # its writers before i, nearest first
                     w = ws[j]
