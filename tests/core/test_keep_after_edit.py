@@ -291,3 +291,15 @@ def test_what_the_edited_statement_did_to_layers_above_it_is_undone(text, old, n
     assert edited != text
     assert same(analyze(edited, "prog.py", session=session), analyze(edited, "prog.py"))
     assert session.stats.get("kept", 0) >= 20  # the filler above keeps its results
+
+
+def test_a_model_above_an_edit_moves_the_layers_added_to_it_below():
+    """A Sequential made above an edit keeps its results, but its layers added by statements
+    below the edit moved with the line added: its table must show them where they are now
+    (found by random edits through a Session)."""
+    text = ("import keras\nfrom keras import layers\n" + FILLER + "model = keras.Sequential()\n"
+            "model.add(keras.Input((8,)))\nmodel.add(layers.Dense(4))\nmodel.add(layers.Dense(2))\n")
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    edited = text.replace("model.add(layers.Dense(4))\n", "model.add(layers.Dense(4))\nimport keras\n")
+    assert same(analyze(edited, "prog.py", session=session), analyze(edited, "prog.py"))

@@ -697,6 +697,8 @@ def last_line(out: "Kept") -> int:
         for m in out.models:
             found = max(found, _span_line(m.span), _lines_in(m.input_shape), _lines_in(m.output_shape),
                         _lines_in(m.note))
+            for r in m.layers:  # (a model's layers may be made by statements below it: model.add)
+                found = max(found, _span_line(r.span), _span_line(r.call_span), _named_line(r))
         for d in out.diags:
             found = max(found, _lines_in(d))
         for v in out.values:
