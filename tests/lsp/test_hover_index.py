@@ -34,7 +34,7 @@ async def test_a_hover_waits_for_the_index_being_built_on_the_documents_thread()
     real = ls.lookup
     ls.lookup = lambda result, stop=None, statements=None: builds.append(threading.current_thread().name) \
         or real(result, stop, statements)  # type: ignore[method-assign]
-    idle = threading.Timer(0.1, ls._index, (URI, None, None))
+    idle = threading.Timer(0.1, ls._index, (URI, None))
     idle.start()
     t = time.monotonic()
     lookup = await ls.lookup_async(results[0])

@@ -142,15 +142,15 @@ class ShapelensServer(LanguageServer):
         if found is not None and found[0].acquire(blocking=False):
             try:
                 # the hover index after the quick steps, before the state saved for the next edit
-                found[1].prepare(stop, between=lambda: indexed.append(self._index(uri, stop, found[1].statements())))
+                found[1].prepare(stop, between=lambda: indexed.append(self._index(uri, stop)))
             except Exception:  # noqa: BLE001 -- the next analysis restores it itself
                 log.debug("preparing the next analysis of %s failed", path, exc_info=True)
             finally:
                 found[0].release()
         if not indexed:
-            self._index(uri, stop, None)
+            self._index(uri, stop)
 
-    def _index(self, uri: str, stop, statements) -> None:
+    def _index(self, uri: str, stop) -> None:
         """Build the position index of the document's latest result (from the analysis's own parse
         when at hand), so that a hover is answered at once; a hover that comes before it is built
         waits for it (lookup_async: the result's announcement promised it, _announce)."""
@@ -162,7 +162,7 @@ class ShapelensServer(LanguageServer):
             cached = self._lookups.get(uri)
             if cached is not None and cached[0] == result.serial:
                 return
-            self.lookup(result, stop, statements[1] if statements and statements[0] is result.text else None)
+            self.lookup(result, stop, self._parse_of(result))
         except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
             pass
         finally:
@@ -191,9 +191,13 @@ class ShapelensServer(LanguageServer):
             cached = self._lookups.get(result.uri)
             if cached is not None and cached[0] == result.serial:
                 return cached[1]
+        return self.lookup(result, statements=self._parse_of(result))
+
+    def _parse_of(self, result: Result) -> list | None:
+        """The top-level statements the analysis of the result's text parsed, when they are at hand."""
         found = self._incremental.get(to_fs_path(result.uri) or result.uri)
         statements = found[1].statements() if found is not None else None
-        return self.lookup(result, statements=statements[1] if statements and statements[0] is result.text else None)
+        return statements[1] if statements is not None and statements[0] is result.text else None
 
     def keras_target(self, text: str, path: str):
         """The Keras a document targets: its options' keras-version, else (auto) decided from the
