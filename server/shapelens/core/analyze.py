@@ -224,8 +224,6 @@ def _save_later(session: Session, source: Source, path: str, target: KerasTarget
     def later(stop: Callable[[], bool] | None) -> None:
         if start and session.snapshot is not snap:
             return
-        was_enabled = gc.isenabled()
-        gc.disable()
         ev = None
         try:
             if start:
@@ -240,8 +238,6 @@ def _save_later(session: Session, source: Source, path: str, target: KerasTarget
         finally:
             if ev is not None:
                 _teardown(ev)
-            if was_enabled:
-                gc.enable()
     return later
 
 

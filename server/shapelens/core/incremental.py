@@ -383,8 +383,7 @@ class Session:
     def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None, clean: bool = True) -> None:
         """The results of this analysis per statement (None: not to be kept); ``clean``: the
         text parsed as it is (its statements are then those of the text, for parse_suffix)."""
-        positions = [(st.lineno, st.col_offset, st.end_lineno, st.end_col_offset) for st in module.body]  # _stmt_pos
-        self._last = _Last(text, key, positions, outs) if outs is not None else None
+        self._last = _Last(text, key, [_stmt_pos(st) for st in module.body], outs) if outs is not None else None
         self._to_read = (text, module.body) if outs is not None else None
         self._tree = (text, key, module.body) if clean else None
 

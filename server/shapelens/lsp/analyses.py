@@ -19,7 +19,6 @@ import concurrent.futures
 import itertools
 import logging
 import queue
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -208,18 +207,14 @@ class DocumentAnalyses:
             if entry.thread is None:
                 entry.thread = WorkerThread(f"shapelens-analysis-{len(self._entries)}")
             thread = entry.thread
-        idle_due = self._idle is not None
         try:
             analysis = await thread.run(self._run, text, entry.path, cancel, early)
         except asyncio.CancelledError:
+            self._idle_after(entry, thread)  # (the idle work still follows the analysis)
             raise
         except Exception:  # noqa: BLE001 -- analyze() never raises; belt and braces
             log.exception("analysis of %s failed", entry.uri)
             analysis = _unfinished(entry.path)
-        finally:
-            if sys.exc_info()[0] is not None and idle_due and not entry.closed:
-                thread.submit(self._after, entry, thread)  # (cancelled: the idle work still follows)
-                idle_due = False
         try:
             if entry.closed or version != entry.version or text != entry.text:
                 log.debug("dropping the analysis of %s version %s (now %s)", entry.uri, version, entry.version)
@@ -232,9 +227,12 @@ class DocumentAnalyses:
                     log.exception("publishing the analysis of %s failed", entry.uri)
         finally:
             # the idle work follows the result's announcement (it builds what was announced)
-            if idle_due and not entry.closed:
-                thread.submit(self._after, entry, thread)
+            self._idle_after(entry, thread)
         await self._notify(entry)
+
+    def _idle_after(self, entry: _Entry, thread: WorkerThread) -> None:
+        if self._idle is not None and not entry.closed:
+            thread.submit(self._after, entry, thread)
 
     def _after(self, entry: _Entry, thread: WorkerThread) -> None:
         """The idle work after an analysis (core state copied for the next one). It starts a few

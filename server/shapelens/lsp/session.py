@@ -138,17 +138,15 @@ class ShapelensServer(LanguageServer):
 
     def _prepare_now(self, uri: str, path: str, stop=None) -> None:
         found = self._incremental.get(path)
-        indexed = []
         if found is not None and found[0].acquire(blocking=False):
             try:
                 # the hover index after the quick steps, before the state saved for the next edit
-                found[1].prepare(stop, between=lambda: indexed.append(self._index(uri, stop)))
+                found[1].prepare(stop, between=lambda: self._index(uri, stop))
             except Exception:  # noqa: BLE001 -- the next analysis restores it itself
                 log.debug("preparing the next analysis of %s failed", path, exc_info=True)
             finally:
                 found[0].release()
-        if not indexed:
-            self._index(uri, stop)
+        self._index(uri, stop)  # (when prepare stopped before it, or there is no session)
 
     def _index(self, uri: str, stop) -> None:
         """Build the position index of the document's latest result (from the analysis's own parse
