@@ -149,10 +149,28 @@ async function main() {
     step('inlay_hints', await page.evaluate(() => window.__nb.inlayHints()));
 
     // 3. a hover on a layer: the mouse over the first Conv2D
-    const at = await page.evaluate((c) => window.__nb.pointAt(c.hoverCell, c.hoverLine, c.hoverColumn), config);
-    await page.mouse.move(at.x, at.y);
+    // The cell's layout settles first: the model's code lens above its first line arrives after the
+    // diagnostics and moves every line of the cell down (a point taken before it lands one line up).
+    await page.waitForFunction((c) => {
+      const row = window.__nb.rows().find((r) => Number(r.getAttribute('data-index')) === c.hoverCell);
+      return !!(row && row.querySelector('.codelens-decoration'));
+    }, config).catch(() => undefined);
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: config.hoverShape });
-    await hover.first().waitFor().catch(() => undefined);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      let at = null;
+      for (let i = 0; i < 20; i++) {  // the same point twice, 250 ms apart: nothing moves any more
+        const first = await page.evaluate((c) => window.__nb.pointAt(c.hoverCell, c.hoverLine, c.hoverColumn), config);
+        await page.waitForTimeout(250);
+        at = await page.evaluate((c) => window.__nb.pointAt(c.hoverCell, c.hoverLine, c.hoverColumn), config);
+        if (first && at && first.x === at.x && first.y === at.y) break;
+      }
+      step('hover_point', { attempt, at });
+      await page.mouse.move(at.x, at.y);
+      const shown = await hover.first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
+      if (shown) break;
+      await page.mouse.move(5, 5);  // a hover taken while the layout still moved: leave and come back
+      await page.waitForTimeout(500);
+    }
     await page.waitForTimeout(500);
     step('hover', await page.locator('.monaco-hover:not(.hidden)').allInnerTexts());
     step('screenshot_hover', await shot('notebook-hover'));
