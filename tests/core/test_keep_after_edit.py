@@ -303,3 +303,87 @@ def test_a_model_above_an_edit_moves_the_layers_added_to_it_below():
     analyze(text, "prog.py", session=session)
     edited = text.replace("model.add(layers.Dense(4))\n", "model.add(layers.Dense(4))\nimport keras\n")
     assert same(analyze(edited, "prog.py", session=session), analyze(edited, "prog.py"))
+
+
+def check_sequence(texts: list[str], path: str = "prog.py") -> Session:
+    """Types ``texts`` in turn (the server's idle work between them); each analysis must equal a
+    fresh analysis of the same text."""
+    session = Session()
+    analyze(texts[0], path, session=session)
+    session.prepare()
+    for n, text in enumerate(texts[1:], 1):
+        assert same(analyze(text, path, session=session), analyze(text, path)), f"text {n}"
+        session.prepare()
+    return session
+
+
+MUTATED = ("import keras\nfrom keras import layers\ndims = [8]\n" + FILLER + "{mutate}\n{read}\n"
+           "print('dims', dims)\ninp = keras.Input(shape=(dims[-1], n))\nout = layers.Dense(2)(inp)\n"
+           "model = keras.Model(inp, out)\n")
+# (the statement changing ``dims``, the one reading it, edits: old -> new): every text must
+# give the fresh result
+CHANGES = {
+    # the edited statement changed the list before the edit, and not now: what reads it runs
+    "a change taken away": ("dims.append(16)", "n = dims[0]",
+                            [("dims.append(16)", "dims.append(17)"), ("dims.append(17)", "n = 1"),
+                             ("n = 1", "print(dims)")]),
+    # the edited statement reads the list without changing it; a statement changing it is kept
+    "a reader after a kept change": ("dims.append(16)", "n = dims[0]",
+                                     [("c0 = 0", "c0 = 1"), ("n = dims[0]", "n = dims[-1]"),
+                                      ("n = dims[-1]", "n = dims[-1] + 1")]),
+    # a file that binds ``print`` itself: calling it may change anything
+    "print of the file": ("def print(*args):\n    dims.append(dims[-1] + len(args))", "n = 1",
+                          [("n = 1", "print(dims)"), ("print(dims)", "print(dims, dims)")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_objects_changed_before_the_edit(name):
+    """Objects bound before the restored state keep last time's contents until a statement that
+    may change objects runs: statements that only read them (``print(...)``, ``n = dims[-1]``)
+    need not run again, but whatever another statement did to them must be seen."""
+    mutate, read, edits = CHANGES[name]
+    texts = [MUTATED.format(mutate=mutate, read=read)]
+    for old, new in edits:
+        # typed with a space more in the statement, then without: the second analysis (and the
+        # next pair's first) restores the state saved before the statement
+        base = texts[-1]
+        assert old in base
+        at = min(i for i in (new.find("("), new.find("=")) if i >= 0) + 1
+        texts += [base.replace(old, new[:at] + " " + new[at:], 1), base.replace(old, new, 1)]
+    session = check_sequence(texts)
+    assert session.stats["restored"] >= len(edits)
+
+
+READS_ONLY = ("import keras\nfrom keras import layers\ndims = [8]\n" + FILLER + "def block(x):\n"
+              "    return layers.Dense(4)(x)\nprint('dims', dims)\ninp = keras.Input(shape=(8,))\n"
+              "out = block(inp)\nmodel = keras.Model(inp, out)\n")
+
+
+def test_a_statement_that_only_reads_keeps_the_model_below():
+    """Typing in ``print(...)`` runs that statement only: nothing it does can change the model
+    built below by a function of the file (a function defined at module level is followed by the
+    names it reads, not taken for a value that may change)."""
+    texts = [READS_ONLY.replace("print('dims', dims)", f"print('dims{' ' * n}', dims)") for n in range(3)]
+    session = check_sequence(texts[:2])
+    before = session.stats.get("kept", 0)
+    assert same(analyze(texts[2], "prog.py", session=session), analyze(texts[2], "prog.py"))
+    assert session.stats["restored"] >= 1
+    assert session.stats.get("kept", 0) - before >= 3  # inp, out, model
+
+
+REBOUND = ("import keras\nfrom keras import layers\ninputs = keras.Input(shape=(8,))\n"
+           "features = layers.Dense(4)(inputs)\n" + FILLER + "outputs = layers.Dense(10)(features)\n"
+           "other_in = keras.Input(shape=(3,))\nfeatures = layers.Dense(5)(other_in)\n"
+           "features = layers.Dense(6)(features)\nmodel2 = keras.Model(other_in, features)\n")
+
+
+def test_a_name_bound_again_below_the_edit_no_longer_reaches_the_object_before():
+    """``features`` names a tensor made before the restored state, but a kept statement binds it
+    to another tensor before the next statement calls a layer on it: that call does not reach
+    the tensor before, and keeps its results."""
+    texts = [REBOUND.replace("Dense(10)", f"Dense({n})") for n in (10, 11, 12)]
+    session = check_sequence(texts[:2])
+    before = session.stats.get("kept", 0)
+    assert same(analyze(texts[2], "prog.py", session=session), analyze(texts[2], "prog.py"))
+    assert session.stats.get("kept", 0) - before >= 4  # the second model's four statements

@@ -74,6 +74,13 @@ _GLOBAL_SETTERS = frozenset({
     "set_soft_device_placement", "enable_flash_attention", "disable_flash_attention", "reset_uids",
     "set_max_epochs", "set_max_steps_per_epoch", "set_sharding", "set_distribution",
 })
+# Builtins whose call runs no code of the file and changes no object (as the evaluator models
+# them: core/builtins_model.py): a statement that calls only these (`print(model.name)`) is not
+# taken to call every function of the file -- unless the file binds the name itself.
+PURE_BUILTINS = frozenset({
+    "print", "len", "isinstance", "issubclass", "str", "int", "float", "bool", "abs", "round", "range",
+    "divmod", "pow", "repr", "type", "hasattr", "id", "format", "chr", "ord", "callable", "hash",
+})
 _PLAIN = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Import, ast.ImportFrom,
           ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
 
@@ -91,6 +98,16 @@ class StmtDeps:
     # names it binds to a value its own text decides (an import, a literal, a function with no
     # decorator and literal defaults): the same whenever it runs
     same_writes: frozenset = frozenset()
+    pure_calls: frozenset = frozenset()  # the builtins of PURE_BUILTINS it calls (not in ``calls``)
+
+    def calling(self, shadowed: frozenset | set) -> bool:
+        """Whether it may run code of the file: it calls something other than a pure builtin
+        (``shadowed``: the pure builtins' names the file binds itself)."""
+        return self.calls or not self.pure_calls.isdisjoint(shadowed)
+
+    def changing(self, shadowed: frozenset | set) -> bool:
+        """Whether it may change an object it reaches (by a call, or by assigning into one)."""
+        return bool(self.mutates) or self.calling(shadowed)
 
 
 def deps(stmt: ast.stmt) -> StmtDeps:
@@ -112,13 +129,15 @@ class _Collector:
         self.mutates: set[str] = set()
         self.fn_free: set[str] = set()
         self.calls = False
+        self.pure_calls: set[str] = set()
         self.barrier = False
 
     def top(self, stmt: ast.stmt) -> StmtDeps:
         self._module_level(stmt)
         return StmtDeps(frozenset(self.reads), frozenset(self.writes), frozenset(self.mutates),
                         frozenset(self.fn_free), self.calls, not isinstance(stmt, _PLAIN), self.barrier,
-                        _frozen_writes(stmt, self.writes), _same_writes(stmt, self.writes))
+                        _frozen_writes(stmt, self.writes), _same_writes(stmt, self.writes),
+                        frozenset(self.pure_calls))
 
     # -- module level: loads are reads, stores are writes
     def _module_level(self, node: ast.AST) -> None:
@@ -160,7 +179,10 @@ class _Collector:
             if isinstance(n, ast.Attribute) and (n.attr in _GLOBAL_SETTERS or n.attr in _DYNAMIC_NAMES):
                 self.barrier = True
         elif isinstance(n, ast.Call):
-            self.calls = True
+            if isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS:
+                self.pure_calls.add(n.func.id)
+            else:
+                self.calls = True
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
             stores.add(n.name)
         elif isinstance(n, (ast.Import, ast.ImportFrom)):
@@ -313,8 +335,10 @@ def untouched(body: list[ast.stmt], first: int, run: set[int], old: list[StmtDep
         for name in d.mutates:
             static[name] = False
 
+    shadowed = {name for name in PURE_BUILTINS if name in static}
+
     def links(d: StmtDeps) -> set[str]:
-        names = (d.reads | every_fn_free) if d.calls else set(d.reads)
+        names = (d.reads | every_fn_free) if d.calling(shadowed) else set(d.reads)
         names |= d.writes | d.mutates
         return {n for n in names if not static.get(n, True)}
 
@@ -375,13 +399,25 @@ def frozen(value: Any, depth: int = 0) -> bool:
     if depth >= 3:
         return False
     if isinstance(value, FunctionValue):  # its defaults and closure go with it when it runs
-        return all(frozen(v, depth + 1) for v in (*value.defaults, *value.kw_defaults.values(),
-                                                    *value.closure.values()))
+        return all(frozen(v, depth + 1) for v in (*value.defaults, *value.kw_defaults.values())) and \
+            _closure_frozen(value.closure.get("scope"), depth + 1)
     if isinstance(value, ClassValue):
         return all(frozen(v, depth + 1) for v in (*value.bases, *value.namespace.values()))
     if isinstance(value, (tuple, frozenset)) and len(value) <= 64:
         return all(frozen(v, depth + 1) for v in value)
     return False
+
+
+def _closure_frozen(scope: Any, depth: int) -> bool:
+    """The scope a function was defined in: the module's (its names are followed by name: the
+    function's free names), or a function's whose variables are all frozen."""
+    from shapelens.core.interp import Scope
+
+    while isinstance(scope, Scope) and scope is not scope.globals:
+        if len(scope.vars) > 64 or not all(frozen(v, depth) for v in scope.vars.values()):
+            return False
+        scope = scope.parent
+    return scope is None or isinstance(scope, Scope)
 
 
 _MISSING = object()
@@ -441,22 +477,56 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     if k >= n:
         return None
     run = set(range(first if not keep_before else k, min(n, max(last, k + 1))))
+    # the pure builtins the file binds itself: a call of one may run its code
+    shadowed = {name for name in PURE_BUILTINS if name in writers or name in bound}
+    calling = [d.calling(shadowed) for d in info]
     # the names a statement reads (a statement that calls anything reads every function's free names)
     read_names = set(every_fn_free).union(*(d.reads for d in info))
     unsafe_before = {name for name in read_names if not bound_frozen(name)}
+    # Objects bound before ``first`` that something may change (``unsafe_before``, and names a
+    # kept statement binds from them: aliases). A statement that may change objects (a call, an
+    # assignment into one) and reaches them runs: what it does to them (a layer called, a model
+    # grown) is not kept. A statement that only reads them keeps its results until a statement
+    # that may change objects has run (the edited one as it was counts: what it changed then is
+    # not changed now); from there, reading them may see other contents than last time.
+    changing = [d.changing(shadowed) for d in info]
+    if any(o.changing(shadowed) for o in old) and k - first < len(changing):
+        changing[k - first] = True
 
     def sweep() -> bool:
         """One pass in statement order: a statement that is kept but reads a name whose value may
         differ from last time (bound by a statement that runs again and may bind something else,
         or a value bound before ``first`` that a run may change) runs. Returns whether any did."""
         grew = False
-        bad = set(unsafe_before)  # reading these now may see another value than last time
-        bad_fn = len(bad & every_fn_free)
+        bad: set[str] = set()  # reading these now may see another value than last time
+        bad_fn = 0
+        unsafe = set(unsafe_before)
+        unsafe_fn = len(unsafe & every_fn_free)
+        changed = False  # a statement that may change objects ran
         for i in range(first, n):
             d = info[i - first]
-            if i not in run and ((d.calls and bad_fn) or not bad.isdisjoint(d.reads)):
+            reaches = not unsafe.isdisjoint(d.reads) or (calling[i - first] and unsafe_fn > 0)
+            if i not in run and ((calling[i - first] and bad_fn) or not bad.isdisjoint(d.reads)
+                                 or (reaches and changing[i - first])):
                 run.add(i)
                 grew = True
+            if reaches:
+                for name in d.writes - unsafe:  # (aliases)
+                    unsafe.add(name)
+                    unsafe_fn += name in every_fn_free
+            elif not d.conditional and d.writes:  # bound to something else (a class binds its name)
+                for name in ({body[i].name} if isinstance(body[i], ast.ClassDef) else d.writes) & unsafe:
+                    unsafe.discard(name)
+                    unsafe_fn -= name in every_fn_free
+            if i in run and changing[i - first] and not changed:
+                changed = True  # objects bound before ``first`` may be changed from here on
+                for name in unsafe - bad:
+                    bad.add(name)
+                    bad_fn += name in every_fn_free
+            elif changed and reaches:
+                for name in d.writes - bad:
+                    bad.add(name)
+                    bad_fn += name in every_fn_free
             names = d.writes | old_writes if i == k else d.writes
             for name in names:
                 if i in run:
@@ -483,10 +553,11 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
         for i in sorted(run - needed):
             needed.add(i)
             d = info[i - first]
-            names = (d.reads | every_fn_free) if d.calls else d.reads
+            names = (d.reads | every_fn_free) if calling[i - first] else d.reads
             if i == k:  # and what the edited statements read before the edit: the rows of a layer
                 # made above and called by them then must be made again (it is not called now)
-                names = names.union(*(((o.reads | every_fn_free) if o.calls else o.reads) for o in old))
+                names = names.union(*(((o.reads | every_fn_free) if o.calling(shadowed) else o.reads)
+                                      for o in old))
             for name in names:
                 ws = writers.get(name, ())
                 for j in range(bisect.bisect_left(ws, i) - 1, -1, -1):  # its writers before i, nearest first

@@ -367,8 +367,8 @@ class Session:
         # open or a full analysis), and those after the edit
         kept = {i: last.outs[i] for i in range(start, first_new) if i not in run}
         kept.update((i, last.outs[i - last_new + last_old]) for i in range(last_new, len(new_body)) if i not in run)
-        if delta and kept:
-            shift = Shift(moved_from, delta)
+        shift = Shift(moved_from, delta) if delta else None
+        if shift is not None and kept:
             kept = {i: shift.kept(out, i >= last_new) for i, out in kept.items()}
         if not kept:
             return None
@@ -376,7 +376,8 @@ class Session:
         if defer:
             self.deferred = self.want
         # the statements before the edit whose layers and models nothing that runs can reach
-        before = {p: last.outs[p] for p in depends.untouched(
+        # (their rows hold the calls of kept statements below the edit: those lines moved)
+        before = {p: last.outs[p] if shift is None else shift.kept(last.outs[p]) for p in depends.untouched(
             new_body, start, run, old, every_fn_free)}
         return Replay(kept, before)
 
