@@ -387,3 +387,37 @@ def test_a_name_bound_again_below_the_edit_no_longer_reaches_the_object_before()
     before = session.stats.get("kept", 0)
     assert same(analyze(texts[2], "prog.py", session=session), analyze(texts[2], "prog.py"))
     assert session.stats.get("kept", 0) - before >= 4  # the second model's four statements
+
+
+MADE_AGAIN = ("import keras\nfrom keras import layers\nc_first = 1\nsizes = [4]\nsizes.append(8)\n" + FILLER
+              + "n = sizes[-1] + 0\ninp = keras.Input(shape=(n,))\nout = layers.Dense(2)(inp)\n")
+
+
+def test_data_made_again_sees_what_kept_statements_did_to_it():
+    """Far below the saved state, the edit reads a list an unchanged statement makes again (the
+    same list as last time); the statement that appends to it keeps its results until something
+    that runs reads the list: then it runs too, or the edit would see ``[4]``."""
+    texts = [MADE_AGAIN, MADE_AGAIN.replace("c_first = 1", "c_first = 2"),
+             MADE_AGAIN.replace("c_first = 1", "c_first = 3")]  # the state is saved above the list
+    texts += [texts[-1].replace("sizes[-1] + 0", "sizes[-1] + 1"), texts[-1].replace("sizes[-1] + 0", "sizes[-1] + 2")]
+    session = check_sequence(texts)
+    assert session.stats["restored"] >= 2
+
+
+def test_data_made_again_keeps_what_reads_it_only():
+    """An unchanged statement run again to reach the edit's state makes the same dataset as last
+    time: the training below it, which nothing that runs reads, keeps its results."""
+    text = ("import numpy as np\nimport keras\nfrom keras import layers\nc_first = 1\n"
+            "data = np.zeros((8, 4))\n" + FILLER[:FILLER.index("c12 =")] + "print(data.shape)\n"
+            "model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])\nmodel.compile(loss='mse')\n"
+            "history = model.fit(data, np.zeros((8, 2)), epochs=1)\n")
+    texts = [text, text.replace("c_first = 1", "c_first = 2"), text.replace("c_first = 1", "c_first = 3"),
+             text.replace("c_first = 1", "c_first = 3").replace("print(data.shape)", "print(data.shape, 1)")]
+    session = Session()
+    analyze(texts[0], "prog.py", session=session)
+    session.prepare()
+    for t in texts[1:]:
+        before = session.stats.get("kept", 0)
+        assert same(analyze(t, "prog.py", session=session), analyze(t, "prog.py"))
+        session.prepare()
+    assert session.stats.get("kept", 0) - before >= 3  # the model below the print, and its training

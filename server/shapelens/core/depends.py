@@ -423,8 +423,85 @@ def _closure_frozen(scope: Any, depth: int) -> bool:
 _MISSING = object()
 
 
+class _Objects:
+    """Names whose objects may be the ones the last analysis's statements saw (depends.plan),
+    in classes of names that may share objects: one for all the names bound before the restored
+    state (what they share is not known), one per statement that makes objects again, merged
+    when a statement reaches several (it may put one into another). The classes made again hold
+    data only (their statements made no layer and no model, and reached nothing bound before):
+    what a kept statement does to them matters only to a statement that runs and reads them
+    (``pending``); what it does to objects bound before may also show in the layers' tables."""
+
+    def __init__(self, names: set[str], fn_free: set[str]) -> None:
+        self.fn_free = fn_free
+        self.of: dict[str, int] = {}  # name -> its class
+        self.members: dict[int, set[str]] = {}
+        self.with_fn: dict[int, int] = {}  # class -> how many of its names a function reads
+        self.data: set[int] = set()  # the classes of data made again
+        self.pending: dict[int, list[int]] = {}  # data class -> kept statements that may change it
+        self._next = 0
+        if names:
+            self._add(self._new(), names)
+
+    def _new(self) -> int:
+        c = self._next
+        self._next += 1
+        self.members[c] = set()
+        return c
+
+    def _add(self, c: int, names) -> None:
+        for name in names:
+            self.discard((name,))
+            self.of[name] = c
+            self.members[c].add(name)
+            if name in self.fn_free:
+                self.with_fn[c] = self.with_fn.get(c, 0) + 1
+
+    def discard(self, names) -> None:
+        for name in names:
+            c = self.of.pop(name, None)
+            if c is not None:
+                self.members[c].discard(name)
+                if name in self.fn_free:
+                    self.with_fn[c] -= 1
+                    if not self.with_fn[c]:
+                        del self.with_fn[c]
+
+    def reached(self, reads: frozenset, calls: bool) -> set[int]:
+        """The classes a statement reaches: by the names it reads, and by the names any function
+        reads when it calls one."""
+        of = self.of
+        out = {of[name] for name in reads if name in of}
+        if calls and self.with_fn:
+            out.update(self.with_fn)
+        return out
+
+    def names(self, classes: set[int]) -> set[str]:
+        return set().union(*(self.members[c] for c in classes))
+
+    def join(self, classes: set[int], names: frozenset, data: bool = False) -> None:
+        """``names`` are bound to objects that may share objects with those of ``classes`` (none:
+        data made again, when ``data``)."""
+        if not classes:
+            if names:
+                c = self._new()
+                self._add(c, names)
+                if data:
+                    self.data.add(c)
+            return
+        c = max(classes, key=lambda c: len(self.members[c]))
+        for o in classes:
+            if o != c:
+                self._add(c, list(self.members[o]))
+                del self.members[o]
+                if o not in self.data:
+                    self.data.discard(c)
+                self.data.discard(o)
+                self.pending.setdefault(c, []).extend(self.pending.pop(o, ()))
+        self._add(c, names)
 def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[StmtDeps], bound: dict[str, Any],
-         cache: dict | None = None, keep_before: bool = True) -> tuple[set[int], set[str]] | None:
+         cache: dict | None = None, keep_before: bool = True,
+         quiet: set[int] | frozenset = frozenset()) -> tuple[set[int], set[str]] | None:
     """The statements from ``first`` on that must run (the others keep their last results) and
     the free names of every function (what a call may read), or None when nothing can be kept.
     ``body[edited[0]:edited[1]]`` are the edited statements (they run; ``first`` <= edited[0]:
@@ -432,7 +509,8 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     ``bound``: the module's names before ``body[first]`` and their values; ``cache``: what was
     found in ``bound`` last time, when it is the same state (the same snapshot restored);
     ``keep_before``: whether the unchanged statements before the edit may keep their results
-    (else they all run)."""
+    (else they all run); ``quiet``: statements before the edit that made no layer and no model
+    last time (run again on the same inputs, they make the same values again)."""
     k, last = edited
     n = len(body)
     info = [deps(s) for s in body[first:]]
@@ -483,58 +561,66 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     # the names a statement reads (a statement that calls anything reads every function's free names)
     read_names = set(every_fn_free).union(*(d.reads for d in info))
     unsafe_before = {name for name in read_names if not bound_frozen(name)}
-    # Objects bound before ``first`` that something may change (``unsafe_before``, and names a
-    # kept statement binds from them: aliases). A statement that may change objects (a call, an
-    # assignment into one) and reaches them runs: what it does to them (a layer called, a model
-    # grown) is not kept. A statement that only reads them keeps its results until a statement
-    # that may change objects has run (the edited one as it was counts: what it changed then is
-    # not changed now); from there, reading them may see other contents than last time.
+    # Objects that may be the ones last time's statements saw (``_Objects``): those bound before
+    # ``first`` that something may change (``unsafe_before``), the aliases kept statements bind
+    # to them, and the values an unchanged statement makes again from the same inputs (it made
+    # no layer or model: ``quiet``). A statement that may change objects (a call, an assignment
+    # into one) and reaches them runs: what it does to them (a layer called, a model grown) is
+    # not kept. When it does something else than last time (it is edited, or reads what
+    # changed), reading them may see other contents from there on. A statement that only reads
+    # them keeps its results. (The edited statement as it was counts: what it changed then is
+    # not changed now.)
     changing = [d.changing(shadowed) for d in info]
     if any(o.changing(shadowed) for o in old) and k - first < len(changing):
         changing[k - first] = True
+    quiet = {i for i in quiet if first <= i < k}
 
     def sweep() -> bool:
         """One pass in statement order: a statement that is kept but reads a name whose value may
         differ from last time (bound by a statement that runs again and may bind something else,
-        or a value bound before ``first`` that a run may change) runs. Returns whether any did."""
+        or an object something that runs may have changed) runs. Returns whether any did."""
         grew = False
         bad: set[str] = set()  # reading these now may see another value than last time
         bad_fn = 0
-        unsafe = set(unsafe_before)
-        unsafe_fn = len(unsafe & every_fn_free)
-        changed = False  # a statement that may change objects ran
+        objects = _Objects(unsafe_before, every_fn_free)
         for i in range(first, n):
             d = info[i - first]
-            reaches = not unsafe.isdisjoint(d.reads) or (calling[i - first] and unsafe_fn > 0)
-            if i not in run and ((calling[i - first] and bad_fn) or not bad.isdisjoint(d.reads)
-                                 or (reaches and changing[i - first])):
+            calls, changes = calling[i - first], changing[i - first]
+            reached = objects.reached(d.reads, calls)
+            other_inputs = (calls and bad_fn > 0) or not bad.isdisjoint(d.reads)
+            if i not in run and (other_inputs or (changes and any(c not in objects.data for c in reached))):
                 run.add(i)
                 grew = True
-            if reaches:
-                for name in d.writes - unsafe:  # (aliases)
-                    unsafe.add(name)
-                    unsafe_fn += name in every_fn_free
+            runs = i in run
+            same = runs and i in quiet and not other_inputs  # it does what it did last time
+            if runs and reached:
+                # what kept statements did to these objects is seen by this one: they run too
+                for c in reached:
+                    for p in objects.pending.pop(c, ()):
+                        if p not in run:
+                            run.add(p)
+                            grew = True
+                if changes and not same:
+                    for name in objects.names(reached) - bad:
+                        bad.add(name)
+                        bad_fn += name in every_fn_free
+            elif changes and reached:  # kept: what it does to data made again is not done now
+                for c in reached:
+                    objects.pending.setdefault(c, []).append(i)
+            if reached or same:  # (a module, a function, a class or a literal shares nothing)
+                objects.join(reached, d.writes - d.frozen_writes, data=same)
+                if not d.conditional:
+                    objects.discard(d.frozen_writes)
             elif not d.conditional and d.writes:  # bound to something else (a class binds its name)
-                for name in ({body[i].name} if isinstance(body[i], ast.ClassDef) else d.writes) & unsafe:
-                    unsafe.discard(name)
-                    unsafe_fn -= name in every_fn_free
-            if i in run and changing[i - first] and not changed:
-                changed = True  # objects bound before ``first`` may be changed from here on
-                for name in unsafe - bad:
-                    bad.add(name)
-                    bad_fn += name in every_fn_free
-            elif changed and reaches:
-                for name in d.writes - bad:
-                    bad.add(name)
-                    bad_fn += name in every_fn_free
+                objects.discard({body[i].name} if isinstance(body[i], ast.ClassDef) else d.writes)
             names = d.writes | old_writes if i == k else d.writes
             for name in names:
-                if i in run:
+                if runs and not same:
                     # an unchanged import, literal, or plain function definition that runs again binds
                     # what it bound last time (its text decides it all), and nothing can change it
                     now_bad = (k <= i < last) or name not in d.same_writes or name in mutated or d.conditional
                 elif not d.conditional:
-                    now_bad = False  # bound by a kept statement: the same value as last time
+                    now_bad = False  # bound by a kept statement, or made again: the same value as last time
                 else:
                     continue  # maybe bound: the value before stands as well
                 if now_bad and name not in bad:

@@ -358,8 +358,11 @@ class Session:
         # they are few; else their results are kept and the state is made between analyses)
         defer = self.want is not None and self.want - start > SAVE_DURING
         keep_before = self.want is None or defer
+        # the unchanged statements before the edit that made no layer and no model last time
+        quiet = {i for i in range(start, first_new)
+                 if last.outs[i] is not None and not last.outs[i].n_layers and not last.outs[i].n_models}
         run = depends.plan(new_body, start, (first_new, last_new), old,
-                           bound, self._plan_cache if start else None, keep_before)
+                           bound, self._plan_cache if start else None, keep_before, quiet)
         if run is None:
             return None
         run, every_fn_free = run
