@@ -155,11 +155,14 @@ def _analyze(text: str, path: str, with_spec: bool = False,
                 pass
 
         checkpoint = (early[0], provisional)
+    if replay is None and save is not None and session.big:
+        session.deferred = save_at  # a big state is copied between analyses
+    if save_at is not None and session.deferred is not None:
+        save = None  # (Session.prepare)
+        session.later = _save_later(session, source, path, target, module, key, start, save_at)
     if replay is not None:
         if save_at is not None and any(i < save_at for i in replay.kept):
             save = None  # the state there lacks what the kept statements before it bound
-            if session.deferred is not None:  # made between analyses (Session.prepare)
-                session.later = _save_later(session, source, path, target, module, key, start, save_at)
         try:
             ev.run(module, start, save, save_at, checkpoint, kept=replay.kept)
         except Misaligned:  # an edit that made more or fewer layers: everything after it runs

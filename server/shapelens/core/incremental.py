@@ -120,6 +120,10 @@ _BY_REFERENCE = (ast.AST, types.FunctionType, types.BuiltinFunctionType, types.M
 # them all to save the state before the edit; the state there is made between analyses
 # (Session.prepare), for the edits that follow at the same place.
 SAVE_DURING = 16
+# ... or when the state to save there is big (a model of many layers): copying it costs the
+# analysis tens of milliseconds (about 2.5 KB a layer, at some 10 MB/s)
+SAVE_DURING_BYTES = 128_000
+_BYTES_PER_LAYER = 2_500
 
 MAX_DEPS_BY_TEXT = 50_000  # statements whose dependencies are kept by their text (a few hundred bytes each)
 MAX_TAILS = 2  # recent parses of the text after a snapshot, kept for their statements
@@ -240,6 +244,8 @@ class Session:
     _tree: tuple | None = None  # (text, key, statements) of the last analysis when its text parsed as is
     _garbage: list = field(default_factory=list)  # (teardown, evaluator): cycles to break when idle
     deferred: int | None = None  # this analysis kept the statements before `want`: save there later
+    big: bool = False  # the state before `want` is big: it is saved between analyses (set by plan)
+    _postponed: int | None = None  # the place whose big state was last left to be saved later
     later: Any = None  # later(stop): makes the state before `deferred` (set by the analysis)
 
     # -- before an analysis -------------------------------------------------------------
@@ -267,6 +273,7 @@ class Session:
                     _char_offset(text, offsets, body[want].end_lineno, body[want].end_col_offset) <= common:
                 want += 1
         self.want = want if want and want > start else None
+        self.big = self._save_is_big(start)
         self.restored_from = start or None
         self.last_text = text
         return start
@@ -356,7 +363,7 @@ class Session:
         self._known_deps(text, new_body[start:])
         # the statements before the edit run when this analysis is to save its state there (when
         # they are few; else their results are kept and the state is made between analyses)
-        defer = self.want is not None and self.want - start > SAVE_DURING
+        defer = self.want is not None and (self.want - start > SAVE_DURING or self.big)
         keep_before = self.want is None or defer
         # the unchanged statements before the edit that made no layer and no model last time
         quiet = {i for i in range(start, first_new)
@@ -383,6 +390,22 @@ class Session:
         before = {p: last.outs[p] if shift is None else shift.kept(last.outs[p]) for p in depends.untouched(
             new_body, start, run, old, every_fn_free)}
         return Replay(kept, before)
+
+    def _save_is_big(self, start: int) -> bool:
+        """Whether the state before ``want`` is likely big to copy: the restored one was, or the
+        statements between made many layers last time (then it is saved between analyses). Once
+        per place: when the next edit comes before it is saved, that analysis saves it (typing
+        faster than it is made between analyses)."""
+        want, last = self.want, self._last
+        if want is None or want == self._postponed:
+            return False
+        size = len(self.snapshot.data) if start and self.snapshot is not None else 0
+        if last is not None and last.outs is not None and want <= len(last.outs):
+            size += _BYTES_PER_LAYER * sum(out.n_layers for out in last.outs[start:want] if out is not None)
+        if size > SAVE_DURING_BYTES:
+            self._postponed = want
+            return True
+        return False
 
     def remember(self, text: str, module: ast.Module, key: tuple, outs: list | None, clean: bool = True) -> None:
         """The results of this analysis per statement (None: not to be kept); ``clean``: the
@@ -481,6 +504,7 @@ class Session:
                                  ev._clock() - ev._started,
                                  clean=not any(line < last.end_lineno for line in problem_lines))
         self.stats["saved"] += 1
+        self._postponed = None
 
     def defer(self, teardown: Any, ev: Any) -> None:
         """Break the last evaluator's reference cycles later (prepare, or the next analysis): the
