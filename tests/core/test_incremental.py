@@ -320,3 +320,22 @@ def test_a_big_state_is_saved_between_analyses_once_per_place():
         analyze(t, "prog.py", session=session)
         session.prepare()
     assert session.snapshot.index == 7
+
+
+def test_a_quick_fix_below_the_restored_state_finds_its_call_after_lines_moved():
+    """The restored state carried the index of calls by position that a quick fix above had built
+    for the text it was saved with: the fix of a finding below (the last Dense's units) looked
+    its call up at a line that had moved, and was lost (found by random edits)."""
+    lines = (FIXTURES / "data" / "last_layer_width.py").read_text().split("\n")
+    steps = [(lambda ls: ls.insert(21, "]"), False), (lambda ls: ls.__setitem__(10, '"""'), True),
+             (lambda ls: ls.insert(21, "else:"), True), (lambda ls: ls.pop(23), False)]
+    session = Session()
+    analyze("\n".join(lines), "prog.py", session=session)
+    for step, idle in steps:
+        step(lines)
+        text = "\n".join(lines)
+        result = analyze(text, "prog.py", session=session)
+        assert same(result, analyze(text, "prog.py"))
+        if idle:
+            session.prepare()
+    assert session.restored_from and any(d.fix for d in result.diagnostics if d.code == "SL309")

@@ -558,6 +558,7 @@ class Session:
         ev.source = source
         ev.cancelled = cancelled
         ev.data_state.module = module
+        ev.data_state.calls_by_span = None  # (an index of the module the state was saved with)
         ev._started = ev._clock() - snap.elapsed
         self.stats["restored"] += 1
         return ev
