@@ -339,3 +339,17 @@ def test_a_quick_fix_below_the_restored_state_finds_its_call_after_lines_moved()
         if idle:
             session.prepare()
     assert session.restored_from and any(d.fix for d in result.diagnostics if d.code == "SL309")
+
+
+def test_results_kept_below_a_statement_that_stops_the_run_are_dropped():
+    """A ``return`` left in a class body (its ``def`` line deleted) stops the analysis there: the
+    statements below it kept their last results, which must not be shown (found by random edits)."""
+    text = ("import keras\nfrom keras import layers\nc_first = 1\nclass Widen:\n    def f(self):\n"
+            "        return 1\ninp = keras.Input((4,))\nout = layers.Dense(3)(inp)\n")
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    session.prepare()
+    edited = text.replace("    def f(self):\n", "")
+    result = analyze(edited, "prog.py", session=session)
+    assert same(result, analyze(edited, "prog.py"))
+    assert session.stats.get("kept", 0) and not result.layers

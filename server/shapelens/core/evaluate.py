@@ -213,6 +213,7 @@ class Evaluator(ExpressionEvaluator):
         that starts before that (0-based) line has run, if a statement is left after it;
         ``kept``: statements not run again, with their last results (incremental.Kept)."""
         self._loose = self._renumbered = False  # (see _keep)
+        i = start
         try:
             body = module.body
             for i in range(start, len(body)):
@@ -236,8 +237,16 @@ class Evaluator(ExpressionEvaluator):
         except BudgetExceeded as exc:
             self.anchor = None
             self.limit(exc.reason, self.current_stmt)
+            self._unreached(kept, i)
         except (_Return, _Break, _Continue):
-            pass
+            self._unreached(kept, i)
+
+    @staticmethod
+    def _unreached(kept: dict[int, Any] | None, stopped: int) -> None:
+        """The run stopped at statement ``stopped``: the results kept for those after it are not
+        the analysis's (a fresh run does not reach them either)."""
+        for j in [j for j in kept or () if j > stopped]:
+            del kept[j]
 
     def mark(self) -> tuple:
         return (len(self.diags), len(self.values), self.keras.next_layer_id(), self.keras.next_model_id(),
