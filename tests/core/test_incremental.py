@@ -353,3 +353,30 @@ def test_results_kept_below_a_statement_that_stops_the_run_are_dropped():
     result = analyze(edited, "prog.py", session=session)
     assert same(result, analyze(edited, "prog.py"))
     assert session.stats.get("kept", 0) and not result.layers
+
+
+def test_a_state_that_cannot_be_saved_is_not_made_again_for_each_edit(monkeypatch):
+    """The state before the place of the edits cannot be saved (here: bigger than the limit, made
+    small for the test; in ddpm's last statement: after a loop cut short). The statements before
+    the edit then keep their results instead of running again at each key to save a state that
+    cannot be (ddpm: 100 ms a key)."""
+    from shapelens.core import incremental
+
+    monkeypatch.setattr(incremental, "MAX_SNAPSHOT_BYTES", 3_000)
+    text = ("import keras\nfrom keras import layers\nc_first = 1\ninp = keras.Input((4,))\n"
+            "x = inp\nfor _ in range(4):\n    x = layers.Dense(3)(x)\nmodel = keras.Model(inp, x)\nlast = 1\n")
+    session = Session()
+    texts = [text.replace("c_first = 1", f"c_first = {n}") for n in (1, 2, 3)]
+    for t in texts:  # the state is saved before `c_first` (small enough)
+        analyze(t, "prog.py", session=session)
+        session.prepare()
+    assert session.snapshot.index == 2
+    kept = []
+    for n in range(2, 6):
+        edited = texts[-1].replace("last = 1", f"last = {n}")
+        before = session.stats.get("kept", 0)
+        assert same(analyze(edited, "prog.py", session=session), analyze(edited, "prog.py"))
+        kept.append(session.stats.get("kept", 0) - before)
+        session.prepare()
+    assert session.snapshot.index == 2 and session.refused
+    assert kept[1:] == [5, 5, 5]  # after the first try: the statements above the edit keep their results

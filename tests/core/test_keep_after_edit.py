@@ -421,3 +421,41 @@ def test_data_made_again_keeps_what_reads_it_only():
         assert same(analyze(t, "prog.py", session=session), analyze(t, "prog.py"))
         session.prepare()
     assert session.stats.get("kept", 0) - before >= 3  # the model below the print, and its training
+
+
+CONFIG_LISTS = ("import keras\nfrom keras import layers\nwidths = [8, 16]\nhas_attention = [False, True]\n"
+                "def build(widths, has_attention):\n    inp = keras.Input((4,))\n    x = inp\n"
+                "    for w, a in zip(widths, has_attention):\n        x = layers.Dense(w)(x)\n"
+                "    return keras.Model(inp, x)\n{holder}\"\"\"A docstring.\"\"\"\n"
+                "network = build(widths, has_attention)\nema = build(widths, has_attention)\n"
+                "{after}")
+
+
+@pytest.mark.parametrize("holder, after, kept", [
+    # lists of numbers bound before: a call they are passed to keeps its results
+    ("", "", 2),
+    # ... unless an object bound before that a statement below reaches holds them (changing it
+    # may change them)
+    ("class Holder:\n    pass\nholder = Holder()\nholder.w = widths\n", "holder.w.append(1)\n", 0),
+    # a kept statement that may change them runs when something that runs reads them
+    ("", "widths.append(4)\n", 3),
+])
+def test_lists_of_numbers_bound_before_the_edit(holder, after, kept):
+    text = CONFIG_LISTS.format(holder=holder, after=after)
+    texts = [text.replace("A docstring.", f"A docstring{'.' * n}") for n in (1, 2, 3)]
+    session = check_sequence(texts[:2])
+    before = session.stats.get("kept", 0)
+    assert same(analyze(texts[2], "prog.py", session=session), analyze(texts[2], "prog.py"))
+    assert session.restored_from and session.stats.get("kept", 0) - before == kept
+
+
+def test_a_list_bound_before_and_changed_by_a_kept_statement_is_seen_changed():
+    """``widths.append(32)`` is kept (nothing that ran read the list before), but the edited
+    statement below reads the list: the append runs first."""
+    text = ("import keras\nfrom keras import layers\nwidths = [8, 16]\nc_first = 1\nwidths.append(32)\n"
+            + FILLER + "inp = keras.Input((widths[-1],))\nout = layers.Dense(2)(inp)\n")
+    texts = [text, text.replace("c_first = 1", "c_first = 2"), text.replace("c_first = 1", "c_first = 3")]
+    base = texts[-1]
+    texts += [base.replace("Dense(2)", "Dense(3)"), base.replace("Dense(2)", "Dense(4)"),
+              base.replace("keras.Input((widths[-1],))", "keras.Input((widths[0],))")]
+    check_sequence(texts)

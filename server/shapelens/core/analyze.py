@@ -159,7 +159,8 @@ def _analyze(text: str, path: str, with_spec: bool = False,
         session.deferred = save_at  # a big state is copied between analyses
     if save_at is not None and session.deferred is not None:
         save = None  # (Session.prepare)
-        session.later = _save_later(session, source, path, target, module, key, start, save_at)
+        if not session.refused:
+            session.later = _save_later(session, source, path, target, module, key, start, save_at)
     if replay is not None:
         if save_at is not None and any(i < save_at for i in replay.kept):
             save = None  # the state there lacks what the kept statements before it bound

@@ -432,16 +432,19 @@ class _Objects:
     what a kept statement does to them matters only to a statement that runs and reads them
     (``pending``); what it does to objects bound before may also show in the layers' tables."""
 
-    def __init__(self, names: set[str], fn_free: set[str]) -> None:
+    def __init__(self, names: set[str], fn_free: set[str], data: list[set[str]] = ()) -> None:
         self.fn_free = fn_free
         self.of: dict[str, int] = {}  # name -> its class
         self.members: dict[int, set[str]] = {}
         self.with_fn: dict[int, int] = {}  # class -> how many of its names a function reads
-        self.data: set[int] = set()  # the classes of data made again
+        self.data: set[int] = set()  # the classes of plain data (made again, or bound before)
         self.pending: dict[int, list[int]] = {}  # data class -> kept statements that may change it
         self._next = 0
-        if names:
-            self._add(self._new(), names)
+        others = set(names).difference(*data)
+        if others:
+            self._add(self._new(), others)
+        for group in data:
+            self.join(set(), frozenset(group), data=True)
 
     def _new(self) -> int:
         c = self._next
@@ -499,6 +502,76 @@ class _Objects:
                 self.data.discard(o)
                 self.pending.setdefault(c, []).extend(self.pending.pop(o, ()))
         self._add(c, names)
+_PLAIN_LIMIT = 256  # items of a list, dict or set looked at (more: not taken for plain data)
+_WALK_LIMIT = 5_000  # objects looked at for references to plain data (more: all may share it)
+
+
+def _plain(value: Any, containers: set[int], depth: int = 0) -> bool:
+    """A list, dict or set of numbers, strings and other frozen values (or of such lists, ...):
+    data no layer or model is in. Collects the ids of its containers."""
+    if isinstance(value, (list, set, dict)) and depth < 3 and len(value) <= _PLAIN_LIMIT:
+        containers.add(id(value))
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        return all(_plain(v, containers, depth + 1) if isinstance(v, (list, set, dict)) else frozen(v)
+                   for v in items)
+    return False
+
+
+def _data_groups(unsafe: set[str], bound: dict[str, Any]) -> list[set[str]]:
+    """The names bound before the restored state to plain data (``_plain``), grouped by the
+    containers they share; a group any other value bound before may hold a container of (an
+    instance's attribute, a function's default) is left out (it goes with those values)."""
+    groups: list[tuple[set[str], set[int]]] = []
+    others = []
+    for name in unsafe:
+        value = bound.get(name, _MISSING)
+        ids: set[int] = set()
+        if value is not _MISSING and _plain(value, ids):
+            merged = [g for g in groups if not g[1].isdisjoint(ids)]
+            for g in merged:
+                groups.remove(g)
+            groups.append(({name}.union(*(g[0] for g in merged)), ids.union(*(g[1] for g in merged))))
+        elif value is not _MISSING:
+            others.append(value)
+    if not groups:
+        return []
+    all_ids = set().union(*(g[1] for g in groups))
+    held = _held(others, all_ids)
+    if held is None:
+        return []
+    return [names for names, ids in groups if ids.isdisjoint(held)]
+
+
+def _held(values: list, wanted: set[int]) -> set[int] | None:
+    """The ids among ``wanted`` of the objects reachable from ``values`` (None: too many to look at)."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        if id(v) in seen or v is None or isinstance(v, (bool, int, float, complex, str, bytes, range, type)):
+            continue
+        seen.add(id(v))
+        if len(seen) > _WALK_LIMIT:
+            return None
+        if id(v) in wanted:
+            found.add(id(v))
+        if isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            stack.extend(v)
+        elif isinstance(v, ast.AST):
+            continue
+        else:
+            attrs = getattr(v, "__dict__", None)
+            if attrs is not None:
+                stack.extend(attrs.values())
+            for slot in getattr(type(v), "__slots__", ()):
+                stack.append(getattr(v, slot, None))
+    return found
+
+
 def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[StmtDeps], bound: dict[str, Any],
          cache: dict | None = None, keep_before: bool = True,
          quiet: set[int] | frozenset = frozenset()) -> tuple[set[int], set[str]] | None:
@@ -561,6 +634,7 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     # the names a statement reads (a statement that calls anything reads every function's free names)
     read_names = set(every_fn_free).union(*(d.reads for d in info))
     unsafe_before = {name for name in read_names if not bound_frozen(name)}
+    data_before = _data_groups(unsafe_before, bound)
     # Objects that may be the ones last time's statements saw (``_Objects``): those bound before
     # ``first`` that something may change (``unsafe_before``), the aliases kept statements bind
     # to them, and the values an unchanged statement makes again from the same inputs (it made
@@ -574,6 +648,8 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     if any(o.changing(shadowed) for o in old) and k - first < len(changing):
         changing[k - first] = True
     quiet = {i for i in quiet if first <= i < k}
+    old_reads = frozenset().union(*(o.reads for o in old))
+    old_calls = any(o.calling(shadowed) for o in old)
 
     def sweep() -> bool:
         """One pass in statement order: a statement that is kept but reads a name whose value may
@@ -582,11 +658,14 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
         grew = False
         bad: set[str] = set()  # reading these now may see another value than last time
         bad_fn = 0
-        objects = _Objects(unsafe_before, every_fn_free)
+        objects = _Objects(unsafe_before, every_fn_free, data_before)
         for i in range(first, n):
             d = info[i - first]
             calls, changes = calling[i - first], changing[i - first]
-            reached = objects.reached(d.reads, calls)
+            if i == k:  # and what the edited statements reached as they were (they changed it then)
+                reached = objects.reached(d.reads | old_reads, calls or old_calls)
+            else:
+                reached = objects.reached(d.reads, calls)
             other_inputs = (calls and bad_fn > 0) or not bad.isdisjoint(d.reads)
             if i not in run and (other_inputs or (changes and any(c not in objects.data for c in reached))):
                 run.add(i)

@@ -246,6 +246,8 @@ class Session:
     deferred: int | None = None  # this analysis kept the statements before `want`: save there later
     big: bool = False  # the state before `want` is big: it is saved between analyses (set by plan)
     _postponed: int | None = None  # the place whose big state was last left to be saved later
+    refused: bool = False  # the state before `want` could not be saved last time (set by plan)
+    _refused: tuple | None = None  # (index, text before it) of the last state that could not be saved
     later: Any = None  # later(stop): makes the state before `deferred` (set by the analysis)
 
     # -- before an analysis -------------------------------------------------------------
@@ -273,7 +275,11 @@ class Session:
                     _char_offset(text, offsets, body[want].end_lineno, body[want].end_col_offset) <= common:
                 want += 1
         self.want = want if want and want > start else None
-        self.big = self._save_is_big(start)
+        refused = self._refused
+        # a state that was not saved there (it hit a limit) is not made again to be saved
+        self.refused = self.want is not None and refused is not None and refused[0] == self.want \
+            and text.startswith(refused[1])
+        self.big = self.refused or self._save_is_big(start)
         self.restored_from = start or None
         self.last_text = text
         return start
@@ -479,11 +485,14 @@ class Session:
              problem_lines: list[int] = ()) -> None:
         """Called by the evaluator before top-level statement ``index`` (== self.want);
         ``problem_lines`` are the (0-based) lines of this text's syntax problems."""
-        if index <= 0 or not _clean(ev):
+        if index <= 0:
             return
         body = module.body
         last = body[index - 1]
         cut = _char_offset(text, _line_offsets(text), last.end_lineno, last.end_col_offset)
+        self._refused = (index, text[:cut])  # (until saved below)
+        if not _clean(ev):
+            return
         keep: dict[int, Any] = {}
         buf = io.BytesIO()
         saved = (ev.cancelled, ev.data_state.module)
@@ -504,7 +513,7 @@ class Session:
                                  ev._clock() - ev._started,
                                  clean=not any(line < last.end_lineno for line in problem_lines))
         self.stats["saved"] += 1
-        self._postponed = None
+        self._postponed = self._refused = None
 
     def defer(self, teardown: Any, ev: Any) -> None:
         """Break the last evaluator's reference cycles later (prepare, or the next analysis): the
