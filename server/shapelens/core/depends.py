@@ -59,20 +59,14 @@ def child_nodes(node: ast.AST, out: list) -> None:
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "eval", "exec", "setattr", "delattr", "__import__",
                             "__builtins__", "__dict__", "reload"})
-# Keras's and TensorFlow's functions that change global state (config, policies, seeds, custom
-# objects): a file calling one is analysed in full. Named one by one: `x.set_shape(...)`,
-# `model.set_weights(...)`, `ax.set_title(...)` change their receiver only, which the names cover.
+# Keras's functions that set global state a shape may depend on (the data format, the float
+# type, the dtype policy, the backend): a file calling one is analysed in full. Named one by
+# one: `x.set_shape(...)`, `model.set_weights(...)`, `ax.set_title(...)` change their receiver
+# only, which the names cover. The setters of what no shape depends on (seeds,
+# clear_session(), eager execution, logging, devices, ...) change nothing the analysis reads.
 _GLOBAL_SETTERS = frozenset({
-    "clear_session", "run_functions_eagerly", "experimental_run_functions_eagerly",
-    "register_keras_serializable", "get_custom_objects", "custom_object_scope",
     "set_floatx", "set_epsilon", "set_image_data_format", "set_global_policy", "set_policy", "set_dtype_policy",
-    "set_backend", "set_learning_phase", "set_random_seed", "set_seed", "enable_unsafe_deserialization",
-    "enable_eager_execution", "disable_eager_execution", "enable_v2_behavior", "disable_v2_behavior",
-    "enable_traceback_filtering", "disable_traceback_filtering", "enable_interactive_logging",
-    "disable_interactive_logging", "enable_op_determinism", "enable_tensor_float_32_execution",
-    "set_memory_growth", "set_visible_devices", "set_logical_device_configuration", "set_jit",
-    "set_soft_device_placement", "enable_flash_attention", "disable_flash_attention", "reset_uids",
-    "set_max_epochs", "set_max_steps_per_epoch", "set_sharding", "set_distribution",
+    "set_backend",
 })
 # Builtins whose call runs no code of the file and changes no object (as the evaluator models
 # them: core/builtins_model.py): a statement that calls only these (`print(model.name)`) is not
