@@ -439,7 +439,10 @@ CONFIG_LISTS = ("import keras\nfrom keras import layers\nwidths = [8, 16]\nhas_a
     ("", "", 2),
     # ... unless an object bound before that a statement below reaches holds them (changing it
     # may change them)
-    ("class Holder:\n    pass\nholder = Holder()\nholder.w = widths\n", "holder.w.append(1)\n", 0),
+    ("class Holder:\n    pass\nholder = Holder()\nholder.layer = layers.Dense(2)\nholder.w = widths\n",
+     "holder.w.append(1)\n", 0),
+    # (an instance of a class of the file that holds only such data is data too)
+    ("class Holder:\n    pass\nholder = Holder()\nholder.w = widths\n", "holder.w.append(1)\n", 3),
     # a kept statement that may change them runs when something that runs reads them
     ("", "widths.append(4)\n", 3),
 ])

@@ -497,18 +497,39 @@ class _Objects:
                 self.pending.setdefault(c, []).extend(self.pending.pop(o, ()))
         self._add(c, names)
 _PLAIN_LIMIT = 256  # items of a list, dict or set looked at (more: not taken for plain data)
-_WALK_LIMIT = 5_000  # objects looked at for references to plain data (more: all may share it)
+_WALK_LIMIT = 20_000  # objects looked at for references to plain data (more: all may share it)
+_WALK_DEPTH = 5  # steps from a name's value
 
 
 def _plain(value: Any, containers: set[int], depth: int = 0) -> bool:
-    """A list, dict or set of numbers, strings and other frozen values (or of such lists, ...):
-    data no layer or model is in. Collects the ids of its containers."""
-    if isinstance(value, (list, set, dict)) and depth < 3 and len(value) <= _PLAIN_LIMIT:
+    """A list, dict or set of numbers, strings and other frozen values (or of such lists, ...),
+    or a function or class that holds nothing else (``def f(depths=[2, 3])``): data no layer or
+    model is in. Collects the ids of its containers."""
+    if depth >= 3:
+        return False
+    if isinstance(value, (list, set, dict)):
+        if len(value) > _PLAIN_LIMIT:
+            return False
         containers.add(id(value))
         items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
-        return all(_plain(v, containers, depth + 1) if isinstance(v, (list, set, dict)) else frozen(v)
-                   for v in items)
-    return False
+    else:
+        from shapelens.core.values import ClassValue, FunctionValue, Instance
+
+        if isinstance(value, Instance):  # of a class of the file that is not a layer or a model
+            if value.cls.keras_base is not None or value.layer_obj is not None or value.calls \
+                    or value.model_id is not None:
+                return False
+            containers.add(id(value))
+            items = [value.cls, *value.attrs.values()]
+        elif isinstance(value, FunctionValue):
+            if not _closure_frozen(value.closure.get("scope"), depth + 1):
+                return False
+            items = [*value.defaults, *value.kw_defaults.values()]
+        elif isinstance(value, ClassValue):
+            items = [*value.bases, *value.namespace.values()]
+        else:
+            return False
+    return all(frozen(v, depth + 1) or _plain(v, containers, depth + 1) for v in items)
 
 
 def _data_groups(unsafe: set[str], bound: dict[str, Any]) -> list[set[str]]:
@@ -537,32 +558,34 @@ def _data_groups(unsafe: set[str], bound: dict[str, Any]) -> list[set[str]]:
 
 
 def _held(values: list, wanted: set[int]) -> set[int] | None:
-    """The ids among ``wanted`` of the objects reachable from ``values`` (None: too many to look at)."""
+    """The ids among ``wanted`` of the objects reachable from ``values`` within a few steps (where
+    an object keeps what it was given: an attribute, an argument, an item); None: too many to
+    look at. A tensor leads to the layers that made it, not to what it was given."""
+    from shapelens.core.values import Tensor
+
     found: set[int] = set()
     seen: set[int] = set()
-    stack = list(values)
+    stack = [(v, 0) for v in values]
     while stack:
-        v = stack.pop()
-        if id(v) in seen or v is None or isinstance(v, (bool, int, float, complex, str, bytes, range, type)):
+        v, depth = stack.pop()
+        if id(v) in seen or v is None or isinstance(v, (bool, int, float, complex, str, bytes, range, type,
+                                                         ast.AST, Tensor)):
             continue
         seen.add(id(v))
         if len(seen) > _WALK_LIMIT:
             return None
         if id(v) in wanted:
             found.add(id(v))
-        if isinstance(v, dict):
-            stack.extend(v.keys())
-            stack.extend(v.values())
-        elif isinstance(v, (list, tuple, set, frozenset)):
-            stack.extend(v)
-        elif isinstance(v, ast.AST):
+        if depth >= _WALK_DEPTH:
             continue
+        if isinstance(v, dict):
+            items = [*v.keys(), *v.values()]
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            items = v
         else:
-            attrs = getattr(v, "__dict__", None)
-            if attrs is not None:
-                stack.extend(attrs.values())
-            for slot in getattr(type(v), "__slots__", ()):
-                stack.append(getattr(v, slot, None))
+            items = list(getattr(v, "__dict__", {}).values())
+            items += [getattr(v, slot, None) for slot in getattr(type(v), "__slots__", ())]
+        stack.extend((x, depth + 1) for x in items)
     return found
 
 
