@@ -421,10 +421,11 @@ class _Objects:
     """Names whose objects may be the ones the last analysis's statements saw (depends.plan),
     in classes of names that may share objects: one for all the names bound before the restored
     state (what they share is not known), one per statement that makes objects again, merged
-    when a statement reaches several (it may put one into another). The classes made again hold
-    data only (their statements made no layer and no model, and reached nothing bound before):
-    what a kept statement does to them matters only to a statement that runs and reads them
-    (``pending``); what it does to objects bound before may also show in the layers' tables."""
+    when a statement reaches several (it may put one into another). Some classes hold plain data
+    only (``data``): made again by statements that made no layer and no model and reached nothing
+    bound before, or bound before to lists of numbers and the like (``_plain``). What a kept
+    statement does to them matters only to a statement that runs and reads them (``pending``);
+    what it does to the other objects bound before may also show in the layers' tables."""
 
     def __init__(self, names: set[str], fn_free: set[str], data: list[set[str]] = ()) -> None:
         self.fn_free = fn_free

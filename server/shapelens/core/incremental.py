@@ -490,7 +490,8 @@ class Session:
         body = module.body
         last = body[index - 1]
         cut = _char_offset(text, _line_offsets(text), last.end_lineno, last.end_col_offset)
-        self._refused = (index, text[:cut])  # (until saved below)
+        prefix = text[:cut]
+        self._refused = (index, prefix)  # (until saved below)
         if not _clean(ev):
             return
         keep: dict[int, Any] = {}
@@ -509,7 +510,7 @@ class Session:
             return
         # the prefix's statements stay alive: the state keys some caches by their ids
         keep[-1] = body[:index]
-        self.snapshot = Snapshot(index, text[:cut], [_stmt_pos(s) for s in body[:index]], key, data, keep,
+        self.snapshot = Snapshot(index, prefix, [_stmt_pos(s) for s in body[:index]], key, data, keep,
                                  ev._clock() - ev._started,
                                  clean=not any(line < last.end_lineno for line in problem_lines))
         self.stats["saved"] += 1
