@@ -652,7 +652,13 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     # the names a statement reads (a statement that calls anything reads every function's free names)
     read_names = set(every_fn_free).union(*(d.reads for d in info))
     unsafe_before = {name for name in read_names if not bound_frozen(name)}
-    data_before = _data_groups(unsafe_before, bound)
+    # (the same restored state: the same names hold the same data; found once per set of names)
+    data_key = ("data", frozenset(unsafe_before))
+    data_before = cache.get(data_key) if cache is not None else None
+    if data_before is None:
+        data_before = _data_groups(unsafe_before, bound)
+        if cache is not None:
+            cache[data_key] = data_before
     # Objects that may be the ones last time's statements saw (``_Objects``): those bound before
     # ``first`` that something may change (``unsafe_before``), the aliases kept statements bind
     # to them, and the values an unchanged statement makes again from the same inputs (it made
