@@ -130,7 +130,7 @@ async def test_burst_of_edits_ends_with_final_text(client):
             if p.version > 1:
                 want = [(d.code, d.span.line) for d in analyze(texts[p.version - 2]).diagnostics]
                 assert [(d.code, d.range.start.line) for d in p.diagnostics] == want
-        assert len(ours) < 50  # debounced: far fewer analyses than edits
+        assert len(ours) < 100  # coalesced: far fewer analyses than edits (200 sent back to back)
 
 
 NEVER_PARSES = '''\
