@@ -10,6 +10,85 @@ DOCS_BASE_URL = "https://github.com/shapelens/shapelens/blob/main/docs/rules/"
 SEVERITIES = ("error", "warning", "information", "hint")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+_MAX_TEXT = 60  # characters of a string shown in a message
+_MAX_ITEMS = 8  # items of a list, tuple or dict shown in a message
+
+
+def shown(value: Any, depth: int = 0) -> str:
+    """``repr(value)`` for the plain values a person typed (numbers, strings, None, tuples,
+    lists and dicts of them); for anything else the analysis holds (a tensor, a layer, a value not
+    known) a description in words, never an internal repr. Long strings, long lists and huge
+    integers are cut."""
+    if value is None or isinstance(value, (bool, float)):
+        return repr(value)
+    if isinstance(value, int):
+        return "a very large integer" if value.bit_length() > 64 else int.__repr__(value)
+    if isinstance(value, str):
+        return str.__repr__(value) if len(value) <= _MAX_TEXT else str.__repr__(value[:_MAX_TEXT]) + "..."
+    t = type(value)
+    if depth < 3 and t in (tuple, list):
+        items = [shown(v, depth + 1) for v in value[:_MAX_ITEMS]] + (["..."] if len(value) > _MAX_ITEMS else [])
+        if t is list:
+            return "[" + ", ".join(items) + "]"
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if depth < 3 and t is dict:
+        pairs = [f"{shown(k, depth + 1)}: {shown(v, depth + 1)}" for k, v in list(value.items())[:_MAX_ITEMS]]
+        return "{" + ", ".join(pairs + (["..."] if len(value) > _MAX_ITEMS else [])) + "}"
+    for describer in _DESCRIBERS:
+        text = describer(value)
+        if text:
+            return text
+    if t.__module__.split(".")[0] == "shapelens":
+        return "a value that is not a number, a string or a tuple"
+    return f"a {t.__name__}"
+
+
+_DESCRIBERS: list[Callable[[Any], str | None]] = []
+
+
+def describer(fn: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """Register ``fn(value)``: the words for one of the analysis's own objects (None: not one it
+    knows), used by :func:`shown` (registered by the modules that know those objects: this one
+    imports none of them)."""
+    _DESCRIBERS.append(fn)
+    return fn
+
+
+def _internal(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is (or holds) one of the analysis's own objects whose text is a repr."""
+    if isinstance(value, _PLAIN):
+        return False
+    t = type(value)
+    if t in (tuple, list):
+        return depth < 3 and any(_internal(v, depth + 1) for v in value[:_MAX_ITEMS])
+    if t is dict:
+        return depth < 3 and any(_internal(v, depth + 1) for v in list(value.values())[:_MAX_ITEMS])
+    return t.__str__ is object.__str__ and hasattr(value, "__dataclass_fields__") \
+        and t.__module__.split(".")[0] == "shapelens"
+
+
+class _Formatter(string.Formatter):
+    """``{x!r}`` shows ``x`` with :func:`shown`; ``{x}`` of one of the analysis's own objects
+    (a dataclass without a text of its own) is described the same way."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == "r":
+            return shown(value)
+        if conversion is None and (_internal(value) or (type(value) is int and value.bit_length() > 64)):
+            return shown(value)
+        return super().convert_field(value, conversion)
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        try:
+            return format(value, format_spec)
+        except (ValueError, TypeError):  # ("{n:,}" given a value described in words)
+            return format(value if isinstance(value, str) else shown(value))
+
+
+_FORMATTER = _Formatter()
+
+
 class Msg:
     """A message template: ``Msg("{kind} expects {n}-D")(kind="Dense", n=2)``."""
 
@@ -36,7 +115,7 @@ class Msg:
             missing = [f for f in self.fields if f not in fields]
             extra = [f for f in fields if f not in self.fields]
             raise TypeError(f"{self.owner}.{self.name}: missing fields {missing}, unexpected fields {extra}")
-        return self.template.format(**fields)
+        return _FORMATTER.vformat(self.template, (), fields)
 
     def __repr__(self) -> str:
         return f"<Msg {self.owner}.{self.name}: {self.template!r}>"

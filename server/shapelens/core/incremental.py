@@ -510,9 +510,13 @@ class Session:
             return
         # the prefix's statements stay alive: the state keys some caches by their ids
         keep[-1] = body[:index]
+        # parse_suffix may take the prefix's statements when the prefix alone parses: no syntax
+        # problem in it, nor on the next statement's first line (a problem there may be the
+        # prefix's: `try:` with no body is read as `pass` and the error is on the line below)
+        upto = body[index].lineno if index < len(body) else None
+        clean = not any(upto is None or line < upto for line in problem_lines)
         self.snapshot = Snapshot(index, prefix, [_stmt_pos(s) for s in body[:index]], key, data, keep,
-                                 ev._clock() - ev._started,
-                                 clean=not any(line < last.end_lineno for line in problem_lines))
+                                 ev._clock() - ev._started, clean=clean)
         self.stats["saved"] += 1
         self._postponed = self._refused = None
 

@@ -8,7 +8,8 @@ import operator
 from typing import Any
 from shapelens.core.plain import plain
 from shapelens.core.shapes import UNK, Unknown, fmt_shape
-from shapelens.core.values import Tensor
+from shapelens.core.code_registry import describer
+from shapelens.core.values import LayerObj, Tensor
 
 class BudgetExceeded(BaseException):
     """The whole analysis ran out of steps or time, or was cancelled. A BaseException so
@@ -140,6 +141,16 @@ def describe(value: Any) -> str:
     if isinstance(value, Tensor):
         return f"a tensor of shape {fmt_shape(value.shape)}"
     return f"a {type(value).__name__}"
+
+
+@describer
+def _in_words(value: Any) -> str | None:
+    """Messages name a tensor, a layer or a value not known in words (code_registry.shown)."""
+    if isinstance(value, LayerObj):
+        return f"a {value.kind} layer"
+    if isinstance(value, (Unknown, Tensor)):
+        return describe(value)
+    return None
 
 
 def is_generator(node: ast.AST) -> bool:

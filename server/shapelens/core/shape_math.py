@@ -14,7 +14,6 @@ Checked against numpy itself by property-based tests (tests/core/test_shape_math
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -58,9 +57,11 @@ def conv_output_length(
         return length
     if padding == "valid":
         effective = dilation * (kernel - 1) + 1
-        return math.floor((length - effective) / stride) + 1
+        # Keras: floor((length - effective) / stride) + 1; in integers (the same for every size
+        # a float holds exactly, and no float error on a huge one typed by mistake)
+        return (length - effective) // stride + 1
     # 'same' and 'causal'
-    return math.floor((length - 1) / stride) + 1
+    return (length - 1) // stride + 1
 
 
 def conv_explain(
