@@ -402,3 +402,45 @@ def test_known_random_edit_sequences_with_syntax_errors(case):
         assert same(analyze(text, "prog.py", session=session), analyze(text, "prog.py"))
         if idle:
             session.prepare()
+
+
+MOVED = '''import keras
+from keras import layers
+
+units = 8
+a_in = keras.Input(shape=(16, 16, 3))
+a = layers.Conv2D(4, 20)(a_in)
+b_in = keras.Input(shape=(10,))
+b = layers.Dense(units)(b_in)
+c = layers.Dense(3)(b_in)
+d = layers.Dense(units)(layers.Dense(2)(c))
+'''
+
+
+@pytest.mark.parametrize("edit", [
+    ("units = 8\n", "units = 16\n# wider\n"),  # a line added, and what is below reads the edit
+    ("units = 8\n", "units = 6\n\n\n"),  # lines added after the edited statement
+    ("layers\n\nunits = 8\n", "layers\nunits = 12\n"),  # a line taken away
+])
+def test_statements_moved_by_an_edit_stand_in_until_they_run(edit):
+    """An edit that adds or takes away lines moves the statements below it: they are taken from
+    the last parse as stand-ins (incremental.moved) instead of being parsed again, and those that
+    run again (they read what the edit changed) are parsed on their new lines: diagnostics, rows
+    and values as a fresh analysis gives them, on the lines they are on now."""
+    old, new = edit
+    edited = MOVED.replace(old, new)
+    session = Session()
+    analyze(MOVED, "prog.py", session=session)
+    session.prepare()
+    analyze(MOVED.replace("units = 8", "units = 9"), "prog.py", session=session)  # (a tail at hand)
+    session.prepare()
+    result = analyze(edited, "prog.py", session=session)
+    assert session.stats.get("moved", 0) >= 1, session.stats
+    fresh = analyze(edited, "prog.py")
+    assert same(result, fresh)
+    assert [d.code for d in fresh.diagnostics] == ["SL101"]
+    # back to the text before: moved again, the other way
+    assert same(analyze(MOVED, "prog.py", session=session), analyze(MOVED, "prog.py"))
+    # the hover index does not take stand-ins for the parse (their children are on old lines)
+    assert session.statements() is None or all(
+        "_sl_moved" not in st.__dict__ for st in session.statements()[1])

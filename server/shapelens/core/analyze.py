@@ -10,7 +10,7 @@ from shapelens.core import keras_target
 from shapelens.core.keras_target import KerasTarget
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
-from shapelens.core.incremental import Misaligned, Session, cut
+from shapelens.core.incremental import Misaligned, Session, cut, has_moved
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
 from shapelens.core.suppressions import scan
@@ -135,13 +135,19 @@ def _analyze(text: str, path: str, with_spec: bool = False,
         if start:
             return session.restore(source, cancelled, module, planned)
         ev_ = Evaluator(source, path, cancelled=cancelled, keras=target.version)
-        ev_.data_state.module = module  # the quick fixes look calls up in it (else they parse the text again)
+        # the quick fixes look calls up in it (else they parse the text again)
+        ev_.data_state.module = None if has_moved(module.body) else module
         return ev_
 
     ev = fresh()
     replay = None
     if session is not None and not with_spec and not problems:
         replay = session.keep(text, module, key, start, ev.globals.vars)
+    if replay is None and has_moved(module.body):
+        # statements moved by an edit stand in for their parse while their results are kept
+        # (incremental.moved): everything runs, so the text is parsed as it is
+        module, problems = source.parse()
+        ev.data_state.module = module
     checkpoint = None
     if early is not None:
         def provisional(ev_: Evaluator) -> None:
@@ -170,6 +176,8 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             replay = None
             session.stats["misaligned"] = session.stats.get("misaligned", 0) + 1
             _teardown(ev)
+            if has_moved(module.body):
+                module, problems = source.parse()
             ev = fresh()
             result.diagnostics = [d for d in result.diagnostics if d.code == SYNTAX_ERROR]
     if replay is None:

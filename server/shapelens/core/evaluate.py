@@ -57,7 +57,7 @@ from shapelens.core.interp import (
     same_value,
 )
 from shapelens.core.evaluate_expr import ExpressionEvaluator
-from shapelens.core.incremental import Misaligned
+from shapelens.core.incremental import _MOVED, Misaligned, real
 
 
 class Evaluator(ExpressionEvaluator):
@@ -226,6 +226,8 @@ class Evaluator(ExpressionEvaluator):
                 if kept is not None and i in kept:
                     kept[i] = self._keep(kept[i])
                     continue
+                if _MOVED in body[i].__dict__:  # a stand-in (incremental.moved): the statement parsed
+                    body[i] = real(body[i])
                 self.top_stmt = body[i]
                 try:
                     self._run_top_level(body[i], self.globals, len(body) - i - 1)

@@ -144,6 +144,44 @@ def _parse_at(text: str, lines_before: int) -> list[ast.stmt] | None:
         return None
 
 
+_MOVED = "_sl_moved"  # on a moved stand-in: the text of its statement
+
+
+def moved(node: ast.stmt, delta: int, text: str) -> ast.stmt:
+    """A stand-in for top-level statement ``node`` of an earlier parse, now ``delta`` lines lower
+    (a line added or taken away above it) with the same ``text`` (from the start of its first line
+    to the next statement): its own position is moved; its children are shared, on their old
+    lines. It stands in for the statement where only its place and what core/depends.py found in
+    it are read (its results are kept); whatever runs it or reads inside it takes :func:`real`.
+    Moving a whole parse costs a Python walk of every node, parsing it again a C pass over the
+    text: a stand-in costs neither."""
+    new = node.__class__.__new__(node.__class__)
+    d = new.__dict__
+    d.update(node.__dict__)
+    d["lineno"] = node.lineno + delta
+    d["end_lineno"] = node.end_lineno + delta
+    d[_MOVED] = text
+    return new
+
+
+def has_moved(body: list[ast.stmt]) -> bool:
+    return any(_MOVED in st.__dict__ for st in body)
+
+
+def real(node: ast.stmt) -> ast.stmt:
+    """The statement itself: a moved stand-in parsed from its text on its line (what core/depends.py
+    found in it kept); any other statement as it is."""
+    text = node.__dict__.get(_MOVED)
+    if text is None:
+        return node
+    body = _parse_at(text, node.lineno - 1)
+    if not body or len(body) != 1 or type(body[0]) is not type(node) or _stmt_pos(body[0]) != _stmt_pos(node):
+        raise Misaligned()  # (not seen: the same text parsed on its own line)
+    if "_sl_deps" in node.__dict__:
+        body[0]._sl_deps = node._sl_deps  # type: ignore[attr-defined]
+    return body[0]
+
+
 @dataclass
 class _Tail:
     """One parse of the text after a snapshot: the text, its first line, its statements and the
@@ -421,8 +459,10 @@ class Session:
         self._tree = (text, key, module.body) if clean else None
 
     def statements(self) -> tuple[str, list[ast.stmt]] | None:
-        """(text, its top-level statements) of the last analysis, when its text parsed as it is."""
-        return (self._tree[0], self._tree[2]) if self._tree is not None else None
+        """(text, its top-level statements) of the last analysis, when its text parsed as it is
+        (and every statement is on its own lines: none is a moved stand-in)."""
+        tree = self._tree
+        return (tree[0], tree[2]) if tree is not None and not has_moved(tree[2]) else None
 
     def _known_deps(self, text: str, body: list[ast.stmt], stop: Any = None) -> bool:
         """What core/depends.py found in statements of the same text before (parsed anew, they are
@@ -469,15 +509,22 @@ class Session:
             head = rest[:len(rest) - keep]
             if head and head[-1] not in "\r\n":
                 continue
-            if lines_before + len(line_starts(head)) - 1 != tail.body[i].lineno - 1:
-                continue  # the same statements, on other lines
+            delta = lines_before + len(line_starts(head)) - 1 - (tail.body[i].lineno - 1)
+            if delta and _NOT_AT_LINE_START in tail.starts[i:]:
+                continue  # the same statements, on other lines, not all cut at line starts
             if any(isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__" for stmt in tail.body[i:]):
                 continue  # legal only at the top of a module: whether it is depends on the head
             head_body = _parse_at(head, lines_before)
             if head_body is None:
                 return None
             self.stats["tails"] += 1
-            return head_body + tail.body[i:]
+            if not delta:
+                return head_body + tail.body[i:]
+            # on other lines (a line added or taken away above them): stand-ins, parsed when needed
+            ends = tail.starts[i + 1:] + [len(tail.text)]
+            self.stats["moved"] = self.stats.get("moved", 0) + 1
+            return head_body + [moved(st, delta, tail.text[a:b])
+                                for st, a, b in zip(tail.body[i:], tail.starts[i:], ends)]
         return None
 
     # -- during it --------------------------------------------------------------------
@@ -571,7 +618,7 @@ class Session:
         ev = ready[1] if ready is not None and ready[0] is snap else _Unpickler(snap.data, snap.keep).load()
         ev.source = source
         ev.cancelled = cancelled
-        ev.data_state.module = module
+        ev.data_state.module = None if has_moved(module.body) else module
         ev.data_state.calls_by_span = None  # (an index of the module the state was saved with)
         ev._started = ev._clock() - snap.elapsed
         self.stats["restored"] += 1
