@@ -444,3 +444,21 @@ def test_statements_moved_by_an_edit_stand_in_until_they_run(edit):
     # the hover index does not take stand-ins for the parse (their children are on old lines)
     assert session.statements() is None or all(
         "_sl_moved" not in st.__dict__ for st in session.statements()[1])
+
+
+def test_a_line_added_and_taken_away_gives_back_the_results_before():
+    """The undo of an Enter: the kept statements' results moved back are those from before the
+    line was added (Session._shift), and the same line added again gives the same moved copies;
+    each analysis equals a fresh one."""
+    added = MOVED.replace("units = 8\n", "units = 8\n# note\n")
+    conv = 7  # `c = layers.Dense(3)(b_in)`: kept by every edit (it reads nothing edited)
+    session = Session()
+    analyze(MOVED, "prog.py", session=session)
+    outs = [session._last.outs[conv]]
+    for text in (added, MOVED, added, MOVED):
+        assert same(analyze(text, "prog.py", session=session), analyze(text, "prog.py"))
+        outs.append(session._last.outs[conv])
+    assert outs[0].layers[0].kind == "Dense"
+    assert outs[1].layers[0].span.line == outs[0].layers[0].span.line + 1
+    assert outs[2] is outs[0] and outs[4] is outs[0]
+    assert outs[3] is outs[1]

@@ -287,6 +287,7 @@ class Session:
     refused: bool = False  # the state before `want` could not be saved last time (set by plan)
     _refused: tuple | None = None  # (index, text before it) of the last state that could not be saved
     later: Any = None  # later(stop): makes the state before `deferred` (set by the analysis)
+    _moved: dict = field(default_factory=dict)  # id(results) -> (results, (line, delta), moved, both ways): _shift
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple) -> int:
@@ -421,9 +422,9 @@ class Session:
         # open or a full analysis), and those after the edit
         kept = {i: last.outs[i] for i in range(start, first_new) if i not in run}
         kept.update((i, last.outs[i - last_new + last_old]) for i in range(last_new, len(new_body)) if i not in run)
-        shift = Shift(moved_from, delta) if delta else None
+        shift = self._shift(moved_from, delta)
         if shift is not None and kept:
-            kept = {i: shift.kept(out, i >= last_new) for i, out in kept.items()}
+            kept = {i: shift(out, i >= last_new) for i, out in kept.items()}
         if not kept:
             return None
         self.stats["kept"] = self.stats.get("kept", 0) + len(kept)
@@ -431,9 +432,36 @@ class Session:
             self.deferred = self.want
         # the statements before the edit whose layers and models nothing that runs can reach
         # (their rows hold the calls of kept statements below the edit: those lines moved)
-        before = {p: last.outs[p] if shift is None else shift.kept(last.outs[p]) for p in depends.untouched(
+        before = {p: last.outs[p] if shift is None else shift(last.outs[p]) for p in depends.untouched(
             new_body, start, run, old, every_fn_free)}
         return Replay(kept, before)
+
+    def _shift(self, at: int, delta: int) -> Any:
+        """``shift(out, after=False)``: a statement's last results with the lines from ``at`` on
+        moved by ``delta`` (line_shift.Shift), or None when no line moved. The results moved by the
+        last analysis that moved any are at hand for the next: a line added and then taken away
+        (or the undo of an Enter) gives back the results from before, and the same line added
+        again the same copies, instead of copying every kept statement's rows each time."""
+        memo, self._moved = self._moved, {}
+        if not delta:
+            return None
+        shift = Shift(at, delta)
+
+        def moved(out: Any, after: bool = False) -> Any:
+            hit = memo.get(id(out))
+            if hit is not None and hit[0] is out and hit[1] == (at, delta):
+                new, both = hit[2], hit[3]
+            else:
+                # lines added: taking them away again gives the results before, exactly (lines taken
+                # away: what named them would not come back)
+                new, both = shift.kept(out, after), delta > 0
+            if new is not out:
+                self._moved[id(out)] = (out, (at, delta), new, both)
+                if both:
+                    self._moved[id(new)] = (new, (at + delta, -delta), out, both)
+            return new
+
+        return moved
 
     def _save_is_big(self, start: int) -> bool:
         """Whether the state before ``want`` is likely big to copy: the restored one was, or the
@@ -499,6 +527,7 @@ class Session:
         parse where the text from some top-level statement to the end is the same and that
         statement is on the same line: only the text before it is parsed. Typing in one cell of
         a notebook (or in the middle of a file) parses the edited part, not everything below."""
+        found = None
         for tail in self._tails:
             common = _common_prefix(tail.text[::-1], rest[::-1])  # the common end
             first = len(tail.text) - common
@@ -514,18 +543,24 @@ class Session:
                 continue  # the same statements, on other lines, not all cut at line starts
             if any(isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__" for stmt in tail.body[i:]):
                 continue  # legal only at the top of a module: whether it is depends on the head
-            head_body = _parse_at(head, lines_before)
-            if head_body is None:
-                return None
-            self.stats["tails"] += 1
+            if found is None or (not delta and found[3]):  # (one on the same lines first)
+                found = (tail, i, head, delta)
             if not delta:
-                return head_body + tail.body[i:]
-            # on other lines (a line added or taken away above them): stand-ins, parsed when needed
-            ends = tail.starts[i + 1:] + [len(tail.text)]
-            self.stats["moved"] = self.stats.get("moved", 0) + 1
-            return head_body + [moved(st, delta, tail.text[a:b])
-                                for st, a, b in zip(tail.body[i:], tail.starts[i:], ends)]
-        return None
+                break
+        if found is None:
+            return None
+        tail, i, head, delta = found
+        head_body = _parse_at(head, lines_before)
+        if head_body is None:
+            return None
+        self.stats["tails"] += 1
+        if not delta:
+            return head_body + tail.body[i:]
+        # on other lines (a line added or taken away above them): stand-ins, parsed when needed
+        ends = tail.starts[i + 1:] + [len(tail.text)]
+        self.stats["moved"] = self.stats.get("moved", 0) + 1
+        return head_body + [moved(st, delta, tail.text[a:b])
+                            for st, a, b in zip(tail.body[i:], tail.starts[i:], ends)]
 
     # -- during it --------------------------------------------------------------------
     def save(self, ev: Any, index: int, text: str, module: ast.Module, key: tuple,
