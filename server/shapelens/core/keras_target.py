@@ -68,7 +68,7 @@ def decide(setting: str, text: str = "", path: str | None = None,
 def from_source(text: str) -> KerasTarget | None:
     if not text:
         return None
-    if _TF_KERAS_IMPORT.search(text):
+    if "tf_keras" in text and _TF_KERAS_IMPORT.search(text):  # (the search tries every line start)
         return KerasTarget("2", "the file imports tf_keras")
     if "TF_USE_LEGACY_KERAS" in text and _LEGACY_ENV.search(text):
         return KerasTarget("2", "the file sets TF_USE_LEGACY_KERAS=1")

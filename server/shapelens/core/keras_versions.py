@@ -70,13 +70,13 @@ KERAS2 = KerasSemantics("keras2", batch_input_shape_on_layers=True, int_input_sh
 
 def layer_arguments(semantics: KerasSemantics, kind: str, args: list, kwargs: dict) -> tuple[list, dict]:
     """A layer constructor's arguments as the Keras of ``semantics`` reads them."""
-    from shapelens.core.shapes import Unknown
-    from shapelens.core.values import Tensor
-
     if semantics.average_pool_size_default and kind in ("AveragePooling1D", "AveragePooling2D",
                                                         "AveragePooling3D") and not args and "pool_size" not in kwargs:
         kwargs = {**kwargs, "pool_size": 2}
     if semantics.scalar_tensor_arguments:
+        from shapelens.core.shapes import Unknown
+        from shapelens.core.values import Tensor
+
         def scalar(v):
             return isinstance(v, Tensor) and v.shape == ()
 
@@ -99,6 +99,8 @@ INT_OR_TUPLE_SIZES = {"Conv2D": ("kernel_size",), "MaxPooling2D": ("pool_size",)
 def numpy_int_argument(semantics: KerasSemantics, kind: str, values: dict) -> str | None:
     """The message when a size argument Keras checks is a NumPy integer, or a float under Keras 3
     (None: fine)."""
+    if kind not in INT_OR_TUPLE_SIZES and kind not in KERAS3_INT_SIZES:
+        return None
     from shapelens.core.shapes import NumpyInt
 
     names = INT_OR_TUPLE_SIZES.get(kind, ())
@@ -119,11 +121,11 @@ def numpy_int_argument(semantics: KerasSemantics, kind: str, values: dict) -> st
 
 def embedding_weights_problem(semantics: KerasSemantics, kind: str, values: dict) -> str | None:
     """Embedding(input_dim, output_dim, weights=[W]) with W of another shape (None: fine or not known)."""
+    if kind != "Embedding" or not semantics.embedding_weights_in_constructor:
+        return None
     from shapelens.core.shapes import fmt_shape, known
     from shapelens.core.values import Tensor
 
-    if kind != "Embedding" or not semantics.embedding_weights_in_constructor:
-        return None
     weights = values.get("weights")
     if isinstance(weights, (list, tuple)) and len(weights) == 1:
         weights = weights[0]
