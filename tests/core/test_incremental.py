@@ -462,3 +462,29 @@ def test_a_line_added_and_taken_away_gives_back_the_results_before():
     assert outs[1].layers[0].span.line == outs[0].layers[0].span.line + 1
     assert outs[2] is outs[0] and outs[4] is outs[0]
     assert outs[3] is outs[1]
+
+
+def test_the_hover_index_reads_moved_stand_ins_on_their_new_lines():
+    """The hover index is built from the analysis's own statements (core/lookup.py), stand-ins
+    included: their children are moved by as many lines as the statement was. Every position of
+    the text answers as an index built from a fresh parse does (non-ASCII text on the lines)."""
+    from shapelens.core.lookup import Lookup
+
+    text = MOVED.replace("c = layers.Dense(3)(b_in)", "c = layers.Dense(3, name='é')(b_in)  # café")
+    edited = text.replace("units = 8\n", "units = 8\n# ü\n")
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    analyze(text.replace("units = 8", "units = 9"), "prog.py", session=session)
+    result = analyze(edited, "prog.py", session=session)
+    statements = session.statements()
+    assert statements is not None and statements[0] == edited
+    assert any("_sl_moved" in st.__dict__ for st in statements[1])
+    given, parsed = Lookup(edited, result, statements=statements[1]), Lookup(edited, result)
+    lines = edited.split("\n")
+    answered = 0
+    for line, content in enumerate(lines):
+        for col in range(len(content) + 1):
+            a, b = given.at(line, col), parsed.at(line, col)
+            assert repr(a) == repr(b), (line, col)
+            answered += a is not None
+    assert answered > 20

@@ -161,6 +161,7 @@ def moved(node: ast.stmt, delta: int, text: str) -> ast.stmt:
     d["lineno"] = node.lineno + delta
     d["end_lineno"] = node.end_lineno + delta
     d[_MOVED] = text
+    d["_sl_delta"] = node.__dict__.get("_sl_delta", 0) + delta  # how far its children are from their lines
     return new
 
 
@@ -488,9 +489,9 @@ class Session:
 
     def statements(self) -> tuple[str, list[ast.stmt]] | None:
         """(text, its top-level statements) of the last analysis, when its text parsed as it is
-        (and every statement is on its own lines: none is a moved stand-in)."""
+        (moved stand-ins among them: core/lookup.py moves their children's lines)."""
         tree = self._tree
-        return (tree[0], tree[2]) if tree is not None and not has_moved(tree[2]) else None
+        return (tree[0], tree[2]) if tree is not None else None
 
     def _known_deps(self, text: str, body: list[ast.stmt], stop: Any = None) -> bool:
         """What core/depends.py found in statements of the same text before (parsed anew, they are

@@ -110,9 +110,25 @@ def _trees(source: Source) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Modu
 
 
 def _given(source: Source, statements: list[ast.stmt]) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module]]:
-    """The statements of an analysis's parse, a few at a time (as _trees yields them)."""
-    for i in range(0, len(statements), 16):
-        yield source._span, ast.Module(body=statements[i:i + 16], type_ignores=[])
+    """The statements of an analysis's parse, a few at a time (as _trees yields them). A statement
+    moved by an edit may be a stand-in (core/incremental.py ``moved``): its own position is moved,
+    its children are those of an earlier parse, ``_sl_delta`` lines above where they are now (the
+    same text, whole lines moved): their spans are moved by as much (only children are read)."""
+    run: list[ast.stmt] = []
+    for stmt in statements:
+        delta = stmt.__dict__.get("_sl_delta")
+        if delta is None:
+            run.append(stmt)
+            if len(run) == 16:
+                yield source._span, ast.Module(body=run, type_ignores=[])
+                run = []
+            continue
+        if run:
+            yield source._span, ast.Module(body=run, type_ignores=[])
+            run = []
+        yield _offset_span(source, delta), ast.Module(body=[stmt], type_ignores=[])
+    if run:
+        yield source._span, ast.Module(body=run, type_ignores=[])
 
 
 def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
