@@ -70,3 +70,58 @@ r = layers.Reshape((n, 4))(keras.Input(shape=(12,)))
 '''
     a = analyze(text, "p.py")
     assert not [d for d in a.diagnostics if d.severity == "error"], [d.message for d in a.diagnostics]
+
+
+BLOCKS = '''
+import sys
+import keras
+from keras import layers
+
+width = int(sys.argv[1])
+frames = int(sys.argv[2])
+
+def block(x):
+    h = layers.Conv1D(width, 3, padding="same")(x)
+    h = layers.Dense(width * 2)(h)
+    return layers.Dense(width)(h)
+
+x = keras.Input(shape=(frames, width))
+for _ in range(6):
+    x = block(x)
+out = layers.GlobalAveragePooling1D()(x)
+'''
+
+
+def test_a_block_called_again_reuses_the_sampled_answer(monkeypatch):
+    """A rule run on sizes not known statically is run again on sample values to find what does
+    not depend on them (rules/symbolic.py); the same block called again asks the same question,
+    and the answer is kept (_values_memo): the analysis is the one without it."""
+    import dataclasses
+
+    from shapelens.core.rules import symbolic
+
+    symbolic._MEMO.clear()
+    runs = []
+    specialise = symbolic._specialise_values
+
+    def counted(*args):
+        runs.append(args[1].kind)
+        return specialise(*args)
+
+    monkeypatch.setattr(symbolic, "_specialise_values", counted)
+    kept = analyze(BLOCKS, "blocks.py")
+    with_memo = len(runs)
+
+    def no_memo(plain, rule, args, inputs, call):
+        try:
+            return counted(plain, rule, args, inputs, call)
+        except Exception:  # noqa: BLE001 -- as _values_memo
+            return None
+
+    monkeypatch.setattr(symbolic, "_values_memo", no_memo)
+    runs.clear()
+    fresh = analyze(BLOCKS, "blocks.py")
+    assert with_memo == 3 and len(runs) == 19  # Conv1D, Dense (any width) and the pooling: asked once
+    assert repr(dataclasses.asdict(kept)) == repr(dataclasses.asdict(fresh))
+    dense = [r for r in kept.layers if r.kind == "Dense"]
+    assert len(dense) == 12 and all(str(r.output_shape).startswith("(None, ") for r in dense)

@@ -326,6 +326,32 @@ def _ranks_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out |
     return Out(shape, out.params, list(out.explain), list(out.warnings), dict(out.spec) if out.spec else out.spec)
 
 
+def _values_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out | None:
+    """_specialise_values (None when it raises: raised for a sample value only, not a fact),
+    kept like _ranks_memo's answers: it too depends only on the rule, the arguments and the
+    shapes with every unknown alike, and its answer holds no fresh Unknown. The same block
+    called again (a transformer's twelve) asks the same question."""
+    try:
+        key = ("values", id(rule), plain, type(args), args.kind, _key(args.values), _key(inputs), _key(call))
+    except _NoKey:
+        key = None
+    hit = _MEMO.get(key) if key is not None else None
+    if hit is not None and hit[0] is rule:
+        out = hit[1]
+    else:
+        try:
+            out = _specialise_values(plain, rule, args, inputs, call)
+        except Exception:  # noqa: BLE001 -- raised for a sample value only: not a fact
+            out = None
+        if key is not None:
+            if len(_MEMO) >= _MEMO_MAX:
+                _MEMO.clear()
+            _MEMO[key] = (rule, out)
+    if out is None:
+        return None
+    return Out(out.shape, out.params, list(out.explain), list(out.warnings), dict(out.spec) if out.spec else out.spec)
+
+
 def _merge(base: Out, extra: Out) -> Out:
     """``base`` (the rule run on the unknowns themselves) completed from ``extra``."""
     shape = base.shape
@@ -360,10 +386,7 @@ def apply_partial(plain: Callable[..., Out], rule: Rule, args: Args, inputs: Any
         pass
     if base is not None and _complete(base):
         return base
-    try:
-        extra = _specialise_values(plain, rule, args, inputs, call)
-    except Exception:  # noqa: BLE001 -- raised for a sample value only: not a fact
-        extra = None
+    extra = _values_memo(plain, rule, args, inputs, call)
     if extra is None:
         if base is not None:
             return base
