@@ -325,10 +325,12 @@ def test_a_big_state_is_saved_between_analyses_once_per_place():
 def test_a_quick_fix_below_the_restored_state_finds_its_call_after_lines_moved():
     """The restored state carried the index of calls by position that a quick fix above had built
     for the text it was saved with: the fix of a finding below (the last Dense's units) looked
-    its call up at a line that had moved, and was lost (found by random edits)."""
+    its call up at a line that had moved, and was lost (found by random edits, in text with syntax
+    errors; a state saved with syntax problems in its prefix is now restored only for the same
+    problems, so the lines move here by comments)."""
     lines = (FIXTURES / "data" / "last_layer_width.py").read_text().split("\n")
-    steps = [(lambda ls: ls.insert(21, "]"), False), (lambda ls: ls.__setitem__(10, '"""'), True),
-             (lambda ls: ls.insert(21, "else:"), True), (lambda ls: ls.pop(23), False)]
+    steps = [(lambda ls: ls.insert(21, "# a"), True), (lambda ls: ls.insert(10, "# b"), True),
+             (lambda ls: ls.insert(22, "# c"), True), (lambda ls: ls.pop(23), False)]
     session = Session()
     analyze("\n".join(lines), "prog.py", session=session)
     for step, idle in steps:
@@ -387,8 +389,10 @@ KNOWN_FUZZ = sorted((FIXTURES / "incremental_fuzz").glob("*.json"))
 
 @pytest.mark.parametrize("case", KNOWN_FUZZ, ids=lambda p: p.stem)
 def test_known_random_edit_sequences_with_syntax_errors(case):
-    """Sequences found by the random-edit fuzz (seeds 701, 702): every analysis must equal a fresh
-    one. One lost a syntax error: a `try:` with no body just before the state saved was read as
+    """Sequences found by the random-edit fuzz (seeds 701, 702, 822): every analysis must equal a
+    fresh one. Seed 822: a state saved after a class with a syntax error in it was restored for a
+    text with one more syntax error below, which made the same class text recover otherwise
+    (Session.plan restores such a state only for the same problems, all in its prefix). One lost a syntax error: a `try:` with no body just before the state saved was read as
     `pass` (the error is on the line below it), and the next edit took that statement for clean
     code (Session.save's ``clean``). The other showed a tensor's repr in a message
     (code_registry.shown), which differs from one analysis to the next by its addresses."""

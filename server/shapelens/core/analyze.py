@@ -121,10 +121,10 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             SYNTAX_ERROR.in_file(message=p.message), p.span))
     start, save, save_at = 0, None, None
     if session is not None:
-        start = session.plan(text, module, key)
+        lines = [p.span.line for p in problems]
+        start = session.plan(text, module, key, lines)
         if session.want is not None:
             save_at = session.want
-            lines = [p.span.line for p in problems]
             save = lambda ev_, i: session.save(ev_, i, text, module, key, lines)  # noqa: E731
     # the state restored is the snapshot as planned: an evaluation that is started again (Misaligned
     # below) must not restore the one the first attempt saved meanwhile (it already ran statements
@@ -166,7 +166,7 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     if save_at is not None and session.deferred is not None:
         save = None  # (Session.prepare)
         if not session.refused:
-            session.later = _save_later(session, source, path, target, module, key, start, save_at)
+            session.later = _save_later(session, source, path, target, module, key, start, save_at, lines)
     if replay is not None:
         if save_at is not None and any(i < save_at for i in replay.kept):
             save = None  # the state there lacks what the kept statements before it bound
@@ -227,10 +227,10 @@ def _analyze(text: str, path: str, with_spec: bool = False,
 
 
 def _save_later(session: Session, source: Source, path: str, target: KerasTarget, module: ast.Module,
-                key: tuple, start: int, at: int) -> Callable[[Callable[[], bool] | None], None]:
+                key: tuple, start: int, at: int, lines: list[int]) -> Callable[[Callable[[], bool] | None], None]:
     """``later(stop)``: runs the statements before statement ``at`` (from the restored state when
-    ``start``) and saves the state there, as the analysis would have (Session.save); ``stop()``
-    cuts it short and nothing is saved."""
+    ``start``) and saves the state there, as the analysis would have (Session.save; ``lines``: the
+    text's syntax problems); ``stop()`` cuts it short and nothing is saved."""
     snap = session.snapshot
 
     def later(stop: Callable[[], bool] | None) -> None:
@@ -242,9 +242,9 @@ def _save_later(session: Session, source: Source, path: str, target: KerasTarget
                 ev = session.restore(source, stop, module)
             else:
                 ev = Evaluator(source, path, cancelled=stop, keras=target.version)
-                ev.data_state.module = module
+                ev.data_state.module = None if has_moved(module.body) else module
             ev.run(ast.Module(body=module.body[:at], type_ignores=[]), start,
-                   lambda ev_, i: session.save(ev_, i, source.text, module, key), at)
+                   lambda ev_, i: session.save(ev_, i, source.text, module, key, lines), at)
         except Exception:  # noqa: BLE001 -- a state not saved is made again by the next analysis
             pass
         finally:

@@ -210,6 +210,7 @@ class Snapshot:
     keep: dict[int, Any]  # the objects kept by reference (the old syntax tree among them)
     elapsed: float  # the evaluator's CPU time when saved
     clean: bool = True  # the prefix had no syntax problem (parse_suffix may then be used)
+    problems: tuple = ()  # the (0-based) lines of its text's syntax problems
 
 
 class Misaligned(Exception):
@@ -291,14 +292,20 @@ class Session:
     _moved: dict = field(default_factory=dict)  # id(results) -> (results, (line, delta), moved, both ways): _shift
 
     # -- before an analysis -------------------------------------------------------------
-    def plan(self, text: str, module: ast.Module, key: tuple) -> int:
+    def plan(self, text: str, module: ast.Module, key: tuple, problems: list[int] = ()) -> int:
         """Decide where to save this analysis's state; returns the index of the first
-        statement to evaluate (> 0 when a snapshot is restored)."""
+        statement to evaluate (> 0 when a snapshot is restored). ``problems``: the (0-based) lines
+        of the text's syntax problems."""
         body = module.body
         start = 0
         self.deferred = self.later = None
         snap = self.snapshot
+        # a prefix with syntax problems is read as the whole text allows: restored only when the
+        # text has the same problems, all in the prefix (another one below it may make the same
+        # prefix text recover otherwise)
         if snap is not None and snap.key == key and 0 < snap.index <= len(body) \
+                and (snap.clean or (tuple(problems) == snap.problems and all(
+                    line < body[snap.index].lineno for line in problems if snap.index < len(body)))) \
                 and text.startswith(snap.prefix) \
                 and all(body[i] is node or _stmt_pos(body[i]) == snap.positions[i]
                         for i, node in zip(range(snap.index), snap.keep[-1])):
@@ -599,7 +606,7 @@ class Session:
         upto = body[index].lineno if index < len(body) else None
         clean = not any(upto is None or line < upto for line in problem_lines)
         self.snapshot = Snapshot(index, prefix, [_stmt_pos(s) for s in body[:index]], key, data, keep,
-                                 ev._clock() - ev._started, clean=clean)
+                                 ev._clock() - ev._started, clean=clean, problems=tuple(problem_lines))
         self.stats["saved"] += 1
         self._postponed = self._refused = None
 
