@@ -307,23 +307,8 @@ def _ranks_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out |
     try:
         key = (id(rule), plain, type(args), args.kind, _key(args.values), _key(inputs, 1, True), _key(call))
     except _NoKey:
-        return _specialise_ranks(plain, rule, args, inputs, call)
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is rule:
-        out = hit[1]
-    else:
-        out = _specialise_ranks(plain, rule, args, inputs, call)
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        # the rule goes with the answer: some rules are made for one call (ops.reshape's, say), and
-        # an id is unique only while its object lives
-        _MEMO[key] = (rule, out)
-    if out is None:
-        return None
-    shape = out.shape
-    if isinstance(shape, RankUnknown):
-        shape = RankUnknown(shape.first, shape.last)
-    return Out(shape, out.params, list(out.explain), list(out.warnings), dict(out.spec) if out.spec else out.spec)
+        key = None
+    return _memoised(key, rule, lambda: _specialise_ranks(plain, rule, args, inputs, call))
 
 
 def _values_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out | None:
@@ -331,25 +316,38 @@ def _values_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out 
     kept like _ranks_memo's answers: it too depends only on the rule, the arguments and the
     shapes with every unknown alike, and its answer holds no fresh Unknown. The same block
     called again (a transformer's twelve) asks the same question."""
+    def specialise() -> Out | None:
+        try:
+            return _specialise_values(plain, rule, args, inputs, call)
+        except Exception:  # noqa: BLE001 -- raised for a sample value only: not a fact
+            return None
+
     try:
         key = ("values", id(rule), plain, type(args), args.kind, _key(args.values), _key(inputs), _key(call))
     except _NoKey:
         key = None
+    return _memoised(key, rule, specialise)
+
+
+def _memoised(key: tuple | None, rule: Rule, compute: Callable[[], Out | None]) -> Out | None:
+    """``compute()``'s answer, kept under ``key`` (None: not kept), handed out as a copy."""
     hit = _MEMO.get(key) if key is not None else None
     if hit is not None and hit[0] is rule:
         out = hit[1]
     else:
-        try:
-            out = _specialise_values(plain, rule, args, inputs, call)
-        except Exception:  # noqa: BLE001 -- raised for a sample value only: not a fact
-            out = None
+        out = compute()
         if key is not None:
             if len(_MEMO) >= _MEMO_MAX:
                 _MEMO.clear()
+            # the rule goes with the answer: some rules are made for one call (ops.reshape's, say), and
+            # an id is unique only while its object lives
             _MEMO[key] = (rule, out)
     if out is None:
         return None
-    return Out(out.shape, out.params, list(out.explain), list(out.warnings), dict(out.spec) if out.spec else out.spec)
+    shape = out.shape
+    if isinstance(shape, RankUnknown):
+        shape = RankUnknown(shape.first, shape.last)
+    return Out(shape, out.params, list(out.explain), list(out.warnings), dict(out.spec) if out.spec else out.spec)
 
 
 def _merge(base: Out, extra: Out) -> Out:
