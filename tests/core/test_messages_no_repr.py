@@ -62,3 +62,11 @@ def test_no_template_shows_an_internal_repr():
             text = msg(**{f: value for f in msg.fields})
             for internal in ("Tensor(", "Span(", "origin=", " at 0x", "<shapelens", "0" * 100):
                 assert internal not in text, (msg.name, text)
+
+
+def test_a_tensor_of_unknown_shape_is_named_so():
+    text = ("import keras\nfrom keras import layers\n"
+            "y = layers.Conv2D(4, 9)(keras.Input((8, 8, 3)))\n"  # raises: its output's shape is not known
+            "z = layers.MaxPooling2D(y)(y)\n")
+    messages = [d.message for d in analyze(text, "typed.py").diagnostics if d.code == "SL201"]
+    assert any(m.endswith("got a tensor of unknown shape") for m in messages), messages

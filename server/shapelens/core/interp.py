@@ -139,7 +139,7 @@ def describe(value: Any) -> str:
     if isinstance(value, Unknown):
         return f"a value that is not known ({value.reason})" if value.reason else "a value that is not known"
     if isinstance(value, Tensor):
-        return f"a tensor of shape {fmt_shape(value.shape)}"
+        return "a tensor of unknown shape" if value.shape is None else f"a tensor of shape {fmt_shape(value.shape)}"
     return f"a {type(value).__name__}"
 
 
