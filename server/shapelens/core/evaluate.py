@@ -57,7 +57,7 @@ from shapelens.core.interp import (
     same_value,
 )
 from shapelens.core.evaluate_expr import ExpressionEvaluator
-from shapelens.core.incremental import _MOVED, Misaligned, real
+from shapelens.core.incremental import Misaligned, real
 
 
 class Evaluator(ExpressionEvaluator):
@@ -226,8 +226,7 @@ class Evaluator(ExpressionEvaluator):
                 if kept is not None and i in kept:
                     kept[i] = self._keep(kept[i])
                     continue
-                if _MOVED in body[i].__dict__:  # a stand-in (incremental.moved): the statement parsed
-                    body[i] = real(body[i])
+                body[i] = real(body[i])  # (a stand-in, incremental.moved: the statement parsed)
                 self.top_stmt = body[i]
                 try:
                     self._run_top_level(body[i], self.globals, len(body) - i - 1)
