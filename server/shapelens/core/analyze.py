@@ -254,19 +254,34 @@ def _save_later(session: Session, source: Source, path: str, target: KerasTarget
 
 
 def _teardown(ev: Evaluator) -> None:
-    """Break the evaluator's reference cycles so its objects are freed at once."""
-    for layer in ev.keras.layer_objs:
-        for call in layer.calls:
-            call.inputs = []
-            call.outputs = []
-            call.extra_inputs = []
+    """Break the evaluator's reference cycles so its objects are freed at once (what is left
+    for the garbage collector costs every analysis a collection: tests/core/test_no_cycles.py)."""
+    calls = [c for layer in (*ev.keras.layer_objs, *ev.keras.dropped) for c in layer.calls]
+    for call in (*calls, *ev.keras.dropped_calls):
+        call.inputs = []
+        call.outputs = []
+        call.extra_inputs = []
+    for layer in (*ev.keras.layer_objs, *ev.keras.dropped):
         layer.calls = []
         layer.first_call = None
         layer.model = None
+        layer.owner = layer.wrapped_by = None  # (the instance, the wrapper hold their layers)
+        layer.rule = None  # (a keras.ops pseudo-layer's rule holds the evaluator)
+    for scope in ev.def_scopes.values():
+        scope.vars.clear()
+        scope.globals = None  # (a module's scope is its own globals)
+    ev.def_scopes.clear()
+    for inst in ev.instances:
+        inst.attrs.clear()
+    ev.instances = []
     ev.keras.layer_objs = []
+    ev.keras.dropped = []
+    ev.keras.dropped_calls = []
+    ev.loop_memo = None
     ev.keras._model_layers.clear()
     ev.keras.models = []
     ev.globals.vars.clear()
+    ev.globals.globals = None  # (a module's scope is its own globals)
     ev.modules.clear()
     ev.keras.ev = None
 

@@ -118,7 +118,7 @@ def make_backbone(api, name: str, args: list, kwargs: dict, node: ast.AST) -> An
         x = api.make_input([], {"batch_shape": batch}, node)
         # Keras builds this InputLayer inside the constructor: not a layer the user wrote
         if api.layer_objs and x.producer is not None and api.layer_objs[-1] is x.producer.layer:
-            api.layer_objs.pop()
+            api.dropped.append(api.layer_objs.pop())
     layer = LayerObj(api.next_layer_id(), name, table.make_rule(name), table.make_args(name, cfg),
                      span, ev.next_order())
     api.layer_objs.append(layer)

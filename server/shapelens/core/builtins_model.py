@@ -227,20 +227,22 @@ def dataset_element(dataset: Any) -> Any:
 
     if not isinstance(dataset, Dataset) or dataset.element is None:
         return Unknown("an element of a dataset shapelens does not follow")
+    return _element_data(dataset.element, Array)
 
-    def element(el: Any, depth: int = 0) -> Any:
-        if isinstance(el, tuple) and all(d is None or isinstance(d, Unknown) or isinstance(d, int)
-                                         and not isinstance(d, bool) for d in el):
-            return Array(el, "an element of the dataset", None, symbolic=False, lib="tf")
-        if isinstance(el, (tuple, list)) and depth < 3:
-            parts = [element(e, depth + 1) for e in el]
-            return type(el)(parts) if not any(isinstance(p, Unknown) for p in parts) else Unknown("a dataset element")
-        if isinstance(el, dict) and depth < 3:
-            parts = {k: element(v, depth + 1) for k, v in el.items()}
-            return parts if not any(isinstance(p, Unknown) for p in parts.values()) else Unknown("a dataset element")
-        return Unknown("a dataset element shapelens does not follow")
 
-    return element(dataset.element)
+# (the recursive helpers of this package are functions of their module, not closures: a closure
+# that calls itself is a reference cycle, which keeps what it holds for the garbage collector)
+def _element_data(el: Any, array: Any, depth: int = 0) -> Any:
+    if isinstance(el, tuple) and all(d is None or isinstance(d, Unknown) or isinstance(d, int)
+                                     and not isinstance(d, bool) for d in el):
+        return array(el, "an element of the dataset", None, symbolic=False, lib="tf")
+    if isinstance(el, (tuple, list)) and depth < 3:
+        parts = [_element_data(e, array, depth + 1) for e in el]
+        return type(el)(parts) if not any(isinstance(p, Unknown) for p in parts) else Unknown("a dataset element")
+    if isinstance(el, dict) and depth < 3:
+        parts = {k: _element_data(v, array, depth + 1) for k, v in el.items()}
+        return parts if not any(isinstance(p, Unknown) for p in parts.values()) else Unknown("a dataset element")
+    return Unknown("a dataset element shapelens does not follow")
 
 
 MAX_ROWS = 64  # an array with more rows is not unrolled: a loop over it runs once on a row

@@ -93,6 +93,11 @@ class Evaluator(ExpressionEvaluator):
         self.data_state = DataState()  # what the data checks remember (core/data/)
         self.anchor: ast.AST | None = None  # main-file node standing in for code from other modules
         self.modules: dict[str, ModuleValue | None] = {}
+        # scopes other than the file's that a def ran in, and the scopes of the user's modules it
+        # imports: a function made holds its scope, which holds the function (a cycle the
+        # teardown breaks, analyze._teardown)
+        self.def_scopes: dict[int, Scope] = {}
+        self.instances: list = []  # of the user's classes (`self.f = self.g` is a cycle)
         self.module_depth = 0
         self.module_paths: list[str] = []  # the user modules being read, innermost last
         self.current_stmt: ast.stmt | None = None  # top-level statement being run (for SL003)
@@ -392,6 +397,7 @@ class Evaluator(ExpressionEvaluator):
         self.modules[path] = None
         mod_scope = Scope()
         mod_scope.vars["__name__"] = module or path
+        self.def_scopes[id(mod_scope)] = mod_scope
         prev_anchor = self.anchor
         self.anchor = self.anchor or node
         self.module_depth += 1
@@ -429,6 +435,8 @@ class Evaluator(ExpressionEvaluator):
             a.arg: self.eval(d, scope) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None
         }
         name = getattr(node, "name", "<lambda>")
+        if scope is not scope.globals:
+            self.def_scopes[id(scope)] = scope
         return FunctionValue(node, {"scope": scope}, defaults, kw_defaults, name, foreign=self.foreign > 0)
 
     def stmt_ClassDef(self, s: ast.ClassDef, scope: Scope) -> None:

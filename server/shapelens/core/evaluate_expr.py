@@ -381,41 +381,10 @@ class ExpressionEvaluator:
         inner = Scope(parent=scope, globals_=scope.globals)
         results: list = []
         total = [0]
-
         outer = [None]  # the outermost generator: its length and the work of its first items
-
-        def walk(gens: list[ast.comprehension]) -> bool:
-            if not gens:
-                results.append(make(inner))
-                return True
-            gen = gens[0]
-            items = self.iterate(self.eval(gen.iter, inner))
-            if items is None:
-                return False
-            if gen is n.generators[0]:
-                items = list(items)
-                outer[0] = {"n": len(items), "steps": self.steps, "mark": loops.structure_mark(self.keras)}
-            for done, item in enumerate(items):
-                if gen is n.generators[0] and self._comprehension_costly(outer[0], done):
-                    outer[0]["summarised"] = True
-                    return False
-                total[0] += 1
-                if total[0] > MAX_LOOP:
-                    return False
-                self.assign(gen.target, item, inner, gen.iter)
-                ok = True
-                for cond in gen.ifs:
-                    t = self.truth(self.eval(cond, inner))
-                    if t is not True and t is not False:
-                        return False
-                    ok = ok and t
-                if ok and not walk(gens[1:]):
-                    return False
-            return True
-
         self.loop_depth += 1
         try:
-            if not walk(n.generators):
+            if not self._generate(n, n.generators, inner, make, results, total, outer):
                 if outer[0] is not None and outer[0].get("summarised"):
                     return Unknown(f"a comprehension over {outer[0]['n']:,} items that builds no layer "
                                    "(too costly to follow item by item)")
@@ -423,6 +392,39 @@ class ExpressionEvaluator:
         finally:
             self.loop_depth -= 1
         return results
+
+    def _generate(self, n, gens: list[ast.comprehension], inner: Scope, make, results: list, total: list,
+                  outer: list) -> bool:
+        """The comprehension's generators from ``gens`` on: False when one is not followed. (A
+        method, not a closure calling itself: that would be a reference cycle holding the
+        evaluator until the garbage collector runs.)"""
+        if not gens:
+            results.append(make(inner))
+            return True
+        gen = gens[0]
+        items = self.iterate(self.eval(gen.iter, inner))
+        if items is None:
+            return False
+        if gen is n.generators[0]:
+            items = list(items)
+            outer[0] = {"n": len(items), "steps": self.steps, "mark": loops.structure_mark(self.keras)}
+        for done, item in enumerate(items):
+            if gen is n.generators[0] and self._comprehension_costly(outer[0], done):
+                outer[0]["summarised"] = True
+                return False
+            total[0] += 1
+            if total[0] > MAX_LOOP:
+                return False
+            self.assign(gen.target, item, inner, gen.iter)
+            ok = True
+            for cond in gen.ifs:
+                t = self.truth(self.eval(cond, inner))
+                if t is not True and t is not False:
+                    return False
+                ok = ok and t
+            if ok and not self._generate(n, gens[1:], inner, make, results, total, outer):
+                return False
+        return True
 
     def _comprehension_costly(self, outer: dict, done: int) -> bool:
         """A comprehension that built no layer in its first items and whose other items would
@@ -641,6 +643,7 @@ class ExpressionEvaluator:
                     model.user_class = cls  # its train_step / test_step / predict_step (data/steps.py)
                 return model
         inst = Instance(cls, span=self.span(node), order=self.next_order())
+        self.instances.append(inst)
         if cls.keras_base:
             self.keras.register_instance(inst, node)
         init = cls.lookup("__init__")

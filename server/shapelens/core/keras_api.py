@@ -57,6 +57,9 @@ class KerasApi(KerasSequential, KerasMethods):
     def __init__(self, ev) -> None:
         self.ev = ev
         self.layer_objs: list[LayerObj] = []
+        # made, then taken out of layer_objs / a layer's calls by a rollback (for the teardown)
+        self.dropped: list[LayerObj] = []
+        self.dropped_calls: list[LayerCall] = []
         self.models: list[Any] = []
         self.uncertain_effects = 0
         # >0 while a custom Layer/Model call() (or a Lambda function) runs: Keras 3 traces it with

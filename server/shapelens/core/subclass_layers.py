@@ -86,6 +86,7 @@ def make_base(api, inst: Instance, kind: str, args: list, kwargs: dict, node: as
     try:
         base = api.make_layer(kind, list(args), dict(kwargs), node if node is not None else inst.cls.node)
     finally:
+        api.dropped.extend(api.layer_objs[before:])
         del api.layer_objs[before:]
     inst.attrs[BASE] = base if isinstance(base, LayerObj) else None
     return inst.attrs[BASE]
@@ -303,6 +304,28 @@ def _unknown_parts(result: Any, origin: str, span) -> Any:
     return Tensor(None, origin, span)
 
 
+class _Outputs:
+    """New tensors for a call's result, produced by the call ``c`` (a class, not a recursive
+    closure: that would be a reference cycle left for the garbage collector)."""
+
+    def __init__(self, c: LayerCall, origin: str, span: Any, symbolic: bool) -> None:
+        self.c, self.origin, self.span, self.symbolic = c, origin, span, symbolic
+        self.counter = iter(range(1 << 30))
+
+    def __call__(self, r: Any) -> Any:
+        if isinstance(r, Tensor):
+            t = Tensor(r.shape, self.origin, self.span, self.c, symbolic=self.symbolic, index=next(self.counter))
+            self.c.outputs.append(t)
+            return t
+        if isinstance(r, tuple):
+            return tuple(self(v) for v in r)
+        if isinstance(r, list):
+            return [self(v) for v in r]
+        if isinstance(r, dict):
+            return {k: self(v) for k, v in r.items()}
+        return r
+
+
 def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, node, symbolic: bool,
             extra: list | None = None) -> Any:
     """The call as one layer record; its outputs are new tensors produced by it. ``extra``: the
@@ -316,21 +339,7 @@ def _record(api, inst: Instance, x: Any, xs: list, result: Any, kwargs: dict, no
     if api._call_log:
         api._call_log[-1].append(c)
     origin = f"{inst.cls.name} (line {layer.span.line + 1})"
-    counter = iter(range(1 << 30))
-
-    def fresh(r: Any) -> Any:
-        if isinstance(r, Tensor):
-            t = Tensor(r.shape, origin, span, c, symbolic=symbolic, index=next(counter))
-            c.outputs.append(t)
-            return t
-        if isinstance(r, tuple):
-            return tuple(fresh(v) for v in r)
-        if isinstance(r, list):
-            return [fresh(v) for v in r]
-        if isinstance(r, dict):
-            return {k: fresh(v) for k, v in r.items()}
-        return r
-
+    fresh = _Outputs(c, origin, span, symbolic)
     if _known(result):
         out = fresh(result)
     else:

@@ -190,13 +190,7 @@ def literal_array(value: Any, origin: str, span: Any) -> Array | None:
     TensorFlow makes of it (``TextVectorization()(["a b", "c"])``); None when it holds anything
     else, is ragged (TensorFlow raises) or is too long to count."""
     budget = [MAX_LITERAL_ITEMS]
-
-    def plain_items(v: Any, depth: int = 0) -> bool:
-        if isinstance(v, (list, tuple)):
-            return depth < 8 and all(plain_items(i, depth + 1) for i in v)
-        return isinstance(v, (bool, int, float, str))
-
-    if not isinstance(value, (list, tuple)) or not plain_items(value):
+    if not isinstance(value, (list, tuple)) or not _plain_items(value):
         return None
     try:
         shape = _literal_shape(value, budget)
@@ -208,6 +202,14 @@ def literal_array(value: Any, origin: str, span: Any) -> Array | None:
 
 
 MAX_LITERAL_ITEMS = 100_000
+
+
+# (the recursive helpers here are functions of the module, not closures: a closure that calls
+# itself is a reference cycle, which keeps what it holds until the garbage collector runs)
+def _plain_items(v: Any, depth: int = 0) -> bool:
+    if isinstance(v, (list, tuple)):
+        return depth < 8 and all(_plain_items(i, depth + 1) for i in v)
+    return isinstance(v, (bool, int, float, str))
 
 
 def _literal_dtype(value: Any, depth: int = 0) -> str | None:
@@ -236,27 +238,27 @@ def _small_value(value: Any, shape: tuple) -> Any:
         n *= d
     if n > MAX_VALUE or not isinstance(value, (list, tuple)):
         return None
+    return value if _plain_numbers(value, 0) else None
 
-    def plain(v: Any, depth: int) -> bool:
-        if isinstance(v, (int, float)):
-            return True
-        return isinstance(v, (list, tuple)) and depth < 10 and all(plain(x, depth + 1) for x in v)
 
-    return value if plain(value, 0) else None
+def _plain_numbers(v: Any, depth: int) -> bool:
+    if isinstance(v, (int, float)):
+        return True
+    return isinstance(v, (list, tuple)) and depth < 10 and all(_plain_numbers(x, depth + 1) for x in v)
 
 
 def _flat_values(value: Any) -> list | None:
     out: list = []
+    return out if _flatten_numbers(value, out) else None
 
-    def walk(v: Any) -> bool:
-        if isinstance(v, (list, tuple)):
-            return all(walk(x) for x in v)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            out.append(v)
-            return len(out) <= MAX_VALUE
-        return False
 
-    return out if walk(value) else None
+def _flatten_numbers(v: Any, out: list) -> bool:
+    if isinstance(v, (list, tuple)):
+        return all(_flatten_numbers(x, out) for x in v)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        out.append(v)
+        return len(out) <= MAX_VALUE
+    return False
 
 
 def _as_array(ctx: _Ctx, value: Any, what: str | None = None, dtype: Any = None) -> Any:
@@ -378,14 +380,15 @@ def _tensors(values: Any) -> list[Tensor]:
 
 
 def _any_symbolic(values: list) -> bool:
-    def walk(v: Any, depth: int = 0) -> bool:
-        if isinstance(v, Tensor):
-            return v.symbolic
-        if isinstance(v, (list, tuple)) and depth < 3:
-            return any(walk(x, depth + 1) for x in v)
-        return False
+    return any(_symbolic_part(v) for v in values)
 
-    return any(walk(v) for v in values)
+
+def _symbolic_part(v: Any, depth: int = 0) -> bool:
+    if isinstance(v, Tensor):
+        return v.symbolic
+    if isinstance(v, (list, tuple)) and depth < 3:
+        return any(_symbolic_part(x, depth + 1) for x in v)
+    return False
 
 
 _OP_CODES = {

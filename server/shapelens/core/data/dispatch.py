@@ -79,23 +79,24 @@ def _no_conversion(path: str) -> bool:
 def _nest_flatten(args: list, kwargs: dict) -> Any:
     """tf.nest.flatten: the leaves of nested lists / tuples / dicts (dicts in key order)."""
     out: list = []
-
-    def walk(v: Any, depth: int) -> bool:
-        if depth > 8 or isinstance(v, Unknown):
-            return False
-        if isinstance(v, dict):
-            try:
-                keys = sorted(v)
-            except TypeError:
-                return False
-            return all(walk(v[k], depth + 1) for k in keys)
-        if isinstance(v, (list, tuple)):
-            return all(walk(x, depth + 1) for x in v)
-        out.append(v)
-        return True
-
     value = args[0] if args else kwargs.get("structure", Unknown("tf.nest.flatten()"))
-    return out if walk(value, 0) else Unknown("tf.nest.flatten() of a structure not known statically")
+    return out if _leaves(value, 0, out) else Unknown("tf.nest.flatten() of a structure not known statically")
+
+
+def _leaves(v: Any, depth: int, out: list) -> bool:
+    """(a function of the module, not a closure calling itself: that would be a reference cycle)"""
+    if depth > 8 or isinstance(v, Unknown):
+        return False
+    if isinstance(v, dict):
+        try:
+            keys = sorted(v)
+        except TypeError:
+            return False
+        return all(_leaves(v[k], depth + 1, out) for k in keys)
+    if isinstance(v, (list, tuple)):
+        return all(_leaves(x, depth + 1, out) for x in v)
+    out.append(v)
+    return True
 
 
 _OPS_NAMES = {"concat": "concatenate", "reduce_variance": "var", "reduce_std": "std", "pow": "power",
@@ -307,40 +308,44 @@ def _keras2_tf_op(ev: DataEvaluator, path: str, args: list, kwargs: dict, node: 
     return _symbolic_ops_call(ctx, name, fn, args, kwargs, label="tf.")
 
 
+def _collect(v: Any, flat: list, depth: int = 0) -> Any:
+    """The tensors of an op's argument into ``flat``, each replaced by its place there."""
+    if isinstance(v, Tensor):
+        if v.shape is None and v.symbolic is not True:
+            raise _NotFollowed()
+        flat.append(v)
+        return ("__tensor__", len(flat) - 1)
+    if isinstance(v, (list, tuple)) and depth < 3:
+        return type(v)(_collect(x, flat, depth + 1) for x in v)
+    return v
+
+
+def _rebuild(v: Any, shapes: list, lib: str) -> Any:
+    """An argument of _collect with stand-in arrays of ``shapes`` in its tensors' places."""
+    if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
+        return Array(shapes[v[1]], "", None, symbolic=False, lib=lib, stand_in=True)
+    if isinstance(v, (list, tuple)):
+        return type(v)(_rebuild(x, shapes, lib) for x in v)
+    return v
+
+
 def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: dict,
                        label: str = "keras.ops.") -> Any:
     """keras.ops on Keras tensors: evaluate the op on stand-in arrays of the input shapes."""
     ev = ctx.ev
     flat: list = []
-
-    def collect(v: Any, depth: int = 0) -> Any:
-        if isinstance(v, Tensor):
-            if v.shape is None and v.symbolic is not True:
-                raise _NotFollowed()
-            flat.append(v)
-            return ("__tensor__", len(flat) - 1)
-        if isinstance(v, (list, tuple)) and depth < 3:
-            return type(v)(collect(x, depth + 1) for x in v)
-        return v
-
+    lib = "keras" if label.startswith("keras.") else "tf"
     try:
-        t_args = [collect(a) for a in args]
-        t_kwargs = {k: collect(v) for k, v in kwargs.items()}
+        t_args = [_collect(a, flat) for a in args]
+        t_kwargs = {k: _collect(v, flat) for k, v in kwargs.items()}
     except _NotFollowed:
         return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
 
-    def rebuild(v: Any, shapes: list) -> Any:
-        if isinstance(v, tuple) and len(v) == 2 and v[0] == "__tensor__":
-            return Array(shapes[v[1]], "", None, symbolic=False, lib="keras" if label.startswith("keras.") else "tf",
-                         stand_in=True)
-        if isinstance(v, (list, tuple)):
-            return type(v)(rebuild(x, shapes) for x in v)
-        return v
-
     def shape_fn(shapes: list) -> Any:
-        sub = _Ctx(ev, ctx.node, ctx.short, "keras" if label.startswith("keras.") else "tf")
+        sub = _Ctx(ev, ctx.node, ctx.short, lib)
         sub.report = _raise_report  # type: ignore[method-assign]
-        out = fn(sub, [rebuild(a, shapes) for a in t_args], {k: rebuild(v, shapes) for k, v in t_kwargs.items()})
+        out = fn(sub, [_rebuild(a, shapes, lib) for a in t_args],
+                 {k: _rebuild(v, shapes, lib) for k, v in t_kwargs.items()})
         if isinstance(out, Tensor) and out.shape is not None:
             return tuple(out.shape)
         if isinstance(out, (list, tuple)) and out and all(isinstance(o, Tensor) and o.shape is not None for o in out):

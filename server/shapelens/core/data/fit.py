@@ -624,8 +624,10 @@ def _rollback_calls(ev: DataEvaluator) -> Iterator[None]:
         yield
     finally:
         for obj, k, first, params, spec, ndim in marks:
+            ev.keras.dropped_calls.extend(obj.calls[k:])
             del obj.calls[k:]
             obj.first_call, obj.params, obj.built_spec, obj.built_ndim = first, params, spec, ndim
+        ev.keras.dropped.extend(objs[n:])
         del objs[n:]
 
 

@@ -16,21 +16,8 @@ from shapelens.core.codes import SAMPLE_COUNT_MISMATCH
 def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
     data = _arg(args, kwargs, 0, "tensors")
     leaves: list = []
-
-    def element(v: Any, depth: int = 0) -> Any:
-        if isinstance(v, Tensor) and not v.symbolic:
-            if v.shape is None or not v.shape:
-                raise _NotFollowed()
-            leaves.append(v)
-            return tuple(v.shape[1:])
-        if isinstance(v, tuple) and depth < 3:
-            return tuple(element(x, depth + 1) for x in v)
-        if isinstance(v, dict) and depth < 3:
-            return {k: element(x, depth + 1) for k, x in v.items()}
-        raise _NotFollowed()
-
     try:
-        el = element(data)
+        el = _slice_element(data, leaves)
     except _NotFollowed:
         return Unknown("a tf.data.Dataset over values shapelens does not follow")
     counts = {t.shape[0] for t in leaves if known(t.shape[0])}
@@ -42,6 +29,44 @@ def _from_tensor_slices(ctx: _Ctx, args: list, kwargs: dict) -> Any:
         return Unknown("from_tensor_slices raises here")
     n = counts.pop() if counts else UNK
     return _dataset(ctx, el, False, n, f"tf.data.Dataset.from_tensor_slices(...) (line {ctx.line})")
+
+
+# (the recursive helpers here are functions of the module, not closures: a closure that calls
+# itself is a reference cycle, which keeps what it holds until the garbage collector runs)
+def _slice_element(v: Any, leaves: list, depth: int = 0) -> Any:
+    """from_tensor_slices: the element's shapes (each tensor without its first axis) into ``leaves``."""
+    if isinstance(v, Tensor) and not v.symbolic:
+        if v.shape is None or not v.shape:
+            raise _NotFollowed()
+        leaves.append(v)
+        return tuple(v.shape[1:])
+    if isinstance(v, tuple) and depth < 3:
+        return tuple(_slice_element(x, leaves, depth + 1) for x in v)
+    if isinstance(v, dict) and depth < 3:
+        return {k: _slice_element(x, leaves, depth + 1) for k, x in v.items()}
+    raise _NotFollowed()
+
+
+def _element_tensors(shape: Any, origin: str, span: Any) -> Any:
+    """Tensors of an element's shapes (Dataset.map traces its function on them)."""
+    if _is_shape(shape):
+        return Tensor(tuple(shape), origin, span, symbolic=False)
+    if isinstance(shape, tuple):
+        return tuple(_element_tensors(v, origin, span) for v in shape)
+    if isinstance(shape, dict):
+        return {k: _element_tensors(v, origin, span) for k, v in shape.items()}
+    raise _NotFollowed()
+
+
+def _element_shapes(v: Any, depth: int = 0) -> Any:
+    """The element's shapes a mapped function returns."""
+    if isinstance(v, Tensor) and not isinstance(v, Dataset) and v.shape is not None:
+        return tuple(v.shape)
+    if isinstance(v, (tuple, list)) and depth < 3 and v:
+        return tuple(_element_shapes(x, depth + 1) for x in v)
+    if isinstance(v, dict) and depth < 3 and v:
+        return {k: _element_shapes(x, depth + 1) for k, x in v.items()}
+    raise _NotFollowed()
 
 
 _CHANNELS = {"rgb": 3, "grayscale": 1, "rgba": 4}
@@ -146,27 +171,8 @@ def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, args: list, kwargs: dict, no
     if fn is None or el is None:
         return Unknown("Dataset.map() is not followed")
     origin = f"an element of {ds.origin}"
-
-    def tensor(shape: Any) -> Any:
-        if _is_shape(shape):
-            return Tensor(tuple(shape), origin, ctx.span, symbolic=False)
-        if isinstance(shape, tuple):
-            return tuple(tensor(v) for v in shape)
-        if isinstance(shape, dict):
-            return {k: tensor(v) for k, v in shape.items()}
-        raise _NotFollowed()
-
-    def element(v: Any, depth: int = 0) -> Any:
-        if isinstance(v, Tensor) and not isinstance(v, Dataset) and v.shape is not None:
-            return tuple(v.shape)
-        if isinstance(v, (tuple, list)) and depth < 3 and v:
-            return tuple(element(x, depth + 1) for x in v)
-        if isinstance(v, dict) and depth < 3 and v:
-            return {k: element(x, depth + 1) for k, x in v.items()}
-        raise _NotFollowed()
-
     try:
-        value = tensor(el)
+        value = _element_tensors(el, origin, ctx.span)
     except _NotFollowed:
         return Unknown("Dataset.map() over elements shapelens does not follow")
     call_args = list(value) if isinstance(value, tuple) else [value]
@@ -178,13 +184,15 @@ def _map(ev: DataEvaluator, ctx: _Ctx, ds: Dataset, args: list, kwargs: dict, no
         # a layer called on a scalar or a vector (one unbatched element): the rules are written for
         # batches, so forget these calls rather than claim their shapes
         for obj, k, first, params, spec, ndim in marks:
+            ev.keras.dropped_calls.extend(obj.calls[k:])
             del obj.calls[k:]
             obj.first_call, obj.params, obj.built_spec, obj.built_ndim = first, params, spec, ndim
+        ev.keras.dropped.extend(objs[n_objs:])
         del objs[n_objs:]
         del ev.diags[n_diags:]
         return Unknown("Dataset.map() calls a layer on single elements of fewer than 2 axes (not followed)")
     try:
-        new = element(result)
+        new = _element_shapes(result)
     except _NotFollowed:
         return Unknown(f"the elements {ctx.short}() makes are not followed")
     out = Dataset(None, f"{ds.origin.rsplit(' (line', 1)[0]}.map(...) (line {ctx.line})", ds.span, symbolic=False,

@@ -43,16 +43,15 @@ def _literal(a: Args, name: str, default: Any = ...) -> Any:
             raise LayerError(INVALID_ARGUMENT, INVALID_ARGUMENT.missing_required_argument(kind=a.kind, name=name))
         return default
     value = a.raw(name)
-
-    def walk(v):
-        if is_unknown(v):
-            raise Unresolved(f"`{name}` of {a.kind} is not known statically")
-        if isinstance(v, (list, tuple)):
-            for item in v:
-                walk(item)
-
-    walk(value)
+    if _has_unknown_part(value):
+        raise Unresolved(f"`{name}` of {a.kind} is not known statically")
     return value
+
+
+def _has_unknown_part(v: Any) -> bool:
+    if is_unknown(v):
+        return True
+    return isinstance(v, (list, tuple)) and any(_has_unknown_part(item) for item in v)
 
 
 def _is_int(v: Any) -> bool:
