@@ -52,6 +52,7 @@ from shapelens.core.codes import REMOVED_MODEL_METHOD
 _STARRED_UNKNOWN = "a literal with a starred value that is not known"
 _NAME = ast.Name
 _CONSTANT = ast.Constant
+_ATTRIBUTE = ast.Attribute
 _NUMBERS = frozenset({int, float, bool, complex})  # exact types: plain, and no size cost
 
 class ExpressionEvaluator:
@@ -468,7 +469,10 @@ class ExpressionEvaluator:
     def expr_Call(self, n: ast.Call, scope: Scope) -> Any:
         func = self.eval(n.func, scope)
         args: list = []
+        passed = False  # an attribute passed (_forget_passed_mutators)
         for a in n.args:
+            if type(a) is _ATTRIBUTE:
+                passed = True
             if isinstance(a, ast.Starred):
                 items = self.iterate(self.eval(a.value, scope))
                 if items is None:
@@ -478,6 +482,8 @@ class ExpressionEvaluator:
                 args.append(self.eval(a, scope))
         kwargs: dict = {}
         for kw in n.keywords:
+            if type(kw.value) is _ATTRIBUTE:
+                passed = True
             value = self.eval(kw.value, scope)
             if kw.arg is None:
                 if isinstance(value, dict) and all(isinstance(k, str) for k in value):
@@ -487,7 +493,7 @@ class ExpressionEvaluator:
             else:
                 kwargs[kw.arg] = value
         result = self.call(func, args, kwargs, n)
-        if n.__dict__.get("_sl_passed") != ():
+        if passed:
             self._forget_passed_mutators(n, scope)
         return result
 
