@@ -61,6 +61,26 @@ def test_no_fixture_program_leaves_cycles(path: Path):
     assert cyclic_garbage(path.read_text(encoding="utf-8"), str(path)) == Counter()
 
 
+def test_an_analysis_keeps_nothing_of_the_last():
+    """Analysing the same text again and again holds no more objects after the fifth analysis
+    than after the second (give or take a cache): nothing of an analysis outlives it (the memo of rules/symbolic.py
+    kept the rules made for one keras.ops call, whose functions held their whole analysis)."""
+    # a tensor of unknown rank: ops on it are pseudo-layers whose rules are made for the call
+    text = EVERY_CYCLE.read_text() + (
+        "\n\nimport json\ncfg = json.load(open('config.json'))\n"
+        "free = layers.Dense(4)(keras.Input(shape=cfg['shape']))\n"
+        "flat_free = ops.reshape(free, (-1, 4))\nsummed = ops.sum(free, axis=-1)\n")
+    counts = []
+    for _ in range(5):
+        result = analyze(text, str(EVERY_CYCLE))
+        assert any(row.kind.startswith("ops.") for row in result.layers), [r.kind for r in result.layers]
+        del result
+        gc.collect()
+        counts.append(len(gc.get_objects()))
+    # (caches settle within a few objects; an analysis kept alive is thousands)
+    assert counts[4] <= counts[1] + 50, counts
+
+
 def test_the_core_has_no_closure_that_calls_itself():
     """(a recursive helper is a function of its module, or a method, taking what it needs)"""
     found = []

@@ -450,7 +450,7 @@ def _symbolic_op(ev: DataEvaluator, node: ast.AST, label: str, template: list, f
                              SHARED.with_label(label=label, message=err.message)) from None
         return Out(out, params=0, explain=[f"{label} → {fmt_shape(out) if isinstance(out, tuple) else out}"])
 
-    rule = Rule(kind=label, fn=rule_fn, signature=(), family="ops", multi_input=True)
+    rule = Rule(kind=label, fn=rule_fn, signature=(), family="ops", multi_input=True, per_call=True)
     inputs = [t for t in template if isinstance(t, Tensor)]
     if any(t.shape is None for t in inputs) and not _fixed_rank(rule, Args(label, {}), inputs):
         return None

@@ -89,7 +89,7 @@ def check_arguments(name: str, entry: dict, cfg: dict, input_shape: tuple | None
 
 
 def make_rule(name: str) -> Rule:
-    return Rule(kind=name, fn=_apply, signature=(), family="applications", ndim=4)
+    return Rule(kind=name, fn=_apply, signature=(), family="applications", ndim=4, per_call=True)
 
 
 def make_args(name: str, cfg: dict) -> Args:

@@ -111,6 +111,9 @@ class Rule:
     doc: str = ""
     module: str = ""  # the module that registers it (shapelens.core.rules.<family module>)
     library: str = ""  # a third-party library's layer (rules/thirdparty.py); "" for Keras's own
+    # made for one call (a keras.ops pseudo-layer, a backbone): its answers are not kept
+    # (rules/symbolic._memoised), no other call asks them, and its function may hold the analysis
+    per_call: bool = False
 
 
 LAYERS: dict[str, Rule] = {}

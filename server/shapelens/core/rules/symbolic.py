@@ -330,7 +330,12 @@ def _values_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out 
 
 
 def _memoised(key: tuple | None, rule: Rule, compute: Callable[[], Out | None]) -> Out | None:
-    """``compute()``'s answer, kept under ``key`` (None: not kept), handed out as a copy."""
+    """``compute()``'s answer, kept under ``key`` (None: not kept), handed out as a copy. The
+    answers of a rule made for one call are not kept: the memo would keep that rule alive, and
+    with its function the whole analysis that made it (72 of 74 entries after one keras.io
+    example, each holding its analysis until the memo was full)."""
+    if rule.per_call:
+        key = None
     hit = _MEMO.get(key) if key is not None else None
     if hit is not None and hit[0] is rule:
         out = hit[1]
@@ -339,8 +344,7 @@ def _memoised(key: tuple | None, rule: Rule, compute: Callable[[], Out | None]) 
         if key is not None:
             if len(_MEMO) >= _MEMO_MAX:
                 _MEMO.clear()
-            # the rule goes with the answer: some rules are made for one call (ops.reshape's, say), and
-            # an id is unique only while its object lives
+            # the rule goes with the answer: an id is unique only while its object lives
             _MEMO[key] = (rule, out)
     if out is None:
         return None
