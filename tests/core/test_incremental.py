@@ -492,3 +492,58 @@ def test_the_hover_index_reads_moved_stand_ins_on_their_new_lines():
             assert repr(a) == repr(b), (line, col)
             answered += a is not None
     assert answered > 20
+
+
+READ_ONLY = '''import keras
+from keras import layers
+
+widths = {"small": 8, "large": 32}
+
+
+def head(x, size):
+    return layers.Dense(widths[size])(x)
+
+
+units = 4
+inp_a = keras.Input(shape=(16,))
+a = head(inp_a, "small")
+inp_b = keras.Input(shape=(16,))
+b = head(inp_b, "large")
+'''
+
+
+@pytest.mark.parametrize("use, kept", [
+    ("    return layers.Dense(widths[size])(x)", True),  # read only: the call below keeps its results
+    ("    return layers.Dense(len(widths) * 4 + widths.get(size, 0))(x)", True),
+    ("    widths.setdefault(size, 4)\n    return layers.Dense(widths[size])(x)", False),  # a call may change it
+    ("    return layers.Dense(widths[size])(keep(x, widths))", False),  # handed on: may be changed
+])
+def test_a_dict_of_numbers_only_read_keeps_the_statements_that_read_it(use, kept):
+    """A statement edited that calls a function reading a dict of numbers bound above: another
+    statement below calling it too keeps its results when no code of the file does anything to
+    the dict but read it (depends.py, ``escapes``), and runs again when a call may change it or it
+    is handed on to other code (the edited statement may have changed it). Every analysis equals
+    a fresh one."""
+    text = READ_ONLY.replace("    return layers.Dense(widths[size])(x)", use)
+    if "keep(" in use:
+        text = text.replace("units = 4", "def keep(x, d):\n    return x\n\n\nunits = 4")
+    edited = text.replace('a = head(inp_a, "small")', 'a = head(inp_a, "large")')
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    session.prepare()
+    analyze(text.replace('a = head(inp_a, "small")', 'a = head(inp_a, "other")'), "prog.py", session=session)
+    session.prepare()  # (a state saved before the edited statement)
+    ran: list[int] = []
+    original = Evaluator._run_top_level
+
+    def counting(self, stmt, scope, after):
+        ran.append(stmt.lineno)
+        return original(self, stmt, scope, after)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Evaluator, "_run_top_level", counting)
+        result = analyze(edited, "prog.py", session=session)
+    assert same(result, analyze(edited, "prog.py"))
+    lines = edited.split("\n")
+    a_line, b_line = (next(i + 1 for i, line in enumerate(lines) if line.startswith(p)) for p in ("a = ", "b = "))
+    assert a_line in ran and (b_line not in ran) == kept, (ran, a_line, b_line)

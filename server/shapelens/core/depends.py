@@ -75,6 +75,11 @@ PURE_BUILTINS = frozenset({
     "print", "len", "isinstance", "issubclass", "str", "int", "float", "bool", "abs", "round", "range",
     "divmod", "pow", "repr", "type", "hasattr", "id", "format", "chr", "ord", "callable", "hash",
 })
+# What reading a list, dict or set never changes it with: these methods, these builtins
+# (when the file does not bind their names), and the uses _Collector._reads_only lists
+_READ_METHODS = frozenset({"get", "items", "keys", "values", "copy", "index", "count"})
+READ_BUILTINS = frozenset({"len", "print", "str", "repr", "sorted", "list", "tuple", "set", "dict", "frozenset",
+                           "max", "min", "sum", "any", "all", "enumerate", "zip", "reversed", "isinstance"})
 _PLAIN = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Import, ast.ImportFrom,
           ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
 
@@ -93,6 +98,10 @@ class StmtDeps:
     # decorator and literal defaults): the same whenever it runs
     same_writes: frozenset = frozenset()
     pure_calls: frozenset = frozenset()  # the builtins of PURE_BUILTINS it calls (not in ``calls``)
+    # names whose object may be changed or handed on by it, a function or a class it defines: any
+    # use but a read (``x[k]``, ``x.get(...)``, ``len(x)``, ``k in x``, ``for k in x``; see
+    # _Collector._reads_only); a name used only so in the whole file keeps its data as it is
+    escapes: frozenset = frozenset()
 
     def calling(self, shadowed: frozenset | set) -> bool:
         """Whether it may run code of the file: it calls something other than a pure builtin
@@ -125,13 +134,15 @@ class _Collector:
         self.calls = False
         self.pure_calls: set[str] = set()
         self.barrier = False
+        self.escapes: set[str] = set()
+        self._read_only: set[int] = set()  # ids of the Name nodes in a reading place
 
     def top(self, stmt: ast.stmt) -> StmtDeps:
         self._module_level(stmt)
         return StmtDeps(frozenset(self.reads), frozenset(self.writes), frozenset(self.mutates),
                         frozenset(self.fn_free), self.calls, not isinstance(stmt, _PLAIN), self.barrier,
                         _frozen_writes(stmt, self.writes), _same_writes(stmt, self.writes),
-                        frozenset(self.pure_calls))
+                        frozenset(self.pure_calls), frozenset(self.escapes))
 
     # -- module level: loads are reads, stores are writes
     def _module_level(self, node: ast.AST) -> None:
@@ -148,6 +159,7 @@ class _Collector:
                 continue
             if isinstance(n, ast.ClassDef):
                 self.writes.add(n.name)
+                self._reads_only(n)
                 for part in (*n.bases, *n.keywords, *n.decorator_list):
                     stack.append(part)
                 for item in n.body:  # the class body runs now, its methods later
@@ -156,15 +168,50 @@ class _Collector:
             self._common(n, self.reads, self.writes, self.mutates)
             child_nodes(n, stack)
 
+    def _reads_only(self, n: ast.AST) -> None:
+        """Mark the names among ``n``'s children that ``n`` only reads (a Name not marked when it
+        is visited escapes: ``escapes``). Reading a list, dict or set of numbers and strings
+        through them never changes it, and what it hands on is a number, a string, a new object
+        or an item of it."""
+        marks = self._read_only
+        t = type(n)
+        if t is ast.Subscript:
+            if type(n.value) is ast.Name and type(n.ctx) is ast.Load:
+                marks.add(id(n.value))
+        elif t is ast.Attribute:
+            if type(n.value) is ast.Name and type(n.ctx) is ast.Load and n.attr in _READ_METHODS:
+                marks.add(id(n.value))
+        elif t is ast.Compare:
+            marks.update(id(c) for c in (n.left, *n.comparators) if type(c) is ast.Name)
+        elif t is ast.BinOp:
+            marks.update(id(c) for c in (n.left, n.right) if type(c) is ast.Name)
+        elif t in (ast.For, ast.AsyncFor, ast.comprehension):
+            if type(n.iter) is ast.Name:
+                marks.add(id(n.iter))
+        elif t is ast.FormattedValue or t is ast.Expr:
+            if type(n.value) is ast.Name:
+                marks.add(id(n.value))
+        elif t is ast.Call:
+            if type(n.func) is ast.Name and n.func.id in READ_BUILTINS and not n.keywords:
+                marks.update(id(a) for a in n.args if type(a) is ast.Name)
+        elif t is ast.AugAssign and type(n.target) is ast.Name:
+            self.escapes.add(n.target.id)  # (`xs += [...]` extends the list in place)
+
     def _common(self, n: ast.AST, loads: set, stores: set, mutates: set) -> None:
         if isinstance(n, ast.Name):
             if isinstance(n.ctx, ast.Load):
                 loads.add(n.id)
                 if n.id in _DYNAMIC_NAMES or n.id in _GLOBAL_SETTERS:
                     self.barrier = True
+                if id(n) not in self._read_only:
+                    self.escapes.add(n.id)
             else:
                 stores.add(n.id)
-        elif isinstance(n, (ast.Attribute, ast.Subscript)):
+                if stores is not self.writes:  # bound in a function: maybe another object of that name
+                    self.escapes.add(n.id)
+            return
+        self._reads_only(n)
+        if isinstance(n, (ast.Attribute, ast.Subscript)):
             if not isinstance(n.ctx, ast.Load):
                 root = _root(n)
                 if root is not None:
@@ -213,6 +260,7 @@ class _Collector:
         if comprehension:
             body: list[ast.AST] = []
             for gen in fn.generators:  # type: ignore[attr-defined]
+                self._reads_only(gen)
                 body.extend([gen.target, gen.iter, *gen.ifs])
             body.extend([fn.key, fn.value] if isinstance(fn, ast.DictComp) else [fn.elt])  # type: ignore[attr-defined]
         else:
@@ -264,6 +312,7 @@ class _Collector:
                 for n in ast.walk(item):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
                         inner_free.add(n.id)
+                        self.escapes.add(n.id)  # (not looked at closely: counted as escaping)
                     elif isinstance(n, ast.Call):
                         self.calls = True
 
@@ -627,12 +676,21 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     every_fn_free |= before_free
     mutated |= before_mutated
     frozen_before: dict[str, bool] = {}
+    escaping: set[str] | None = None
 
     def bound_frozen(name: str) -> bool:
+        nonlocal escaping
         ok = frozen_before.get(name)
         if ok is None:
             value = bound.get(name, _MISSING)  # bound before the edit (or a builtin)
-            ok = frozen_before[name] = value is _MISSING or (name not in mutated and frozen(value))
+            ok = value is _MISSING or (name not in mutated and frozen(value))
+            if not ok and name not in mutated and _frozen_items(value):
+                # a list, dict or set of numbers and strings that no code of the file (as it is now,
+                # and the edited statements as they were) changes or hands on: only reads it
+                if escaping is None:
+                    escaping = _escaping(body, old, bound, writers)
+                ok = name not in escaping
+            frozen_before[name] = ok
         return ok
 
     writers: dict[str, list[int]] = {}  # name -> statements (from ``first``) that bind it, in order
@@ -758,6 +816,36 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
                     if not info[w - first].conditional and name in info[w - first].writes:
                         break
     return run, every_fn_free
+
+
+def _frozen_items(value: Any) -> bool:
+    """A list, dict or set holding frozen values only (``frozen``)."""
+    if not isinstance(value, (list, dict, set)) or len(value) > _PLAIN_LIMIT:
+        return False
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    return all(frozen(v, 1) for v in items)
+
+
+def _escaping(body: list[ast.stmt], old: list[StmtDeps], bound: dict[str, Any], writers: dict) -> set[str]:
+    """The names some statement of the file may change the object of, or hand it on (``escapes``),
+    the edited statements as they were included; every name when the file binds one of the
+    builtins a read may call (``len = ...``: its reads are not known to be reads)."""
+    if any(name in writers or name in bound for name in READ_BUILTINS):
+        return _EVERY
+    out: set[str] = set()
+    for stmt in body:
+        out |= deps(stmt).escapes
+    for d in old:
+        out |= d.escapes
+    return out
+
+
+class _Every(set):
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERY = _Every()
 
 
 def _callables() -> tuple:
