@@ -223,8 +223,8 @@ def test_a_state_restored_keeps_the_sentinels_it_compares_by_identity():
     session = Session()
     analyze(text, "prog.py", session=session)
     lines = text.split("\n")
-    added = "\n".join(lines[:6] + ["# a new line"] + lines[6:])
-    analyze(added, "prog.py", session=session)  # saves the state before `data /= std`
+    added = "\n".join(lines[:6] + ["scale = 2"] + lines[6:])
+    analyze(added, "prog.py", session=session)  # (a line of code: blank lines and comments run nothing) saves the state before `data /= std`
     again = analyze(text, "prog.py", session=session)
     assert session.restored_from == 6
     assert same(again, analyze(text, "prog.py"))
@@ -246,7 +246,7 @@ def test_a_first_edit_far_from_the_last_parses_and_runs_little(monkeypatch):
     analyze(text, "prog.py", session=session)
     lines = text.split("\n")
     at = lines.index("d40 = layers.Dense(2)(i40)")
-    added = "\n".join(lines[:at] + ["# a new line"] + lines[at:])
+    added = text.replace("d40 = layers.Dense(2)(i40)", "d40 = layers.Dense(3)(i40)")
     ran = []
     real_run = Evaluator._run_top_level
     monkeypatch.setattr(Evaluator, "_run_top_level", lambda self, stmt, *a: ran.append(stmt.lineno) or
@@ -257,11 +257,11 @@ def test_a_first_edit_far_from_the_last_parses_and_runs_little(monkeypatch):
     assert parsed[0] <= len(lines) - at + 1  # the text from the edit on, not the whole file
     assert session.restored_from is None and session.snapshot is None  # nothing saved during it
     # the edited statement and what it reads (the imports, its input), not the 80 statements above
-    assert ran_then == [1, 2, at, at + 2]
+    assert ran_then == [1, 2, at, at + 1]
     ran.clear()
     session.prepare()  # between two edits: the state before the edit is made and saved
     assert session.snapshot is not None and session.snapshot.index == at
-    result = analyze(text, "prog.py", session=session)  # the line taken away again
+    result = analyze(text, "prog.py", session=session)  # the edit taken back
     assert session.restored_from == at and same(result, analyze(text, "prog.py"))
 
 
@@ -327,10 +327,10 @@ def test_a_quick_fix_below_the_restored_state_finds_its_call_after_lines_moved()
     for the text it was saved with: the fix of a finding below (the last Dense's units) looked
     its call up at a line that had moved, and was lost (found by random edits, in text with syntax
     errors; a state saved with syntax problems in its prefix is now restored only for the same
-    problems, so the lines move here by comments)."""
+    problems, so the lines move here by lines of code: blank lines and comments restore no state)."""
     lines = (FIXTURES / "data" / "last_layer_width.py").read_text().split("\n")
-    steps = [(lambda ls: ls.insert(21, "# a"), True), (lambda ls: ls.insert(10, "# b"), True),
-             (lambda ls: ls.insert(22, "# c"), True), (lambda ls: ls.pop(23), False)]
+    steps = [(lambda ls: ls.insert(21, "mark_a = 0"), True), (lambda ls: ls.insert(10, "mark_b = 0"), True),
+             (lambda ls: ls.insert(22, "mark_c = 0"), True), (lambda ls: ls.pop(23), False)]
     session = Session()
     analyze("\n".join(lines), "prog.py", session=session)
     for step, idle in steps:
@@ -492,6 +492,85 @@ def test_the_hover_index_reads_moved_stand_ins_on_their_new_lines():
             assert repr(a) == repr(b), (line, col)
             answered += a is not None
     assert answered > 20
+
+
+BETWEEN = '''import keras
+from keras import layers
+
+
+def block(x, units):
+    return layers.Dense(units)(x)
+
+
+@keras.saving.register_keras_serializable()
+class Scale(layers.Layer):
+    def call(self, x):
+        return x * 2.0
+
+
+inp = keras.Input(shape=(16,))
+h = block(inp, 8)
+h = Scale()(h)
+out = layers.Dense(3)(layers.Conv1D(4, 20)(layers.Reshape((8, 1))(h)))
+model = keras.Model(inp, out)
+'''
+
+
+@pytest.mark.parametrize("old, new", [
+    ("\n\ndef block", "\n\n# a comment\n\ndef block"),  # a comment line added between statements
+    ("\n\ninp = ", "\n\n\n\ninp = "),  # blank lines added
+    ("\n\n\ndef block", "\ndef block"),  # blank lines taken away
+    ("8)\nh = Scale", "8)\n  # indented comment\nh = Scale"),
+])
+def test_blank_lines_and_comments_between_statements_run_nothing(old, new):
+    """An edit between two statements of blank lines and comments only: every statement keeps its
+    results (moved to their lines), none runs, and the analysis equals a fresh one; the edit taken
+    back and made again too."""
+    assert BETWEEN.count(old) == 1
+    edited = BETWEEN.replace(old, new)
+    session = Session()
+    analyze(BETWEEN, "prog.py", session=session)
+    session.prepare()
+    ran: list[int] = []
+    original = Evaluator._run_top_level
+
+    def counting(self, stmt, scope, after):
+        ran.append(stmt.lineno)
+        return original(self, stmt, scope, after)
+
+    # (the first edit at a place may run the statements before it, to save the state there)
+    for k, (before, after) in enumerate(((BETWEEN, edited), (edited, BETWEEN), (BETWEEN, edited))):
+        at = next(i for i, (x, y) in enumerate(zip(before, after)) if x != y)
+        edit_line = after.count("\n", 0, at) + 1  # (1-based) where the texts start to differ
+        ran.clear()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(Evaluator, "_run_top_level", counting)
+            result = analyze(after, "prog.py", session=session)
+        assert k == 0 or ran == [], (edit_line, ran)
+        assert same(result, analyze(after, "prog.py"))
+        assert [d.code for d in result.diagnostics] == ["SL101"]
+        session.prepare()
+
+
+def test_a_decorator_line_edited_runs_the_definition_below():
+    """A decorator is not part of its def's lines (ast): an edit on a decorator line is not an
+    edit between statements, the decorated class runs again."""
+    edited = BETWEEN.replace("@keras.saving.register_keras_serializable()", "@keras.saving.register_keras_serializable(package='x')")
+    session = Session()
+    analyze(BETWEEN, "prog.py", session=session)
+    session.prepare()
+    ran: list[int] = []
+    original = Evaluator._run_top_level
+
+    def counting(self, stmt, scope, after):
+        ran.append(stmt.lineno)
+        return original(self, stmt, scope, after)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Evaluator, "_run_top_level", counting)
+        result = analyze(edited, "prog.py", session=session)
+    assert 10 in ran, ran  # (the `class` line)
+    assert same(result, analyze(edited, "prog.py"))
 
 
 READ_ONLY = '''import keras

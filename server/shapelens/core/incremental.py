@@ -299,6 +299,17 @@ class Session:
         body = module.body
         start = 0
         self.deferred = self.later = None
+        last = self._last
+        if last is not None and last.key == key and last.text != text and _between(last.text, text, last.positions, body):
+            # blank lines or comments between two statements: every statement keeps its results
+            # (Session.keep), none runs; a state restored would make those that change what it
+            # holds run (depends.plan), and none is saved here (the next edit may save one)
+            self.want = None
+            self.refused = False
+            self.big = False
+            self.restored_from = None
+            self.last_text = text
+            return 0
         snap = self.snapshot
         # a prefix with syntax problems is read as the whole text allows: restored only when the
         # text has the same problems, all in the prefix (another one below it may make the same
@@ -421,8 +432,9 @@ class Session:
         # the unchanged statements before the edit that made no layer and no model last time
         quiet = {i for i in range(start, first_new)
                  if last.outs[i] is not None and not last.outs[i].n_layers and not last.outs[i].n_models}
+        between = start == 0 and _between(old_text, text, old_pos, new_body)
         run = depends.plan(new_body, start, (first_new, last_new), old,
-                           bound, self._plan_cache if start else None, keep_before, quiet)
+                           bound, self._plan_cache if start else None, keep_before, quiet, between)
         if run is None:
             return None
         run, every_fn_free = run
@@ -676,6 +688,40 @@ def _changed(positions: list[tuple], first_line: int, last_line: int) -> tuple[i
     while j < len(positions) and positions[j][0] <= last_line:
         j += 1
     return i, j
+
+
+def _between(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> bool:
+    """Is the change from ``old_text`` (its statements at ``old_pos``) to ``text`` one of blank lines
+    and comments only, between two statements (none on its lines), the one below undecorated (a
+    decorator line is not one of its def's lines)?"""
+    if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
+        return False
+    a = _common_prefix(old_text, text)
+    b = _common_prefix(old_text[a:][::-1], text[a:][::-1])
+    line_a = text.count("\n", 0, a) + 1
+    first_new, last_new = _changed([_stmt_pos(st) for st in new_body], line_a, _last_line_of(text, a, len(text) - b))
+    first_old, last_old = _changed(old_pos, line_a, _last_line_of(old_text, a, len(old_text) - b))
+    return first_new == last_new and first_old == last_old and first_new < len(new_body) \
+        and len(new_body) == len(old_pos) and not _code_between(old_text, text, a, b) \
+        and not getattr(new_body[first_new], "decorator_list", None)
+
+
+def _code_between(old_text: str, text: str, a: int, b: int) -> bool:
+    """Does the change (the texts differ after their first ``a`` characters and before their last
+    ``b``) touch a line with anything but blanks and a comment, in either text?"""
+    for t in (old_text, text):
+        end = len(t) - b
+        if end > a:  # the lines with a changed character
+            lo, hi = t.rfind("\n", 0, a) + 1, t.find("\n", end - 1)
+        elif a == 0 or t[a - 1] == "\n":
+            continue  # nothing changed in this text but where lines are
+        else:  # a change within a line
+            lo, hi = t.rfind("\n", 0, a) + 1, t.find("\n", a)
+        for line in t[lo:len(t) if hi < 0 else hi].split("\n"):
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                return True
+    return False
 
 
 def _last_line_of(text: str, start: int, end: int) -> int:
