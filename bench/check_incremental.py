@@ -1,11 +1,12 @@
 """Incremental analysis = fresh analysis: a differential check over real code.
 
-    python bench/check_incremental.py PATH... [--edits N]
+    python bench/check_incremental.py PATH... [--numbers] [--no-layout]
 
 For every ``.py`` / ``.ipynb`` file, simulates a user typing at a few places (in the middle
 and near the end): per place, one edit (where the next snapshot is saved) then four more at the same place
 (which restore it): two in the line, one adding a line above the statement, one taking it
-away. Each must equal, field for field, a fresh analysis of the same text. Reports mismatches, how often the snapshot was used and
+away (edits of layout only, which keep every result without running anything unless
+``--no-layout``). Each must equal, field for field, a fresh analysis of the same text. Reports mismatches, how often the snapshot was used and
 the time of the incremental analysis against the fresh one. Never runs the scanned code.
 """
 
@@ -153,7 +154,14 @@ def main() -> int:
     ap.add_argument("--numbers", action="store_true",
                     help="also retype a number in statements spread over each file (the statements after it "
                          "may keep their last results)")
+    ap.add_argument("--no-layout", action="store_true",
+                    help="take edits of layout only (the spaces typed, the lines added) for edits like any "
+                         "other (incremental.LAYOUT_EDITS off): the states restored are what is checked")
     args = ap.parse_args()
+    if args.no_layout:
+        from shapelens.core import incremental
+
+        incremental.LAYOUT_EDITS = False
     files: list[Path] = []
     for p in map(Path, args.paths):
         files += sorted(x for x in p.rglob("*") if x.suffix in (".py", ".ipynb") and x.is_file()

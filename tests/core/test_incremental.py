@@ -11,9 +11,20 @@ import pytest
 
 from shapelens.core.analyze import analyze
 from shapelens.core.evaluate import Evaluator
+from shapelens.core import incremental
 from shapelens.core.incremental import Session
 from shapelens.core.notebook import CellSource, join
 from shapelens.core.source import Source
+
+
+@pytest.fixture(autouse=True)
+def _layout_edits_off(monkeypatch):
+    """The states restored are tested with spaces typed as the edits: edits of layout only keep
+    every result without restoring any (incremental.LAYOUT_EDITS); the tests of that turn it on."""
+    from shapelens.core import incremental
+
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", False)
+
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PROGRAMS = sorted((FIXTURES / "programs").glob("*.py")) + sorted((FIXTURES / "precision").glob("*.py"))
@@ -522,10 +533,11 @@ model = keras.Model(inp, out)
     ("\n\n\ndef block", "\ndef block"),  # blank lines taken away
     ("8)\nh = Scale", "8)\n  # indented comment\nh = Scale"),
 ])
-def test_blank_lines_and_comments_between_statements_run_nothing(old, new):
+def test_blank_lines_and_comments_between_statements_run_nothing(old, new, monkeypatch):
     """An edit between two statements of blank lines and comments only: every statement keeps its
     results (moved to their lines), none runs, and the analysis equals a fresh one; the edit taken
     back and made again too."""
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     assert BETWEEN.count(old) == 1
     edited = BETWEEN.replace(old, new)
     session = Session()
@@ -552,9 +564,10 @@ def test_blank_lines_and_comments_between_statements_run_nothing(old, new):
         session.prepare()
 
 
-def test_a_decorator_line_edited_runs_the_definition_below():
+def test_a_decorator_line_edited_runs_the_definition_below(monkeypatch):
     """A decorator is not part of its def's lines (ast): an edit on a decorator line is not an
     edit between statements, the decorated class runs again."""
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     edited = BETWEEN.replace("@keras.saving.register_keras_serializable()", "@keras.saving.register_keras_serializable(package='x')")
     session = Session()
     analyze(BETWEEN, "prog.py", session=session)
@@ -626,3 +639,82 @@ def test_a_dict_of_numbers_only_read_keeps_the_statements_that_read_it(use, kept
     lines = edited.split("\n")
     a_line, b_line = (next(i + 1 for i, line in enumerate(lines) if line.startswith(p)) for p in ("a = ", "b = "))
     assert a_line in ran and (b_line not in ran) == kept, (ran, a_line, b_line)
+
+
+RESPACED = '''import keras
+from keras import layers
+
+
+def block(x, units):
+    y = layers.Dense(units)(x)
+    return layers.Conv1D(4, 20)(layers.Reshape((units, 1))(y))
+
+
+inp = keras.Input(shape=(16,))
+out = block(inp,
+            8)
+model = keras.Model(inp, out)
+'''
+
+
+@pytest.mark.parametrize("old, new", [
+    ("layers.Conv1D(4, 20)", "layers.Conv1D( 4,  20 )"),  # spaces in the line of the finding
+    ("    y = layers.Dense(units)(x)", "    y = layers.Dense(units)(x)  # the projection"),
+    ("out = block(inp,\n            8)", "out = block(inp,\n        8)"),  # a continuation line re-indented
+    ("out = block(inp,", "out = block( inp ,"),
+])
+def test_spacing_and_comments_within_statements_run_nothing(old, new, monkeypatch):
+    """Statements whose code is the same but for its spacing and comments (the same tokens, each on
+    its line): every statement keeps its results, their positions moved to where their tokens are
+    now (line_shift.Respan), none runs, and the analysis equals a fresh one; the edit taken back
+    too."""
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    assert RESPACED.count(old) == 1
+    edited = RESPACED.replace(old, new)
+    session = Session()
+    analyze(RESPACED, "prog.py", session=session)
+    session.prepare()
+    ran: list[int] = []
+    original = Evaluator._run_top_level
+
+    def counting(self, stmt, scope, after):
+        ran.append(stmt.lineno)
+        return original(self, stmt, scope, after)
+
+    for after in (edited, RESPACED, edited):
+        ran.clear()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(Evaluator, "_run_top_level", counting)
+            result = analyze(after, "prog.py", session=session)
+        assert ran == [], ran
+        fresh = analyze(after, "prog.py")
+        assert same(result, fresh)
+        assert [d.code for d in fresh.diagnostics] == ["SL101"]
+        session.prepare()
+    assert session.stats["respaced"] == 3
+
+
+@pytest.mark.parametrize("old, new", [
+    ("layers.Conv1D(4, 20)", "layers.Conv1D(4, 2_0)"),  # another token (of the same value)
+    ("out = block(inp,\n            8)", "out = block(inp, 8)"),  # a token moves to another line
+])
+def test_edits_that_change_tokens_or_their_lines_run_as_before(old, new, monkeypatch):
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    edited = RESPACED.replace(old, new)
+    session = Session()
+    analyze(RESPACED, "prog.py", session=session)
+    session.prepare()
+    result = analyze(edited, "prog.py", session=session)
+    assert not session.stats.get("respaced")
+    assert same(result, analyze(edited, "prog.py"))
+
+
+def test_a_position_between_tokens_is_not_moved():
+    from shapelens.core.line_shift import NotAToken, Respan
+    from shapelens.core.source import Span
+
+    respan = Respan(3, 3, {(3, 4): 5}, {(3, 9): 11})
+    assert respan.span(Span(3, 4, 3, 9)) == Span(3, 5, 3, 11)
+    assert respan.span(Span(2, 0, 2, 7)) == Span(2, 0, 2, 7)  # (not on the lines that changed)
+    with pytest.raises(NotAToken):
+        respan.span(Span(3, 6, 3, 9))

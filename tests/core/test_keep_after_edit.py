@@ -14,6 +14,16 @@ from shapelens.core.analyze import analyze
 from shapelens.core.incremental import Session
 from shapelens.core.source import Source
 
+
+@pytest.fixture(autouse=True)
+def _layout_edits_off(monkeypatch):
+    """The states restored are tested with spaces typed as the edits: edits of layout only keep
+    every result without restoring any (incremental.LAYOUT_EDITS); the tests of that turn it on."""
+    from shapelens.core import incremental
+
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", False)
+
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from check_incremental import numbers_retyped  # noqa: E402
 

@@ -18,6 +18,11 @@ A snapshot is used only when it is certain to give what a fresh analysis gives:
 - the path and the Keras target are the same;
 - nothing in the prefix hit a limit: no budget note, no statement cut short, complete.
 
+An edit of layout only runs nothing: blank lines or comments added or taken away between two
+statements, or statements whose code is the same but for its spacing and comments (the same
+tokens, each on its line). Every statement keeps its last results, their lines and columns
+moved to where their tokens are now (``line_shift.Shift`` / ``line_shift.Respan``).
+
 Everything keyed by object identity in the evaluator's state is keyed by the objects
 themselves (they hash by identity), so it survives the copy; ``tests/core/test_incremental.py``
 checks on every fixture program that an incremental result equals a fresh one, and
@@ -32,13 +37,14 @@ import ast
 import bisect
 import io
 import pickle
+import tokenize
 import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from shapelens.core import depends
-from shapelens.core.line_shift import Shift, clone, last_line
+from shapelens.core.line_shift import NotAToken, Respan, Shift, clone, last_line
 from shapelens.core.lines import LINE_BREAK, line_starts
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
@@ -266,6 +272,12 @@ class _Last:
     outs: list
 
 
+# Edits of layout only (blank lines and comments between statements, spacing and comments within
+# them) keep every statement's results without running any (Session.plan). Off: they are edits
+# like any other (the tests of the states restored use spaces typed as their edits).
+LAYOUT_EDITS = True
+
+
 @dataclass
 class Session:
     """What one document's analyses carry from one to the next (see the module docstring)."""
@@ -290,6 +302,7 @@ class Session:
     _refused: tuple | None = None  # (index, text before it) of the last state that could not be saved
     later: Any = None  # later(stop): makes the state before `deferred` (set by the analysis)
     _moved: dict = field(default_factory=dict)  # id(results) -> (results, (line, delta), moved, both ways): _shift
+    _respan: tuple | None = None  # (text, line_shift.Respan): this text is the last one respaced (plan)
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple, problems: list[int] = ()) -> int:
@@ -300,10 +313,17 @@ class Session:
         start = 0
         self.deferred = self.later = None
         last = self._last
-        if last is not None and last.key == key and last.text != text and _between(last.text, text, last.positions, body):
-            # blank lines or comments between two statements: every statement keeps its results
-            # (Session.keep), none runs; a state restored would make those that change what it
-            # holds run (depends.plan), and none is saved here (the next edit may save one)
+        self._respan = None
+        respan = None
+        if LAYOUT_EDITS and last is not None and last.key == key and last.text != text and (
+                _between(last.text, text, last.positions, body)
+                or (respan := _respaced(last.text, text, last.positions, body)) is not None):
+            # blank lines or comments between two statements, or statements whose code is the same
+            # but for its spacing and comments: every statement keeps its results (Session.keep),
+            # none runs; a state restored would make those that change what it holds run
+            # (depends.plan), and none is saved here (the next edit may save one)
+            if respan is not None:
+                self._respan = (text, respan)
             self.want = None
             self.refused = False
             self.big = False
@@ -400,6 +420,9 @@ class Session:
         last = self._last
         if last is None or last.key != key or last.text == text:
             return None
+        respan, self._respan = self._respan, None
+        if respan is not None and respan[0] is text and start == 0:
+            return _respaced_replay(last, len(module.body), respan[1], self.stats)
         old_text = last.text
         if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
             return None  # lone CRs: lines are not counted by "\n"
@@ -688,6 +711,78 @@ def _changed(positions: list[tuple], first_line: int, last_line: int) -> tuple[i
     while j < len(positions) and positions[j][0] <= last_line:
         j += 1
     return i, j
+
+
+def _respaced(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> Any:
+    """A line_shift.Respan when the change from ``old_text`` (its statements at ``old_pos``) to
+    ``text`` is one of spacing and comments within statements only: the same tokens (indents and
+    the ends of logical lines included), each on its line, the statements on the same lines;
+    else None."""
+    if len(new_body) != len(old_pos) or text.count("\n") != old_text.count("\n") \
+            or text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
+        return None
+    a = _common_prefix(old_text, text)
+    b = _common_prefix(old_text[a:][::-1], text[a:][::-1])
+    line_a = text.count("\n", 0, a) + 1
+    new_pos = [_stmt_pos(st) for st in new_body]
+    first, last = _changed(new_pos, line_a, _last_line_of(text, a, len(text) - b))
+    if first >= last or _changed(old_pos, line_a, _last_line_of(old_text, a, len(old_text) - b)) != (first, last):
+        return None
+    lo, hi = new_pos[first][0], new_pos[last - 1][2]  # (1-based) the lines of the changed statements
+    if (old_pos[first][0], old_pos[last - 1][2]) != (lo, hi) or line_a < lo \
+            or _last_line_of(text, a, len(text) - b) > hi or any(
+                getattr(st, "decorator_list", None) for st in new_body[first:last]):
+        return None
+    cols = _token_columns(old_text, text, lo, hi)
+    return None if cols is None else Respan(lo - 1, hi - 1, *cols)
+
+
+_SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
+_SHAPE_TOKENS = frozenset({tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE})  # compared by type
+
+
+def _token_columns(old_text: str, text: str, lo: int, hi: int) -> tuple[dict, dict] | None:
+    """(0-based line, old column) -> new column of every token's start, and of every token's end,
+    on the (1-based) lines ``lo..hi`` of both texts, when they hold the same tokens, each on the
+    same line; else None."""
+    def tokens(t: str) -> list | None:
+        region = "\n".join(t.split("\n")[lo - 1:hi]) + "\n"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return [tok for tok in tokenize.generate_tokens(io.StringIO(region).readline)
+                        if tok.type not in _SKIPPED_TOKENS]
+        except (tokenize.TokenError, SyntaxError, ValueError):
+            return None
+    old, new = tokens(old_text), tokens(text)
+    if old is None or new is None or len(old) != len(new):
+        return None
+    starts: dict[tuple[int, int], int] = {}
+    ends: dict[tuple[int, int], int] = {}
+    for o, n in zip(old, new):
+        if o.type != n.type or (o.type not in _SHAPE_TOKENS and o.string != n.string):
+            return None
+        if o.type in _SHAPE_TOKENS:
+            continue
+        if o.start[0] != n.start[0] or o.end[0] != n.end[0]:
+            return None  # a token on another line
+        for cols, (row, col), (_, new_col) in ((starts, o.start, n.start), (ends, o.end, n.end)):
+            if cols.setdefault((row - 1 + lo - 1, col), new_col) != new_col:
+                return None
+    return starts, ends
+
+
+def _respaced_replay(last: Any, n: int, respan: Any, stats: dict) -> Replay | None:
+    """Every statement keeps its last results, their positions moved (line_shift.Respan)."""
+    if len(last.outs) != n or any(out is None for out in last.outs):
+        return None
+    try:
+        kept = {i: respan.kept(out) for i, out in enumerate(last.outs)}
+    except NotAToken:
+        return None
+    stats["kept"] = stats.get("kept", 0) + len(kept)
+    stats["respaced"] = stats.get("respaced", 0) + 1
+    return Replay(kept, {})
 
 
 def _between(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> bool:

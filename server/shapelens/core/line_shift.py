@@ -196,3 +196,48 @@ def clone(obj: Any, changes: dict) -> Any:
     d.update(changes)
     new.__dict__ = d
     return new
+
+
+class NotAToken(Exception):
+    """A position that is not the start or the end of a token of the code (Respan)."""
+
+
+class Respan(Shift):
+    """The results of an analysis of code whose statements on the 0-based lines ``lo..hi`` changed
+    only in their spacing and comments (the same tokens, each on its line): every position on
+    those lines moved to the column its token is at now (``starts``, ``ends``: (line, old column)
+    -> new column, of the tokens' starts and ends: a start is a token's, an end another's, where
+    two tokens touch); no line moved, no line number in a message changes. A position that is
+    not a token's start (an end) raises NotAToken (then the statements run again)."""
+
+    def __init__(self, lo: int, hi: int, starts: dict[tuple[int, int], int], ends: dict[tuple[int, int], int]) -> None:
+        super().__init__(lo, 0)
+        self.lo, self.hi, self.starts, self.ends = lo, hi, starts, ends
+
+    def _col(self, line: int, col: int, cols: dict) -> int:
+        if line < self.lo or line > self.hi:
+            return col
+        new = cols.get((line, col))
+        if new is None:
+            raise NotAToken()
+        return new
+
+    def span(self, span: Any) -> Any:
+        if span is None or span.end_line < self.lo or span.line > self.hi:
+            return span
+        return Span(span.line, self._col(span.line, span.col, self.starts),
+                    span.end_line, self._col(span.end_line, span.end_col, self.ends))
+
+    def text(self, text: Any) -> Any:
+        return text
+
+    def any(self, value: Any, depth: int = 0) -> Any:
+        if type(value) is dict and type(value.get("line")) is int and ("col" in value or "end_col" in value):
+            out = dict(value)
+            if type(value.get("col")) is int:
+                out["col"] = self._col(value["line"], value["col"], self.starts)
+            if type(value.get("end_line")) is int and type(value.get("end_col")) is int:
+                out["end_col"] = self._col(value["end_line"], value["end_col"], self.ends)
+            return {k: (v if k in ("line", "col", "end_line", "end_col") else self.any(v, depth + 1))
+                    for k, v in out.items()}
+        return super().any(value, depth)
