@@ -4,10 +4,13 @@
 
 For every ``.py`` / ``.ipynb`` file (a notebook as the server analyses it: its code cells
 joined): opens it in a Session, then types at four places (a quarter, half, three quarters
-down, the last statement): a character in the line, another, a line added above the statement,
-the line taken away -- with ``Session.prepare()`` between edits, as the server runs it while
-idle. Reports, per file, the slowest and the median incremental analysis and the fresh
-``analyze()`` time, and over the directory how many files have an edit slower than 50 ms.
+down, the last statement): a space in the line, another, a comment line added above the
+statement, the line taken away (edits of layout: since 298f0ae they run nothing); then edits
+of code at the same places: the statement's first number retyped (a digit more, another
+value, back), a line making a layer added above it and taken away -- with
+``Session.prepare()`` between edits, as the server runs it while idle. Reports, per file and
+for each kind, the slowest and the median incremental analysis and the fresh ``analyze()``
+time, and over the directory how many files have an edit slower than 50 ms.
 This is the core's part of change -> diagnostics; ``bench_lsp.py`` measures the server's part
 (a few ms on files of this size). Never runs the scanned code.
 """
@@ -26,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from check_incremental import type_in  # noqa: E402
+from check_incremental import numbers_retyped, type_in  # noqa: E402
 from shapelens.core.analyze import analyze  # noqa: E402
 from shapelens.core.incremental import Session  # noqa: E402
 from shapelens.core.notebook import NotebookError, join, read_ipynb  # noqa: E402
@@ -55,7 +58,8 @@ def measure(text: str, path: str) -> dict | None:
     fresh = time.perf_counter() - t
     session.prepare()
     times = []
-    for k in sorted({len(body) // 4, len(body) // 2, 3 * len(body) // 4, len(body) - 1}):
+    places = sorted({len(body) // 4, len(body) // 2, 3 * len(body) // 4, len(body) - 1})
+    for k in places:
         lines = text.split("\n")
         at = body[k].lineno - 1
         added = "\n".join(lines[:at] + ["# a new line"] + lines[at:])
@@ -64,7 +68,18 @@ def measure(text: str, path: str) -> dict | None:
             analyze(edited, path, session=session)
             times.append(time.perf_counter() - t)
             session.prepare()
+    # edits of code: the first number of a statement at each place retyped (a digit more, another
+    # value, back), a line making a layer added above it and taken away
+    code = []
+    for k in places:
+        for edited in numbers_retyped(text, k):
+            t = time.perf_counter()
+            analyze(edited, path, session=session)
+            code.append(time.perf_counter() - t)
+            session.prepare()
     return {"max_ms": 1000 * max(times), "median_ms": 1000 * statistics.median(times), "fresh_ms": 1000 * fresh,
+            "code_max_ms": 1000 * max(code) if code else None,
+            "code_median_ms": 1000 * statistics.median(code) if code else None,
             "lines": text.count("\n") + 1}
 
 
@@ -87,14 +102,21 @@ def main() -> int:
         gc.collect()
         if row is not None:
             rows[str(f)] = row
-    slow = sorted(rows.items(), key=lambda kv: -kv[1]["max_ms"])
-    worst = [r["max_ms"] for r in rows.values()]
-    print(f"files: {len(rows)}; slowest edit per file: median {statistics.median(worst):.1f} ms, "
-          f"p95 {sorted(worst)[int(0.95 * (len(worst) - 1))]:.1f} ms; files with an edit over "
-          f"{1000 * LIMIT_S:.0f} ms: {sum(w > 1000 * LIMIT_S for w in worst)}")
-    for name, r in slow[:10]:
-        print(f"  {r['max_ms']:7.1f} ms slowest, {r['median_ms']:6.1f} median, fresh {r['fresh_ms']:6.1f}  "
-              f"({r['lines']} lines) {name}")
+    for label, field, median in (("edits of layout and lines (spaces typed, a line added and taken away)",
+                                  "max_ms", "median_ms"),
+                                 ("edits of code (a number retyped, a line making a layer added and taken away)",
+                                  "code_max_ms", "code_median_ms")):
+        measured = {name: r for name, r in rows.items() if r[field] is not None}
+        if not measured:
+            continue
+        slow = sorted(measured.items(), key=lambda kv: -kv[1][field])
+        worst = [r[field] for r in measured.values()]
+        print(f"{label}\n  files: {len(measured)}; slowest edit per file: median {statistics.median(worst):.1f} ms, "
+              f"p95 {sorted(worst)[int(0.95 * (len(worst) - 1))]:.1f} ms; files with an edit over "
+              f"{1000 * LIMIT_S:.0f} ms: {sum(w > 1000 * LIMIT_S for w in worst)}")
+        for name, r in slow[:10]:
+            print(f"  {r[field]:7.1f} ms slowest, {r[median]:6.1f} median, fresh {r['fresh_ms']:6.1f}  "
+                  f"({r['lines']} lines) {name}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0
