@@ -284,11 +284,19 @@ def open_doc(client: Client, uri: str, text: str) -> float:
                                                                    "version": 1, "text": text}})
 
 
+# The line the edits add and take away: a comment (an edit of layout, which runs no statement
+# since 298f0ae), or with --code-edits a statement (an edit of code: it runs, the state before it
+# is restored, the statements after it keep their results)
+EDIT_LINE = ["# an edit\n"]
+CODE_EDIT_LINE = "shapelens_edit = 1\n"
+
+
 def edit_params(uri: str, version: int, line: int, insert: bool) -> dict:
-    """Insert a comment line before ``line``, or delete it again: the text stays valid either way."""
+    """Insert a comment line (``EDIT_LINE``) before ``line``, or delete it again: the text stays
+    valid either way."""
     if insert:
         change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}},
-                  "text": "# an edit\n"}
+                  "text": EDIT_LINE[0]}
     else:
         change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line + 1, "character": 0}},
                   "text": ""}
@@ -519,12 +527,16 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats: a smoke run (figures are rough)")
     parser.add_argument("--repeat", type=int, default=0, help="hover requests per file (default 60; quick 10)")
     parser.add_argument("--no-jedi", action="store_true", help="skip jedi-language-server")
+    parser.add_argument("--code-edits", action="store_true",
+                        help="the edits add and take away a line of code (a statement), not a comment line")
     parser.add_argument("--sweep", type=lambda v: [int(x) for x in v.split(",")], default=[],
                         metavar="MS,MS,...", help="also measure change → diagnostics on the 300-line file at "
                                                   "these debounce values (two interleaved passes)")
     parser.add_argument("--startup-only", action="store_true", help="measure the startup phase only")
     parser.add_argument("--rounds", type=int, default=0, help="startup rounds (default 15; quick 3)")
     args = parser.parse_args()
+    if args.code_edits:
+        EDIT_LINE[0] = CODE_EDIT_LINE
     load_start = machine()["loadavg"]
     t_start = time.perf_counter()
     r = asyncio.run(run(args))
@@ -639,6 +651,7 @@ def main() -> int:
                   f"{verdict(p95 <= TARGETS['change_to_diagnostics_p95_ms'])}")
 
     results = {"commit": git_commit(), "quick": args.quick, "machine": machine(), "loadavg_start": load_start,
+               "edit_line": EDIT_LINE[0],
                "elapsed_s": time.perf_counter() - t_start,
                "versions": versions("shapelens", "pygls", "lsprotocol", "jedi-language-server", "jedi"),
                "targets": TARGETS, **r, "verdicts": verdicts}

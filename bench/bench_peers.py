@@ -52,6 +52,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_lsp  # noqa: E402
 from bench_lsp import Client, default_debounce_ms, edit_line, edit_params, hover_positions  # noqa: E402
 from common import FIXTURES, RESULTS, ROOT, generate_large, git_commit, machine, stats_ms  # noqa: E402
 
@@ -567,6 +568,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pull", type=lambda v: [x.strip() for x in v.split(",") if x.strip()], default=[],
                         help="these servers get pull diagnostics (textDocument/diagnostic) even if they push")
     parser.add_argument("--no-install", action="store_true", help="use only peers already installed")
+    parser.add_argument("--code-edits", action="store_true",
+                        help="the edits add and take away a line of code (a statement), not a comment line")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
     parser.add_argument("--render", metavar="JSON", help="print the tables of a saved result (peers.json); run nothing")
     args = parser.parse_args(argv)
@@ -581,7 +584,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.render:
+    if args.code_edits:
+        bench_lsp.EDIT_LINE[0] = bench_lsp.CODE_EDIT_LINE
         saved = json.loads(Path(args.render).read_text(encoding="utf-8"))
         print(render_servers(saved))
         print(render_table(saved))
@@ -594,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
           f"load average at start {load_start}; peers in {PEERS_DIR}", flush=True)
     result = asyncio.run(run(args))
     result.update({"commit": git_commit(), "quick": args.quick, "rounds": args.rounds, "edits": args.edits,
+                   "edit_line": bench_lsp.EDIT_LINE[0],
                    "hovers": args.hovers, "machine": machine(), "loadavg_start": load_start,
                    "elapsed_s": time.perf_counter() - t_start, "peers_dir": str(PEERS_DIR)})
     print()

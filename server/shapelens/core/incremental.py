@@ -21,7 +21,7 @@ A snapshot is used only when it is certain to give what a fresh analysis gives:
 An edit of layout only runs nothing: blank lines or comments added or taken away between two
 statements, or statements whose code is the same but for its spacing and comments (the same
 tokens, each on its line). Every statement keeps its last results, their lines and columns
-moved to where their tokens are now (``line_shift.Shift`` / ``line_shift.Respan``).
+moved to where their tokens are now (``line_shift.Shift`` / ``line_shift.Respan``; ``core/layout_edits.py``).
 
 Everything keyed by object identity in the evaluator's state is keyed by the objects
 themselves (they hash by identity), so it survives the copy; ``tests/core/test_incremental.py``
@@ -37,38 +37,22 @@ import ast
 import bisect
 import io
 import pickle
-import tokenize
 import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from shapelens.core import depends
-from shapelens.core.line_shift import NotAToken, Respan, Shift, clone, last_line
+from shapelens.core import layout_edits
+from shapelens.core.line_shift import Shift, clone, last_line
+from shapelens.core.text_diff import changed as _changed, common_prefix as _common_prefix
+from shapelens.core.text_diff import last_line_of as _last_line_of, stmt_pos as _stmt_pos
 from shapelens.core.lines import LINE_BREAK, line_starts
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
 # A state copied ahead (Session.prepare) costs memory (about 12x its pickle) and saves a few
 # milliseconds; past this size the analysis after it takes hundreds, and the copy is not made.
 MAX_PREPARED_BYTES = 2 * 1024 * 1024
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the longest common prefix (slice comparisons run at memcmp speed)."""
-    lo, hi = 0, min(len(a), len(b))
-    if a[:hi] == b[:hi]:
-        return hi
-    while lo < hi:  # invariant: a[:lo] == b[:lo], a[:hi+1] != b[:hi+1] somewhere
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _stmt_pos(stmt: ast.stmt) -> tuple:
-    return (stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset)
 
 
 def _line_offsets(text: str) -> list[int]:
@@ -316,8 +300,8 @@ class Session:
         self._respan = None
         respan = None
         if LAYOUT_EDITS and last is not None and last.key == key and last.text != text and (
-                _between(last.text, text, last.positions, body)
-                or (respan := _respaced(last.text, text, last.positions, body)) is not None):
+                layout_edits.between(last.text, text, last.positions, body)
+                or (respan := layout_edits.respaced(last.text, text, last.positions, body)) is not None):
             # blank lines or comments between two statements, or statements whose code is the same
             # but for its spacing and comments: every statement keeps its results (Session.keep),
             # none runs; a state restored would make those that change what it holds run
@@ -422,7 +406,8 @@ class Session:
             return None
         respan, self._respan = self._respan, None
         if respan is not None and respan[0] is text and start == 0:
-            return _respaced_replay(last, len(module.body), respan[1], self.stats)
+            kept = layout_edits.respaced_kept(last, len(module.body), respan[1], self.stats)
+            return None if kept is None else Replay(kept, {})
         old_text = last.text
         if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
             return None  # lone CRs: lines are not counted by "\n"
@@ -455,7 +440,7 @@ class Session:
         # the unchanged statements before the edit that made no layer and no model last time
         quiet = {i for i in range(start, first_new)
                  if last.outs[i] is not None and not last.outs[i].n_layers and not last.outs[i].n_models}
-        between = start == 0 and _between(old_text, text, old_pos, new_body)
+        between = start == 0 and layout_edits.between(old_text, text, old_pos, new_body)
         run = depends.plan(new_body, start, (first_new, last_new), old,
                            bound, self._plan_cache if start else None, keep_before, quiet, between)
         if run is None:
@@ -701,134 +686,6 @@ class Session:
         ev._started = ev._clock() - snap.elapsed
         self.stats["restored"] += 1
         return ev
-
-
-def _changed(positions: list[tuple], first_line: int, last_line: int) -> tuple[int, int]:
-    """The statements (by their positions) on the lines ``first_line..last_line``:
-    ``[i:j]`` (i == j for an edit between two statements)."""
-    i = bisect.bisect_left(positions, first_line, key=lambda p: p[2])
-    j = i
-    while j < len(positions) and positions[j][0] <= last_line:
-        j += 1
-    return i, j
-
-
-def _respaced(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> Any:
-    """A line_shift.Respan when the change from ``old_text`` (its statements at ``old_pos``) to
-    ``text`` is one of spacing and comments within statements only: the same tokens (indents and
-    the ends of logical lines included), each on its line, the statements on the same lines;
-    else None."""
-    if len(new_body) != len(old_pos) or text.count("\n") != old_text.count("\n") \
-            or text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
-        return None
-    a = _common_prefix(old_text, text)
-    b = _common_prefix(old_text[a:][::-1], text[a:][::-1])
-    line_a = text.count("\n", 0, a) + 1
-    new_pos = [_stmt_pos(st) for st in new_body]
-    first, last = _changed(new_pos, line_a, _last_line_of(text, a, len(text) - b))
-    if first >= last or _changed(old_pos, line_a, _last_line_of(old_text, a, len(old_text) - b)) != (first, last):
-        return None
-    lo, hi = new_pos[first][0], new_pos[last - 1][2]  # (1-based) the lines of the changed statements
-    if (old_pos[first][0], old_pos[last - 1][2]) != (lo, hi) or line_a < lo \
-            or _last_line_of(text, a, len(text) - b) > hi or any(
-                getattr(st, "decorator_list", None) for st in new_body[first:last]):
-        return None
-    cols = _token_columns(old_text, text, lo, hi)
-    return None if cols is None else Respan(lo - 1, hi - 1, *cols)
-
-
-_SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
-_SHAPE_TOKENS = frozenset({tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE})  # compared by type
-
-
-def _token_columns(old_text: str, text: str, lo: int, hi: int) -> tuple[dict, dict] | None:
-    """(0-based line, old column) -> new column of every token's start, and of every token's end,
-    on the (1-based) lines ``lo..hi`` of both texts, when they hold the same tokens, each on the
-    same line; else None."""
-    def tokens(t: str) -> list | None:
-        region = "\n".join(t.split("\n")[lo - 1:hi]) + "\n"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return [tok for tok in tokenize.generate_tokens(io.StringIO(region).readline)
-                        if tok.type not in _SKIPPED_TOKENS]
-        except (tokenize.TokenError, SyntaxError, ValueError):
-            return None
-    old, new = tokens(old_text), tokens(text)
-    if old is None or new is None or len(old) != len(new):
-        return None
-    starts: dict[tuple[int, int], int] = {}
-    ends: dict[tuple[int, int], int] = {}
-    for o, n in zip(old, new):
-        if o.type != n.type or (o.type not in _SHAPE_TOKENS and o.string != n.string):
-            return None
-        if o.type in _SHAPE_TOKENS:
-            continue
-        if o.start[0] != n.start[0] or o.end[0] != n.end[0]:
-            return None  # a token on another line
-        for cols, (row, col), (_, new_col) in ((starts, o.start, n.start), (ends, o.end, n.end)):
-            if cols.setdefault((row - 1 + lo - 1, col), new_col) != new_col:
-                return None
-    return starts, ends
-
-
-def _respaced_replay(last: Any, n: int, respan: Any, stats: dict) -> Replay | None:
-    """Every statement keeps its last results, their positions moved (line_shift.Respan)."""
-    if len(last.outs) != n or any(out is None for out in last.outs):
-        return None
-    try:
-        kept = {i: respan.kept(out) for i, out in enumerate(last.outs)}
-    except NotAToken:
-        return None
-    stats["kept"] = stats.get("kept", 0) + len(kept)
-    stats["respaced"] = stats.get("respaced", 0) + 1
-    return Replay(kept, {})
-
-
-def _between(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> bool:
-    """Is the change from ``old_text`` (its statements at ``old_pos``) to ``text`` one of blank lines
-    and comments only, between two statements (none on its lines), the one below undecorated (a
-    decorator line is not one of its def's lines)?"""
-    if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
-        return False
-    a = _common_prefix(old_text, text)
-    b = _common_prefix(old_text[a:][::-1], text[a:][::-1])
-    line_a = text.count("\n", 0, a) + 1
-    first_new, last_new = _changed([_stmt_pos(st) for st in new_body], line_a, _last_line_of(text, a, len(text) - b))
-    first_old, last_old = _changed(old_pos, line_a, _last_line_of(old_text, a, len(old_text) - b))
-    return first_new == last_new and first_old == last_old and first_new < len(new_body) \
-        and len(new_body) == len(old_pos) and not _code_between(old_text, text, a, b) \
-        and not getattr(new_body[first_new], "decorator_list", None)
-
-
-def _code_between(old_text: str, text: str, a: int, b: int) -> bool:
-    """Does the change (the texts differ after their first ``a`` characters and before their last
-    ``b``) touch a line with anything but blanks and a comment, in either text?"""
-    for t in (old_text, text):
-        end = len(t) - b
-        if end > a:  # the lines with a changed character
-            lo, hi = t.rfind("\n", 0, a) + 1, t.find("\n", end - 1)
-        elif a == 0 or t[a - 1] == "\n":
-            continue  # nothing changed in this text but where lines are
-        else:  # a change within a line
-            lo, hi = t.rfind("\n", 0, a) + 1, t.find("\n", a)
-        for line in t[lo:len(t) if hi < 0 else hi].split("\n"):
-            stripped = line.strip()
-            if stripped and not stripped.startswith("#"):
-                return True
-    return False
-
-
-def _last_line_of(text: str, start: int, end: int) -> int:
-    """The last (1-based) line with a character of ``text[start:end]`` in it, the changed part of
-    a text: a change that ends with a line break ends on that line (the statement on the line
-    after it is unchanged, only moved), and one that is empty at a line's start (lines taken
-    away in the other text) ends on the line before."""
-    if end > start and text[end - 1] == "\n":
-        end -= 1
-    elif end == start and (start == 0 or text[start - 1] == "\n"):
-        return text.count("\n", 0, start)
-    return text.count("\n", 0, end) + 1
 
 
 def _old_deps(text: str, positions: list[tuple]) -> list | None:

@@ -1,0 +1,122 @@
+"""Edits of layout only (core/incremental.py, Session.plan): blank lines or comments between two
+statements, or statements whose code is the same but for its spacing and comments. Every
+statement keeps its last results, moved to where its lines and tokens are now; none runs.
+Pure: the texts and the syntax tree; imports no TensorFlow, never runs user code."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+import warnings
+from typing import Any
+
+from shapelens.core.line_shift import NotAToken, Respan
+from shapelens.core.text_diff import changed, common_prefix, last_line_of, stmt_pos
+
+
+def respaced(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> Any:
+    """A line_shift.Respan when the change from ``old_text`` (its statements at ``old_pos``) to
+    ``text`` is one of spacing and comments within statements only: the same tokens (indents and
+    the ends of logical lines included), each on its line, the statements on the same lines;
+    else None."""
+    if len(new_body) != len(old_pos) or text.count("\n") != old_text.count("\n") \
+            or text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
+        return None
+    a = common_prefix(old_text, text)
+    b = common_prefix(old_text[a:][::-1], text[a:][::-1])
+    line_a = text.count("\n", 0, a) + 1
+    new_pos = [stmt_pos(st) for st in new_body]
+    first, last = changed(new_pos, line_a, last_line_of(text, a, len(text) - b))
+    if first >= last or changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b)) != (first, last):
+        return None
+    lo, hi = new_pos[first][0], new_pos[last - 1][2]  # (1-based) the lines of the changed statements
+    if (old_pos[first][0], old_pos[last - 1][2]) != (lo, hi) or line_a < lo \
+            or last_line_of(text, a, len(text) - b) > hi or any(
+                getattr(st, "decorator_list", None) for st in new_body[first:last]):
+        return None
+    cols = token_columns(old_text, text, lo, hi)
+    return None if cols is None else Respan(lo - 1, hi - 1, *cols)
+
+
+_SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER})
+_SHAPE_TOKENS = frozenset({tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE})  # compared by type
+
+
+def token_columns(old_text: str, text: str, lo: int, hi: int) -> tuple[dict, dict] | None:
+    """(0-based line, old column) -> new column of every token's start, and of every token's end,
+    on the (1-based) lines ``lo..hi`` of both texts, when they hold the same tokens, each on the
+    same line; else None."""
+    def tokens(t: str) -> list | None:
+        region = "\n".join(t.split("\n")[lo - 1:hi]) + "\n"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return [tok for tok in tokenize.generate_tokens(io.StringIO(region).readline)
+                        if tok.type not in _SKIPPED_TOKENS]
+        except (tokenize.TokenError, SyntaxError, ValueError):
+            return None
+    old, new = tokens(old_text), tokens(text)
+    if old is None or new is None or len(old) != len(new):
+        return None
+    starts: dict[tuple[int, int], int] = {}
+    ends: dict[tuple[int, int], int] = {}
+    for o, n in zip(old, new):
+        if o.type != n.type or (o.type not in _SHAPE_TOKENS and o.string != n.string):
+            return None
+        if o.type in _SHAPE_TOKENS:
+            continue
+        if o.start[0] != n.start[0] or o.end[0] != n.end[0]:
+            return None  # a token on another line
+        for cols, (row, col), (_, new_col) in ((starts, o.start, n.start), (ends, o.end, n.end)):
+            if cols.setdefault((row - 1 + lo - 1, col), new_col) != new_col:
+                return None
+    return starts, ends
+
+
+def respaced_kept(last: Any, n: int, respan: Respan, stats: dict) -> dict | None:
+    """Every statement's last results (``last``: incremental._Last), their positions moved
+    (line_shift.Respan); None when one cannot be moved."""
+    if len(last.outs) != n or any(out is None for out in last.outs):
+        return None
+    try:
+        kept = {i: respan.kept(out) for i, out in enumerate(last.outs)}
+    except NotAToken:
+        return None
+    stats["kept"] = stats.get("kept", 0) + len(kept)
+    stats["respaced"] = stats.get("respaced", 0) + 1
+    return kept
+
+
+def between(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> bool:
+    """Is the change from ``old_text`` (its statements at ``old_pos``) to ``text`` one of blank lines
+    and comments only, between two statements (none on its lines), the one below undecorated (a
+    decorator line is not one of its def's lines)?"""
+    if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
+        return False
+    a = common_prefix(old_text, text)
+    b = common_prefix(old_text[a:][::-1], text[a:][::-1])
+    line_a = text.count("\n", 0, a) + 1
+    first_new, last_new = changed([stmt_pos(st) for st in new_body], line_a, last_line_of(text, a, len(text) - b))
+    first_old, last_old = changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b))
+    return first_new == last_new and first_old == last_old and first_new < len(new_body) \
+        and len(new_body) == len(old_pos) and not code_between(old_text, text, a, b) \
+        and not getattr(new_body[first_new], "decorator_list", None)
+
+
+def code_between(old_text: str, text: str, a: int, b: int) -> bool:
+    """Does the change (the texts differ after their first ``a`` characters and before their last
+    ``b``) touch a line with anything but blanks and a comment, in either text?"""
+    for t in (old_text, text):
+        end = len(t) - b
+        if end > a:  # the lines with a changed character
+            lo, hi = t.rfind("\n", 0, a) + 1, t.find("\n", end - 1)
+        elif a == 0 or t[a - 1] == "\n":
+            continue  # nothing changed in this text but where lines are
+        else:  # a change within a line
+            lo, hi = t.rfind("\n", 0, a) + 1, t.find("\n", a)
+        for line in t[lo:len(t) if hi < 0 else hi].split("\n"):
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                return True
+    return False

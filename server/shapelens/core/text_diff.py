@@ -1,0 +1,47 @@
+"""Where two texts differ, in lines and top-level statements (core/incremental.py,
+core/layout_edits.py). Pure."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+
+
+def common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix (slice comparisons run at memcmp speed)."""
+    lo, hi = 0, min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    while lo < hi:  # invariant: a[:lo] == b[:lo], a[:hi+1] != b[:hi+1] somewhere
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def stmt_pos(stmt: ast.stmt) -> tuple:
+    return (stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset)
+
+
+def changed(positions: list[tuple], first_line: int, last_line: int) -> tuple[int, int]:
+    """The statements (by their positions) on the lines ``first_line..last_line``:
+    ``[i:j]`` (i == j for an edit between two statements)."""
+    i = bisect.bisect_left(positions, first_line, key=lambda p: p[2])
+    j = i
+    while j < len(positions) and positions[j][0] <= last_line:
+        j += 1
+    return i, j
+
+
+def last_line_of(text: str, start: int, end: int) -> int:
+    """The last (1-based) line with a character of ``text[start:end]`` in it, the changed part of
+    a text: a change that ends with a line break ends on that line (the statement on the line
+    after it is unchanged, only moved), and one that is empty at a line's start (lines taken
+    away in the other text) ends on the line before."""
+    if end > start and text[end - 1] == "\n":
+        end -= 1
+    elif end == start and (start == 0 or text[start - 1] == "\n"):
+        return text.count("\n", 0, start)
+    return text.count("\n", 0, end) + 1
