@@ -429,7 +429,7 @@ def _root(node: ast.AST) -> str | None:
 
 def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[StmtDeps], bound: dict[str, Any],
          cache: dict | None = None, keep_before: bool = True,
-         quiet: set[int] | frozenset = frozenset(), between: bool = False) -> tuple[set[int], set[str]] | None:
+         quiet: set[int] | frozenset = frozenset()) -> tuple[set[int], set[str]] | None:
     """The statements from ``first`` on that must run (the others keep their last results) and
     the free names of every function (what a call may read), or None when nothing can be kept.
     ``body[edited[0]:edited[1]]`` are the edited statements (they run; ``first`` <= edited[0]:
@@ -438,9 +438,7 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     found in ``bound`` last time, when it is the same state (the same snapshot restored);
     ``keep_before``: whether the unchanged statements before the edit may keep their results
     (else they all run); ``quiet``: statements before the edit that made no layer and no model
-    last time (run again on the same inputs, they make the same values again); ``between``: the
-    edit changed only blank lines and comments between two statements (``edited`` is empty): the
-    statement after it need not run (else it runs: a decorator line belongs to the def below)."""
+    last time (run again on the same inputs, they make the same values again)."""
     k, last = edited
     n = len(body)
     info = [deps(s) for s in body[first:]]
@@ -493,7 +491,7 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
             bisect.insort(writers[name], k)
     if k >= n:
         return None
-    run = set(range(first if not keep_before else k, min(n, last if between else max(last, k + 1))))
+    run = set(range(first if not keep_before else k, min(n, max(last, k + 1))))
     # the pure builtins the file binds itself: a call of one may run its code
     shadowed = {name for name in PURE_BUILTINS if name in writers or name in bound}
     calling = [d.calling(shadowed) for d in info]

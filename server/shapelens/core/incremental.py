@@ -286,7 +286,8 @@ class Session:
     _refused: tuple | None = None  # (index, text before it) of the last state that could not be saved
     later: Any = None  # later(stop): makes the state before `deferred` (set by the analysis)
     _moved: dict = field(default_factory=dict)  # id(results) -> (results, (line, delta), moved, both ways): _shift
-    _respan: tuple | None = None  # (text, line_shift.Respan): this text is the last one respaced (plan)
+    # (text, line_shift.Respan, or True: lines between statements): an edit of layout (plan)
+    _layout: tuple | None = None
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple, problems: list[int] = ()) -> int:
@@ -297,17 +298,16 @@ class Session:
         start = 0
         self.deferred = self.later = None
         last = self._last
-        self._respan = None
+        self._layout = None
         respan = None
         if LAYOUT_EDITS and last is not None and last.key == key and last.text != text and (
-                layout_edits.between(last.text, text, last.positions, body)
+                (between := layout_edits.between(last.text, text, last.positions, body))
                 or (respan := layout_edits.respaced(last.text, text, last.positions, body)) is not None):
             # blank lines or comments between two statements, or statements whose code is the same
             # but for its spacing and comments: every statement keeps its results (Session.keep),
             # none runs; a state restored would make those that change what it holds run
             # (depends.plan), and none is saved here (the next edit may save one)
-            if respan is not None:
-                self._respan = (text, respan)
+            self._layout = (text, True if between else respan)
             self.want = None
             self.refused = False
             self.big = False
@@ -404,9 +404,10 @@ class Session:
         last = self._last
         if last is None or last.key != key or last.text == text:
             return None
-        respan, self._respan = self._respan, None
-        if respan is not None and respan[0] is text and start == 0:
-            kept = layout_edits.respaced_kept(last, len(module.body), respan[1], self.stats)
+        layout, self._layout = self._layout, None
+        layout = layout[1] if layout is not None and layout[0] is text and start == 0 else None
+        if layout is not None and layout is not True:
+            kept = layout_edits.respaced_kept(last, len(module.body), layout, self.stats)
             return None if kept is None else Replay(kept, {})
         old_text = last.text
         if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
@@ -440,12 +441,14 @@ class Session:
         # the unchanged statements before the edit that made no layer and no model last time
         quiet = {i for i in range(start, first_new)
                  if last.outs[i] is not None and not last.outs[i].n_layers and not last.outs[i].n_models}
-        between = start == 0 and layout_edits.between(old_text, text, old_pos, new_body)
-        run = depends.plan(new_body, start, (first_new, last_new), old,
-                           bound, self._plan_cache if start else None, keep_before, quiet, between)
-        if run is None:
-            return None
-        run, every_fn_free = run
+        if layout is True:  # blank lines or comments between two statements: nothing runs
+            run, every_fn_free = set(), set()
+        else:
+            run = depends.plan(new_body, start, (first_new, last_new), old,
+                               bound, self._plan_cache if start else None, keep_before, quiet)
+            if run is None:
+                return None
+            run, every_fn_free = run
         # the unchanged statements between the restored state and the edit (all of them after an
         # open or a full analysis), and those after the edit
         kept = {i: last.outs[i] for i in range(start, first_new) if i not in run}
@@ -461,7 +464,7 @@ class Session:
         # the statements before the edit whose layers and models nothing that runs can reach
         # (their rows hold the calls of kept statements below the edit: those lines moved)
         before = {p: last.outs[p] if shift is None else shift(last.outs[p]) for p in depends.untouched(
-            new_body, start, run, old, every_fn_free)}
+            new_body, start, run, old, every_fn_free)} if start else {}
         return Replay(kept, before)
 
     def _shift(self, at: int, delta: int) -> Any:
