@@ -586,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.code_edits:
         bench_lsp.EDIT_LINE[0] = bench_lsp.CODE_EDIT_LINE
+    if args.render:
         saved = json.loads(Path(args.render).read_text(encoding="utf-8"))
         print(render_servers(saved))
         print(render_table(saved))
