@@ -505,6 +505,29 @@ def test_the_hover_index_reads_moved_stand_ins_on_their_new_lines():
     assert answered > 20
 
 
+
+def opened(text: str) -> Session:
+    """A session that has analysed ``text`` and done the idle work after it."""
+    session = Session()
+    analyze(text, "prog.py", session=session)
+    session.prepare()
+    return session
+
+
+def analyze_counting(text: str, session: Session) -> tuple:
+    """The analysis of ``text`` through ``session`` and the (1-based) lines of the top-level
+    statements it ran."""
+    ran: list[int] = []
+    original = Evaluator._run_top_level
+
+    def counting(self, stmt, scope, after):
+        ran.append(stmt.lineno)
+        return original(self, stmt, scope, after)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Evaluator, "_run_top_level", counting)
+        return analyze(text, "prog.py", session=session), ran
+
 BETWEEN = '''import keras
 from keras import layers
 
@@ -540,24 +563,12 @@ def test_blank_lines_and_comments_between_statements_run_nothing(old, new, monke
     monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     assert BETWEEN.count(old) == 1
     edited = BETWEEN.replace(old, new)
-    session = Session()
-    analyze(BETWEEN, "prog.py", session=session)
-    session.prepare()
-    ran: list[int] = []
-    original = Evaluator._run_top_level
-
-    def counting(self, stmt, scope, after):
-        ran.append(stmt.lineno)
-        return original(self, stmt, scope, after)
-
+    session = opened(BETWEEN)
     # (the first edit at a place may run the statements before it, to save the state there)
     for k, (before, after) in enumerate(((BETWEEN, edited), (edited, BETWEEN), (BETWEEN, edited))):
         at = next(i for i, (x, y) in enumerate(zip(before, after)) if x != y)
         edit_line = after.count("\n", 0, at) + 1  # (1-based) where the texts start to differ
-        ran.clear()
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(Evaluator, "_run_top_level", counting)
-            result = analyze(after, "prog.py", session=session)
+        result, ran = analyze_counting(after, session)
         assert k == 0 or ran == [], (edit_line, ran)
         assert same(result, analyze(after, "prog.py"))
         assert [d.code for d in result.diagnostics] == ["SL101"]
@@ -569,19 +580,8 @@ def test_a_decorator_line_edited_runs_the_definition_below(monkeypatch):
     edit between statements, the decorated class runs again."""
     monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     edited = BETWEEN.replace("@keras.saving.register_keras_serializable()", "@keras.saving.register_keras_serializable(package='x')")
-    session = Session()
-    analyze(BETWEEN, "prog.py", session=session)
-    session.prepare()
-    ran: list[int] = []
-    original = Evaluator._run_top_level
-
-    def counting(self, stmt, scope, after):
-        ran.append(stmt.lineno)
-        return original(self, stmt, scope, after)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Evaluator, "_run_top_level", counting)
-        result = analyze(edited, "prog.py", session=session)
+    session = opened(BETWEEN)
+    result, ran = analyze_counting(edited, session)
     assert 10 in ran, ran  # (the `class` line)
     assert same(result, analyze(edited, "prog.py"))
 
@@ -625,16 +625,7 @@ def test_a_dict_of_numbers_only_read_keeps_the_statements_that_read_it(use, kept
     session.prepare()
     analyze(text.replace('a = head(inp_a, "small")', 'a = head(inp_a, "other")'), "prog.py", session=session)
     session.prepare()  # (a state saved before the edited statement)
-    ran: list[int] = []
-    original = Evaluator._run_top_level
-
-    def counting(self, stmt, scope, after):
-        ran.append(stmt.lineno)
-        return original(self, stmt, scope, after)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Evaluator, "_run_top_level", counting)
-        result = analyze(edited, "prog.py", session=session)
+    result, ran = analyze_counting(edited, session)
     assert same(result, analyze(edited, "prog.py"))
     lines = edited.split("\n")
     a_line, b_line = (next(i + 1 for i, line in enumerate(lines) if line.startswith(p)) for p in ("a = ", "b = "))
@@ -671,21 +662,9 @@ def test_spacing_and_comments_within_statements_run_nothing(old, new, monkeypatc
     monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     assert RESPACED.count(old) == 1
     edited = RESPACED.replace(old, new)
-    session = Session()
-    analyze(RESPACED, "prog.py", session=session)
-    session.prepare()
-    ran: list[int] = []
-    original = Evaluator._run_top_level
-
-    def counting(self, stmt, scope, after):
-        ran.append(stmt.lineno)
-        return original(self, stmt, scope, after)
-
+    session = opened(RESPACED)
     for after in (edited, RESPACED, edited):
-        ran.clear()
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(Evaluator, "_run_top_level", counting)
-            result = analyze(after, "prog.py", session=session)
+        result, ran = analyze_counting(after, session)
         assert ran == [], ran
         fresh = analyze(after, "prog.py")
         assert same(result, fresh)
@@ -701,9 +680,7 @@ def test_spacing_and_comments_within_statements_run_nothing(old, new, monkeypatc
 def test_edits_that_change_tokens_or_their_lines_run_as_before(old, new, monkeypatch):
     monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     edited = RESPACED.replace(old, new)
-    session = Session()
-    analyze(RESPACED, "prog.py", session=session)
-    session.prepare()
+    session = opened(RESPACED)
     result = analyze(edited, "prog.py", session=session)
     assert not session.stats.get("respaced")
     assert same(result, analyze(edited, "prog.py"))
