@@ -299,15 +299,15 @@ class Session:
         self.deferred = self.later = None
         last = self._last
         self._layout = None
-        respan = None
-        if LAYOUT_EDITS and last is not None and last.key == key and last.text != text and (
-                (between := layout_edits.between(last.text, text, last.positions, body))
-                or (respan := layout_edits.respaced(last.text, text, last.positions, body)) is not None):
+        layout = None
+        if LAYOUT_EDITS and last is not None and last.key == key and last.text != text:
+            layout = layout_edits.layout_edit(last.text, text, last.positions, body)
+        if layout is not None:
             # blank lines or comments between two statements, or statements whose code is the same
             # but for its spacing and comments: every statement keeps its results (Session.keep),
             # none runs; a state restored would make those that change what it holds run
             # (depends.plan), and none is saved here (the next edit may save one)
-            self._layout = (text, True if between else respan)
+            self._layout = (text, layout)
             self.want = None
             self.refused = False
             self.big = False

@@ -15,25 +15,30 @@ from shapelens.core.line_shift import NotAToken, Respan
 from shapelens.core.text_diff import changed, common_prefix, last_line_of, stmt_pos
 
 
-def respaced(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> Any:
-    """A line_shift.Respan when the change from ``old_text`` (its statements at ``old_pos``) to
-    ``text`` is one of spacing and comments within statements only: the same tokens (indents and
-    the ends of logical lines included), each on its line, the statements on the same lines;
-    else None."""
-    if len(new_body) != len(old_pos) or text.count("\n") != old_text.count("\n") \
+def layout_edit(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> Any:
+    """Is the change from ``old_text`` (its statements at ``old_pos``) to ``text`` an edit of layout
+    only? True: blank lines and comments between two statements (none on the changed lines), the
+    one below undecorated (a decorator line is not one of its def's lines); a line_shift.Respan:
+    spacing and comments within statements (the same tokens, indents and the ends of logical
+    lines included, each on its line, the statements on the same lines); None: anything else."""
+    if len(new_body) != len(old_pos) \
             or text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
         return None
     a = common_prefix(old_text, text)
     b = common_prefix(old_text[a:][::-1], text[a:][::-1])
     line_a = text.count("\n", 0, a) + 1
+    last_a = last_line_of(text, a, len(text) - b)
     new_pos = [stmt_pos(st) for st in new_body]
-    first, last = changed(new_pos, line_a, last_line_of(text, a, len(text) - b))
-    if first >= last or changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b)) != (first, last):
+    first, last = changed(new_pos, line_a, last_a)
+    if changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b)) != (first, last) \
+            or first >= len(new_body) \
+            or any(getattr(st, "decorator_list", None) for st in new_body[first:max(last, first + 1)]):
         return None
+    if first == last:  # between two statements
+        return True if not code_between(old_text, text, a, b) else None
     lo, hi = new_pos[first][0], new_pos[last - 1][2]  # (1-based) the lines of the changed statements
-    if (old_pos[first][0], old_pos[last - 1][2]) != (lo, hi) or line_a < lo \
-            or last_line_of(text, a, len(text) - b) > hi or any(
-                getattr(st, "decorator_list", None) for st in new_body[first:last]):
+    if text.count("\n") != old_text.count("\n") or (old_pos[first][0], old_pos[last - 1][2]) != (lo, hi) \
+            or line_a < lo or last_a > hi:
         return None
     cols = token_columns(old_text, text, lo, hi)
     return None if cols is None else Respan(lo - 1, hi - 1, *cols)
@@ -86,22 +91,6 @@ def respaced_kept(last: Any, n: int, respan: Respan, stats: dict) -> dict | None
     stats["kept"] = stats.get("kept", 0) + len(kept)
     stats["respaced"] = stats.get("respaced", 0) + 1
     return kept
-
-
-def between(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> bool:
-    """Is the change from ``old_text`` (its statements at ``old_pos``) to ``text`` one of blank lines
-    and comments only, between two statements (none on its lines), the one below undecorated (a
-    decorator line is not one of its def's lines)?"""
-    if text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
-        return False
-    a = common_prefix(old_text, text)
-    b = common_prefix(old_text[a:][::-1], text[a:][::-1])
-    line_a = text.count("\n", 0, a) + 1
-    first_new, last_new = changed([stmt_pos(st) for st in new_body], line_a, last_line_of(text, a, len(text) - b))
-    first_old, last_old = changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b))
-    return first_new == last_new and first_old == last_old and first_new < len(new_body) \
-        and len(new_body) == len(old_pos) and not code_between(old_text, text, a, b) \
-        and not getattr(new_body[first_new], "decorator_list", None)
 
 
 def code_between(old_text: str, text: str, a: int, b: int) -> bool:
