@@ -695,3 +695,64 @@ def test_a_position_between_tokens_is_not_moved():
     assert respan.span(Span(2, 0, 2, 7)) == Span(2, 0, 2, 7)  # (not on the lines that changed)
     with pytest.raises(NotAToken):
         respan.span(Span(3, 6, 3, 9))
+
+
+PROSE = '''"""
+# A model in cells, as keras.io writes its examples
+"""
+import keras
+from keras import layers
+
+inp = keras.Input(shape=(16,))
+x = layers.Dense(8)(inp)
+
+"""
+## The head
+
+Two layers on top.
+"""
+
+out = layers.Dense(3)(layers.Conv1D(4, 20)(layers.Reshape((8, 1))(x)))
+model = keras.Model(inp, out)
+model.compile(loss="mse")
+...
+'''
+
+
+@pytest.mark.parametrize("old, new", [
+    ("Two layers on top.", "Two layers on top, then a third."),  # typing in the prose
+    ("Two layers on top.", "Two layers on top.'''"),  # quotes typed in it
+    ("## The head\n", "## The head\n\nA second paragraph.\n"),  # lines added to it
+    ("\n...\n", "\n'the end'\n"),  # `...` made a string
+])
+def test_typing_in_prose_between_cells_runs_only_the_prose(old, new, monkeypatch):
+    """A string on its own (a script's prose) edited into another: only that statement runs, even
+    after the state before it was saved (restoring it would make the statements below that use the
+    model it holds run again); each result equals a fresh one."""
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    assert PROSE.count(old) == 1
+    edited = PROSE.replace(old, new)
+    session = opened(PROSE)
+    for before, after in ((PROSE, edited), (edited, PROSE), (PROSE, edited), (edited, PROSE)):
+        at = next(i for i, (x, y) in enumerate(zip(before, after)) if x != y)
+        edit_line = after.count("\n", 0, at) + 1  # (1-based) where the texts start to differ
+        result, ran = analyze_counting(after, session)
+        assert len(ran) == 1 and edit_line - 4 <= ran[0] <= edit_line, (edit_line, ran)
+        assert same(result, analyze(after, "prog.py"))
+        assert [d.code for d in result.diagnostics] == ["SL101"]
+        session.prepare()
+        assert session.snapshot is None  # no state saved for such edits
+
+
+@pytest.mark.parametrize("old, new", [
+    ("\n...\n", "\nx = 2\n"),  # prose made code
+    ('"""\n## The head', 'x = """\n## The head'),  # a string that now binds a name
+])
+def test_prose_made_code_runs_as_any_edit(old, new, monkeypatch):
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    edited = PROSE.replace(old, new)
+    session = opened(PROSE)
+    for after in (edited, PROSE, edited):
+        result, _ = analyze_counting(after, session)
+        assert same(result, analyze(after, "prog.py"))
+        session.prepare()

@@ -314,7 +314,12 @@ class Session:
             self.restored_from = None
             self.last_text = text
             return 0
-        snap = self.snapshot
+        # an edit of statements that do nothing (a script's prose): the statements before it keep the
+        # state they left (a state restored would make those below that use what it holds run again),
+        # and no state is saved for it
+        inert = LAYOUT_EDITS and last is not None and last.key == key and last.text != text and not problems \
+            and layout_edits.inert_edit(last.text, text, last.positions, body)
+        snap = self.snapshot if not inert else None
         # a prefix with syntax problems is read as the whole text allows: restored only when the
         # text has the same problems, all in the prefix (another one below it may make the same
         # prefix text recover otherwise)
@@ -336,7 +341,7 @@ class Session:
             while offsets is not None and want < len(body) and \
                     _char_offset(text, offsets, body[want].end_lineno, body[want].end_col_offset) <= common:
                 want += 1
-        self.want = want if want and want > start else None
+        self.want = want if want and want > start and not inert else None
         refused = self._refused
         # a state that was not saved there (it hit a limit) is not made again to be saved
         self.refused = self.want is not None and refused is not None and refused[0] == self.want \

@@ -79,6 +79,42 @@ def token_columns(old_text: str, text: str, lo: int, hi: int) -> tuple[dict, dic
     return starts, ends
 
 
+def inert(stmt: ast.stmt) -> bool:
+    """A statement that does nothing when it runs: a string on its own (a script's prose, as in a
+    notebook saved as a script), a number, ``...``, ``pass``."""
+    return isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
+def inert_edit(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> bool:
+    """Does the edit change only statements that do nothing (:func:`inert`) into as many others
+    that do nothing? Then the statements before it need no state restored to run it (Session.plan):
+    the state they left, kept, is as good, and restoring one would make the statements below that
+    use what it holds run again."""
+    if len(new_body) != len(old_pos) or "\r" in text or "\r" in old_text:
+        return False
+    a = common_prefix(old_text, text)
+    b = common_prefix(old_text[a:][::-1], text[a:][::-1])
+    line_a = text.count("\n", 0, a) + 1
+    first, last = changed([stmt_pos(st) for st in new_body], line_a, last_line_of(text, a, len(text) - b))
+    if first == last or changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b)) != (first, last) \
+            or not all(inert(st) for st in new_body[first:last]):
+        return False
+    lo, hi = old_pos[first][0], old_pos[last - 1][2]  # (1-based) the lines of the statements it changed
+    start = 0
+    for _ in range(lo - 1):
+        start = old_text.index("\n", start) + 1
+    end = start
+    for _ in range(hi - lo + 1):
+        end = old_text.find("\n", end) + 1 or len(old_text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            old = ast.parse(old_text[start:end]).body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return len(old) == last - first and all(inert(st) for st in old)
+
+
 def respaced_kept(last: Any, n: int, respan: Respan, stats: dict) -> dict | None:
     """Every statement's last results (``last``: incremental._Last), their positions moved
     (line_shift.Respan); None when one cannot be moved."""
