@@ -426,7 +426,9 @@ def test_class_redefined_from_itself_in_a_long_loop():
     r = run(BEFORE + "class A:\n    pass\n\n\nfor _ in range(5000):\n    class A(A):\n        pass\n\n\n"
             "a = A()\nv = a.missing\n" + AFTER)
     assert_sound(r)
-    assert "SL003" in r.codes() and r.analysis.complete is False
+    # a loop that builds no layer and would cost more than loops.SUMMARY_STEPS to finish is
+    # summarised after its first iterations (it used to run into the budget: SL003)
+    assert "SL003" not in r.codes() and r.analysis.complete is True
     assert r.shape_of("after") == (None, 2)
 
 

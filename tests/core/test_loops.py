@@ -185,6 +185,46 @@ after = layers.Dense(3)(inputs)
     assert not [d for d in ev.diags if d.code == "SL003"]
 
 
+def test_a_gradient_descent_path_of_a_few_hundred_steps_is_summarised():
+    """A plotting cell's gradient descent (Hands-On ML, chapter 4): 200 iterations of NumPy math
+    that build nothing, run three times. Followed to the end it cost ~30 ms each (1,200 iterations
+    of array arithmetic); its remaining iterations cost more than SUMMARY_STEPS, so it is
+    summarised after SUMMARY_AFTER of them: the path's shape is not known, the rest is."""
+    ev = run(H + """
+X = np.random.rand(3, 2)
+y = np.random.rand(3, 1)
+
+def bgd_path(theta, X, y, l1, l2, eta=0.05, n_iterations=200):
+    path = [theta]
+    for iteration in range(n_iterations):
+        gradients = (2 / len(X) * X.T @ (X @ theta - y) + l1 * np.sign(theta) + l2 * theta)
+        theta = theta - eta * gradients
+        path.append(theta)
+    return np.array(path)
+
+for l1, l2 in ((2.0, 0), (0, 2.0)):
+    path_J = bgd_path(np.array([[0.25], [-1.0]]), X, y, l1=0, l2=0)
+    path_JR = bgd_path(np.array([[0.25], [-1.0]]), X, y, l1, l2)
+    path_N = bgd_path(np.array([[2.0], [0.5]]), X, y, l1=np.sign(l1) / 3, l2=np.sign(l2))
+after = layers.Dense(3)(inputs)
+""")
+    assert ev.loops_summarised >= 6
+    assert ev.steps < 20_000
+    assert shape(ev, "after") == (None, 3)
+    assert not [d for d in ev.diags if d.code == "SL003"]
+
+
+def test_a_cheap_loop_that_computes_a_size_stays_exact():
+    ev = run(H + """
+size = 256
+for _ in range(300):
+    size = max(size // 2, 4)
+x = layers.Dense(size)(inputs)
+""")
+    assert ev.loops_summarised == 0
+    assert shape(ev, "x") == (None, 4)
+
+
 def test_symbolic_calls_in_a_loop_are_not_reused():
     ev = run(H + """
 outs = []

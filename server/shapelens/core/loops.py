@@ -30,7 +30,7 @@ from shapelens.core.shapes import Unknown
 from shapelens.core.values import FunctionalModel, Instance, LayerObj, SequentialModel, Tensor
 
 SUMMARY_AFTER = 3  # iterations run for real before a layer-free loop may be summarised
-SUMMARY_STEPS = 20_000  # a layer-free loop whose remaining iterations would cost more is summarised
+SUMMARY_STEPS = 5_000  # a layer-free loop whose remaining iterations would cost more is summarised
 COMPREHENSION_STEPS = 50_000  # a layer-free comprehension whose other items would cost more ends unknown
 WHILE_STEPS_PER_ITERATION = 200  # a `while` loop (length unknown) costing more per iteration is summarised
 WHILE_LONG = 64  # a layer-free `while` loop still running after this many iterations is summarised
