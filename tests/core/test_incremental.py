@@ -14,6 +14,7 @@ from shapelens.core.evaluate import Evaluator
 from shapelens.core import incremental
 from shapelens.core.incremental import Session
 from shapelens.core.notebook import CellSource, join
+from shapelens.core.renumber import renumber
 from shapelens.core.source import Source
 
 
@@ -276,12 +277,19 @@ def test_a_first_edit_far_from_the_last_parses_and_runs_little(monkeypatch):
     assert session.restored_from == at and same(result, analyze(text, "prog.py"))
 
 
-def test_an_evaluation_started_again_restores_the_planned_state():
+def test_an_evaluation_started_again_restores_the_planned_state(monkeypatch):
     """An edit whose kept results cannot be renumbered runs again from the restored state
     (Misaligned); the first attempt had meanwhile saved a newer snapshot (before the edited
     statement), and the restart restored that one, running statements twice (8 layers too many).
     Found by random edits through a Session (three lines taken away, the server's idle work
-    between the last two)."""
+    between the last two). Such results are renumbered since (renumber.py): here they are
+    refused, as they still are when a number comes from a statement that ran again."""
+    from shapelens.core import analyze as analyze_module
+
+    def refused(replay, kept_at):
+        raise incremental.Misaligned()
+
+    monkeypatch.setattr(analyze_module, "renumber", refused)
     program = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "array_rows_branch_merge.py"
     lines = program.read_text().split("\n")
     session = Session()
@@ -756,3 +764,47 @@ def test_prose_made_code_runs_as_any_edit(old, new, monkeypatch):
         result, _ = analyze_counting(after, session)
         assert same(result, analyze(after, "prog.py"))
         session.prepare()
+
+
+LOOSE = '''import keras
+import numpy as np
+from keras import layers
+
+inp = keras.Input(shape=(16,))
+x = layers.Dense(8)(inp)
+head = keras.Sequential([layers.Dense(4), layers.Dense(2)])
+y = head(np.zeros((5, 8)))
+z = head(keras.Input(shape=(8,)))
+out = layers.Conv1D(4, 20)(layers.Reshape((8, 1))(x))
+'''
+
+
+@pytest.mark.parametrize("old, new", [
+    ("x = layers.Dense(8)(inp)\n", "x = layers.Dense(8)(inp)\nextra = layers.Dense(3)(inp)\n"),  # a layer added
+    ("x = layers.Dense(8)(inp)\n", "x = layers.Dense(8)(inp)\nextra = layers.Dense(3)(layers.Dense(3)(inp))\n"),
+    ("x = layers.Dense(8)(inp)\n", "x = layers.Dense(8)(inp)\n_k = 1; e = layers.Dense(3)(inp)\n"),  # two on a line
+])
+def test_a_layer_added_above_layers_called_by_later_statements_keeps_them(old, new, monkeypatch):
+    """A line making a layer added above a Sequential model whose layers a later statement calls
+    (their rows hold that statement's calls): the statements below keep their results, renumbered
+    (renumber.py) -- they used to run again, the whole file below the edit (Misaligned); the line
+    taken away and added again; each result equals a fresh one."""
+    from shapelens.core import analyze as analyze_module
+
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    renumbered = []
+    monkeypatch.setattr(analyze_module, "renumber",
+                        lambda replay, kept_at: renumbered.append(1) or renumber(replay, kept_at))
+    edited = LOOSE.replace(old, new)
+    session = opened(LOOSE)
+    for k, after in enumerate((edited, LOOSE, edited, LOOSE)):
+        result, ran = analyze_counting(after, session)
+        assert same(result, analyze(after, "prog.py")), k
+        assert [d.code for d in result.diagnostics] == ["SL101"]
+        if k == 2:  # (the first edit at a place runs the statements before it, to save the state there;
+            # a statement taken away makes the one after it run, as the edited one)
+            lines = after.split("\n")
+            made_and_called = [i + 1 for i, line in enumerate(lines) if line.startswith(("head =", "y =", "z ="))]
+            assert not set(ran) & set(made_and_called), ran
+        session.prepare()
+    assert not session.stats.get("misaligned") and renumbered

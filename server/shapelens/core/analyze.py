@@ -11,6 +11,7 @@ from shapelens.core.keras_target import KerasTarget
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
 from shapelens.core.incremental import Misaligned, Session, cut, has_moved
+from shapelens.core.renumber import renumber
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
 from shapelens.core.suppressions import scan
@@ -172,6 +173,9 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             save = None  # the state there lacks what the kept statements before it bound
         try:
             ev.run(module, start, save, save_at, checkpoint, kept=replay.kept)
+            if ev.shifted:  # the statements before the kept ones made more or fewer layers
+                moved = renumber(replay, ev.kept_at)
+                ev.diags = [moved.get(id(d), d) for d in ev.diags]
         except Misaligned:  # an edit that made more or fewer layers: everything after it runs
             replay = None
             session.stats["misaligned"] = session.stats.get("misaligned", 0) + 1

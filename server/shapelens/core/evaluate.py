@@ -217,7 +217,8 @@ class Evaluator(ExpressionEvaluator):
         ``save_at``; ``checkpoint = (line, fn)``: ``fn(self)`` is called once every statement
         that starts before that (0-based) line has run, if a statement is left after it;
         ``kept``: statements not run again, with their last results (incremental.Kept)."""
-        self._loose = self._renumbered = False  # (see _keep)
+        self.kept_at: list[tuple[int, Any, tuple]] = []  # (see _keep)
+        self.shifted = False
         i = start
         try:
             body = module.body
@@ -229,7 +230,7 @@ class Evaluator(ExpressionEvaluator):
                     checkpoint = None
                 self.marks.append(self.mark())
                 if kept is not None and i in kept:
-                    kept[i] = self._keep(kept[i])
+                    self._keep(i, kept[i])
                     continue
                 body[i] = real(body[i])  # (a stand-in, incremental.moved: the statement parsed)
                 self.top_stmt = body[i]
@@ -258,25 +259,21 @@ class Evaluator(ExpressionEvaluator):
         return (len(self.diags), len(self.values), self.keras.next_layer_id(), self.keras.next_model_id(),
                 self.order, self.steps)
 
-    def _keep(self, out: Any) -> Any:
-        """A statement whose last results are kept: the analysis moves on as if it had run.
-        Returns them, renumbered when the statements before made more or fewer layers, models
-        or order numbers than last time (incremental.Kept)."""
-        self._loose = self._loose or not out.contained
-        if self.marks[-1][2:5] != out.start:
-            if self._loose:  # rows of one statement made by another: they cannot be renumbered apart
-                raise Misaligned()
-            out = out.renumbered(self.marks[-1][2:5])
-            self._renumbered = True
-        elif self._loose and self._renumbered:
-            raise Misaligned()
+    def _keep(self, i: int, out: Any) -> None:
+        """Statement ``i``, whose last results are kept: the analysis moves on as if it had run.
+        When the statements before it made more or fewer layers, models or order numbers than
+        last time, ``shifted`` is set: the caller renumbers the kept results once the run is over
+        (renumber.renumber; a kept statement's rows may hold calls made by a later one)."""
+        start = tuple(self.marks[-1][2:5])
+        self.kept_at.append((i, out, start))
+        if start != tuple(out.start):
+            self.shifted = True
         self.diags.extend(out.diags)
         self.values.extend(out.values)
         self.keras.layer_base += out.n_layers
         self.keras.model_base += out.n_models
         self.order += out.n_order
         self.steps += out.n_steps
-        return out
 
     # ------------------------------------------------------------------ statements
     def exec_block(self, body: list[ast.stmt], scope: Scope) -> None:

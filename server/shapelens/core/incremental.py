@@ -221,21 +221,6 @@ class Kept:
     values: list
     layers: list  # the LayerInfo rows of the layers it made (with every call made on them)
     models: list  # the ModelInfo of the models it made
-    # its rows, diagnostics and models come from it alone (no call of its layers elsewhere, no
-    # model of others' layers): it can be renumbered on its own
-    contained: bool = True
-
-
-    def renumbered(self, start: tuple) -> "Kept":
-        """The same results for a statement that now begins at ``start`` (the statements before
-        it made more or fewer layers, models or order numbers than last time): ids and order
-        numbers moved as a run would give them."""
-        dl, dm, do = (a - b for a, b in zip(start, self.start))
-        rows = {id(r): clone(r, {"layer_id": r.layer_id + dl, "order": r.order + do}) for r in self.layers}
-        models = [clone(m, {"model_id": m.model_id + dm, "layers": [rows[id(r)] for r in m.layers]})
-                  for m in self.models]
-        diags = [clone(d, {"order": d.order + do}) for d in self.diags]
-        return clone(self, {"start": tuple(start), "layers": list(rows.values()), "models": models, "diags": diags})
 
 
 @dataclass
@@ -244,6 +229,9 @@ class Replay:
 
     kept: dict  # statement index -> Kept
     before: dict = field(default_factory=dict)  # statements before the edit whose last tables stand
+    # (next layer id, next model id, order) when the first edited statement began last time: the
+    # numbers below it are the same in this analysis (renumber)
+    fixed: tuple | None = None
 
 
 @dataclass
@@ -470,7 +458,7 @@ class Session:
         # (their rows hold the calls of kept statements below the edit: those lines moved)
         before = {p: last.outs[p] if shift is None else shift(last.outs[p]) for p in depends.untouched(
             new_body, start, run, old, every_fn_free)} if start else {}
-        return Replay(kept, before)
+        return Replay(kept, before, last.outs[first_old].start if first_old < len(last.outs) else None)
 
     def _shift(self, at: int, delta: int) -> Any:
         """``shift(out, after=False)``: a statement's last results with the lines from ``at`` on
@@ -700,8 +688,8 @@ def _old_deps(text: str, positions: list[tuple]) -> list | None:
     """What the edited statements were (the last text is kept, not its syntax tree): parsed again."""
     if not positions:
         return []
-    if any(p[1] != 0 for p in positions):
-        return None  # a statement after another on its line
+    if positions[0][1] != 0:
+        return None  # after another statement on its line
     lines = "\n".join(text.split("\n", positions[-1][2])[positions[0][0] - 1:positions[-1][2]])
     try:
         with warnings.catch_warnings():
@@ -709,6 +697,8 @@ def _old_deps(text: str, positions: list[tuple]) -> list | None:
             body = ast.parse(lines).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+    if len(body) != len(positions):
+        return None  # (another statement after the last one, on its line)
     return [depends.deps(st) for st in body]
 
 
@@ -734,12 +724,8 @@ def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[K
         rows = [row for lid in range(m0[2], m1[2]) for row in infos.get(lid, ())]
         made = [models[mid] for mid in range(m0[3], m1[3]) if mid in models]
         diags = ev.diags[m0[0]:m1[0]]
-        lo, hi = m0[4], m1[4]
-        own = {id(r) for r in rows}
-        contained = all(lo < r.order <= hi for r in rows) and all(lo < d.order <= hi for d in diags if d.order) \
-            and all(id(r) in own for m in made for r in m.layers)
         outs.append(Kept((m0[2], m0[3], m0[4]), m1[2] - m0[2], m1[3] - m0[3], m1[4] - m0[4], m1[5] - m0[5],
-                         diags, ev.values[m0[1]:m1[1]], rows, made, contained))
+                         diags, ev.values[m0[1]:m1[1]], rows, made))
     return outs
 
 
