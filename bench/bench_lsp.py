@@ -15,7 +15,9 @@ stdout, raw JSON, timestamps taken when a message has been read) drives
   and for jedi-language-server, interleaved round by round;
 * didChange → publishDiagnostics for that version, p50/p95, with the debounce set to
   0 through initializationOptions (``{"diagnostics": {"debounceMs": 0}}``, see
-  shapelens/config.py) and with the default debounce (no options sent);
+  shapelens/config.py) and with the default debounce (no options sent) -- there the first edit
+  is sent the moment the open's diagnostics arrive and reported apart, before the server's
+  idle work after the open is done; the others once the server is idle, back to back;
 * hover on every ``layers.X`` name of the file, p50/p95, shapelens and jedi-language-server
   alternating request by request on the same positions (both servers running);
 * the first diagnostics after didOpen, inlay hints over the whole file, and the
@@ -428,13 +430,15 @@ async def phase_features(label: str, text: str, repeat: int, edits: int, with_je
     return out
 
 
-async def run_edits(client: Client, uri: str, text: str, edits: int, version: int) -> dict:
+async def run_edits(client: Client, uri: str, text: str, edits: int, version: int,
+                    insert_first: bool = True) -> dict:
     line = edit_line(text)
     samples = []
     ticks0 = cpu_ticks_and_state(client.pid)[0]
     for k in range(edits):
         version += 1
-        t0 = client.notify("textDocument/didChange", edit_params(uri, version, line, insert=k % 2 == 0))
+        insert = (k % 2 == 0) == insert_first
+        t0 = client.notify("textDocument/didChange", edit_params(uri, version, line, insert=insert))
         t, _ = await client.wait_diagnostics(uri, version)
         samples.append(t - t0)
     ticks = cpu_ticks_and_state(client.pid)[0] - ticks0
@@ -451,7 +455,12 @@ async def phase_debounce(label: str, text: str, edits: int, debounce_ms: int | N
     await c.initialize(None if debounce_ms is None else {"diagnostics": {"debounceMs": debounce_ms}})
     open_doc(c, uri, text)
     await c.wait_diagnostics(uri, 1)
-    res = await run_edits(c, uri, text, edits, version=1)
+    # the first edit sent the moment the diagnostics of the open arrive, before the server's idle
+    # work after the open (reading every statement for the next edit) is done: reported apart
+    first = await run_edits(c, uri, text, 1, version=1)
+    await settle(c.pid)
+    res = await run_edits(c, uri, text, edits, version=2, insert_first=False)
+    res["first_edit_after_open_ms"] = first["p50_ms"]
     res["rss_mib"] = rss_kb(c.pid).get("VmRSS", 0) / 1024
     await c.stop()
     return res
@@ -501,7 +510,7 @@ async def run(args: argparse.Namespace) -> dict:
     }
     debounced = {
         "300": await phase_debounce("realistic_300", texts["300"], max(4, edits // 2), None),
-        "5000": await phase_debounce("generated_5000", texts["5000"], max(3, edits_large // 2), None),
+        "5000": await phase_debounce("generated_5000", texts["5000"], edits_large, None),
     }
     # what debounce would meet the target: the latency at debounce 0 leaves this much room
     p95_0 = features["300"]["change_to_diagnostics"]["p95_ms"]
@@ -590,6 +599,9 @@ def main() -> int:
               f"{fe['first_diagnostics_ms'] / b:13.2f}")
         line("didChange → publishDiagnostics, debounce 0", fe["change_to_diagnostics"])
         line(f"didChange → publishDiagnostics, default debounce ({d} ms)", db[label])
+        if "first_edit_after_open_ms" in db[label]:
+            print(f"  {'  the first edit, sent as the diagnostics of the open come':<56}"
+                  f"{f(db[label]['first_edit_after_open_ms'])}")
         print(f"  {'  the same minus the debounce':<56}{f(db[label]['p50_ms'] - d)}{f(db[label]['p95_ms'] - d)}")
         if label == "300" and "300_suggested" in db:
             line(f"didChange → publishDiagnostics, debounce {r['suggested_debounce_ms']} ms", db["300_suggested"])

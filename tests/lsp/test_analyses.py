@@ -160,14 +160,19 @@ async def test_idle_work_follows_a_result_on_the_documents_thread():
 
 
 
-async def test_no_collection_between_an_analysis_and_its_result_but_none_skipped_for_long():
+@pytest.mark.parametrize("garbage", [True, False])
+async def test_no_collection_between_an_analysis_and_its_result_but_none_skipped_for_long(garbage, monkeypatch):
     """The garbage collector is off from an analysis until the idle step after its result (the
     young objects it left are not collected before the result is published), back on in that
     step; in a burst of edits that leaves no idle moment, one analysis in MAX_UNCOLLECTED leaves
-    it on, so the cycles of a long burst do not pile up (200 edits back to back: 118 MiB)."""
+    it on when many objects were made since the last collection, so the cycles of a long burst do
+    not pile up (200 edits back to back: 118 MiB before the analyses left no cycles); else it
+    stays off (a collection walks the objects of every analysis in memory)."""
     import gc
 
     from shapelens.lsp import analyses
+
+    monkeypatch.setattr(analyses, "GARBAGE_OBJECTS", -1 if garbage else 10**12)
 
     states = []
 
@@ -191,7 +196,7 @@ async def test_no_collection_between_an_analysis_and_its_result_but_none_skipped
         n = analyses.MAX_UNCOLLECTED
         for v in range(2 * (n + 1)):
             docs._run(f"text {v}", "p", threading.Event())
-        assert states == ([False] * n + [True]) * 2
+        assert states == (([False] * n + [True]) * 2 if garbage else [False] * 2 * (n + 1))
     finally:
         worker.stop()
         gc.enable()

@@ -30,9 +30,13 @@ if TYPE_CHECKING:  # the core loads with the first analysis (on its thread), not
 log = logging.getLogger("shapelens.lsp")
 IDLE_DELAY = 0.005  # seconds between a result and the idle work that follows it
 # Analyses in a row with the garbage collector off between them (edits that come faster than the
-# idle step, _after): past this many, one is left to collect after it (about 3 ms on a 5,000-line
-# file), so that a long burst of edits does not pile up the reference cycles of its analyses.
+# idle step, _after): past this many, one is left to collect after it -- when the objects made since
+# the last collection and still alive (gc.get_count()[0]) number more than GARBAGE_OBJECTS, so that
+# a long burst of edits does not pile up reference cycles. An analysis leaves none now
+# (tests/core/test_no_cycles.py): the 5,000-line file holds ~160,000 after dozens of edits, and a
+# collection left on during an analysis walks them all (30-60 ms on one edit in nine).
 MAX_UNCOLLECTED = 8
+GARBAGE_OBJECTS = 400_000
 _uncollected = [0]
 
 
@@ -273,9 +277,9 @@ class DocumentAnalyses:
              early: tuple[int, Callable[[Analysis], None]] | None = None) -> Analysis:
         if cancel.is_set():
             return _unfinished(path)  # outdated before it started
-        if _uncollected[0] < MAX_UNCOLLECTED:
+        if _uncollected[0] < MAX_UNCOLLECTED or gc.get_count()[0] <= GARBAGE_OBJECTS:
             gc.disable()  # until the idle step after the result (_after)
-            _uncollected[0] += 1
+            _uncollected[0] = _uncollected[0] + 1 if _uncollected[0] < MAX_UNCOLLECTED else 0
         else:
             gc.enable()
             _uncollected[0] = 0
