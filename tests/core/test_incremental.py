@@ -645,7 +645,10 @@ from keras import layers
 
 
 def block(x, units):
-    y = layers.Dense(units)(x)
+    """A projection, then a convolution
+    over the units."""
+    y = layers.Dense(units, name="proj")(x)
+    f"{print(units)}"
     return layers.Conv1D(4, 20)(layers.Reshape((units, 1))(y))
 
 
@@ -658,15 +661,17 @@ model = keras.Model(inp, out)
 
 @pytest.mark.parametrize("old, new", [
     ("layers.Conv1D(4, 20)", "layers.Conv1D( 4,  20 )"),  # spaces in the line of the finding
-    ("    y = layers.Dense(units)(x)", "    y = layers.Dense(units)(x)  # the projection"),
+    ('    y = layers.Dense(units, name="proj")(x)', '    y = layers.Dense(units, name="proj")(x)  # the projection'),
     ("out = block(inp,\n            8)", "out = block(inp,\n        8)"),  # a continuation line re-indented
     ("out = block(inp,", "out = block( inp ,"),
+    ('"""A projection, then', '"""A projection (Dense), then'),  # typing in a docstring
+    ('    over the units."""', '    over all the units."""'),
 ])
 def test_spacing_and_comments_within_statements_run_nothing(old, new, monkeypatch):
-    """Statements whose code is the same but for its spacing and comments (the same tokens, each on
-    its line): every statement keeps its results, their positions moved to where their tokens are
-    now (line_shift.Respan), none runs, and the analysis equals a fresh one; the edit taken back
-    too."""
+    """Statements whose code is the same but for its spacing, comments and docstrings (the same
+    tokens, each on its line; a string on its own may differ): every statement keeps its results,
+    their positions moved to where their tokens are now (line_shift.Respan), none runs, and the
+    analysis equals a fresh one; the edit taken back too."""
     monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     assert RESPACED.count(old) == 1
     edited = RESPACED.replace(old, new)
@@ -684,6 +689,10 @@ def test_spacing_and_comments_within_statements_run_nothing(old, new, monkeypatc
 @pytest.mark.parametrize("old, new", [
     ("layers.Conv1D(4, 20)", "layers.Conv1D(4, 2_0)"),  # another token (of the same value)
     ("out = block(inp,\n            8)", "out = block(inp, 8)"),  # a token moves to another line
+    ('name="proj"', 'name="projection"'),  # a string that is not a statement of its own
+    ('f"{print(units)}"', 'f"{print(units + 1)}"'),  # an f-string on its own (it may call code)
+    ('"""A projection, then a convolution\n    over the units."""',
+     '"""A projection, then a convolution\n\n    over the units."""'),  # a docstring's line added
 ])
 def test_edits_that_change_tokens_or_their_lines_run_as_before(old, new, monkeypatch):
     monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
@@ -734,8 +743,8 @@ model.compile(loss="mse")
     ("\n...\n", "\n'the end'\n"),  # `...` made a string
 ])
 def test_typing_in_prose_between_cells_runs_only_the_prose(old, new, monkeypatch):
-    """A string on its own (a script's prose) edited into another: only that statement runs, even
-    after the state before it was saved (restoring it would make the statements below that use the
+    """A string on its own (a script's prose) edited into another: nothing runs when its lines stay
+    (layout_edits._prose), else only that statement, even after the state before it was saved (restoring it would make the statements below that use the
     model it holds run again); each result equals a fresh one."""
     monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
     assert PROSE.count(old) == 1
@@ -745,7 +754,11 @@ def test_typing_in_prose_between_cells_runs_only_the_prose(old, new, monkeypatch
         at = next(i for i, (x, y) in enumerate(zip(before, after)) if x != y)
         edit_line = after.count("\n", 0, at) + 1  # (1-based) where the texts start to differ
         result, ran = analyze_counting(after, session)
-        assert len(ran) == 1 and edit_line - 4 <= ran[0] <= edit_line, (edit_line, ran)
+        if after.count("\n") == before.count("\n") and "..." not in old:  # a string on the same lines:
+            # respaced, nothing runs
+            assert ran == [], ran
+        else:
+            assert len(ran) == 1 and edit_line - 4 <= ran[0] <= edit_line, (edit_line, ran)
         assert same(result, analyze(after, "prog.py"))
         assert [d.code for d in result.diagnostics] == ["SL101"]
         session.prepare()

@@ -48,10 +48,24 @@ _SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, t
 _SHAPE_TOKENS = frozenset({tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE})  # compared by type
 
 
+def _prose(tokens: list, i: int) -> bool:
+    """Is token ``i`` a string that is a statement on its own (a docstring, a script's prose)? Its
+    text changes nothing an analysis finds (an f-string may call code: not one)."""
+    tok = tokens[i]
+    if tok.type != tokenize.STRING:
+        return False
+    body = tok.string.lstrip("rRbBuUfF")
+    if "f" in tok.string[:len(tok.string) - len(body)].lower():
+        return False
+    before = tokens[i - 1].type if i else tokenize.NEWLINE
+    after = tokens[i + 1].type if i + 1 < len(tokens) else tokenize.NEWLINE
+    return before in _SHAPE_TOKENS and after == tokenize.NEWLINE
+
+
 def token_columns(old_text: str, text: str, lo: int, hi: int) -> tuple[dict, dict] | None:
     """(0-based line, old column) -> new column of every token's start, and of every token's end,
     on the (1-based) lines ``lo..hi`` of both texts, when they hold the same tokens, each on the
-    same line; else None."""
+    same line (a docstring's text may differ: _prose); else None."""
     def tokens(t: str) -> list | None:
         region = "\n".join(t.split("\n")[lo - 1:hi]) + "\n"
         try:
@@ -66,8 +80,9 @@ def token_columns(old_text: str, text: str, lo: int, hi: int) -> tuple[dict, dic
         return None
     starts: dict[tuple[int, int], int] = {}
     ends: dict[tuple[int, int], int] = {}
-    for o, n in zip(old, new):
-        if o.type != n.type or (o.type not in _SHAPE_TOKENS and o.string != n.string):
+    for i, (o, n) in enumerate(zip(old, new)):
+        if o.type != n.type or (o.type not in _SHAPE_TOKENS and o.string != n.string
+                                and not (_prose(old, i) and _prose(new, i))):
             return None
         if o.type in _SHAPE_TOKENS:
             continue
