@@ -821,3 +821,33 @@ def test_a_layer_added_above_layers_called_by_later_statements_keeps_them(old, n
             assert not set(ran) & set(made_and_called), ran
         session.prepare()
     assert not session.stats.get("misaligned") and renumbered
+
+
+def test_a_function_reading_a_name_it_assigns_later_does_not_see_the_global():
+    """Random edits (seed 10585 of the long runs): a line taken away in get_encoder() left
+    `x = layers.Conv2D(...)(x)`, which reads the function's own `x` before assigning it (Python
+    raises UnboundLocalError); the evaluator read the module's `x` instead, which core/depends.py
+    does not count among the function's free names (Python does not either): a module-level `x`
+    added above the call kept the call's stale results. The name is local: unknown, whatever the
+    module binds (interp.function_locals)."""
+    text = '''import keras
+import numpy as np
+from keras import layers
+
+
+def get_encoder():
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(64, 3, strides=2, padding="same")(x)
+    return keras.Model(inputs, x)
+
+
+encoder = get_encoder()
+x = layers.Conv2D(32, 3, padding="same")(keras.Input(shape=(8, 8, 3)))
+'''
+    edited = text.replace("\n\nencoder = ", "\nx = np.zeros((1, 28, 28, 3))\n\nencoder = ")
+    for t in (text, edited):
+        conv = next(info for info in analyze(t, "prog.py").layers if info.kind == "Conv2D")
+        assert conv.params is None and conv.input_shape is None, conv
+    session = opened(text)
+    result = analyze(edited, "prog.py", session=session)
+    assert same(result, analyze(edited, "prog.py"))

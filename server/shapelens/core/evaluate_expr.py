@@ -43,6 +43,8 @@ from shapelens.core.interp import (
     _Continue,
     _MISSING,
     _Return,
+    UNBOUND_LOCAL,
+    function_locals,
     is_generator,
     same_value,
 )
@@ -54,6 +56,10 @@ _NAME = ast.Name
 _CONSTANT = ast.Constant
 _ATTRIBUTE = ast.Attribute
 _NUMBERS = frozenset({int, float, bool, complex})  # exact types: plain, and no size cost
+
+
+def _unbound_local(name: str) -> Unknown:
+    return Unknown(f"`{name}` is read before the function assigns it (Python raises UnboundLocalError)")
 
 class ExpressionEvaluator:
     """Mixin of :class:`shapelens.core.evaluate.Evaluator`: ``eval`` and the ``expr_*`` methods."""
@@ -72,6 +78,8 @@ class ExpressionEvaluator:
             while s is not None:
                 if name in s.vars:
                     return s.vars[name]
+                if s.local_names is not None and name in s.local_names:
+                    return _unbound_local(name)
                 s = s.parent
             if name in scope.globals.vars:
                 return scope.globals.vars[name]
@@ -90,6 +98,8 @@ class ExpressionEvaluator:
         value = scope.lookup(n.id)
         if value is _MISSING:
             return self._undefined_name(n.id)
+        if value is UNBOUND_LOCAL:
+            return _unbound_local(n.id)
         return value
 
     def _undefined_name(self, name: str) -> Any:
@@ -579,7 +589,8 @@ class ExpressionEvaluator:
             # unknown input): following it would branch at every level until the budget ends
             return Unknown(f"a recursive call of {func.name}() under a condition not known statically")
         closure: Scope = func.closure["scope"]
-        scope = Scope(parent=closure if closure is not closure.globals else None, globals_=closure.globals)
+        scope = Scope(parent=closure if closure is not closure.globals else None, globals_=closure.globals,
+                      local_names=None if isinstance(func.node, ast.Lambda) else function_locals(func.node))
         self.bind_params(func, args, kwargs, scope)
         self.depth += 1
         self._running[id(func.node)] = self.speculative  # the innermost running call's level

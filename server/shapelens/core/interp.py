@@ -70,18 +70,24 @@ _CMPOPS = {
     ast.NotIn: lambda a, b: a not in b,
 }
 class Scope:
-    __slots__ = ("vars", "parent", "globals")
+    __slots__ = ("vars", "parent", "globals", "local_names")
 
-    def __init__(self, parent: "Scope | None" = None, globals_: "Scope | None" = None) -> None:
+    def __init__(self, parent: "Scope | None" = None, globals_: "Scope | None" = None,
+                 local_names: frozenset[str] | None = None) -> None:
         self.vars: dict[str, Any] = {}
         self.parent = parent
         self.globals = globals_ or self
+        # a function's scope: the names local to it (function_locals); one of them not bound yet is
+        # not looked up further out (Python raises UnboundLocalError: lookup gives UNBOUND_LOCAL)
+        self.local_names = local_names
 
     def lookup(self, name: str) -> Any:
         scope: Scope | None = self
         while scope is not None:
             if name in scope.vars:
                 return scope.vars[name]
+            if scope.local_names is not None and name in scope.local_names:
+                return UNBOUND_LOCAL
             scope = scope.parent
         if name in self.globals.vars:
             return self.globals.vars[name]
@@ -103,6 +109,65 @@ class Scope:
 
 
 _MISSING = object()
+UNBOUND_LOCAL = object()  # Scope.lookup: a name local to a function, not bound yet
+
+
+def function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """The names local to a function, as Python decides them: its parameters and every name its
+    body binds at its own level (assignments, loop and ``with`` targets, imports, ``except ... as``,
+    ``del``, nested ``def``/``class`` names, ``:=`` in comprehensions), less those declared
+    ``global`` or ``nonlocal``; not what nested functions, classes and comprehensions bind for
+    themselves. Kept on the node (the syntax tree is not changed during an analysis)."""
+    found = fn.__dict__.get("_sl_locals")
+    if found is not None:
+        return found
+    names: set[str] = set()
+    declared: set[str] = set()
+    a = fn.args
+    for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
+        if p is not None:
+            names.add(p.arg)
+    todo: list[ast.AST] = list(fn.body)
+    while todo:
+        n = todo.pop()
+        t = type(n)
+        if t is ast.Name:
+            if type(n.ctx) is not ast.Load:
+                names.add(n.id)
+            continue
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            if t is not ast.Lambda:
+                names.add(n.name)
+                todo.extend(n.decorator_list)
+            if t is ast.ClassDef:
+                todo.extend(n.bases)
+                todo.extend(k.value for k in n.keywords)
+            else:  # defaults are evaluated where the function is defined
+                todo.extend(d for d in (*n.args.defaults, *n.args.kw_defaults) if d is not None)
+            continue
+        if t in (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
+            names.update(w.target.id for w in walk(n) if type(w) is ast.NamedExpr and type(w.target) is ast.Name)
+            continue
+        if t is ast.Global or t is ast.Nonlocal:
+            declared.update(n.names)
+            continue
+        if t is ast.Import or t is ast.ImportFrom:
+            names.update(al.asname or al.name.split(".")[0] for al in n.names if al.name != "*")
+            continue
+        if t is ast.ExceptHandler and n.name:
+            names.add(n.name)
+        elif t in (ast.MatchAs, ast.MatchStar) and n.name:
+            names.add(n.name)
+        elif t is ast.MatchMapping and n.rest:
+            names.add(n.rest)
+        for field in n._fields:
+            value = getattr(n, field, None)
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, ast.AST))
+    found = fn._sl_locals = frozenset(names - declared)  # type: ignore[union-attr]
+    return found
 
 
 _EITHER_BRANCH = "a tensor made by either branch of an `if` whose condition is not known statically"
