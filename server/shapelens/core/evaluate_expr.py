@@ -590,7 +590,8 @@ class ExpressionEvaluator:
             return Unknown(f"a recursive call of {func.name}() under a condition not known statically")
         closure: Scope = func.closure["scope"]
         scope = Scope(parent=closure if closure is not closure.globals else None, globals_=closure.globals,
-                      local_names=None if isinstance(func.node, ast.Lambda) else function_locals(func.node))
+                      local_names=None if isinstance(func.node, ast.Lambda)
+                      else function_locals(func.node, None if func.foreign else self.source.lines))
         self.bind_params(func, args, kwargs, scope)
         self.depth += 1
         self._running[id(func.node)] = self.speculative  # the innermost running call's level

@@ -112,12 +112,14 @@ _MISSING = object()
 UNBOUND_LOCAL = object()  # Scope.lookup: a name local to a function, not bound yet
 
 
-def function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+def function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef, source_lines: list[str] | None = None) -> frozenset[str]:
     """The names local to a function, as Python decides them: its parameters and every name its
     body binds at its own level (assignments, loop and ``with`` targets, imports, ``except ... as``,
     ``del``, nested ``def``/``class`` names, ``:=`` in comprehensions), less those declared
     ``global`` or ``nonlocal``; not what nested functions, classes and comprehensions bind for
-    themselves. Kept on the node (the syntax tree is not changed during an analysis)."""
+    themselves. Kept on the node (the syntax tree is not changed during an analysis).
+    ``source_lines``: the text's lines; without a ``:=`` in the function's lines only its
+    statements are read (not their expressions, which bind nothing else)."""
     found = fn.__dict__.get("_sl_locals")
     if found is not None:
         return found
@@ -127,48 +129,98 @@ def function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str
     for p in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
         if p is not None:
             names.add(p.arg)
-    todo: list[ast.AST] = list(fn.body)
+    walrus = source_lines is None or not hasattr(fn, "end_lineno") or any(
+        ":=" in line for line in source_lines[fn.lineno - 1:fn.end_lineno])
+    _statement_locals(fn.body, names, declared, walrus)
+    found = fn._sl_locals = frozenset(names - declared)  # type: ignore[union-attr]
+    return found
+
+
+def _targets(node: ast.AST, names: set[str]) -> None:
+    t = type(node)
+    if t is ast.Name:
+        names.add(node.id)
+    elif t is ast.Tuple or t is ast.List:
+        for e in node.elts:
+            _targets(e, names)
+    elif t is ast.Starred:
+        _targets(node.value, names)
+
+
+def _statement_locals(body: list[ast.stmt], names: set[str], declared: set[str], walrus: bool) -> None:
+    for st in body:
+        t = type(st)
+        if walrus:  # a := anywhere in the statement's own expressions binds in the function
+            for w in _own_nodes(st):
+                if type(w) is ast.NamedExpr and type(w.target) is ast.Name:
+                    names.add(w.target.id)
+        if t is ast.Assign:
+            for target in st.targets:
+                _targets(target, names)
+        elif t is ast.AugAssign or t is ast.AnnAssign:
+            _targets(st.target, names)
+        elif t is ast.For or t is ast.AsyncFor:
+            _targets(st.target, names)
+            _statement_locals(st.body, names, declared, walrus)
+            _statement_locals(st.orelse, names, declared, walrus)
+        elif t is ast.While or t is ast.If:
+            _statement_locals(st.body, names, declared, walrus)
+            _statement_locals(st.orelse, names, declared, walrus)
+        elif t is ast.With or t is ast.AsyncWith:
+            for item in st.items:
+                if item.optional_vars is not None:
+                    _targets(item.optional_vars, names)
+            _statement_locals(st.body, names, declared, walrus)
+        elif t is ast.Try or t.__name__ == "TryStar":
+            _statement_locals(st.body, names, declared, walrus)
+            for h in st.handlers:
+                if h.name:
+                    names.add(h.name)
+                _statement_locals(h.body, names, declared, walrus)
+            _statement_locals(st.orelse, names, declared, walrus)
+            _statement_locals(st.finalbody, names, declared, walrus)
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
+            names.add(st.name)
+        elif t is ast.Import or t is ast.ImportFrom:
+            names.update(al.asname or al.name.split(".")[0] for al in st.names if al.name != "*")
+        elif t is ast.Delete:
+            for target in st.targets:
+                _targets(target, names)
+        elif t is ast.Global or t is ast.Nonlocal:
+            declared.update(st.names)
+        elif t is ast.Match:
+            for case in st.cases:
+                for w in walk(case.pattern):
+                    if type(w) in (ast.MatchAs, ast.MatchStar) and w.name:
+                        names.add(w.name)
+                    elif type(w) is ast.MatchMapping and w.rest:
+                        names.add(w.rest)
+                _statement_locals(case.body, names, declared, walrus)
+
+
+def _own_nodes(st: ast.stmt):
+    """The expression nodes of a statement, not those of the statements in its body nor of nested
+    functions and classes (a comprehension's := binds in the function: walked)."""
+    todo: list[ast.AST] = []
+    for field in st._fields:
+        value = getattr(st, field, None)
+        if field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            continue
+        if isinstance(value, ast.AST):
+            todo.append(value)
+        elif isinstance(value, list):
+            todo.extend(v for v in value if isinstance(v, ast.AST))
     while todo:
         n = todo.pop()
-        t = type(n)
-        if t is ast.Name:
-            if type(n.ctx) is not ast.Load:
-                names.add(n.id)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.stmt)):
             continue
-        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
-            if t is not ast.Lambda:
-                names.add(n.name)
-                todo.extend(n.decorator_list)
-            if t is ast.ClassDef:
-                todo.extend(n.bases)
-                todo.extend(k.value for k in n.keywords)
-            else:  # defaults are evaluated where the function is defined
-                todo.extend(d for d in (*n.args.defaults, *n.args.kw_defaults) if d is not None)
-            continue
-        if t in (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
-            names.update(w.target.id for w in walk(n) if type(w) is ast.NamedExpr and type(w.target) is ast.Name)
-            continue
-        if t is ast.Global or t is ast.Nonlocal:
-            declared.update(n.names)
-            continue
-        if t is ast.Import or t is ast.ImportFrom:
-            names.update(al.asname or al.name.split(".")[0] for al in n.names if al.name != "*")
-            continue
-        if t is ast.ExceptHandler and n.name:
-            names.add(n.name)
-        elif t in (ast.MatchAs, ast.MatchStar) and n.name:
-            names.add(n.name)
-        elif t is ast.MatchMapping and n.rest:
-            names.add(n.rest)
+        yield n
         for field in n._fields:
             value = getattr(n, field, None)
             if isinstance(value, ast.AST):
                 todo.append(value)
             elif isinstance(value, list):
                 todo.extend(v for v in value if isinstance(v, ast.AST))
-    found = fn._sl_locals = frozenset(names - declared)  # type: ignore[union-attr]
-    return found
-
 
 _EITHER_BRANCH = "a tensor made by either branch of an `if` whose condition is not known statically"
 
