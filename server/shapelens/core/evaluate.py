@@ -264,9 +264,9 @@ class Evaluator(ExpressionEvaluator):
         When the statements before it made more or fewer layers, models or order numbers than
         last time, ``shifted`` is set: the caller renumbers the kept results once the run is over
         (renumber.renumber; a kept statement's rows may hold calls made by a later one)."""
-        start = tuple(self.marks[-1][2:5])
+        start = self.marks[-1][2:5]  # (a tuple, as Kept.start)
         self.kept_at.append((i, out, start))
-        if start != tuple(out.start):
+        if start != out.start:
             self.shifted = True
         self.diags.extend(out.diags)
         self.values.extend(out.values)
