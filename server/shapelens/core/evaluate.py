@@ -57,7 +57,7 @@ from shapelens.core.interp import (
     same_value,
 )
 from shapelens.core.evaluate_expr import ExpressionEvaluator
-from shapelens.core.incremental import Misaligned, real
+from shapelens.core.incremental import real
 
 
 class Evaluator(ExpressionEvaluator):

@@ -61,6 +61,7 @@ _NUMBERS = frozenset({int, float, bool, complex})  # exact types: plain, and no 
 def _unbound_local(name: str) -> Unknown:
     return Unknown(f"`{name}` is read before the function assigns it (Python raises UnboundLocalError)")
 
+
 class ExpressionEvaluator:
     """Mixin of :class:`shapelens.core.evaluate.Evaluator`: ``eval`` and the ``expr_*`` methods."""
 

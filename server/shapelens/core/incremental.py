@@ -44,7 +44,7 @@ from typing import Any
 
 from shapelens.core import depends
 from shapelens.core import layout_edits
-from shapelens.core.line_shift import Shift, clone, last_line
+from shapelens.core.line_shift import Shift, last_line
 from shapelens.core.text_diff import changed as _changed, common_prefix as _common_prefix
 from shapelens.core.text_diff import last_line_of as _last_line_of, stmt_pos as _stmt_pos
 from shapelens.core.lines import LINE_BREAK, line_starts
@@ -288,7 +288,8 @@ class Session:
         last = self._last
         self._layout = None
         layout = None
-        if LAYOUT_EDITS and last is not None and last.key == key and last.text != text:
+        edited = LAYOUT_EDITS and last is not None and last.key == key and last.text != text
+        if edited:
             layout = layout_edits.layout_edit(last.text, text, last.positions, body)
         if layout is not None:
             # blank lines or comments between two statements, or statements whose code is the same
@@ -305,8 +306,7 @@ class Session:
         # an edit of statements that do nothing (a script's prose): the statements before it keep the
         # state they left (a state restored would make those below that use what it holds run again),
         # and no state is saved for it
-        inert = LAYOUT_EDITS and last is not None and last.key == key and last.text != text and not problems \
-            and layout_edits.inert_edit(last.text, text, last.positions, body)
+        inert = edited and not problems and layout_edits.inert_edit(last.text, text, last.positions, body)
         snap = self.snapshot if not inert else None
         # a prefix with syntax problems is read as the whole text allows: restored only when the
         # text has the same problems, all in the prefix (another one below it may make the same
@@ -318,8 +318,8 @@ class Session:
                 and all(body[i] is node or _stmt_pos(body[i]) == snap.positions[i]
                         for i, node in zip(range(snap.index), snap.keep[-1])):
             start = snap.index
-            if not problems and len(snap.data) > SAVE_DURING_BYTES and (self._ready is None or self._ready[0] is not snap) \
-                    and self._last is not None and self._last.key == key:
+            if not problems and len(snap.data) > SAVE_DURING_BYTES and last is not None and last.key == key \
+                    and (self._ready is None or self._ready[0] is not snap):
                 # a big state with no copy made ahead (edits with no idle moment between them):
                 # restoring it would unpickle it in this analysis (28 ms for half of the 5,000-line
                 # file) and make the statements below that use what it holds run again; the

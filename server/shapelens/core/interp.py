@@ -222,6 +222,7 @@ def _own_nodes(st: ast.stmt):
             elif isinstance(value, list):
                 todo.extend(v for v in value if isinstance(v, ast.AST))
 
+
 _EITHER_BRANCH = "a tensor made by either branch of an `if` whose condition is not known statically"
 
 
