@@ -288,9 +288,10 @@ class Session:
         last = self._last
         self._layout = None
         layout = None
-        edited = LAYOUT_EDITS and last is not None and last.key == key and last.text != text
-        if edited:
-            layout = layout_edits.layout_edit(last.text, text, last.positions, body)
+        at = layout_edits.where(last.text, text, last.positions, body) \
+            if LAYOUT_EDITS and last is not None and last.key == key and last.text != text else None
+        if at is not None:
+            layout = layout_edits.layout_edit(last.text, text, last.positions, body, at)
         if layout is not None:
             # blank lines or comments between two statements, or statements whose code is the same
             # but for its spacing and comments: every statement keeps its results (Session.keep),
@@ -306,7 +307,7 @@ class Session:
         # an edit of statements that do nothing (a script's prose): the statements before it keep the
         # state they left (a state restored would make those below that use what it holds run again),
         # and no state is saved for it
-        inert = edited and not problems and layout_edits.inert_edit(last.text, text, last.positions, body)
+        inert = at is not None and not problems and layout_edits.inert_edit(last.text, body, last.positions, at)
         snap = self.snapshot if not inert else None
         # a prefix with syntax problems is read as the whole text allows: restored only when the
         # text has the same problems, all in the prefix (another one below it may make the same

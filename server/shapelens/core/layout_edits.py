@@ -9,18 +9,31 @@ import ast
 import io
 import tokenize
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 from shapelens.core.line_shift import NotAToken, Respan
+from shapelens.core.lines import line_starts
 from shapelens.core.text_diff import changed, common_prefix, last_line_of, stmt_pos
 
 
-def layout_edit(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> Any:
-    """Is the change from ``old_text`` (its statements at ``old_pos``) to ``text`` an edit of layout
-    only? True: blank lines and comments between two statements (none on the changed lines), the
-    one below undecorated (a decorator line is not one of its def's lines); a line_shift.Respan:
-    spacing and comments within statements (the same tokens, indents and the ends of logical
-    lines included, each on its line, the statements on the same lines); None: anything else."""
+class Where(NamedTuple):
+    """Where two texts differ (``where``): the first ``a`` and last ``b`` characters are the same;
+    the change is on the (1-based) lines ``line_a..last_a`` of the new text, which hold its
+    statements ``[first:last]`` (positions ``new_pos``), the same ones as in the old text."""
+
+    a: int
+    b: int
+    line_a: int
+    last_a: int
+    first: int
+    last: int
+    new_pos: list
+
+
+def where(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> Where | None:
+    """Where ``text`` differs from ``old_text`` (its statements at ``old_pos``), found once per edit
+    for layout_edit and inert_edit; None when the statements are not the same ones (more or fewer,
+    or another range in each text) or lone carriage returns make lines not counted by "\n"."""
     if len(new_body) != len(old_pos) \
             or text.count("\r") != text.count("\r\n") or old_text.count("\r") != old_text.count("\r\n"):
         return None
@@ -30,8 +43,23 @@ def layout_edit(old_text: str, text: str, old_pos: list[tuple], new_body: list[a
     last_a = last_line_of(text, a, len(text) - b)
     new_pos = [stmt_pos(st) for st in new_body]
     first, last = changed(new_pos, line_a, last_a)
-    if changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b)) != (first, last) \
-            or first >= len(new_body) \
+    if changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b)) != (first, last):
+        return None
+    return Where(a, b, line_a, last_a, first, last, new_pos)
+
+
+def layout_edit(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt],
+                at: Where | None) -> Any:
+    """Is the change from ``old_text`` (its statements at ``old_pos``) to ``text`` (``at``: where
+    they differ) an edit of layout only? True: blank lines and comments between two statements
+    (none on the changed lines), the one below undecorated (a decorator line is not one of its
+    def's lines); a line_shift.Respan: spacing, comments and docstrings within statements (the same
+    tokens, indents and the ends of logical lines included, each on its line, the statements on the
+    same lines); None: anything else."""
+    if at is None:
+        return None
+    a, b, line_a, last_a, first, last, new_pos = at
+    if first >= len(new_body) \
             or any(getattr(st, "decorator_list", None) for st in new_body[first:max(last, first + 1)]):
         return None
     if first == last:  # between two statements
@@ -100,34 +128,23 @@ def inert(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
 
 
-def inert_edit(old_text: str, text: str, old_pos: list[tuple], new_body: list[ast.stmt]) -> bool:
-    """Does the edit change only statements that do nothing (:func:`inert`) into as many others
-    that do nothing? Then the statements before it need no state restored to run it (Session.plan):
-    the state they left, kept, is as good, and restoring one would make the statements below that
-    use what it holds run again."""
-    if len(new_body) != len(old_pos) or "\r" in text or "\r" in old_text:
+def inert_edit(old_text: str, new_body: list[ast.stmt], old_pos: list[tuple], at: Where | None) -> bool:
+    """Does the edit (``at``: where the texts differ) change only statements that do nothing
+    (:func:`inert`) into as many others that do nothing? Then the statements before it need no
+    state restored to run it (Session.plan): the state they left, kept, is as good, and restoring
+    one would make the statements below that use what it holds run again."""
+    if at is None or at.first == at.last or not all(inert(st) for st in new_body[at.first:at.last]):
         return False
-    a = common_prefix(old_text, text)
-    b = common_prefix(old_text[a:][::-1], text[a:][::-1])
-    line_a = text.count("\n", 0, a) + 1
-    first, last = changed([stmt_pos(st) for st in new_body], line_a, last_line_of(text, a, len(text) - b))
-    if first == last or changed(old_pos, line_a, last_line_of(old_text, a, len(old_text) - b)) != (first, last) \
-            or not all(inert(st) for st in new_body[first:last]):
-        return False
-    lo, hi = old_pos[first][0], old_pos[last - 1][2]  # (1-based) the lines of the statements it changed
-    start = 0
-    for _ in range(lo - 1):
-        start = old_text.index("\n", start) + 1
-    end = start
-    for _ in range(hi - lo + 1):
-        end = old_text.find("\n", end) + 1 or len(old_text)
+    starts = line_starts(old_text)
+    lo, hi = old_pos[at.first][0], old_pos[at.last - 1][2]  # (1-based) the lines of the statements it changed
+    end = starts[hi] if hi < len(starts) else len(old_text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            old = ast.parse(old_text[start:end]).body
+            old = ast.parse(old_text[starts[lo - 1]:end]).body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
-    return len(old) == last - first and all(inert(st) for st in old)
+    return len(old) == at.last - at.first and all(inert(st) for st in old)
 
 
 def respaced_kept(last: Any, n: int, respan: Respan, stats: dict) -> dict | None:
