@@ -872,3 +872,78 @@ def test_a_big_state_with_no_copy_made_ahead_is_not_restored(monkeypatch):
     session.prepare()
     result = analyze(edits[0], "prog.py", session=session)
     assert session.restored_from and same(result, analyze(edits[0], "prog.py"))
+
+
+
+TAKEN = '''import keras
+from keras import layers
+
+UNITS = 8
+
+
+def build(units):
+    return keras.Sequential([keras.Input(shape=(16,)), layers.Dense(units), layers.Dense(2)])
+
+
+marker = 1
+model = build(UNITS)
+model.add(layers.Dense(3))
+UNITS = 3
+other = build(UNITS)
+head = layers.Dense(4)
+y = head(keras.Input(shape=(5,)))
+w = head(keras.Input(shape=(5,)))
+bad = layers.Conv1D(4, 20)(keras.Input(shape=(8, 1)))
+'''
+
+
+@pytest.mark.parametrize("line, must_not_run", [
+    ("marker = 1\n", None),  # nothing reads it: nothing runs
+    ("model.add(layers.Dense(3))\n", ["UNITS =", "other =", "head =", "y =", "bad ="]),  # the model it grew
+    ("UNITS = 3\n", ["model =", "head =", "y =", "bad ="]),  # the value a later statement reads
+    ("w = head(keras.Input(shape=(5,)))\n", ["model =", "other =", "bad ="]),  # a call of a layer made above
+    ("marker = 1\nmodel = build(UNITS)\n", ["other =", "head =", "y =", "bad ="]),  # two at once
+    ("bad = layers.Conv1D(4, 20)(keras.Input(shape=(8, 1)))\n", []),  # the last statement
+])
+def test_statements_taken_away_run_only_what_they_reached(line, must_not_run, monkeypatch):
+    """Lines taken away (and put back, and taken away again): no statement stands in for them --
+    the statement after them used to run as the edited one, and whatever used what it made (a
+    model: the rest of a script). What they did is undone instead: the names they bound and the
+    objects they changed read as changed below, and a layer made above that they called is made
+    again (its rows held their calls). Each result equals a fresh one."""
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    without = TAKEN.replace(line, "")
+    assert without != TAKEN
+    session = opened(TAKEN)
+    for k, after in enumerate((without, TAKEN, without, TAKEN, without)):
+        result, ran = analyze_counting(after, session)
+        assert same(result, analyze(after, "prog.py")), k
+        if k == 4:  # (the first edit at a place runs the statements before it, to save the state there)
+            if must_not_run is None:
+                assert ran == [], ran
+            lines = after.split("\n")
+            starts = [i + 1 for i, text in enumerate(lines) if text.startswith(tuple(must_not_run or ()))]
+            assert not set(starts) & set(ran), (ran, starts)
+        session.prepare()
+    assert not session.stats.get("misaligned")
+
+
+@pytest.mark.parametrize("old, new, start", [
+    ("x = 1\nmarker = 1\nmodel = 2\n", "x = 1\nmodel = 2\n", 6),  # taken away: from its line's start
+    ("x = 1\nmodel = 2\n", "x = 1\nmarker = 1\nmodel = 2\n", 6),  # added
+    ("marker = 1\nmodel = 2\n", "model = 2\n", 0),  # at the start of the text
+    ("x = 1\nab = 2\n", "x = 1\nb = 2\n", 6),  # the a alone: the same either way
+    ("x = 1\nm = 2\n", "x = 1\nmm = 2\n", 6),  # within a line: as far back as the texts allow
+    ("x = 1\nma = 2\n", "x = 1\nmb = 2\n", 7),  # both sides changed: as it was
+    ("x = 1\n", "x = 1\n", 6),  # nothing changed
+])
+def test_a_text_only_added_or_taken_away_starts_at_its_line(old, new, start):
+    from shapelens.core.text_diff import common_prefix, line_aligned
+
+    a = common_prefix(old, new)
+    b = common_prefix(old[a:][::-1], new[a:][::-1])
+    a2, b2 = line_aligned(old, new, a, b)
+    assert a2 == start
+    # the same texts around the same change
+    assert old[:a2] == new[:a2] and old[len(old) - b2:] == new[len(new) - b2:]
+    assert a2 + b2 <= min(len(old), len(new))

@@ -486,12 +486,16 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
         for name in d.writes:
             writers.setdefault(name, []).append(i + first)
     old_writes = set().union(*(d.writes for d in old)) if old else set()
-    for name in old_writes:  # what the edited statements bound before the edit may be unbound now
-        if k not in writers.setdefault(name, []):
-            bisect.insort(writers[name], k)
+    # statements taken away, none added or changed: nothing stands in for them (the statement
+    # after them is unchanged and keeps its results unless what they did reaches it, ``sweep``)
+    deleted = k == last and bool(old)
+    if not deleted:
+        for name in old_writes:  # what the edited statements bound before the edit may be unbound now
+            if k not in writers.setdefault(name, []):
+                bisect.insort(writers[name], k)
     if k >= n:
         return None
-    run = set(range(first if not keep_before else k, min(n, max(last, k + 1))))
+    run = set(range(first if not keep_before else k, min(n, last if deleted else max(last, k + 1))))
     # the pure builtins the file binds itself: a call of one may run its code
     shadowed = {name for name in PURE_BUILTINS if name in writers or name in bound}
     calling = [d.calling(shadowed) for d in info]
@@ -515,7 +519,8 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     # them keeps its results. (The edited statement as it was counts: what it changed then is
     # not changed now.)
     changing = [d.changing(shadowed) for d in info]
-    if any(o.changing(shadowed) for o in old) and k - first < len(changing):
+    old_changes = any(o.changing(shadowed) for o in old)
+    if old_changes and k - first < len(changing) and not deleted:
         changing[k - first] = True
     quiet = {i for i in quiet if first <= i < k}
     old_reads = frozenset().union(*(o.reads for o in old))
@@ -532,7 +537,14 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
         for i in range(first, n):
             d = info[i - first]
             calls, changes = calling[i - first], changing[i - first]
-            if i == k:  # and what the edited statements reached as they were (they changed it then)
+            if i == k and deleted:
+                # what the statements taken away did is not done now: the objects they reached may
+                # hold other contents, and the names they bound other values (or none)
+                gone = objects.reached(old_reads, old_calls) if old_changes else ()
+                for name in {*objects.names(gone), *old_writes} - bad:
+                    bad.add(name)
+                    bad_fn += name in every_fn_free
+            if i == k and not deleted:  # and what the edited statements reached as they were (they changed it then)
                 reached = objects.reached(d.reads | old_reads, calls or old_calls)
             else:
                 reached = objects.reached(d.reads, calls)
@@ -562,7 +574,7 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
                     objects.discard(d.frozen_writes)
             elif not d.conditional and d.writes:  # bound to something else (a class binds its name)
                 objects.discard({body[i].name} if isinstance(body[i], ast.ClassDef) else d.writes)
-            names = d.writes | old_writes if i == k else d.writes
+            names = d.writes | old_writes if i == k and not deleted else d.writes
             for name in names:
                 if runs and not same:
                     # an unchanged import, literal, or plain function definition that runs again binds
@@ -580,6 +592,26 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
                     bad_fn -= name in every_fn_free
         return grew
 
+    def writers_before(i: int, names: set[str]) -> bool:
+        """The nearest statements before ``i`` that bind each name run. Returns whether any was added."""
+        added = False
+        for name in names:
+            ws = writers.get(name, ())
+            for j in range(bisect.bisect_left(ws, i) - 1, -1, -1):  # its writers before i, nearest first
+                w = ws[j]
+                if w not in run:
+                    run.add(w)
+                    added = True
+                # (the edited statement stands for what it bound before the edit: not a writer then)
+                if not info[w - first].conditional and name in info[w - first].writes:
+                    break
+        return added
+
+    old_names = set().union(*(((o.reads | every_fn_free) if o.calling(shadowed) else o.reads) for o in old))
+    if deleted:
+        # the rows of a layer made above and called by the statements taken away hold those calls:
+        # the layer is made again (and a model they grew)
+        writers_before(k, old_names)
     needed: set[int] = set()  # run statements whose writers were looked for
     grew = True
     while grew:
@@ -589,20 +621,10 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
             needed.add(i)
             d = info[i - first]
             names = (d.reads | every_fn_free) if calling[i - first] else d.reads
-            if i == k:  # and what the edited statements read before the edit: the rows of a layer
-                # made above and called by them then must be made again (it is not called now)
-                names = names.union(*(((o.reads | every_fn_free) if o.calling(shadowed) else o.reads)
-                                      for o in old))
-            for name in names:
-                ws = writers.get(name, ())
-                for j in range(bisect.bisect_left(ws, i) - 1, -1, -1):  # its writers before i, nearest first
-                    w = ws[j]
-                    if w not in run:
-                        run.add(w)
-                        grew = True
-                    # (the edited statement stands for what it bound before the edit: not a writer then)
-                    if not info[w - first].conditional and name in info[w - first].writes:
-                        break
+            if i == k and not deleted:  # and what the edited statements read before the edit: the rows
+                # of a layer made above and called by them then must be made again (it is not called now)
+                names = names | old_names
+            grew = writers_before(i, names) or grew
     return run, every_fn_free
 
 

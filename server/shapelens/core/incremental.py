@@ -45,7 +45,7 @@ from typing import Any
 from shapelens.core import depends
 from shapelens.core import layout_edits
 from shapelens.core.line_shift import Shift, last_line
-from shapelens.core.text_diff import changed as _changed, common_prefix as _common_prefix
+from shapelens.core.text_diff import changed as _changed, common_prefix as _common_prefix, line_aligned
 from shapelens.core.text_diff import last_line_of as _last_line_of, stmt_pos as _stmt_pos
 from shapelens.core.lines import LINE_BREAK, line_starts
 
@@ -416,6 +416,7 @@ class Session:
             return None  # lone CRs: lines are not counted by "\n"
         a = _common_prefix(old_text, text)
         b = _common_prefix(old_text[a:][::-1], text[a:][::-1])  # the common end, after the common start
+        a, b = line_aligned(old_text, text, a, b)
         new_body, old_pos = module.body, last.positions
         line_a = text.count("\n", 0, a) + 1  # the (1-based) lines where the change starts and ends
         first_new, last_new = _changed([_stmt_pos(st) for st in new_body], line_a, _last_line_of(text, a, len(text) - b))

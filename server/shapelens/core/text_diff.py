@@ -21,6 +21,20 @@ def common_prefix(a: str, b: str) -> int:
     return lo
 
 
+def line_aligned(old: str, new: str, a: int, b: int) -> tuple[int, int]:
+    """``(a, b)``: the common start and end of two texts, with a pure insertion or deletion moved
+    back to the start of its line where the texts allow it. Taking away ``marker = 1\n`` before
+    ``model = ...`` leaves the common start ending in its ``m``: the change would run into the
+    next line (and that statement count as edited) though only the line above went."""
+    longer = old if len(old) - b > a else new
+    if (len(old) - b > a) == (len(new) - b > a):
+        return a, b  # (both sides changed, or neither)
+    end = len(longer) - b  # the text added or taken away: longer[a:end]
+    while a > 0 and longer[a - 1] != "\n" and longer[a - 1] == longer[end - 1]:
+        a, end, b = a - 1, end - 1, b + 1
+    return a, b
+
+
 def stmt_pos(stmt: ast.stmt) -> tuple:
     return (stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset)
 
