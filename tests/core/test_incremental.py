@@ -947,3 +947,37 @@ def test_a_text_only_added_or_taken_away_starts_at_its_line(old, new, start):
     # the same texts around the same change
     assert old[:a2] == new[:a2] and old[len(old) - b2:] == new[len(new) - b2:]
     assert a2 + b2 <= min(len(old), len(new))
+
+
+LATER_FUNCTION = '''import keras
+from keras import layers
+
+model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2)])
+marker = 1
+inp = keras.Input(shape=(8,))
+out = layers.Dense(3)(inp)
+
+
+def report():
+    return model.name
+
+
+name = report()
+'''
+
+
+def test_a_call_before_a_function_is_defined_does_not_read_what_it_reads(monkeypatch):
+    """A function defined further down (``report``, reading the model) does not exist yet when the
+    statements above it run: their calls cannot reach the model through it. They used to be taken
+    to read every function's free names, the model bound before the restored state among them,
+    and ran again after any edit above them."""
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    session = opened(LATER_FUNCTION)
+    for k, value in enumerate((2, 3, 4)):
+        edited = LATER_FUNCTION.replace("marker = 1", f"marker = {value}")
+        result, ran = analyze_counting(edited, session)
+        assert same(result, analyze(edited, "prog.py")), k
+        if k:  # (the first edit at a place runs the statements before it, to save the state there)
+            # (the call of report() below it reaches the model: it runs, and its definition)
+            assert 5 in ran and not {6, 7} & set(ran), ran
+        session.prepare()

@@ -74,6 +74,15 @@ class Objects:
         for group in data:
             self.join(set(), frozenset(group), data=True)
 
+    def read_by_functions(self, names) -> None:
+        """``names`` are read by functions defined from here on (``fn_free`` grows)."""
+        for name in names:
+            if name not in self.fn_free:
+                self.fn_free.add(name)
+                c = self.of.get(name)
+                if c is not None:
+                    self.with_fn[c] = self.with_fn.get(c, 0) + 1
+
     def _new(self) -> int:
         c = self._next
         self._next += 1

@@ -525,6 +525,17 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     quiet = {i for i in quiet if first <= i < k}
     old_reads = frozenset().union(*(o.reads for o in old))
     old_calls = any(o.calling(shadowed) for o in old)
+    # the free names of the functions and classes a statement can call: those bound before
+    # ``first``, and those the statements up to it define (a function defined further down does
+    # not exist yet when it runs); the edited statements as they were count from the edit on
+    fn_at: list[frozenset] = []
+    fn_now = frozenset(before_free)
+    old_fn = frozenset().union(*(o.fn_free for o in old))
+    for i in range(first, n):
+        more = info[i - first].fn_free | old_fn if i == k else info[i - first].fn_free
+        if not more <= fn_now:
+            fn_now = fn_now | more
+        fn_at.append(fn_now)
 
     def sweep() -> bool:
         """One pass in statement order: a statement that is kept but reads a name whose value may
@@ -533,17 +544,23 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
         grew = False
         bad: set[str] = set()  # reading these now may see another value than last time
         bad_fn = 0
-        objects = _Objects(unsafe_before, every_fn_free, data_before)
+        fn_free = fn_at[0] if fn_at else frozenset()
+        objects = _Objects(unsafe_before, set(fn_free), data_before)
         for i in range(first, n):
             d = info[i - first]
             calls, changes = calling[i - first], changing[i - first]
+            if fn_at[i - first] is not fn_free:  # functions defined: what a call may read grows
+                more = fn_at[i - first] - fn_free
+                fn_free = fn_at[i - first]
+                objects.read_by_functions(more)
+                bad_fn += len(more & bad)
             if i == k and deleted:
                 # what the statements taken away did is not done now: the objects they reached may
                 # hold other contents, and the names they bound other values (or none)
                 gone = objects.reached(old_reads, old_calls) if old_changes else ()
                 for name in {*objects.names(gone), *old_writes} - bad:
                     bad.add(name)
-                    bad_fn += name in every_fn_free
+                    bad_fn += name in fn_free
             if i == k and not deleted:  # and what the edited statements reached as they were (they changed it then)
                 reached = objects.reached(d.reads | old_reads, calls or old_calls)
             else:
@@ -564,7 +581,7 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
                 if changes and not same:
                     for name in objects.names(reached) - bad:
                         bad.add(name)
-                        bad_fn += name in every_fn_free
+                        bad_fn += name in fn_free
             elif changes and reached:  # kept: what it does to data made again is not done now
                 for c in reached:
                     objects.pending.setdefault(c, []).append(i)
@@ -586,10 +603,10 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
                     continue  # maybe bound: the value before stands as well
                 if now_bad and name not in bad:
                     bad.add(name)
-                    bad_fn += name in every_fn_free
+                    bad_fn += name in fn_free
                 elif not now_bad and name in bad:
                     bad.discard(name)
-                    bad_fn -= name in every_fn_free
+                    bad_fn -= name in fn_free
         return grew
 
     def writers_before(i: int, names: set[str]) -> bool:
@@ -620,7 +637,7 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
         for i in sorted(run - needed):
             needed.add(i)
             d = info[i - first]
-            names = (d.reads | every_fn_free) if calling[i - first] else d.reads
+            names = (d.reads | fn_at[i - first]) if calling[i - first] else d.reads
             if i == k and not deleted:  # and what the edited statements read before the edit: the rows
                 # of a layer made above and called by them then must be made again (it is not called now)
                 names = names | old_names
