@@ -1,6 +1,8 @@
-"""The position index promised with each result (lsp/session.py): a hover that comes before the
-document's thread has built it waits for that build instead of building its own, and never waits
-for a promise that will not be kept (a newer result, a closed document)."""
+"""The position index promised with each result (lsp/session.py): a hover that comes while the
+document's thread builds it waits for that build instead of building its own (so does one that
+comes before that build began, on a big file), and never waits for a promise that will not be
+kept (a newer result, a closed document). On a small file, a hover that comes before the build
+began builds the index itself (a few ms) instead of waiting for the idle work to reach it."""
 
 from __future__ import annotations
 
@@ -12,9 +14,16 @@ import pytest
 
 from shapelens.core.analyze import analyze
 from shapelens.lsp.analyses import Result
+from shapelens.lsp import session as session_module
 from shapelens.lsp.session import INDEX_WAIT, ShapelensServer
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def big(monkeypatch):
+    """Every result counts as big: its index is waited for."""
+    monkeypatch.setattr(session_module, "BUILD_NOW_LINES", 0)
 
 URI = "file:///work/prog.py"
 TEXT = "import keras\nx = keras.Input((4,))\ny = keras.layers.Dense(2)(x)\n"
@@ -26,7 +35,7 @@ def server_with(results: list[Result]) -> ShapelensServer:
     return ls
 
 
-async def test_a_hover_waits_for_the_index_being_built_on_the_documents_thread():
+async def test_a_hover_waits_for_the_index_being_built_on_the_documents_thread(big):
     results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)]
     ls = server_with(results)
     ls._announce(results[0])
@@ -44,7 +53,7 @@ async def test_a_hover_waits_for_the_index_being_built_on_the_documents_thread()
     assert URI not in ls._building
 
 
-async def test_a_newer_result_or_closing_releases_the_wait():
+async def test_a_newer_result_or_closing_releases_the_wait(big):
     first = Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)
     results = [first]
     ls = server_with(results)
@@ -64,3 +73,31 @@ async def test_a_newer_result_or_closing_releases_the_wait():
     ls._keep_promise(URI, ls._building[URI])  # as untrack() does when the document closes
     await waiting
     assert time.monotonic() - t < INDEX_WAIT / 2
+
+
+async def test_a_hover_on_a_small_file_builds_the_index_unless_its_build_began():
+    results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)]
+    ls = server_with(results)
+    ls._announce(results[0])
+    builds = []
+    real = ls.lookup
+    ls.lookup = lambda result, stop=None, statements=None: builds.append(threading.current_thread().name) \
+        or real(result, stop, statements)  # type: ignore[method-assign]
+    t = time.monotonic()
+    lookup = await ls.lookup_async(results[0])  # the idle work has not reached it: built now
+    assert time.monotonic() - t < 0.5
+    assert builds == [threading.current_thread().name]
+    assert lookup is ls._lookups[URI][1] and lookup.at(2, 20).layers[0].kind == "Dense"
+    ls._index(URI, None)  # the idle work finds it built, and keeps the promise
+    assert builds == [threading.current_thread().name] and URI not in ls._building
+    # a build that began on the document's thread is waited for
+    second = Result(URI, 2, TEXT + "\n", analyze(TEXT + "\n", "/work/prog.py"), 2)
+    results.append(second)
+    ls._announce(second)
+    ls._index_begun[URI] = second.serial
+    waiting = asyncio.create_task(ls.lookup_async(second))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    threading.Timer(0.05, ls._index, (URI, None)).start()
+    lookup = await waiting
+    assert lookup.at(2, 20).layers[0].kind == "Dense" and len(builds) == 2

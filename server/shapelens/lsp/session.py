@@ -34,6 +34,11 @@ log = logging.getLogger("shapelens.lsp")
 PYTHON_SUFFIXES = (".py", ".pyi")
 IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collection
 INDEX_WAIT = 1.0  # longest wait of a request for the position index being built while idle
+# A request finds the position index of a result this small not built yet, nor begun by the
+# document's thread (which begins after IDLE_DELAY and the quick steps of Session.prepare):
+# it builds the index itself (a few ms; tens on a 5,000-line file, which waits instead)
+BUILD_NOW_LINES = 1_000
+BUILD_NOW_LAYERS = 2_000
 _CORE_LOCK = threading.Lock()
 
 
@@ -66,6 +71,7 @@ class ShapelensServer(LanguageServer):
         self.fix_cache: dict[tuple, list] = {}  # (uri, result serial, diagnostic index) -> verified fixes
         self._lookups: dict[str, tuple[int, Lookup]] = {}
         self._building: dict[str, tuple[int, concurrent.futures.Future]] = {}  # uri -> index being built (serial)
+        self._index_begun: dict[str, int] = {}  # uri -> serial of the result whose index the document's thread builds
         self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
         self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
         # per document path: the incremental state of its analyses (core/incremental.py)
@@ -91,6 +97,7 @@ class ShapelensServer(LanguageServer):
         self.forget_incremental(to_fs_path(uri) or uri)
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
+        self._index_begun.pop(uri, None)
         promised = self._building.get(uri)
         if promised is not None:
             self._keep_promise(uri, promised)
@@ -160,6 +167,7 @@ class ShapelensServer(LanguageServer):
             cached = self._lookups.get(uri)
             if cached is not None and cached[0] == result.serial:
                 return
+            self._index_begun[uri] = result.serial
             self.lookup(result, stop, self._parse_of(result))
         except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
             pass
@@ -181,7 +189,8 @@ class ShapelensServer(LanguageServer):
         if cached is not None and cached[0] == result.serial:
             return cached[1]
         building = self._building.get(result.uri)
-        if building is not None and building[0] == result.serial:
+        if building is not None and building[0] == result.serial and (
+                self._index_begun.get(result.uri) == result.serial or not _small(result)):
             try:
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(building[1])), INDEX_WAIT)
             except (asyncio.TimeoutError, concurrent.futures.CancelledError):
@@ -308,3 +317,10 @@ class ShapelensServer(LanguageServer):
     # -- messages ---------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+
+def _small(result: Result) -> bool:
+    """Whether a result's position index is quick to build (BUILD_NOW_LINES)."""
+    text = result.text
+    return len(result.analysis.layers) <= BUILD_NOW_LAYERS and len(text) <= BUILD_NOW_LINES * 80 and \
+        text.count("\n") < BUILD_NOW_LINES
