@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from shapelens.core.resolve import ModuleRef
 from shapelens.core.rules.base import Args, LayerError, Out, Rule, Unresolved
 from shapelens.core.shapes import UNK, ShapeError, Unknown, known
 
@@ -279,6 +280,12 @@ _MEMO_MAX = 4096
 _U = object()  # every unknown, in a memo key
 
 
+# The arguments no rule reads (initializers, regularizers): whatever their values (a call making
+# one, a partial), the answer is the same
+_UNREAD_ARGS = ("_initializer", "_regularizer")
+_UNREAD = object()
+
+
 class _NoKey(Exception):
     pass
 
@@ -299,7 +306,9 @@ def _key(value: Any, depth: int = 0, shapes: bool = False) -> Any:
         if t is RankUnknown and shapes:  # an input of unknown rank: _with_rank makes its axes
             return (t, _key(value.first, depth + 1), _key(value.last, depth + 1))
         if t is dict and depth == 0 and all(type(k) is str for k in value):
-            return (t, *[(k, _key(v, 1)) for k, v in value.items()])
+            return (t, *[(k, _UNREAD if k.endswith(_UNREAD_ARGS) else _key(v, 1)) for k, v in value.items()])
+    if t is ModuleRef:  # an activation named by its path (keras.activations.gelu): what it does is its name's
+        return (t, value.path)
     raise _NoKey
 
 
