@@ -47,19 +47,39 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         child_nodes(n, stack)
 
 
+# fields that never hold a node (names, operators, contexts, flags): not looked at
+_NOT_NODES = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "name", "asname", "module", "level",
+                        "type_comment", "simple", "is_async", "conversion", "kind", "tag"})
+_LEAF_TYPES = frozenset({c for base in _LEAVES[:-1] for c in base.__subclasses__()} | {ast.Constant})
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+_NAME, _LOAD = ast.Name, ast.Load
+_OTHER_COMMON = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Import, ast.ImportFrom, ast.ExceptHandler,
+                           ast.NamedExpr, ast.Global, ast.Nonlocal, ast.Match})
+
+
 def child_nodes(node: ast.AST, out: list) -> None:
     """``out.extend(ast.iter_child_nodes(node))`` without the leaves (also core/lookup.py)."""
-    for name in node._fields:
+    t = type(node)
+    fields = _NODE_FIELDS.get(t)
+    if fields is None:
+        fields = _NODE_FIELDS[t] = tuple(f for f in t._fields if f not in _NOT_NODES)
+    leaves = _LEAF_TYPES
+    for name in fields:
         value = getattr(node, name, None)
+        if value is None:
+            continue
         if type(value) is list:
             for item in value:
-                if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
+                if type(item) not in leaves and isinstance(item, ast.AST):
                     out.append(item)
-        elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+        elif type(value) not in leaves and isinstance(value, ast.AST):
             out.append(value)
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_FUNCTION_TYPES = frozenset(_FUNCTIONS)
+_COMPREHENSION_TYPES = frozenset(_COMPREHENSIONS)
+_SCOPES = _FUNCTION_TYPES | _COMPREHENSION_TYPES
 _DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "eval", "exec", "setattr", "delattr", "__import__",
                             "__builtins__", "__dict__", "reload"})
 # Keras's functions that set global state a shape may depend on (the data format, the float
@@ -152,15 +172,17 @@ class _Collector:
         stack = [node]
         while stack:
             n = stack.pop()
-            if isinstance(n, _FUNCTIONS):
-                self._function(n, self.fn_free)
-                continue
-            if isinstance(n, _COMPREHENSIONS):
-                free: set[str] = set()
-                self._scope(n, free, comprehension=True)
-                self.reads |= free
-                continue
-            if isinstance(n, ast.ClassDef):
+            t = type(n)
+            if t in _SCOPES:
+                if t in _FUNCTION_TYPES:
+                    self._function(n, self.fn_free)
+                    continue
+                if t in _COMPREHENSION_TYPES:
+                    free: set[str] = set()
+                    self._scope(n, free, comprehension=True)
+                    self.reads |= free
+                    continue
+            if t is ast.ClassDef:
                 self.writes.add(n.name)
                 self._reads_only(n)
                 for part in (*n.bases, *n.keywords, *n.decorator_list):
@@ -201,8 +223,9 @@ class _Collector:
             self.escapes.add(n.target.id)  # (`xs += [...]` extends the list in place)
 
     def _common(self, n: ast.AST, loads: set, stores: set, mutates: set) -> None:
-        if isinstance(n, ast.Name):
-            if isinstance(n.ctx, ast.Load):
+        t = type(n)  # (the node classes below have no subclasses: compared by type, a third faster)
+        if t is _NAME:
+            if type(n.ctx) is _LOAD:
                 loads.add(n.id)
                 if n.id in _DYNAMIC_NAMES or n.id in _GLOBAL_SETTERS:
                     self.barrier = True
@@ -214,32 +237,35 @@ class _Collector:
                     self.escapes.add(n.id)
             return
         self._reads_only(n)
-        if isinstance(n, (ast.Attribute, ast.Subscript)):
-            if not isinstance(n.ctx, ast.Load):
+        if t is ast.Attribute or t is ast.Subscript:
+            if type(n.ctx) is not _LOAD:
                 root = _root(n)
                 if root is not None:
                     mutates.add(root)
                     loads.add(root)
-            if isinstance(n, ast.Attribute) and (n.attr in _GLOBAL_SETTERS or n.attr in _DYNAMIC_NAMES):
+            if t is ast.Attribute and (n.attr in _GLOBAL_SETTERS or n.attr in _DYNAMIC_NAMES):
                 self.barrier = True
-        elif isinstance(n, ast.Call):
-            if isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS:
+        elif t is ast.Call:
+            if type(n.func) is _NAME and n.func.id in PURE_BUILTINS:
                 self.pure_calls.add(n.func.id)
             else:
                 self.calls = True
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            stores.add(n.name)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            for alias in n.names:
-                if alias.name == "*":
-                    self.barrier = True
-                stores.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            stores.add(n.name)
-        elif isinstance(n, (ast.Global, ast.Nonlocal, ast.Match)):
-            self.barrier = True
-        elif isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name):
-            self.writes.add(n.target.id)  # a walrus binds in the enclosing function or module
+        elif t in _OTHER_COMMON:
+            if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+                stores.add(n.name)
+            elif t is ast.Import or t is ast.ImportFrom:
+                for alias in n.names:
+                    if alias.name == "*":
+                        self.barrier = True
+                    stores.add(alias.asname or alias.name.split(".")[0])
+            elif t is ast.ExceptHandler:
+                if n.name:
+                    stores.add(n.name)
+            elif t is ast.NamedExpr:
+                if type(n.target) is _NAME:
+                    self.writes.add(n.target.id)  # a walrus binds in the enclosing function or module
+            else:  # Global, Nonlocal, Match
+                self.barrier = True
 
     # -- function bodies: free names (loads that are not local) go to ``free``
     def _function(self, fn: ast.AST, free: set) -> None:
@@ -272,7 +298,12 @@ class _Collector:
         stack = list(body)
         while stack:
             n = stack.pop()
-            if isinstance(n, _FUNCTIONS):
+            t = type(n)
+            if t not in _SCOPES and t is not ast.ClassDef and t is not ast.NamedExpr:
+                self._common(n, loads, local, mutated)
+                child_nodes(n, stack)
+                continue
+            if t in _FUNCTION_TYPES:
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     local.add(n.name)
                     for part in (*n.decorator_list, *n.args.defaults, *(d for d in n.args.kw_defaults if d)):
