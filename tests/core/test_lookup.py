@@ -75,7 +75,7 @@ def _whole_text_lookup(text: str, analysis) -> dict:
     from shapelens.core import lookup as module
 
     real = module._trees
-    module._trees = lambda source: iter([(source._span, source.parse()[0])])
+    module._trees = lambda source: iter([(source._span, source.parse()[0], 0)])
     try:
         return Lookup(text, analysis)
     finally:

@@ -16,6 +16,7 @@ from shapelens.core import depends
 from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.source import Source, Span
 
+_NAME = ast.Name
 DATA_METHODS = ("fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch")
 
 
@@ -75,14 +76,14 @@ def _by_line(index: dict[int, list], span: Span, item: object) -> None:
 _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b|[)\]}#]")
 
 
-def _trees(source: Source) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module]]:
+def _trees(source: Source) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module, int]]:
     """The syntax trees of the text, a few top-level statements at a time, each with the function
     giving its nodes' Spans in the whole text. Parsing a long file whole holds its entire tree
     and the parser's working memory at once (26 MiB for 5,000 lines) for indexes that keep a
     fraction of it; one top-level statement at a time holds one statement's. A chunk that does
     not parse (a string or brackets running on at column 0) takes in the next lines, twice as
     many each time; a text that does not parse to its end is parsed whole, with the repairs of
-    Source.parse."""
+    Source.parse. Each with the number of lines its nodes' line numbers are moved by."""
     lines = source.lines
     starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "\f") and not _CONTINUES.match(line)]
     starts.append(len(lines))
@@ -101,15 +102,15 @@ def _trees(source: Source) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Modu
                 j = min(j + step, len(starts))
         if tree is None:
             break
-        yield _offset_span(source, begin), tree
+        yield _offset_span(source, begin), tree, begin
         begin, k = end, j
     if begin < len(lines) or source._bom:  # the rest does not parse as it is: whole, with the repairs
         module, _ = source.parse()
         module.body = [stmt for stmt in module.body if stmt.lineno - 1 >= begin]
-        yield source._span, module
+        yield source._span, module, 0
 
 
-def _given(source: Source, statements: list[ast.stmt]) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module]]:
+def _given(source: Source, statements: list[ast.stmt]) -> Iterator[tuple[Callable[[ast.AST], Span], ast.Module, int]]:
     """The statements of an analysis's parse, a few at a time (as _trees yields them). A statement
     moved by an edit may be a stand-in (core/incremental.py ``moved``): its own position is moved,
     its children are those of an earlier parse, ``_sl_delta`` lines above where they are now (the
@@ -120,15 +121,15 @@ def _given(source: Source, statements: list[ast.stmt]) -> Iterator[tuple[Callabl
         if delta is None:
             run.append(stmt)
             if len(run) == 16:
-                yield source._span, ast.Module(body=run, type_ignores=[])
+                yield source._span, ast.Module(body=run, type_ignores=[]), 0
                 run = []
             continue
         if run:
-            yield source._span, ast.Module(body=run, type_ignores=[])
+            yield source._span, ast.Module(body=run, type_ignores=[]), 0
             run = []
-        yield _offset_span(source, delta), ast.Module(body=[stmt], type_ignores=[])
+        yield _offset_span(source, delta), ast.Module(body=[stmt], type_ignores=[]), delta
     if run:
-        yield source._span, ast.Module(body=run, type_ignores=[])
+        yield source._span, ast.Module(body=run, type_ignores=[]), 0
 
 
 def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
@@ -163,18 +164,19 @@ class Lookup:
         names: list[tuple[str, int, int, int]] = []  # name, line, start and end byte columns
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
         self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
-        for span, tree in (_trees(source) if statements is None else _given(source, statements)):
+        for span, tree, moved in (_trees(source) if statements is None else _given(source, statements)):
             if stop is not None and stop():
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
             for node in depends.walk(tree):
-                if isinstance(node, ast.Name):
-                    line = span(node).line
-                    names.append((node.id, line, node.col_offset, node.end_col_offset or node.col_offset))
-                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                        and node.func.attr in DATA_METHODS:
-                    calls.append((span(node), node))
-                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                t = type(node)  # (node classes with no subclasses: compared by type)
+                if t is _NAME:
+                    names.append((node.id, node.lineno - 1 + moved, node.col_offset,
+                                  node.end_col_offset or node.col_offset))
+                elif t is ast.Call:
+                    if type(node.func) is ast.Attribute and node.func.attr in DATA_METHODS:
+                        calls.append((span(node), node))
+                elif (t is ast.Assign or t is ast.AnnAssign) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for t in targets:
                         if isinstance(t, ast.Name):
