@@ -888,6 +888,8 @@ def build(units):
 marker = 1
 model = build(UNITS)
 model.add(layers.Dense(3))
+print(model.output_shape)
+model.layers[0].trainable = False
 UNITS = 3
 other = build(UNITS)
 head = layers.Dense(4)
@@ -904,6 +906,8 @@ bad = layers.Conv1D(4, 20)(keras.Input(shape=(8, 1)))
     ("w = head(keras.Input(shape=(5,)))\n", ["model =", "other =", "bad ="]),  # a call of a layer made above
     ("marker = 1\nmodel = build(UNITS)\n", ["other =", "head =", "y =", "bad ="]),  # two at once
     ("bad = layers.Conv1D(4, 20)(keras.Input(shape=(8, 1)))\n", []),  # the last statement
+    ("print(model.output_shape)\n", ["model =", "UNITS =", "other =", "head =", "y =", "bad ="]),  # it only read
+    ("model.layers[0].trainable = False\n", ["UNITS =", "other =", "head =", "y =", "bad ="]),  # it changed it
 ])
 def test_statements_taken_away_run_only_what_they_reached(line, must_not_run, monkeypatch):
     """Lines taken away (and put back, and taken away again): no statement stands in for them --
@@ -981,3 +985,23 @@ def test_a_call_before_a_function_is_defined_does_not_read_what_it_reads(monkeyp
             # (the call of report() below it reaches the model: it runs, and its definition)
             assert 5 in ran and not {6, 7} & set(ran), ran
         session.prepare()
+
+
+FAR_BELOW = ("import keras\nfrom keras import layers\n\nmarker = 1\ninp = keras.Input(shape=(8,))\n"
+             "x = layers.Dense(4)(inp)\n" + "".join(f"f{i} = {i}\n" for i in range(24))
+             + "print(x.shape)\ny = layers.Dense(2)(x)\n")
+
+
+def test_a_statement_that_only_read_taken_away_far_below_the_saved_state_runs_nothing(monkeypatch):
+    """The state is saved far above (an edit at the top); a line below that only read a tensor
+    (``print(x.shape)``) is taken away: the statement that made the tensor keeps its results (one
+    taken away that called a layer made above makes that layer again: its rows held the call),
+    and so does everything below."""
+    monkeypatch.setattr(incremental, "LAYOUT_EDITS", True)
+    session = opened(FAR_BELOW)
+    edited = FAR_BELOW.replace("marker = 1", "marker = 2")
+    for k, text in enumerate((edited, edited.replace("print(x.shape)\n", ""))):
+        result, ran = analyze_counting(text, session)
+        assert same(result, analyze(text, "prog.py")), k
+        session.prepare()
+    assert ran == [], ran

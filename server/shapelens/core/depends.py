@@ -658,8 +658,10 @@ def plan(body: list[ast.stmt], first: int, edited: tuple[int, int], old: list[St
     old_names = set().union(*(((o.reads | every_fn_free) if o.calling(shadowed) else o.reads) for o in old))
     if deleted:
         # the rows of a layer made above and called by the statements taken away hold those calls:
-        # the layer is made again (and a model they grew)
-        writers_before(k, old_names)
+        # the layer is made again (and a model they grew, a layer they set trainable); one that
+        # only read (``print(x.shape)``) left nothing in them
+        writers_before(k, set().union(*(((o.reads | every_fn_free) if o.calling(shadowed) else o.reads)
+                                        for o in old if o.changing(shadowed))))
     needed: set[int] = set()  # run statements whose writers were looked for
     grew = True
     while grew:
