@@ -92,12 +92,9 @@ out = layers.GlobalAveragePooling1D()(x)
 '''
 
 
-def test_a_block_called_again_reuses_the_sampled_answer(monkeypatch):
-    """A rule run on sizes not known statically is run again on sample values to find what does
-    not depend on them (rules/symbolic.py); the same block called again asks the same question,
-    and the answer is kept (_values_memo): the analysis is the one without it."""
-    import dataclasses
-
+def _sampled(text: str, monkeypatch) -> tuple:
+    """The analysis of ``text`` with the memo of sampled answers and without it, with how many
+    questions each asked (rules/symbolic.py, _specialise_values runs)."""
     from shapelens.core.rules import symbolic
 
     symbolic._MEMO.clear()
@@ -109,7 +106,7 @@ def test_a_block_called_again_reuses_the_sampled_answer(monkeypatch):
         return specialise(*args)
 
     monkeypatch.setattr(symbolic, "_specialise_values", counted)
-    kept = analyze(BLOCKS, "blocks.py")
+    kept = analyze(text, "blocks.py")
     with_memo = len(runs)
 
     def no_memo(plain, rule, args, inputs, call):
@@ -120,8 +117,18 @@ def test_a_block_called_again_reuses_the_sampled_answer(monkeypatch):
 
     monkeypatch.setattr(symbolic, "_values_memo", no_memo)
     runs.clear()
-    fresh = analyze(BLOCKS, "blocks.py")
-    assert with_memo == 3 and len(runs) == 19  # Conv1D, Dense (any width) and the pooling: asked once
+    fresh = analyze(text, "blocks.py")
+    return kept, fresh, with_memo, len(runs)
+
+
+def test_a_block_called_again_reuses_the_sampled_answer(monkeypatch):
+    """A rule run on sizes not known statically is run again on sample values to find what does
+    not depend on them (rules/symbolic.py); the same block called again asks the same question,
+    and the answer is kept (_values_memo): the analysis is the one without it."""
+    import dataclasses
+
+    kept, fresh, with_memo, without = _sampled(BLOCKS, monkeypatch)
+    assert with_memo == 3 and without == 19  # Conv1D, Dense (any width) and the pooling: asked once
     assert repr(dataclasses.asdict(kept)) == repr(dataclasses.asdict(fresh))
     dense = [r for r in kept.layers if r.kind == "Dense"]
     assert len(dense) == 12 and all(str(r.output_shape).startswith("(None, ") for r in dense)
@@ -146,31 +153,9 @@ def test_initializers_and_activations_by_path_do_not_keep_the_answer_from_being_
     keras.io examples: 601 -> 118 of 4,625; DDPM: 70 -> 62 ms). The analysis is the one without the memo."""
     import dataclasses
 
-    from shapelens.core.rules import symbolic
-
     assert BLOCKS_WITH_INITIALIZERS.count("initializers") == 2
-    symbolic._MEMO.clear()
-    runs = []
-    specialise = symbolic._specialise_values
-
-    def counted(*args):
-        runs.append(args[1].kind)
-        return specialise(*args)
-
-    monkeypatch.setattr(symbolic, "_specialise_values", counted)
-    kept = analyze(BLOCKS_WITH_INITIALIZERS, "blocks.py")
-    with_memo = len(runs)
-
-    def no_memo(plain, rule, args, inputs, call):
-        try:
-            return counted(plain, rule, args, inputs, call)
-        except Exception:  # noqa: BLE001 -- as _values_memo
-            return None
-
-    monkeypatch.setattr(symbolic, "_values_memo", no_memo)
-    runs.clear()
-    fresh = analyze(BLOCKS_WITH_INITIALIZERS, "blocks.py")
+    kept, fresh, with_memo, without = _sampled(BLOCKS_WITH_INITIALIZERS, monkeypatch)
     # Conv1D, each Dense (their arguments differ) and the pooling: asked once
-    assert with_memo == 4 and len(runs) == 19
+    assert with_memo == 4 and without == 19
     assert repr(dataclasses.asdict(kept)) == repr(dataclasses.asdict(fresh))
     assert not [d for d in kept.diagnostics if d.severity == "error"]

@@ -35,14 +35,20 @@ def server_with(results: list[Result]) -> ShapelensServer:
     return ls
 
 
-async def test_a_hover_waits_for_the_index_being_built_on_the_documents_thread(big):
-    results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)]
+def announced(results: list[Result]) -> tuple[ShapelensServer, list[str]]:
+    """A server with the first result announced, and the names of the threads that build an index."""
     ls = server_with(results)
     ls._announce(results[0])
-    builds = []
+    builds: list[str] = []
     real = ls.lookup
     ls.lookup = lambda result, stop=None, statements=None: builds.append(threading.current_thread().name) \
         or real(result, stop, statements)  # type: ignore[method-assign]
+    return ls, builds
+
+
+async def test_a_hover_waits_for_the_index_being_built_on_the_documents_thread(big):
+    results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)]
+    ls, builds = announced(results)
     idle = threading.Timer(0.1, ls._index, (URI, None))
     idle.start()
     t = time.monotonic()
@@ -77,12 +83,7 @@ async def test_a_newer_result_or_closing_releases_the_wait(big):
 
 async def test_a_hover_on_a_small_file_builds_the_index_unless_its_build_began():
     results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)]
-    ls = server_with(results)
-    ls._announce(results[0])
-    builds = []
-    real = ls.lookup
-    ls.lookup = lambda result, stop=None, statements=None: builds.append(threading.current_thread().name) \
-        or real(result, stop, statements)  # type: ignore[method-assign]
+    ls, builds = announced(results)
     t = time.monotonic()
     lookup = await ls.lookup_async(results[0])  # the idle work has not reached it: built now
     assert time.monotonic() - t < 0.5
