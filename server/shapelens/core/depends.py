@@ -47,8 +47,9 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         child_nodes(n, stack)
 
 
-# fields that never hold a node (names, operators, contexts, flags): not looked at
-_NOT_NODES = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "name", "asname", "module", "level",
+# fields that never hold a node (names, operators, contexts, flags): not looked at. (Not ``name``:
+# a str everywhere in Python 3.11, but a Name node in 3.12's ``type X = ...``.)
+_NOT_NODES = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level",
                         "type_comment", "simple", "is_async", "conversion", "kind", "tag"})
 _LEAF_TYPES = frozenset({c for base in _LEAVES[:-1] for c in base.__subclasses__()} | {ast.Constant})
 _NODE_FIELDS: dict[type, tuple[str, ...]] = {}
