@@ -147,3 +147,39 @@ def test_the_index_from_the_analysis_parse_equals_the_one_from_the_text():
 
 def _entries(index: dict) -> dict:
     return {key: sorted(map(repr, value)) if isinstance(value, list) else repr(value) for key, value in index.items()}
+
+
+def test_the_index_after_edits_reads_only_the_statements_the_edit_made():
+    """What the index reads in a statement is kept on it (lookup._facts): after an edit, the
+    statements the analysis took from the parse before (the same objects, or stand-ins for those
+    moved by a line added above them) are not walked again, and the index is the one a fresh
+    parse of the text gives, at every position."""
+    from pathlib import Path
+
+    from shapelens.core.incremental import Session
+    from shapelens.core.lookup import _FACTS
+
+    programs = sorted((Path(__file__).resolve().parents[1] / "fixtures").rglob("*.py"))
+    reused = checked = 0
+    for program in programs[::3]:
+        text = program.read_text(encoding="utf-8")
+        session = Session()
+        analysis = analyze(text, "prog.py", session=session)
+        found = session.statements()
+        if found is None or len(found[1]) < 4:
+            continue
+        Lookup(text, analysis, statements=found[1])
+        lines = text.split("\n")
+        at = found[1][len(found[1]) // 2].lineno - 1
+        for added in ("# a comment", "marker = 1"):
+            edited = "\n".join(lines[:at] + [added] + lines[at:])
+            for version in (edited, text):  # the line added, then taken away again
+                analysis = analyze(version, "prog.py", session=session)
+                session.prepare()
+                found = session.statements()
+                assert found is not None and found[0] is version
+                reused += sum(_FACTS in stmt.__dict__ for stmt in found[1])
+                given = Lookup(version, analysis, statements=found[1])
+                assert _answers(given, version) == _answers(Lookup(version, analysis), version), program.name
+                checked += 1
+    assert checked >= 20 and reused > checked  # most statements were read once

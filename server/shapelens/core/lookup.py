@@ -143,6 +143,34 @@ def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
     return span
 
 
+_FACTS = "_sl_lookup"  # on a statement: what Lookup reads in it (_facts)
+
+
+def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
+    """What the index reads in a top-level statement, in its nodes' own coordinates (lines and byte
+    columns as parsed: a moved stand-in's children are on their old lines): its names, flat
+    (id, 0-based line, start and end column, ...); its assignments to names (value node, name,
+    target node); its ``x.fit(...)``-like calls. Kept on the statement (as core/depends.py keeps
+    what it finds there): a statement an edit did not change is the same object in the next
+    analysis's parse (core/incremental.py reuses it), and is not walked again."""
+    flat: list = []
+    assigned: list = []
+    calls: list = []
+    for node in depends.walk(stmt):
+        t = type(node)  # (node classes with no subclasses: compared by type)
+        if t is _NAME:
+            flat += (node.id, node.lineno - 1, node.col_offset, node.end_col_offset or node.col_offset)
+        elif t is ast.Call:
+            if type(node.func) is ast.Attribute and node.func.attr in DATA_METHODS:
+                calls.append(node)
+        elif (t is ast.Assign or t is ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    assigned.append((node.value, target.id, target))
+    return tuple(flat), tuple(assigned), tuple(calls)
+
+
 class Stopped(Exception):
     """The index was not built (Lookup's ``stop``)."""
 
@@ -161,26 +189,24 @@ class Lookup:
         self.analysis = analysis
         source = Source(text)
         self._lines = source.lines
-        names: list[tuple[str, int, int, int]] = []  # name, line, start and end byte columns
+        names: list[tuple[tuple, int]] = []  # the statements' names (_facts), each with its line offset
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
         self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
         for span, tree, moved in (_trees(source) if statements is None else _given(source, statements)):
             if stop is not None and stop():
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
-            for node in depends.walk(tree):
-                t = type(node)  # (node classes with no subclasses: compared by type)
-                if t is _NAME:
-                    names.append((node.id, node.lineno - 1 + moved, node.col_offset,
-                                  node.end_col_offset or node.col_offset))
-                elif t is ast.Call:
-                    if type(node.func) is ast.Attribute and node.func.attr in DATA_METHODS:
-                        calls.append((span(node), node))
-                elif (t is ast.Assign or t is ast.AnnAssign) and node.value is not None:
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    for t in targets:
-                        if isinstance(t, ast.Name):
-                            assigned.setdefault(span(node.value), []).append((t.id, span(t)))
+            for stmt in reversed(tree.body):  # (the order a walk of the whole tree met them in)
+                found = stmt.__dict__.get(_FACTS)
+                if found is None:
+                    found = stmt.__dict__[_FACTS] = _facts(stmt)
+                flat, stmt_assigned, stmt_calls = found
+                if flat:
+                    names.append((flat, moved))
+                for call in stmt_calls:
+                    calls.append((span(call), call))
+                for value, name, target in stmt_assigned:
+                    assigned.setdefault(span(value), []).append((name, span(target)))
             for call_span, call in calls:  # a call's assignment is in the same statement
                 _by_line(self._data_calls, call_span, (call_span, self._call_site(call, call_span, span, assigned)))
         self._models: dict[int, list[ModelInfo]] = {}
@@ -209,10 +235,14 @@ class Lookup:
         # a value): most names of a file are not, and are not kept
         known = self._values.keys() | self._model_bindings.keys() | self._layer_bindings.keys()
         self._names: dict[int, list[tuple[Span, str]]] = {}
-        for name, line, col, end_col in names:
-            if name in known:
-                name_span = Span(line, source._to_cp(line, col), line, source._to_cp(line, end_col))
-                self._names.setdefault(line, []).append((name_span, name))
+        to_cp = source._to_cp
+        for flat, moved in names:
+            for k in range(0, len(flat), 4):
+                name = flat[k]
+                if name in known:
+                    line = flat[k + 1] + moved
+                    name_span = Span(line, to_cp(line, flat[k + 2]), line, to_cp(line, flat[k + 3]))
+                    self._names.setdefault(line, []).append((name_span, name))
 
     def _call_site(self, call: ast.Call, call_span: Span, span, assigned) -> _CallSite:
         func = call.func
