@@ -141,6 +141,9 @@ def test_the_index_from_the_analysis_parse_equals_the_one_from_the_text():
             continue
         assert found[0] is text
         given, parsed = Lookup(text, analysis, statements=found[1]), Lookup(text, analysis)
+        for lookup in (given, parsed):  # the names' spans, made when a line is asked for
+            for line in lookup._found_names:
+                lookup.names_on(line)
         for name in fields:  # the same entries (their order across lines follows the chunks parsed)
             assert _entries(getattr(given, name)) == _entries(getattr(parsed, name)), (program.name, name)
 
@@ -157,7 +160,7 @@ def test_the_index_after_edits_reads_only_the_statements_the_edit_made():
     from pathlib import Path
 
     from shapelens.core.incremental import Session
-    from shapelens.core.lookup import _FACTS
+    from shapelens.core.lookup import FACTS
 
     programs = sorted((Path(__file__).resolve().parents[1] / "fixtures").rglob("*.py"))
     reused = checked = 0
@@ -178,7 +181,7 @@ def test_the_index_after_edits_reads_only_the_statements_the_edit_made():
                 session.prepare()
                 found = session.statements()
                 assert found is not None and found[0] is version
-                reused += sum(_FACTS in stmt.__dict__ for stmt in found[1])
+                reused += sum(FACTS in stmt.__dict__ for stmt in found[1])
                 given = Lookup(version, analysis, statements=found[1])
                 assert _answers(given, version) == _answers(Lookup(version, analysis), version), program.name
                 checked += 1

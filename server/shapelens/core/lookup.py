@@ -143,7 +143,7 @@ def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
     return span
 
 
-_FACTS = "_sl_lookup"  # on a statement: what Lookup reads in it (_facts)
+FACTS = "_sl_lookup"  # on a statement: what Lookup reads in it (_facts)
 
 
 def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
@@ -167,8 +167,15 @@ def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
-                    assigned.append((node.value, target.id, target))
+                    assigned += (*_coords(node.value), target.id, *_coords(target))
     return tuple(flat), tuple(assigned), tuple(calls)
+
+
+def _coords(node: ast.AST) -> tuple[int, int, int, int]:
+    """A node's 0-based lines and byte columns, as Source._span reads them."""
+    end_col = getattr(node, "end_col_offset", None)
+    return (node.lineno - 1, node.col_offset, (getattr(node, "end_lineno", None) or node.lineno) - 1,
+            node.col_offset if end_col is None else end_col)
 
 
 class Stopped(Exception):
@@ -190,6 +197,8 @@ class Lookup:
         source = Source(text)
         self._lines = source.lines
         names: list[tuple[tuple, int]] = []  # the statements' names (_facts), each with its line offset
+        ascii_text = text.isascii()  # (then a byte column is the code point column)
+        to_cp = source._to_cp
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
         self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
         for span, tree, moved in (_trees(source) if statements is None else _given(source, statements)):
@@ -197,16 +206,25 @@ class Lookup:
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
             for stmt in reversed(tree.body):  # (the order a walk of the whole tree met them in)
-                found = stmt.__dict__.get(_FACTS)
+                found = stmt.__dict__.get(FACTS)
                 if found is None:
-                    found = stmt.__dict__[_FACTS] = _facts(stmt)
+                    found = stmt.__dict__[FACTS] = _facts(stmt)
                 flat, stmt_assigned, stmt_calls = found
                 if flat:
                     names.append((flat, moved))
                 for call in stmt_calls:
                     calls.append((span(call), call))
-                for value, name, target in stmt_assigned:
-                    assigned.setdefault(span(value), []).append((name, span(target)))
+                for k in range(0, len(stmt_assigned), 9):
+                    a, b, c, d, name, e, f, g, h = stmt_assigned[k:k + 9]
+                    a, c, e, g = a + moved, c + moved, e + moved, g + moved
+                    if not ascii_text:
+                        b, d, f, h = to_cp(a, b), to_cp(c, d), to_cp(e, f), to_cp(g, h)
+                    value_span = Span(a, b, c, d)
+                    found_for = assigned.get(value_span)
+                    if found_for is None:
+                        assigned[value_span] = [(name, Span(e, f, g, h))]
+                    else:
+                        found_for.append((name, Span(e, f, g, h)))
             for call_span, call in calls:  # a call's assignment is in the same statement
                 _by_line(self._data_calls, call_span, (call_span, self._call_site(call, call_span, span, assigned)))
         self._models: dict[int, list[ModelInfo]] = {}
@@ -234,15 +252,34 @@ class Lookup:
         # line -> the names on it; only names a hover can answer on (bound to a model, a layer or
         # a value): most names of a file are not, and are not kept
         known = self._values.keys() | self._model_bindings.keys() | self._layer_bindings.keys()
-        self._names: dict[int, list[tuple[Span, str]]] = {}
-        to_cp = source._to_cp
+        # (as found: their spans are made for a line when it is first asked for, names_on)
+        self._to_cp = None if ascii_text else to_cp
+        self._found_names: dict[int, list[tuple[str, int, int]]] = {}  # line -> name, byte columns
+        found_names = self._found_names
         for flat, moved in names:
             for k in range(0, len(flat), 4):
                 name = flat[k]
                 if name in known:
                     line = flat[k + 1] + moved
-                    name_span = Span(line, to_cp(line, flat[k + 2]), line, to_cp(line, flat[k + 3]))
-                    self._names.setdefault(line, []).append((name_span, name))
+                    on_line = found_names.get(line)
+                    if on_line is None:
+                        found_names[line] = [(name, flat[k + 2], flat[k + 3])]
+                    else:
+                        on_line.append((name, flat[k + 2], flat[k + 3]))
+        self._names: dict[int, list[tuple[Span, str]]] = {}
+
+    def names_on(self, line: int) -> list[tuple[Span, str]]:
+        """The names on a line that a hover can answer on, with their spans."""
+        spans = self._names.get(line)
+        if spans is None:
+            to_cp = self._to_cp
+            found = self._found_names.get(line, ())
+            if to_cp is None:
+                spans = [(Span(line, col, line, end), name) for name, col, end in found]
+            else:
+                spans = [(Span(line, to_cp(line, col), line, to_cp(line, end)), name) for name, col, end in found]
+            self._names[line] = spans
+        return spans
 
     def _call_site(self, call: ast.Call, call_span: Span, span, assigned) -> _CallSite:
         func = call.func
@@ -292,7 +329,7 @@ class Lookup:
 
     # -------------------------------------------------------------------- the query
     def at(self, line: int, col: int) -> Target | None:
-        for span, name in self._names.get(line, ()):
+        for span, name in self.names_on(line):
             if _inside(span, line, col):
                 target = self._name_target(span, name, line, col)
                 if target is not None:
