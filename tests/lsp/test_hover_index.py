@@ -102,3 +102,37 @@ async def test_a_hover_on_a_small_file_builds_the_index_unless_its_build_began()
     threading.Timer(0.05, ls._index, (URI, None)).start()
     lookup = await waiting
     assert lookup.at(2, 20).layers[0].kind == "Dense" and len(builds) == 2
+
+
+async def test_a_hover_on_a_big_file_whose_statements_were_read_before_builds_the_index(monkeypatch):
+    """Over BUILD_NOW_LINES, a hover that comes before the idle build began builds the index itself
+    when the statements it would read anew -- those no index read before (core/lookup.py _facts):
+    after an edit, the ones the edit made -- span fewer than BUILD_NOW_LINES lines; the idle work
+    then waits for that build instead of making its own. Otherwise it waits for the idle build."""
+    from shapelens.core.incremental import Session
+    from shapelens.core.lookup import Lookup
+
+    monkeypatch.setattr(session_module, "BUILD_NOW_LINES", 2)  # every text here is "big"
+    session = Session()
+    results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py", session=session), 1)]
+    ls, builds = announced(results)
+    ls._incremental["/work/prog.py"] = (threading.Lock(), session)
+    assert ls._parse_of(results[0]) is not None
+    # no statement read yet: 3 lines to read, not fewer than 2 -- the hover waits for the idle build
+    waiting = asyncio.create_task(ls.lookup_async(results[0]))
+    await asyncio.sleep(0.05)
+    assert not waiting.done() and builds == []
+    threading.Timer(0.01, ls._index, (URI, None)).start()
+    assert (await waiting).at(2, 20).layers[0].kind == "Dense" and len(builds) == 1
+    # the next text: the statements above the edit are those the index read, one line is new
+    edited = TEXT + "z = 1\n"
+    results.append(Result(URI, 2, edited, analyze(edited, "/work/prog.py", session=session), 2))
+    assert ls._parse_of(results[1]) is not None
+    ls._announce(results[1])
+    t = time.monotonic()
+    lookup = await ls.lookup_async(results[1])  # built now, by the request
+    assert time.monotonic() - t < 0.5 and builds[1:] == [threading.current_thread().name]
+    assert lookup.at(2, 20).layers[0].kind == "Dense"
+    ls._index(URI, None)  # the idle work finds it taken (and built): nothing more
+    assert len(builds) == 2 and URI not in ls._building
+    assert isinstance(ls._lookups[URI][1], Lookup) and ls._lookups[URI][0] == 2

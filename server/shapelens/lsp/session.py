@@ -36,9 +36,13 @@ IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collect
 INDEX_WAIT = 1.0  # longest wait of a request for the position index being built while idle
 # A request finds the position index of a result this small not built yet, nor begun by the
 # document's thread (which begins after IDLE_DELAY and the quick steps of Session.prepare):
-# it builds the index itself (a few ms; tens on a 5,000-line file, which waits instead)
+# it builds the index itself (a few ms). So it does on a bigger file (up to BUILD_NOW_MAX_LINES)
+# when the statements it would read anew -- those not read for an index before, core/lookup.py
+# _facts -- span fewer than BUILD_NOW_LINES lines: after an edit, the ones the edit made (the
+# 5,000-line file: ~20 ms)
 BUILD_NOW_LINES = 1_000
 BUILD_NOW_LAYERS = 2_000
+BUILD_NOW_MAX_LINES = 6_000
 _CORE_LOCK = threading.Lock()
 
 
@@ -72,6 +76,8 @@ class ShapelensServer(LanguageServer):
         self._lookups: dict[str, tuple[int, Lookup]] = {}
         self._building: dict[str, tuple[int, concurrent.futures.Future]] = {}  # uri -> index being built (serial)
         self._index_begun: dict[str, int] = {}  # uri -> serial of the result whose index the document's thread builds
+        # uri -> (serial of the result whose index a request builds, set when it is built)
+        self._index_taken: dict[str, tuple[int, threading.Event]] = {}
         self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
         self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
         # per document path: the incremental state of its analyses (core/incremental.py)
@@ -98,6 +104,7 @@ class ShapelensServer(LanguageServer):
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
         self._index_begun.pop(uri, None)
+        self._index_taken.pop(uri, None)
         promised = self._building.get(uri)
         if promised is not None:
             self._keep_promise(uri, promised)
@@ -167,6 +174,13 @@ class ShapelensServer(LanguageServer):
             cached = self._lookups.get(uri)
             if cached is not None and cached[0] == result.serial:
                 return
+            taken = self._index_taken.get(uri)
+            if taken is not None and taken[0] == result.serial:
+                # a request builds it (lookup_async): the rest of the idle work waits for that, so
+                # as not to slow it down (the two threads share one interpreter lock)
+                while not taken[1].wait(0.005) and not (stop is not None and stop()):
+                    pass
+                return
             self._index_begun[uri] = result.serial
             self.lookup(result, stop, self._parse_of(result))
         except Exception:  # noqa: BLE001 -- stopped (Stopped), or built by the first hover
@@ -189,8 +203,9 @@ class ShapelensServer(LanguageServer):
         if cached is not None and cached[0] == result.serial:
             return cached[1]
         building = self._building.get(result.uri)
+        statements = self._parse_of(result)
         if building is not None and building[0] == result.serial and (
-                self._index_begun.get(result.uri) == result.serial or not _small(result)):
+                self._index_begun.get(result.uri) == result.serial or not _quick(result, statements)):
             try:
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(building[1])), INDEX_WAIT)
             except (asyncio.TimeoutError, concurrent.futures.CancelledError):
@@ -198,7 +213,11 @@ class ShapelensServer(LanguageServer):
             cached = self._lookups.get(result.uri)
             if cached is not None and cached[0] == result.serial:
                 return cached[1]
-        return self.lookup(result, statements=self._parse_of(result))
+        taken = self._index_taken[result.uri] = (result.serial, threading.Event())  # (see _index)
+        try:
+            return self.lookup(result, statements=statements)
+        finally:
+            taken[1].set()
 
     def _parse_of(self, result: Result) -> list | None:
         """The top-level statements the analysis of the result's text parsed, when they are at hand."""
@@ -317,6 +336,27 @@ class ShapelensServer(LanguageServer):
     # -- messages ---------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+
+def _quick(result: Result, statements: list | None) -> bool:
+    """Whether a request builds a result's position index itself rather than wait for the
+    document's thread: a small file, or one whose statements were read for an index before but
+    for a few lines (BUILD_NOW_MAX_LINES)."""
+    if _small(result):
+        return True
+    text = result.text
+    if statements is None or len(result.analysis.layers) > 2 * BUILD_NOW_LAYERS or \
+            len(text) > BUILD_NOW_MAX_LINES * 80 or text.count("\n") >= BUILD_NOW_MAX_LINES:
+        return False
+    from shapelens.core.lookup import FACTS
+
+    unread = 0
+    for stmt in statements:
+        if FACTS not in stmt.__dict__:
+            unread += stmt.end_lineno - stmt.lineno + 1
+            if unread >= BUILD_NOW_LINES:
+                return False
+    return True
 
 
 def _small(result: Result) -> bool:
