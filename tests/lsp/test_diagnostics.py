@@ -130,7 +130,9 @@ async def test_burst_of_edits_ends_with_final_text(client):
             if p.version > 1:
                 want = [(d.code, d.span.line) for d in analyze(texts[p.version - 2]).diagnostics]
                 assert [(d.code, d.range.start.line) for d in p.diagnostics] == want
-        assert len(ours) < 100  # coalesced: far fewer analyses than edits (200 sent back to back)
+        # (how many of the 200 edits were analysed depends on how fast this client sends them
+        # against how fast the server analyses: that a burst is coalesced is checked without
+        # timing in tests/lsp/test_analyses.py, test_debounce_coalesces_a_burst)
 
 
 NEVER_PARSES = '''\
