@@ -149,8 +149,8 @@ FACTS = "_sl_lookup"  # on a statement: what Lookup reads in it (_facts)
 def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
     """What the index reads in a top-level statement, in its nodes' own coordinates (lines and byte
     columns as parsed: a moved stand-in's children are on their old lines): its names, flat
-    (id, 0-based line, start and end column, ...); its assignments to names (value node, name,
-    target node); its ``x.fit(...)``-like calls. Kept on the statement (as core/depends.py keeps
+    (id, 0-based line, start and end column, ...); its assignments to names, flat too (the value's
+    lines and columns, the name, the target's: nine items each); its ``x.fit(...)``-like calls. Kept on the statement (as core/depends.py keeps
     what it finds there): a statement an edit did not change is the same object in the next
     analysis's parse (core/incremental.py reuses it), and is not walked again."""
     flat: list = []

@@ -23,7 +23,7 @@ class Span(NamedTuple):
     """0-based lines, code-point columns, end exclusive. A named tuple, not a frozen dataclass: an
     analysis makes, hashes and compares tens of thousands of spans (the position index as many
     again), and a tuple does that in C -- ordered, equal and hashed as the dataclass was (by its
-    fields in this order), in two thirds of the memory."""
+    fields in this order), and a little smaller."""
 
     line: int
     col: int
