@@ -186,3 +186,23 @@ def test_the_index_after_edits_reads_only_the_statements_the_edit_made():
                 assert _answers(given, version) == _answers(Lookup(version, analysis), version), program.name
                 checked += 1
     assert checked >= 20 and reused > checked  # most statements were read once
+
+
+def test_a_moved_stand_in_finds_what_was_read_in_the_statement_it_stands_in_for():
+    """A stand-in made for a statement moved by an edit (core/incremental.py ``moved``) shares its
+    children: what the index read in the one is the other's, whichever was read first."""
+    import ast
+
+    from shapelens.core.incremental import moved
+    from shapelens.core.lookup import facts_of, read_before
+
+    text = "import keras\nx = keras.Input((4,))\ny = keras.layers.Dense(2)(x)\n"
+    body = ast.parse(text).body
+    early = moved(body[1], 1, "x = keras.Input((4,))\n")  # made before anything was read
+    assert not read_before(early) and not read_before(body[1])
+    found = facts_of(body[1])
+    assert read_before(early) and facts_of(early) is found
+    later = moved(early, 2, "x = keras.Input((4,))\n")
+    assert facts_of(later) is found
+    other = moved(body[2], 1, "y = keras.layers.Dense(2)(x)\n")
+    assert facts_of(other) is facts_of(body[2])  # read in the stand-in: kept on the statement too

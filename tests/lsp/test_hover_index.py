@@ -136,3 +136,30 @@ async def test_a_hover_on_a_big_file_whose_statements_were_read_before_builds_th
     ls._index(URI, None)  # the idle work finds it taken (and built): nothing more
     assert len(builds) == 2 and URI not in ls._building
     assert isinstance(ls._lookups[URI][1], Lookup) and ls._lookups[URI][0] == 2
+
+
+async def test_the_idle_work_waits_while_a_request_builds_the_index():
+    """The document's idle work (Session.prepare) asks ``stop()`` between its steps; while a request
+    builds the position index of the latest result, it waits there (the two threads share one
+    interpreter lock: working on, it would slow that build down), and it does not build its own."""
+    results = [Result(URI, 1, TEXT, analyze(TEXT, "/work/prog.py"), 1)]
+    ls, builds = announced(results)
+    built = threading.Event()
+    ls._index_taken[URI] = (1, built)
+    steps: list[str] = []
+
+    class Prepared:
+        def prepare(self, stop, between):
+            steps.append("started")
+            assert not stop()
+            steps.append("went on")
+            between()
+
+    ls._incremental["/work/prog.py"] = (threading.Lock(), Prepared())
+    idle = threading.Thread(target=ls._prepare_now, args=(URI, "/work/prog.py", None))
+    idle.start()
+    await asyncio.sleep(0.1)
+    assert steps == ["started"]
+    built.set()
+    idle.join(1)
+    assert steps == ["started", "went on"] and builds == []  # (the request's build is the one)

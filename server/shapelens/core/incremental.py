@@ -135,6 +135,7 @@ def _parse_at(text: str, lines_before: int) -> list[ast.stmt] | None:
 
 
 _MOVED = "_sl_moved"  # on a moved stand-in: the text of its statement
+ORIGIN = "_sl_origin"  # on a moved stand-in: the statement of a parse it stands in for (same children)
 
 
 def moved(node: ast.stmt, delta: int, text: str) -> ast.stmt:
@@ -152,6 +153,7 @@ def moved(node: ast.stmt, delta: int, text: str) -> ast.stmt:
     d["end_lineno"] = node.end_lineno + delta
     d[_MOVED] = text
     d["_sl_delta"] = node.__dict__.get("_sl_delta", 0) + delta  # how far its children are from their lines
+    d[ORIGIN] = node.__dict__.get(ORIGIN, node)  # (what is read in it later is kept there: core/lookup.py)
     return new
 
 
@@ -653,6 +655,8 @@ class Session:
         used once). ``stop()``: an analysis is waiting, the rest is left to it (each step is also
         done when needed). ``between()``: run after the quick steps, before the long ones (the
         language server builds the hover index there)."""
+        if stop is not None and stop():
+            return  # (the next analysis collects the last one's objects itself)
         self.collect()
         if stop is not None and stop():
             return

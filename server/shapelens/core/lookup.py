@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from shapelens.core import depends
+from shapelens.core.incremental import ORIGIN
 from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.source import Source, Span
 
@@ -171,6 +172,32 @@ def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
     return tuple(flat), tuple(assigned), tuple(calls)
 
 
+def facts_of(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
+    """_facts of a top-level statement, read once: kept on it, and on the statement a moved
+    stand-in stands in for (core/incremental.py ``moved``: the same children, so the same facts),
+    which the stand-ins made from it before or after find there."""
+    d = stmt.__dict__
+    found = d.get(FACTS)
+    if found is None:
+        origin = d.get(ORIGIN)
+        found = origin.__dict__.get(FACTS) if origin is not None else None
+        if found is None:
+            found = _facts(stmt)
+            if origin is not None:
+                origin.__dict__[FACTS] = found
+        d[FACTS] = found
+    return found
+
+
+def read_before(stmt: ast.stmt) -> bool:
+    """Whether facts_of(stmt) is at hand without reading the statement."""
+    d = stmt.__dict__
+    if FACTS in d:
+        return True
+    origin = d.get(ORIGIN)
+    return origin is not None and FACTS in origin.__dict__
+
+
 def _coords(node: ast.AST) -> tuple[int, int, int, int]:
     """A node's 0-based lines and byte columns, as Source._span reads them."""
     end_col = getattr(node, "end_col_offset", None)
@@ -206,10 +233,7 @@ class Lookup:
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
             for stmt in reversed(tree.body):  # (the order a walk of the whole tree met them in)
-                found = stmt.__dict__.get(FACTS)
-                if found is None:
-                    found = stmt.__dict__[FACTS] = _facts(stmt)
-                flat, stmt_assigned, stmt_calls = found
+                flat, stmt_assigned, stmt_calls = facts_of(stmt)
                 if flat:
                     names.append((flat, moved))
                 for call in stmt_calls:

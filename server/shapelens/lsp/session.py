@@ -152,10 +152,17 @@ class ShapelensServer(LanguageServer):
 
     def _prepare_now(self, uri: str, path: str, stop=None) -> None:
         found = self._incremental.get(path)
+
+        def paused(stop=stop) -> bool:
+            """``stop()``, asked between the steps: while a request builds the position index
+            (lookup_async), the idle work waits for it there."""
+            self._index_taken_wait(uri, stop)
+            return stop is not None and stop()
+
         if found is not None and found[0].acquire(blocking=False):
             try:
                 # the hover index after the quick steps, before the state saved for the next edit
-                found[1].prepare(stop, between=lambda: self._index(uri, stop))
+                found[1].prepare(paused, between=lambda: self._index(uri, stop))
             except Exception:  # noqa: BLE001 -- the next analysis restores it itself
                 log.debug("preparing the next analysis of %s failed", path, exc_info=True)
             finally:
@@ -174,12 +181,7 @@ class ShapelensServer(LanguageServer):
             cached = self._lookups.get(uri)
             if cached is not None and cached[0] == result.serial:
                 return
-            taken = self._index_taken.get(uri)
-            if taken is not None and taken[0] == result.serial:
-                # a request builds it (lookup_async): the rest of the idle work waits for that, so
-                # as not to slow it down (the two threads share one interpreter lock)
-                while not taken[1].wait(0.005) and not (stop is not None and stop()):
-                    pass
+            if self._index_taken_wait(uri, stop, result):
                 return
             self._index_begun[uri] = result.serial
             self.lookup(result, stop, self._parse_of(result))
@@ -188,6 +190,18 @@ class ShapelensServer(LanguageServer):
         finally:
             if promised is not None and (result is None or promised[0] == result.serial):
                 self._keep_promise(uri, promised)
+
+    def _index_taken_wait(self, uri: str, stop, result: Result | None = None) -> bool:
+        """When a request builds the position index of the document's latest result (lookup_async),
+        wait for that build (the idle work would slow it down: the two threads share one
+        interpreter lock); whether one does."""
+        result = result or self.analyses.latest(uri)
+        taken = self._index_taken.get(uri)
+        if result is None or taken is None or taken[0] != result.serial:
+            return False
+        while not taken[1].wait(0.005) and not (stop is not None and stop()):
+            pass
+        return True
 
     def _keep_promise(self, uri: str, promised: tuple) -> None:
         """The index promised for a result is built, or will not be: whoever waits for it goes on."""
@@ -214,9 +228,13 @@ class ShapelensServer(LanguageServer):
             if cached is not None and cached[0] == result.serial:
                 return cached[1]
         taken = self._index_taken[result.uri] = (result.serial, threading.Event())  # (see _index)
+        was_enabled = gc.isenabled()
+        gc.disable()  # (as the idle work builds it: a full collection walks every analysis in memory)
         try:
             return self.lookup(result, statements=statements)
         finally:
+            if was_enabled:
+                gc.enable()
             taken[1].set()
 
     def _parse_of(self, result: Result) -> list | None:
@@ -348,11 +366,11 @@ def _quick(result: Result, statements: list | None) -> bool:
     if statements is None or len(result.analysis.layers) > 2 * BUILD_NOW_LAYERS or \
             len(text) > BUILD_NOW_MAX_LINES * 80 or text.count("\n") >= BUILD_NOW_MAX_LINES:
         return False
-    from shapelens.core.lookup import FACTS
+    from shapelens.core.lookup import read_before
 
     unread = 0
     for stmt in statements:
-        if FACTS not in stmt.__dict__:
+        if not read_before(stmt):
             unread += stmt.end_lineno - stmt.lineno + 1
             if unread >= BUILD_NOW_LINES:
                 return False
