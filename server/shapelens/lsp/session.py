@@ -38,7 +38,7 @@ INDEX_WAIT = 1.0  # longest wait of a request for the position index being built
 # document's thread (which begins after IDLE_DELAY and the quick steps of Session.prepare):
 # it builds the index itself (a few ms). So it does on a bigger file (up to BUILD_NOW_MAX_LINES)
 # when the statements it would read anew -- those not read for an index before, core/lookup.py
-# _facts -- span fewer than BUILD_NOW_LINES lines: after an edit, the ones the edit made (the
+# read_before -- span fewer than BUILD_NOW_LINES lines: after an edit, the ones the edit made (the
 # 5,000-line file: ~20 ms)
 BUILD_NOW_LINES = 1_000
 BUILD_NOW_LAYERS = 2_000
