@@ -163,3 +163,23 @@ async def test_the_idle_work_waits_while_a_request_builds_the_index():
     built.set()
     idle.join(1)
     assert steps == ["started", "went on"] and builds == []  # (the request's build is the one)
+
+
+async def test_the_first_hover_is_readied_while_idle(monkeypatch):
+    """After a first result the idle work does once what the first hover of the process would do
+    for the first time (the renderer's import, the converter's code for a hover request and its
+    response); a failure there costs nothing but the warm-up."""
+    import sys
+
+    ls = ShapelensServer()
+    ls._ready_hover()
+    assert ls._hover_ready and "shapelens.lsp.render" in sys.modules
+
+    class Broken:
+        def structure(self, *args):
+            raise RuntimeError("no converter")
+
+    again = ShapelensServer()
+    monkeypatch.setattr(again.protocol, "_converter", Broken())
+    again._ready_hover()  # does not raise
+    assert again._hover_ready

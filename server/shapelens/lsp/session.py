@@ -78,6 +78,7 @@ class ShapelensServer(LanguageServer):
         self._index_begun: dict[str, int] = {}  # uri -> serial of the result whose index the document's thread builds
         # uri -> (serial of the result whose index a request builds, set when it is built)
         self._index_taken: dict[str, tuple[int, threading.Event]] = {}
+        self._hover_ready = False  # (_ready_hover)
         self._indexes: dict[str, tuple[str, str, LineIndex]] = {}  # uri -> (text, encoding, its index)
         self._derived: dict[str, tuple[int, str, dict]] = {}  # uri -> (serial, text, {name: value})
         # per document path: the incremental state of its analyses (core/incremental.py)
@@ -146,9 +147,31 @@ class ShapelensServer(LanguageServer):
         gc.disable()
         try:
             self._prepare_now(uri, path, stop)
+            if not self._hover_ready and not (stop is not None and stop()):
+                self._ready_hover()
         finally:
             if was_enabled:
                 gc.enable()
+
+    def _ready_hover(self) -> None:
+        """Once, while idle after a first result: what the first hover of the process would do for
+        the first time -- import the renderer, and have the protocol's converter make its code for
+        a hover request and its response (cattrs generates it per type on first use) -- so that
+        the first hover costs what the others do (it took 4-6 ms more)."""
+        self._hover_ready = True
+        try:
+            from shapelens.lsp import render  # noqa: F401 -- imported for the first hover
+
+            converter = self.protocol._converter
+            converter.structure({"jsonrpc": "2.0", "id": 0, "method": types.TEXT_DOCUMENT_HOVER,
+                                 "params": {"textDocument": {"uri": "file:///shapelens-warm-up.py"},
+                                            "position": {"line": 0, "character": 0}}}, types.HoverRequest)
+            converter.unstructure(types.HoverResponse(id=0, result=types.Hover(
+                contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=""),
+                range=types.Range(start=types.Position(line=0, character=0),
+                                  end=types.Position(line=0, character=0)))))
+        except Exception:  # noqa: BLE001 -- a warm-up only: the first hover then does it itself
+            log.debug("readying the first hover failed", exc_info=True)
 
     def _prepare_now(self, uri: str, path: str, stop=None) -> None:
         found = self._incremental.get(path)
