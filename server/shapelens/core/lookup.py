@@ -135,12 +135,9 @@ def _given(source: Source, statements: list[ast.stmt]) -> Iterator[tuple[Callabl
 
 def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
     def span(node: ast.AST) -> Span:
-        line = node.lineno - 1 + first
-        end_line = (getattr(node, "end_lineno", None) or node.lineno) - 1 + first
-        end_col = getattr(node, "end_col_offset", None)
-        if end_col is None:
-            end_col = node.col_offset
-        return Span(line, source._to_cp(line, node.col_offset), end_line, source._to_cp(end_line, end_col))
+        line, col, end_line, end_col = _coords(node)
+        line, end_line = line + first, end_line + first
+        return Span(line, source._to_cp(line, col), end_line, source._to_cp(end_line, end_col))
     return span
 
 

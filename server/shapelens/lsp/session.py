@@ -385,9 +385,7 @@ def _quick(result: Result, statements: list | None) -> bool:
     for a few lines (BUILD_NOW_MAX_LINES)."""
     if _small(result):
         return True
-    text = result.text
-    if statements is None or len(result.analysis.layers) > 2 * BUILD_NOW_LAYERS or \
-            len(text) > BUILD_NOW_MAX_LINES * 80 or text.count("\n") >= BUILD_NOW_MAX_LINES:
+    if statements is None or not _within(result, BUILD_NOW_MAX_LINES, 2 * BUILD_NOW_LAYERS):
         return False
     from shapelens.core.lookup import read_before
 
@@ -402,6 +400,11 @@ def _quick(result: Result, statements: list | None) -> bool:
 
 def _small(result: Result) -> bool:
     """Whether a result's position index is quick to build (BUILD_NOW_LINES)."""
+    return _within(result, BUILD_NOW_LINES, BUILD_NOW_LAYERS)
+
+
+def _within(result: Result, lines: int, layers: int) -> bool:
+    """A result's text has fewer than ``lines`` lines (of 80 characters at most on average) and its
+    analysis at most ``layers`` layer rows."""
     text = result.text
-    return len(result.analysis.layers) <= BUILD_NOW_LAYERS and len(text) <= BUILD_NOW_LINES * 80 and \
-        text.count("\n") < BUILD_NOW_LINES
+    return len(result.analysis.layers) <= layers and len(text) <= lines * 80 and text.count("\n") < lines
