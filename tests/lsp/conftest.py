@@ -8,12 +8,14 @@ per client; every test opens its own document URIs.
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import default_converter
@@ -157,3 +159,12 @@ async def wait_for_publish(client: LanguageClient, uri: str, version: int | None
 
 def rng(sl: int, sc: int, el: int, ec: int) -> types.Range:
     return types.Range(start=types.Position(line=sl, character=sc), end=types.Position(line=el, character=ec))
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen():
+    """Tests that run the server's parts in this process freeze objects as the server does after a
+    result (gc.freeze, lsp/analyses.py): unfrozen after each test, as the server's idle collection
+    does, so that what a test left is collected."""
+    yield
+    gc.unfreeze()

@@ -191,6 +191,8 @@ async def test_no_collection_between_an_analysis_and_its_result_but_none_skipped
                 break
             await asyncio.sleep(0.01)
         assert gc.isenabled()
+        # what was alive then is frozen: not walked by the young collections that follow
+        assert gc.get_freeze_count() > 0
         # a burst: analyses one after another with no idle step between them
         states.clear()
         n = analyses.MAX_UNCOLLECTED
@@ -199,4 +201,5 @@ async def test_no_collection_between_an_analysis_and_its_result_but_none_skipped
         assert states == (([False] * n + [True]) * 2 if garbage else [False] * 2 * (n + 1))
     finally:
         worker.stop()
+        gc.unfreeze()
         gc.enable()
