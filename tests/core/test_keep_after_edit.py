@@ -212,6 +212,23 @@ multi.fit(np.zeros((10, 16)), [np.zeros((10, 3)), np.zeros((10, 1))], epochs=1)
 other = keras.Model(a, o2)
 other.fit(np.zeros((10, 16)), np.zeros((10, 1)), epochs=1)
 ''',
+    "function defined below the edit changes a global when called": '''
+import keras
+from keras import layers
+stack = []
+WIDTH = 4
+def grow(n):
+    stack.append(layers.Dense(n + WIDTH))
+def head(x):
+    return layers.Dense(WIDTH)(x)
+grow(2)
+grow(WIDTH)
+inp = keras.Input(shape=(5,))
+x = inp
+for b in stack:
+    x = b(x)
+out = head(x)
+''',
     "global configuration": '''
 import keras
 from keras import layers
@@ -475,3 +492,26 @@ def test_a_list_bound_before_and_changed_by_a_kept_statement_is_seen_changed():
     texts += [base.replace("Dense(2)", "Dense(3)"), base.replace("Dense(2)", "Dense(4)"),
               base.replace("keras.Input((widths[-1],))", "keras.Input((widths[0],))")]
     check_sequence(texts)
+
+
+@pytest.mark.parametrize("line, calls", [
+    ("def f(x):\n    return g(x)", False),  # the body runs when f is called, not now
+    ("f = lambda x: g(x)", False),
+    ("class C:\n    def m(self):\n        return g()", False),
+    ("def f(x=g()):\n    return x", True),  # a default is evaluated now
+    ("@deco(1)\ndef f():\n    pass", True),
+    ("class C:\n    size = g()", True),  # a class body runs now
+    ("xs = [g(v) for v in range(3)]", True),  # a comprehension runs now
+    ("xs = [lambda: g(v) for v in vs]", False),  # ... the lambdas in it later
+    ("def f():\n    return print(1)", False),
+])
+def test_a_definition_does_not_call_what_its_body_calls(line, calls):
+    """A statement defining a function calls nothing its body calls (StmtDeps.calls: a statement
+    that calls may run any function of the file, and reaches every object they reach): the body
+    runs when the function is called, by a statement that calls."""
+    import ast
+
+    from shapelens.core import depends
+
+    d = depends.deps(ast.parse(line).body[0])
+    assert d.calls is calls and (calls or not d.pure_calls)

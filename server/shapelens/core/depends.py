@@ -280,7 +280,16 @@ class _Collector:
         else:
             for part in (*fn.args.defaults, *(d for d in fn.args.kw_defaults if d)):
                 self._module_level(part)
+        self._later(fn, free)
+
+    def _later(self, fn: ast.AST, free: set) -> None:
+        """A function's body: it runs when the function is called, not when the statement defining
+        it runs -- what it calls is not the statement's call (``calls``, ``pure_calls``: a statement
+        that calls reaches every object the file's functions reach). A call of the function is its
+        own statement's call, which reads the function's free names (``fn_free``)."""
+        calls, pure_calls = self.calls, set(self.pure_calls)
         self._scope(fn, free)
+        self.calls, self.pure_calls = calls, pure_calls
 
     def _scope(self, fn: ast.AST, free: set, comprehension: bool = False) -> None:
         loads: set[str] = set()
@@ -312,7 +321,7 @@ class _Collector:
                 else:
                     for part in (*n.args.defaults, *(d for d in n.args.kw_defaults if d)):
                         stack.append(part)
-                self._scope(n, inner_free)
+                self._later(n, inner_free)
                 continue
             if isinstance(n, _COMPREHENSIONS):
                 self._scope(n, inner_free, comprehension=True)
