@@ -10,7 +10,7 @@ from shapelens.core import keras_target
 from shapelens.core.keras_target import KerasTarget
 from shapelens.core.results import Analysis, Diagnostic, LayerInfo, ModelInfo
 from shapelens.core.evaluate import Evaluator
-from shapelens.core.incremental import Misaligned, Session, cut, has_moved
+from shapelens.core.incremental import RESTORED_RUNS, Misaligned, Session, cut, has_moved, runs
 from shapelens.core.renumber import renumber
 from shapelens.core.keras_api import model_params
 from shapelens.core.source import Source, Span
@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from shapelens.config import Options
 
 MAX_TEXT = 4_000_000  # characters
-# A state restored after an edit whose plan runs more statements than this is planned again
-# without it (analyze: the statements above the edit keep their results instead)
-RESTORED_RUNS = 32
 
 
 def analyze(text: str, path: str = "<buffer>", options: Options | None = None, *,
@@ -138,6 +135,9 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     def fresh() -> Evaluator:
         if start:
             return session.restore(source, cancelled, module, planned)
+        return blank()
+
+    def blank() -> Evaluator:
         ev_ = Evaluator(source, path, cancelled=cancelled, keras=target.version)
         # the quick fixes look calls up in it (else they parse the text again)
         ev_.data_state.module = None if has_moved(module.body) else module
@@ -146,29 +146,13 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     ev = fresh()
     replay = None
     if session is not None and not with_spec and not problems:
-        moved_memo = session._moved  # (the second plan below finds the results moved last time too)
-        kept_start = session.stats.get("kept", 0)
         replay = session.keep(text, module, key, start, ev.globals.vars)
-        runs = _runs(replay, module.body, start)
-        if start and runs > RESTORED_RUNS:
-            # The state restored holds copies of the objects the statements above the edit made: a
-            # statement below it that may change one (a call that may run any function of the file)
-            # runs, and so does what reads it -- sometimes most of the file. Keeping the results
-            # of the statements above the edit instead (no state restored) may run far fewer.
-            alone = Evaluator(source, path, cancelled=cancelled, keras=target.version)
-            alone.data_state.module = None if has_moved(module.body) else module
-            # (what the first plan set, kept when its plan is taken)
-            planned_kept, planned_moved, deferred = session.stats.get("kept", 0), session._moved, session.deferred
-            session._moved = moved_memo
-            instead = session.keep(text, module, key, 0, alone.globals.vars)
-            if instead is not None and 2 * _runs(instead, module.body, 0) < runs:
+        if start and runs(replay, len(module.body), start) > RESTORED_RUNS:
+            alone = blank()
+            instead = session.keep_instead(text, module, key, alone.globals.vars, replay, start)
+            if instead is not None:
                 _teardown(ev)
                 ev, replay, start = alone, instead, 0
-                session.restored_from = None
-                session.stats["kept"] = kept_start + len(instead.kept)
-                session.stats["not_restored_runs"] = session.stats.get("not_restored_runs", 0) + 1
-            else:
-                session.stats["kept"], session._moved, session.deferred = planned_kept, planned_moved, deferred
     if replay is None and has_moved(module.body):
         # statements moved by an edit stand in for their parse while their results are kept
         # (incremental.moved): everything runs, so the text is parsed as it is
@@ -486,9 +470,3 @@ def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
         seen.add(key)
         out.append(d)
     return out
-
-
-def _runs(replay: Any, body: list, start: int) -> int:
-    """How many statements from ``start`` on an analysis with this replay (None: none kept) runs
-    (the others keep their last results)."""
-    return len(body) - start - (sum(1 for i in replay.kept if i >= start) if replay is not None else 0)

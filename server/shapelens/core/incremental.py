@@ -116,6 +116,9 @@ SAVE_DURING_BYTES = 128_000
 _BYTES_PER_LAYER = 2_500
 
 MAX_DEPS_BY_TEXT = 50_000  # statements whose dependencies are kept by their text (a few hundred bytes each)
+# A state restored after an edit whose plan runs more statements than this is planned again
+# without it (Session.keep_instead)
+RESTORED_RUNS = 32
 MAX_TAILS = 2  # recent parses of the text after a snapshot, kept for their statements
 # A kept parse costs about 2.4 KB a line (its statements are mostly those of the module in use, so
 # shared) and saves about 5 ms per 1,000 lines, and its statements keep what core/depends.py
@@ -276,6 +279,7 @@ class Session:
     _refused: tuple | None = None  # (index, text before it) of the last state that could not be saved
     later: Any = None  # later(stop): makes the state before `deferred` (set by the analysis)
     _moved: dict = field(default_factory=dict)  # id(results) -> (results, (line, delta), moved, both ways): _shift
+    _memo: dict = field(default_factory=dict)  # _moved as the last keep() found it
     # (text, line_shift.Respan, or True: lines between statements): an edit of layout (plan)
     _layout: tuple | None = None
 
@@ -405,6 +409,7 @@ class Session:
         """Which statements after the edit keep their last results: the edit changed statements
         ``first..last`` (``start`` == first: the state before them is restored), the lines did
         not move, and the statements after are the same text at the same place."""
+        self._memo = self._moved  # (keep_instead plans again from the same results moved last time)
         last = self._last
         if last is None or last.key != key or last.text == text:
             return None
@@ -471,6 +476,26 @@ class Session:
         before = {p: last.outs[p] if shift is None else shift(last.outs[p]) for p in depends.untouched(
             new_body, start, run, old, every_fn_free)} if start else {}
         return Replay(kept, before, last.outs[first_old].start if first_old < len(last.outs) else None)
+
+    def keep_instead(self, text: str, module: ast.Module, key: tuple, bound: dict, replay: Replay | None,
+                     start: int) -> Replay | None:
+        """After keep() planned from a state restored before statement ``start``: the plan without
+        it (the statements above the edit keep their results; ``bound``: a fresh evaluator's
+        names), when it runs under half as many statements; else None, and the session is as the
+        first plan left it. The state restored holds copies of the objects the statements above
+        the edit made: a statement below it that may change one (a call that may run any function
+        of the file) runs, and so does what reads it -- sometimes most of the file."""
+        planned = (self.stats.get("kept", 0), self._moved, self.deferred)
+        self._moved = self._memo
+        instead = self.keep(text, module, key, 0, bound)
+        n = len(module.body)
+        if instead is not None and 2 * runs(instead, n, 0) < runs(replay, n, start):
+            self.stats["kept"] -= len(replay.kept) if replay is not None else 0
+            self.stats["not_restored_runs"] = self.stats.get("not_restored_runs", 0) + 1
+            self.restored_from = None
+            return instead
+        self.stats["kept"], self._moved, self.deferred = planned
+        return None
 
     def _shift(self, at: int, delta: int) -> Any:
         """``shift(out, after=False)``: a statement's last results with the lines from ``at`` on
@@ -696,6 +721,12 @@ class Session:
         ev._started = ev._clock() - snap.elapsed
         self.stats["restored"] += 1
         return ev
+
+
+def runs(replay: Replay | None, n: int, start: int) -> int:
+    """How many of ``n`` statements from ``start`` on an analysis with this replay (None: none
+    kept) runs; the others keep their last results."""
+    return n - start - (sum(1 for i in replay.kept if i >= start) if replay is not None else 0)
 
 
 def _old_deps(text: str, positions: list[tuple]) -> list | None:
