@@ -488,6 +488,7 @@ class Session:
         planned = (self.stats.get("kept", 0), self._moved, self.deferred)
         self._moved = self._memo
         instead = self.keep(text, module, key, 0, bound)
+        self._memo = {}  # (the results moved before: not kept alive longer)
         n = len(module.body)
         if instead is not None and 2 * runs(instead, n, 0) < runs(replay, n, start):
             self.stats["kept"] -= len(replay.kept) if replay is not None else 0
@@ -680,6 +681,7 @@ class Session:
         used once). ``stop()``: an analysis is waiting, the rest is left to it (each step is also
         done when needed). ``between()``: run after the quick steps, before the long ones (the
         language server builds the hover index there)."""
+        self._memo = {}  # (what the last keep() found: needed only during its analysis)
         if stop is not None and stop():
             return  # (the next analysis collects the last one's objects itself)
         self.collect()
