@@ -265,7 +265,7 @@ def check_imports(path: Path) -> dict:
                                      env_cached())
     rows = []
     for ln in err.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", ln)
+        m = re.match(r"import time:\s+(-?\d+) \|\s+(-?\d+) \|( *)(\S+)", ln)
         if m:
             rows.append((int(m.group(1)), int(m.group(2)), len(m.group(3)) // 2, m.group(4)))
     imported = {r[3].split(".")[0] for r in rows}
