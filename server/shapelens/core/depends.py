@@ -126,6 +126,7 @@ class StmtDeps:
     # use but a read (``x[k]``, ``x.get(...)``, ``len(x)``, ``k in x``, ``for k in x``; see
     # _Collector._reads_only); a name used only so in the whole file keeps its data as it is
     escapes: frozenset = frozenset()
+    loose: frozenset = frozenset()  # writes - frozen_writes: names it binds to a value that may change
 
     def calling(self, shadowed: frozenset | set) -> bool:
         """Whether it may run code of the file: it calls something other than a pure builtin
@@ -163,10 +164,12 @@ class _Collector:
 
     def top(self, stmt: ast.stmt) -> StmtDeps:
         self._module_level(stmt)
-        return StmtDeps(frozenset(self.reads), frozenset(self.writes), frozenset(self.mutates),
+        writes = frozenset(self.writes)
+        frozen = _frozen_writes(stmt, self.writes)
+        return StmtDeps(frozenset(self.reads), writes, frozenset(self.mutates),
                         frozenset(self.fn_free), self.calls, not isinstance(stmt, _PLAIN), self.barrier,
-                        _frozen_writes(stmt, self.writes), _same_writes(stmt, self.writes),
-                        frozenset(self.pure_calls), frozenset(self.escapes))
+                        frozen, _same_writes(stmt, self.writes),
+                        frozenset(self.pure_calls), frozenset(self.escapes), writes - frozen)
 
     # -- module level: loads are reads, stores are writes
     def _module_level(self, node: ast.AST) -> None:
@@ -414,38 +417,39 @@ def untouched(body: list[ast.stmt], first: int, run: set[int], old: list[StmtDep
     a touched statement (or one that runs) reads or binds; names bound only to imports,
     functions, classes or literals link nothing."""
     info = [deps(s) for s in body]
-    static: dict[str, bool] = {}
-    for d in info:
-        for name in d.writes:
-            static[name] = static.get(name, True) and name in d.frozen_writes
-    for d in info:
-        for name in d.mutates:
-            static[name] = False
-
-    shadowed = {name for name in PURE_BUILTINS if name in static}
+    # the names that link: bound somewhere to a value that may change, or assigned into (the
+    # others are bound only to imports, functions, classes or literals); unions made in C
+    linking = frozenset().union(*[d.loose for d in info], *[d.mutates for d in info])
+    shadowed = PURE_BUILTINS & frozenset().union(*[d.writes for d in info], *[d.mutates for d in info])
 
     def links(d: StmtDeps) -> set[str]:
-        names = (d.reads | every_fn_free) if d.calling(shadowed) else set(d.reads)
-        names |= d.writes | d.mutates
-        return {n for n in names if not static.get(n, True)}
+        if d.calling(shadowed):
+            return linking & (d.reads | every_fn_free | d.writes | d.mutates)
+        return linking & (d.reads | d.writes | d.mutates)
 
     reach: set[str] = set()
     for i in run:
         reach |= links(info[i])
     for d in old:
         reach |= links(d)
+    if not reach:  # nothing that runs links to anything: every statement before stands
+        return set(range(first))
     touched: set[int] = set()
+    # each statement's links once (the passes below went over every statement each time); a
+    # statement that links nothing is never touched
+    todo = [(p, mine) for p in range(first - 1, -1, -1) if (mine := links(info[p]))]
     grew = True
     while grew and len(reach) < max_names:
         grew = False
-        for p in range(first - 1, -1, -1):
-            if p in touched:
-                continue
-            mine = links(info[p])
+        rest = []
+        for p, mine in todo:
             if mine & reach:
                 touched.add(p)
                 reach |= mine
                 grew = True
+            else:
+                rest.append((p, mine))
+        todo = rest
     if len(reach) >= max_names:
         return set()
     return set(range(first)) - touched
