@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import bisect
+from operator import attrgetter
+from typing import Callable
 
 
 def common_prefix(a: str, b: str) -> int:
@@ -35,8 +37,9 @@ def line_aligned(old: str, new: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def stmt_pos(stmt: ast.stmt) -> tuple:
-    return (stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset)
+# a statement's position (lineno, col_offset, end_lineno, end_col_offset), read in C: asked for
+# every statement of the file at each edit
+stmt_pos: Callable[[ast.stmt], tuple] = attrgetter("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def changed(positions: list[tuple], first_line: int, last_line: int) -> tuple[int, int]:
