@@ -9,7 +9,9 @@ them: a space in the line, another, both taken away, a comment line added above 
 the line taken away (edits of layout: since 298f0ae they run nothing); then edits
 of code at the same places: the statement's first number retyped (a digit more, another
 value, back), a line making a layer added above it and taken away -- with
-``Session.prepare()`` between edits, as the server runs it while idle. Reports, per file and
+``Session.prepare()`` between edits, as the server runs it while idle; and the edits of code
+again in a new session with the cursor resting on each place first (``analyze.ready_at``, what
+a code action asked at the cursor has the server do while idle). Reports, per file and
 for each kind, the slowest and the median incremental analysis and the fresh ``analyze()``
 time, and over the directory how many files have an edit slower than 50 ms.
 This is the core's part of change -> diagnostics; ``bench_lsp.py`` measures the server's part
@@ -31,7 +33,7 @@ sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from check_incremental import numbers_retyped, type_in  # noqa: E402
-from shapelens.core.analyze import analyze  # noqa: E402
+from shapelens.core.analyze import analyze, ready_at  # noqa: E402
 from shapelens.core.incremental import Session  # noqa: E402
 from shapelens.core.notebook import NotebookError, join, read_ipynb  # noqa: E402
 from shapelens.core.source import Source  # noqa: E402
@@ -80,9 +82,27 @@ def measure(text: str, path: str) -> dict | None:
             analyze(edited, path, session=session)
             code.append(time.perf_counter() - t)
             session.prepare()
+    # the same edits of code, the cursor resting on the statement first: an editor that asks for
+    # code actions at the cursor (VS Code, at every move) has the server make the state before it
+    # while idle (analyze.ready_at; its time is not the edit's)
+    session = Session()
+    analyze(text, path, session=session)
+    session.prepare()
+    cursor = []
+    for k in places:
+        edits = numbers_retyped(text, k)
+        if edits:
+            ready_at(session, body[k].lineno)
+        for edited in edits:
+            t = time.perf_counter()
+            analyze(edited, path, session=session)
+            cursor.append(time.perf_counter() - t)
+            session.prepare()
     return {"max_ms": 1000 * max(times), "median_ms": 1000 * statistics.median(times), "fresh_ms": 1000 * fresh,
             "code_max_ms": 1000 * max(code) if code else None,
             "code_median_ms": 1000 * statistics.median(code) if code else None,
+            "cursor_max_ms": 1000 * max(cursor) if cursor else None,
+            "cursor_median_ms": 1000 * statistics.median(cursor) if cursor else None,
             "lines": text.count("\n") + 1}
 
 
@@ -108,7 +128,9 @@ def main() -> int:
     for label, field, median in (("edits of layout and lines (spaces typed, a line added and taken away)",
                                   "max_ms", "median_ms"),
                                  ("edits of code (a number retyped, a line making a layer added and taken away)",
-                                  "code_max_ms", "code_median_ms")):
+                                  "code_max_ms", "code_median_ms"),
+                                 ("the same edits of code, the cursor resting on the statement before the first "
+                                  "(a code action asked there)", "cursor_max_ms", "cursor_median_ms")):
         measured = {name: r for name, r in rows.items() if r[field] is not None}
         if not measured:
             continue

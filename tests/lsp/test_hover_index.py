@@ -230,3 +230,36 @@ async def test_the_idle_collection_gives_the_freed_heap_back_to_the_system(monke
     monkeypatch.setattr(session_module, "_malloc_trim", lambda pad: calls.append(pad) or 1)
     session_module._collect_all()
     assert calls == [0]
+
+
+async def test_a_code_action_where_the_cursor_rests_makes_the_state_before_that_statement(monkeypatch):
+    """expect_edit (called by the code action handler, which VS Code asks at every cursor move):
+    once the cursor rests, the document's thread saves the state before the statement there, and
+    the first edit of it restores that state -- with the same result as a fresh analysis."""
+    from tests.core.test_ready_at import PROG, SUMMARY_INDEX, SUMMARY_LINE, UNITS_LINE, edited, fingerprint
+    from shapelens.core import incremental
+
+    monkeypatch.setattr(session_module, "READY_REST", 0.01)
+    monkeypatch.setattr(incremental, "READY_MIN_STEPS", 100)
+    ls = ShapelensServer()
+    uri, path = "file:///work/ready.py", "/work/ready.py"
+    ls.python_uris.add(uri)
+    texts = [PROG, edited(UNITS_LINE, "8", "81"), edited(UNITS_LINE, "8", "9"), PROG]
+    for version, text in enumerate(texts, 1):
+        ls.analyses.update(uri, path, version, text)
+        await asyncio.wait_for(ls.analyses.current(uri), 20)
+    session = ls._incremental[path][1]
+    deadline = time.monotonic() + 20
+    while session.snapshot is None or session.snapshot.index != 2:  # (saved at the edit of UNITS)
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    ls.expect_edit(uri, SUMMARY_LINE)
+    while session.snapshot.index != SUMMARY_INDEX:
+        assert time.monotonic() < deadline, "the state at the cursor was not made"
+        await asyncio.sleep(0.02)
+    text = edited(SUMMARY_LINE, "2", "3")
+    ls.analyses.update(uri, path, len(texts) + 1, text)
+    result = await asyncio.wait_for(ls.analyses.current(uri), 20)
+    assert session.restored_from == SUMMARY_INDEX
+    assert fingerprint(result.analysis) == fingerprint(analyze(text, path, keras=ls.keras_target(text, path)))
+    ls.untrack(uri)

@@ -239,6 +239,28 @@ def _analyze(text: str, path: str, with_spec: bool = False,
     return result
 
 
+def ready_at(session: Session, line: int, stop: Callable[[], bool] | None = None) -> bool:
+    """While the document is idle and the cursor rests on (1-based) ``line``: make the state
+    before the top-level statement there and save it (Session.save), so that the first edit of
+    that statement restores it, as the edits after it do. Without it, the first edit at a new
+    place runs everything from the last saved state (the place edited before) to there, and what
+    depends on it: 87-105 ms on keras.io's MIRNet, whose model is built between; 11-15 ms with
+    it. The statements before it run from the start (a fresh evaluator), the document's thread
+    being idle; ``stop()`` cuts it short and nothing is saved. Returns whether a state was saved."""
+    place = session.place_for(line)
+    if place is None or (stop is not None and stop()):
+        return False
+    text, key, body, at = place
+    module = ast.Module(body=list(body), type_ignores=[])
+    target = KerasTarget(version=key[1], reason=key[2])
+    saved = session.stats["saved"]
+    _save_later(session, Source(text), key[0], target, module, key, 0, at, [])(stop)
+    if session.stats["saved"] == saved or (stop is not None and stop()):
+        return False
+    session.copy_ahead()
+    return True
+
+
 def _save_later(session: Session, source: Source, path: str, target: KerasTarget, module: ast.Module,
                 key: tuple, start: int, at: int, lines: list[int]) -> Callable[[Callable[[], bool] | None], None]:
     """``later(stop)``: runs the statements before statement ``at`` (from the restored state when

@@ -47,6 +47,7 @@ from shapelens.core import layout_edits
 from shapelens.core.line_shift import Shift, last_line
 from shapelens.core.text_diff import changed as _changed, common_prefix as _common_prefix, line_aligned
 from shapelens.core.text_diff import last_line_of as _last_line_of, stmt_pos as _stmt_pos
+from shapelens.core.text_diff import char_offset as _char_offset, moved_pos as _moved_pos, old_deps as _old_deps
 from shapelens.core.lines import LINE_BREAK, line_starts
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
@@ -253,6 +254,9 @@ class _Last:
 # them) keep every statement's results without running any (Session.plan). Off: they are edits
 # like any other (the tests of the states restored use spaces typed as their edits).
 LAYOUT_EDITS = True
+# place_for: the evaluation steps (about 5 microseconds each) between the saved state and the
+# statement under the cursor that make it worth saving the state there while idle
+READY_MIN_STEPS = 2_000
 
 
 @dataclass
@@ -664,6 +668,41 @@ class Session:
         self.stats["saved"] += 1
         self._postponed = self._refused = None
 
+    def place_for(self, line: int) -> tuple[str, tuple, list, int] | None:
+        """Where the cursor rests (1-based ``line``) while idle: ``(text, key, statements, index)``
+        of the last analysis and of the top-level statement on that line, when the state before
+        it is worth making now (analyze.ready_at) -- the last text parsed as it is and was cut
+        per statement, the statement is not the first, and no state before it is saved for this
+        text already (nor was refused). None otherwise."""
+        tree, last, snap = self._tree, self._last, self.snapshot
+        if tree is None or last is None or last.text is not tree[0] or last.key != tree[1]:
+            return None
+        text, key, body = tree
+        at = bisect.bisect_left(body, line, key=lambda st: st.end_lineno)
+        if at <= 0 or at >= len(body) or body[at].lineno > line:
+            return None
+        usable = snap is not None and snap.key == key and snap.index <= at and text.startswith(snap.prefix)
+        if usable and snap.index == at:
+            return None
+        refused = self._refused
+        if refused is not None and refused[0] == at and text.startswith(refused[1]):
+            return None
+        # only when what lies between the saved state and the statement took long to evaluate:
+        # an edit there would run it again (a model built between); else that edit is quick anyway
+        begin = snap.index if usable else 0
+        if last.outs is None or len(last.outs) != len(body) or \
+                sum(out.n_steps for out in last.outs[begin:at] if out is not None) < READY_MIN_STEPS:
+            return None
+        return text, key, body, at
+
+    def copy_ahead(self) -> None:
+        """Copy the snapshot's state for the next analysis that restores it (as prepare does)."""
+        snap = self.snapshot
+        if snap is None or len(snap.data) > MAX_PREPARED_BYTES:
+            self._ready = None
+        elif self._ready is None or self._ready[0] is not snap:
+            self._ready = (snap, _Unpickler(snap.data, snap.keep).load())
+
     def defer(self, teardown: Any, ev: Any) -> None:
         """Break the last evaluator's reference cycles later (prepare, or the next analysis): the
         result is published first."""
@@ -704,11 +743,7 @@ class Session:
             later(stop)  # stopped when an analysis waits: the state is then not saved
             if stop is not None and stop():
                 return
-        snap = self.snapshot
-        if snap is None or len(snap.data) > MAX_PREPARED_BYTES:
-            self._ready = None
-        elif self._ready is None or self._ready[0] is not snap:
-            self._ready = (snap, _Unpickler(snap.data, snap.keep).load())
+        self.copy_ahead()
 
     def restore(self, source: Any, cancelled: Any, module: ast.Module, snap: Snapshot | None = None) -> Any:
         """The state of ``snap`` (default: the snapshot), restored for an analysis of ``module``."""
@@ -731,28 +766,8 @@ def runs(replay: Replay | None, n: int, start: int) -> int:
     return n - start - (sum(1 for i in replay.kept if i >= start) if replay is not None else 0)
 
 
-def _old_deps(text: str, positions: list[tuple]) -> list | None:
-    """What the edited statements were (the last text is kept, not its syntax tree): parsed again."""
-    if not positions:
-        return []
-    if positions[0][1] != 0:
-        return None  # after another statement on its line
-    lines = "\n".join(text.split("\n", positions[-1][2])[positions[0][0] - 1:positions[-1][2]])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            body = ast.parse(lines).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    if len(body) != len(positions):
-        return None  # (another statement after the last one, on its line)
-    return [depends.deps(st) for st in body]
 
 
-def _moved_pos(pos: tuple, moved_from: int, delta: int) -> tuple:
-    line, col, end_line, end_col = pos
-    return (line + delta if line - 1 >= moved_from else line, col,
-            end_line + delta if end_line - 1 >= moved_from else end_line, end_col)
 
 
 def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[Kept] | None:
@@ -780,15 +795,3 @@ def _clean(ev: Any) -> bool:
     """No limit, no cut statement, nothing half-done: the state is what any run reaches here."""
     return (ev.complete and not ev._limit_reported and not ev._statement_notes and ev.depth == 0
             and not ev.speculative and ev.anchor is None and not ev.module_paths and not ev.loop_depth)
-
-
-def _char_offset(text: str, offsets: list[int], lineno: int, byte_col: int) -> int:
-    """The character offset of an ast position (line 1-based, column in UTF-8 bytes)."""
-    if lineno - 1 >= len(offsets):
-        return len(text)
-    line_start = offsets[lineno - 1]
-    line_end = offsets[lineno] if lineno < len(offsets) else len(text)
-    line = text[line_start:line_end]
-    if line.isascii():
-        return line_start + byte_col
-    return line_start + len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import warnings
 from operator import attrgetter
 from typing import Callable
+
+from shapelens.core import depends
 
 
 def common_prefix(a: str, b: str) -> int:
@@ -62,3 +65,39 @@ def last_line_of(text: str, start: int, end: int) -> int:
     elif end == start and (start == 0 or text[start - 1] == "\n"):
         return text.count("\n", 0, start)
     return text.count("\n", 0, end) + 1
+
+
+def old_deps(text: str, positions: list[tuple]) -> list | None:
+    """What the edited statements were (the last text is kept, not its syntax tree): parsed again."""
+    if not positions:
+        return []
+    if positions[0][1] != 0:
+        return None  # after another statement on its line
+    lines = "\n".join(text.split("\n", positions[-1][2])[positions[0][0] - 1:positions[-1][2]])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            body = ast.parse(lines).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if len(body) != len(positions):
+        return None  # (another statement after the last one, on its line)
+    return [depends.deps(st) for st in body]
+
+
+def moved_pos(pos: tuple, moved_from: int, delta: int) -> tuple:
+    line, col, end_line, end_col = pos
+    return (line + delta if line - 1 >= moved_from else line, col,
+            end_line + delta if end_line - 1 >= moved_from else end_line, end_col)
+
+
+def char_offset(text: str, offsets: list[int], lineno: int, byte_col: int) -> int:
+    """The character offset of an ast position (line 1-based, column in UTF-8 bytes)."""
+    if lineno - 1 >= len(offsets):
+        return len(text)
+    line_start = offsets[lineno - 1]
+    line_end = offsets[lineno] if lineno < len(offsets) else len(text)
+    line = text[line_start:line_end]
+    if line.isascii():
+        return line_start + byte_col
+    return line_start + len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))

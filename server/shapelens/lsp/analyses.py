@@ -181,6 +181,25 @@ class DocumentAnalyses:
             gc.enable()  # (its last analysis's idle step may never run: _after)
         asyncio.create_task(self._notify(entry))
 
+    def idle_work(self, uri: str, fn: Callable[[Callable[[], bool]], None]) -> bool:
+        """Run ``fn(stop)`` on the document's thread when its result is that of the current text
+        and no analysis is pending or running; ``stop()``: an analysis waits (fn gives way).
+        Returns whether it was queued."""
+        entry = self._entries.get(uri)
+        if entry is None or entry.closed or not entry.fresh or (entry.task is not None and not entry.task.done()):
+            return False
+        thread = self._worker or entry.thread
+        if thread is None:
+            return False
+        text = entry.text
+
+        def job() -> None:
+            if not entry.closed and entry.text is text and not thread.pending():
+                fn(thread.pending)
+
+        thread.submit(job)
+        return True
+
     # -- readers -------------------------------------------------------------------
     def uris(self) -> list[str]:
         return list(self._entries)

@@ -34,6 +34,7 @@ log = logging.getLogger("shapelens.lsp")
 PYTHON_SUFFIXES = (".py", ".pyi")
 IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collection
 INDEX_WAIT = 1.0  # longest wait of a request for the position index being built while idle
+READY_REST = 0.4  # seconds the cursor rests on a statement before the state before it is made (expect_edit)
 # A request finds the position index of a result this small not built yet, nor begun by the
 # document's thread (which begins after IDLE_DELAY and the quick steps of Session.prepare):
 # it builds the index itself (a few ms). So it does on a bigger file (up to BUILD_NOW_MAX_LINES)
@@ -84,6 +85,7 @@ class ShapelensServer(LanguageServer):
         # per document path: the incremental state of its analyses (core/incremental.py)
         self._incremental: dict[str, tuple[threading.Lock, "Session"]] = {}
         self._idle_gc = None  # the full garbage collection planned for the next quiet moment
+        self._ready_timers: dict[str, asyncio.TimerHandle] = {}  # uri -> expect_edit's timer
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:
@@ -101,6 +103,9 @@ class ShapelensServer(LanguageServer):
         self._incremental.pop(path, None)
 
     def untrack(self, uri: str) -> None:
+        timer = self._ready_timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
         self.forget_incremental(to_fs_path(uri) or uri)
         self.python_uris.discard(uri)
         self._lookups.pop(uri, None)
@@ -136,6 +141,46 @@ class ShapelensServer(LanguageServer):
         finally:
             if session is not None:
                 lock.release()
+
+    def expect_edit(self, uri: str, line: int) -> None:
+        """The cursor is on (1-based) ``line``: a code action was asked there (VS Code asks at
+        every cursor move). Once it rests there READY_REST seconds with the document's result
+        current and no analysis running, the document's thread makes the state before that
+        statement (core ``ready_at``), when the statements between the saved state and it took
+        long: the first edit there restores it instead of running them again (a model built
+        between). It gives way to any analysis."""
+        if uri not in self.python_uris:
+            return
+        timer = self._ready_timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._ready_timers[uri] = loop.call_later(READY_REST, self._ready_place, uri, line)
+
+    def _ready_place(self, uri: str, line: int) -> None:
+        self._ready_timers.pop(uri, None)
+        path = to_fs_path(uri) or uri
+        if path in self._incremental:
+            self.analyses.idle_work(uri, lambda stop: self._ready_now(path, line, stop))
+
+    def _ready_now(self, path: str, line: int, stop) -> None:
+        found = self._incremental.get(path)
+        if found is None or not found[0].acquire(blocking=False):
+            return
+        was_enabled = gc.isenabled()
+        gc.disable()  # (as in _prepare)
+        try:
+            core_analyze().ready_at(found[1], line, stop)
+        except Exception:  # noqa: BLE001 -- the first edit there runs what it needs itself
+            log.debug("making the state at line %s of %s failed", line, path, exc_info=True)
+        finally:
+            found[0].release()
+            if was_enabled:
+                gc.freeze()
+                gc.enable()
 
     def _prepare(self, uri: str, path: str, stop=None) -> None:
         """Between two analyses of a document (on the document's thread, after a result:
