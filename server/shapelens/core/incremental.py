@@ -49,6 +49,7 @@ from shapelens.core.text_diff import changed as _changed, common_prefix as _comm
 from shapelens.core.text_diff import last_line_of as _last_line_of, stmt_pos as _stmt_pos
 from shapelens.core.text_diff import char_offset as _char_offset, moved_pos as _moved_pos, old_deps as _old_deps
 from shapelens.core.lines import LINE_BREAK, line_starts
+from shapelens.core.kept import Kept, Replay, clean as _clean, cut, runs  # noqa: F401 -- (also from here)
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024  # a state bigger than this is not kept
 # A state copied ahead (Session.prepare) costs memory (about 12x its pickle) and saves a few
@@ -214,33 +215,6 @@ class Misaligned(Exception):
 
 
 @dataclass
-class Kept:
-    """What one top-level statement gave in the last analysis, to be used again when running it
-    again would do exactly the same (core/depends.py decides)."""
-
-    start: tuple  # (next layer id, next model id, order) when it began
-    n_layers: int  # layers, models, order numbers and steps it used
-    n_models: int
-    n_order: int
-    n_steps: int
-    diags: list
-    values: list
-    layers: list  # the LayerInfo rows of the layers it made (with every call made on them)
-    models: list  # the ModelInfo of the models it made
-
-
-@dataclass
-class Replay:
-    """Statements after the edit whose last results are kept (Evaluator.run(kept=...))."""
-
-    kept: dict  # statement index -> Kept
-    before: dict = field(default_factory=dict)  # statements before the edit whose last tables stand
-    # (next layer id, next model id, order) when the first edited statement began last time: the
-    # numbers below it are the same in this analysis (renumber)
-    fixed: tuple | None = None
-
-
-@dataclass
 class _Last:
     """The last analysis, cut per top-level statement."""
 
@@ -286,6 +260,7 @@ class Session:
     _memo: dict = field(default_factory=dict)  # _moved as the last keep() found it
     # (text, line_shift.Respan, or True: lines between statements): an edit of layout (plan)
     _layout: tuple | None = None
+    _no_restore: tuple | None = None  # (snapshot, want): restoring it there made most of the file run
 
     # -- before an analysis -------------------------------------------------------------
     def plan(self, text: str, module: ast.Module, key: tuple, problems: list[int] = ()) -> int:
@@ -349,6 +324,12 @@ class Session:
                     _char_offset(text, offsets, body[want].end_lineno, body[want].end_col_offset) <= common:
                 want += 1
         self.want = want if want and want > start and not inert else None
+        if start and self._no_restore is not None and self._no_restore[0] is snap and \
+                self._no_restore[1] == self.want:
+            # the last edit here planned without this state (keep_instead: restored, it made most
+            # of the file run): this one does at once, and no state is saved here again
+            start, self.want = 0, None
+            self.stats["restore_skipped"] = self.stats.get("restore_skipped", 0) + 1
         refused = self._refused
         # a state that was not saved there (it hit a limit) is not made again to be saved
         self.refused = self.want is not None and refused is not None and refused[0] == self.want \
@@ -498,6 +479,9 @@ class Session:
             self.stats["kept"] -= len(replay.kept) if replay is not None else 0
             self.stats["not_restored_runs"] = self.stats.get("not_restored_runs", 0) + 1
             self.restored_from = None
+            # the next edits here plan without it at once, and no state is made here again
+            self._no_restore = (self.snapshot, self.want)
+            self.deferred = None
             return instead
         self.stats["kept"], self._moved, self.deferred = planned
         return None
@@ -758,40 +742,3 @@ class Session:
         ev._started = ev._clock() - snap.elapsed
         self.stats["restored"] += 1
         return ev
-
-
-def runs(replay: Replay | None, n: int, start: int) -> int:
-    """How many of ``n`` statements from ``start`` on an analysis with this replay (None: none
-    kept) runs; the others keep their last results."""
-    return n - start - (sum(1 for i in replay.kept if i >= start) if replay is not None else 0)
-
-
-
-
-
-
-def cut(ev: Any, n: int, infos: dict, models: dict, kept: dict | None) -> list[Kept] | None:
-    """The results of an analysis of ``n`` top-level statements, per statement: ``infos`` the
-    LayerInfo rows by layer id, ``models`` the ModelInfo by model id (of the layers and models
-    this run made); ``kept``: the statements whose results were kept."""
-    marks = ev.marks
-    if len(marks) != n + 1 or not _clean(ev):
-        return None
-    outs = []
-    for i in range(n):
-        if kept and i in kept:
-            outs.append(kept[i])
-            continue
-        m0, m1 = marks[i], marks[i + 1]
-        rows = [row for lid in range(m0[2], m1[2]) for row in infos.get(lid, ())]
-        made = [models[mid] for mid in range(m0[3], m1[3]) if mid in models]
-        diags = ev.diags[m0[0]:m1[0]]
-        outs.append(Kept((m0[2], m0[3], m0[4]), m1[2] - m0[2], m1[3] - m0[3], m1[4] - m0[4], m1[5] - m0[5],
-                         diags, ev.values[m0[1]:m1[1]], rows, made))
-    return outs
-
-
-def _clean(ev: Any) -> bool:
-    """No limit, no cut statement, nothing half-done: the state is what any run reaches here."""
-    return (ev.complete and not ev._limit_reported and not ev._statement_notes and ev.depth == 0
-            and not ev.speculative and ev.anchor is None and not ev.module_paths and not ev.loop_depth)
