@@ -291,7 +291,8 @@ class DocumentAnalyses:
         30-80 ms on the 5,000-line file, holding the interpreter lock while a hover waited. An
         analysis leaves no reference cycles (tests/core/test_no_cycles.py): what it frees,
         reference counting frees, frozen or not. The idle collection (session.py,
-        _collect_when_idle) unfreezes them and collects all, once the documents are quiet."""
+        _collect_all), once the documents are quiet, collects the others, and every object when
+        the frozen ones grew by half since it last did."""
         if not thread.idle_wait(IDLE_DELAY):
             return
         gc.freeze()
