@@ -246,7 +246,8 @@ def ready_at(session: Session, line: int, stop: Callable[[], bool] | None = None
     place runs everything from the last saved state (the place edited before) to there, and what
     depends on it: 87-105 ms on keras.io's MIRNet, whose model is built between; 11-15 ms with
     it. The statements before it run from the start (a fresh evaluator), the document's thread
-    being idle; ``stop()`` cuts it short and nothing is saved. Returns whether a state was saved."""
+    being idle; ``stop()`` cuts it short (nothing is saved) and skips the copy made ahead for the
+    next analysis. Returns whether a state was saved."""
     place = session.place_for(line)
     if place is None or (stop is not None and stop()):
         return False
@@ -255,9 +256,10 @@ def ready_at(session: Session, line: int, stop: Callable[[], bool] | None = None
     target = KerasTarget(version=key[1], reason=key[2])
     saved = session.stats["saved"]
     _save_later(session, Source(text), key[0], target, module, key, 0, at, [])(stop)
-    if session.stats["saved"] == saved or (stop is not None and stop()):
+    if session.stats["saved"] == saved:
         return False
-    session.copy_ahead()
+    if stop is None or not stop():
+        session.copy_ahead()
     return True
 
 

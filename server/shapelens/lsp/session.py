@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import gc
 import logging
 import sys
@@ -170,17 +171,13 @@ class ShapelensServer(LanguageServer):
         found = self._incremental.get(path)
         if found is None or not found[0].acquire(blocking=False):
             return
-        was_enabled = gc.isenabled()
-        gc.disable()  # (as in _prepare)
         try:
-            core_analyze().ready_at(found[1], line, stop)
+            with _collector_off():
+                core_analyze().ready_at(found[1], line, stop)
         except Exception:  # noqa: BLE001 -- the first edit there runs what it needs itself
             log.debug("making the state at line %s of %s failed", line, path, exc_info=True)
         finally:
             found[0].release()
-            if was_enabled:
-                gc.freeze()
-                gc.enable()
 
     def _prepare(self, uri: str, path: str, stop=None) -> None:
         """Between two analyses of a document (on the document's thread, after a result:
@@ -190,16 +187,10 @@ class ShapelensServer(LanguageServer):
         and the idle collection (_collect_when_idle) follows. What it made (the index, the state
         for the next edit) is frozen before the collector is on again, as the analysis's objects
         are: a young collection would walk it (5 ms on the 5,000-line file, a hover waiting)."""
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with _collector_off():
             self._prepare_now(uri, path, stop)
             if not self._hover_ready and not (stop is not None and stop()):
                 self._ready_hover()
-        finally:
-            if was_enabled:
-                gc.freeze()  # what it made lives until the next edit (see analyses.py, _after)
-                gc.enable()
 
     def _ready_hover(self) -> None:
         """Once, while idle after a first result: what the first hover of the process would do for
@@ -299,14 +290,10 @@ class ShapelensServer(LanguageServer):
             if cached is not None and cached[0] == result.serial:
                 return cached[1]
         taken = self._index_taken[result.uri] = (result.serial, threading.Event())  # (see _index)
-        was_enabled = gc.isenabled()
-        gc.disable()  # (as the idle work builds it: a full collection walks every analysis in memory)
         try:
-            return self.lookup(result, statements=statements)
+            with _collector_off():  # (as the idle work builds it)
+                return self.lookup(result, statements=statements)
         finally:
-            if was_enabled:
-                gc.freeze()  # (the index lives until the next edit: not walked by young collections)
-                gc.enable()
             taken[1].set()
 
     def _parse_of(self, result: Result) -> list | None:
@@ -428,6 +415,21 @@ class ShapelensServer(LanguageServer):
     # -- messages ---------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+
+@contextlib.contextmanager
+def _collector_off():
+    """The garbage collector off while the work runs (a collection would walk every analysis in
+    memory), then what it made frozen before the collector is on again: it lives until the next
+    edit, and young collections do not walk it (see analyses.py, _after)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.enable()
 
 
 def _collect_all() -> None:
