@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("shapelens.lsp")
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-IDLE_COLLECT = 1.5  # seconds without a new result before a full garbage collection
+IDLE_COLLECT = 1.5  # seconds without a new result before the idle garbage collection (_collect_all)
 INDEX_WAIT = 1.0  # longest wait of a request for the position index being built while idle
 READY_REST = 0.4  # seconds the cursor rests on a statement before the state before it is made (expect_edit)
 # A request finds the position index of a result this small not built yet, nor begun by the
