@@ -1,5 +1,7 @@
 """Lookup.at with many layer records: the index gives the answer a full scan gives."""
 
+import ast
+
 from shapelens.core.analyze import analyze
 from shapelens.core.lookup import Lookup, _inside, _size
 
@@ -206,3 +208,60 @@ def test_a_moved_stand_in_finds_what_was_read_in_the_statement_it_stands_in_for(
     assert facts_of(later) is found
     other = moved(body[2], 1, "y = keras.layers.Dense(2)(x)\n")
     assert facts_of(other) is facts_of(body[2])  # read in the stand-in: kept on the statement too
+
+
+NEVER_CALLED = '''import keras
+from keras import layers
+
+
+def conv_block(x, filters):
+    x = layers.Conv2D(filters, 3, padding="same")(x)
+    return layers.ReLU()(x)
+
+
+def head(x):
+    return layers.Dense(10)(x)
+
+
+def callback_block(x):
+    return layers.Dense(3)(x)
+
+
+@keras.saving.register_keras_serializable()
+def registered(x):
+    return layers.Dense(4)(x)
+
+
+class Block(layers.Layer):
+    def make(self):
+        return layers.Dense(5)
+
+
+inputs = keras.Input((8,))
+model = keras.Model(inputs, head(inputs))
+blocks = [callback_block]
+'''
+
+
+def _at(needle: str, offset: int = 0) -> tuple[int, int]:
+    lines = NEVER_CALLED.split("\n")
+    line = next(i for i, text in enumerate(lines) if needle in text)
+    return line, lines[line].index(needle) + offset
+
+
+def test_a_layer_in_a_function_nothing_names_says_why_it_has_no_shapes():
+    from shapelens.core.lookup import never_called
+
+    body = ast.parse(NEVER_CALLED).body
+    why = never_called(NEVER_CALLED, body, *_at("Conv2D", 2))
+    assert why == "`conv_block` is not called anywhere in this file: its layers are never made"
+    assert never_called(NEVER_CALLED, body, *_at("ReLU", 1)) == why
+    assert never_called(NEVER_CALLED, body, *_at("Dense(10)", 1)) is None  # called
+    assert never_called(NEVER_CALLED, body, *_at("Dense(3)", 1)) is None  # named: handed on
+    assert never_called(NEVER_CALLED, body, *_at("Dense(4)", 1)) is None  # decorated
+    assert never_called(NEVER_CALLED, body, *_at("Dense(5)", 1)) is None  # a method
+    assert never_called(NEVER_CALLED, body, *_at("(filters, 3", 1)) is None  # not on the constructor's name
+    assert never_called(NEVER_CALLED, None, *_at("Conv2D", 2)) is None  # no parse at hand
+    # and the analysis indeed has no record there: the hover would be empty otherwise
+    analysis = analyze(NEVER_CALLED, "prog.py")
+    assert not any(info.kind == "Conv2D" for info in analysis.layers)

@@ -170,3 +170,30 @@ async def test_document_symbols(client, doc):
     assert fun.range == rng(15, 6, 18, 45)  # from keras.Input(...) to keras.Model(...)
     for c in fun.children:  # children lie inside their parent
         assert (fun.range.start.line, fun.range.start.character) <= (c.range.start.line, c.range.start.character)
+
+
+UNCALLED = '''\
+import keras
+from keras import layers
+
+
+def conv_block(x, filters):
+    x = layers.Conv2D(filters, 3, padding="same")(x)
+    return layers.ReLU()(x)
+
+
+inputs = keras.Input(shape=(8, 8, 3))
+outputs = layers.Conv2D(4, 3)(inputs)
+'''
+
+
+async def test_hover_on_a_layer_in_a_function_nothing_calls_says_why_there_are_no_shapes(client):
+    doc = Doc(client, UNCALLED, "uncalled")
+    lines = UNCALLED.splitlines()
+    called = await hover_text(doc, 10, lines[10].index("Conv2D") + 2)
+    assert "`(None, 8, 8, 3)` → `(None, 6, 6, 4)`" in called
+    text = await hover_text(doc, 5, lines[5].index("Conv2D") + 2)
+    assert text == ("*No shapes*: `conv_block` is not called anywhere in this file: "
+                    "its layers are never made.")
+    assert await doc.hover(5, lines[5].index("filters, 3") + 1) is None  # (on an argument: nothing)
+    doc.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from shapelens.core import depends
-from shapelens.core.incremental import ORIGIN
+from shapelens.core.incremental import ORIGIN, Misaligned, real
 from shapelens.core.results import Analysis, LayerInfo, ModelInfo, ValueInfo
 from shapelens.core.source import Source, Span
 
@@ -409,3 +409,48 @@ class Lookup:
         if span.line == span.end_line and span.line < len(lines):
             return lines[span.line][span.col:span.end_col]
         return "…"
+
+
+def never_called(text: str, statements: list[ast.stmt] | None, line: int, col: int) -> str | None:
+    """Why a layer's constructor at 0-based ``line``/``col`` has no record: it is in a function
+    that nothing in the file names -- not called, not passed on (its name occurs once in the
+    text: its ``def``) -- so no call of it ran. None otherwise (the function is decorated, a
+    method, which Keras calls itself, or named somewhere: shapelens then says nothing)."""
+    if statements is None:
+        return None
+    lineno = line + 1
+    fn = None
+    try:  # (a moved stand-in's children are on their old lines: parsed where it is now)
+        nodes: list[ast.AST] = [real(s) for s in statements if s.lineno <= lineno <= (s.end_lineno or s.lineno)]
+    except Misaligned:
+        return None
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, ast.ClassDef):
+            continue  # a method: Keras calls call(), build(), __init__ ... itself
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            fn = node
+        nodes.extend(n for n in getattr(node, "body", ()) if isinstance(n, ast.stmt)
+                     and n.lineno <= lineno <= (n.end_lineno or n.lineno))
+        for part in ("orelse", "finalbody", "handlers"):
+            nodes.extend(n for n in getattr(node, part, ()) if isinstance(n, ast.AST) and hasattr(n, "lineno")
+                         and n.lineno <= lineno <= (n.end_lineno or n.lineno))
+    if fn is None or fn.decorator_list:
+        return None
+    on_constructor = any(
+        isinstance(n, ast.Call) and n.lineno == lineno and _layer_like(n.func)
+        and _covers(n.func, lineno, col) for n in ast.walk(fn))
+    if not on_constructor or len(re.findall(r"(?<![\w.])" + re.escape(fn.name) + r"\b", text)) != 1:
+        return None
+    return f"`{fn.name}` is not called anywhere in this file: its layers are never made"
+
+
+def _layer_like(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name[:1].isupper()
+
+
+def _covers(func: ast.expr, lineno: int, col: int) -> bool:
+    """Whether the position is on the called name (``layers.Conv2D``), by the line's columns."""
+    return func.lineno <= lineno <= (func.end_lineno or func.lineno) and \
+        (func.col_offset <= col <= (func.end_col_offset or func.col_offset) or func.lineno != lineno)

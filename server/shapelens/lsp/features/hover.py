@@ -12,10 +12,18 @@ async def hover(ls, params: types.HoverParams) -> types.Hover | None:
     from shapelens.lsp import render  # with the first result, not at start
 
     index = ls.index(result)
-    target = (await ls.lookup_async(result)).at(*index.to_cp(params.position))
+    line, col = index.to_cp(params.position)
+    target = (await ls.lookup_async(result)).at(line, col)
     text = render.hover_markdown(target) if target is not None else ""
     if not text:
-        return None
+        # a layer in a function nothing calls: why it has no shapes (the analysis's own parse)
+        from shapelens.core.lookup import never_called
+
+        why = never_called(result.text, ls._parse_of(result), line, col)
+        if why is None:
+            return None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                                        value=f"*No shapes*: {why}."))
     if result.analysis.keras == "2":
         text += f"\n\n*Keras 2: {result.analysis.keras_reason}*"
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
