@@ -153,6 +153,8 @@ def _analyze(text: str, path: str, with_spec: bool = False,
             if instead is not None:
                 _teardown(ev)
                 ev, replay, start = alone, instead, 0
+            else:
+                _teardown(alone)  # (a fresh evaluator holds reference cycles: broken, not left to the collector)
     if replay is None and has_moved(module.body):
         # statements moved by an edit stand in for their parse while their results are kept
         # (incremental.moved): everything runs, so the text is parsed as it is
