@@ -306,15 +306,25 @@ def _defining_class(cls, node):
 
 
 def _inside(node, cnode) -> bool:
-    """Whether ``node`` is in the class body ``cnode``. The calls of a class body are listed
-    once (the syntax tree outlives the analysis): a transformer block's super() calls walked the
-    whole class each time (a quarter of one keras.io example's analysis). Every node is listed,
-    not only the calls: super() is also asked from other nodes (6% of CaiT's analysis walked the
-    class). The ids are those of nodes the class node keeps alive: no other object has one."""
-    nodes = cnode.__dict__.get("_sl_nodes")
-    if nodes is None:
-        nodes = cnode._sl_nodes = frozenset(id(n) for n in ast.walk(cnode))
-    return id(node) in nodes
+    """Whether ``node`` is in the class body ``cnode`` (the same syntax tree, not only the same
+    lines: a base class may come from another file). Found by descending from the class only
+    into the nodes whose positions enclose ``node``'s (and those without positions), not by
+    walking the whole class: a transformer block's super() calls walked every class each
+    analysis (3,800 nodes for keras.io's GCViT, 3% of its analysis)."""
+    where = (node.lineno, node.col_offset)
+    end = (getattr(node, "end_lineno", None) or node.lineno, getattr(node, "end_col_offset", None) or 0)
+    stack = [cnode]
+    while stack:
+        cur = stack.pop()
+        if cur is node:
+            return True
+        for child in ast.iter_child_nodes(cur):
+            line = getattr(child, "lineno", None)
+            if line is None:
+                stack.append(child)  # (arguments, comprehension, ...: no position of their own)
+            elif (line, child.col_offset) <= where and end <= (child.end_lineno or line, child.end_col_offset or 0):
+                stack.append(child)
+    return False
 
 
 def _math_too_big(name: str, args: list) -> bool:

@@ -15,6 +15,7 @@ from shapelens.core.results import Related
 from shapelens.core.resolve import ModuleRef, keras_name
 from shapelens.core.rules import LAYERS, Args, LayerError, Unresolved, apply, thirdparty
 from shapelens.core.rules.base import SYMBOLIC_CALL, NeedInput, PROBE
+from shapelens.core.rules import symbolic
 from shapelens.core.rules.symbolic import RankUnknown
 from shapelens.core.shapes import ShapeError, Unknown, fmt_shape, known
 from shapelens.core.source import Span
@@ -286,12 +287,17 @@ class KerasApi(KerasSequential, KerasMethods):
     def _probe(self, layer: LayerObj) -> None:
         """Run the rule without an input: errors raised before it looks at the input are
         the ones Keras raises in the constructor."""
+        rule = layer.rule
+        key = symbolic.probed(rule, layer.args)
+        if symbolic.probe_known(key, rule):
+            return  # the same arguments passed it before (it raises nothing then either)
         try:
-            layer.rule.fn(layer.args, PROBE, {})
+            rule.fn(layer.args, PROBE, {})
         except NeedInput:
             pass
         except (Unresolved, TypeError, AttributeError, IndexError, KeyError, ValueError):
             pass
+        symbolic.probe_passed(key, rule)
 
     def _input_layer(self, layer: LayerObj, args: list, kwargs: dict, common: dict, node: ast.AST) -> LayerObj:
         shape = self._input_batch_shape(args, kwargs, layer.span)

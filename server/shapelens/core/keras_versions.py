@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shapelens.core.codes import INVALID_ARGUMENT
+from shapelens.core.shapes import NumpyInt, Unknown, fmt_shape, known
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,6 @@ def layer_arguments(semantics: KerasSemantics, kind: str, args: list, kwargs: di
                                                         "AveragePooling3D") and not args and "pool_size" not in kwargs:
         kwargs = {**kwargs, "pool_size": 2}
     if semantics.scalar_tensor_arguments:
-        from shapelens.core.shapes import Unknown
         from shapelens.core.values import Tensor
 
         def scalar(v):
@@ -101,8 +101,6 @@ def numpy_int_argument(semantics: KerasSemantics, kind: str, values: dict) -> st
     (None: fine)."""
     if kind not in INT_OR_TUPLE_SIZES and kind not in KERAS3_INT_SIZES:
         return None
-    from shapelens.core.shapes import NumpyInt
-
     names = INT_OR_TUPLE_SIZES.get(kind, ())
     if not semantics.numpy_int_sizes:
         names = names + KERAS3_INT_SIZES.get(kind, ())
@@ -123,7 +121,6 @@ def embedding_weights_problem(semantics: KerasSemantics, kind: str, values: dict
     """Embedding(input_dim, output_dim, weights=[W]) with W of another shape (None: fine or not known)."""
     if kind != "Embedding" or not semantics.embedding_weights_in_constructor:
         return None
-    from shapelens.core.shapes import fmt_shape, known
     from shapelens.core.values import Tensor
 
     weights = values.get("weights")

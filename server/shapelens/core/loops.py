@@ -68,8 +68,13 @@ def _arg_key(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple)):
         if depth > 2 or len(value) > _MAX_ITEMS:
             return _NO
-        parts = tuple(_arg_key(v, depth + 1) for v in value)
-        return _NO if any(p is _NO for p in parts) else (type(value).__name__, parts)
+        parts = []
+        for v in value:
+            part = _arg_key(v, depth + 1)
+            if part is _NO:
+                return _NO
+            parts.append(part)
+        return (type(value).__name__, tuple(parts))
     if isinstance(value, dict):
         if depth > 2 or len(value) > _MAX_ITEMS or not all(isinstance(k, str) for k in value):
             return _NO
@@ -137,6 +142,8 @@ class CallMemo:
     def call(self, ev: Any, func: Any, method: str, args: list, kwargs: dict, node: ast.AST, compute) -> Any:
         if not ev.loop_depth or ev.keras._call_log or not reusable_target(func):
             return compute()
+        if args and type(args[0]) is Tensor and args[0].symbolic is not False:
+            return compute()  # a Keras tensor builds a graph (_arg_key's answer, found at once)
         arg_key = _arg_key([list(args), dict(kwargs)])
         if arg_key is _NO:
             return compute()

@@ -341,16 +341,30 @@ def _symbolic_ops_call(ctx: _Ctx, name: str, fn: Callable, args: list, kwargs: d
     except _NotFollowed:
         return Tensor(None, f"{label}{name} (line {ctx.line})", ctx.span)
 
+    answers: dict = {}  # the shapes -> the op's output shape(s): the check below, then the rule
+
     def shape_fn(shapes: list) -> Any:
+        try:
+            key = tuple(tuple(s) for s in shapes)
+            hit = answers.get(key)
+        except TypeError:
+            key = hit = None
+        if hit is not None:
+            return list(hit) if isinstance(hit, list) else hit
         sub = _Ctx(ev, ctx.node, ctx.short, lib)
         sub.report = _raise_report  # type: ignore[method-assign]
         out = fn(sub, [_rebuild(a, shapes, lib) for a in t_args],
                  {k: _rebuild(v, shapes, lib) for k, v in t_kwargs.items()})
         if isinstance(out, Tensor) and out.shape is not None:
-            return tuple(out.shape)
-        if isinstance(out, (list, tuple)) and out and all(isinstance(o, Tensor) and o.shape is not None for o in out):
-            return [tuple(o.shape) for o in out]
-        raise OpError("argument", OP_ERRORS.not_followed())
+            found = tuple(out.shape)
+        elif isinstance(out, (list, tuple)) and out and all(isinstance(o, Tensor) and o.shape is not None
+                                                             for o in out):
+            found = [tuple(o.shape) for o in out]
+        else:
+            raise OpError("argument", OP_ERRORS.not_followed())
+        if key is not None:
+            answers[key] = found
+        return list(found) if isinstance(found, list) else found
 
     if all(t.shape is not None for t in flat):
         try:

@@ -40,7 +40,7 @@ def apply(rule: Rule, args: Args, inputs: Any, call: dict[str, Any] | None = Non
     call = call or {}
     if symbolic.needs_specialising(args, inputs, call):
         return symbolic.apply_partial(_apply, rule, args, inputs, call)
-    return _apply(rule, args, inputs, call)
+    return symbolic.plain_memo(_apply, rule, args, inputs, call)
 
 
 def _apply(rule: Rule, args: Args, inputs: Any, call: dict[str, Any]) -> Out:

@@ -338,6 +338,44 @@ def _values_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out 
     return _memoised(key, rule, specialise)
 
 
+def plain_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out:
+    """``plain(rule, args, inputs, call)`` on known sizes, kept like _values_memo's answers: a
+    rule is a function of its arguments, its input shapes and the call's arguments, nothing
+    else, so the same layer configuration called on the same shapes (a model's repeated blocks,
+    a model called again, the next analysis of the same text) gets the answer computed once.
+    Only answers are kept: a rule that raises (Keras raises) raises each time."""
+    if rule.per_call:
+        return plain(rule, args, inputs, call)
+    try:
+        key = ("plain", id(rule), type(args), args.kind, _key(args.values), _key(inputs), _key(call))
+    except _NoKey:
+        return plain(rule, args, inputs, call)
+    return _memoised(key, rule, lambda: plain(rule, args, inputs, call))
+
+
+def probed(rule: Rule, args: Args) -> tuple | None:
+    """The memo key under which a constructor probe of ``rule`` with ``args`` that raised no
+    error is kept (None: not kept); see keras_api.KerasApi._probe."""
+    if rule.per_call:
+        return None
+    try:
+        return ("probe", id(rule), type(args), args.kind, _key(args.values))
+    except _NoKey:
+        return None
+
+
+def probe_known(key: tuple | None, rule: Rule) -> bool:
+    hit = _MEMO.get(key) if key is not None else None
+    return hit is not None and hit[0] is rule
+
+
+def probe_passed(key: tuple | None, rule: Rule) -> None:
+    if key is not None:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = (rule, None)
+
+
 def _memoised(key: tuple | None, rule: Rule, compute: Callable[[], Out | None]) -> Out | None:
     """``compute()``'s answer, kept under ``key`` (None: not kept), handed out as a copy. The
     answers of a rule made for one call are not kept: the memo would keep that rule alive, and
