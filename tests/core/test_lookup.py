@@ -265,3 +265,88 @@ def test_a_layer_in_a_function_nothing_names_says_why_it_has_no_shapes():
     # and the analysis indeed has no record there: the hover would be empty otherwise
     analysis = analyze(NEVER_CALLED, "prog.py")
     assert not any(info.kind == "Conv2D" for info in analysis.layers)
+
+
+CLASSES = """\
+import keras
+from keras import layers
+
+
+class Dense(layers.Layer):
+    def __init__(self, units):
+        super().__init__()
+        self.inner = layers.Dense(units)
+
+    def call(self, x):
+        return self.inner(x)
+
+
+class Unused(layers.Layer):
+    def call(self, x):
+        return x
+
+
+inputs = keras.Input(shape=(16,))
+a = Dense(8)(inputs)
+b = Dense(8)(a)
+c = layers.Dense(4)(b)
+d = Dense(
+    2)(c)
+"""
+
+
+def test_a_class_header_shows_the_calls_of_its_instances_only():
+    """Hover on a Layer subclass's header (its name or its bases): the records of the file's
+    instances of it -- not those of Keras's layer of the same name."""
+    from shapelens.lsp.render import hover_markdown
+
+    analysis = analyze(CLASSES, "classes.py")
+    lookup = Lookup(CLASSES, analysis)
+    for line, col in ((4, 8), (4, 16), (4, 0)):  # the name, the base `layers.Layer`, `class`
+        target = lookup.at(line, col)
+        assert target is not None and target.cls == "Dense"
+        assert [i.call_span.line + 1 for i in target.layers] == [20, 21, 23]
+        assert [i.output_shape for i in target.layers] == [(None, 8), (None, 8), (None, 2)]
+    text = hover_markdown(lookup.at(4, 16))
+    assert text.startswith("**Dense** · 3 instances · 3 calls")
+    assert "`(None, 16)` → `(None, 8)` · 136 params · 1 call (line 20)" in text
+    assert "`(None, 8)` → `(None, 8)` · 72 params · 1 call (line 21)" in text
+    assert "`(None, 4)` → `(None, 2)` · 10 params · 1 call (line 23)" in text
+    assert lookup.at(4, 30) is None  # after the header
+    unused = lookup.at(13, 8)
+    assert unused is not None and unused.cls == "Unused" and unused.layers == []
+    assert "No instance of `Unused` is called on a tensor" in hover_markdown(unused)
+
+
+def test_a_class_header_moved_by_an_edit_is_found_where_it_is_now():
+    from shapelens.core.incremental import Session
+
+    session = Session()
+    analyze(CLASSES, "classes.py", session=session)
+    session.prepare()
+    edited = "# a comment\n# another\n" + CLASSES
+    analysis = analyze(edited, "classes.py", session=session)
+    session.prepare()
+    statements = session.statements()[1]
+    for given in (statements, None):
+        lookup = Lookup(edited, analysis, None, given)
+        target = lookup.at(6, 16)
+        assert target is not None and target.cls == "Dense" and len(target.layers) == 3
+        assert lookup.at(4, 16) is None
+
+
+def test_the_records_of_a_fixture_checked_against_keras_are_those_its_class_headers_show():
+    """custom_layers_functional.py (compared with Keras by tests/test_programs_diff.py): each
+    class header lists exactly the records of that class."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "custom_layers_functional.py").read_text()
+    analysis = analyze(text, "custom_layers_functional.py")
+    lookup = Lookup(text, analysis)
+    lines = text.splitlines()
+    for name in ("Block", "Scale", "Project"):
+        line = next(i for i, t in enumerate(lines) if t.startswith(f"class {name}("))
+        target = lookup.at(line, len(f"class {name}(") + 2)
+        assert target is not None and target.cls == name
+        assert target.layers == [i for i in analysis.layers if i.kind == name]
+        assert len(target.layers) == 1 and target.layers[0].output_shape is not None

@@ -360,7 +360,7 @@ def _layer_infos(layers: list[LayerObj], models: list[Any] = (),
                 input_shape=_shape(call.inputs), output_shape=_shape(call.outputs),
                 params=layer.params if not call.failed else None, explain=list(call.explain),
                 note=call.note or _inherited_note(call), var=layer.var, order=call.order, raised=call.failed,
-                implicit=layer.implicit,
+                implicit=layer.implicit, custom=isinstance(layer.model, Instance),
             ))
         if not infos:
             note = layer.unknown_reason or layer.not_reached or (

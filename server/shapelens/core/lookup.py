@@ -45,6 +45,7 @@ class Target:
     value: ValueInfo | None = None
     call: DataCall | None = None
     name: str | None = None
+    cls: str | None = None  # a class header: ``layers`` are the records of its instances
 
 
 def _inside(span: Span, line: int, col: int) -> bool:
@@ -145,19 +146,33 @@ def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
 FACTS = "_sl_lookup"  # on a statement: what Lookup reads in it (_facts)
 
 
-def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
+def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple, tuple]:
     """What the index reads in a top-level statement, in its nodes' own coordinates (lines and byte
     columns as parsed: a moved stand-in's children are on their old lines): its names, flat
     (id, 0-based line, start and end column, ...); its assignments to names, flat too (the value's
-    lines and columns, the name, the target's: nine items each); its ``x.fit(...)``-like calls. Kept on the statement (as core/depends.py keeps
+    lines and columns, the name, the target's: nine items each); its ``x.fit(...)``-like calls;
+    its class headers, flat (name, line, column of ``class``, end line and column of the
+    bases, or of the name when there are none). Kept on the statement (as core/depends.py keeps
     what it finds there): a statement an edit did not change is the same object in the next
     analysis's parse (core/incremental.py reuses it), and is not walked again."""
     flat: list = []
     assigned: list = []
     calls: list = []
+    classes: list = []
     for node in depends.walk(stmt):
         t = type(node)  # (node classes with no subclasses: compared by type)
-        if t is _NAME:
+        if t is ast.ClassDef:
+            # the header, from ``class`` to the bases' closing bracket; a moved stand-in's own
+            # position is where it is now, its children's where they were: taken back to those
+            line = node.lineno - 1 - node.__dict__.get("_sl_delta", 0)
+            parts = [*node.bases, *node.keywords]
+            if parts:
+                last = max(parts, key=lambda p: (p.end_lineno or p.lineno, p.end_col_offset or 0))
+                end = ((last.end_lineno or last.lineno) - 1, (last.end_col_offset or last.col_offset) + 1)
+            else:
+                end = (line, node.col_offset + len("class ") + len(node.name))
+            classes += (node.name, line, node.col_offset, *end)
+        elif t is _NAME:
             flat += (node.id, node.lineno - 1, node.col_offset, node.end_col_offset or node.col_offset)
         elif t is ast.Call:
             if type(node.func) is ast.Attribute and node.func.attr in DATA_METHODS:
@@ -167,10 +182,10 @@ def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
             for target in targets:
                 if isinstance(target, ast.Name):
                     assigned += (*_coords(node.value), target.id, *_coords(target))
-    return tuple(flat), tuple(assigned), tuple(calls)
+    return tuple(flat), tuple(assigned), tuple(calls), tuple(classes)
 
 
-def facts_of(stmt: ast.stmt) -> tuple[tuple, tuple, tuple]:
+def facts_of(stmt: ast.stmt) -> tuple[tuple, tuple, tuple, tuple]:
     """_facts of a top-level statement, read once: kept on it, and on the statement a moved
     stand-in stands in for (core/incremental.py ``moved``: the same children, so the same facts),
     which the stand-ins made from it before or after find there."""
@@ -262,12 +277,20 @@ class Lookup:
         wanted = {m.span for m in analysis.models}
         wanted.update(i.span for i in analysis.layers)
         self._data_calls: dict[int, list[tuple[Span, _CallSite]]] = {}
+        self._classes: dict[int, list[tuple[Span, str]]] = {}  # line -> class headers on it
+        self._class_records: dict[str, list[LayerInfo]] = {}  # (class_records, by need)
         for span, tree, moved in (_trees(source) if statements is None else _given(source, statements)):
             if stop is not None and stop():
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
             for stmt in reversed(tree if type(tree) is list else tree.body):  # (the order a walk of the whole tree met them in)
-                flat, stmt_assigned, stmt_calls = facts_of(stmt)
+                flat, stmt_assigned, stmt_calls, stmt_classes = facts_of(stmt)
+                for k in range(0, len(stmt_classes), 5):
+                    name, a, b, c, d = stmt_classes[k:k + 5]
+                    a, c = a + moved, c + moved
+                    if not ascii_text:
+                        b, d = to_cp(a, b), to_cp(c, d)
+                    _by_line(self._classes, Span(a, b, c, d), (Span(a, b, c, d), name))
                 if flat:
                     names.append((stmt.__dict__.get(NAMES) or names_of(stmt), moved))
                 for call in stmt_calls:
@@ -433,8 +456,19 @@ class Lookup:
             if _inside(model.span, line, col):
                 found.append((_size(model.span), 2, Target(model.span, model=model)))
         if not found:
+            for span, name in self._classes.get(line, ()):
+                if _inside(span, line, col):
+                    return Target(span, layers=self.class_records(name), name=name, cls=name)
             return None
         return min(found, key=lambda f: (f[0], f[1]))[2]
+
+    def class_records(self, name: str) -> list[LayerInfo]:
+        """The records of the instances of the file's class ``name`` (a Layer or Model subclass
+        called like a layer), in analysis order."""
+        found = self._class_records.get(name)
+        if found is None:
+            found = self._class_records[name] = [i for i in self.analysis.layers if i.custom and i.kind == name]
+        return found
 
     def _name_target(self, span: Span, name: str, line: int, col: int) -> Target | None:
         model = self.model_named(name, line, col)

@@ -58,6 +58,7 @@ class LayerInfo:
     raised: bool = False  # Keras raises in this call
     implicit: bool = False  # created by a functional form such as layers.add([...])
     wrapped: bool = False  # given to a wrapper (Bidirectional(LSTM(...))) and never called itself
+    custom: bool = False  # an instance of a Layer/Model subclass of the user's, called like a layer
 
 
 @dataclass

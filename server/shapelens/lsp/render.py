@@ -77,7 +77,40 @@ def data_call_markdown(call: DataCall) -> str:
     return "\n".join(out)
 
 
+CLASS_ROWS = 8  # the distinct calls a class header's hover lists
+
+
+def class_markdown(name: str, records: list[LayerInfo]) -> str:
+    """A class header: what the instances of the user's Layer/Model subclass were called on,
+    one row per distinct input -> output and parameter count, with the lines of those calls."""
+    if not records:
+        return (f"**{name}**\n\n_No instance of `{name}` is called on a tensor shapelens follows "
+                f"in this file: no shapes to show._")
+    instances = len({r.layer_id for r in records})
+    head = (f"**{name}** · {instances} instance{'' if instances == 1 else 's'} · "
+            f"{len(records)} call{'' if len(records) == 1 else 's'}")
+    rows: dict[tuple, list[int]] = {}
+    notes: dict[tuple, str | None] = {}
+    for r in records:
+        key = (fmt_shape(r.input_shape), fmt_shape(r.output_shape), r.params)
+        rows.setdefault(key, []).append((r.call_span or r.span).line + 1)
+        notes.setdefault(key, r.note)
+    blocks = [head]
+    for (given, out, params), lines in list(rows.items())[:CLASS_ROWS]:
+        seen = sorted(set(lines))
+        where = ", ".join(str(n) for n in seen[:6]) + (", …" if len(seen) > 6 else "")
+        row = f"`{given}` → `{out}` · {fmt_params(params)} params · " \
+              f"{len(lines)} call{'' if len(lines) == 1 else 's'} (line{'' if len(seen) == 1 else 's'} {where})"
+        note = notes[(given, out, params)]
+        blocks.append(row + (f"\n\n_{note}_" if note and out == fmt_shape(None) else ""))
+    if len(rows) > CLASS_ROWS:
+        blocks.append(f"_… and {len(rows) - CLASS_ROWS} more_")
+    return "\n\n".join(blocks)
+
+
 def hover_markdown(target: Target) -> str:
+    if target.cls is not None:
+        return class_markdown(target.cls, target.layers)
     if target.model is not None:
         return model_markdown(target.model)
     if target.value is not None:
