@@ -146,16 +146,18 @@ def _offset_span(source: Source, first: int) -> Callable[[ast.AST], Span]:
 FACTS = "_sl_lookup"  # on a statement: what Lookup reads in it (_facts)
 
 
-def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple, tuple]:
+def _facts(stmt: ast.stmt) -> tuple[dict, tuple, tuple, tuple]:
     """What the index reads in a top-level statement, in its nodes' own coordinates (lines and byte
-    columns as parsed: a moved stand-in's children are on their old lines): its names, flat
-    (id, 0-based line, start and end column, ...); its assignments to names, flat too (the value's
+    columns as parsed: a moved stand-in's children are on their old lines): its names, by name,
+    each with its places flat (0-based line, start and end column, ...: the index takes the names
+    a hover can answer on with one set intersection per statement, not a test per name -- 93,000
+    on the 5,000-line file, a fifth of the index's time); its assignments to names, flat too (the value's
     lines and columns, the name, the target's: nine items each); its ``x.fit(...)``-like calls;
     its class headers, flat (name, line, column of ``class``, end line and column of the
     bases, or of the name when there are none). Kept on the statement (as core/depends.py keeps
     what it finds there): a statement an edit did not change is the same object in the next
     analysis's parse (core/incremental.py reuses it), and is not walked again."""
-    flat: list = []
+    names: dict[str, list[int]] = {}
     assigned: list = []
     calls: list = []
     classes: list = []
@@ -173,7 +175,11 @@ def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple, tuple]:
                 end = (line, node.col_offset + len("class ") + len(node.name))
             classes += (node.name, line, node.col_offset, *end)
         elif t is _NAME:
-            flat += (node.id, node.lineno - 1, node.col_offset, node.end_col_offset or node.col_offset)
+            on = names.get(node.id)
+            if on is None:
+                names[node.id] = [node.lineno - 1, node.col_offset, node.end_col_offset or node.col_offset]
+            else:
+                on += (node.lineno - 1, node.col_offset, node.end_col_offset or node.col_offset)
         elif t is ast.Call:
             if type(node.func) is ast.Attribute and node.func.attr in DATA_METHODS:
                 calls.append(node)
@@ -182,10 +188,10 @@ def _facts(stmt: ast.stmt) -> tuple[tuple, tuple, tuple, tuple]:
             for target in targets:
                 if isinstance(target, ast.Name):
                     assigned += (*_coords(node.value), target.id, *_coords(target))
-    return tuple(flat), tuple(assigned), tuple(calls), tuple(classes)
+    return {name: tuple(found) for name, found in names.items()}, tuple(assigned), tuple(calls), tuple(classes)
 
 
-def facts_of(stmt: ast.stmt) -> tuple[tuple, tuple, tuple, tuple]:
+def facts_of(stmt: ast.stmt) -> tuple[dict, tuple, tuple, tuple]:
     """_facts of a top-level statement, read once: kept on it, and on the statement a moved
     stand-in stands in for (core/incremental.py ``moved``: the same children, so the same facts),
     which the stand-ins made from it before or after find there."""
@@ -199,37 +205,6 @@ def facts_of(stmt: ast.stmt) -> tuple[tuple, tuple, tuple, tuple]:
             if origin is not None:
                 origin.__dict__[FACTS] = found
         d[FACTS] = found
-    return found
-
-
-NAMES = "_sl_names"  # on a statement: its names by name (names_of)
-
-
-def names_of(stmt: ast.stmt) -> dict[str, tuple[tuple[int, int, int], ...]]:
-    """The names of facts_of(stmt) by name: each with its (0-based) lines and byte columns, in
-    the statement's own coordinates. Kept like facts_of's answer (on the statement, and on the
-    one a moved stand-in stands in for): the index takes the names a hover can answer on from
-    it with one set intersection per statement, not a test per name (93,000 on the 5,000-line
-    file, a fifth of the index's time)."""
-    d = stmt.__dict__
-    found = d.get(NAMES)
-    if found is None:
-        origin = d.get(ORIGIN)
-        found = origin.__dict__.get(NAMES) if origin is not None else None
-        if found is None:
-            flat = facts_of(stmt)[0]
-            by: dict[str, list[tuple[int, int, int]]] = {}
-            for k in range(0, len(flat), 4):
-                entry = (flat[k + 1], flat[k + 2], flat[k + 3])
-                on = by.get(flat[k])
-                if on is None:
-                    by[flat[k]] = [entry]
-                else:
-                    on.append(entry)
-            found = {name: tuple(entries) for name, entries in by.items()}
-            if origin is not None:
-                origin.__dict__[NAMES] = found
-        d[NAMES] = found
     return found
 
 
@@ -267,7 +242,7 @@ class Lookup:
         self.analysis = analysis
         source = Source(text)
         self._lines = source.lines
-        names: list[tuple[dict, int]] = []  # the statements' names (names_of), each with its line offset
+        names: list[tuple[dict, int]] = []  # the statements' names (_facts), each with its line offset
         ascii_text = text.isascii()  # (then a byte column is the code point column)
         to_cp = source._to_cp
         assigned: dict[Span, list[tuple[str, Span]]] = {}  # value span -> (name, target span)
@@ -284,15 +259,15 @@ class Lookup:
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
             for stmt in reversed(tree if type(tree) is list else tree.body):  # (the order a walk of the whole tree met them in)
-                flat, stmt_assigned, stmt_calls, stmt_classes = facts_of(stmt)
+                stmt_names, stmt_assigned, stmt_calls, stmt_classes = facts_of(stmt)
                 for k in range(0, len(stmt_classes), 5):
                     name, a, b, c, d = stmt_classes[k:k + 5]
                     a, c = a + moved, c + moved
                     if not ascii_text:
                         b, d = to_cp(a, b), to_cp(c, d)
                     _by_line(self._classes, Span(a, b, c, d), (Span(a, b, c, d), name))
-                if flat:
-                    names.append((stmt.__dict__.get(NAMES) or names_of(stmt), moved))
+                if stmt_names:
+                    names.append((stmt_names, moved))
                 for call in stmt_calls:
                     call_span = span(call)
                     calls.append((call_span, call))
@@ -358,8 +333,9 @@ class Lookup:
         found_names = self._found_names
         for by_name, moved in names:
             for name in by_name.keys() & known:
-                for line, col, end in by_name[name]:
-                    line += moved
+                found = by_name[name]
+                for k in range(0, len(found), 3):
+                    line, col, end = found[k] + moved, found[k + 1], found[k + 2]
                     on_line = found_names.get(line)
                     if on_line is None:
                         found_names[line] = [(name, col, end)]
