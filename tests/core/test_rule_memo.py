@@ -94,3 +94,21 @@ def test_inside_finds_a_node_by_descending_the_class_only():
     # the same lines in another tree (a base class from another file): not inside
     other = ast.parse(source).body[0]
     assert not builtins_model._inside(calls[0], other)
+
+
+def test_a_long_argument_is_not_kept_in_a_memo_key():
+    """A vocabulary of 300 words written out, given to StringLookup: answered, and no memo entry
+    holds it (a memo of up to 4,096 entries of such keys would hold every vocabulary typed)."""
+    words = ", ".join(f"'w{i}'" for i in range(300))
+    text = (
+        "import keras\n"
+        "from keras import layers\n"
+        f"vocab = [{words}]\n"
+        "lookup = layers.StringLookup(vocabulary=vocab)\n"
+        "x = keras.Input((4,), dtype='string')\n"
+        "y = lookup(x)\n"
+    )
+    symbolic._MEMO.clear()
+    result = analyze(text)
+    assert [i.output_shape for i in result.layers if i.kind == "StringLookup"] == [(None, 4)]
+    assert all(len(repr(key)) < 1000 for key in symbolic._MEMO)

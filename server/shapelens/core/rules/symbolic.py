@@ -290,6 +290,9 @@ class _NoKey(Exception):
     pass
 
 
+_MAX_KEY_ITEMS = 64  # a longer list or tuple is not described in a memo key: not kept
+
+
 def _key(value: Any, depth: int = 0, shapes: bool = False) -> Any:
     """A hashable, exact description of a value as _run sees it; _NoKey for anything else.
     Containers are described as deep as _subst replaces unknowns in them (and no deeper)."""
@@ -302,6 +305,8 @@ def _key(value: Any, depth: int = 0, shapes: bool = False) -> Any:
         return _U
     if depth < 4:
         if t is tuple or t is list:  # (_with_rank finds unknown ranks in lists only)
+            if len(value) > _MAX_KEY_ITEMS:
+                raise _NoKey  # (a vocabulary: a key as long, kept with up to _MEMO_MAX others)
             return (t, *[_key(v, depth + 1, shapes and t is list) for v in value])
         if t is RankUnknown and shapes:  # an input of unknown rank: _with_rank makes its axes
             return (t, _key(value.first, depth + 1), _key(value.last, depth + 1))
