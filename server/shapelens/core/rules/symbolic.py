@@ -371,14 +371,14 @@ def probed(rule: Rule, args: Args) -> tuple | None:
 
 def probe_known(key: tuple | None, rule: Rule) -> bool:
     hit = _MEMO.get(key) if key is not None else None
-    return hit is not None and hit[0] is rule
+    return hit is not None and hit[0] is rule and hit[1] is rule.fn
 
 
 def probe_passed(key: tuple | None, rule: Rule) -> None:
     if key is not None:
         if len(_MEMO) >= _MEMO_MAX:
             _MEMO.clear()
-        _MEMO[key] = (rule, None)
+        _MEMO[key] = (rule, rule.fn, None)
 
 
 def _memoised(key: tuple | None, rule: Rule, compute: Callable[[], Out | None]) -> Out | None:
@@ -389,15 +389,17 @@ def _memoised(key: tuple | None, rule: Rule, compute: Callable[[], Out | None]) 
     if rule.per_call:
         key = None
     hit = _MEMO.get(key) if key is not None else None
-    if hit is not None and hit[0] is rule:
-        out = hit[1]
+    if hit is not None and hit[0] is rule and hit[1] is rule.fn:
+        out = hit[2]
     else:
         out = compute()
         if key is not None:
             if len(_MEMO) >= _MEMO_MAX:
                 _MEMO.clear()
-            # the rule goes with the answer: an id is unique only while its object lives
-            _MEMO[key] = (rule, out)
+            # the rule goes with the answer: an id is unique only while its object lives (and
+            # its function: a rule whose function was replaced -- a test seeding a fault -- is
+            # asked again)
+            _MEMO[key] = (rule, rule.fn, out)
     if out is None:
         return None
     shape = out.shape
