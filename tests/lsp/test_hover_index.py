@@ -273,3 +273,56 @@ async def test_a_code_action_where_the_cursor_rests_makes_the_state_before_that_
     assert session.restored_from == SUMMARY_INDEX
     assert fingerprint(result.analysis) == fingerprint(analyze(text, path, keras=ls.keras_target(text, path)))
     ls.untrack(uri)
+
+
+async def test_a_hover_where_the_cursor_rests_makes_the_state_there_for_a_client_that_asks_no_code_actions(
+        monkeypatch):
+    """Neovim asks no code action at the cursor; its hover (K) is at the cursor: until the client
+    has asked a code action, a hover does what a code action does (expect_edit). Once it has, a
+    hover does not: VS Code's mouse hovers anywhere, its cursor is elsewhere."""
+    from lsprotocol import types
+
+    from tests.core.test_ready_at import PROG, SUMMARY_INDEX, SUMMARY_LINE, UNITS_LINE, edited, fingerprint
+    from shapelens.core import incremental
+    from shapelens.lsp.features.code_actions import code_actions
+    from shapelens.lsp.features.hover import hover
+
+    from pygls.workspace import Workspace
+
+    monkeypatch.setattr(session_module, "READY_REST", 0.01)
+    monkeypatch.setattr(incremental, "READY_MIN_STEPS", 100)
+    ls = ShapelensServer()
+    ls.protocol._workspace = Workspace(None)  # (as initialize makes it: UTF-16 positions)
+    uri, path = "file:///work/ready_hover.py", "/work/ready_hover.py"
+    ls.python_uris.add(uri)
+    texts = [PROG, edited(UNITS_LINE, "8", "81"), edited(UNITS_LINE, "8", "9"), PROG]
+    for version, text in enumerate(texts, 1):
+        ls.analyses.update(uri, path, version, text)
+        await asyncio.wait_for(ls.analyses.current(uri), 20)
+    session = ls._incremental[path][1]
+    deadline = time.monotonic() + 20
+    while session.snapshot is None or session.snapshot.index != 2:  # (saved at the edit of UNITS)
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    where = types.Position(line=SUMMARY_LINE - 1, character=0)
+    await hover(ls, types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=where))
+    while session.snapshot.index != SUMMARY_INDEX:
+        assert time.monotonic() < deadline, "the state at the hover was not made"
+        await asyncio.sleep(0.02)
+    text = edited(SUMMARY_LINE, "2", "3")
+    ls.analyses.update(uri, path, len(texts) + 1, text)
+    result = await asyncio.wait_for(ls.analyses.current(uri), 20)
+    assert session.restored_from == SUMMARY_INDEX
+    assert fingerprint(result.analysis) == fingerprint(analyze(text, path, keras=ls.keras_target(text, path)))
+
+    asked: list[int] = []
+    monkeypatch.setattr(ls, "expect_edit", lambda uri_, line: asked.append(line))
+    await hover(ls, types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=where))
+    assert asked == [SUMMARY_LINE]
+    whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    await code_actions(ls, types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri), range=whole,
+                                                  context=types.CodeActionContext(diagnostics=[])))
+    assert ls.asks_code_actions and asked == [SUMMARY_LINE, 1]
+    await hover(ls, types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=where))
+    assert asked == [SUMMARY_LINE, 1]  # the hover no longer says where the cursor is
+    ls.untrack(uri)

@@ -87,6 +87,9 @@ class ShapelensServer(LanguageServer):
         self._incremental: dict[str, tuple[threading.Lock, "Session"]] = {}
         self._idle_gc = None  # the full garbage collection planned for the next quiet moment
         self._ready_timers: dict[str, asyncio.TimerHandle] = {}  # uri -> expect_edit's timer
+        # the client asks code actions (VS Code: at every cursor move); until one does, a hover
+        # tells where the cursor is (Neovim's K hovers at the cursor, asks no code action itself)
+        self.asks_code_actions = False
 
     # -- documents ---------------------------------------------------------------
     def is_python(self, uri: str, language_id: str | None = None) -> bool:

@@ -15,6 +15,7 @@ def _overlaps(a, b) -> bool:
 
 async def code_actions(ls, params: types.CodeActionParams) -> list[types.CodeAction]:
     # where the cursor is: the next edit is likely there (VS Code asks at every cursor move)
+    ls.asks_code_actions = True
     ls.expect_edit(params.text_document.uri, params.range.start.line + 1)
     only = params.context.only
     if only and not any(types.CodeActionKind.QuickFix.value.startswith(k) for k in only):

@@ -6,6 +6,10 @@ from lsprotocol import types
 
 
 async def hover(ls, params: types.HoverParams) -> types.Hover | None:
+    if not ls.asks_code_actions:
+        # a client that asks no code actions at the cursor (Neovim): a hover is where it is --
+        # K, then an edit of the number the hover showed (in VS Code the mouse hovers anywhere)
+        ls.expect_edit(params.text_document.uri, params.position.line + 1)
     result = await ls.result(params.text_document.uri, urgent=True)
     if result is None:
         return None
