@@ -199,32 +199,18 @@ async def test_hover_on_a_layer_in_a_function_nothing_calls_says_why_there_are_n
     doc.close()
 
 
-CLASS_PROGRAM = '''\
-import keras
-from keras import layers
-
-
-class Block(layers.Layer):
-    def __init__(self, units):
-        super().__init__()
-        self.dense = layers.Dense(units)
-
-    def call(self, x):
-        return self.dense(x)
-
-
-inp = keras.Input(shape=(16,))
-out = Block(4)(Block(8)(inp))
-'''
-
-
 async def test_hover_on_a_custom_layer_class_header_lists_its_calls(client):
-    doc = Doc(client, CLASS_PROGRAM, "class_header")
+    """The program of tests/core/test_lookup.py: a local `Dense` layer class, called three times,
+    next to Keras's own Dense (not listed)."""
+    from tests.core.test_lookup import CLASSES
+
+    doc = Doc(client, CLASSES, "class_header")
     for character in (8, 16):  # the class name, its base
         h = await doc.hover(4, character)
         assert h is not None and h.contents.kind == types.MarkupKind.Markdown
         assert h.contents.value == (
-            "**Block** · 2 instances · 2 calls\n\n"
-            "`(None, 16)` → `(None, 8)` · 136 params · 1 call (line 15)\n\n"
-            "`(None, 8)` → `(None, 4)` · 36 params · 1 call (line 15)")
+            "**Dense** · 3 instances · 3 calls\n\n"
+            "`(None, 16)` → `(None, 8)` · 136 params · 1 call (line 20)\n\n"
+            "`(None, 8)` → `(None, 8)` · 72 params · 1 call (line 21)\n\n"
+            "`(None, 4)` → `(None, 2)` · 10 params · 1 call (line 23)")
         assert h.range == rng(4, 0, 4, 25)

@@ -242,17 +242,21 @@ async def test_the_idle_collection_gives_the_freed_heap_back_to_the_system(monke
     assert calls == [0]
 
 
-async def test_a_code_action_where_the_cursor_rests_makes_the_state_before_that_statement(monkeypatch):
-    """expect_edit (called by the code action handler, which VS Code asks at every cursor move):
-    once the cursor rests, the document's thread saves the state before the statement there, and
-    the first edit of it restores that state -- with the same result as a fresh analysis."""
+async def _cursor_rest(monkeypatch, name: str, rest) -> tuple[ShapelensServer, str]:
+    """The program of tests/core/test_ready_at.py edited until its state is saved at the edit of
+    UNITS; ``await rest(ls, uri)`` then says where the cursor rests (at SUMMARY_LINE): the state
+    before that statement must be made, and the first edit there restore it -- with the same
+    result as a fresh analysis."""
+    from pygls.workspace import Workspace
+
     from tests.core.test_ready_at import PROG, SUMMARY_INDEX, SUMMARY_LINE, UNITS_LINE, edited, fingerprint
     from shapelens.core import incremental
 
     monkeypatch.setattr(session_module, "READY_REST", 0.01)
     monkeypatch.setattr(incremental, "READY_MIN_STEPS", 100)
     ls = ShapelensServer()
-    uri, path = "file:///work/ready.py", "/work/ready.py"
+    ls.protocol._workspace = Workspace(None)  # (as initialize makes it: UTF-16 positions)
+    uri, path = f"file:///work/{name}.py", f"/work/{name}.py"
     ls.python_uris.add(uri)
     texts = [PROG, edited(UNITS_LINE, "8", "81"), edited(UNITS_LINE, "8", "9"), PROG]
     for version, text in enumerate(texts, 1):
@@ -263,7 +267,7 @@ async def test_a_code_action_where_the_cursor_rests_makes_the_state_before_that_
     while session.snapshot is None or session.snapshot.index != 2:  # (saved at the edit of UNITS)
         assert time.monotonic() < deadline
         await asyncio.sleep(0.02)
-    ls.expect_edit(uri, SUMMARY_LINE)
+    await rest(ls, uri, SUMMARY_LINE)
     while session.snapshot.index != SUMMARY_INDEX:
         assert time.monotonic() < deadline, "the state at the cursor was not made"
         await asyncio.sleep(0.02)
@@ -272,6 +276,17 @@ async def test_a_code_action_where_the_cursor_rests_makes_the_state_before_that_
     result = await asyncio.wait_for(ls.analyses.current(uri), 20)
     assert session.restored_from == SUMMARY_INDEX
     assert fingerprint(result.analysis) == fingerprint(analyze(text, path, keras=ls.keras_target(text, path)))
+    return ls, uri
+
+
+async def test_a_code_action_where_the_cursor_rests_makes_the_state_before_that_statement(monkeypatch):
+    """expect_edit (called by the code action handler, which VS Code asks at every cursor move):
+    once the cursor rests, the document's thread saves the state before the statement there, and
+    the first edit of it restores that state -- with the same result as a fresh analysis."""
+    async def rest(ls, uri, line):
+        ls.expect_edit(uri, line)
+
+    ls, uri = await _cursor_rest(monkeypatch, "ready", rest)
     ls.untrack(uri)
 
 
@@ -282,47 +297,27 @@ async def test_a_hover_where_the_cursor_rests_makes_the_state_there_for_a_client
     hover does not: VS Code's mouse hovers anywhere, its cursor is elsewhere."""
     from lsprotocol import types
 
-    from tests.core.test_ready_at import PROG, SUMMARY_INDEX, SUMMARY_LINE, UNITS_LINE, edited, fingerprint
-    from shapelens.core import incremental
     from shapelens.lsp.features.code_actions import code_actions
     from shapelens.lsp.features.hover import hover
 
-    from pygls.workspace import Workspace
+    def hover_at(uri, line):
+        return types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri),
+                                 position=types.Position(line=line - 1, character=0))
 
-    monkeypatch.setattr(session_module, "READY_REST", 0.01)
-    monkeypatch.setattr(incremental, "READY_MIN_STEPS", 100)
-    ls = ShapelensServer()
-    ls.protocol._workspace = Workspace(None)  # (as initialize makes it: UTF-16 positions)
-    uri, path = "file:///work/ready_hover.py", "/work/ready_hover.py"
-    ls.python_uris.add(uri)
-    texts = [PROG, edited(UNITS_LINE, "8", "81"), edited(UNITS_LINE, "8", "9"), PROG]
-    for version, text in enumerate(texts, 1):
-        ls.analyses.update(uri, path, version, text)
-        await asyncio.wait_for(ls.analyses.current(uri), 20)
-    session = ls._incremental[path][1]
-    deadline = time.monotonic() + 20
-    while session.snapshot is None or session.snapshot.index != 2:  # (saved at the edit of UNITS)
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.02)
-    where = types.Position(line=SUMMARY_LINE - 1, character=0)
-    await hover(ls, types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=where))
-    while session.snapshot.index != SUMMARY_INDEX:
-        assert time.monotonic() < deadline, "the state at the hover was not made"
-        await asyncio.sleep(0.02)
-    text = edited(SUMMARY_LINE, "2", "3")
-    ls.analyses.update(uri, path, len(texts) + 1, text)
-    result = await asyncio.wait_for(ls.analyses.current(uri), 20)
-    assert session.restored_from == SUMMARY_INDEX
-    assert fingerprint(result.analysis) == fingerprint(analyze(text, path, keras=ls.keras_target(text, path)))
+    async def rest(ls, uri, line):
+        await hover(ls, hover_at(uri, line))
+
+    ls, uri = await _cursor_rest(monkeypatch, "ready_hover", rest)
+    from tests.core.test_ready_at import SUMMARY_LINE
 
     asked: list[int] = []
     monkeypatch.setattr(ls, "expect_edit", lambda uri_, line: asked.append(line))
-    await hover(ls, types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=where))
+    await hover(ls, hover_at(uri, SUMMARY_LINE))
     assert asked == [SUMMARY_LINE]
     whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
     await code_actions(ls, types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri), range=whole,
                                                   context=types.CodeActionContext(diagnostics=[])))
     assert ls.asks_code_actions and asked == [SUMMARY_LINE, 1]
-    await hover(ls, types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=where))
+    await hover(ls, hover_at(uri, SUMMARY_LINE))
     assert asked == [SUMMARY_LINE, 1]  # the hover no longer says where the cursor is
     ls.untrack(uri)
