@@ -37,8 +37,8 @@ IDLE_COLLECT = 1.5  # seconds without a new result before the idle garbage colle
 INDEX_WAIT = 1.0  # longest wait of a request for the position index being built while idle
 READY_REST = 0.4  # seconds the cursor rests on a statement before the state before it is made (expect_edit)
 # A request finds the position index of a result this small not built yet, nor begun by the
-# document's thread (which begins after IDLE_DELAY and the quick steps of Session.prepare):
-# it builds the index itself (a few ms). So it does on a bigger file (up to BUILD_NOW_MAX_LINES)
+# document's thread (which begins after IDLE_DELAY, once Session.prepare has collected the last
+# analysis): it builds the index itself (a few ms). So it does on a bigger file (up to BUILD_NOW_MAX_LINES)
 # when the statements it would read anew -- those not read for an index before, core/lookup.py
 # read_before -- span fewer than BUILD_NOW_LINES lines: after an edit, the ones the edit made (the
 # 5,000-line file: ~20 ms)
@@ -226,7 +226,7 @@ class ShapelensServer(LanguageServer):
 
         if found is not None and found[0].acquire(blocking=False):
             try:
-                # the hover index after the quick steps, before the state saved for the next edit
+                # the hover index first, then what the next edit reads and the state it restores
                 found[1].prepare(paused, between=lambda: self._index(uri, stop))
             except Exception:  # noqa: BLE001 -- the next analysis restores it itself
                 log.debug("preparing the next analysis of %s failed", path, exc_info=True)
