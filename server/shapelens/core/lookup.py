@@ -258,7 +258,8 @@ class Lookup:
             if stop is not None and stop():
                 raise Stopped()
             calls: list[tuple[Span, ast.Call]] = []
-            for stmt in reversed(tree if type(tree) is list else tree.body):  # (the order a walk of the whole tree met them in)
+            # (reversed: the order a walk of the whole tree met them in)
+            for stmt in reversed(tree if type(tree) is list else tree.body):
                 stmt_names, stmt_assigned, stmt_calls, stmt_classes = facts_of(stmt)
                 for k in range(0, len(stmt_classes), 5):
                     name, a, b, c, d = stmt_classes[k:k + 5]
