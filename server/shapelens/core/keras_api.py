@@ -288,16 +288,16 @@ class KerasApi(KerasSequential, KerasMethods):
         """Run the rule without an input: errors raised before it looks at the input are
         the ones Keras raises in the constructor."""
         rule = layer.rule
-        key = symbolic.probed(rule, layer.args)
-        if symbolic.probe_known(key, rule):
-            return  # the same arguments passed it before (it raises nothing then either)
-        try:
-            rule.fn(layer.args, PROBE, {})
-        except NeedInput:
-            pass
-        except (Unresolved, TypeError, AttributeError, IndexError, KeyError, ValueError):
-            pass
-        symbolic.probe_passed(key, rule)
+
+        def probe() -> None:
+            try:
+                rule.fn(layer.args, PROBE, {})
+            except NeedInput:
+                pass
+            except (Unresolved, TypeError, AttributeError, IndexError, KeyError, ValueError):
+                pass
+
+        symbolic.probe_once(rule, layer.args, probe)  # (not again for the same arguments)
 
     def _input_layer(self, layer: LayerObj, args: list, kwargs: dict, common: dict, node: ast.AST) -> LayerObj:
         shape = self._input_batch_shape(args, kwargs, layer.span)

@@ -266,7 +266,8 @@ class Lookup:
                     a, c = a + moved, c + moved
                     if not ascii_text:
                         b, d = to_cp(a, b), to_cp(c, d)
-                    _by_line(self._classes, Span(a, b, c, d), (Span(a, b, c, d), name))
+                    header = Span(a, b, c, d)
+                    _by_line(self._classes, header, (header, name))
                 if stmt_names:
                     names.append((stmt_names, moved))
                 for call in stmt_calls:

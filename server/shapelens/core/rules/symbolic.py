@@ -358,27 +358,15 @@ def plain_memo(plain, rule: Rule, args: Args, inputs: Any, call: dict) -> Out:
     return _memoised(key, rule, lambda: plain(rule, args, inputs, call))
 
 
-def probed(rule: Rule, args: Args) -> tuple | None:
-    """The memo key under which a constructor probe of ``rule`` with ``args`` that raised no
-    error is kept (None: not kept); see keras_api.KerasApi._probe."""
-    if rule.per_call:
-        return None
+def probe_once(rule: Rule, args: Args, probe: Callable[[], None]) -> None:
+    """``probe()`` -- a constructor probe of ``rule`` with ``args`` (keras_api.KerasApi._probe) --
+    unless one with the same rule and arguments ran before and raised nothing: kept like the
+    answers above (a probe that raises, raises each time)."""
     try:
-        return ("probe", id(rule), type(args), args.kind, _key(args.values))
+        key = ("probe", id(rule), type(args), args.kind, _key(args.values))
     except _NoKey:
-        return None
-
-
-def probe_known(key: tuple | None, rule: Rule) -> bool:
-    hit = _MEMO.get(key) if key is not None else None
-    return hit is not None and hit[0] is rule and hit[1] is rule.fn
-
-
-def probe_passed(key: tuple | None, rule: Rule) -> None:
-    if key is not None:
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        _MEMO[key] = (rule, rule.fn, None)
+        key = None
+    _memoised(key, rule, probe)
 
 
 def _memoised(key: tuple | None, rule: Rule, compute: Callable[[], Out | None]) -> Out | None:
