@@ -445,16 +445,15 @@ def _collect_all() -> None:
     waited for when every idle collection was one. The reference cycles of other code that were
     alive at a freeze are freed then."""
     frozen = gc.get_freeze_count()
-    if not _full_at[0]:
-        _full_at[0] = frozen  # (the first: after the first results, the count to grow from)
-    elif frozen > FULL_GROWTH * _full_at[0] + FULL_SLACK:
+    if _full_at[0] and frozen > FULL_GROWTH * _full_at[0] + FULL_SLACK:
         gc.unfreeze()
         gc.collect()
         gc.freeze()  # (what lives on until then is frozen again at once)
         _full_at[0] = gc.get_freeze_count()
-        _trim()
-        return
-    gc.collect()
+    else:
+        if not _full_at[0]:
+            _full_at[0] = frozen  # (the first: after the first results, the count to grow from)
+        gc.collect()  # (the objects not frozen only)
     _trim()
 
 
